@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { namespaceSchema } from './domain/kubernetes-names.js';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  // Loopback by default: until callers are authenticated, listening on every interface is opt-in.
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KUBECONFIG: z.string().optional(),
+  REGCRED_CLUSTER: z.enum(['auto', 'kubernetes', 'memory']).default('auto'),
+  REGCRED_MEMORY_NAMESPACES: z
+    .string()
+    .default('default')
+    .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
+    .pipe(z.array(namespaceSchema).min(1, 'must name at least one namespace')),
+  REGCRED_BODY_LIMIT_BYTES: positiveInt(512 * 1024),
+  REGCRED_CLUSTER_TIMEOUT_MS: positiveInt(5000),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  kubeconfig?: string;
+  cluster: 'auto' | 'kubernetes' | 'memory';
+  memoryNamespaces: readonly string[];
+  bodyLimitBytes: number;
+  clusterTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; a bad value throws a ConfigError naming every offending variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    kubeconfig: e.KUBECONFIG,
+    cluster: e.REGCRED_CLUSTER,
+    memoryNamespaces: Object.freeze([...e.REGCRED_MEMORY_NAMESPACES]),
+    bodyLimitBytes: e.REGCRED_BODY_LIMIT_BYTES,
+    clusterTimeoutMs: e.REGCRED_CLUSTER_TIMEOUT_MS,
+  });
+}
+
+/** The configuration tests and tools start from: defaults, nothing read from the environment. */
+export function defaultConfig(overrides: Partial<Config> = {}): Readonly<Config> {
+  return Object.freeze({ ...loadConfig({}), ...overrides });
+}

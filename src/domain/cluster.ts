@@ -1,0 +1,55 @@
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { SecretDraft, SecretObject } from './secret.js';
+
+export interface WriteOptions {
+  /** Validate on the server (dryRun=All) without storing anything. */
+  dryRun?: boolean;
+}
+
+/**
+ * The port: the few operations regcred needs from a Kubernetes cluster. Adapters (real API
+ * server, embedded in-memory) translate their failures into the errors below or into
+ * errors.ts kinds (UnavailableError when the cluster does not answer in time, ValidationError
+ * when it rejects an object, UpstreamError otherwise); they never pass a client's message on.
+ */
+export interface Cluster {
+  /** Human-readable: which cluster this is, for the start-up line and /readyz. */
+  readonly description: string;
+  /** The Secret, or undefined when there is none of that name (also when the namespace is missing). */
+  readSecret(namespace: string, name: string): Promise<SecretObject | undefined>;
+  listSecrets(namespace: string): Promise<SecretObject[]>;
+  /** @throws AlreadyExistsError, NamespaceNotFoundError */
+  createSecret(draft: SecretDraft, options?: WriteOptions): Promise<SecretObject>;
+  /** Replaces the Secret only if its resourceVersion still equals `draft.resourceVersion`. @throws StaleWriteError, SecretNotFoundError */
+  replaceSecret(draft: SecretDraft & { resourceVersion: string }, options?: WriteOptions): Promise<SecretObject>;
+  /** Deletes only the Secret with this uid (a precondition), so a re-created one is never removed by mistake. @throws SecretNotFoundError, StaleWriteError */
+  deleteSecret(namespace: string, name: string, uid: string, options?: WriteOptions): Promise<void>;
+  namespaceExists(namespace: string): Promise<boolean>;
+  /** Resolves when the cluster answers; @throws UnavailableError otherwise. */
+  ping(): Promise<void>;
+}
+
+export class NamespaceNotFoundError extends NotFoundError {
+  constructor(readonly namespace: string) {
+    super(`namespace "${namespace}" does not exist; regcred never creates namespaces`);
+  }
+}
+
+export class SecretNotFoundError extends NotFoundError {
+  constructor(namespace: string, name: string) {
+    super(`secret "${name}" not found in namespace "${namespace}"`);
+  }
+}
+
+export class AlreadyExistsError extends ConflictError {
+  constructor(namespace: string, name: string) {
+    super(`secret "${name}" already exists in namespace "${namespace}"; use PUT to create or update it`);
+  }
+}
+
+/** The object changed between read and write (optimistic concurrency); the caller may retry. */
+export class StaleWriteError extends ConflictError {
+  constructor(namespace: string, name: string) {
+    super(`secret "${name}" in namespace "${namespace}" was changed concurrently; retry the request`);
+  }
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/** The one value every secret field is replaced with in a redacted view: no hash, length or prefix. */
+export const REDACTED = '[REDACTED]';
+
+export const writeResultSchema = z.enum(['created', 'updated', 'unchanged']).meta({
+  description: 'What the write did; `unchanged` means nothing was written.',
+});
+export type WriteResult = z.infer<typeof writeResultSchema>;
+
+export const registryViewSchema = z
+  .strictObject({
+    server: z.string().meta({ description: 'The key under `auths`, verbatim.' }),
+    username: z.string().optional().meta({ description: 'As the kubelet reads it: from `auth` when present, else `username`.' }),
+    email: z.string().optional(),
+    secretFields: z
+      .array(z.string())
+      .meta({ description: 'Which secret fields the entry holds (e.g. `password`, `auth`); their values are never shown.' }),
+    authMismatch: z
+      .boolean()
+      .meta({ description: 'True when `auth` decodes to a different username/password than the `username`/`password` fields.' }),
+  })
+  .meta({ id: 'RegistryView' });
+export type RegistryView = z.infer<typeof registryViewSchema>;
+
+const decodedFields = {
+  registries: z.array(registryViewSchema),
+  decoded: z.record(z.string(), z.unknown()).meta({
+    description: `The decoded \`.dockerconfigjson\` (or legacy \`.dockercfg\`), as \`base64 --decode\` shows it, with every secret value replaced by "${REDACTED}".`,
+  }),
+  warnings: z.array(z.string()).meta({ description: 'Things worth knowing: dropped fields, entries the kubelet cannot use.' }),
+};
+
+export const pullSecretViewSchema = z
+  .strictObject({
+    name: z.string(),
+    namespace: z.string(),
+    type: z.string(),
+    uid: z.string().optional(),
+    resourceVersion: z.string().optional(),
+    creationTimestamp: z.string().optional(),
+    labels: z.record(z.string(), z.string()),
+    immutable: z.boolean(),
+    managedByRegcred: z.boolean().meta({ description: 'True when labelled app.kubernetes.io/managed-by=regcred.' }),
+    result: writeResultSchema.optional(),
+    dryRun: z.boolean().optional().meta({ description: 'True when the write was validated by the API server but not stored.' }),
+    ...decodedFields,
+  })
+  .meta({ id: 'PullSecretView', description: 'A pull secret, redacted: what is in it, never the secret itself.' });
+export type PullSecretView = z.infer<typeof pullSecretViewSchema>;
+
+export const pullSecretListSchema = z
+  .strictObject({ namespace: z.string(), items: z.array(pullSecretViewSchema) })
+  .meta({ id: 'PullSecretList' });
+export type PullSecretList = z.infer<typeof pullSecretListSchema>;
+
+export const inspectViewSchema = z
+  .strictObject({
+    name: z.string().optional(),
+    namespace: z.string().optional(),
+    type: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    ...decodedFields,
+  })
+  .meta({ id: 'InspectView', description: 'The redacted view of a Secret manifest or `.dockerconfigjson` value given in the request.' });
+export type InspectView = z.infer<typeof inspectViewSchema>;
+
+export const secretManifestSchema = z
+  .strictObject({
+    apiVersion: z.literal('v1'),
+    kind: z.literal('Secret'),
+    metadata: z.strictObject({
+      name: z.string(),
+      namespace: z.string().optional(),
+      labels: z.record(z.string(), z.string()).optional(),
+      annotations: z.record(z.string(), z.string()).optional(),
+    }),
+    type: z.string(),
+    data: z.record(z.string(), z.string()),
+  })
+  .meta({ id: 'SecretManifest', description: 'A rendered Secret, as `kubectl create secret docker-registry --dry-run=client -o json` prints it. Contains the credentials.' });
+export type SecretManifest = z.infer<typeof secretManifestSchema>;
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z
+      .array(z.strictObject({ path: z.string(), code: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'One entry per invalid field: where, which rule, and a message.' }),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
+
+export const healthSchema = z
+  .strictObject({ status: z.enum(['ok', 'unavailable']), cluster: z.string().optional(), detail: z.string().optional() })
+  .meta({ id: 'Health' });
