@@ -45,8 +45,11 @@ export const passwordSchema = z
   .meta({ description: 'Password or access token. Never returned, logged or echoed.', format: 'password', example: 's3cr3t' });
 
 // kubectl omits an empty --docker-email, so an empty string means "no email" here too.
+const isEmail = (s: string) => z.email().safeParse(s).success;
 export const emailSchema = z
-  .union([z.literal(''), z.email('must be a valid email address').max(254, 'must be at most 254 characters')])
+  .string()
+  .max(254, 'must be at most 254 characters')
+  .refine((s) => s === '' || isEmail(s), { message: 'must be a valid email address', params: { rule: 'invalid_format' } })
   .meta({ description: 'Optional; omitted from the Secret when empty.', example: 'jane@example.com' });
 
 export const registryCredentialSchema = z

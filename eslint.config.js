@@ -1,0 +1,27 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// The house's layering (http → domain ← cluster) is enforced here, not by hope.
+const layer = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  layer(['src/domain/**/*.ts'], [
+    { group: ['express', 'express/*', '@kubernetes/client-node', 'multer', 'pino', 'pino-http', 'swagger-ui-express'], message: 'domain/ is pure: no HTTP framework, no Kubernetes client, no logger.' },
+    { group: ['../http/*', '../cluster/*', '../app.js', '../main.js', '../config.js', '../logger.js'], message: 'domain/ depends on nothing outside itself (and errors.ts).' },
+  ]),
+  layer(['src/http/**/*.ts'], [
+    { group: ['../cluster/*', '@kubernetes/client-node'], message: 'http/ gets the cluster port injected; it never imports an adapter.' },
+  ]),
+  layer(['src/cluster/**/*.ts'], [
+    { group: ['../http/*', 'express', 'express/*'], message: 'cluster/ implements the domain port; it knows nothing of HTTP.' },
+  ]),
+);

@@ -1,0 +1,43 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Cluster } from './domain/cluster.js';
+import { createBodyParsers } from './http/body-parsers.js';
+import { docsRouter } from './http/docs.routes.js';
+import { healthRouter } from './http/health.routes.js';
+import { errorHandler, notFoundHandler } from './http/problem.js';
+import { pullSecretsRouter } from './http/pull-secrets.routes.js';
+import { renderRouter } from './http/render.routes.js';
+import { createHttpLogger } from './logger.js';
+
+export interface AppDependencies {
+  config: Readonly<Config>;
+  cluster: Cluster;
+  logger: Logger;
+}
+
+/** Builds the HTTP application; reads no environment and never listens. */
+export function createApp({ config, cluster, logger }: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(createHttpLogger(logger));
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+
+  const parsers = createBodyParsers(config.bodyLimitBytes);
+  app.use(healthRouter(cluster));
+  app.use(docsRouter());
+  app.use((_req, res, next) => {
+    // Answers about secrets are never cached by browsers or proxies.
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(pullSecretsRouter(cluster, parsers));
+  app.use(renderRouter(parsers));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,159 @@
+import { ConflictError, NotFoundError } from '../errors.js';
+import { AlreadyExistsError, NamespaceNotFoundError, SecretNotFoundError, StaleWriteError, type Cluster } from './cluster.js';
+import { toPullSecretView } from './redact.js';
+import { renderPullSecret } from './render-secret.js';
+import type { RegistryCredential } from './schemas.js';
+import { DOCKER_CFG_TYPE, isPullSecretType, type SecretDraft, type SecretObject } from './secret.js';
+import type { PullSecretList, PullSecretView, WriteResult } from './view-schemas.js';
+
+/** Everything a write needs: where, what, and how. */
+export interface PullSecretWrite {
+  namespace: string;
+  name: string;
+  registries: RegistryCredential[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  appendHash?: boolean;
+  dryRun?: boolean;
+  /** Notes from parsing the input (e.g. fields dropped from a config.json), passed on to the caller. */
+  warnings?: string[];
+}
+
+// A write that loses a race re-reads and tries again; past this many rounds the caller is told to retry.
+const MAX_WRITE_ATTEMPTS = 3;
+
+/** Creates the pull secret or brings an existing one up to date (PUT semantics); writes nothing when it is already so. */
+export async function applyPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
+  const draft = draftOf(write);
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    const existing = await cluster.readSecret(draft.namespace, draft.name);
+    if (!existing) {
+      try {
+        return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
+      } catch (error) {
+        if (error instanceof AlreadyExistsError) continue;
+        throw error;
+      }
+    }
+    assertRegcredMayOverwrite(existing);
+    const desired = mergeInto(existing, draft);
+    if (sameContent(existing, desired)) return viewOf(existing, 'unchanged', { ...write, dryRun: undefined });
+    try {
+      const replaced = await cluster.replaceSecret({ ...desired, resourceVersion: existing.resourceVersion! }, { dryRun: write.dryRun });
+      return viewOf(replaced, 'updated', write);
+    } catch (error) {
+      if (error instanceof StaleWriteError || error instanceof SecretNotFoundError) continue;
+      throw error;
+    }
+  }
+  throw new StaleWriteError(draft.namespace, draft.name);
+}
+
+/** Creates the pull secret; refuses when any Secret of that name exists (kubectl create semantics). */
+export async function createPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
+  const draft = draftOf(write);
+  return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
+}
+
+export async function getPullSecret(cluster: Cluster, namespace: string, name: string): Promise<PullSecretView> {
+  return toPullSecretView(await readPullSecret(cluster, namespace, name));
+}
+
+export async function listPullSecrets(cluster: Cluster, namespace: string): Promise<PullSecretList> {
+  const secrets = await cluster.listSecrets(namespace);
+  if (secrets.length === 0 && !(await cluster.namespaceExists(namespace))) throw new NamespaceNotFoundError(namespace);
+  const items = secrets
+    .filter((s) => isPullSecretType(s.type))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map(toPullSecretView);
+  return { namespace, items };
+}
+
+/** Deletes a pull secret, and only a pull secret: other Secrets are refused. */
+export async function deletePullSecret(cluster: Cluster, namespace: string, name: string, dryRun = false): Promise<void> {
+  const secret = await readPullSecret(cluster, namespace, name);
+  await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun });
+}
+
+async function readPullSecret(cluster: Cluster, namespace: string, name: string): Promise<SecretObject> {
+  const secret = await cluster.readSecret(namespace, name);
+  if (!secret) {
+    if (!(await cluster.namespaceExists(namespace))) throw new NamespaceNotFoundError(namespace);
+    throw new NotFoundError(`pull secret "${name}" not found in namespace "${namespace}"`);
+  }
+  if (!isPullSecretType(secret.type)) {
+    throw new ConflictError(
+      `secret "${name}" in namespace "${namespace}" is of type "${secret.type}", not an image pull secret; regcred only reads and deletes kubernetes.io/dockerconfigjson and kubernetes.io/dockercfg Secrets`,
+    );
+  }
+  return secret;
+}
+
+function draftOf(write: PullSecretWrite): SecretDraft {
+  const manifest = renderPullSecret({
+    name: write.name,
+    namespace: write.namespace,
+    registries: write.registries,
+    labels: write.labels,
+    annotations: write.annotations,
+    appendHash: write.appendHash,
+  });
+  return {
+    name: manifest.metadata.name,
+    namespace: write.namespace,
+    type: manifest.type,
+    labels: manifest.metadata.labels ?? {},
+    annotations: manifest.metadata.annotations ?? {},
+    data: manifest.data,
+  };
+}
+
+function assertRegcredMayOverwrite(existing: SecretObject): void {
+  const where = `secret "${existing.name}" in namespace "${existing.namespace}"`;
+  if (existing.type === DOCKER_CFG_TYPE) {
+    throw new ConflictError(
+      `${where} is a legacy kubernetes.io/dockercfg pull secret and a Secret's type cannot change; delete it (DELETE /v1/namespaces/${existing.namespace}/pullsecrets/${existing.name}) and write it again`,
+    );
+  }
+  if (!isPullSecretType(existing.type)) {
+    throw new ConflictError(
+      `${where} exists with type "${existing.type}", not kubernetes.io/dockerconfigjson; regcred never overwrites other Secrets: choose another name or remove that Secret yourself`,
+    );
+  }
+  if (existing.immutable) {
+    throw new ConflictError(`${where} is immutable (immutable: true) and cannot be updated; delete it and write it again`);
+  }
+}
+
+// Labels and annotations set by others (kubectl label, tools) are kept; ours are set; data is replaced whole.
+function mergeInto(existing: SecretObject, draft: SecretDraft): SecretDraft {
+  return {
+    ...draft,
+    labels: { ...existing.labels, ...draft.labels },
+    annotations: { ...existing.annotations, ...draft.annotations },
+  };
+}
+
+function sameContent(existing: SecretObject, desired: SecretDraft): boolean {
+  return (
+    existing.type === desired.type &&
+    sameMap(existing.data, desired.data) &&
+    sameMap(existing.labels, desired.labels) &&
+    sameMap(existing.annotations, desired.annotations)
+  );
+}
+
+function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+function viewOf(secret: SecretObject, result: WriteResult, write: PullSecretWrite): PullSecretView {
+  const view = toPullSecretView(secret);
+  return {
+    ...view,
+    result,
+    ...(write.dryRun ? { dryRun: true } : {}),
+    warnings: [...(write.warnings ?? []), ...view.warnings],
+  };
+}

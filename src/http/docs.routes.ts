@@ -1,0 +1,17 @@
+import { Router } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { renderOpenApiYaml } from './openapi.js';
+
+/** The contract at /openapi.yaml and Swagger UI on it at /docs. */
+export function docsRouter(): Router {
+  const router = Router();
+  const yaml = renderOpenApiYaml();
+  router.get('/openapi.yaml', (_req, res) => {
+    res.type('application/yaml').send(yaml);
+  });
+  router.use('/docs', swaggerUi.serveFiles(undefined, { swaggerUrl: '/openapi.yaml' }), swaggerUi.setup(undefined, {
+    swaggerUrl: '/openapi.yaml',
+    customSiteTitle: 'regcred API',
+  }));
+  return router;
+}

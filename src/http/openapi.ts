@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import { stringify } from 'yaml';
+import { namespaceSchema, secretNameSchema } from '../domain/kubernetes-names.js';
+import { createPullSecretBodySchema, credentialsBodySchema } from '../domain/schemas.js';
+import {
+  healthSchema,
+  inspectViewSchema,
+  problemSchema,
+  pullSecretListSchema,
+  pullSecretViewSchema,
+  secretManifestSchema,
+} from '../domain/view-schemas.js';
+import { appendHashParam, dryRunParam } from './params.js';
+
+const COMPONENT_SCHEMAS = [
+  credentialsBodySchema,
+  createPullSecretBodySchema,
+  pullSecretViewSchema,
+  pullSecretListSchema,
+  inspectViewSchema,
+  secretManifestSchema,
+  problemSchema,
+  healthSchema,
+];
+
+type JsonSchema = Record<string, unknown>;
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+/** The components of every schema with an id, generated from the zod schemas (the single source). */
+function componentSchemas(): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const schema of COMPONENT_SCHEMAS) {
+    const id = (schema.meta() as { id: string }).id;
+    registry.add(schema, { id });
+  }
+  const generated = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io: 'input',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  return Object.fromEntries(
+    Object.entries(generated.schemas).map(([id, schema]) => {
+      const { $schema: _s, $id: _i, ...rest } = schema as JsonSchema;
+      return [id, rest];
+    }),
+  );
+}
+
+function inline(schema: z.ZodType): JsonSchema {
+  const { $schema: _s, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+const param = (name: string, where: 'path' | 'query', schema: z.ZodType, required = where === 'path') => ({
+  name,
+  in: where,
+  required,
+  schema: inline(schema),
+  ...((schema.meta() as { description?: string } | undefined)?.description
+    ? { description: (schema.meta() as { description: string }).description }
+    : {}),
+});
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const json = (description: string, id: string) => ({ description, content: { 'application/json': { schema: ref(id) } } });
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem(STATUS_TEXT[s]!)]));
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Malformed request (e.g. invalid JSON)',
+  404: 'Namespace or pull secret not found',
+  406: 'Unacceptable Accept header',
+  409: 'Conflict: exists already, is not a pull secret, is immutable, or changed concurrently',
+  413: 'Request body or upload too large',
+  415: 'Unsupported content type',
+  422: 'Invalid input; `errors[]` names each field and rule',
+  502: 'The cluster refused the operation',
+  503: 'The cluster did not answer in time',
+};
+
+const ns = param('namespace', 'path', namespaceSchema);
+const name = param('name', 'path', secretNameSchema);
+const dryRun = param('dryRun', 'query', dryRunParam, false);
+const appendHash = param('appendHash', 'query', appendHashParam, false);
+const credentialsBody = { required: true, content: { 'application/json': { schema: ref('CredentialsBody') } } };
+const dockerConfigBody = {
+  required: true,
+  description: 'A Docker `config.json`: as the raw JSON body, or as the multipart part `config` (`curl -F config=@$HOME/.docker/config.json`).',
+  content: {
+    'application/json': { schema: { type: 'object', description: 'The contents of ~/.docker/config.json' } },
+    'multipart/form-data': {
+      schema: { type: 'object', required: ['config'], properties: { config: { type: 'string', format: 'binary' } } },
+    },
+  },
+};
+const manifestOut = {
+  description: 'The rendered Secret manifest (contains the credentials). `Warning` headers list what was dropped from a config.json.',
+  content: { 'application/json': { schema: ref('SecretManifest') }, 'application/yaml': { schema: ref('SecretManifest') } },
+};
+const renderParams = [
+  param('name', 'query', secretNameSchema, false),
+  param('namespace', 'query', namespaceSchema, false),
+  appendHash,
+];
+const written = {
+  '200': json('Updated, or unchanged (nothing written)', 'PullSecretView'),
+  '201': json('Created', 'PullSecretView'),
+};
+
+/** The OpenAPI document, built from the zod schemas; openapi.yaml is this, serialised. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'regcred',
+      version: '1.0.0',
+      description:
+        'Issues Kubernetes image pull secrets (`kubernetes.io/dockerconfigjson`) exactly as `kubectl create secret docker-registry` would, applies them to a namespace, and answers with a redacted view: what is in a secret, never the secret itself. Only the render endpoints return secret material.',
+    },
+    servers: [{ url: '/' }],
+    tags: [{ name: 'pull secrets' }, { name: 'render and inspect' }, { name: 'health' }],
+    paths: {
+      '/v1/namespaces/{namespace}/pullsecrets': {
+        parameters: [ns],
+        get: {
+          operationId: 'listPullSecrets', tags: ['pull secrets'], summary: 'Redacted views of all pull secrets in the namespace',
+          responses: { '200': json('The pull secrets', 'PullSecretList'), ...errors(404, 422, 502, 503) },
+        },
+        post: {
+          operationId: 'createPullSecret', tags: ['pull secrets'], summary: 'Create a pull secret (409 when one of that name exists)',
+          parameters: [dryRun, appendHash],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('CreatePullSecretBody') } } },
+          responses: { '201': json('Created', 'PullSecretView'), ...errors(400, 404, 409, 413, 415, 422, 502, 503) },
+        },
+      },
+      '/v1/namespaces/{namespace}/pullsecrets/{name}': {
+        parameters: [ns, name],
+        get: {
+          operationId: 'getPullSecret', tags: ['pull secrets'], summary: 'Redacted view of a pull secret (also one not made by regcred)',
+          responses: { '200': json('The pull secret, redacted', 'PullSecretView'), ...errors(404, 409, 422, 502, 503) },
+        },
+        put: {
+          operationId: 'applyPullSecret', tags: ['pull secrets'], summary: 'Create or update a pull secret from credentials (idempotent)',
+          parameters: [dryRun, appendHash], requestBody: credentialsBody,
+          responses: { ...written, ...errors(400, 404, 409, 413, 415, 422, 502, 503) },
+        },
+        delete: {
+          operationId: 'deletePullSecret', tags: ['pull secrets'], summary: 'Delete a pull secret (other Secrets are refused)',
+          parameters: [dryRun],
+          responses: { '204': { description: 'Deleted' }, ...errors(404, 409, 422, 502, 503) },
+        },
+      },
+      '/v1/namespaces/{namespace}/pullsecrets/{name}/dockerconfig': {
+        parameters: [ns, name],
+        put: {
+          operationId: 'applyPullSecretFromDockerConfig', tags: ['pull secrets'], summary: 'Create or update a pull secret from a Docker config.json',
+          parameters: [dryRun, appendHash], requestBody: dockerConfigBody,
+          responses: { ...written, ...errors(400, 404, 409, 413, 415, 422, 502, 503) },
+        },
+      },
+      '/v1/render': {
+        post: {
+          operationId: 'renderPullSecret', tags: ['render and inspect'], summary: 'Render the Secret manifest from credentials, without touching the cluster',
+          parameters: renderParams, requestBody: credentialsBody,
+          responses: { '200': manifestOut, ...errors(400, 406, 413, 415, 422) },
+        },
+      },
+      '/v1/render/dockerconfig': {
+        post: {
+          operationId: 'renderPullSecretFromDockerConfig', tags: ['render and inspect'], summary: 'Render the Secret manifest from a Docker config.json',
+          parameters: renderParams, requestBody: dockerConfigBody,
+          responses: { '200': manifestOut, ...errors(400, 406, 413, 415, 422) },
+        },
+      },
+      '/v1/inspect': {
+        post: {
+          operationId: 'inspectPullSecret', tags: ['render and inspect'], summary: 'Redacted view of a Secret manifest (JSON or YAML) or a base64 .dockerconfigjson value',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { type: 'object', description: 'A Secret manifest' } },
+              'application/yaml': { schema: { type: 'string', description: 'A Secret manifest in YAML' } },
+              'text/plain': { schema: { type: 'string', description: 'A base64 .dockerconfigjson value' } },
+            },
+          },
+          responses: { '200': json('The redacted view', 'InspectView'), ...errors(400, 413, 415, 422) },
+        },
+      },
+      '/healthz': { get: { operationId: 'healthz', tags: ['health'], summary: 'Liveness', responses: { '200': json('Serving', 'Health') } } },
+      '/readyz': {
+        get: {
+          operationId: 'readyz', tags: ['health'], summary: 'Readiness: the cluster answers',
+          responses: { '200': json('Ready', 'Health'), '503': json('The cluster does not answer', 'Health') },
+        },
+      },
+    },
+    components: { schemas: componentSchemas() },
+  };
+}
+
+export function renderOpenApiYaml(): string {
+  return stringify(buildOpenApiDocument(), { lineWidth: 0, aliasDuplicateObjects: false });
+}

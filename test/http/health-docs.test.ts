@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { renderOpenApiYaml } from '../../src/http/openapi.js';
+import { UnavailableError } from '../../src/errors.js';
+import { MemoryCluster } from '../../src/cluster/memory.js';
+import { expectMatchesContract } from '../support/openapi-contract.js';
+import { buildTestApp } from '../support/test-app.js';
+
+describe('health, readiness and docs', () => {
+  it('GET /healthz answers ok', async () => {
+    const res = await request(buildTestApp().app).get('/healthz');
+    expectMatchesContract(res);
+    expect(res.body.status).toBe('ok');
+  });
+
+  it('GET /readyz is 200 when the cluster answers and 503 when it does not', async () => {
+    const ok = await request(buildTestApp().app).get('/readyz');
+    expectMatchesContract(ok);
+    expect(ok.status).toBe(200);
+    const broken = new MemoryCluster({ namespaces: ['default'] });
+    broken.ping = () => Promise.reject(new UnavailableError('the cluster did not answer within 5000 ms'));
+    const down = await request(buildTestApp({ cluster: broken }).app).get('/readyz');
+    expectMatchesContract(down);
+    expect(down.status).toBe(503);
+  });
+
+  it('serves the committed openapi.yaml, and it is what the schemas generate (run `npm run openapi` when this fails)', async () => {
+    const committed = readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8');
+    expect(renderOpenApiYaml()).toBe(committed);
+    const res = await request(buildTestApp().app).get('/openapi.yaml');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(committed);
+  });
+
+  it('serves Swagger UI pointed at /openapi.yaml', async () => {
+    const { app } = buildTestApp();
+    const page = await request(app).get('/docs/');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('swagger-ui');
+    const init = await request(app).get('/docs/swagger-ui-init.js');
+    expect(init.text).toContain('/openapi.yaml');
+  });
+
+  it('echoes a sane X-Request-Id and invents one otherwise', async () => {
+    const { app } = buildTestApp();
+    const given = await request(app).get('/healthz').set('X-Request-Id', 'abc-123');
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const injected = await request(app).get('/healthz').set('X-Request-Id', 'bad id with spaces');
+    expect(injected.headers['x-request-id']).not.toContain('bad');
+  });
+});
