@@ -1,20 +1,23 @@
 import { z } from 'zod';
 import { stringify } from 'yaml';
 import { namespaceSchema, secretNameSchema } from '../domain/kubernetes-names.js';
-import { createPullSecretBodySchema, credentialsBodySchema } from '../domain/schemas.js';
+import { createPullSecretBodySchema, credentialsBodySchema, registryCredentialSchema } from '../domain/schemas.js';
 import {
   healthSchema,
   inspectViewSchema,
   problemSchema,
   pullSecretListSchema,
   pullSecretViewSchema,
+  registryViewSchema,
   secretManifestSchema,
 } from '../domain/view-schemas.js';
 import { appendHashParam, dryRunParam } from './params.js';
 
 const COMPONENT_SCHEMAS = [
+  registryCredentialSchema,
   credentialsBodySchema,
   createPullSecretBodySchema,
+  registryViewSchema,
   pullSecretViewSchema,
   pullSecretListSchema,
   inspectViewSchema,

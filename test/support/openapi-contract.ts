@@ -40,7 +40,7 @@ export function expectMatchesContract(res: Response): void {
   }
   const ref = `openapi#/${pointer('paths', match.template, method, 'responses', String(res.status), 'content', mediaType, 'schema')}`;
   const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref });
-  const body = mediaType.endsWith('json') ? res.body : res.text;
+  const body = mediaType.endsWith('json') ? res.body : mediaType.endsWith('yaml') ? parse(res.text) : res.text;
   if (!validate(body)) {
     throw new Error(`${method} ${match.template} ${res.status} body does not match openapi.yaml: ${ajv.errorsText(validate.errors)}`);
   }

@@ -1,0 +1,40 @@
+import type { V1Secret } from '@kubernetes/client-node';
+import type { SecretDraft, SecretObject } from '../domain/secret.js';
+import { toKubernetesTimestamp } from './kubernetes-time.js';
+
+/** The Secret regcred sends: labels, annotations, type and data exactly as drafted. */
+export function toV1Secret(draft: SecretDraft): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: draft.name,
+      namespace: draft.namespace,
+      labels: { ...draft.labels },
+      annotations: { ...draft.annotations },
+      // Sent on replace so the API server refuses the write when someone else changed the Secret.
+      ...(draft.resourceVersion === undefined ? {} : { resourceVersion: draft.resourceVersion }),
+    },
+    type: draft.type,
+    data: { ...draft.data },
+  };
+}
+
+/** A plain SecretObject from client-node's model (which holds the timestamp as a Date). */
+export function toSecretObject(secret: V1Secret): SecretObject {
+  const metadata = secret.metadata ?? {};
+  return {
+    name: metadata.name ?? '',
+    namespace: metadata.namespace ?? '',
+    type: secret.type ?? 'Opaque',
+    ...(metadata.uid === undefined ? {} : { uid: metadata.uid }),
+    ...(metadata.resourceVersion ? { resourceVersion: metadata.resourceVersion } : {}),
+    ...(metadata.creationTimestamp === undefined
+      ? {}
+      : { creationTimestamp: toKubernetesTimestamp(new Date(metadata.creationTimestamp)) }),
+    labels: { ...metadata.labels },
+    annotations: { ...metadata.annotations },
+    data: { ...secret.data },
+    immutable: secret.immutable ?? false,
+  };
+}

@@ -1,0 +1,173 @@
+import { inspect } from 'node:util';
+import {
+  CoreV1Api,
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  Observable,
+  ServerConfiguration,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type ObservableMiddleware,
+} from '@kubernetes/client-node';
+import {
+  NamespaceNotFoundError,
+  SecretNotFoundError,
+  StaleWriteError,
+  type Cluster,
+  type WriteOptions,
+} from '../domain/cluster.js';
+import type { SecretDraft, SecretObject } from '../domain/secret.js';
+import { UnavailableError } from '../errors.js';
+import { withDeadline } from './deadline.js';
+import { translateClusterError, unavailability, type Operation } from './kubernetes-errors.js';
+import { toSecretObject, toV1Secret } from './kubernetes-secrets.js';
+
+export interface KubernetesClusterOptions {
+  /** Upper bound for every API call, connection and response body included. */
+  timeoutMs: number;
+}
+
+/** The Cluster port over a real Kubernetes API server, through @kubernetes/client-node's CoreV1Api. */
+export class KubernetesCluster implements Cluster {
+  readonly description: string;
+  private readonly core: CoreV1Api;
+  private readonly server: ServerConfiguration<Record<string, string>>;
+  private readonly http = new IsomorphicFetchHttpLibrary();
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    options: KubernetesClusterOptions,
+  ) {
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.server = new ServerConfiguration(kubeConfig.getCurrentCluster()?.server ?? '', {});
+    this.timeoutMs = options.timeoutMs;
+    this.description = describeKubeConfig(kubeConfig);
+  }
+
+  async readSecret(namespace: string, name: string): Promise<SecretObject | undefined> {
+    try {
+      const op: Operation = { verb: 'get', resource: 'secrets', namespace, name };
+      return toSecretObject(await this.call(op, (o) => this.core.readNamespacedSecret({ namespace, name }, o)));
+    } catch (error) {
+      if (error instanceof SecretNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  async listSecrets(namespace: string): Promise<SecretObject[]> {
+    const op: Operation = { verb: 'list', resource: 'secrets', namespace };
+    const list = await this.call(op, (o) => this.core.listNamespacedSecret({ namespace }, o));
+    return list.items.map(toSecretObject);
+  }
+
+  async createSecret(draft: SecretDraft, options: WriteOptions = {}): Promise<SecretObject> {
+    const { namespace, name } = draft;
+    const op: Operation = { verb: 'create', resource: 'secrets', namespace, name };
+    const body = toV1Secret({ ...draft, resourceVersion: undefined });
+    const created = await this.call(op, (o) =>
+      this.core.createNamespacedSecret({ namespace, body, dryRun: dryRunParameter(options) }, o),
+    );
+    return toSecretObject(created);
+  }
+
+  async replaceSecret(draft: SecretDraft & { resourceVersion: string }, options: WriteOptions = {}): Promise<SecretObject> {
+    const { namespace, name } = draft;
+    // The API server treats an empty resourceVersion as "replace unconditionally"; the port never does.
+    if (!draft.resourceVersion) throw new StaleWriteError(namespace, name);
+    const op: Operation = { verb: 'update', resource: 'secrets', namespace, name };
+    const body = toV1Secret(draft);
+    const replaced = await this.call(op, (o) =>
+      this.core.replaceNamespacedSecret({ namespace, name, body, dryRun: dryRunParameter(options) }, o),
+    );
+    return toSecretObject(replaced);
+  }
+
+  async deleteSecret(namespace: string, name: string, uid: string, options: WriteOptions = {}): Promise<void> {
+    const op: Operation = { verb: 'delete', resource: 'secrets', namespace, name };
+    // With a DeleteOptions body the API server ignores the query parameters, so dryRun goes in the body.
+    const body = { preconditions: { uid }, ...(options.dryRun ? { dryRun: ['All'] } : {}) };
+    await this.call(op, (o) => this.core.deleteNamespacedSecret({ namespace, name, body }, o));
+  }
+
+  async namespaceExists(namespace: string): Promise<boolean> {
+    try {
+      await this.call({ verb: 'get', resource: 'namespaces', namespace, name: namespace }, (o) =>
+        this.core.readNamespace({ name: namespace }, o),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof NamespaceNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async ping(): Promise<void> {
+    let status: number;
+    try {
+      status = await withDeadline(this.timeoutMs, (signal) => this.readyz(signal));
+    } catch (error) {
+      throw unavailability(error) ?? new UnavailableError('the Kubernetes API server did not answer the readiness check');
+    }
+    if (status !== 200) throw new UnavailableError(`the Kubernetes API server is not ready (GET /readyz answered HTTP ${status})`);
+  }
+
+  /** GET /readyz through client-node's own HTTP library and authentication (the generated API has no such call). */
+  private async readyz(signal: AbortSignal): Promise<number> {
+    const request = this.server.makeRequestContext('/readyz', HttpMethod.GET);
+    await this.kubeConfig.applySecurityAuthentication(request);
+    request.setSignal(signal);
+    const response = await this.http.send(request).toPromise();
+    await response.body.text();
+    return response.httpStatusCode;
+  }
+
+  /** Logged or serialised, the adapter shows only its description: its client holds the credentials. */
+  toJSON(): { description: string } {
+    return { description: this.description };
+  }
+
+  [inspect.custom](): string {
+    return `KubernetesCluster { ${this.description} }`;
+  }
+
+  /** Runs one API call under the deadline and translates whatever it throws. */
+  private async call<T>(operation: Operation, send: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(this.timeoutMs, (signal) => send(abortableWith(signal)));
+    } catch (error) {
+      throw translateClusterError(error, operation);
+    }
+  }
+}
+
+function dryRunParameter(options: WriteOptions): 'All' | undefined {
+  return options.dryRun ? 'All' : undefined;
+}
+
+/** Per-call options that hand the signal to client-node's fetch, so an abort closes the connection. */
+function abortableWith(signal: AbortSignal): ConfigurationOptions {
+  const attachSignal: ObservableMiddleware = {
+    pre: (request) => {
+      request.setSignal(signal);
+      return new Observable(Promise.resolve(request));
+    },
+    post: (response) => new Observable(Promise.resolve(response)),
+  };
+  return { middleware: [attachSignal], middlewareMergeStrategy: 'append' };
+}
+
+/** Context and server URL, never credentials (user info in the URL is dropped too). */
+export function describeKubeConfig(kubeConfig: KubeConfig): string {
+  const server = kubeConfig.getCurrentCluster()?.server ?? 'an unknown server';
+  let shown = server;
+  try {
+    const url = new URL(server);
+    url.username = '';
+    url.password = '';
+    shown = url.toString().replace(/\/$/, '');
+  } catch {
+    // Not a URL: show it as configured.
+  }
+  return `Kubernetes API server ${shown} (kubeconfig context "${kubeConfig.getCurrentContext()}")`;
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AlreadyExistsError,
+  NamespaceNotFoundError,
+  SecretNotFoundError,
+  StaleWriteError,
+  type Cluster,
+  type WriteOptions,
+} from '../domain/cluster.js';
+import type { SecretDraft, SecretObject } from '../domain/secret.js';
+import { UpstreamError, ValidationError, type FieldError } from '../errors.js';
+import { toKubernetesTimestamp } from './kubernetes-time.js';
+import { undecodableDataKeys, validateSecret, validateSecretUpdate } from './memory-validation.js';
+
+export interface MemoryClusterOptions {
+  namespaces: readonly string[];
+}
+
+/** A Secret to place in the store behind the port's back (tests), e.g. an immutable one. */
+export type SeedSecret = Omit<SecretDraft, 'resourceVersion'> & { immutable?: boolean };
+
+/**
+ * The embedded cluster: the Cluster port kept in process memory, with the API server's semantics
+ * (uids, increasing resourceVersions, optimistic concurrency, uid preconditions, dry runs,
+ * validation). Nothing is persisted; objects are copied in and out so callers cannot change the store.
+ */
+export class MemoryCluster implements Cluster {
+  readonly description: string;
+  private readonly secretsByNamespace = new Map<string, Map<string, SecretObject>>();
+  private lastResourceVersion = 0;
+
+  constructor(options: MemoryClusterOptions) {
+    for (const namespace of options.namespaces) this.addNamespace(namespace);
+    this.description = `embedded in-memory cluster (namespaces: ${options.namespaces.join(', ')}); nothing is persisted`;
+  }
+
+  addNamespace(namespace: string): void {
+    if (!this.secretsByNamespace.has(namespace)) this.secretsByNamespace.set(namespace, new Map());
+  }
+
+  /** Stores a Secret as given (plus uid, resourceVersion, timestamp), skipping the port's checks except the namespace. */
+  seedSecret(seed: SeedSecret): SecretObject {
+    const secrets = this.secretsIn(seed.namespace);
+    const stored = this.newObject({ ...seed, type: seed.type || 'Opaque' }, false);
+    stored.immutable = seed.immutable ?? false;
+    secrets.set(seed.name, stored);
+    return structuredClone(stored);
+  }
+
+  async readSecret(namespace: string, name: string): Promise<SecretObject | undefined> {
+    const found = this.secretsByNamespace.get(namespace)?.get(name);
+    return found && structuredClone(found);
+  }
+
+  async listSecrets(namespace: string): Promise<SecretObject[]> {
+    // Like the API server: listing a namespace that does not exist gives an empty list.
+    const secrets = [...(this.secretsByNamespace.get(namespace)?.values() ?? [])];
+    return secrets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((s) => structuredClone(s));
+  }
+
+  async createSecret(draft: SecretDraft, options: WriteOptions = {}): Promise<SecretObject> {
+    // The API server's order: decoding, namespace, validation, then existence.
+    const incoming = normalise(draft);
+    refuseUndecodable(incoming, 'create');
+    const secrets = this.secretsIn(incoming.namespace);
+    refuseInvalid(incoming, validateSecret(incoming));
+    if (secrets.has(incoming.name)) throw new AlreadyExistsError(incoming.namespace, incoming.name);
+    const created = this.newObject(incoming, options.dryRun ?? false);
+    if (!options.dryRun) secrets.set(created.name, created);
+    return structuredClone(created);
+  }
+
+  async replaceSecret(draft: SecretDraft & { resourceVersion: string }, options: WriteOptions = {}): Promise<SecretObject> {
+    const incoming = normalise(draft);
+    refuseUndecodable(incoming, 'update');
+    const existing = this.secretsByNamespace.get(draft.namespace)?.get(draft.name);
+    if (!existing) throw new SecretNotFoundError(draft.namespace, draft.name);
+    if (draft.resourceVersion !== existing.resourceVersion) throw new StaleWriteError(draft.namespace, draft.name);
+    refuseInvalid(incoming, validateSecretUpdate(incoming, existing));
+    const replaced: SecretObject = {
+      ...structuredClone(existing),
+      type: incoming.type,
+      labels: incoming.labels,
+      annotations: incoming.annotations,
+      data: incoming.data,
+      immutable: false,
+    };
+    if (!options.dryRun) {
+      replaced.resourceVersion = this.nextResourceVersion();
+      this.secretsIn(draft.namespace).set(draft.name, replaced);
+    }
+    return structuredClone(replaced);
+  }
+
+  async deleteSecret(namespace: string, name: string, uid: string, options: WriteOptions = {}): Promise<void> {
+    const secrets = this.secretsByNamespace.get(namespace);
+    const existing = secrets?.get(name);
+    if (!secrets || !existing) throw new SecretNotFoundError(namespace, name);
+    if (existing.uid !== uid) throw new StaleWriteError(namespace, name);
+    if (!options.dryRun) secrets.delete(name);
+  }
+
+  async namespaceExists(namespace: string): Promise<boolean> {
+    return this.secretsByNamespace.has(namespace);
+  }
+
+  async ping(): Promise<void> {}
+
+  private secretsIn(namespace: string): Map<string, SecretObject> {
+    const secrets = this.secretsByNamespace.get(namespace);
+    if (!secrets) throw new NamespaceNotFoundError(namespace);
+    return secrets;
+  }
+
+  /** A dry run gets a uid and a timestamp but no resourceVersion, as from the API server. */
+  private newObject(draft: Omit<SecretDraft, 'resourceVersion'>, dryRun: boolean): SecretObject {
+    return {
+      name: draft.name,
+      namespace: draft.namespace,
+      type: draft.type,
+      uid: randomUUID(),
+      ...(dryRun ? {} : { resourceVersion: this.nextResourceVersion() }),
+      creationTimestamp: toKubernetesTimestamp(new Date()),
+      labels: { ...draft.labels },
+      annotations: { ...draft.annotations },
+      data: { ...draft.data },
+      immutable: false,
+    };
+  }
+
+  private nextResourceVersion(): string {
+    this.lastResourceVersion += 1;
+    return String(this.lastResourceVersion);
+  }
+}
+
+/** A private copy of the draft with the API server's defaulting applied (an empty type means Opaque). */
+function normalise(draft: SecretDraft): SecretDraft {
+  const copy = structuredClone(draft);
+  return { ...copy, type: copy.type || 'Opaque' };
+}
+
+function refuseUndecodable(draft: SecretDraft, verb: 'create' | 'update'): void {
+  if (undecodableDataKeys(draft.data).length > 0) {
+    throw new UpstreamError(`the Kubernetes API server refused to ${verb} secrets (HTTP 400)`);
+  }
+}
+
+function refuseInvalid(draft: SecretDraft, errors: FieldError[]): void {
+  if (errors.length === 0) return;
+  const fields = [...new Set(errors.map((e) => e.path))].join(', ');
+  throw new ValidationError(
+    `the Kubernetes API server refused secret "${draft.name}" in namespace "${draft.namespace}" as invalid: ${fields}`,
+    errors,
+  );
+}

@@ -1,0 +1,121 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { ConflictError, UnavailableError, UpstreamError, ValidationError } from '../../src/errors.js';
+import {
+  adminKubeConfig,
+  createPullSecretWithKubectl,
+  createSecretDirectly,
+  createTestNamespace,
+  realClusterAvailable,
+  uniqueName,
+  userKubeConfig,
+  type TestNamespace,
+} from '../support/real-cluster.js';
+import { describeClusterContract } from './contract.js';
+
+const enabled = realClusterAvailable();
+const TIMEOUT_MS = 5000;
+const title = enabled ? 'KubernetesCluster on kube-apiserver v1.20.2' : 'KubernetesCluster (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+
+describe.skipIf(!enabled)(title, () => {
+  describeClusterContract('KubernetesCluster', async () => {
+    const namespace = await createTestNamespace('contract');
+    return {
+      cluster: new KubernetesCluster(adminKubeConfig(), { timeoutMs: TIMEOUT_MS }),
+      namespace: namespace.name,
+      missingNamespace: uniqueName('missing'),
+      seedSecret: createSecretDirectly,
+      cleanup: namespace.remove,
+    };
+  });
+
+  describe('beyond the contract', () => {
+    let namespace: TestNamespace;
+    let cluster: KubernetesCluster;
+    beforeEach(async () => {
+      namespace = await createTestNamespace('k8s');
+      cluster = new KubernetesCluster(adminKubeConfig(), { timeoutMs: TIMEOUT_MS });
+    });
+    afterEach(async () => namespace.remove());
+
+    const opaque = (name: string, labels: Record<string, string> = {}) => ({
+      name,
+      namespace: namespace.name,
+      type: 'Opaque',
+      labels,
+      annotations: {},
+      data: { token: Buffer.from('hunter2').toString('base64') },
+    });
+
+    it('describes itself by server URL and context, never by token', () => {
+      expect(cluster.description).toContain(process.env.REGCRED_K8S_SERVER!);
+      expect(cluster.description).toContain('admin@kit');
+      expect(cluster.description).not.toContain(process.env.REGCRED_K8S_ADMIN_TOKEN!);
+    });
+
+    it('when the API server refuses an object (422), then the error carries its causes but never the raw body', async () => {
+      const error = await cluster.createSecret(opaque('invalid', { team: 'not valid!' })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      const { message, errors, cause } = error as ValidationError;
+      expect(message).toBe(`the Kubernetes API server refused secret "invalid" in namespace "${namespace.name}" as invalid: metadata.labels`);
+      expect(errors).toHaveLength(1);
+      expect(errors[0].message).toMatch(/^Invalid value: "not valid!": a valid label must be/);
+      for (const leak of ['HTTP-Code', 'Body:', 'Headers:', '"kind"', '"apiVersion"', 'Failure', 'audit-id', 'content-type']) {
+        expect(JSON.stringify({ message, errors, cause, stack: (error as Error).stack })).not.toContain(leak);
+      }
+      expect(cause).toEqual({ upstreamStatus: 422, upstreamReason: 'Invalid' });
+    });
+
+    it('when data is not base64, then the 400 (whose body quotes the data) becomes a generic UpstreamError', async () => {
+      const error = await cluster.createSecret({ ...opaque('undecodable'), data: { token: 'hunter2!' } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect((error as Error).message).toBe('the Kubernetes API server refused to create secrets (HTTP 400)');
+      expect(JSON.stringify({ ...(error as object), stack: (error as Error).stack })).not.toContain('hunter2');
+    });
+
+    it('reads a pull secret made by kubectl create secret docker-registry', async () => {
+      const registry = { server: 'registry.example.com', username: 'u', password: 'p', email: 'u@example.com' };
+      await createPullSecretWithKubectl(namespace.name, 'from-kubectl', registry);
+      const secret = await cluster.readSecret(namespace.name, 'from-kubectl');
+      expect(secret).toMatchObject({ type: 'kubernetes.io/dockerconfigjson', labels: {}, annotations: {}, immutable: false });
+      const config = JSON.parse(Buffer.from(secret!.data['.dockerconfigjson'], 'base64').toString('utf8'));
+      expect(config.auths['registry.example.com']).toMatchObject({ username: 'u', password: 'p' });
+    });
+
+    it("when regcred's identity lacks RBAC permission, then it says which permission is missing (403)", async () => {
+      const alice = new KubernetesCluster(userKubeConfig('alice'), { timeoutMs: TIMEOUT_MS });
+      const read = await alice.readSecret(namespace.name, 'any').catch((e: unknown) => e);
+      expect(read).toBeInstanceOf(UpstreamError);
+      expect((read as Error).message).toBe(
+        `regcred's own identity lacks the RBAC permission to get secrets in namespace "${namespace.name}"; ` +
+          'grant it a Role there with verb "get" on resource "secrets" in API group ""',
+      );
+      await expect(alice.createSecret(opaque('x'))).rejects.toThrow('permission to create secrets');
+      await expect(alice.listSecrets(namespace.name)).rejects.toThrow('permission to list secrets');
+      await expect(alice.namespaceExists(namespace.name)).rejects.toThrow('permission to get namespaces (cluster-scoped)');
+    });
+
+    it('when the namespace is being deleted, then writing there is a ConflictError (403 NamespaceTerminating)', async () => {
+      await namespace.terminate();
+      const error = await cluster.createSecret(opaque('late')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConflictError);
+      expect((error as Error).message).toBe(`namespace "${namespace.name}" is being deleted; no Secrets can be written to it`);
+    });
+
+    it('when the server certificate is not trusted, then calls fail as UnavailableError naming a TLS failure', async () => {
+      const untrusting = new KubeConfig();
+      untrusting.loadFromOptions({
+        clusters: [{ name: 'kit', server: process.env.REGCRED_K8S_SERVER!, skipTLSVerify: false }],
+        users: [{ name: 'admin', token: process.env.REGCRED_K8S_ADMIN_TOKEN! }],
+        contexts: [{ name: 'no-ca', cluster: 'kit', user: 'admin' }],
+        currentContext: 'no-ca',
+      });
+      const cluster = new KubernetesCluster(untrusting, { timeoutMs: TIMEOUT_MS });
+      const error = await cluster.readSecret(namespace.name, 'any').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnavailableError);
+      expect((error as Error).message).toMatch(/^could not reach the Kubernetes API server: TLS handshake failed \([A-Z_]+\)$/);
+      await expect(cluster.ping()).rejects.toThrow(UnavailableError);
+    });
+  });
+});

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { toSecretObject } from '../../src/cluster/kubernetes-secrets.js';
+import type { SeedSecret } from '../../src/cluster/memory.js';
+import type { SecretObject } from '../../src/domain/secret.js';
+import { REAL_CLUSTER_FLAG } from './global-setup.js';
+
+const run = promisify(execFile);
+
+/** Whether the global setup enabled the real-cluster suites (see test/support/global-setup.ts). */
+export function realClusterAvailable(): boolean {
+  return process.env[REAL_CLUSTER_FLAG] === '1';
+}
+
+/** The kit's admin (system:masters): for arranging and inspecting, not for the code under test. */
+export function adminKubeConfig(): KubeConfig {
+  return kubeConfigFile(kitKubeconfigPath());
+}
+
+/** A plain kit user (alice: group team-a, bob: team-b) with no rights until a test grants some. */
+export function userKubeConfig(user: 'alice' | 'bob'): KubeConfig {
+  return kubeConfigFile(join(dirname(kitKubeconfigPath()), `kubeconfig-${user}`));
+}
+
+/** A name no other test uses: `prefix-<time>-<random>`, a valid DNS-1123 label. */
+export function uniqueName(prefix: string): string {
+  const safe = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40).replace(/^-+|-+$/g, '') || 'test';
+  return `${safe}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface TestNamespace {
+  name: string;
+  /** Marks it for deletion; with no namespace controller in the kit it then stays Terminating. */
+  terminate(): Promise<void>;
+  /** Deletes its Secrets and the namespace itself (the kit has no namespace controller to do it). */
+  remove(): Promise<void>;
+}
+
+/** A fresh, empty namespace, created with the admin client. */
+export async function createTestNamespace(prefix: string): Promise<TestNamespace> {
+  const core = adminCore();
+  const name = uniqueName(prefix);
+  await core.createNamespace({ body: { metadata: { name } } });
+  const terminate = async () => {
+    await core.deleteNamespace({ name });
+  };
+  return { name, terminate, remove: () => removeNamespace(core, name) };
+}
+
+async function removeNamespace(core: CoreV1Api, name: string): Promise<void> {
+  await core.deleteCollectionNamespacedSecret({ namespace: name });
+  // 409 when it is already Terminating.
+  await core.deleteNamespace({ name }).catch((error: { code?: number }) => {
+    if (error.code !== 409) throw error;
+  });
+  // Without a controller-manager, nobody removes the "kubernetes" finalizer: do it, or the
+  // namespace stays Terminating in the kit forever.
+  await core.replaceNamespaceFinalize({ name, body: { metadata: { name }, spec: { finalizers: [] } } });
+}
+
+/** Stores a Secret with the admin client, bypassing the code under test (e.g. an immutable one). */
+export async function createSecretDirectly(seed: SeedSecret): Promise<SecretObject> {
+  const created = await adminCore().createNamespacedSecret({
+    namespace: seed.namespace,
+    body: {
+      metadata: { name: seed.name, labels: seed.labels, annotations: seed.annotations },
+      type: seed.type,
+      data: seed.data,
+      immutable: seed.immutable,
+    },
+  });
+  return toSecretObject(created);
+}
+
+/** A pull secret exactly as `kubectl create secret docker-registry` makes it. */
+export async function createPullSecretWithKubectl(
+  namespace: string,
+  name: string,
+  registry: { server: string; username: string; password: string; email?: string },
+): Promise<void> {
+  const args = ['--kubeconfig', kitKubeconfigPath(), '-n', namespace, 'create', 'secret', 'docker-registry', name];
+  args.push(`--docker-server=${registry.server}`, `--docker-username=${registry.username}`, `--docker-password=${registry.password}`);
+  if (registry.email) args.push(`--docker-email=${registry.email}`);
+  await run('kubectl', args, { timeout: 30_000 });
+}
+
+function adminCore(): CoreV1Api {
+  return adminKubeConfig().makeApiClient(CoreV1Api);
+}
+
+function kitKubeconfigPath(): string {
+  const path = process.env.KUBECONFIG;
+  if (!realClusterAvailable() || !path) throw new Error('the real cluster is not enabled for this run (REGCRED_TEST_CLUSTER)');
+  return path;
+}
+
+function kubeConfigFile(path: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(path);
+  return kubeConfig;
+}
