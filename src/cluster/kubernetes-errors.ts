@@ -10,7 +10,7 @@ import { DeadlineExceededError } from './deadline.js';
 
 /** What regcred was doing when a request failed, in the API's own terms (RBAC verb and resource). */
 export interface Operation {
-  verb: 'get' | 'list' | 'create' | 'update' | 'delete';
+  verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
   resource: 'secrets' | 'namespaces';
   namespace: string;
   name?: string;
@@ -70,7 +70,7 @@ function translateApiStatus(code: number, status: ApiStatus, headers: Record<str
       return new SecretNotFoundError(namespace, name);
     case 409:
       if (status.reason === 'AlreadyExists') return new AlreadyExistsError(namespace, name);
-      if (verb === 'update' || verb === 'delete') return new StaleWriteError(namespace, name);
+      if (verb === 'update' || verb === 'patch' || verb === 'delete') return new StaleWriteError(namespace, name);
       break;
     case 422:
       return invalidSecretError(op, status.details?.causes ?? []);

@@ -4,7 +4,9 @@ import {
   HttpMethod,
   IsomorphicFetchHttpLibrary,
   Observable,
+  PatchStrategy,
   ServerConfiguration,
+  setHeaderOptions,
   type ConfigurationOptions,
   type KubeConfig,
   type ObservableMiddleware,
@@ -75,12 +77,15 @@ export class KubernetesCluster implements Cluster {
     const { namespace, name } = draft;
     // The API server treats an empty resourceVersion as "replace unconditionally"; the port never does.
     if (!draft.resourceVersion) throw new StaleWriteError(namespace, name);
-    const op: Operation = { verb: 'update', resource: 'secrets', namespace, name };
-    const body = toV1Secret(draft);
-    const replaced = await this.call(op, (o) =>
-      this.core.replaceNamespacedSecret({ namespace, name, body, dryRun: dryRunParameter(options) }, o),
+    const op: Operation = { verb: 'patch', resource: 'secrets', namespace, name };
+    const body = replacementPatch(draft);
+    const patched = await this.call(op, (o) =>
+      this.core.patchNamespacedSecret(
+        { namespace, name, body, dryRun: dryRunParameter(options) },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch, o),
+      ),
     );
-    return toSecretObject(replaced);
+    return toSecretObject(patched);
   }
 
   async deleteSecret(namespace: string, name: string, uid: string, options: WriteOptions = {}): Promise<void> {
@@ -139,6 +144,22 @@ export class KubernetesCluster implements Cluster {
       throw translateClusterError(error, operation);
     }
   }
+}
+
+/**
+ * A JSON patch that replaces exactly what regcred owns (labels, annotations, data, type) and keeps
+ * everything else others set (ownerReferences, finalizers...), which a PUT of the whole object would
+ * drop. The resourceVersion in the patched object makes the API server refuse it (409) when the
+ * Secret changed since it was read.
+ */
+function replacementPatch(draft: SecretDraft & { resourceVersion: string }): object[] {
+  return [
+    { op: 'replace', path: '/metadata/resourceVersion', value: draft.resourceVersion },
+    { op: 'add', path: '/metadata/labels', value: { ...draft.labels } },
+    { op: 'add', path: '/metadata/annotations', value: { ...draft.annotations } },
+    { op: 'add', path: '/data', value: { ...draft.data } },
+    { op: 'add', path: '/type', value: draft.type },
+  ];
 }
 
 function dryRunParameter(options: WriteOptions): 'All' | undefined {

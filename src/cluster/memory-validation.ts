@@ -59,15 +59,12 @@ export function validateSecret(draft: SecretDraft): FieldError[] {
   return errors;
 }
 
-/** What ValidateSecretUpdate adds when `draft` replaces `existing`. */
+/** What ValidateSecretUpdate adds when `draft` replaces regcred's fields of `existing`. */
 export function validateSecretUpdate(draft: SecretDraft, existing: SecretObject): FieldError[] {
   const errors: FieldError[] = [];
   if (draft.type !== existing.type) errors.push(invalid('type', draft.type, 'field is immutable'));
-  if (existing.immutable) {
-    // A draft never carries `immutable`, so replacing an immutable Secret always unsets it.
-    errors.push(forbidden('immutable'));
-    if (!sameData(draft.data, existing.data)) errors.push(forbidden('data'));
-  }
+  // The port's replace keeps `immutable` as it is (a patch), so only a change of data is refused.
+  if (existing.immutable && !sameData(draft.data, existing.data)) errors.push(forbidden('data'));
   return [...errors, ...validateSecret(draft)];
 }
 

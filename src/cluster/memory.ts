@@ -83,7 +83,6 @@ export class MemoryCluster implements Cluster {
       labels: incoming.labels,
       annotations: incoming.annotations,
       data: incoming.data,
-      immutable: false,
     };
     if (!options.dryRun) {
       replaced.resourceVersion = this.nextResourceVersion();

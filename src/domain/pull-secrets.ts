@@ -19,13 +19,19 @@ export interface PullSecretWrite {
   warnings?: string[];
 }
 
-// A write that loses a race re-reads and tries again; past this many rounds the caller is told to retry.
-const MAX_WRITE_ATTEMPTS = 3;
+// A write that loses a race re-reads and tries again after a short random pause (so racing writers
+// spread out); past this many rounds the caller gets a 409 and is told to retry.
+const MAX_WRITE_ATTEMPTS = 8;
+const RETRY_PAUSE_MS = 15;
+
+const pauseBeforeRetry = (attempt: number) =>
+  attempt === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * attempt));
 
 /** Creates the pull secret or brings an existing one up to date (PUT semantics); writes nothing when it is already so. */
 export async function applyPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
   const draft = draftOf(write);
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    await pauseBeforeRetry(attempt);
     const existing = await cluster.readSecret(draft.namespace, draft.name);
     if (!existing) {
       try {

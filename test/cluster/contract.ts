@@ -182,16 +182,21 @@ export function describeClusterContract(name: string, makeFixture: () => Promise
         expect((error as ValidationError).errors).toEqual([expect.objectContaining({ path: 'type', code: 'FieldValueInvalid' })]);
       });
 
-      it('when the Secret is immutable, then it refuses any replacement (immutable, and data when it differs)', async () => {
+      it('when the Secret is immutable, then its data cannot change but its labels can, and it stays immutable', async () => {
         const seeded = await f.seedSecret({ ...draft(), immutable: true });
-        const sameData = await cluster.replaceSecret({ ...draft({ labels: {} }), resourceVersion: seeded.resourceVersion! }).catch((e: unknown) => e);
-        expect((sameData as ValidationError).errors).toEqual([expect.objectContaining({ path: 'immutable', code: 'FieldValueForbidden' })]);
         const newData = await cluster
           .replaceSecret({ ...draft({ data: { token: b64('new') } }), resourceVersion: seeded.resourceVersion! })
           .catch((e: unknown) => e);
         expect(newData).toBeInstanceOf(ValidationError);
-        expect((newData as ValidationError).errors.map((e) => e.path)).toEqual(['immutable', 'data']);
-        expect(await cluster.readSecret(f.namespace, 'regcred')).toMatchObject({ immutable: true, data: draft().data });
+        expect((newData as ValidationError).errors).toEqual([expect.objectContaining({ path: 'data', code: 'FieldValueForbidden' })]);
+        const relabelled = await cluster.replaceSecret({ ...draft({ labels: { tier: 'gold' } }), resourceVersion: seeded.resourceVersion! });
+        expect(relabelled).toMatchObject({ immutable: true, labels: { tier: 'gold' }, data: draft().data });
+      });
+
+      it('when others set fields regcred does not own, then a replace keeps them', async () => {
+        const created = await cluster.createSecret(draft({ annotations: { note: 'kept' } }));
+        const replaced = await cluster.replaceSecret({ ...draft({ data: { token: b64('new') }, annotations: { note: 'kept' } }), resourceVersion: created.resourceVersion! });
+        expect(replaced).toMatchObject({ uid: created.uid, creationTimestamp: created.creationTimestamp, annotations: { note: 'kept' } });
       });
     });
 

@@ -1,16 +1,32 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { buildTestApp } from '../support/test-app.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { adminKubeConfig, createTestNamespace, realClusterAvailable } from '../support/real-cluster.js';
+import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 // A unique password goes through every endpoint and error path: it may appear in render's answers
 // (the caller's own secret, on purpose) and nowhere else, in no answer and no log line.
 const CANARY = `canary-${Date.now()}-Zq9`;
 const canaryAuth = Buffer.from(`janedoe:${CANARY}`).toString('base64');
-const ns = '/v1/namespaces/default/pullsecrets';
 
 describe('the canary password never leaks', () => {
-  it('appears in no answer but render, and in no log line', async () => {
-    const { app, logLines } = buildTestApp({ config: { bodyLimitBytes: 4096 } });
+  it('appears in no answer but render, and in no log line (in-memory cluster)', async () => {
+    await expectNoLeak(buildTestApp({ config: { bodyLimitBytes: 4096 } }), 'default');
+  });
+
+  it.runIf(realClusterAvailable())('appears in no answer but render, and in no log line (real kube-apiserver)', async () => {
+    const namespace = await createTestNamespace('canary');
+    try {
+      const cluster = new KubernetesCluster(adminKubeConfig(), { timeoutMs: 5000 });
+      await expectNoLeak(buildTestApp({ cluster, config: { bodyLimitBytes: 4096 } }), namespace.name);
+    } finally {
+      await namespace.remove();
+    }
+  });
+});
+
+async function expectNoLeak({ app, logLines }: TestApp, namespace: string): Promise<void> {
+    const ns = `/v1/namespaces/${namespace}/pullsecrets`;
     const answers: { what: string; text: string; headers: string }[] = [];
     const keep = (what: string, res: request.Response) => {
       answers.push({ what, text: res.text ?? '', headers: JSON.stringify(res.headers) });
@@ -65,5 +81,4 @@ describe('the canary password never leaks', () => {
       expect(line).not.toContain(CANARY);
       expect(line).not.toContain(canaryAuth);
     }
-  });
-});
+}

@@ -1,0 +1,13 @@
+// regcred as main.ts builds it, on a free port: `regcred-server.ts memory` or `regcred-server.ts kubernetes <kubeconfig>`.
+import { createApp } from '../../src/app.js';
+import { createCluster } from '../../src/cluster/create-cluster.js';
+import { defaultConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { listenAndReport } from './listen.js';
+
+const [mode, kubeconfig] = process.argv.slice(2);
+const config = defaultConfig({ cluster: mode === 'kubernetes' ? 'kubernetes' : 'memory', kubeconfig });
+// The production default level, written to stdout like main.ts does; the bench points stdout at /dev/null.
+const logger = createLogger(config.logLevel);
+const { cluster } = createCluster(config);
+listenAndReport(createApp({ config, cluster, logger }));
