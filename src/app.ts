@@ -5,6 +5,8 @@ import type { Cluster } from './domain/cluster.js';
 import { createBodyParsers } from './http/body-parsers.js';
 import { docsRouter } from './http/docs.routes.js';
 import { healthRouter } from './http/health.routes.js';
+import { methodNotAllowed } from './http/method-not-allowed.js';
+import { buildOpenApiDocument } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
 import { pullSecretsRouter } from './http/pull-secrets.routes.js';
 import { renderRouter } from './http/render.routes.js';
@@ -37,6 +39,7 @@ export function createApp({ config, cluster, logger }: AppDependencies): Express
   });
   app.use(pullSecretsRouter(cluster, parsers));
   app.use(renderRouter(parsers));
+  app.use(methodNotAllowed(buildOpenApiDocument().paths as Record<string, Record<string, unknown>>));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -92,6 +92,13 @@ describe('invalid requests get a 4xx problem+json naming the field and the rule'
     expect(res.body.errors[0].code).toBe('too_big');
   });
 
+  it('a known path with an unsupported method → 405 with Allow', async () => {
+    const res = await request(app).delete('/v1/namespaces/default/pullsecrets');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, POST, HEAD');
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+  });
+
   it('an unknown route → 404 problem', async () => {
     const res = await request(app).get('/v2/nothing');
     expect(res.status).toBe(404);

@@ -19,29 +19,42 @@ const templates = Object.keys(document.paths).map((template) => ({
 
 const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
+export interface ObservedResponse {
+  method: string;
+  path: string;
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+/** Why a response breaks openapi.yaml (undocumented path, status or media type, or a body off its schema), or undefined. */
+export function contractViolation({ method, path, status, contentType, text }: ObservedResponse): string | undefined {
+  const verb = method.toLowerCase();
+  const match = templates.find((t) => t.pattern.test(path.split('?')[0]!));
+  if (!match) return undefined; // routes outside the contract (404s for unknown paths, /docs assets)
+  const operation = document.paths[match.template]![verb];
+  const where = `${verb} ${match.template} ${status}`;
+  if (!operation) return status === 405 ? undefined : `openapi.yaml documents no ${verb} ${match.template}`;
+  const response = operation.responses[String(status)];
+  if (!response) return `openapi.yaml documents no status ${where}`;
+  if (!response.content) return text ? `${where} is documented without a body but has one` : undefined;
+  const mediaType = contentType.split(';')[0]!.trim();
+  if (!response.content[mediaType]) return `${where}: media type "${mediaType}" is not documented`;
+  const ref = `openapi#/${pointer('paths', match.template, verb, 'responses', String(status), 'content', mediaType, 'schema')}`;
+  const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref });
+  const body = mediaType.endsWith('json') ? JSON.parse(text) : mediaType.endsWith('yaml') ? parse(text) : text;
+  return validate(body) ? undefined : `${where} body does not match openapi.yaml: ${ajv.errorsText(validate.errors)}`;
+}
+
 /** Asserts that a response's status, media type and body are the ones openapi.yaml documents for its operation. */
 export function expectMatchesContract(res: Response): void {
   const request = (res as unknown as { req: { method: string; path: string } }).req;
-  const path = request.path.split('?')[0]!;
-  const method = request.method.toLowerCase();
-  const match = templates.find((t) => t.pattern.test(path));
-  if (!match) throw new Error(`openapi.yaml documents no path for ${path}`);
-  const operation = document.paths[match.template]![method];
-  if (!operation) throw new Error(`openapi.yaml documents no ${method} ${match.template}`);
-  const response = operation.responses[String(res.status)];
-  if (!response) throw new Error(`openapi.yaml documents no ${res.status} for ${method} ${match.template}`);
-  if (!response.content) {
-    if (res.text) throw new Error(`${method} ${match.template} ${res.status} is documented without a body but has one`);
-    return;
-  }
-  const mediaType = String(res.headers['content-type'] ?? '').split(';')[0]!;
-  if (!response.content[mediaType]) {
-    throw new Error(`${method} ${match.template} ${res.status}: media type ${mediaType} is not documented`);
-  }
-  const ref = `openapi#/${pointer('paths', match.template, method, 'responses', String(res.status), 'content', mediaType, 'schema')}`;
-  const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref });
-  const body = mediaType.endsWith('json') ? res.body : mediaType.endsWith('yaml') ? parse(res.text) : res.text;
-  if (!validate(body)) {
-    throw new Error(`${method} ${match.template} ${res.status} body does not match openapi.yaml: ${ajv.errorsText(validate.errors)}`);
-  }
+  const violation = contractViolation({
+    method: request.method,
+    path: request.path,
+    status: res.status,
+    contentType: String(res.headers['content-type'] ?? ''),
+    text: res.text ?? '',
+  });
+  if (violation) throw new Error(violation);
 }
