@@ -48,8 +48,14 @@ describe(`parity with recorded kubectl ${recorded.kubectlVersion} output`, () =>
   });
 });
 
+// Go before 1.22 wrote \b and \f as \u0008 and \u000c; a kubectl built with it (e.g. Debian's 1.20
+// kubernetes-client) differs from kubectl 1.32 on those two characters only.
+const liveGo = /go1\.(\d+)/.exec(liveKubectl ?? '');
+const liveGoIsOld = liveGo !== null && Number(liveGo[1]) < 22;
+const differsOnOldGo = (v: KubectlVector) => liveGoIsOld && /[\b\f]/.test(`${v.username}${v.password}${v.server ?? ''}`);
+
 describe.skipIf(!liveKubectl)(`parity with live kubectl on PATH (${liveKubectl ?? 'skipped: kubectl not found'})`, () => {
-  it.each(recorded.vectors)('when $description, then kubectl renders the same Secret now', (vector) => {
+  it.each(recorded.vectors.filter((v) => !differsOnOldGo(v)))('when $description, then kubectl renders the same Secret now', (vector) => {
     const live = runKubectl(vector);
     const rendered = renderLikeKubectl(vector);
 

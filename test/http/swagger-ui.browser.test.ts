@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo, Server } from 'node:net';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../support/test-app.js';
+
+// Swagger UI's "Try it out" in a real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it).
+const CHROMIUM = process.env.REGCRED_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const required = process.env.REGCRED_TEST_BROWSER === 'required';
+const available = existsSync(CHROMIUM);
+if (required && !available) throw new Error(`REGCRED_TEST_BROWSER=required but ${CHROMIUM} does not exist`);
+const title = available ? 'Swagger UI in headless Chromium' : `Swagger UI in headless Chromium (SKIPPED: no ${CHROMIUM})`;
+
+describe.skipIf(!available)(title, () => {
+  let t: TestApp;
+  let server: Server;
+  let browser: Browser;
+  let base: string;
+  beforeAll(async () => {
+    t = buildTestApp();
+    server = t.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('lists every operation and "Try it out" on PUT creates a pull secret', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/docs/`);
+    await page.waitForSelector('.opblock', { timeout: 20_000 });
+    expect(await page.locator('.opblock').count()).toBe(11);
+
+    const operation = page.locator('#operations-pull_secrets-applyPullSecret');
+    await operation.locator('.opblock-summary').click();
+    await operation.locator('button.try-out__btn').click();
+    await operation.locator('input[placeholder="namespace"]').fill('default');
+    await operation.locator('input[placeholder="name"]').fill('from-swagger');
+    await operation.locator('button.execute').click();
+    const status = operation.locator('.live-responses-table tbody .response-col_status').first();
+    await status.waitFor({ timeout: 20_000 });
+    expect(await status.textContent()).toContain('201');
+    expect(await t.cluster.readSecret('default', 'from-swagger')).toMatchObject({ type: 'kubernetes.io/dockerconfigjson' });
+  }, 60_000);
+});
