@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { MemoryCluster } from '../../src/cluster/memory.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
@@ -91,6 +92,28 @@ describe('pull secrets over HTTP (in-memory cluster)', () => {
       expectMatchesContract(res);
       expect(res.status).toBe(409);
       expect(res.body.detail).toMatch(/Opaque/);
+    });
+
+    it('refuses to update an immutable pull secret with 409 that says to delete it first', async () => {
+      const memory = t.cluster as MemoryCluster;
+      const first = await put(credentials);
+      const stored = await memory.readSecret('default', 'regcred');
+      await memory.deleteSecret('default', 'regcred', first.body.uid);
+      memory.seedSecret({ ...stored!, immutable: true });
+      const res = await put({ ...credentials, password: 'new' });
+      expect(res.status).toBe(409);
+      expect(res.body.detail).toMatch(/immutable.*delete/);
+    });
+
+    it('shows a legacy kubernetes.io/dockercfg secret but refuses to turn it into dockerconfigjson', async () => {
+      const dockercfg = { 'registry.example.com': { auth: Buffer.from('old:pw').toString('base64'), email: 'o@example.com' } };
+      await seedSecret(t, { name: 'legacy', type: 'kubernetes.io/dockercfg', data: { '.dockercfg': Buffer.from(JSON.stringify(dockercfg)).toString('base64') } });
+      const shown = await request(t.app).get(path('legacy'));
+      expect(shown.status).toBe(200);
+      expect(shown.body.registries[0]).toMatchObject({ server: 'registry.example.com', username: 'old' });
+      const res = await put(credentials, path('legacy'));
+      expect(res.status).toBe(409);
+      expect(res.body.detail).toMatch(/dockercfg/);
     });
 
     it('answers 404 naming a namespace that does not exist', async () => {
