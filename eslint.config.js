@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const layer = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/.build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

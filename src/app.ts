@@ -1,7 +1,8 @@
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Cluster } from './domain/cluster.js';
+import { accessLog } from './http/access-log.js';
 import { createBodyParsers } from './http/body-parsers.js';
 import { docsRouter } from './http/docs.routes.js';
 import { healthRouter } from './http/health.routes.js';
@@ -10,7 +11,6 @@ import { buildOpenApiDocument } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
 import { pullSecretsRouter } from './http/pull-secrets.routes.js';
 import { renderRouter } from './http/render.routes.js';
-import { createHttpLogger } from './logger.js';
 
 export interface AppDependencies {
   config: Readonly<Config>;
@@ -22,25 +22,31 @@ export interface AppDependencies {
 export function createApp({ config, cluster, logger }: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Answers about secrets are never cached, so validators would only cost a hash per answer.
+  app.disable('etag');
   app.set('query parser', 'simple');
-  app.use(createHttpLogger(logger));
+  app.use(accessLog(logger));
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
     next();
   });
-
-  const parsers = createBodyParsers(config.bodyLimitBytes);
   app.use(healthRouter(cluster));
   app.use(docsRouter());
-  app.use((_req, res, next) => {
+  app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes)));
+  app.use(methodNotAllowed(buildOpenApiDocument().paths as Record<string, Record<string, unknown>>));
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}
+
+function v1Router(cluster: Cluster, parsers: ReturnType<typeof createBodyParsers>): Router {
+  const v1 = Router();
+  v1.use((_req, res, next) => {
     // Answers about secrets are never cached by browsers or proxies.
     res.set('Cache-Control', 'no-store');
     next();
   });
-  app.use(pullSecretsRouter(cluster, parsers));
-  app.use(renderRouter(parsers));
-  app.use(methodNotAllowed(buildOpenApiDocument().paths as Record<string, Record<string, unknown>>));
-  app.use(notFoundHandler);
-  app.use(errorHandler);
-  return app;
+  v1.use(pullSecretsRouter(cluster, parsers));
+  v1.use(renderRouter(parsers));
+  return v1;
 }

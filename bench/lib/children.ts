@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -15,19 +15,27 @@ export interface ServerProcess {
   name: string;
   pid: number;
   url: string;
-  /** Peak resident set size so far (VmHWM), in MiB. */
-  peakRssMiB(): number;
-  /** Current resident set size (VmRSS), in MiB. */
-  rssMiB(): number;
+  /** Peak resident set size so far (VmHWM), in MB (10^6 bytes). */
+  peakRssMB(): number;
+  /** Current resident set size (VmRSS), in MB (10^6 bytes). */
+  rssMB(): number;
+  /** CPU time used so far, user + system, all threads (clock-tick resolution). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
+/** Compiles src/ and bench/ to bench/.build, so servers run as plain JavaScript, as in production (no tsx loader). */
+export function compileServers(): void {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.bench.json'], { cwd: ROOT, stdio: 'inherit' });
+}
+
 /**
- * Starts bench/servers/<script> as `node --import tsx` in its own process, with stdout on
+ * Starts the compiled bench/servers/<script> with plain node in its own process, with stdout on
  * /dev/null (where a server's logs go), and waits for it to report its port over IPC.
  */
 export function startServer(name: string, script: string, args: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `bench/servers/${script}`, ...args], {
+  const compiled = `bench/.build/bench/servers/${script.replace(/\.ts$/, '.js')}`;
+  const child = spawn(process.execPath, [compiled, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -50,8 +58,9 @@ export function startServer(name: string, script: string, args: string[] = []): 
         name,
         pid,
         url: `http://127.0.0.1:${message.port}`,
-        peakRssMiB: () => statusKiB(pid, 'VmHWM') / 1024,
-        rssMiB: () => statusKiB(pid, 'VmRSS') / 1024,
+        peakRssMB: () => (statusKiB(pid, 'VmHWM') * 1024) / 1e6,
+        rssMB: () => (statusKiB(pid, 'VmRSS') * 1024) / 1e6,
+        cpuSeconds: () => cpuSeconds(pid),
         stop: () => stopChild(child),
       });
     });
@@ -75,4 +84,13 @@ function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(match[1]);
+}
+
+// /proc/<pid>/stat: utime and stime are fields 14 and 15, counted after the ")" closing the command name.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }

@@ -8,10 +8,22 @@ export interface LoadOptions {
   connections: number;
   seconds: number;
   request: RequestFactory;
-  /** Counts answers whose body passes this check (e.g. a PUT that really updated). */
+  /** Counts 2xx answers whose body passes this check (e.g. a PUT that really updated). */
   bodyCheck?: (body: string) => boolean;
   /** Called about every 200 ms while the load runs (memory sampling). */
   onSample?: () => void;
+}
+
+/** The raw outcome of one autocannon run; several are merged by summarize(). */
+export interface Sample {
+  /** Milliseconds per 2xx answer, from autocannon's hrtime durations (its own histogram keeps whole ms only). */
+  latencies: number[];
+  elapsedS: number;
+  non2xx: number;
+  errors: number;
+  checked: number;
+  /** CPU seconds the server process used meanwhile, when measured. */
+  serverCpuS?: number;
 }
 
 export interface Measurement {
@@ -19,19 +31,19 @@ export interface Measurement {
   seconds: number;
   requests: number;
   reqPerSec: number;
-  /** Milliseconds, from autocannon's per-response hrtime durations (2xx answers only). */
   p50Ms: number;
   p99Ms: number;
+  /** Server-process CPU (all threads) per 2xx answer: what bounds req/s when the server has one core. */
+  cpuMsPerRequest: number;
   non2xx: number;
   errors: number;
-  /** Answers passing bodyCheck, when one was given. */
+  /** 2xx answers that passed the body check, when there was one. */
   checked?: number;
 }
 
 let sequence = 0;
 
-/** Drives `url` with autocannon for `seconds` and summarises the 2xx latencies exactly (autocannon's own histogram rounds to whole ms). */
-export async function runLoad(options: LoadOptions): Promise<Measurement> {
+export async function runLoad(options: LoadOptions): Promise<Sample> {
   const latencies: number[] = [];
   let checked = 0;
   let nextConnection = 0;
@@ -46,7 +58,7 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         setupRequest: (r) => ({ ...r, ...options.request(connection, sequence++) }),
         onResponse: (status, body) => {
-          if (status < 300 && options.bodyCheck?.(body)) checked++;
+          if (status >= 200 && status < 300 && options.bodyCheck?.(body)) checked++;
         },
       };
       client.setRequests([request]);
@@ -60,21 +72,28 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
   try {
     const result = await instance;
     const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-    latencies.sort((a, b) => a - b);
-    return {
-      connections: options.connections,
-      seconds: round(elapsedS, 2),
-      requests: latencies.length,
-      reqPerSec: round(latencies.length / elapsedS, 0),
-      p50Ms: round(percentile(latencies, 0.5), 2),
-      p99Ms: round(percentile(latencies, 0.99), 2),
-      non2xx: result.non2xx,
-      errors: result.errors,
-      ...(options.bodyCheck ? { checked } : {}),
-    };
+    return { latencies, elapsedS, non2xx: result.non2xx, errors: result.errors, checked };
   } finally {
     if (sampler) clearInterval(sampler);
   }
+}
+
+export function summarize(samples: Sample[], connections: number, withCheck: boolean): Measurement {
+  const latencies = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  const elapsedS = samples.reduce((sum, s) => sum + s.elapsedS, 0);
+  const total = (key: 'non2xx' | 'errors' | 'checked') => samples.reduce((sum, s) => sum + s[key], 0);
+  return {
+    connections,
+    seconds: round(elapsedS, 2),
+    requests: latencies.length,
+    reqPerSec: round(latencies.length / elapsedS, 0),
+    p50Ms: round(percentile(latencies, 0.5), 2),
+    p99Ms: round(percentile(latencies, 0.99), 2),
+    cpuMsPerRequest: round((samples.reduce((sum, s) => sum + (s.serverCpuS ?? Number.NaN), 0) * 1000) / latencies.length, 3),
+    non2xx: total('non2xx'),
+    errors: total('errors'),
+    ...(withCheck ? { checked: total('checked') } : {}),
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -82,7 +101,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 }
 
-function round(value: number, digits: number): number {
+export function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }

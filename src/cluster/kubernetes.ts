@@ -21,6 +21,7 @@ import {
 import type { SecretDraft, SecretObject } from '../domain/secret.js';
 import { UnavailableError } from '../errors.js';
 import { withDeadline } from './deadline.js';
+import { KeepAliveAgents } from './keep-alive-agent.js';
 import { translateClusterError, unavailability, type Operation } from './kubernetes-errors.js';
 import { toSecretObject, toV1Secret } from './kubernetes-secrets.js';
 
@@ -36,6 +37,7 @@ export class KubernetesCluster implements Cluster {
   private readonly server: ServerConfiguration<Record<string, string>>;
   private readonly http = new IsomorphicFetchHttpLibrary();
   private readonly timeoutMs: number;
+  private readonly agents = new KeepAliveAgents();
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -121,6 +123,8 @@ export class KubernetesCluster implements Cluster {
   private async readyz(signal: AbortSignal): Promise<number> {
     const request = this.server.makeRequestContext('/readyz', HttpMethod.GET);
     await this.kubeConfig.applySecurityAuthentication(request);
+    const agent = this.agents.reuse(request.getAgent());
+    if (agent) request.setAgent(agent);
     request.setSignal(signal);
     const response = await this.http.send(request).toPromise();
     await response.body.text();
@@ -139,7 +143,7 @@ export class KubernetesCluster implements Cluster {
   /** Runs one API call under the deadline and translates whatever it throws. */
   private async call<T>(operation: Operation, send: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
     try {
-      return await withDeadline(this.timeoutMs, (signal) => send(abortableWith(signal)));
+      return await withDeadline(this.timeoutMs, (signal) => send(perCallOptions(signal, this.agents)));
     } catch (error) {
       throw translateClusterError(error, operation);
     }
@@ -166,10 +170,13 @@ function dryRunParameter(options: WriteOptions): 'All' | undefined {
   return options.dryRun ? 'All' : undefined;
 }
 
-/** Per-call options that hand the signal to client-node's fetch, so an abort closes the connection. */
-function abortableWith(signal: AbortSignal): ConfigurationOptions {
+/** Per-call options: the signal for client-node's fetch (an abort closes the connection) and a shared keep-alive agent. */
+function perCallOptions(signal: AbortSignal, agents: KeepAliveAgents): ConfigurationOptions {
   const attachSignal: ObservableMiddleware = {
     pre: (request) => {
+      // Middleware runs after authentication has put a fresh agent on the request.
+      const agent = agents.reuse(request.getAgent());
+      if (agent) request.setAgent(agent);
       request.setSignal(signal);
       return new Observable(Promise.resolve(request));
     },

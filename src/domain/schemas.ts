@@ -45,7 +45,8 @@ export const passwordSchema = z
   .meta({ description: 'Password or access token. Never returned, logged or echoed.', format: 'password', example: 's3cr3t' });
 
 // kubectl omits an empty --docker-email, so an empty string means "no email" here too.
-const isEmail = (s: string) => z.email().safeParse(s).success;
+const emailFormat = z.email();
+const isEmail = (s: string) => emailFormat.safeParse(s).success;
 export const emailSchema = z
   .string()
   .max(254, 'must be at most 254 characters')

@@ -1,12 +1,14 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
+import type { Logger } from 'pino';
 import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
+import { requestIdOf } from './access-log.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** Writes an AppError as RFC 9457 problem details. */
 export function sendProblem(req: Request, res: Response, error: AppError): void {
-  const requestId = res.getHeader('x-request-id');
+  const requestId = requestIdOf(res);
   res
     .status(error.status)
     .set(error.headers)
@@ -29,16 +31,24 @@ export const notFoundHandler: RequestHandler = (req) => {
 };
 
 /** The one place errors become answers: known kinds keep their status, everything else is a generic 500. */
-export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-  const known = toAppError(error);
-  if (known) {
-    sendProblem(req, res, known);
-    return;
-  }
-  // The detail goes to the log under the request id; the caller learns nothing about internals.
-  req.log?.error({ err: error }, 'unhandled error');
-  sendProblem(req, res, new AppError(500, 'Internal Server Error', 'an unexpected error occurred; quote the requestId when reporting it'));
-};
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const known = toAppError(error);
+    if (known) {
+      sendProblem(req, res, known);
+      return;
+    }
+    // The detail goes to the log under the request id; the caller learns nothing about internals.
+    logger.error({ error: withoutMessage(error), requestId: requestIdOf(res) }, 'unhandled error');
+    sendProblem(req, res, new AppError(500, 'Internal Server Error', 'an unexpected error occurred; quote the requestId when reporting it'));
+  };
+}
+
+// An unexpected error's message could quote input (and so a secret): log its kind and where it was thrown only.
+function withoutMessage(error: unknown): { type: string; stack?: string } {
+  if (!(error instanceof Error)) return { type: typeof error };
+  return { type: error.constructor.name, stack: error.stack?.split('\n').slice(1).join('\n') };
+}
 
 /** Maps what express, body-parser and multer throw onto our error kinds, without echoing request content. */
 function toAppError(error: unknown): AppError | undefined {

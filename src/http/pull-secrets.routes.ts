@@ -14,7 +14,7 @@ import type { BodyParsers } from './body-parsers.js';
 import { deleteQuerySchema, namespacePathSchema, noQuerySchema, secretPathSchema, writeQuerySchema } from './params.js';
 import { parseInput } from './validate.js';
 
-const BASE = '/v1/namespaces/:namespace/pullsecrets';
+const BASE = '/namespaces/:namespace/pullsecrets';
 
 export function pullSecretsRouter(cluster: Cluster, parsers: BodyParsers): Router {
   const router = Router();

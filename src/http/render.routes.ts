@@ -15,17 +15,17 @@ import { parseInput } from './validate.js';
 export function renderRouter(parsers: BodyParsers): Router {
   const router = Router();
 
-  router.post('/v1/render', ...parsers.json, (req, res) => {
+  router.post('/render', ...parsers.json, (req, res) => {
     const body = parseInput(credentialsBodySchema, req.body, 'body');
     sendManifest(req, res, render(req, registriesOf(body), body.labels, body.annotations), []);
   });
 
-  router.post('/v1/render/dockerconfig', ...parsers.dockerConfig, (req, res) => {
+  router.post('/render/dockerconfig', ...parsers.dockerConfig, (req, res) => {
     const { registries, warnings } = parseDockerConfigFile(bodyBytes(req));
     sendManifest(req, res, render(req, registries), warnings);
   });
 
-  router.post('/v1/inspect', ...parsers.inspectable, (req, res) => {
+  router.post('/inspect', ...parsers.inspectable, (req, res) => {
     parseInput(noQuerySchema, req.query, 'query');
     res.json(inspectPullSecretInput(bodyBytes(req), req.get('content-type')));
   });
@@ -49,7 +49,6 @@ function sendManifest(req: Request, res: Response, manifest: SecretManifest, war
   const format = req.accepts(['application/json', 'application/yaml']);
   if (!format) throw new NotAcceptableError('this endpoint answers application/json or application/yaml');
   for (const warning of warnings) res.append('Warning', `299 - "${headerSafe(warning)}"`);
-  res.set('Cache-Control', 'no-store');
   if (format === 'application/yaml') {
     res.type('application/yaml').send(stringify(manifest));
   } else {

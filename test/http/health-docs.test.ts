@@ -42,10 +42,12 @@ describe('health, readiness and docs', () => {
     expect(init.text).toContain('/openapi.yaml');
   });
 
-  it('echoes a sane X-Request-Id and invents one otherwise', async () => {
-    const { app } = buildTestApp();
+  it('echoes a sane X-Request-Id and invents one otherwise; writes one access line per request with it', async () => {
+    const { app, logLines } = buildTestApp();
     const given = await request(app).get('/healthz').set('X-Request-Id', 'abc-123');
     expect(given.headers['x-request-id']).toBe('abc-123');
+    const lines = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.requestId === 'abc-123');
+    expect(lines).toEqual([expect.objectContaining({ level: 'info', method: 'GET', url: '/healthz', status: 200, msg: 'request' })]);
     const injected = await request(app).get('/healthz').set('X-Request-Id', 'bad id with spaces');
     expect(injected.headers['x-request-id']).not.toContain('bad');
   });

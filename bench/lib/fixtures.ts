@@ -1,0 +1,17 @@
+import type { RequestFactory } from './load.js';
+
+/** The one credential the brief names; `password` is varied per request where every write must change something. */
+export const CREDENTIALS = { server: 'registry.example.com', username: 'janedoe', password: 's3cr3t', email: 'jane@example.com' };
+
+const RENDER_BODY = JSON.stringify(CREDENTIALS);
+
+export const renderRequest: RequestFactory = () => ({ method: 'POST', path: '/v1/render', body: RENDER_BODY });
+
+/** PUTs to `<prefix>-<connection>`: each connection writes its own secret, so no write conflicts with another. */
+export function applyRequest(namespace: string, prefix: string): RequestFactory {
+  return (connection, sequence) => ({
+    method: 'PUT',
+    path: `/v1/namespaces/${namespace}/pullsecrets/${prefix}-${connection}`,
+    body: JSON.stringify({ ...CREDENTIALS, password: `s3cr3t-${sequence}` }),
+  });
+}
