@@ -2,7 +2,7 @@
 // prints a table and writes bench/results/latest.json. See README "Benchmarks".
 import { availableParallelism, loadavg } from 'node:os';
 import { benchApply } from './lib/apply.js';
-import { compileServers, startServer } from './lib/children.js';
+import { compileServers, productionNodeFlags, startServer } from './lib/children.js';
 import { renderRequest } from './lib/fixtures.js';
 import { compare, MemoryWatch, type Settings } from './lib/measure.js';
 import { isClean, printResults, TARGETS, writeResults, type Results } from './lib/report.js';
@@ -39,7 +39,7 @@ async function benchRender(watch: MemoryWatch): Promise<Results['render']> {
   process.stderr.write('render: POST /v1/render\n');
   const [bare, regcred] = await Promise.all([
     startServer('bare Express 5 (render)', 'bare-render-server.ts'),
-    startServer('regcred (render)', 'regcred-server.ts', ['memory']),
+    startServer('regcred (render)', 'regcred-server.ts', ['memory'], productionNodeFlags()),
   ]);
   cleanups.push(bare.stop, regcred.stop);
   const [bareResult, regcredResult] = await compare(

@@ -27,7 +27,9 @@ export function createApp({ config, cluster, logger }: AppDependencies): Express
   app.set('query parser', 'simple');
   app.use(accessLog(logger));
   app.use((_req, res, next) => {
-    res.set('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    // Answers about secrets are never cached by browsers or proxies (docs assets are small).
+    res.setHeader('Cache-Control', 'no-store');
     next();
   });
   app.use(healthRouter(cluster));
@@ -41,12 +43,7 @@ export function createApp({ config, cluster, logger }: AppDependencies): Express
 
 function v1Router(cluster: Cluster, parsers: ReturnType<typeof createBodyParsers>): Router {
   const v1 = Router();
-  v1.use((_req, res, next) => {
-    // Answers about secrets are never cached by browsers or proxies.
-    res.set('Cache-Control', 'no-store');
-    next();
-  });
-  v1.use(pullSecretsRouter(cluster, parsers));
   v1.use(renderRouter(parsers));
+  v1.use('/namespaces', pullSecretsRouter(cluster, parsers));
   return v1;
 }

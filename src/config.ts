@@ -4,7 +4,7 @@ import { namespaceSchema } from './domain/kubernetes-names.js';
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PORT: z.coerce.number('must be a port number (0-65535)').int('must be a port number (0-65535)').min(0).max(65535).default(8080),
   // Loopback by default: until callers are authenticated, listening on every interface is opt-in.
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

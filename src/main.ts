@@ -23,8 +23,11 @@ function start(): void {
   try {
     selected = createCluster(config);
   } catch (error) {
-    logger.fatal({ err: error }, 'no usable cluster configuration');
-    process.exit(2);
+    if (error instanceof ConfigError) {
+      process.stderr.write(`regcred: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
   }
   if (selected.kind === 'memory') {
     logger.warn(

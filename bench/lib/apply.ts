@@ -1,4 +1,4 @@
-import { startServer, type ServerProcess } from './children.js';
+import { productionNodeFlags, startServer, type ServerProcess } from './children.js';
 import { applyRequest } from './fixtures.js';
 import { obtainKit } from './kit.js';
 import { compare, type MemoryWatch, type Settings } from './measure.js';
@@ -41,7 +41,7 @@ export async function benchApply(
   }
   const [direct, regcred] = await Promise.all([
     startServer('direct client-node (apply)', 'direct-apply-server.ts', [kit.kubeconfig]),
-    startServer('regcred (apply)', 'regcred-server.ts', ['kubernetes', kit.kubeconfig]),
+    startServer('regcred (apply)', 'regcred-server.ts', ['kubernetes', kit.kubeconfig], productionNodeFlags()),
   ]);
   cleanups.push(direct.stop, regcred.stop);
 

@@ -24,6 +24,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** The V8 flags regcred runs with in production: those of `npm run start:prod` (and the container). */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: Record<string, string> };
+  return pkg.scripts['start:prod']!.split(/\s+/).filter((arg) => arg.startsWith('--'));
+}
+
 /** Compiles src/ and bench/ to bench/.build, so servers run as plain JavaScript, as in production (no tsx loader). */
 export function compileServers(): void {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.bench.json'], { cwd: ROOT, stdio: 'inherit' });
@@ -33,9 +39,9 @@ export function compileServers(): void {
  * Starts the compiled bench/servers/<script> with plain node in its own process, with stdout on
  * /dev/null (where a server's logs go), and waits for it to report its port over IPC.
  */
-export function startServer(name: string, script: string, args: string[] = []): Promise<ServerProcess> {
+export function startServer(name: string, script: string, args: string[] = [], nodeFlags: string[] = []): Promise<ServerProcess> {
   const compiled = `bench/.build/bench/servers/${script.replace(/\.ts$/, '.js')}`;
-  const child = spawn(process.execPath, [compiled, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, compiled, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

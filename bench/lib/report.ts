@@ -94,7 +94,7 @@ export function printResults(r: Results): void {
     .join(', ');
   lines.push(
     `memory: regcred peak RSS (VmHWM) ${fixed(r.memory.regcredPeakMB, 1)} MB, max sampled under load ${fixed(r.memory.regcredSampledMaxMB, 1)} MB (target <= ${TARGETS.peakRssMBMax} MB): ${verdict(r.memory.met)}`,
-    `  peak RSS of every server process (compiled JavaScript under plain node, as the container runs it): ${peaks}`,
+    `  peak RSS of every server process (compiled JavaScript under plain node; regcred with the V8 flags of npm run start:prod): ${peaks}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

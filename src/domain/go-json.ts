@@ -34,7 +34,6 @@ const SHORT_ESCAPES: Record<string, string> = {
 // escapeHTML), and U+2028/U+2029, which Go escapes unconditionally for JSONP's sake. DEL stays raw.
 // eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\<>&\u2028\u2029]/g;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function escapeCharacter(c: string): string {
   return SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -45,7 +44,7 @@ function escapeCharacter(c: string): string {
  * makes of `s`, so a lone surrogate arrives as a literal U+FFFD (as it would in kubectl's argv).
  */
 export function encodeGoJsonString(s: string): string {
-  return `"${s.replace(LONE_SURROGATE, '\ufffd').replace(NEEDS_ESCAPE, escapeCharacter)}"`;
+  return `"${s.toWellFormed().replace(NEEDS_ESCAPE, escapeCharacter)}"`;
 }
 
 /** Orders strings as Go sorts map keys: byte-wise on their UTF-8, which is code point order. */

@@ -34,7 +34,8 @@ export function createBodyParsers(limitBytes: number): BodyParsers {
   };
 
   return {
-    json: [requireContentType(JSON_TYPES), express.json({ limit: limitBytes, type: JSON_TYPES, strict: true }), requireObjectBody],
+    // The content type is checked once, up front; the parser need not test it again.
+    json: [requireContentType(JSON_TYPES), express.json({ limit: limitBytes, type: () => true, strict: true }), requireObjectBody],
     dockerConfig: [
       requireContentType([...JSON_TYPES, 'multipart/form-data']),
       fromMultipart,

@@ -14,7 +14,8 @@ import type { BodyParsers } from './body-parsers.js';
 import { deleteQuerySchema, namespacePathSchema, noQuerySchema, secretPathSchema, writeQuerySchema } from './params.js';
 import { parseInput } from './validate.js';
 
-const BASE = '/namespaces/:namespace/pullsecrets';
+// Mounted under /v1/namespaces.
+const BASE = '/:namespace/pullsecrets';
 
 export function pullSecretsRouter(cluster: Cluster, parsers: BodyParsers): Router {
   const router = Router();

@@ -46,7 +46,9 @@ function render(
 // The manifest goes out as-is so it can be piped to `kubectl apply -f -`; warnings travel in
 // Warning headers, as the Kubernetes API sends them.
 function sendManifest(req: Request, res: Response, manifest: SecretManifest, warnings: string[]): void {
-  const format = req.accepts(['application/json', 'application/yaml']);
+  const accept = req.headers.accept;
+  // Most callers send no Accept or */*: answer JSON without running content negotiation.
+  const format = !accept || accept === '*/*' || accept === 'application/json' ? 'application/json' : req.accepts(['application/json', 'application/yaml']);
   if (!format) throw new NotAcceptableError('this endpoint answers application/json or application/yaml');
   for (const warning of warnings) res.append('Warning', `299 - "${headerSafe(warning)}"`);
   if (format === 'application/yaml') {
