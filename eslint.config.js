@@ -15,8 +15,8 @@ export default tseslint.config(
     },
   },
   layer(['src/domain/**/*.ts'], [
-    { group: ['express', 'express/*', '@kubernetes/client-node', 'multer', 'pino', 'pino-http', 'swagger-ui-express'], message: 'domain/ is pure: no HTTP framework, no Kubernetes client, no logger.' },
-    { group: ['../http/*', '../cluster/*', '../app.js', '../main.js', '../config.js', '../logger.js'], message: 'domain/ depends on nothing outside itself (and errors.ts).' },
+    { group: ['express', 'express/*', '@kubernetes/client-node', 'multer', 'pino', 'pino-http', 'swagger-ui-express', 'prom-client'], message: 'domain/ is pure: no HTTP framework, no Kubernetes client, no logger, no metrics.' },
+    { group: ['../http/*', '../cluster/*', '../app.js', '../main.js', '../config.js', '../logger.js', '../metrics.js'], message: 'domain/ depends on nothing outside itself (and errors.ts).' },
   ]),
   layer(['src/http/**/*.ts'], [
     { group: ['../cluster/*', '@kubernetes/client-node'], message: 'http/ gets the cluster port injected; it never imports an adapter.' },

@@ -3,6 +3,8 @@ import { namespaceSchema } from './domain/kubernetes-names.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const filePath = z.string().min(1, 'must be a file path').optional();
+
 const envSchema = z.object({
   PORT: z.coerce.number('must be a port number (0-65535)').int('must be a port number (0-65535)').min(0).max(65535).default(8080),
   // Loopback by default: until callers are authenticated, listening on every interface is opt-in.
@@ -17,6 +19,20 @@ const envSchema = z.object({
     .pipe(z.array(namespaceSchema).min(1, 'must name at least one namespace')),
   REGCRED_BODY_LIMIT_BYTES: positiveInt(512 * 1024),
   REGCRED_CLUSTER_TIMEOUT_MS: positiveInt(5000),
+  REGCRED_SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  REGCRED_TLS_CERT_FILE: filePath,
+  REGCRED_TLS_KEY_FILE: filePath,
+  REGCRED_TLS_RELOAD_INTERVAL_MS: positiveInt(30_000),
+}).superRefine((env, ctx) => {
+  // Half a TLS configuration would silently serve plain HTTP.
+  const [cert, key] = [env.REGCRED_TLS_CERT_FILE, env.REGCRED_TLS_KEY_FILE];
+  if (Boolean(cert) !== Boolean(key)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [cert ? 'REGCRED_TLS_KEY_FILE' : 'REGCRED_TLS_CERT_FILE'],
+      message: 'must be set too: TLS needs both REGCRED_TLS_CERT_FILE and REGCRED_TLS_KEY_FILE, or neither',
+    });
+  }
 });
 
 export interface Config {
@@ -28,6 +44,10 @@ export interface Config {
   memoryNamespaces: readonly string[];
   bodyLimitBytes: number;
   clusterTimeoutMs: number;
+  /** How long in-flight requests may take to finish after SIGTERM. */
+  shutdownGraceMs: number;
+  /** PEM files for HTTPS on regcred's own listener; plain HTTP when absent. */
+  tls?: { certFile: string; keyFile: string; reloadIntervalMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -49,6 +69,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     memoryNamespaces: Object.freeze([...e.REGCRED_MEMORY_NAMESPACES]),
     bodyLimitBytes: e.REGCRED_BODY_LIMIT_BYTES,
     clusterTimeoutMs: e.REGCRED_CLUSTER_TIMEOUT_MS,
+    shutdownGraceMs: e.REGCRED_SHUTDOWN_GRACE_MS,
+    ...(e.REGCRED_TLS_CERT_FILE && e.REGCRED_TLS_KEY_FILE
+      ? {
+          tls: Object.freeze({
+            certFile: e.REGCRED_TLS_CERT_FILE,
+            keyFile: e.REGCRED_TLS_KEY_FILE,
+            reloadIntervalMs: e.REGCRED_TLS_RELOAD_INTERVAL_MS,
+          }),
+        }
+      : {}),
   });
 }
 

@@ -1,50 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { realClusterAvailable } from './support/real-cluster.js';
+import { exitCode, killServices, spawnService, startService } from './support/service-process.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  lines: string[];
-  url: string;
-}
-
-const running: ChildProcessWithoutNullStreams[] = [];
-afterEach(() => {
-  for (const child of running.splice(0)) child.kill('SIGKILL');
-});
-
-/** Starts src/main.ts as `npm start` does, with only the given environment, and waits for its listening line. */
-function startService(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'regcred-home-')), PORT: '0', ...env },
-  });
-  running.push(child);
-  const lines: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line within 15 s:\n${lines.join('\n')}`)), 15_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        lines.push(line);
-        const port = (JSON.parse(line) as { port?: number }).port;
-        if (port) {
-          clearTimeout(timer);
-          resolve({ child, lines, url: `http://127.0.0.1:${port}` });
-        }
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code} before listening:\n${lines.join('\n')}`)));
-  });
-}
-
-function exitCode(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-}
+afterEach(killServices);
 
 describe('starting the service (src/main.ts)', () => {
   it('with no cluster configured, runs on the embedded in-memory cluster, says so, serves, and exits 0 on SIGTERM', async () => {
@@ -62,21 +20,46 @@ describe('starting the service (src/main.ts)', () => {
     expect(await exited).toBe(0);
   });
 
+  it('says in one start-up line which cluster, which auth mode, which port and whether TLS is on', async () => {
+    const { lines, port } = await startService({});
+    const startUp = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.port !== undefined)!;
+    expect(startUp).toMatchObject({ level: 'info', clusterKind: 'memory', port, host: '127.0.0.1', tls: false });
+    expect(startUp.cluster).toContain('embedded in-memory cluster');
+    expect(startUp.authMode).toBe('none (not implemented yet; listening on 127.0.0.1)');
+    expect(startUp.msg).toContain(`http://127.0.0.1:${port}`);
+    expect(startUp.msg).toContain('TLS: off');
+  });
+
+  it('on SIGTERM with a kept-alive idle connection open, closes it and exits 0 without waiting for the grace period', async () => {
+    const { child, lines, url } = await startService({ REGCRED_SHUTDOWN_GRACE_MS: '20000' });
+    // fetch keeps its connection alive; the drain must close it rather than wait for the grace period.
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const exited = exitCode(child);
+    const signalled = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(5_000);
+    expect(lines.join('\n')).toContain('shutting down');
+  });
+
   it('refuses to start on a bad setting, naming it', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: 'eighty' } });
-    running.push(child);
+    const child = spawnService({ PORT: 'eighty' });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     expect(await exitCode(child)).toBe(2);
     expect(stderr).toContain('PORT');
   });
 
+  it('refuses to start with only one of the TLS files, naming the missing one', async () => {
+    const child = spawnService({ REGCRED_TLS_CERT_FILE: '/nonexistent/tls.crt' });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await exitCode(child)).toBe(2);
+    expect(stderr).toContain('REGCRED_TLS_KEY_FILE');
+  });
+
   it('refuses to start with REGCRED_CLUSTER=kubernetes when no cluster is configured', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'regcred-home-')), REGCRED_CLUSTER: 'kubernetes', PORT: '0' },
-    });
-    running.push(child);
+    const child = spawnService({ REGCRED_CLUSTER: 'kubernetes' });
     expect(await exitCode(child)).toBe(2);
   });
 

@@ -1,8 +1,10 @@
 // regcred as main.ts builds it, on a free port: `regcred-server.ts memory` or `regcred-server.ts kubernetes <kubeconfig>`.
 import { createApp } from '../../src/app.js';
 import { createCluster } from '../../src/cluster/create-cluster.js';
+import { instrumentCluster } from '../../src/cluster/instrumented-cluster.js';
 import { defaultConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
 import { listenAndReport } from './listen.js';
 
 const [mode, kubeconfig] = process.argv.slice(2);
@@ -10,4 +12,5 @@ const config = defaultConfig({ cluster: mode === 'kubernetes' ? 'kubernetes' : '
 // The production default level, written to stdout like main.ts does; the bench points stdout at /dev/null.
 const logger = createLogger(config.logLevel);
 const { cluster } = createCluster(config);
-listenAndReport(createApp({ config, cluster, logger }));
+const metrics = createMetrics();
+listenAndReport(createApp({ config, cluster: instrumentCluster(cluster, metrics), logger, metrics }));

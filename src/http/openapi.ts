@@ -120,7 +120,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         'Issues Kubernetes image pull secrets (`kubernetes.io/dockerconfigjson`) exactly as `kubectl create secret docker-registry` would, applies them to a namespace, and answers with a redacted view: what is in a secret, never the secret itself. Only the render endpoints return secret material.',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'pull secrets' }, { name: 'render and inspect' }, { name: 'health' }],
+    tags: [{ name: 'pull secrets' }, { name: 'render and inspect' }, { name: 'health' }, { name: 'metrics' }],
     paths: {
       '/v1/namespaces/{namespace}/pullsecrets': {
         parameters: [ns],
@@ -192,7 +192,13 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/readyz': {
         get: {
           operationId: 'readyz', tags: ['health'], summary: 'Readiness: the cluster answers',
-          responses: { '200': json('Ready', 'Health'), '503': json('The cluster does not answer', 'Health') },
+          responses: { '200': json('Ready', 'Health'), '503': json('The cluster does not answer, or the service is shutting down', 'Health') },
+        },
+      },
+      '/metrics': {
+        get: {
+          operationId: 'metrics', tags: ['metrics'], summary: 'Prometheus metrics (text exposition format); no namespace, secret name or secret value appears in them',
+          responses: { '200': { description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
         },
       },
     },

@@ -10,6 +10,8 @@ import {
   type PullSecretWrite,
 } from '../domain/pull-secrets.js';
 import { createPullSecretBodySchema, credentialsBodySchema, registriesOf } from '../domain/schemas.js';
+import type { PullSecretView } from '../domain/view-schemas.js';
+import type { Metrics } from '../metrics.js';
 import type { BodyParsers } from './body-parsers.js';
 import { deleteQuerySchema, namespacePathSchema, noQuerySchema, secretPathSchema, writeQuerySchema } from './params.js';
 import { parseInput } from './validate.js';
@@ -17,14 +19,15 @@ import { parseInput } from './validate.js';
 // Mounted under /v1/namespaces.
 const BASE = '/:namespace/pullsecrets';
 
-export function pullSecretsRouter(cluster: Cluster, parsers: BodyParsers): Router {
+export function pullSecretsRouter(cluster: Cluster, parsers: BodyParsers, metrics: Pick<Metrics, 'pullSecretsWritten'>): Router {
   const router = Router();
+  const counted = countWrites(cluster, metrics);
 
   router.put(`${BASE}/:name`, ...parsers.json, async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(credentialsBodySchema, req.body, 'body');
-    const view = await applyPullSecret(cluster, {
+    const view = await counted(applyPullSecret, {
       namespace,
       name,
       registries: registriesOf(body),
@@ -39,7 +42,7 @@ export function pullSecretsRouter(cluster: Cluster, parsers: BodyParsers): Route
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const { registries, warnings } = parseDockerConfigFile(bodyBytes(req));
-    const view = await applyPullSecret(cluster, { namespace, name, registries, warnings, ...writeOptions(query) });
+    const view = await counted(applyPullSecret, { namespace, name, registries, warnings, ...writeOptions(query) });
     res.status(view.result === 'created' ? 201 : 200).json(view);
   });
 
@@ -47,7 +50,7 @@ export function pullSecretsRouter(cluster: Cluster, parsers: BodyParsers): Route
     const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(createPullSecretBodySchema, req.body, 'body');
-    const view = await createPullSecret(cluster, {
+    const view = await counted(createPullSecret, {
       namespace,
       name: body.name,
       registries: registriesOf(body),
@@ -78,6 +81,20 @@ export function pullSecretsRouter(cluster: Cluster, parsers: BodyParsers): Route
   });
 
   return router;
+}
+
+/** Runs a write use-case and counts its result (created, updated, unchanged or failed); dry runs are not counted. */
+function countWrites(cluster: Cluster, { pullSecretsWritten }: Pick<Metrics, 'pullSecretsWritten'>) {
+  return async (write: typeof applyPullSecret, request: PullSecretWrite): Promise<PullSecretView> => {
+    try {
+      const view = await write(cluster, request);
+      if (!request.dryRun) pullSecretsWritten.inc({ result: view.result });
+      return view;
+    } catch (error) {
+      if (!request.dryRun) pullSecretsWritten.inc({ result: 'failed' });
+      throw error;
+    }
+  };
 }
 
 function writeOptions(query: { dryRun?: 'server'; appendHash?: boolean }): Pick<PullSecretWrite, 'dryRun' | 'appendHash'> {

@@ -1,21 +1,33 @@
 import { Writable } from 'node:stream';
 import express, { type Express } from 'express';
 import { createApp } from '../../src/app.js';
+import { instrumentCluster } from '../../src/cluster/instrumented-cluster.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import { defaultConfig, type Config } from '../../src/config.js';
 import type { Cluster } from '../../src/domain/cluster.js';
 import { createLogger } from '../../src/logger.js';
+import { createMetrics, type Metrics } from '../../src/metrics.js';
 import { recordContractViolations } from './contract-recorder.js';
 
 export interface TestApp {
   app: Express;
+  /** The cluster as given (not instrumented), to seed or inspect behind the app's back. */
   cluster: Cluster;
+  metrics: Metrics;
   /** Every log line the app wrote, raw. */
   logLines: string[];
 }
 
-/** The app over the in-memory cluster (namespaces `default` and `team-a` unless given), capturing its log; every answer is checked against openapi.yaml. */
-export function buildTestApp(options: { cluster?: Cluster; config?: Partial<Config> } = {}): TestApp {
+export interface TestAppOptions {
+  cluster?: Cluster;
+  config?: Partial<Config>;
+  /** Default: a fresh registry without the process metrics (each app counts on its own). */
+  metrics?: Metrics;
+  isDraining?: () => boolean;
+}
+
+/** The app as main.ts builds it, over the in-memory cluster (namespaces `default` and `team-a` unless given), capturing its log; every answer is checked against openapi.yaml. */
+export function buildTestApp(options: TestAppOptions = {}): TestApp {
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -24,6 +36,16 @@ export function buildTestApp(options: { cluster?: Cluster; config?: Partial<Conf
     },
   });
   const cluster = options.cluster ?? new MemoryCluster({ namespaces: ['default', 'team-a'] });
-  const app = express().use(recordContractViolations, createApp({ config: defaultConfig(options.config), cluster, logger: createLogger('debug', sink) }));
-  return { app, cluster, logLines };
+  const metrics = options.metrics ?? createMetrics({ processMetrics: false });
+  const app = express().use(
+    recordContractViolations,
+    createApp({
+      config: defaultConfig(options.config),
+      cluster: instrumentCluster(cluster, metrics),
+      logger: createLogger('debug', sink),
+      metrics,
+      isDraining: options.isDraining,
+    }),
+  );
+  return { app, cluster, metrics, logLines };
 }

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration (src/config.ts)', () => {
+  it('when nothing is set, then shutdown grace is 10 s and TLS is off', () => {
+    const config = loadConfig({});
+    expect(config.shutdownGraceMs).toBe(10_000);
+    expect(config.tls).toBeUndefined();
+  });
+
+  it('when both TLS files are set, then TLS is on with the default reload interval', () => {
+    const config = loadConfig({ REGCRED_TLS_CERT_FILE: '/tls/tls.crt', REGCRED_TLS_KEY_FILE: '/tls/tls.key', REGCRED_SHUTDOWN_GRACE_MS: '2500' });
+    expect(config.tls).toEqual({ certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', reloadIntervalMs: 30_000 });
+    expect(config.shutdownGraceMs).toBe(2500);
+  });
+
+  it.each([
+    [{ REGCRED_TLS_CERT_FILE: '/tls/tls.crt' }, 'REGCRED_TLS_KEY_FILE: must be set too'],
+    [{ REGCRED_TLS_KEY_FILE: '/tls/tls.key' }, 'REGCRED_TLS_CERT_FILE: must be set too'],
+    [{ REGCRED_TLS_CERT_FILE: '', REGCRED_TLS_KEY_FILE: '/tls/tls.key' }, 'REGCRED_TLS_CERT_FILE: must be a file path'],
+    [{ REGCRED_SHUTDOWN_GRACE_MS: '-1' }, 'REGCRED_SHUTDOWN_GRACE_MS'],
+  ])('when %j, then the start is refused naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
