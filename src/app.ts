@@ -1,8 +1,12 @@
-import express, { Router, type Express } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Cluster } from './domain/cluster.js';
+import type { Gatekeeper } from './domain/gatekeeper.js';
 import { accessLog } from './http/access-log.js';
+import { createAudit } from './http/audit.js';
+import { authenticate, type AccessControl } from './http/authenticate.js';
 import { createBodyParsers } from './http/body-parsers.js';
 import { docsRouter } from './http/docs.routes.js';
 import { healthRouter } from './http/health.routes.js';
@@ -11,6 +15,7 @@ import { methodNotAllowed } from './http/method-not-allowed.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
 import { pullSecretsRouter } from './http/pull-secrets.routes.js';
+import { limitPerCaller, limitPerIp } from './http/rate-limits.js';
 import { renderRouter } from './http/render.routes.js';
 import { requestMetrics } from './http/request-metrics.js';
 import type { Metrics } from './metrics.js';
@@ -21,12 +26,15 @@ export interface AppDependencies {
   logger: Logger;
   /** This app's metrics, served at /metrics; the cluster is expected to be instrumented with them by the caller. */
   metrics: Metrics;
+  /** Authenticates and authorises callers of /v1, in the mode config.auth names. */
+  gatekeeper: Gatekeeper;
   /** True once shutdown began: /readyz answers 503 and connections are not kept alive. */
   isDraining?: () => boolean;
 }
 
 /** Builds the HTTP application; reads no environment and never listens. */
-export function createApp({ config, cluster, logger, metrics, isDraining = () => false }: AppDependencies): Express {
+export function createApp({ config, cluster, logger, metrics, gatekeeper, isDraining = () => false }: AppDependencies): Express {
+  if (gatekeeper.mode !== config.auth) throw new Error(`the gatekeeper is for auth mode ${gatekeeper.mode}, the config says ${config.auth}`);
   const app = express();
   app.disable('x-powered-by');
   // Answers about secrets are never cached, so validators would only cost a hash per answer.
@@ -34,6 +42,8 @@ export function createApp({ config, cluster, logger, metrics, isDraining = () =>
   app.set('query parser', 'simple');
   app.use(requestMetrics(metrics));
   app.use(accessLog(logger));
+  app.use(securityHeaders());
+  if (config.corsOrigins.length > 0) app.use(cors(config.corsOrigins));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     // Answers about secrets are never cached by browsers or proxies (docs assets are small).
@@ -45,16 +55,67 @@ export function createApp({ config, cluster, logger, metrics, isDraining = () =>
   app.use(healthRouter(cluster, isDraining));
   app.use(metricsRouter(metrics.registry));
   app.use(docsRouter());
-  app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes), metrics));
+  const access: AccessControl = { gatekeeper, denyNamespaces: config.denyNamespaces, audit: createAudit(logger) };
+  app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes), metrics, access, config));
   app.use(methodNotAllowed(buildOpenApiDocument().paths as Record<string, Record<string, unknown>>));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;
 }
 
-function v1Router(cluster: Cluster, parsers: ReturnType<typeof createBodyParsers>, metrics: Metrics): Router {
+// Everything under /v1 needs a caller (render and inspect too: they take secrets in). The per-IP
+// limit comes first so unauthenticated floods are cut before any token is checked.
+function v1Router(
+  cluster: Cluster,
+  parsers: ReturnType<typeof createBodyParsers>,
+  metrics: Metrics,
+  access: AccessControl,
+  config: Readonly<Config>,
+): Router {
   const v1 = Router();
+  v1.use(limitPerIp(config.ipRateLimitPerMinute), authenticate(access));
+  // In none mode every request is "anonymous": one shared budget would let one client starve all; the per-IP limit stands alone.
+  if (access.gatekeeper.mode !== 'none') v1.use(limitPerCaller(config.rateLimitPerMinute, access.audit));
   v1.use(renderRouter(parsers));
-  v1.use('/namespaces', pullSecretsRouter(cluster, parsers, metrics));
+  v1.use('/namespaces', pullSecretsRouter(cluster, parsers, metrics, access));
   return v1;
+}
+
+/**
+ * helmet's headers, with a CSP Swagger UI at /docs works under (its assets are same-origin; it
+ * uses inline styles and data: images). No upgrade-insecure-requests: regcred may serve plain HTTP.
+ */
+function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+        'connect-src': ["'self'"],
+        'upgrade-insecure-requests': null,
+      },
+    },
+  });
+}
+
+/** CORS for the configured origins only (off unless REGCRED_CORS_ORIGINS is set); preflights answered here. */
+function cors(origins: readonly string[]): RequestHandler {
+  const allowed = new Set(origins.map((o) => new URL(o).origin));
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    if (!origin || !allowed.has(origin)) return next();
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.append('Vary', 'Origin');
+    if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, PUT, POST, DELETE');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Request-Id');
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.status(204).end();
+      return;
+    }
+    res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Warning, Retry-After, Location');
+    next();
+  };
 }

@@ -23,6 +23,21 @@ const envSchema = z.object({
   REGCRED_TLS_CERT_FILE: filePath,
   REGCRED_TLS_KEY_FILE: filePath,
   REGCRED_TLS_RELOAD_INTERVAL_MS: positiveInt(30_000),
+  REGCRED_AUTH: z.enum(['token', 'kubernetes', 'none']).default('token'),
+  REGCRED_TOKENS_FILE: filePath,
+  REGCRED_TOKEN_OUTPUT_FILE: filePath,
+  REGCRED_DENY_NAMESPACES: z
+    .string()
+    .default('kube-system,kube-public,kube-node-lease')
+    .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean)),
+  REGCRED_RATE_LIMIT_PER_MINUTE: positiveInt(600),
+  REGCRED_IP_RATE_LIMIT_PER_MINUTE: positiveInt(1200),
+  REGCRED_REVIEW_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  REGCRED_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
+    .pipe(z.array(z.url('must be a comma-separated list of origins such as https://console.example.com'))),
 }).superRefine((env, ctx) => {
   // Half a TLS configuration would silently serve plain HTTP.
   const [cert, key] = [env.REGCRED_TLS_CERT_FILE, env.REGCRED_TLS_KEY_FILE];
@@ -48,6 +63,21 @@ export interface Config {
   shutdownGraceMs: number;
   /** PEM files for HTTPS on regcred's own listener; plain HTTP when absent. */
   tls?: { certFile: string; keyFile: string; reloadIntervalMs: number };
+  /** How callers of /v1 are authenticated: regcred's own tokens, Kubernetes TokenReview/SubjectAccessReview, or not at all. */
+  auth: 'token' | 'kubernetes' | 'none';
+  /** Token mode: the YAML or JSON file of callers; without it a token is generated for the run. */
+  tokensFile?: string;
+  /** Token mode: where to write the generated token (mode 0600), if anywhere. */
+  tokenOutputFile?: string;
+  /** Namespaces no caller may write or read through regcred, whatever its grants. */
+  denyNamespaces: readonly string[];
+  /** Requests per minute per authenticated caller, and per client IP before authentication. */
+  rateLimitPerMinute: number;
+  ipRateLimitPerMinute: number;
+  /** Kubernetes mode: how long TokenReview and SubjectAccessReview answers are reused. */
+  reviewCacheSeconds: number;
+  /** Browser origins allowed by CORS; none (CORS off) by default. */
+  corsOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -70,6 +100,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     bodyLimitBytes: e.REGCRED_BODY_LIMIT_BYTES,
     clusterTimeoutMs: e.REGCRED_CLUSTER_TIMEOUT_MS,
     shutdownGraceMs: e.REGCRED_SHUTDOWN_GRACE_MS,
+    auth: e.REGCRED_AUTH,
+    ...(e.REGCRED_TOKENS_FILE ? { tokensFile: e.REGCRED_TOKENS_FILE } : {}),
+    ...(e.REGCRED_TOKEN_OUTPUT_FILE ? { tokenOutputFile: e.REGCRED_TOKEN_OUTPUT_FILE } : {}),
+    denyNamespaces: Object.freeze([...e.REGCRED_DENY_NAMESPACES]),
+    rateLimitPerMinute: e.REGCRED_RATE_LIMIT_PER_MINUTE,
+    ipRateLimitPerMinute: e.REGCRED_IP_RATE_LIMIT_PER_MINUTE,
+    reviewCacheSeconds: e.REGCRED_REVIEW_CACHE_SECONDS,
+    corsOrigins: Object.freeze([...e.REGCRED_CORS_ORIGINS]),
     ...(e.REGCRED_TLS_CERT_FILE && e.REGCRED_TLS_KEY_FILE
       ? {
           tls: Object.freeze({

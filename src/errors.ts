@@ -36,6 +36,25 @@ export class ValidationError extends AppError {
   }
 }
 
+/** No valid bearer token: the answer says how to authenticate, nothing else. */
+export class UnauthorizedError extends AppError {
+  constructor(detail = 'send a valid bearer token: Authorization: Bearer <token>') {
+    super(401, 'Unauthorized', detail, [], { 'WWW-Authenticate': 'Bearer realm="regcred"' });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail: string) {
+    super(403, 'Forbidden', detail);
+  }
+}
+
+export class TooManyRequestsError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'Too Many Requests', `too many requests; retry after ${retryAfterSeconds} s`, [], { 'Retry-After': String(retryAfterSeconds) });
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(detail: string) {
     super(404, 'Not Found', detail);

@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createApp } from './app.js';
 import { createCluster, type SelectedCluster } from './cluster/create-cluster.js';
 import { instrumentCluster } from './cluster/instrumented-cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { TokensFileError, parseTokensFile, tokenSha256Hex } from './domain/caller-tokens.js';
+import { kubernetesGatekeeper, openGatekeeper, tokenGatekeeper, type Gatekeeper } from './domain/gatekeeper.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { Lifecycle, drainOnShutdown } from './shutdown.js';
@@ -13,6 +17,54 @@ import { describeCertificate, readTlsCredentials, reloadTlsOnChange, type TlsCre
 function refuseToStart(message: string): never {
   process.stderr.write(`regcred: ${message}\n`);
   process.exit(2);
+}
+
+/**
+ * The gatekeeper for config.auth. Token mode without a tokens file generates one token for this
+ * run and prints it once, on stderr (never in a log line), as Jupyter does.
+ */
+function createGatekeeper(config: Readonly<Config>, selected: SelectedCluster): { gatekeeper: Gatekeeper; description: string } {
+  switch (config.auth) {
+    case 'none':
+      return { gatekeeper: openGatekeeper(), description: 'none (REGCRED_AUTH=none: anyone who reaches the port may write)' };
+    case 'kubernetes':
+      if (!selected.reviewer) refuseToStart('REGCRED_AUTH=kubernetes needs a real cluster (TokenReview, SubjectAccessReview); set KUBECONFIG or run in a pod');
+      return {
+        gatekeeper: kubernetesGatekeeper(selected.reviewer, { ttlMs: config.reviewCacheSeconds * 1000 }),
+        description: 'kubernetes (TokenReview and SubjectAccessReview)',
+      };
+    case 'token': {
+      if (config.tokensFile) {
+        let text: string;
+        try {
+          text = readFileSync(config.tokensFile, 'utf8');
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          refuseToStart(`cannot read REGCRED_TOKENS_FILE (${typeof code === 'string' ? code : 'unreadable'})`);
+        }
+        try {
+          const entries = parseTokensFile(text);
+          return { gatekeeper: tokenGatekeeper(entries), description: `token (${entries.length} caller(s) from REGCRED_TOKENS_FILE)` };
+        } catch (error) {
+          if (error instanceof TokensFileError) refuseToStart(`REGCRED_TOKENS_FILE ${error.message}`);
+          throw error;
+        }
+      }
+      const token = randomBytes(32).toString('base64url');
+      if (config.tokenOutputFile) {
+        try {
+          writeFileSync(config.tokenOutputFile, `${token}\n`, { mode: 0o600 });
+        } catch {
+          refuseToStart('cannot write REGCRED_TOKEN_OUTPUT_FILE');
+        }
+      }
+      process.stderr.write(
+        `regcred: no tokens configured; generated one for this run (caller "local", all namespaces except the deny list): ${token}\n`,
+      );
+      const entries = parseTokensFile(JSON.stringify([{ caller: 'local', sha256: tokenSha256Hex(token), namespaces: ['*'] }]));
+      return { gatekeeper: tokenGatekeeper(entries), description: 'token (one generated for this run, printed on stderr)' };
+    }
+  }
 }
 
 function start(): void {
@@ -26,6 +78,7 @@ function start(): void {
     if (error instanceof ConfigError) refuseToStart(error.message);
     throw error;
   }
+  const { gatekeeper, description: auth } = createGatekeeper(config, selected);
   if (config.tls) {
     try {
       tls = readTlsCredentials(config.tls);
@@ -44,7 +97,10 @@ function start(): void {
   const metrics = createMetrics();
   const lifecycle = new Lifecycle();
   const cluster = instrumentCluster(selected.cluster, metrics);
-  const app = createApp({ config, cluster, logger, metrics, isDraining: lifecycle.isDraining });
+  if (config.auth === 'none') {
+    logger.warn({ authMode: 'none' }, 'REGCRED_AUTH=none: callers are not authenticated; anyone who reaches the port may write pull secrets');
+  }
+  const app = createApp({ config, cluster, logger, metrics, gatekeeper, isDraining: lifecycle.isDraining });
   let server;
   try {
     server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, app) : createHttpServer(app);
@@ -61,8 +117,6 @@ function start(): void {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const scheme = tls ? 'https' : 'http';
-    // Authentication of callers is a later step; until then the listen address is the only fence.
-    const auth = `none (not implemented yet; listening on ${config.host})`;
     logger.info(
       {
         cluster: selected.description,

@@ -8,6 +8,22 @@ describe('configuration (src/config.ts)', () => {
     expect(config.tls).toBeUndefined();
   });
 
+  it('when nothing is set, then callers need a token, kube-* system namespaces are denied, rates are generous and CORS is off', () => {
+    const config = loadConfig({});
+    expect(config.auth).toBe('token');
+    expect(config.tokensFile).toBeUndefined();
+    expect(config.denyNamespaces).toEqual(['kube-system', 'kube-public', 'kube-node-lease']);
+    expect([config.rateLimitPerMinute, config.ipRateLimitPerMinute]).toEqual([600, 1200]);
+    expect(config.corsOrigins).toEqual([]);
+  });
+
+  it('when the deny list and CORS origins are set, then they are split on commas', () => {
+    const config = loadConfig({ REGCRED_DENY_NAMESPACES: 'kube-system, prod-*', REGCRED_CORS_ORIGINS: 'https://a.example,https://b.example', REGCRED_AUTH: 'none' });
+    expect(config.denyNamespaces).toEqual(['kube-system', 'prod-*']);
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.auth).toBe('none');
+  });
+
   it('when both TLS files are set, then TLS is on with the default reload interval', () => {
     const config = loadConfig({ REGCRED_TLS_CERT_FILE: '/tls/tls.crt', REGCRED_TLS_KEY_FILE: '/tls/tls.key', REGCRED_SHUTDOWN_GRACE_MS: '2500' });
     expect(config.tls).toEqual({ certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', reloadIntervalMs: 30_000 });
@@ -19,6 +35,9 @@ describe('configuration (src/config.ts)', () => {
     [{ REGCRED_TLS_KEY_FILE: '/tls/tls.key' }, 'REGCRED_TLS_CERT_FILE: must be set too'],
     [{ REGCRED_TLS_CERT_FILE: '', REGCRED_TLS_KEY_FILE: '/tls/tls.key' }, 'REGCRED_TLS_CERT_FILE: must be a file path'],
     [{ REGCRED_SHUTDOWN_GRACE_MS: '-1' }, 'REGCRED_SHUTDOWN_GRACE_MS'],
+    [{ REGCRED_AUTH: 'anonymous' }, 'REGCRED_AUTH'],
+    [{ REGCRED_RATE_LIMIT_PER_MINUTE: '0' }, 'REGCRED_RATE_LIMIT_PER_MINUTE'],
+    [{ REGCRED_CORS_ORIGINS: 'not a url' }, 'REGCRED_CORS_ORIGINS'],
   ])('when %j, then the start is refused naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,17 +1,20 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { realClusterAvailable } from './support/real-cluster.js';
+import { realClusterAvailable, userToken } from './support/real-cluster.js';
 import { exitCode, killServices, spawnService, startService } from './support/service-process.js';
 
 afterEach(killServices);
 
 describe('starting the service (src/main.ts)', () => {
   it('with no cluster configured, runs on the embedded in-memory cluster, says so, serves, and exits 0 on SIGTERM', async () => {
-    const { child, lines, url } = await startService({});
+    const { child, lines, stderr, url } = await startService({});
     expect(lines.join('\n')).toContain('EMBEDDED IN-MEMORY CLUSTER');
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const put = await fetch(`${url}/v1/namespaces/default/pullsecrets/regcred`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${generatedToken(stderr())}` },
       body: JSON.stringify({ username: 'u', password: 'p' }),
     });
     expect(put.status).toBe(201);
@@ -25,9 +28,48 @@ describe('starting the service (src/main.ts)', () => {
     const startUp = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.port !== undefined)!;
     expect(startUp).toMatchObject({ level: 'info', clusterKind: 'memory', port, host: '127.0.0.1', tls: false });
     expect(startUp.cluster).toContain('embedded in-memory cluster');
-    expect(startUp.authMode).toBe('none (not implemented yet; listening on 127.0.0.1)');
+    expect(startUp.authMode).toBe('token (one generated for this run, printed on stderr)');
     expect(startUp.msg).toContain(`http://127.0.0.1:${port}`);
     expect(startUp.msg).toContain('TLS: off');
+  });
+
+  it('on a fresh machine (token mode, nothing configured), generates a token, prints it once on stderr and in no log line, and refuses writes without it', async () => {
+    const outputFile = join(mkdtempSync(join(tmpdir(), 'regcred-token-')), 'token');
+    const { lines, stderr, url } = await startService({ REGCRED_TOKEN_OUTPUT_FILE: outputFile });
+    const token = generatedToken(stderr());
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(stderr().split(token).length - 1).toBe(1);
+    expect(readFileSync(outputFile, 'utf8').trim()).toBe(token);
+    expect(statSync(outputFile).mode & 0o777).toBe(0o600);
+    const body = JSON.stringify({ username: 'u', password: 'p' });
+    const headers = { 'content-type': 'application/json' };
+    const anonymous = await fetch(`${url}/v1/namespaces/default/pullsecrets/x`, { method: 'PUT', headers, body });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="regcred"');
+    const wrong = await fetch(`${url}/v1/render`, { method: 'POST', headers: { ...headers, authorization: 'Bearer nope' }, body });
+    expect(wrong.status).toBe(401);
+    const ok = await fetch(`${url}/v1/render`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${token}` }, body });
+    expect(ok.status).toBe(200);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).not.toContain(token);
+  });
+
+  it('with REGCRED_AUTH=none, warns at start that callers are not authenticated', async () => {
+    const { lines, stderr } = await startService({ REGCRED_AUTH: 'none' });
+    const warning = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 'warn' && l.authMode === 'none');
+    expect(warning?.msg).toContain('not authenticated');
+    expect(stderr()).not.toContain('generated');
+  });
+
+  it('refuses to start with a malformed tokens file, naming the setting but not quoting a token', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'regcred-tokens-')), 'tokens.yaml');
+    writeFileSync(file, '- caller: ci\n  token: short-secret-x\n');
+    const child = spawnService({ REGCRED_TOKENS_FILE: file });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await exitCode(child)).toBe(2);
+    expect(stderr).toContain('REGCRED_TOKENS_FILE');
+    expect(stderr).not.toContain('short-secret-x');
   });
 
   it('on SIGTERM with a kept-alive idle connection open, closes it and exits 0 without waiting for the grace period', async () => {
@@ -58,6 +100,14 @@ describe('starting the service (src/main.ts)', () => {
     expect(stderr).toContain('REGCRED_TLS_KEY_FILE');
   });
 
+  it('refuses to start with REGCRED_AUTH=kubernetes on the embedded cluster (no TokenReview there)', async () => {
+    const child = spawnService({ REGCRED_AUTH: 'kubernetes' });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await exitCode(child)).toBe(2);
+    expect(stderr).toContain('REGCRED_AUTH=kubernetes');
+  });
+
   it('refuses to start with REGCRED_CLUSTER=kubernetes when no cluster is configured', async () => {
     const child = spawnService({ REGCRED_CLUSTER: 'kubernetes' });
     expect(await exitCode(child)).toBe(2);
@@ -70,4 +120,34 @@ describe('starting the service (src/main.ts)', () => {
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { cluster: string }).cluster).toContain(process.env.REGCRED_K8S_SERVER!);
   });
+
+  it('with a tokens file, accepts its callers in their namespaces only, and says how many callers it has', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'regcred-tokens-')), 'tokens.yaml');
+    writeFileSync(file, '- caller: ci\n  token: ci-token-0123456789abcdef\n  namespaces: [default]\n');
+    const { lines, stderr, url } = await startService({ REGCRED_TOKENS_FILE: file });
+    expect(stderr()).not.toContain('generated');
+    expect(lines.join('\n')).toContain('token (1 caller(s) from REGCRED_TOKENS_FILE)');
+    const put = (ns: string) =>
+      fetch(`${url}/v1/namespaces/${ns}/pullsecrets/x`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer ci-token-0123456789abcdef' },
+        body: JSON.stringify({ username: 'u', password: 'p' }),
+      });
+    expect((await put('default')).status).toBe(201);
+    expect((await put('kube-system')).status).toBe(403);
+  });
+
+  it.runIf(realClusterAvailable())('with REGCRED_AUTH=kubernetes, asks the API server who calls: garbage → 401, bob without rights → 403', async () => {
+    const { url } = await startService({ KUBECONFIG: process.env.KUBECONFIG!, REGCRED_AUTH: 'kubernetes' });
+    const get = (token: string) => fetch(`${url}/v1/namespaces/default/pullsecrets`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await get('garbage')).status).toBe(401);
+    expect((await get(userToken('bob'))).status).toBe(403);
+  });
 });
+
+/** The token main.ts printed on stderr when none was configured. */
+function generatedToken(stderr: string): string {
+  const match = /generated one for this run \(caller "local", all namespaces except the deny list\): (\S+)/.exec(stderr);
+  if (!match) throw new Error(`no generated token on stderr:\n${stderr}`);
+  return match[1]!;
+}

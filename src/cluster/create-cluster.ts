@@ -1,6 +1,8 @@
 import { ConfigError, type Config } from '../config.js';
+import type { AccessReviewer } from '../domain/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
 import { environmentOfProcess, findKubeconfig, loadKubeconfig, type ClusterEnvironment } from './kubeconfig-source.js';
+import { KubernetesAccessReviewer } from './kubernetes-reviews.js';
 import { KubernetesCluster } from './kubernetes.js';
 import { MemoryCluster } from './memory.js';
 
@@ -13,6 +15,8 @@ export interface SelectedCluster {
   description: string;
   /** Why this one was chosen, for the start-up log. */
   reason: string;
+  /** TokenReview and SubjectAccessReview with the same identity; only a real cluster has them. */
+  reviewer?: AccessReviewer;
 }
 
 /**
@@ -29,9 +33,11 @@ export function createCluster(config: Config, env: ClusterEnvironment = environm
     }
     return memoryCluster(config, `REGCRED_CLUSTER=auto and no cluster configuration was found: ${source.searched}`);
   }
-  const cluster = new KubernetesCluster(loadKubeconfig(source), { timeoutMs: config.clusterTimeoutMs });
+  const kubeConfig = loadKubeconfig(source);
+  const cluster = new KubernetesCluster(kubeConfig, { timeoutMs: config.clusterTimeoutMs });
+  const reviewer = new KubernetesAccessReviewer(kubeConfig, { timeoutMs: config.clusterTimeoutMs });
   const found = source.kind === 'files' ? `the kubeconfig from ${source.origin}` : "the pod's service account";
-  return { cluster, kind: 'kubernetes', description: cluster.description, reason: `REGCRED_CLUSTER=${config.cluster}: using ${found}` };
+  return { cluster, kind: 'kubernetes', description: cluster.description, reason: `REGCRED_CLUSTER=${config.cluster}: using ${found}`, reviewer };
 }
 
 function memoryCluster(config: Config, reason: string): SelectedCluster {

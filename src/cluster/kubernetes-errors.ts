@@ -11,7 +11,7 @@ import { DeadlineExceededError } from './deadline.js';
 /** What regcred was doing when a request failed, in the API's own terms (RBAC verb and resource). */
 export interface Operation {
   verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
-  resource: 'secrets' | 'namespaces';
+  resource: 'secrets' | 'namespaces' | 'tokenreviews' | 'subjectaccessreviews';
   namespace: string;
   name?: string;
 }
@@ -66,6 +66,7 @@ function translateApiStatus(code: number, status: ApiStatus, headers: Record<str
       }
       return new UpstreamError(missingPermissionMessage(op));
     case 404:
+      if (op.resource === 'tokenreviews' || op.resource === 'subjectaccessreviews') break;
       if (verb === 'create' || op.resource === 'namespaces') return new NamespaceNotFoundError(namespace);
       return new SecretNotFoundError(namespace, name);
     case 409:
@@ -84,6 +85,10 @@ function translateApiStatus(code: number, status: ApiStatus, headers: Record<str
 }
 
 function missingPermissionMessage({ verb, resource, namespace }: Operation): string {
+  if (resource === 'tokenreviews' || resource === 'subjectaccessreviews') {
+    const group = resource === 'tokenreviews' ? 'authentication.k8s.io' : 'authorization.k8s.io';
+    return `regcred's own identity lacks the RBAC permission to create ${resource}; grant it a ClusterRole with verb "create" on "${resource}" in API group "${group}"`;
+  }
   if (resource === 'namespaces') {
     return (
       `regcred's own identity lacks the RBAC permission to ${verb} namespaces (cluster-scoped); ` +

@@ -171,7 +171,7 @@ function dryRunParameter(options: WriteOptions): 'All' | undefined {
 }
 
 /** Per-call options: the signal for client-node's fetch (an abort closes the connection) and a shared keep-alive agent. */
-function perCallOptions(signal: AbortSignal, agents: KeepAliveAgents): ConfigurationOptions {
+export function perCallOptions(signal: AbortSignal, agents: KeepAliveAgents): ConfigurationOptions {
   const attachSignal: ObservableMiddleware = {
     pre: (request) => {
       // Middleware runs after authentication has put a fresh agent on the request.

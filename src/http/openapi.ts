@@ -70,14 +70,17 @@ const json = (description: string, id: string) => ({ description, content: { 'ap
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem(STATUS_TEXT[s]!)]));
 const STATUS_TEXT: Record<number, string> = {
   400: 'Malformed request (e.g. invalid JSON)',
+  401: 'No valid bearer token (`WWW-Authenticate: Bearer`)',
+  403: 'The caller may not do this in the namespace (or the namespace is on the deny list)',
+  429: 'Too many requests from this caller or address; see `Retry-After`',
   404: 'Namespace or pull secret not found',
   406: 'Unacceptable Accept header',
   409: 'Conflict: exists already, is not a pull secret, is immutable, or changed concurrently',
   413: 'Request body or upload too large',
   415: 'Unsupported content type',
   422: 'Invalid input; `errors[]` names each field and rule',
-  502: 'The cluster refused the operation',
-  503: 'The cluster did not answer in time',
+  502: 'The cluster refused the operation (in kubernetes auth mode, also a TokenReview or SubjectAccessReview)',
+  503: 'The cluster did not answer in time (in kubernetes auth mode, also while reviewing the caller)',
 };
 
 const ns = param('namespace', 'path', namespaceSchema);
@@ -126,30 +129,30 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         parameters: [ns],
         get: {
           operationId: 'listPullSecrets', tags: ['pull secrets'], summary: 'Redacted views of all pull secrets in the namespace',
-          responses: { '200': json('The pull secrets', 'PullSecretList'), ...errors(404, 422, 502, 503) },
+          responses: { '200': json('The pull secrets', 'PullSecretList'), ...errors(401, 403, 404, 422, 429, 502, 503) },
         },
         post: {
           operationId: 'createPullSecret', tags: ['pull secrets'], summary: 'Create a pull secret (409 when one of that name exists)',
           parameters: [dryRun, appendHash],
           requestBody: { required: true, content: { 'application/json': { schema: ref('CreatePullSecretBody') } } },
-          responses: { '201': json('Created', 'PullSecretView'), ...errors(400, 404, 409, 413, 415, 422, 502, 503) },
+          responses: { '201': json('Created', 'PullSecretView'), ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
         },
       },
       '/v1/namespaces/{namespace}/pullsecrets/{name}': {
         parameters: [ns, name],
         get: {
           operationId: 'getPullSecret', tags: ['pull secrets'], summary: 'Redacted view of a pull secret (also one not made by regcred)',
-          responses: { '200': json('The pull secret, redacted', 'PullSecretView'), ...errors(404, 409, 422, 502, 503) },
+          responses: { '200': json('The pull secret, redacted', 'PullSecretView'), ...errors(401, 403, 404, 409, 422, 429, 502, 503) },
         },
         put: {
           operationId: 'applyPullSecret', tags: ['pull secrets'], summary: 'Create or update a pull secret from credentials (idempotent)',
           parameters: [dryRun, appendHash], requestBody: credentialsBody,
-          responses: { ...written, ...errors(400, 404, 409, 413, 415, 422, 502, 503) },
+          responses: { ...written, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
         },
         delete: {
           operationId: 'deletePullSecret', tags: ['pull secrets'], summary: 'Delete a pull secret (other Secrets are refused)',
           parameters: [dryRun],
-          responses: { '204': { description: 'Deleted' }, ...errors(404, 409, 422, 502, 503) },
+          responses: { '204': { description: 'Deleted' }, ...errors(401, 403, 404, 409, 422, 429, 502, 503) },
         },
       },
       '/v1/namespaces/{namespace}/pullsecrets/{name}/dockerconfig': {
@@ -157,21 +160,21 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         put: {
           operationId: 'applyPullSecretFromDockerConfig', tags: ['pull secrets'], summary: 'Create or update a pull secret from a Docker config.json',
           parameters: [dryRun, appendHash], requestBody: dockerConfigBody,
-          responses: { ...written, ...errors(400, 404, 409, 413, 415, 422, 502, 503) },
+          responses: { ...written, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
         },
       },
       '/v1/render': {
         post: {
           operationId: 'renderPullSecret', tags: ['render and inspect'], summary: 'Render the Secret manifest from credentials, without touching the cluster',
           parameters: renderParams, requestBody: credentialsBody,
-          responses: { '200': manifestOut, ...errors(400, 406, 413, 415, 422) },
+          responses: { '200': manifestOut, ...errors(400, 401, 406, 413, 415, 422, 429, 502, 503) },
         },
       },
       '/v1/render/dockerconfig': {
         post: {
           operationId: 'renderPullSecretFromDockerConfig', tags: ['render and inspect'], summary: 'Render the Secret manifest from a Docker config.json',
           parameters: renderParams, requestBody: dockerConfigBody,
-          responses: { '200': manifestOut, ...errors(400, 406, 413, 415, 422) },
+          responses: { '200': manifestOut, ...errors(400, 401, 406, 413, 415, 422, 429, 502, 503) },
         },
       },
       '/v1/inspect': {
@@ -185,24 +188,36 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               'text/plain': { schema: { type: 'string', description: 'A base64 .dockerconfigjson value' } },
             },
           },
-          responses: { '200': json('The redacted view', 'InspectView'), ...errors(400, 413, 415, 422) },
+          responses: { '200': json('The redacted view', 'InspectView'), ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
         },
       },
-      '/healthz': { get: { operationId: 'healthz', tags: ['health'], summary: 'Liveness', responses: { '200': json('Serving', 'Health') } } },
+      '/healthz': { get: { operationId: 'healthz', security: [], tags: ['health'], summary: 'Liveness', responses: { '200': json('Serving', 'Health') } } },
       '/readyz': {
         get: {
-          operationId: 'readyz', tags: ['health'], summary: 'Readiness: the cluster answers',
+          operationId: 'readyz', security: [], tags: ['health'], summary: 'Readiness: the cluster answers',
           responses: { '200': json('Ready', 'Health'), '503': json('The cluster does not answer, or the service is shutting down', 'Health') },
         },
       },
       '/metrics': {
         get: {
-          operationId: 'metrics', tags: ['metrics'], summary: 'Prometheus metrics (text exposition format); no namespace, secret name or secret value appears in them',
+          operationId: 'metrics', security: [], tags: ['metrics'], summary: 'Prometheus metrics (text exposition format); no namespace, secret name or secret value appears in them',
           responses: { '200': { description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
         },
       },
     },
-    components: { schemas: componentSchemas() },
+    // Everything under /v1 needs a caller; health, metrics and docs override this with `security: []`.
+    security: [{ bearerAuth: [] }],
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A regcred token (token mode: from REGCRED_TOKENS_FILE, or the one printed at start) or, in kubernetes mode, your own Kubernetes bearer token.',
+        },
+      },
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Cluster } from '../domain/cluster.js';
 import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
 import {
@@ -12,6 +12,10 @@ import {
 import { createPullSecretBodySchema, credentialsBodySchema, registriesOf } from '../domain/schemas.js';
 import type { PullSecretView } from '../domain/view-schemas.js';
 import type { Metrics } from '../metrics.js';
+import { WRITE_OPERATIONS, type Operation } from '../domain/access-policy.js';
+import { AppError } from '../errors.js';
+import type { Audit } from './audit.js';
+import { authorize, type AccessControl } from './authenticate.js';
 import type { BodyParsers } from './body-parsers.js';
 import { deleteQuerySchema, namespacePathSchema, noQuerySchema, secretPathSchema, writeQuerySchema } from './params.js';
 import { parseInput } from './validate.js';
@@ -19,15 +23,22 @@ import { parseInput } from './validate.js';
 // Mounted under /v1/namespaces.
 const BASE = '/:namespace/pullsecrets';
 
-export function pullSecretsRouter(cluster: Cluster, parsers: BodyParsers, metrics: Pick<Metrics, 'pullSecretsWritten'>): Router {
+export function pullSecretsRouter(
+  cluster: Cluster,
+  parsers: BodyParsers,
+  metrics: Pick<Metrics, 'pullSecretsWritten'>,
+  access: AccessControl,
+): Router {
   const router = Router();
-  const counted = countWrites(cluster, metrics);
+  const counted = countWrites(cluster, metrics, access.audit);
+  // Authorisation runs before the body is parsed: a refused caller learns nothing from validation.
+  const may = (operation: Operation) => authorize(access, operation);
 
-  router.put(`${BASE}/:name`, ...parsers.json, async (req, res) => {
+  router.put(`${BASE}/:name`, may('apply'), ...parsers.json, async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(credentialsBodySchema, req.body, 'body');
-    const view = await counted(applyPullSecret, {
+    const view = await counted(res, 'apply', applyPullSecret, {
       namespace,
       name,
       registries: registriesOf(body),
@@ -38,19 +49,19 @@ export function pullSecretsRouter(cluster: Cluster, parsers: BodyParsers, metric
     res.status(view.result === 'created' ? 201 : 200).json(view);
   });
 
-  router.put(`${BASE}/:name/dockerconfig`, ...parsers.dockerConfig, async (req, res) => {
+  router.put(`${BASE}/:name/dockerconfig`, may('apply'), ...parsers.dockerConfig, async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const { registries, warnings } = parseDockerConfigFile(bodyBytes(req));
-    const view = await counted(applyPullSecret, { namespace, name, registries, warnings, ...writeOptions(query) });
+    const view = await counted(res, 'apply', applyPullSecret, { namespace, name, registries, warnings, ...writeOptions(query) });
     res.status(view.result === 'created' ? 201 : 200).json(view);
   });
 
-  router.post(BASE, ...parsers.json, async (req, res) => {
+  router.post(BASE, may('create'), ...parsers.json, async (req, res) => {
     const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(createPullSecretBodySchema, req.body, 'body');
-    const view = await counted(createPullSecret, {
+    const view = await counted(res, 'create', createPullSecret, {
       namespace,
       name: body.name,
       registries: registriesOf(body),
@@ -61,40 +72,65 @@ export function pullSecretsRouter(cluster: Cluster, parsers: BodyParsers, metric
     res.status(201).location(`/v1/namespaces/${namespace}/pullsecrets/${view.name}`).json(view);
   });
 
-  router.get(BASE, async (req, res) => {
+  router.get(BASE, may('list'), async (req, res) => {
     const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
     parseInput(noQuerySchema, req.query, 'query');
     res.json(await listPullSecrets(cluster, namespace));
   });
 
-  router.get(`${BASE}/:name`, async (req, res) => {
+  router.get(`${BASE}/:name`, may('get'), async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     parseInput(noQuerySchema, req.query, 'query');
     res.json(await getPullSecret(cluster, namespace, name));
   });
 
-  router.delete(`${BASE}/:name`, async (req, res) => {
+  router.delete(`${BASE}/:name`, may('delete'), async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const { dryRun } = parseInput(deleteQuerySchema, req.query, 'query');
-    await deletePullSecret(cluster, namespace, name, dryRun === 'server');
+    const audited = { operation: 'delete', namespace, name, ...(dryRun ? { dryRun: true } : {}) } as const;
+    try {
+      await deletePullSecret(cluster, namespace, name, dryRun === 'server');
+    } catch (error) {
+      access.audit(res, { ...audited, result: 'failed', reason: reasonOf(error) });
+      throw error;
+    }
+    access.audit(res, { ...audited, result: 'deleted' });
     res.status(204).end();
   });
 
   return router;
 }
 
-/** Runs a write use-case and counts its result (created, updated, unchanged or failed); dry runs are not counted. */
-function countWrites(cluster: Cluster, { pullSecretsWritten }: Pick<Metrics, 'pullSecretsWritten'>) {
-  return async (write: typeof applyPullSecret, request: PullSecretWrite): Promise<PullSecretView> => {
+/**
+ * Runs a write use-case, counts its result (created, updated, unchanged or failed; dry runs are not
+ * counted) and writes its audit line (dry runs included, marked).
+ */
+function countWrites(cluster: Cluster, { pullSecretsWritten }: Pick<Metrics, 'pullSecretsWritten'>, audit: Audit) {
+  return async (res: Response, operation: Operation, write: typeof applyPullSecret, request: PullSecretWrite): Promise<PullSecretView> => {
+    if (!WRITE_OPERATIONS.has(operation)) throw new Error(`${operation} is not a write`);
+    const audited = {
+      operation,
+      namespace: request.namespace,
+      name: request.name,
+      servers: request.registries.map((r) => r.server),
+      ...(request.dryRun ? { dryRun: true } : {}),
+    };
     try {
       const view = await write(cluster, request);
       if (!request.dryRun) pullSecretsWritten.inc({ result: view.result });
+      audit(res, { ...audited, name: view.name, result: view.result ?? 'updated' });
       return view;
     } catch (error) {
       if (!request.dryRun) pullSecretsWritten.inc({ result: 'failed' });
+      audit(res, { ...audited, result: 'failed', reason: reasonOf(error) });
       throw error;
     }
   };
+}
+
+/** A failure's kind for the audit line (its title, or "error"); never its message, which may quote input. */
+function reasonOf(error: unknown): string {
+  return error instanceof AppError ? `${error.status} ${error.title}` : 'error';
 }
 
 function writeOptions(query: { dryRun?: 'server'; appendHash?: boolean }): Pick<PullSecretWrite, 'dryRun' | 'appendHash'> {

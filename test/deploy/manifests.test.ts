@@ -16,6 +16,7 @@ const NAMESPACED = resolve(ROOT, 'deploy/overlays/namespaced');
 const KUBE_1_20 = [resolve(ROOT, 'deploy/components/pdb-policy-v1beta1')];
 const SA = 'system:serviceaccount:regcred:regcred';
 const SECRET_VERBS = ['create', 'delete', 'get', 'list', 'patch'];
+const REVIEW_RULES = ['authentication.k8s.io/tokenreviews:create', 'authorization.k8s.io/subjectaccessreviews:create'];
 const secretRules = (group = 'core') => SECRET_VERBS.map((verb) => `${group}/secrets:${verb}`);
 
 if (!kubectlAvailable) console.warn('SKIPPED test/deploy/manifests.test.ts: kubectl is not on PATH (CI installs it)');
@@ -45,9 +46,9 @@ describe.skipIf(!kubectlAvailable)('deploy/ (kubectl apply -k deploy/)', () => {
     }
   });
 
-  it('when bound, then the ClusterRole grants exactly the calls regcred makes: secrets get/list/create/patch/delete and namespaces get', () => {
+  it('when bound, then the ClusterRole grants exactly the calls regcred makes: secrets get/list/create/patch/delete, namespaces get, tokenreviews and subjectaccessreviews create', () => {
     const [role] = find(objects, 'ClusterRole', 'regcred');
-    expect(normaliseRules(role.rules)).toEqual([...secretRules(), 'core/namespaces:get'].sort());
+    expect(normaliseRules(role.rules)).toEqual([...secretRules(), 'core/namespaces:get', ...REVIEW_RULES].sort());
     const [binding] = find(objects, 'ClusterRoleBinding', 'regcred');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'regcred' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'regcred', namespace: 'regcred' }]);
@@ -70,7 +71,7 @@ describe.skipIf(!kubectlAvailable)('deploy/ (kubectl apply -k deploy/)', () => {
 
   it('when the pods run, then they listen on 0.0.0.0:8080, use the in-cluster service account only, and are probed on /healthz and /readyz', () => {
     const env = Object.fromEntries(container().env.map((e: { name: string; value: string }) => [e.name, e.value]));
-    expect(env).toMatchObject({ HOST: '0.0.0.0', PORT: '8080', REGCRED_CLUSTER: 'kubernetes' });
+    expect(env).toMatchObject({ HOST: '0.0.0.0', PORT: '8080', REGCRED_CLUSTER: 'kubernetes', REGCRED_AUTH: 'kubernetes' });
     expect(container().ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(container().livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(container().readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
@@ -132,8 +133,8 @@ describe.skipIf(!kubectlAvailable)('deploy/overlays/namespaced', () => {
     ({ objects } = await render(NAMESPACED));
   });
 
-  it('when bound, then the ClusterRole keeps only namespaces get: no cluster-wide secrets', () => {
-    expect(normaliseRules(find(objects, 'ClusterRole', 'regcred')[0].rules)).toEqual(['core/namespaces:get']);
+  it('when bound, then the ClusterRole keeps only namespaces get and the review creates: no cluster-wide secrets', () => {
+    expect(normaliseRules(find(objects, 'ClusterRole', 'regcred')[0].rules)).toEqual(['core/namespaces:get', ...REVIEW_RULES].sort());
     expect(find(objects, 'ClusterRoleBinding', 'regcred')[0].subjects).toEqual([
       { kind: 'ServiceAccount', name: 'regcred', namespace: 'regcred' },
     ]);

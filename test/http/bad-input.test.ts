@@ -109,4 +109,39 @@ describe('invalid requests get a 4xx problem+json naming the field and the rule'
     const res = await request(app).post('/v1/render').set('Accept', 'text/html').send({ username: 'u', password: 'p' });
     await expectProblem(res, 406);
   });
+
+  it('deeply nested JSON → 4xx problem, and the process keeps serving', async () => {
+    const depth = 20_000;
+    const nested = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const res = await request(app).put(url).set('Content-Type', 'application/json').send(nested);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    const arrays = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    await expectProblem(await request(app).post('/v1/render').set('Content-Type', 'application/json').send(arrays), 400);
+    expect((await request(app).get('/healthz')).status).toBe(200);
+  });
+
+  it.each([
+    ['CR LF in the name', '/v1/namespaces/default/pullsecrets/x%0d%0aSet-Cookie:%20a=b'],
+    ['CR LF in the namespace', '/v1/namespaces/default%0d%0aX-Injected:%201/pullsecrets/x'],
+    ['a quote and angle brackets', '/v1/namespaces/default/pullsecrets/%22%3Cscript%3E'],
+  ])('header injection attempt (%s) → 422 problem, no injected header', async (_case, path) => {
+    const res = await request(app).put(path).send({ username: 'u', password: 'p' });
+    await expectProblem(res, 422);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['x-injected']).toBeUndefined();
+  });
+
+  it('header injection attempt in a POSTed name → 422, no Location header', async () => {
+    const res = await request(app).post('/v1/namespaces/default/pullsecrets').send({ name: 'x\r\nSet-Cookie: a=b', username: 'u', password: 'p' });
+    await expectProblem(res, 422);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('an X-Request-Id that is not sane is replaced, never echoed', async () => {
+    const res = await request(app).get('/healthz').set('X-Request-Id', 'a b<script>');
+    expect(res.headers['x-request-id']).not.toContain('<script>');
+  });
 });

@@ -2,6 +2,8 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import { adminKubeConfig, createTestNamespace, realClusterAvailable } from '../support/real-cluster.js';
+import { parseTokensFile } from '../../src/domain/caller-tokens.js';
+import { tokenGatekeeper } from '../../src/domain/gatekeeper.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 // A unique password goes through every endpoint and error path: it may appear in render's answers
@@ -21,6 +23,37 @@ describe('the canary password never leaks', () => {
       await expectNoLeak(buildTestApp({ cluster, config: { bodyLimitBytes: 4096 } }), namespace.name);
     } finally {
       await namespace.remove();
+    }
+  });
+});
+
+describe('the canary password and the caller token never leak on the auth paths', () => {
+  it('through 401, 403, deny list and 429 answers, and in the audit log', async () => {
+    const token = `token-${CANARY}`;
+    const gatekeeper = tokenGatekeeper(parseTokensFile(JSON.stringify([{ caller: 'ci', token, namespaces: ['default'] }])));
+    const { app, logLines } = buildTestApp({ gatekeeper, config: { rateLimitPerMinute: 4 } });
+    const creds = { server: 'registry.example.com', username: 'janedoe', password: CANARY };
+    const bearer = `Bearer ${token}`;
+    const answers: request.Response[] = [
+      await request(app).put('/v1/namespaces/default/pullsecrets/x').send(creds),
+      await request(app).put('/v1/namespaces/default/pullsecrets/x').set('Authorization', `Bearer ${CANARY}`).send(creds),
+      await request(app).put('/v1/namespaces/default/pullsecrets/x').set('Authorization', `Basic ${canaryAuth}`).send(creds),
+      await request(app).put('/v1/namespaces/team-a/pullsecrets/x').set('Authorization', bearer).send(creds),
+      await request(app).put('/v1/namespaces/kube-system/pullsecrets/x').set('Authorization', bearer).send(creds),
+      await request(app).put('/v1/namespaces/default/pullsecrets/x').set('Authorization', bearer).send(creds),
+      await request(app).put('/v1/namespaces/default/pullsecrets/x').set('Authorization', bearer).send({ ...creds, username: 'a:b' }),
+      await request(app).post('/v1/render').set('Authorization', bearer).send(creds),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 403, 403, 201, 422, 429]);
+    for (const answer of answers) {
+      expect(answer.text).not.toContain(CANARY);
+      expect(JSON.stringify(answer.headers)).not.toContain(CANARY);
+    }
+    const audit = logLines.filter((l) => l.includes('"audit":true'));
+    expect(audit).toHaveLength(answers.length - 1); // the 422 is refused before any write is attempted
+    for (const line of logLines) {
+      expect(line).not.toContain(CANARY);
+      expect(line).not.toContain(canaryAuth);
     }
   });
 });

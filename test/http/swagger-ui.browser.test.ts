@@ -3,7 +3,11 @@ import type { AddressInfo, Server } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../../src/http/openapi.js';
+import { parseTokensFile } from '../../src/domain/caller-tokens.js';
+import { tokenGatekeeper } from '../../src/domain/gatekeeper.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
+
+const TOKEN = 'swagger-ui-token-0123456789abcdef';
 
 // Swagger UI's "Try it out" in a real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it).
 const CHROMIUM = process.env.REGCRED_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -18,7 +22,8 @@ describe.skipIf(!available)(title, () => {
   let browser: Browser;
   let base: string;
   beforeAll(async () => {
-    t = buildTestApp();
+    // Token mode, as `npm start` runs by default: the bearer token goes in through "Authorize".
+    t = buildTestApp({ gatekeeper: tokenGatekeeper(parseTokensFile(JSON.stringify([{ caller: 'swagger', token: TOKEN, namespaces: ['default'] }]))) });
     server = t.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -32,7 +37,7 @@ describe.skipIf(!available)(title, () => {
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  it('lists every operation and "Try it out" on PUT creates a pull secret', async () => {
+  it('lists every operation and, after "Authorize" with a bearer token, "Try it out" on PUT creates a pull secret', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/docs/`);
     await page.waitForSelector('.opblock', { timeout: 20_000 });
@@ -41,6 +46,11 @@ describe.skipIf(!available)(title, () => {
     );
     expect(operations).toHaveLength(12);
     expect(await page.locator('.opblock').count()).toBe(operations.length);
+
+    await page.locator('.auth-wrapper button.authorize').click();
+    await page.locator('.modal-ux input[type="text"], .modal-ux input[type="password"]').first().fill(TOKEN);
+    await page.locator('.modal-ux .auth-btn-wrapper button.authorize').click();
+    await page.locator('.modal-ux .auth-btn-wrapper button.btn-done, .modal-ux button.close-modal').first().click();
 
     const operation = page.locator('#operations-pull_secrets-applyPullSecret');
     await operation.locator('.opblock-summary').click();

@@ -32,6 +32,7 @@ export function contractViolation({ method, path, status, contentType, text }: O
   const verb = method.toLowerCase();
   const match = templates.find((t) => t.pattern.test(path.split('?')[0]!));
   if (!match) return undefined; // routes outside the contract (404s for unknown paths, /docs assets)
+  if (verb === 'options') return undefined; // CORS preflights are protocol, not operations
   const operation = document.paths[match.template]![verb];
   const where = `${verb} ${match.template} ${status}`;
   if (!operation) return status === 405 ? undefined : `openapi.yaml documents no ${verb} ${match.template}`;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { toSecretObject } from '../../src/cluster/kubernetes-secrets.js';
 import type { SeedSecret } from '../../src/cluster/memory.js';
 import type { SecretObject } from '../../src/domain/secret.js';
@@ -23,6 +23,31 @@ export function adminKubeConfig(): KubeConfig {
 /** A plain kit user (alice: group team-a, bob: team-b) with no rights until a test grants some. */
 export function userKubeConfig(user: 'alice' | 'bob'): KubeConfig {
   return kubeConfigFile(join(dirname(kitKubeconfigPath()), `kubeconfig-${user}`));
+}
+
+/** A kit user's bearer token (what a caller sends regcred in kubernetes mode). */
+export function userToken(user: 'alice' | 'bob'): string {
+  const token = userKubeConfig(user).getCurrentUser()?.token;
+  if (!token) throw new Error(`the kit's kubeconfig-${user} has no token`);
+  return token;
+}
+
+/** Grants a kit user the given verbs on secrets in one namespace (a Role and a RoleBinding, made by the admin). */
+export async function grantSecrets(namespace: string, user: 'alice' | 'bob', verbs: string[]): Promise<void> {
+  const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
+  const name = `secrets-${user}`;
+  await rbac.createNamespacedRole({
+    namespace,
+    body: { metadata: { name }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs }] },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+    },
+  });
 }
 
 /** A name no other test uses: `prefix-<time>-<random>`, a valid DNS-1123 label. */

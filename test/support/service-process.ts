@@ -8,6 +8,8 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 export interface Started {
   child: ChildProcessWithoutNullStreams;
   lines: string[];
+  /** Everything written to stderr so far. */
+  stderr: () => string;
   port: number;
   url: string;
 }
@@ -33,6 +35,8 @@ export function spawnService(env: Record<string, string>): ChildProcessWithoutNu
 export function startService(env: Record<string, string>, scheme: 'http' | 'https' = 'http'): Promise<Started> {
   const child = spawnService(env);
   const lines: string[] = [];
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no listening line within 15 s:\n${lines.join('\n')}`)), 15_000);
     child.stdout.on('data', (chunk: Buffer) => {
@@ -41,7 +45,7 @@ export function startService(env: Record<string, string>, scheme: 'http' | 'http
         const port = (JSON.parse(line) as { port?: number }).port;
         if (port) {
           clearTimeout(timer);
-          resolve({ child, lines, port, url: `${scheme}://127.0.0.1:${port}` });
+          resolve({ child, lines, stderr: () => stderr, port, url: `${scheme}://127.0.0.1:${port}` });
         }
       }
     });

@@ -5,6 +5,7 @@ import { instrumentCluster } from '../../src/cluster/instrumented-cluster.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import { defaultConfig, type Config } from '../../src/config.js';
 import type { Cluster } from '../../src/domain/cluster.js';
+import { openGatekeeper, type Gatekeeper } from '../../src/domain/gatekeeper.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import { recordContractViolations } from './contract-recorder.js';
@@ -24,6 +25,8 @@ export interface TestAppOptions {
   /** Default: a fresh registry without the process metrics (each app counts on its own). */
   metrics?: Metrics;
   isDraining?: () => boolean;
+  /** Default: none mode's (the test config says auth: 'none' unless `config.auth` is given). */
+  gatekeeper?: Gatekeeper;
 }
 
 /** The app as main.ts builds it, over the in-memory cluster (namespaces `default` and `team-a` unless given), capturing its log; every answer is checked against openapi.yaml. */
@@ -40,11 +43,13 @@ export function buildTestApp(options: TestAppOptions = {}): TestApp {
   const app = express().use(
     recordContractViolations,
     createApp({
-      config: defaultConfig(options.config),
+      // Explicitly unauthenticated unless a test asks for a mode: most suites test what comes after the gate.
+      config: defaultConfig({ auth: options.gatekeeper?.mode ?? 'none', ...options.config }),
       cluster: instrumentCluster(cluster, metrics),
       logger: createLogger('debug', sink),
       metrics,
       isDraining: options.isDraining,
+      gatekeeper: options.gatekeeper ?? openGatekeeper(),
     }),
   );
   return { app, cluster, metrics, logLines };

@@ -1,0 +1,81 @@
+import { ForbiddenError } from '../errors.js';
+
+/** What a caller asks regcred to do; each /v1 operation is one of these. */
+export type Operation = 'list' | 'get' | 'apply' | 'create' | 'delete' | 'render' | 'inspect';
+
+/** The Kubernetes verb on `secrets` a caller must hold in the namespace, in kubernetes mode. */
+export type SecretVerb = 'get' | 'list' | 'create' | 'patch' | 'delete';
+
+/**
+ * The verbs each namespaced operation needs. A PUT may create or update, and the answer must not
+ * depend on whether the secret exists (that would tell an unauthorised caller it does), so it
+ * needs both `create` and `patch`. Render and inspect touch no namespace: being authenticated is enough.
+ */
+export const REQUIRED_VERBS: Readonly<Record<Operation, readonly SecretVerb[]>> = Object.freeze({
+  list: ['list'],
+  get: ['get'],
+  apply: ['create', 'patch'],
+  create: ['create'],
+  delete: ['delete'],
+  render: [],
+  inspect: [],
+});
+
+/** Operations that write: each one gets an audit line. */
+export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set(['apply', 'create', 'delete']);
+
+/** Who is calling, once authenticated. */
+export interface Caller {
+  /** The name audit lines and rate limits use: a token's caller name or a Kubernetes user name. */
+  name: string;
+  /** Token mode: the namespace globs granted; `undefined` means the grant is decided elsewhere (Kubernetes RBAC, or none mode). */
+  namespaces?: readonly string[];
+  /** Kubernetes mode: the identity from the TokenReview, for SubjectAccessReviews. */
+  identity?: KubernetesIdentity;
+}
+
+export interface KubernetesIdentity {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+/**
+ * The port for kubernetes mode: TokenReview and SubjectAccessReview on the API server.
+ * Adapters translate failures into errors.ts kinds (UnavailableError when the API server does not answer).
+ */
+export interface AccessReviewer {
+  /** The identity the API server sees for this bearer token, or undefined when it does not accept it. */
+  reviewToken(token: string): Promise<KubernetesIdentity | undefined>;
+  /** Whether RBAC lets `identity` do `verb` on secrets in `namespace`. */
+  reviewAccess(identity: KubernetesIdentity, verb: SecretVerb, namespace: string): Promise<boolean>;
+}
+
+/**
+ * Whether a namespace glob matches: `*` stands for any run of characters within a name (`team-*`),
+ * everything else must match exactly. A lone `*` matches every namespace.
+ */
+export function namespaceMatches(glob: string, namespace: string): boolean {
+  if (!glob.includes('*')) return glob === namespace;
+  const pattern = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*');
+  return new RegExp(`^${pattern}$`).test(namespace);
+}
+
+/** Whether any of the globs grants the namespace. */
+export function grantsNamespace(globs: readonly string[], namespace: string): boolean {
+  return globs.some((glob) => namespaceMatches(glob, namespace));
+}
+
+/**
+ * The deny list wins over every grant, in every mode (none included); it is checked before anything
+ * reaches the cluster. @throws ForbiddenError
+ */
+export function refuseDeniedNamespace(denied: readonly string[], namespace: string): void {
+  if (grantsNamespace(denied, namespace)) throw forbidden(namespace);
+}
+
+/** The one 403 message: the same whether or not the namespace or secret exists. */
+export function forbidden(namespace: string): ForbiddenError {
+  return new ForbiddenError(`you may not manage pull secrets in namespace "${namespace}" through regcred`);
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { REQUIRED_VERBS, grantsNamespace, namespaceMatches, refuseDeniedNamespace, type AccessReviewer } from '../../src/domain/access-policy.js';
+import { TokensFileError, findTokenCaller, parseTokensFile, tokenSha256Hex } from '../../src/domain/caller-tokens.js';
+import { kubernetesGatekeeper } from '../../src/domain/gatekeeper.js';
+import { ForbiddenError } from '../../src/errors.js';
+
+describe('namespace globs', () => {
+  it.each([
+    ['team-a', 'team-a', true],
+    ['team-a', 'team-ab', false],
+    ['team-*', 'team-a', true],
+    ['team-*', 'team-', true],
+    ['team-*', 'other-team-a', false],
+    ['*-prod', 'shop-prod', true],
+    ['*', 'anything', true],
+    ['a.b', 'axb', false],
+  ])('%s matches %s: %s', (glob, namespace, expected) => {
+    expect(namespaceMatches(glob, namespace)).toBe(expected);
+  });
+
+  it('any glob of a list grants', () => {
+    expect(grantsNamespace(['x', 'team-*'], 'team-b')).toBe(true);
+    expect(grantsNamespace([], 'team-b')).toBe(false);
+  });
+
+  it('the deny list refuses with a 403 that says nothing about existence', () => {
+    expect(() => refuseDeniedNamespace(['kube-system', 'kube-*'], 'kube-public')).toThrow(ForbiddenError);
+    expect(() => refuseDeniedNamespace(['kube-system'], 'default')).not.toThrow();
+  });
+
+  it('a PUT needs create and patch; render and inspect need no namespace verb', () => {
+    expect(REQUIRED_VERBS.apply).toEqual(['create', 'patch']);
+    expect(REQUIRED_VERBS.create).toEqual(['create']);
+    expect(REQUIRED_VERBS.render).toEqual([]);
+  });
+});
+
+describe('tokens file', () => {
+  it('reads hashed and plain entries from YAML or JSON and finds the caller of a token', () => {
+    const yaml = parseTokensFile(`- caller: ci\n  sha256: ${tokenSha256Hex('token-of-ci-0123456789')}\n  namespaces: [team-*]\n`);
+    const json = parseTokensFile(JSON.stringify({ tokens: [{ caller: 'ops', token: 'token-of-ops-0123456789', namespaces: ['*'] }] }));
+    const entries = [...yaml, ...json];
+    expect(findTokenCaller(entries, 'token-of-ci-0123456789')).toEqual({ name: 'ci', namespaces: ['team-*'] });
+    expect(findTokenCaller(entries, 'token-of-ops-0123456789')?.name).toBe('ops');
+    expect(findTokenCaller(entries, 'token-of-nobody')).toBeUndefined();
+  });
+
+  it.each([
+    ['not YAML', '{'],
+    ['both sha256 and token', JSON.stringify([{ caller: 'x', token: 'abcdefghijklmnopq', sha256: 'a'.repeat(64), namespaces: ['*'] }])],
+    ['neither', JSON.stringify([{ caller: 'x', namespaces: ['*'] }])],
+    ['a short token', JSON.stringify([{ caller: 'x', token: 'short-secret', namespaces: ['*'] }])],
+    ['no namespaces', JSON.stringify([{ caller: 'x', token: 'abcdefghijklmnopq', namespaces: [] }])],
+    ['an unknown key', JSON.stringify([{ caller: 'x', token: 'abcdefghijklmnopq', namespaces: ['*'], admin: true }])],
+  ])('refuses %s, without quoting a token', (_case, text) => {
+    expect(() => parseTokensFile(text)).toThrow(TokensFileError);
+    try {
+      parseTokensFile(text);
+    } catch (error) {
+      expect((error as Error).message).not.toMatch(/abcdefghijklmnopq|short-secret/);
+    }
+  });
+});
+
+describe('kubernetes gatekeeper', () => {
+  function fakeReviewer(allowed: Record<string, boolean>) {
+    const calls = { tokens: 0, access: 0 };
+    const reviewer: AccessReviewer = {
+      reviewToken: async (token) => {
+        calls.tokens++;
+        return token === 'good' ? { username: 'alice', groups: ['team-a'] } : undefined;
+      },
+      reviewAccess: async (_identity, verb, namespace) => {
+        calls.access++;
+        return allowed[`${verb}/${namespace}`] ?? false;
+      },
+    };
+    return { reviewer, calls };
+  }
+
+  it('authenticates with a TokenReview and authorises each required verb with a SubjectAccessReview, caching both briefly', async () => {
+    let now = 0;
+    const { reviewer, calls } = fakeReviewer({ 'create/a': true, 'patch/a': true, 'create/b': true });
+    const gate = kubernetesGatekeeper(reviewer, { ttlMs: 1000, now: () => now });
+    const caller = (await gate.authenticate('good'))!;
+    expect(caller.name).toBe('alice');
+    expect(await gate.authenticate('bad')).toBeUndefined();
+    expect(await gate.authenticate(undefined)).toBeUndefined();
+    expect(await gate.authorize(caller, 'apply', 'a')).toBe(true);
+    expect(await gate.authorize(caller, 'apply', 'b')).toBe(false);
+    expect(await gate.authorize(caller, 'create', 'b')).toBe(true);
+    const before = { ...calls };
+    await gate.authenticate('good');
+    await gate.authorize(caller, 'apply', 'a');
+    expect(calls).toEqual(before);
+    now = 1001;
+    await gate.authenticate('good');
+    expect(calls.tokens).toBe(before.tokens + 1);
+  });
+
+  it('keeps at most maxEntries answers', async () => {
+    const { reviewer, calls } = fakeReviewer({});
+    const gate = kubernetesGatekeeper(reviewer, { ttlMs: 60_000, maxEntries: 2 });
+    for (const token of ['t1', 't2', 't3', 't1']) await gate.authenticate(token);
+    expect(calls.tokens).toBe(4);
+  });
+});
