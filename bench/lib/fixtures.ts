@@ -1,5 +1,8 @@
 import type { RequestFactory } from './load.js';
 
+/** The bearer token every bench request carries (regcred checks it; the baselines ignore it). */
+export const BENCH_TOKEN = 'bench-token-not-a-secret-0123456789';
+
 /** The one credential the brief names; `password` is varied per request where every write must change something. */
 export const CREDENTIALS = { server: 'registry.example.com', username: 'janedoe', password: 's3cr3t', email: 'jane@example.com' };
 

@@ -1,4 +1,5 @@
 import autocannon, { type Client, type Request } from 'autocannon';
+import { BENCH_TOKEN } from './fixtures.js';
 
 /** What one connection sends next: `connection` is its index, `sequence` unique across the whole bench. */
 export type RequestFactory = (connection: number, sequence: number) => { method: 'POST' | 'PUT'; path: string; body: string };
@@ -55,7 +56,7 @@ export async function runLoad(options: LoadOptions): Promise<Sample> {
     setupClient: (client: Client) => {
       const connection = nextConnection++;
       const request: Request = {
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${BENCH_TOKEN}` },
         setupRequest: (r) => ({ ...r, ...options.request(connection, sequence++) }),
         onResponse: (status, body) => {
           if (status >= 200 && status < 300 && options.bodyCheck?.(body)) checked++;

@@ -1,24 +1,29 @@
 // regcred as main.ts builds it, on a free port: `regcred-server.ts memory` or `regcred-server.ts kubernetes <kubeconfig>`.
+import { createHash } from 'node:crypto';
 import { createApp } from '../../src/app.js';
 import { createCluster } from '../../src/cluster/create-cluster.js';
 import { instrumentCluster } from '../../src/cluster/instrumented-cluster.js';
 import { defaultConfig } from '../../src/config.js';
-import { openGatekeeper } from '../../src/domain/gatekeeper.js';
+import { tokenGatekeeper } from '../../src/domain/gatekeeper.js';
+import { BENCH_TOKEN } from '../lib/fixtures.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import { listenAndReport } from './listen.js';
 
 const [mode, kubeconfig] = process.argv.slice(2);
-// The bench measures the service, not its guards: no auth and no effective rate limits.
+// As deployed with token auth (the default mode): every request is authenticated and passes both
+// rate limiters, whose limits are set high enough never to refuse the bench's load.
 const config = defaultConfig({
   cluster: mode === 'kubernetes' ? 'kubernetes' : 'memory',
   kubeconfig,
-  auth: 'none',
   rateLimitPerMinute: 1e9,
   ipRateLimitPerMinute: 1e9,
 });
+const gatekeeper = tokenGatekeeper([
+  { caller: 'bench', digest: createHash('sha256').update(BENCH_TOKEN).digest(), namespaces: ['*'] },
+]);
 // The production default level, written to stdout like main.ts does; the bench points stdout at /dev/null.
 const logger = createLogger(config.logLevel);
 const { cluster } = createCluster(config);
 const metrics = createMetrics();
-listenAndReport(createApp({ config, cluster: instrumentCluster(cluster, metrics), logger, metrics, gatekeeper: openGatekeeper() }));
+listenAndReport(createApp({ config, cluster: instrumentCluster(cluster, metrics), logger, metrics, gatekeeper }));
