@@ -7,7 +7,7 @@ const filePath = z.string().min(1, 'must be a file path').optional();
 
 const envSchema = z.object({
   PORT: z.coerce.number('must be a port number (0-65535)').int('must be a port number (0-65535)').min(0).max(65535).default(8080),
-  // Loopback by default: until callers are authenticated, listening on every interface is opt-in.
+  // Loopback by default: exposing a service that writes Secrets is a deliberate choice (the image sets 0.0.0.0).
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KUBECONFIG: z.string().optional(),
