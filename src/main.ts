@@ -67,13 +67,13 @@ function createGatekeeper(config: Readonly<Config>, selected: SelectedCluster): 
   }
 }
 
-function start(): void {
+async function start(): Promise<void> {
   let config: Readonly<Config>;
   let selected: SelectedCluster;
   let tls: TlsCredentials | undefined;
   try {
     config = loadConfig();
-    selected = createCluster(config);
+    selected = await createCluster(config);
   } catch (error) {
     if (error instanceof ConfigError) refuseToStart(error.message);
     throw error;
@@ -138,4 +138,4 @@ function start(): void {
   process.once('SIGINT', stop);
 }
 
-start();
+await start();

@@ -24,6 +24,6 @@ const gatekeeper = tokenGatekeeper([
 ]);
 // The production default level, written to stdout like main.ts does; the bench points stdout at /dev/null.
 const logger = createLogger(config.logLevel);
-const { cluster } = createCluster(config);
+const { cluster } = await createCluster(config);
 const metrics = createMetrics();
 listenAndReport(createApp({ config, cluster: instrumentCluster(cluster, metrics), logger, metrics, gatekeeper }));

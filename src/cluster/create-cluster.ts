@@ -1,9 +1,7 @@
 import { ConfigError, type Config } from '../config.js';
 import type { AccessReviewer } from '../domain/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
-import { environmentOfProcess, findKubeconfig, loadKubeconfig, type ClusterEnvironment } from './kubeconfig-source.js';
-import { KubernetesAccessReviewer } from './kubernetes-reviews.js';
-import { KubernetesCluster } from './kubernetes.js';
+import { environmentOfProcess, findKubeconfig, type ClusterEnvironment } from './kubeconfig-source.js';
 import { MemoryCluster } from './memory.js';
 
 export type { ClusterEnvironment } from './kubeconfig-source.js';
@@ -24,7 +22,7 @@ export interface SelectedCluster {
  * service account must be found, else ConfigError), or `auto`: kubernetes when either is found,
  * memory otherwise.
  */
-export function createCluster(config: Config, env: ClusterEnvironment = environmentOfProcess()): SelectedCluster {
+export async function createCluster(config: Config, env: ClusterEnvironment = environmentOfProcess()): Promise<SelectedCluster> {
   if (config.cluster === 'memory') return memoryCluster(config, 'REGCRED_CLUSTER=memory');
   const source = findKubeconfig(config.kubeconfig, env);
   if (source.kind === 'none') {
@@ -33,9 +31,9 @@ export function createCluster(config: Config, env: ClusterEnvironment = environm
     }
     return memoryCluster(config, `REGCRED_CLUSTER=auto and no cluster configuration was found: ${source.searched}`);
   }
-  const kubeConfig = loadKubeconfig(source);
-  const cluster = new KubernetesCluster(kubeConfig, { timeoutMs: config.clusterTimeoutMs });
-  const reviewer = new KubernetesAccessReviewer(kubeConfig, { timeoutMs: config.clusterTimeoutMs });
+  // Loaded only now: the embedded cluster never pays for the Kubernetes client.
+  const { connectToKubernetes } = await import('./connect-kubernetes.js');
+  const { cluster, reviewer } = connectToKubernetes(source, config.clusterTimeoutMs);
   const found = source.kind === 'files' ? `the kubeconfig from ${source.origin}` : "the pod's service account";
   return { cluster, kind: 'kubernetes', description: cluster.description, reason: `REGCRED_CLUSTER=${config.cluster}: using ${found}`, reviewer };
 }

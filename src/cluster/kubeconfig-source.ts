@@ -2,7 +2,6 @@ import { accessSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { isIPv6 } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../config.js';
 
 /** Where a cluster configuration can come from, besides Config.kubeconfig (KUBECONFIG). */
@@ -62,53 +61,6 @@ export function findKubeconfig(kubeconfigVariable: string | undefined, env: Clus
     env.serviceHost ? `${token} does not exist` : 'KUBERNETES_SERVICE_HOST is not set (not in a pod)',
   ];
   return { kind: 'none', searched: searched.join(', ') };
-}
-
-/** Loads what findKubeconfig found; throws ConfigError with a message that never quotes the file. */
-export function loadKubeconfig(source: Exclude<KubeconfigSource, { kind: 'none' }>): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  if (source.kind === 'in-cluster') {
-    kubeConfig.loadFromOptions({
-      clusters: [
-        {
-          name: 'in-cluster',
-          server: source.server,
-          caFile: join(source.serviceAccountDir, 'ca.crt'),
-          // client-node refuses a plain-http server unless told to skip TLS verification, and there is no TLS to verify.
-          skipTLSVerify: source.server.startsWith('http:'),
-        },
-      ],
-      users: [{ name: 'service-account', authProvider: { name: 'tokenFile', config: { tokenFile: join(source.serviceAccountDir, 'token') } } }],
-      contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'service-account' }],
-      currentContext: 'in-cluster',
-    });
-    return kubeConfig;
-  }
-  const [first, ...rest] = source.files;
-  loadFile(kubeConfig, first);
-  for (const file of rest) {
-    const next = new KubeConfig();
-    loadFile(next, file);
-    // Like kubectl, the first file that sets current-context wins.
-    kubeConfig.mergeConfig(next, Boolean(kubeConfig.currentContext));
-  }
-  if (!kubeConfig.getCurrentCluster()) {
-    throw new ConfigError(
-      `the kubeconfig from ${source.origin} has no usable current context ("${kubeConfig.getCurrentContext() ?? ''}" names no context with a cluster)`,
-    );
-  }
-  return kubeConfig;
-}
-
-function loadFile(kubeConfig: KubeConfig, file: string): void {
-  try {
-    kubeConfig.loadFromFile(file);
-  } catch (error) {
-    // A YAML parser's message quotes the offending lines, which may hold a token: report the line only.
-    const { code, mark } = error as { code?: unknown; mark?: { line?: number } };
-    const why = typeof code === 'string' ? code : mark?.line !== undefined ? `invalid YAML at line ${mark.line + 1}` : 'not a valid kubeconfig';
-    throw new ConfigError(`cannot load kubeconfig ${file}: ${why}`);
-  }
 }
 
 function inClusterServer(host: string, port = '443'): string {
