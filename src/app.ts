@@ -45,7 +45,6 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, isDrai
   app.use(securityHeaders());
   if (config.corsOrigins.length > 0) app.use(cors(config.corsOrigins));
   app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
     // Answers about secrets are never cached by browsers or proxies (docs assets are small).
     res.setHeader('Cache-Control', 'no-store');
     // While draining, each connection is closed after its answer so callers reconnect elsewhere.
@@ -54,10 +53,11 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, isDrai
   });
   app.use(healthRouter(cluster, isDraining));
   app.use(metricsRouter(metrics.registry));
-  app.use(docsRouter());
+  const contract = buildOpenApiDocument();
+  app.use(docsRouter(contract));
   const access: AccessControl = { gatekeeper, denyNamespaces: config.denyNamespaces, audit: createAudit(logger) };
   app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes), metrics, access, config));
-  app.use(methodNotAllowed(buildOpenApiDocument().paths as Record<string, Record<string, unknown>>));
+  app.use(methodNotAllowed(contract.paths as Record<string, Record<string, unknown>>));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

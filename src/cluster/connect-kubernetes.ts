@@ -4,6 +4,7 @@ import { ConfigError } from '../config.js';
 import type { AccessReviewer } from '../domain/access-policy.js';
 import type { KubeconfigSource } from './kubeconfig-source.js';
 import { KubernetesAccessReviewer } from './kubernetes-reviews.js';
+import { KeepAliveAgents } from './keep-alive-agent.js';
 import { KubernetesCluster } from './kubernetes.js';
 
 // This module is the only way in to @kubernetes/client-node at start-up, and create-cluster loads
@@ -18,9 +19,10 @@ export interface KubernetesConnection {
 /** The cluster adapter and the access reviewer for what findKubeconfig found, sharing one identity. */
 export function connectToKubernetes(source: Exclude<KubeconfigSource, { kind: 'none' }>, timeoutMs: number): KubernetesConnection {
   const kubeConfig = loadKubeconfig(source);
+  const agents = new KeepAliveAgents();
   return {
-    cluster: new KubernetesCluster(kubeConfig, { timeoutMs }),
-    reviewer: new KubernetesAccessReviewer(kubeConfig, { timeoutMs }),
+    cluster: new KubernetesCluster(kubeConfig, { timeoutMs, agents }),
+    reviewer: new KubernetesAccessReviewer(kubeConfig, { timeoutMs, agents }),
   };
 }
 

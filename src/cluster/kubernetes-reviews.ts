@@ -14,12 +14,13 @@ import { perCallOptions } from './kubernetes.js';
 export class KubernetesAccessReviewer implements AccessReviewer {
   private readonly authentication: AuthenticationV1Api;
   private readonly authorization: AuthorizationV1Api;
-  private readonly agents = new KeepAliveAgents();
+  private readonly agents: KeepAliveAgents;
 
   constructor(
     kubeConfig: KubeConfig,
-    private readonly options: { timeoutMs: number },
+    private readonly options: { timeoutMs: number; agents?: KeepAliveAgents },
   ) {
+    this.agents = options.agents ?? new KeepAliveAgents();
     this.authentication = kubeConfig.makeApiClient(AuthenticationV1Api);
     this.authorization = kubeConfig.makeApiClient(AuthorizationV1Api);
   }

@@ -28,6 +28,8 @@ import { toSecretObject, toV1Secret } from './kubernetes-secrets.js';
 export interface KubernetesClusterOptions {
   /** Upper bound for every API call, connection and response body included. */
   timeoutMs: number;
+  /** The connection pool; share one with the access reviewer so both reuse the same connections. */
+  agents?: KeepAliveAgents;
 }
 
 /** The Cluster port over a real Kubernetes API server, through @kubernetes/client-node's CoreV1Api. */
@@ -37,12 +39,13 @@ export class KubernetesCluster implements Cluster {
   private readonly server: ServerConfiguration<Record<string, string>>;
   private readonly http = new IsomorphicFetchHttpLibrary();
   private readonly timeoutMs: number;
-  private readonly agents = new KeepAliveAgents();
+  private readonly agents: KeepAliveAgents;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
     options: KubernetesClusterOptions,
   ) {
+    this.agents = options.agents ?? new KeepAliveAgents();
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.server = new ServerConfiguration(kubeConfig.getCurrentCluster()?.server ?? '', {});
     this.timeoutMs = options.timeoutMs;

@@ -1,4 +1,4 @@
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import multer from 'multer';
 import { BadRequestError, UnsupportedMediaTypeError } from '../errors.js';
 
@@ -13,6 +13,11 @@ export interface BodyParsers {
   dockerConfig: RequestHandler[];
   /** The raw bytes of a JSON, YAML or text body, in req.body as a Buffer. */
   inspectable: RequestHandler[];
+}
+
+/** The body bytes the dockerConfig and inspectable parsers left behind; an empty body is an empty Buffer. */
+export function bodyBytes(req: Request): Buffer {
+  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 }
 
 export function createBodyParsers(limitBytes: number): BodyParsers {

@@ -3,9 +3,9 @@ import swaggerUi from 'swagger-ui-express';
 import { renderOpenApiYaml } from './openapi.js';
 
 /** The contract at /openapi.yaml and Swagger UI on it at /docs. */
-export function docsRouter(): Router {
+export function docsRouter(document: Record<string, unknown>): Router {
   const router = Router();
-  const yaml = renderOpenApiYaml();
+  const yaml = renderOpenApiYaml(document);
   router.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(yaml);
   });

@@ -221,6 +221,6 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   };
 }
 
-export function renderOpenApiYaml(): string {
-  return stringify(buildOpenApiDocument(), { lineWidth: 0, aliasDuplicateObjects: false });
+export function renderOpenApiYaml(document: Record<string, unknown> = buildOpenApiDocument()): string {
+  return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
 }

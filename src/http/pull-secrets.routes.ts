@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import type { Cluster } from '../domain/cluster.js';
 import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
 import {
@@ -9,14 +9,14 @@ import {
   listPullSecrets,
   type PullSecretWrite,
 } from '../domain/pull-secrets.js';
-import { createPullSecretBodySchema, credentialsBodySchema, registriesOf } from '../domain/schemas.js';
+import { createPullSecretBodySchema, credentialsBodySchema, registriesOf, type CredentialsBody } from '../domain/schemas.js';
 import type { PullSecretView } from '../domain/view-schemas.js';
 import type { Metrics } from '../metrics.js';
 import { WRITE_OPERATIONS, type Operation } from '../domain/access-policy.js';
 import { AppError } from '../errors.js';
 import type { Audit } from './audit.js';
 import { authorize, type AccessControl } from './authenticate.js';
-import type { BodyParsers } from './body-parsers.js';
+import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import { deleteQuerySchema, namespacePathSchema, noQuerySchema, secretPathSchema, writeQuerySchema } from './params.js';
 import { parseInput } from './validate.js';
 
@@ -38,14 +38,7 @@ export function pullSecretsRouter(
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(credentialsBodySchema, req.body, 'body');
-    const view = await counted(res, 'apply', applyPullSecret, {
-      namespace,
-      name,
-      registries: registriesOf(body),
-      labels: body.labels,
-      annotations: body.annotations,
-      ...writeOptions(query),
-    });
+    const view = await counted(res, 'apply', applyPullSecret, { namespace, name, ...contentOf(body), ...writeOptions(query) });
     res.status(view.result === 'created' ? 201 : 200).json(view);
   });
 
@@ -61,14 +54,7 @@ export function pullSecretsRouter(
     const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(createPullSecretBodySchema, req.body, 'body');
-    const view = await counted(res, 'create', createPullSecret, {
-      namespace,
-      name: body.name,
-      registries: registriesOf(body),
-      labels: body.labels,
-      annotations: body.annotations,
-      ...writeOptions(query),
-    });
+    const view = await counted(res, 'create', createPullSecret, { namespace, name: body.name, ...contentOf(body), ...writeOptions(query) });
     res.status(201).location(`/v1/namespaces/${namespace}/pullsecrets/${view.name}`).json(view);
   });
 
@@ -137,7 +123,7 @@ function writeOptions(query: { dryRun?: 'server'; appendHash?: boolean }): Pick<
   return { dryRun: query.dryRun === 'server', appendHash: query.appendHash ?? false };
 }
 
-/** The body bytes the dockerconfig parsers left behind; an empty body is an empty Buffer. */
-export function bodyBytes(req: Request): Buffer {
-  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+/** What a credentials body asks to write (the registries, labels and annotations). */
+function contentOf(body: CredentialsBody): Pick<PullSecretWrite, 'registries' | 'labels' | 'annotations'> {
+  return { registries: registriesOf(body), labels: body.labels, annotations: body.annotations };
 }

@@ -6,8 +6,7 @@ import { renderPullSecret } from '../domain/render-secret.js';
 import { credentialsBodySchema, registriesOf, type RegistryCredential } from '../domain/schemas.js';
 import type { SecretManifest } from '../domain/view-schemas.js';
 import { NotAcceptableError } from '../errors.js';
-import type { BodyParsers } from './body-parsers.js';
-import { bodyBytes } from './pull-secrets.routes.js';
+import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import { noQuerySchema, renderQuerySchema } from './params.js';
 import { parseInput } from './validate.js';
 
