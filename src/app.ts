@@ -18,6 +18,9 @@ import { pullSecretsRouter } from './http/pull-secrets.routes.js';
 import { limitPerCaller, limitPerIp } from './http/rate-limits.js';
 import { renderRouter } from './http/render.routes.js';
 import { requestMetrics } from './http/request-metrics.js';
+import { verificationStep } from './http/verification.js';
+import { verifyRouter } from './http/verify.routes.js';
+import type { RegistryVerifier } from './domain/verification.js';
 import type { Metrics } from './metrics.js';
 
 export interface AppDependencies {
@@ -28,12 +31,14 @@ export interface AppDependencies {
   metrics: Metrics;
   /** Authenticates and authorises callers of /v1, in the mode config.auth names. */
   gatekeeper: Gatekeeper;
+  /** Checks credentials with registries (`verify`); speaks only to targets its egress guard allows. */
+  verifier: RegistryVerifier;
   /** True once shutdown began: /readyz answers 503 and connections are not kept alive. */
   isDraining?: () => boolean;
 }
 
 /** Builds the HTTP application; reads no environment and never listens. */
-export function createApp({ config, cluster, logger, metrics, gatekeeper, isDraining = () => false }: AppDependencies): Express {
+export function createApp({ config, cluster, logger, metrics, gatekeeper, verifier, isDraining = () => false }: AppDependencies): Express {
   if (gatekeeper.mode !== config.auth) throw new Error(`the gatekeeper is for auth mode ${gatekeeper.mode}, the config says ${config.auth}`);
   const app = express();
   app.disable('x-powered-by');
@@ -56,7 +61,8 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, isDrai
   const contract = buildOpenApiDocument();
   app.use(docsRouter(contract));
   const access: AccessControl = { gatekeeper, denyNamespaces: config.denyNamespaces, audit: createAudit(logger) };
-  app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes), metrics, access, config));
+  const verify = verificationStep(verifier, metrics);
+  app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes), metrics, access, config, verify));
   app.use(methodNotAllowed(contract.paths as Record<string, Record<string, unknown>>));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
@@ -71,13 +77,15 @@ function v1Router(
   metrics: Metrics,
   access: AccessControl,
   config: Readonly<Config>,
+  verify: ReturnType<typeof verificationStep>,
 ): Router {
   const v1 = Router();
   v1.use(limitPerIp(config.ipRateLimitPerMinute), authenticate(access));
   // In none mode every request is "anonymous": one shared budget would let one client starve all; the per-IP limit stands alone.
   if (access.gatekeeper.mode !== 'none') v1.use(limitPerCaller(config.rateLimitPerMinute, access.audit));
-  v1.use(renderRouter(parsers));
-  v1.use('/namespaces', pullSecretsRouter(cluster, parsers, metrics, access));
+  v1.use(renderRouter(parsers, verify));
+  v1.use(verifyRouter(parsers, verify));
+  v1.use('/namespaces', pullSecretsRouter(cluster, parsers, metrics, access, verify));
   return v1;
 }
 

@@ -38,6 +38,15 @@ const envSchema = z.object({
     .default('')
     .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
     .pipe(z.array(z.url('must be a comma-separated list of origins such as https://console.example.com'))),
+  REGCRED_VERIFY_CA_FILE: filePath,
+  REGCRED_VERIFY_INSECURE_HOSTS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/, 'must be a comma-separated list of host or host:port'))),
+  REGCRED_VERIFY_ALLOW_PRIVATE: z.enum(['true', 'false'], 'must be true or false').default('false'),
+  REGCRED_VERIFY_TIMEOUT_MS: positiveInt(5000),
+  REGCRED_VERIFY_CONCURRENCY: positiveInt(8),
 }).superRefine((env, ctx) => {
   // Half a TLS configuration would silently serve plain HTTP.
   const [cert, key] = [env.REGCRED_TLS_CERT_FILE, env.REGCRED_TLS_KEY_FILE];
@@ -78,6 +87,21 @@ export interface Config {
   reviewCacheSeconds: number;
   /** Browser origins allowed by CORS; none (CORS off) by default. */
   corsOrigins: readonly string[];
+  /** Checking credentials with registries: who may be contacted and how. */
+  verify: VerifyConfig;
+}
+
+export interface VerifyConfig {
+  /** PEM file of CAs trusted beside the system's for registries and token services. */
+  caFile?: string;
+  /** Hosts (host or host:port) that may be spoken to over plain HTTP. */
+  insecureHosts: readonly string[];
+  /** Allow loopback, private and link-local targets (metadata addresses stay refused). */
+  allowPrivate: boolean;
+  /** Per request to a registry or token service. */
+  timeoutMs: number;
+  /** Verifications in flight at once across all requests. */
+  concurrency: number;
 }
 
 export class ConfigError extends Error {}
@@ -108,6 +132,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ipRateLimitPerMinute: e.REGCRED_IP_RATE_LIMIT_PER_MINUTE,
     reviewCacheSeconds: e.REGCRED_REVIEW_CACHE_SECONDS,
     corsOrigins: Object.freeze([...e.REGCRED_CORS_ORIGINS]),
+    verify: Object.freeze({
+      ...(e.REGCRED_VERIFY_CA_FILE ? { caFile: e.REGCRED_VERIFY_CA_FILE } : {}),
+      insecureHosts: Object.freeze([...e.REGCRED_VERIFY_INSECURE_HOSTS]),
+      allowPrivate: e.REGCRED_VERIFY_ALLOW_PRIVATE === 'true',
+      timeoutMs: e.REGCRED_VERIFY_TIMEOUT_MS,
+      concurrency: e.REGCRED_VERIFY_CONCURRENCY,
+    }),
     ...(e.REGCRED_TLS_CERT_FILE && e.REGCRED_TLS_KEY_FILE
       ? {
           tls: Object.freeze({

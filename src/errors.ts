@@ -12,6 +12,9 @@ export interface FieldError {
  * Messages must never contain secret material: they are shown to callers.
  */
 export class AppError extends Error {
+  /** RFC 9457 extension members added to the problem body (never secret material). */
+  extensions: Record<string, unknown> = {};
+
   constructor(
     readonly status: number,
     readonly title: string,

@@ -8,7 +8,9 @@ import { instrumentCluster } from './cluster/instrumented-cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { TokensFileError, parseTokensFile, tokenSha256Hex } from './domain/caller-tokens.js';
 import { kubernetesGatekeeper, openGatekeeper, tokenGatekeeper, type Gatekeeper } from './domain/gatekeeper.js';
+import type { RegistryVerifier } from './domain/verification.js';
 import { createLogger } from './logger.js';
+import { VerifyCaFileError, verifierFromConfig } from './registry/verifier-from-config.js';
 import { createMetrics } from './metrics.js';
 import { Lifecycle, drainOnShutdown } from './shutdown.js';
 import { describeCertificate, readTlsCredentials, reloadTlsOnChange, type TlsCredentials } from './tls.js';
@@ -79,6 +81,13 @@ async function start(): Promise<void> {
     throw error;
   }
   const { gatekeeper, description: auth } = createGatekeeper(config, selected);
+  let verifier: RegistryVerifier;
+  try {
+    verifier = verifierFromConfig(config.verify);
+  } catch (error) {
+    if (error instanceof VerifyCaFileError) refuseToStart(error.message);
+    throw error;
+  }
   if (config.tls) {
     try {
       tls = readTlsCredentials(config.tls);
@@ -100,7 +109,7 @@ async function start(): Promise<void> {
   if (config.auth === 'none') {
     logger.warn({ authMode: 'none' }, 'REGCRED_AUTH=none: callers are not authenticated; anyone who reaches the port may write pull secrets');
   }
-  const app = createApp({ config, cluster, logger, metrics, gatekeeper, isDraining: lifecycle.isDraining });
+  const app = createApp({ config, cluster, logger, metrics, gatekeeper, verifier, isDraining: lifecycle.isDraining });
   let server;
   try {
     server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, app) : createHttpServer(app);

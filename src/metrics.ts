@@ -17,6 +17,8 @@ export interface Metrics {
   readonly kubernetesRequestErrors: Counter<'verb' | 'resource' | 'kind'>;
   /** Pull-secret writes that were not dry runs, by result: created, updated, unchanged or failed. */
   readonly pullSecretsWritten: Counter<'result'>;
+  /** Registry checks, by status (valid, invalid, …) and how the registry authenticated (basic, bearer, none). */
+  readonly registryVerifications: Counter<'status' | 'method'>;
 }
 
 export interface MetricsOptions {
@@ -53,6 +55,12 @@ export function createMetrics({ processMetrics = true }: MetricsOptions = {}): M
       name: 'regcred_pull_secrets_written_total',
       help: 'Pull-secret writes (PUT and POST, dry runs excluded), by result: created, updated, unchanged or failed.',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    registryVerifications: new Counter({
+      name: 'regcred_registry_verifications_total',
+      help: 'Credentials checked with a registry, by status and authentication method (no server or user names).',
+      labelNames: ['status', 'method'],
       registers: [registry],
     }),
   };

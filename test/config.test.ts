@@ -24,6 +24,28 @@ describe('configuration (src/config.ts)', () => {
     expect(config.auth).toBe('none');
   });
 
+  it('when nothing is set, then verification speaks HTTPS only, to public addresses, 5 s per request, 8 at a time', () => {
+    expect(loadConfig({}).verify).toEqual({ insecureHosts: [], allowPrivate: false, timeoutMs: 5000, concurrency: 8 });
+  });
+
+  it('when verification is configured, then hosts are split and lower-cased and private targets may be allowed', () => {
+    const config = loadConfig({
+      REGCRED_VERIFY_INSECURE_HOSTS: 'Registry.local:5000, 10.0.0.5',
+      REGCRED_VERIFY_ALLOW_PRIVATE: 'true',
+      REGCRED_VERIFY_CA_FILE: '/etc/regcred/ca.pem',
+    });
+    expect(config.verify).toMatchObject({ insecureHosts: ['registry.local:5000', '10.0.0.5'], allowPrivate: true, caFile: '/etc/regcred/ca.pem' });
+  });
+
+  it.each([
+    [{ REGCRED_VERIFY_ALLOW_PRIVATE: 'yes' }, 'REGCRED_VERIFY_ALLOW_PRIVATE: must be true or false'],
+    [{ REGCRED_VERIFY_INSECURE_HOSTS: 'http://registry.local' }, 'REGCRED_VERIFY_INSECURE_HOSTS'],
+    [{ REGCRED_VERIFY_CONCURRENCY: '0' }, 'REGCRED_VERIFY_CONCURRENCY'],
+  ])('when a verification setting is malformed (%o), then the start is refused naming it', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('when both TLS files are set, then TLS is on with the default reload interval', () => {
     const config = loadConfig({ REGCRED_TLS_CERT_FILE: '/tls/tls.crt', REGCRED_TLS_KEY_FILE: '/tls/tls.key', REGCRED_SHUTDOWN_GRACE_MS: '2500' });
     expect(config.tls).toEqual({ certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', reloadIntervalMs: 30_000 });

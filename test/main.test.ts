@@ -100,6 +100,14 @@ describe('starting the service (src/main.ts)', () => {
     expect(stderr).toContain('REGCRED_TLS_KEY_FILE');
   });
 
+  it('refuses to start when REGCRED_VERIFY_CA_FILE cannot be read, naming the setting', async () => {
+    const child = spawnService({ REGCRED_VERIFY_CA_FILE: '/nonexistent/ca.pem' });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await exitCode(child)).toBe(2);
+    expect(stderr).toContain('cannot read REGCRED_VERIFY_CA_FILE (ENOENT)');
+  });
+
   it('refuses to start with REGCRED_AUTH=kubernetes on the embedded cluster (no TokenReview there)', async () => {
     const child = spawnService({ REGCRED_AUTH: 'kubernetes' });
     let stderr = '';

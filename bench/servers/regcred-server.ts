@@ -8,6 +8,7 @@ import { tokenGatekeeper } from '../../src/domain/gatekeeper.js';
 import { BENCH_TOKEN } from '../lib/fixtures.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
+import { verifierFromConfig } from '../../src/registry/verifier-from-config.js';
 import { listenAndReport } from './listen.js';
 
 const [mode, kubeconfig] = process.argv.slice(2);
@@ -26,4 +27,4 @@ const gatekeeper = tokenGatekeeper([
 const logger = createLogger(config.logLevel);
 const { cluster } = await createCluster(config);
 const metrics = createMetrics();
-listenAndReport(createApp({ config, cluster: instrumentCluster(cluster, metrics), logger, metrics, gatekeeper }));
+listenAndReport(createApp({ config, cluster: instrumentCluster(cluster, metrics), logger, metrics, gatekeeper, verifier: verifierFromConfig(config.verify) }));

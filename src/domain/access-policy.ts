@@ -1,7 +1,7 @@
 import { ForbiddenError } from '../errors.js';
 
 /** What a caller asks regcred to do; each /v1 operation is one of these. */
-export type Operation = 'list' | 'get' | 'apply' | 'create' | 'delete' | 'render' | 'inspect';
+export type Operation = 'list' | 'get' | 'apply' | 'create' | 'delete' | 'render' | 'inspect' | 'verify';
 
 /** The Kubernetes verb on `secrets` a caller must hold in the namespace, in kubernetes mode. */
 export type SecretVerb = 'get' | 'list' | 'create' | 'patch' | 'delete';
@@ -9,7 +9,7 @@ export type SecretVerb = 'get' | 'list' | 'create' | 'patch' | 'delete';
 /**
  * The verbs each namespaced operation needs. A PUT may create or update, and the answer must not
  * depend on whether the secret exists (that would tell an unauthorised caller it does), so it
- * needs both `create` and `patch`. Render and inspect touch no namespace: being authenticated is enough.
+ * needs both `create` and `patch`. Render, inspect and verify touch no namespace: being authenticated is enough.
  */
 export const REQUIRED_VERBS: Readonly<Record<Operation, readonly SecretVerb[]>> = Object.freeze({
   list: ['list'],
@@ -19,6 +19,7 @@ export const REQUIRED_VERBS: Readonly<Record<Operation, readonly SecretVerb[]>> 
   delete: ['delete'],
   render: [],
   inspect: [],
+  verify: [],
 });
 
 /** Operations that write: each one gets an audit line. */

@@ -4,6 +4,8 @@ import { toPullSecretView } from './redact.js';
 import { renderPullSecret } from './render-secret.js';
 import type { RegistryCredential } from './schemas.js';
 import { DOCKER_CFG_TYPE, isPullSecretType, type SecretDraft, type SecretObject } from './secret.js';
+import type { RegistryVerification } from './verification.js';
+import { nextVerificationAnnotation, VERIFICATION_ANNOTATION, verificationAnnotationValue } from './verification-annotation.js';
 import type { PullSecretList, PullSecretView, WriteResult } from './view-schemas.js';
 
 /** Everything a write needs: where, what, and how. */
@@ -17,6 +19,8 @@ export interface PullSecretWrite {
   dryRun?: boolean;
   /** Notes from parsing the input (e.g. fields dropped from a config.json), passed on to the caller. */
   warnings?: string[];
+  /** What the registries answered when the credentials were checked just now, if they were. */
+  verification?: RegistryVerification[];
 }
 
 // A write that loses a race re-reads and tries again after a short random pause (so racing writers
@@ -109,7 +113,10 @@ function draftOf(write: PullSecretWrite): SecretDraft {
     namespace: write.namespace,
     type: manifest.type,
     labels: manifest.metadata.labels ?? {},
-    annotations: manifest.metadata.annotations ?? {},
+    annotations: {
+      ...manifest.metadata.annotations,
+      ...(write.verification ? { [VERIFICATION_ANNOTATION]: verificationAnnotationValue(write.verification) } : {}),
+    },
     data: manifest.data,
   };
 }
@@ -133,11 +140,11 @@ function assertRegcredMayOverwrite(existing: SecretObject): void {
 
 // Labels and annotations set by others (kubectl label, tools) are kept; ours are set; data is replaced whole.
 function mergeInto(existing: SecretObject, draft: SecretDraft): SecretDraft {
-  return {
-    ...draft,
-    labels: { ...existing.labels, ...draft.labels },
-    annotations: { ...existing.annotations, ...draft.annotations },
-  };
+  const annotations = { ...existing.annotations, ...draft.annotations };
+  const verification = nextVerificationAnnotation(existing.annotations, draft.annotations[VERIFICATION_ANNOTATION], !sameMap(existing.data, draft.data));
+  if (verification === undefined) delete annotations[VERIFICATION_ANNOTATION];
+  else annotations[VERIFICATION_ANNOTATION] = verification;
+  return { ...draft, labels: { ...existing.labels, ...draft.labels }, annotations };
 }
 
 function sameContent(existing: SecretObject, desired: SecretDraft): boolean {
@@ -160,6 +167,7 @@ function viewOf(secret: SecretObject, result: WriteResult, write: PullSecretWrit
     ...view,
     result,
     ...(write.dryRun ? { dryRun: true } : {}),
+    ...(write.verification ? { verification: write.verification } : {}),
     warnings: [...(write.warnings ?? []), ...view.warnings],
   };
 }

@@ -12,6 +12,7 @@ import {
   PULL_SECRET_TYPES,
   type SecretObject,
 } from './secret.js';
+import { readLastVerification } from './verification-annotation.js';
 import type { PullSecretView } from './view-schemas.js';
 
 export type { PullSecretDescription };
@@ -42,6 +43,7 @@ export function describePullSecretData(type: string, data: Record<string, string
 
 /** A Secret as callers may see it: metadata and the redacted content; never annotations, which can hold a copy of the data. */
 export function toPullSecretView(secret: SecretObject): PullSecretView {
+  const lastVerification = readLastVerification(secret.annotations);
   return {
     name: secret.name,
     namespace: secret.namespace,
@@ -52,6 +54,7 @@ export function toPullSecretView(secret: SecretObject): PullSecretView {
     labels: { ...secret.labels },
     immutable: secret.immutable,
     managedByRegcred: secret.labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE,
+    ...(lastVerification && { lastVerification }),
     ...describePullSecretData(secret.type, secret.data),
   };
 }

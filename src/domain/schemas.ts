@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { annotationsSchema, labelsSchema, namespaceSchema, secretNameSchema } from './kubernetes-names.js';
+import { repositorySchema } from './registry-endpoint.js';
 
 /** kubectl's default for `--docker-server`: the key Docker Hub credentials live under. */
 export const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
 export const MAX_REGISTRIES = 100;
+/** Annotations regcred writes itself; callers may not forge them. */
+export const RESERVED_ANNOTATION_PREFIX = 'regcred.io/';
 // Generous for registry tokens (ECR, GCR access tokens, JWTs), small enough that the Secret
 // stays under the API server's 1 MiB even with several registries.
 export const MAX_PASSWORD_LENGTH = 64 * 1024;
@@ -59,6 +62,7 @@ export const registryCredentialSchema = z
     username: usernameSchema,
     password: passwordSchema,
     email: emailSchema.optional(),
+    repository: repositorySchema.optional(),
   })
   .meta({ id: 'RegistryCredential', description: 'Credentials for one registry.' });
 export type RegistryCredentialInput = z.infer<typeof registryCredentialSchema>;
@@ -69,6 +73,8 @@ export interface RegistryCredential {
   username: string;
   password: string;
   email?: string;
+  /** Only for verification: the repository to prove pull access to; never stored. */
+  repository?: string;
 }
 
 const credentialsFields = {
@@ -76,6 +82,7 @@ const credentialsFields = {
   username: usernameSchema.optional(),
   password: passwordSchema.optional(),
   email: emailSchema.optional(),
+  repository: repositorySchema.optional(),
   registries: z
     .array(registryCredentialSchema)
     .min(1, 'must list at least one registry')
@@ -83,7 +90,12 @@ const credentialsFields = {
     .optional()
     .meta({ description: 'Several registries in one Secret; use instead of the single-registry fields.' }),
   labels: labelsSchema.optional(),
-  annotations: annotationsSchema.optional(),
+  annotations: annotationsSchema
+    .refine((map) => !Object.keys(map).some((key) => key.startsWith(RESERVED_ANNOTATION_PREFIX)), {
+      message: `keys under ${RESERVED_ANNOTATION_PREFIX} are regcred's own (e.g. the last verification) and cannot be set`,
+      params: { rule: 'reserved' },
+    })
+    .optional(),
 };
 
 type CredentialsShape = {
@@ -91,11 +103,12 @@ type CredentialsShape = {
   username?: string;
   password?: string;
   email?: string;
+  repository?: string;
   registries?: RegistryCredentialInput[];
 };
 
 function checkOneForm(body: CredentialsShape, ctx: z.RefinementCtx): void {
-  const single = ['server', 'username', 'password', 'email'].filter((k) => body[k as keyof CredentialsShape] !== undefined);
+  const single = ['server', 'username', 'password', 'email', 'repository'].filter((k) => body[k as keyof CredentialsShape] !== undefined);
   if (body.registries) {
     for (const key of single) {
       ctx.addIssue({ code: 'custom', path: [key], message: 'must not be given together with "registries"', params: { rule: 'exclusive' } });
@@ -138,14 +151,33 @@ export const createPullSecretBodySchema = z
   });
 export type CreatePullSecretBody = z.infer<typeof createPullSecretBodySchema>;
 
+export const verifyBodySchema = z
+  .strictObject({
+    server: credentialsFields.server,
+    username: credentialsFields.username,
+    password: credentialsFields.password,
+    email: credentialsFields.email,
+    repository: credentialsFields.repository,
+    registries: credentialsFields.registries,
+  })
+  .superRefine(checkOneForm)
+  .meta({
+    id: 'VerifyBody',
+    description: 'Credentials to check with their registries (the same forms as for writes, without labels or annotations).',
+    example: { server: 'registry.example.com', username: 'janedoe', password: 's3cr3t', repository: 'janedoe/jdoe-private' },
+  });
+
 /** The registries of a credentials body, with kubectl's default server applied. */
 export function registriesOf(body: CredentialsShape): RegistryCredential[] {
-  const list = body.registries ?? [{ server: body.server, username: body.username!, password: body.password!, email: body.email }];
+  const list = body.registries ?? [
+    { server: body.server, username: body.username!, password: body.password!, email: body.email, repository: body.repository },
+  ];
   return list.map((r) => ({
     server: r.server ?? DOCKER_HUB_SERVER,
     username: r.username,
     password: r.password,
     ...(r.email ? { email: r.email } : {}),
+    ...(r.repository ? { repository: r.repository } : {}),
   }));
 }
 

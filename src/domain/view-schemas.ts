@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { registryVerificationSchema } from './verification.js';
+import { lastVerificationSchema } from './verification-annotation.js';
 
 /** The one value every secret field is replaced with in a redacted view: no hash, length or prefix. */
 export const REDACTED = '[REDACTED]';
@@ -44,6 +46,11 @@ export const pullSecretViewSchema = z
     managedByRegcred: z.boolean().meta({ description: 'True when labelled app.kubernetes.io/managed-by=regcred.' }),
     result: writeResultSchema.optional(),
     dryRun: z.boolean().optional().meta({ description: 'True when the write was validated by the API server but not stored.' }),
+    verification: z
+      .array(registryVerificationSchema)
+      .optional()
+      .meta({ description: 'With `verify`: what each registry answered just now.' }),
+    lastVerification: lastVerificationSchema.optional(),
     ...decodedFields,
   })
   .meta({ id: 'PullSecretView', description: 'A pull secret, redacted: what is in it, never the secret itself.' });
@@ -93,8 +100,17 @@ export const problemSchema = z
       .array(z.strictObject({ path: z.string(), code: z.string(), message: z.string() }))
       .optional()
       .meta({ description: 'One entry per invalid field: where, which rule, and a message.' }),
+    verification: z
+      .array(registryVerificationSchema)
+      .optional()
+      .meta({ description: 'When a verification refused the write: what each registry answered.' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
+
+export const verificationReportSchema = z
+  .strictObject({ registries: z.array(registryVerificationSchema), warnings: z.array(z.string()) })
+  .meta({ id: 'VerificationReport', description: 'What each registry answered to the credentials; nothing is written.' });
+export type VerificationReport = z.infer<typeof verificationReportSchema>;
 
 export const healthSchema = z
   .strictObject({ status: z.enum(['ok', 'unavailable']), cluster: z.string().optional(), detail: z.string().optional() })

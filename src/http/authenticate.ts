@@ -65,6 +65,7 @@ export function authorize({ gatekeeper, denyNamespaces, audit }: AccessControl, 
 export function operationOf(method: string, path: string): Operation | 'unknown' {
   if (method === 'POST' && (path === '/render' || path === '/render/dockerconfig')) return 'render';
   if (method === 'POST' && path === '/inspect') return 'inspect';
+  if (method === 'POST' && (path === '/verify' || path === '/verify/dockerconfig')) return 'verify';
   const parts = path.split('/').filter(Boolean);
   if (parts[0] !== 'namespaces' || parts[2] !== 'pullsecrets') return 'unknown';
   if (parts.length === 3) return method === 'GET' ? 'list' : method === 'POST' ? 'create' : 'unknown';

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { stringify } from 'yaml';
 import { namespaceSchema, secretNameSchema } from '../domain/kubernetes-names.js';
-import { createPullSecretBodySchema, credentialsBodySchema, registryCredentialSchema } from '../domain/schemas.js';
+import { createPullSecretBodySchema, credentialsBodySchema, registryCredentialSchema, verifyBodySchema } from '../domain/schemas.js';
+import { registryVerificationSchema } from '../domain/verification.js';
+import { lastVerificationSchema } from '../domain/verification-annotation.js';
 import {
   healthSchema,
   inspectViewSchema,
@@ -10,8 +12,9 @@ import {
   pullSecretViewSchema,
   registryViewSchema,
   secretManifestSchema,
+  verificationReportSchema,
 } from '../domain/view-schemas.js';
-import { appendHashParam, dryRunParam } from './params.js';
+import { appendHashParam, dryRunParam, repositoryParam, verifyParam } from './params.js';
 
 const COMPONENT_SCHEMAS = [
   registryCredentialSchema,
@@ -24,6 +27,10 @@ const COMPONENT_SCHEMAS = [
   secretManifestSchema,
   problemSchema,
   healthSchema,
+  verifyBodySchema,
+  registryVerificationSchema,
+  lastVerificationSchema,
+  verificationReportSchema,
 ];
 
 type JsonSchema = Record<string, unknown>;
@@ -78,8 +85,8 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'Conflict: exists already, is not a pull secret, is immutable, or changed concurrently',
   413: 'Request body or upload too large',
   415: 'Unsupported content type',
-  422: 'Invalid input; `errors[]` names each field and rule',
-  502: 'The cluster refused the operation (in kubernetes auth mode, also a TokenReview or SubjectAccessReview)',
+  422: 'Invalid input; `errors[]` names each field and rule (with `verify=required`, also credentials a registry refused: `verification[]` says what each answered)',
+  502: 'The cluster refused the operation (in kubernetes auth mode, also a TokenReview or SubjectAccessReview; with `verify=required`, a registry that could not be checked)',
   503: 'The cluster did not answer in time (in kubernetes auth mode, also while reviewing the caller)',
 };
 
@@ -87,6 +94,8 @@ const ns = param('namespace', 'path', namespaceSchema);
 const name = param('name', 'path', secretNameSchema);
 const dryRun = param('dryRun', 'query', dryRunParam, false);
 const appendHash = param('appendHash', 'query', appendHashParam, false);
+const verify = param('verify', 'query', verifyParam, false);
+const repository = param('repository', 'query', repositoryParam, false);
 const credentialsBody = { required: true, content: { 'application/json': { schema: ref('CredentialsBody') } } };
 const dockerConfigBody = {
   required: true,
@@ -99,13 +108,15 @@ const dockerConfigBody = {
   },
 };
 const manifestOut = {
-  description: 'The rendered Secret manifest (contains the credentials). `Warning` headers list what was dropped from a config.json.',
+  description:
+    'The rendered Secret manifest (contains the credentials). `Warning` headers list what was dropped from a config.json and, with `verify`, every registry short of `valid`; `Regcred-Verification` lists `server=status` per registry.',
   content: { 'application/json': { schema: ref('SecretManifest') }, 'application/yaml': { schema: ref('SecretManifest') } },
 };
 const renderParams = [
   param('name', 'query', secretNameSchema, false),
   param('namespace', 'query', namespaceSchema, false),
   appendHash,
+  verify,
 ];
 const written = {
   '200': json('Updated, or unchanged (nothing written)', 'PullSecretView'),
@@ -123,7 +134,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         'Issues Kubernetes image pull secrets (`kubernetes.io/dockerconfigjson`) exactly as `kubectl create secret docker-registry` would, applies them to a namespace, and answers with a redacted view: what is in a secret, never the secret itself. Only the render endpoints return secret material.',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'pull secrets' }, { name: 'render and inspect' }, { name: 'health' }, { name: 'metrics' }],
+    tags: [{ name: 'pull secrets' }, { name: 'render and inspect' }, { name: 'verify' }, { name: 'health' }, { name: 'metrics' }],
     paths: {
       '/v1/namespaces/{namespace}/pullsecrets': {
         parameters: [ns],
@@ -133,7 +144,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
         post: {
           operationId: 'createPullSecret', tags: ['pull secrets'], summary: 'Create a pull secret (409 when one of that name exists)',
-          parameters: [dryRun, appendHash],
+          parameters: [dryRun, appendHash, verify],
           requestBody: { required: true, content: { 'application/json': { schema: ref('CreatePullSecretBody') } } },
           responses: { '201': json('Created', 'PullSecretView'), ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
         },
@@ -146,7 +157,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
         put: {
           operationId: 'applyPullSecret', tags: ['pull secrets'], summary: 'Create or update a pull secret from credentials (idempotent)',
-          parameters: [dryRun, appendHash], requestBody: credentialsBody,
+          parameters: [dryRun, appendHash, verify], requestBody: credentialsBody,
           responses: { ...written, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
         },
         delete: {
@@ -159,7 +170,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         parameters: [ns, name],
         put: {
           operationId: 'applyPullSecretFromDockerConfig', tags: ['pull secrets'], summary: 'Create or update a pull secret from a Docker config.json',
-          parameters: [dryRun, appendHash], requestBody: dockerConfigBody,
+          parameters: [dryRun, appendHash, verify, repository], requestBody: dockerConfigBody,
           responses: { ...written, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
         },
       },
@@ -173,8 +184,22 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/v1/render/dockerconfig': {
         post: {
           operationId: 'renderPullSecretFromDockerConfig', tags: ['render and inspect'], summary: 'Render the Secret manifest from a Docker config.json',
-          parameters: renderParams, requestBody: dockerConfigBody,
+          parameters: [...renderParams, repository], requestBody: dockerConfigBody,
           responses: { '200': manifestOut, ...errors(400, 401, 406, 413, 415, 422, 429, 502, 503) },
+        },
+      },
+      '/v1/verify': {
+        post: {
+          operationId: 'verifyCredentials', tags: ['verify'], summary: 'Check credentials with their registries (Docker Registry V2 login, and pull access to `repository`); writes nothing',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('VerifyBody') } } },
+          responses: { '200': json('What each registry answered', 'VerificationReport'), ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
+        },
+      },
+      '/v1/verify/dockerconfig': {
+        post: {
+          operationId: 'verifyDockerConfig', tags: ['verify'], summary: 'Check every registry of a Docker config.json; writes nothing',
+          parameters: [repository], requestBody: dockerConfigBody,
+          responses: { '200': json('What each registry answered', 'VerificationReport'), ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
         },
       },
       '/v1/inspect': {

@@ -22,6 +22,7 @@ export function sendProblem(req: Request, res: Response, error: AppError): void 
         instance: req.originalUrl.split('?')[0],
         ...(typeof requestId === 'string' ? { requestId } : {}),
         ...(error.errors.length > 0 ? { errors: error.errors } : {}),
+        ...error.extensions,
       }),
     );
 }

@@ -9,7 +9,13 @@ import {
   listPullSecrets,
   type PullSecretWrite,
 } from '../domain/pull-secrets.js';
-import { createPullSecretBodySchema, credentialsBodySchema, registriesOf, type CredentialsBody } from '../domain/schemas.js';
+import {
+  createPullSecretBodySchema,
+  credentialsBodySchema,
+  registriesOf,
+  type CredentialsBody,
+  type RegistryCredential,
+} from '../domain/schemas.js';
 import type { PullSecretView } from '../domain/view-schemas.js';
 import type { Metrics } from '../metrics.js';
 import { WRITE_OPERATIONS, type Operation } from '../domain/access-policy.js';
@@ -17,8 +23,18 @@ import { AppError } from '../errors.js';
 import type { Audit } from './audit.js';
 import { authorize, type AccessControl } from './authenticate.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
-import { deleteQuerySchema, namespacePathSchema, noQuerySchema, secretPathSchema, writeQuerySchema } from './params.js';
+import {
+  deleteQuerySchema,
+  dockerConfigWriteQuerySchema,
+  namespacePathSchema,
+  noQuerySchema,
+  secretPathSchema,
+  writeQuerySchema,
+} from './params.js';
 import { parseInput } from './validate.js';
+import { credentialsFieldOf, dockerConfigFieldOf, type verificationStep } from './verification.js';
+
+type Verify = ReturnType<typeof verificationStep>;
 
 // Mounted under /v1/namespaces.
 const BASE = '/:namespace/pullsecrets';
@@ -28,6 +44,7 @@ export function pullSecretsRouter(
   parsers: BodyParsers,
   metrics: Pick<Metrics, 'pullSecretsWritten'>,
   access: AccessControl,
+  verify: Verify,
 ): Router {
   const router = Router();
   const counted = countWrites(cluster, metrics, access.audit);
@@ -38,15 +55,20 @@ export function pullSecretsRouter(
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(credentialsBodySchema, req.body, 'body');
-    const view = await counted(res, 'apply', applyPullSecret, { namespace, name, ...contentOf(body), ...writeOptions(query) });
+    const content = contentOf(body);
+    const checked = await verify(query.verify, content.registries, credentialsFieldOf(body));
+    const view = await counted(res, 'apply', applyPullSecret, { namespace, name, ...content, ...checked, ...writeOptions(query) });
     res.status(view.result === 'created' ? 201 : 200).json(view);
   });
 
   router.put(`${BASE}/:name/dockerconfig`, may('apply'), ...parsers.dockerConfig, async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
-    const query = parseInput(writeQuerySchema, req.query, 'query');
-    const { registries, warnings } = parseDockerConfigFile(bodyBytes(req));
-    const view = await counted(res, 'apply', applyPullSecret, { namespace, name, registries, warnings, ...writeOptions(query) });
+    const query = parseInput(dockerConfigWriteQuerySchema, req.query, 'query');
+    const parsed = parseDockerConfigFile(bodyBytes(req));
+    const registries = withRepository(parsed.registries, query.repository);
+    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries));
+    const warnings = [...parsed.warnings, ...checked.warnings];
+    const view = await counted(res, 'apply', applyPullSecret, { namespace, name, registries, ...checked, warnings, ...writeOptions(query) });
     res.status(view.result === 'created' ? 201 : 200).json(view);
   });
 
@@ -54,7 +76,9 @@ export function pullSecretsRouter(
     const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(createPullSecretBodySchema, req.body, 'body');
-    const view = await counted(res, 'create', createPullSecret, { namespace, name: body.name, ...contentOf(body), ...writeOptions(query) });
+    const content = contentOf(body);
+    const checked = await verify(query.verify, content.registries, credentialsFieldOf(body));
+    const view = await counted(res, 'create', createPullSecret, { namespace, name: body.name, ...content, ...checked, ...writeOptions(query) });
     res.status(201).location(`/v1/namespaces/${namespace}/pullsecrets/${view.name}`).json(view);
   });
 
@@ -121,6 +145,11 @@ function reasonOf(error: unknown): string {
 
 function writeOptions(query: { dryRun?: 'server'; appendHash?: boolean }): Pick<PullSecretWrite, 'dryRun' | 'appendHash'> {
   return { dryRun: query.dryRun === 'server', appendHash: query.appendHash ?? false };
+}
+
+/** A config.json's registries, each with the repository named in the query (for verification only). */
+export function withRepository(registries: RegistryCredential[], repository: string | undefined): RegistryCredential[] {
+  return repository ? registries.map((r) => ({ ...r, repository })) : registries;
 }
 
 /** What a credentials body asks to write (the registries, labels and annotations). */

@@ -7,21 +7,33 @@ import { credentialsBodySchema, registriesOf, type RegistryCredential } from '..
 import type { SecretManifest } from '../domain/view-schemas.js';
 import { NotAcceptableError } from '../errors.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
-import { noQuerySchema, renderQuerySchema } from './params.js';
+import { dockerConfigRenderQuerySchema, noQuerySchema, renderQuerySchema } from './params.js';
+import { withRepository } from './pull-secrets.routes.js';
 import { parseInput } from './validate.js';
+import { credentialsFieldOf, dockerConfigFieldOf, setVerificationHeader, type verificationStep } from './verification.js';
 
-/** Render and inspect: pure transformations of what the caller sends; the cluster is never touched. */
-export function renderRouter(parsers: BodyParsers): Router {
+type Verify = ReturnType<typeof verificationStep>;
+
+/** Render and inspect: pure transformations of what the caller sends; the cluster is never touched (registries are, with `verify`). */
+export function renderRouter(parsers: BodyParsers, verify: Verify): Router {
   const router = Router();
 
-  router.post('/render', ...parsers.json, (req, res) => {
+  router.post('/render', ...parsers.json, async (req, res) => {
+    const query = parseInput(renderQuerySchema, req.query, 'query');
     const body = parseInput(credentialsBodySchema, req.body, 'body');
-    sendManifest(req, res, render(req, registriesOf(body), body.labels, body.annotations), []);
+    const registries = registriesOf(body);
+    const checked = await verify(query.verify, registries, credentialsFieldOf(body));
+    setVerificationHeader(res, checked.verification);
+    sendManifest(req, res, render(query, registries, body.labels, body.annotations), checked.warnings);
   });
 
-  router.post('/render/dockerconfig', ...parsers.dockerConfig, (req, res) => {
-    const { registries, warnings } = parseDockerConfigFile(bodyBytes(req));
-    sendManifest(req, res, render(req, registries), warnings);
+  router.post('/render/dockerconfig', ...parsers.dockerConfig, async (req, res) => {
+    const query = parseInput(dockerConfigRenderQuerySchema, req.query, 'query');
+    const parsed = parseDockerConfigFile(bodyBytes(req));
+    const registries = withRepository(parsed.registries, query.repository);
+    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries));
+    setVerificationHeader(res, checked.verification);
+    sendManifest(req, res, render(query, registries), [...parsed.warnings, ...checked.warnings]);
   });
 
   router.post('/inspect', ...parsers.inspectable, (req, res) => {
@@ -33,13 +45,13 @@ export function renderRouter(parsers: BodyParsers): Router {
 }
 
 function render(
-  req: Request,
+  query: { name: string; namespace?: string; appendHash?: boolean },
   registries: RegistryCredential[],
   labels?: Record<string, string>,
   annotations?: Record<string, string>,
 ): SecretManifest {
-  const query = parseInput(renderQuerySchema, req.query, 'query');
-  return renderPullSecret({ ...query, registries, labels, annotations, appendHash: query.appendHash ?? false });
+  const { name, namespace, appendHash = false } = query;
+  return renderPullSecret({ name, namespace, registries, labels, annotations, appendHash });
 }
 
 // The manifest goes out as-is so it can be piped to `kubectl apply -f -`; warnings travel in

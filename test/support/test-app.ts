@@ -8,6 +8,8 @@ import type { Cluster } from '../../src/domain/cluster.js';
 import { openGatekeeper, type Gatekeeper } from '../../src/domain/gatekeeper.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
+import type { RegistryVerifier } from '../../src/domain/verification.js';
+import { verifierFromConfig } from '../../src/registry/verifier-from-config.js';
 import { recordContractViolations } from './contract-recorder.js';
 
 export interface TestApp {
@@ -27,6 +29,8 @@ export interface TestAppOptions {
   isDraining?: () => boolean;
   /** Default: none mode's (the test config says auth: 'none' unless `config.auth` is given). */
   gatekeeper?: Gatekeeper;
+  /** Default: the real verifier the config describes (by default it refuses loopback targets). */
+  verifier?: RegistryVerifier;
 }
 
 /** The app as main.ts builds it, over the in-memory cluster (namespaces `default` and `team-a` unless given), capturing its log; every answer is checked against openapi.yaml. */
@@ -40,11 +44,13 @@ export function buildTestApp(options: TestAppOptions = {}): TestApp {
   });
   const cluster = options.cluster ?? new MemoryCluster({ namespaces: ['default', 'team-a'] });
   const metrics = options.metrics ?? createMetrics({ processMetrics: false });
+  // Explicitly unauthenticated unless a test asks for a mode: most suites test what comes after the gate.
+  const config = defaultConfig({ auth: options.gatekeeper?.mode ?? 'none', ...options.config });
   const app = express().use(
     recordContractViolations,
     createApp({
-      // Explicitly unauthenticated unless a test asks for a mode: most suites test what comes after the gate.
-      config: defaultConfig({ auth: options.gatekeeper?.mode ?? 'none', ...options.config }),
+      config,
+      verifier: options.verifier ?? verifierFromConfig(config.verify),
       cluster: instrumentCluster(cluster, metrics),
       logger: createLogger('debug', sink),
       metrics,

@@ -1,0 +1,54 @@
+import type { Response } from 'express';
+import type { RegistryCredential } from '../domain/schemas.js';
+import type { RegistryVerification, RegistryVerifier, VerifyMode } from '../domain/verification.js';
+import { enforceVerification, verifyRegistries } from '../domain/verify-credentials.js';
+import { ValidationError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+
+export interface VerificationStep {
+  /** Registry answers, present when verification ran. */
+  verification?: RegistryVerification[];
+  /** One per registry short of `valid`. */
+  warnings: string[];
+}
+
+/** Where registry i's credentials are in the request, for a 422's `errors[].path`. */
+export type FieldOf = (index: number) => string;
+
+/** The field naming each registry in a credentials body: the single form's `password`, or `registries/i/password`. */
+export function credentialsFieldOf(body: { registries?: unknown[] }): FieldOf {
+  return body.registries ? (i) => `registries/${i}/password` : () => 'password';
+}
+
+export const dockerConfigFieldOf =
+  (registries: readonly RegistryCredential[]): FieldOf =>
+  (i) =>
+    `auths/${registries[i]?.server ?? i}`;
+
+/**
+ * Runs the caller's `verify` mode over the registries of a request, counting outcomes. Without
+ * `verify` a named repository is a mistake worth saying (it would otherwise be silently ignored).
+ * @throws VerificationFailedError (422), RegistryUnverifiableError (502) under verify=required
+ */
+export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metrics, 'registryVerifications'>) {
+  return async (mode: VerifyMode | undefined, registries: readonly RegistryCredential[], fieldOf: FieldOf): Promise<VerificationStep> => {
+    if (!mode || mode === 'false') {
+      if (registries.some((r) => r.repository)) {
+        throw new ValidationError('a repository is only checked with verify', [
+          { path: 'repository', code: 'requires_verify', message: 'is only used with ?verify=true or ?verify=required' },
+        ]);
+      }
+      return { warnings: [] };
+    }
+    const outcomes = await verifyRegistries(verifier, registries);
+    for (const { verification } of outcomes) metrics.registryVerifications.inc({ status: verification.status, method: verification.method });
+    const warnings = enforceVerification(mode, outcomes, fieldOf);
+    return { verification: outcomes.map((o) => o.verification), warnings };
+  };
+}
+
+/** For answers that carry a manifest, not a view: one `Regcred-Verification` header, `server=status` per registry. */
+export function setVerificationHeader(res: Response, verification: readonly RegistryVerification[] | undefined): void {
+  if (!verification) return;
+  res.setHeader('Regcred-Verification', verification.map((v) => `${v.server.replace(/[^\x21-\x7e]|,/g, '?')}=${v.status}`).join(', '));
+}

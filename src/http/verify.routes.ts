@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
+import { registriesOf, verifyBodySchema } from '../domain/schemas.js';
+import type { VerificationReport } from '../domain/view-schemas.js';
+import { bodyBytes, type BodyParsers } from './body-parsers.js';
+import { verifyQuerySchema, noQuerySchema } from './params.js';
+import { withRepository } from './pull-secrets.routes.js';
+import { parseInput } from './validate.js';
+import { credentialsFieldOf, dockerConfigFieldOf, type verificationStep } from './verification.js';
+
+/** Checks credentials with their registries and reports; writes nothing anywhere. */
+export function verifyRouter(parsers: BodyParsers, verify: ReturnType<typeof verificationStep>): Router {
+  const router = Router();
+
+  router.post('/verify', ...parsers.json, async (req, res) => {
+    parseInput(noQuerySchema, req.query, 'query');
+    const body = parseInput(verifyBodySchema, req.body, 'body');
+    const registries = registriesOf(body);
+    const { verification = [], warnings } = await verify('true', registries, credentialsFieldOf(body));
+    res.json({ registries: verification, warnings } satisfies VerificationReport);
+  });
+
+  router.post('/verify/dockerconfig', ...parsers.dockerConfig, async (req, res) => {
+    const { repository } = parseInput(verifyQuerySchema, req.query, 'query');
+    const parsed = parseDockerConfigFile(bodyBytes(req));
+    const registries = withRepository(parsed.registries, repository);
+    const { verification = [], warnings } = await verify('true', registries, dockerConfigFieldOf(registries));
+    res.json({ registries: verification, warnings: [...parsed.warnings, ...warnings] } satisfies VerificationReport);
+  });
+
+  return router;
+}

@@ -1,0 +1,35 @@
+import pLimit from 'p-limit';
+import type { RegistryTransport } from '../domain/registry-transport.js';
+import type { RegistryVerifier, VerificationOutcome } from '../domain/verification.js';
+import { verifyWithRegistry } from '../domain/verify-registry.js';
+import type { Resolve } from './egress-guard.js';
+import { nodeRegistryTransport } from './node-transport.js';
+
+export interface VerifierSettings {
+  /** PEM text of extra CAs (the contents of REGCRED_VERIFY_CA_FILE). */
+  extraCa?: string;
+  insecureHosts: readonly string[];
+  allowPrivate: boolean;
+  /** Per step; a whole verification may take up to four steps. */
+  timeoutMs: number;
+  /** Verifications in flight at once, across all requests; the rest wait their turn. */
+  concurrency: number;
+  resolve?: Resolve;
+  transport?: RegistryTransport;
+}
+
+// anonymous /v2/, then at most: token, probe, plus one same-origin redirect along the way.
+const STEPS_PER_VERIFICATION = 4;
+
+/** The verifier regcred runs with: the V2 protocol over the guarded transport, bounded in concurrency and time. */
+export function createRegistryVerifier(settings: VerifierSettings): RegistryVerifier {
+  const transport = settings.transport ?? nodeRegistryTransport(settings);
+  const limit = pLimit(settings.concurrency);
+  const policy = { insecureHosts: settings.insecureHosts };
+  return {
+    verify(target, signal): Promise<VerificationOutcome> {
+      const deadline = AbortSignal.timeout(settings.timeoutMs * STEPS_PER_VERIFICATION);
+      return limit(() => verifyWithRegistry(transport, target, policy, signal ? AbortSignal.any([signal, deadline]) : deadline));
+    },
+  };
+}

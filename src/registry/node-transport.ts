@@ -1,0 +1,111 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { rootCertificates } from 'node:tls';
+import { RegistryTransportError, type RegistryRequest, type RegistryResponse, type RegistryTransport } from '../domain/registry-transport.js';
+import { GuardRefusal, refusalFor, resolveGuarded, systemResolve, type Resolve } from './egress-guard.js';
+
+export interface NodeTransportOptions {
+  /** Extra PEM CA certificates trusted beside the system's. */
+  extraCa?: string;
+  allowPrivate: boolean;
+  /** Per request (each step of a verification). */
+  timeoutMs: number;
+  resolve?: Resolve;
+}
+
+// Registries answer /v2/ and token requests with small bodies; anything bigger is cut here.
+const MAX_BODY_BYTES = 64 * 1024;
+const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL|EPROTO$|HOSTNAME_MISMATCH)/;
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENODATA']);
+
+/**
+ * The registry transport over node:http(s): addresses resolved and vetted by the egress guard before
+ * connecting (and the connected address checked again), certificates verified, no redirects
+ * followed, bounded time and body. No connection is reused. Errors carry our own words only.
+ */
+export function nodeRegistryTransport(options: NodeTransportOptions): RegistryTransport {
+  const resolve = options.resolve ?? systemResolve;
+  const ca = options.extraCa ? [...rootCertificates, options.extraCa] : undefined;
+  const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
+    resolveGuarded(hostname, options.allowPrivate, resolve).then(
+      ({ address, family }) => (lookupOptions.all ? callback(null, [{ address, family }]) : callback(null, address, family)),
+      (error: Error) => callback(error as NodeJS.ErrnoException, ''),
+    );
+  };
+  return {
+    async send(request: RegistryRequest, signal?: AbortSignal): Promise<RegistryResponse> {
+      const url = new URL(request.url);
+      const where = url.host;
+      // IP literals skip `lookup`, so they are vetted here.
+      if (isIP(url.hostname.replace(/^\[|\]$/g, ''))) {
+        try {
+          await resolveGuarded(url.hostname, options.allowPrivate, resolve);
+        } catch (error) {
+          throw new RegistryTransportError('guard', (error as Error).message);
+        }
+      }
+      const timeout = AbortSignal.timeout(options.timeoutMs);
+      const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      return new Promise<RegistryResponse>((resolvePromise, reject) => {
+        const fail = (error: unknown) => reject(translate(error, where, timeout.aborted, options.timeoutMs));
+        const req = send(url, {
+          method: request.method,
+          headers: { 'user-agent': 'regcred', ...request.headers },
+          agent: false,
+          lookup,
+          signal: combined,
+          ...(ca ? { ca } : {}),
+        });
+        req.on('socket', (socket) =>
+          socket.on('connect', () => {
+            const refusal = socket.remoteAddress ? refusalFor(socket.remoteAddress, options.allowPrivate) : undefined;
+            if (refusal) req.destroy(new GuardRefusal(`${where} connected to ${refusal}; regcred does not send requests there`));
+          }),
+        );
+        req.on('error', fail);
+        req.on('response', (response) => readCapped(response).then(resolvePromise, fail));
+        req.end();
+      });
+    },
+  };
+}
+
+function readCapped(response: IncomingMessage): Promise<RegistryResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () =>
+      resolve({ status: response.statusCode ?? 0, headers: headersOf(response), body: Buffer.concat(chunks).toString('utf8') });
+    response.on('data', (chunk: Buffer) => {
+      if (size >= MAX_BODY_BYTES) return;
+      chunks.push(chunk.subarray(0, MAX_BODY_BYTES - size));
+      size += chunk.length;
+      if (size >= MAX_BODY_BYTES) {
+        response.destroy();
+        done();
+      }
+    });
+    response.on('end', done);
+    response.on('error', reject);
+  });
+}
+
+function headersOf(response: IncomingMessage): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+}
+
+function translate(error: unknown, where: string, timedOut: boolean, timeoutMs: number): RegistryTransportError {
+  if (error instanceof GuardRefusal || (error as { cause?: unknown })?.cause instanceof GuardRefusal) {
+    return new RegistryTransportError('guard', ((error as { cause?: Error }).cause ?? (error as Error)).message);
+  }
+  if (timedOut) return new RegistryTransportError('timeout', `${where} did not answer within ${timeoutMs} ms`);
+  const code = String((error as { code?: unknown })?.code ?? '');
+  if (code === 'ABORT_ERR') return new RegistryTransportError('timeout', `the check of ${where} was cancelled`);
+  if (TLS_CODES.test(code)) {
+    return new RegistryTransportError('tls', `TLS with ${where} failed (${code}); if it uses a private CA, add it with REGCRED_VERIFY_CA_FILE`);
+  }
+  if (UNREACHABLE_CODES.has(code)) return new RegistryTransportError('unreachable', `${where} could not be reached (${code})`);
+  return new RegistryTransportError('protocol', `${where} answered something that is not HTTP (${code || 'no code'})`);
+}
