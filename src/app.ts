@@ -20,6 +20,8 @@ import { renderRouter } from './http/render.routes.js';
 import { requestMetrics } from './http/request-metrics.js';
 import { verificationStep } from './http/verification.js';
 import { verifyRouter } from './http/verify.routes.js';
+import { fanOutRouter } from './http/fan-out.routes.js';
+import { matchRouter } from './http/match.routes.js';
 import type { RegistryVerifier } from './domain/verification.js';
 import type { Metrics } from './metrics.js';
 
@@ -62,7 +64,7 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, verifi
   app.use(docsRouter(contract));
   const access: AccessControl = { gatekeeper, denyNamespaces: config.denyNamespaces, audit: createAudit(logger) };
   const verify = verificationStep(verifier, metrics);
-  app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes), metrics, access, config, verify));
+  app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes), metrics, access, config, verify, logger));
   app.use(methodNotAllowed(contract.paths as Record<string, Record<string, unknown>>));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
@@ -78,6 +80,7 @@ function v1Router(
   access: AccessControl,
   config: Readonly<Config>,
   verify: ReturnType<typeof verificationStep>,
+  logger: Logger,
 ): Router {
   const v1 = Router();
   v1.use(limitPerIp(config.ipRateLimitPerMinute), authenticate(access));
@@ -85,7 +88,9 @@ function v1Router(
   if (access.gatekeeper.mode !== 'none') v1.use(limitPerCaller(config.rateLimitPerMinute, access.audit));
   v1.use(renderRouter(parsers, verify));
   v1.use(verifyRouter(parsers, verify));
+  v1.use(matchRouter(cluster, parsers, access));
   v1.use('/namespaces', pullSecretsRouter(cluster, parsers, metrics, access, verify));
+  v1.use(fanOutRouter(cluster, parsers, metrics, access, verify, { concurrency: config.fanOutConcurrency, logger }));
   return v1;
 }
 
@@ -117,7 +122,7 @@ function cors(origins: readonly string[]): RequestHandler {
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.append('Vary', 'Origin');
     if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
-      res.setHeader('Access-Control-Allow-Methods', 'GET, PUT, POST, DELETE');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, PUT, POST, PATCH, DELETE');
       res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Request-Id');
       res.setHeader('Access-Control-Max-Age', '600');
       res.status(204).end();

@@ -47,6 +47,7 @@ const envSchema = z.object({
   REGCRED_VERIFY_ALLOW_PRIVATE: z.enum(['true', 'false'], 'must be true or false').default('false'),
   REGCRED_VERIFY_TIMEOUT_MS: positiveInt(5000),
   REGCRED_VERIFY_CONCURRENCY: positiveInt(8),
+  REGCRED_FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
 }).superRefine((env, ctx) => {
   // Half a TLS configuration would silently serve plain HTTP.
   const [cert, key] = [env.REGCRED_TLS_CERT_FILE, env.REGCRED_TLS_KEY_FILE];
@@ -89,6 +90,8 @@ export interface Config {
   corsOrigins: readonly string[];
   /** Checking credentials with registries: who may be contacted and how. */
   verify: VerifyConfig;
+  /** Namespaces one many-namespace PUT writes at once. */
+  fanOutConcurrency: number;
 }
 
 export interface VerifyConfig {
@@ -132,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ipRateLimitPerMinute: e.REGCRED_IP_RATE_LIMIT_PER_MINUTE,
     reviewCacheSeconds: e.REGCRED_REVIEW_CACHE_SECONDS,
     corsOrigins: Object.freeze([...e.REGCRED_CORS_ORIGINS]),
+    fanOutConcurrency: e.REGCRED_FANOUT_CONCURRENCY,
     verify: Object.freeze({
       ...(e.REGCRED_VERIFY_CA_FILE ? { caFile: e.REGCRED_VERIFY_CA_FILE } : {}),
       insecureHosts: Object.freeze([...e.REGCRED_VERIFY_INSECURE_HOSTS]),

@@ -2,6 +2,7 @@ import {
   AlreadyExistsError,
   NamespaceNotFoundError,
   SecretNotFoundError,
+  ServiceAccountNotFoundError,
   StaleWriteError,
   type Cluster,
   type WriteOptions,
@@ -15,7 +16,7 @@ type ClusterMetrics = Pick<Metrics, 'kubernetesRequestDuration' | 'kubernetesReq
 /** Each port operation as the API server's RBAC names it; `/readyz` is a non-resource URL. */
 interface Call {
   verb: 'get' | 'list' | 'create' | 'patch' | 'delete';
-  resource: 'secrets' | 'namespaces' | '/readyz';
+  resource: 'secrets' | 'serviceaccounts' | 'namespaces' | '/readyz';
 }
 
 /**
@@ -54,6 +55,15 @@ export function instrumentCluster(cluster: Cluster, metrics: ClusterMetrics): Cl
     deleteSecret: (namespace: string, name: string, uid: string, options?: WriteOptions) =>
       timed({ verb: 'delete', resource: 'secrets' }, () => cluster.deleteSecret(namespace, name, uid, options)),
     namespaceExists: (namespace: string) => timed({ verb: 'get', resource: 'namespaces' }, () => cluster.namespaceExists(namespace)),
+    readServiceAccount: (namespace: string, name: string) =>
+      timed({ verb: 'get', resource: 'serviceaccounts' }, () => cluster.readServiceAccount(namespace, name)),
+    listServiceAccounts: (namespace: string) =>
+      timed({ verb: 'list', resource: 'serviceaccounts' }, () => cluster.listServiceAccounts(namespace)),
+    setServiceAccountPullSecrets: (namespace: string, name: string, secretNames: string[], resourceVersion: string, options?: WriteOptions) =>
+      timed({ verb: 'patch', resource: 'serviceaccounts' }, () =>
+        cluster.setServiceAccountPullSecrets(namespace, name, secretNames, resourceVersion, options),
+      ),
+    listNamespaces: (labelSelector?: string) => timed({ verb: 'list', resource: 'namespaces' }, () => cluster.listNamespaces(labelSelector)),
     ping: () => timed({ verb: 'get', resource: '/readyz' }, () => cluster.ping()),
     toJSON: () => ({ description: cluster.description }),
   };
@@ -63,7 +73,7 @@ export function instrumentCluster(cluster: Cluster, metrics: ClusterMetrics): Cl
 /** A bounded name for what went wrong, from the error's class (subclasses before their parents). */
 export function errorKind(error: unknown): string {
   if (error instanceof NamespaceNotFoundError) return 'namespace_not_found';
-  if (error instanceof SecretNotFoundError) return 'not_found';
+  if (error instanceof SecretNotFoundError || error instanceof ServiceAccountNotFoundError) return 'not_found';
   if (error instanceof AlreadyExistsError) return 'already_exists';
   if (error instanceof StaleWriteError) return 'stale_write';
   if (error instanceof ConflictError) return 'conflict';

@@ -3,6 +3,7 @@ import {
   AlreadyExistsError,
   NamespaceNotFoundError,
   SecretNotFoundError,
+  ServiceAccountNotFoundError,
   StaleWriteError,
 } from '../domain/cluster.js';
 import { AppError, ConflictError, UnavailableError, UpstreamError, ValidationError, type FieldError } from '../errors.js';
@@ -11,7 +12,8 @@ import { DeadlineExceededError } from './deadline.js';
 /** What regcred was doing when a request failed, in the API's own terms (RBAC verb and resource). */
 export interface Operation {
   verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
-  resource: 'secrets' | 'namespaces' | 'tokenreviews' | 'subjectaccessreviews';
+  resource: 'secrets' | 'serviceaccounts' | 'namespaces' | 'tokenreviews' | 'subjectaccessreviews';
+  /** Empty for a call on cluster-scoped namespaces (a list). */
   namespace: string;
   name?: string;
 }
@@ -68,13 +70,14 @@ function translateApiStatus(code: number, status: ApiStatus, headers: Record<str
     case 404:
       if (op.resource === 'tokenreviews' || op.resource === 'subjectaccessreviews') break;
       if (verb === 'create' || op.resource === 'namespaces') return new NamespaceNotFoundError(namespace);
+      if (op.resource === 'serviceaccounts') return new ServiceAccountNotFoundError(namespace, name);
       return new SecretNotFoundError(namespace, name);
     case 409:
       if (status.reason === 'AlreadyExists') return new AlreadyExistsError(namespace, name);
-      if (verb === 'update' || verb === 'patch' || verb === 'delete') return new StaleWriteError(namespace, name);
+      if (verb === 'update' || verb === 'patch' || verb === 'delete') return new StaleWriteError(namespace, name, singular(op));
       break;
     case 422:
-      return invalidSecretError(op, status.details?.causes ?? []);
+      return invalidObjectError(op, status.details?.causes ?? []);
     case 429:
       return new UnavailableError('the Kubernetes API server is throttling requests', retryAfterSeconds(headers));
     case 503:
@@ -96,12 +99,17 @@ function missingPermissionMessage({ verb, resource, namespace }: Operation): str
     );
   }
   return (
-    `regcred's own identity lacks the RBAC permission to ${verb} secrets in namespace "${namespace}"; ` +
-    `grant it a Role there with verb "${verb}" on resource "secrets" in API group ""`
+    `regcred's own identity lacks the RBAC permission to ${verb} ${resource} in namespace "${namespace}"; ` +
+    `grant it a Role there with verb "${verb}" on resource "${resource}" in API group ""`
   );
 }
 
-function invalidSecretError({ namespace, name = '' }: Operation, causes: StatusCause[]): ValidationError {
+function singular({ resource }: Operation): 'secret' | 'serviceaccount' {
+  return resource === 'serviceaccounts' ? 'serviceaccount' : 'secret';
+}
+
+function invalidObjectError(op: Operation, causes: StatusCause[]): ValidationError {
+  const { namespace, name = '' } = op;
   const errors: FieldError[] = causes.map((cause) => ({
     path: cause.field ?? '',
     code: cause.reason ?? 'FieldValueInvalid',
@@ -109,7 +117,7 @@ function invalidSecretError({ namespace, name = '' }: Operation, causes: StatusC
   }));
   const fields = [...new Set(errors.map((e) => e.path).filter(Boolean))];
   const which = fields.length > 0 ? `: ${fields.join(', ')}` : '';
-  return new ValidationError(`the Kubernetes API server refused secret "${name}" in namespace "${namespace}" as invalid${which}`, errors);
+  return new ValidationError(`the Kubernetes API server refused ${singular(op)} "${name}" in namespace "${namespace}" as invalid${which}`, errors);
 }
 
 /** client-node 1.x hands the error body over as the raw JSON text (or undefined for 401). */

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { AuthenticationV1Api, AuthorizationV1Api, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
-import type { AccessReviewer, KubernetesIdentity, SecretVerb } from '../domain/access-policy.js';
+import type { AccessReviewer, KubernetesIdentity, Permission } from '../domain/access-policy.js';
 import { withDeadline } from './deadline.js';
 import { KeepAliveAgents } from './keep-alive-agent.js';
 import { translateClusterError, type Operation } from './kubernetes-errors.js';
@@ -34,7 +34,7 @@ export class KubernetesAccessReviewer implements AccessReviewer {
     return { username: user.username, uid: user.uid, groups: user.groups ?? [], extra: user.extra };
   }
 
-  async reviewAccess(identity: KubernetesIdentity, verb: SecretVerb, namespace: string): Promise<boolean> {
+  async reviewAccess(identity: KubernetesIdentity, { verb, resource }: Permission, namespace: string): Promise<boolean> {
     const op: Operation = { verb: 'create', resource: 'subjectaccessreviews', namespace };
     const review = await this.call(op, (o) =>
       this.authorization.createSubjectAccessReview(
@@ -45,7 +45,7 @@ export class KubernetesAccessReviewer implements AccessReviewer {
               uid: identity.uid,
               groups: identity.groups,
               extra: identity.extra,
-              resourceAttributes: { namespace, verb, group: '', version: 'v1', resource: 'secrets' },
+              resourceAttributes: { namespace, verb, group: '', version: 'v1', resource },
             },
           },
         },

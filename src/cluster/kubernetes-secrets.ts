@@ -38,3 +38,19 @@ export function toSecretObject(secret: V1Secret): SecretObject {
     immutable: secret.immutable ?? false,
   };
 }
+
+/**
+ * A JSON patch that replaces exactly what regcred owns (labels, annotations, data, type) and keeps
+ * everything else others set (ownerReferences, finalizers...), which a PUT of the whole object would
+ * drop. The resourceVersion in the patched object makes the API server refuse it (409) when the
+ * Secret changed since it was read.
+ */
+export function replacementPatch(draft: SecretDraft & { resourceVersion: string }): object[] {
+  return [
+    { op: 'replace', path: '/metadata/resourceVersion', value: draft.resourceVersion },
+    { op: 'add', path: '/metadata/labels', value: { ...draft.labels } },
+    { op: 'add', path: '/metadata/annotations', value: { ...draft.annotations } },
+    { op: 'add', path: '/data', value: { ...draft.data } },
+    { op: 'add', path: '/type', value: draft.type },
+  ];
+}

@@ -16,6 +16,7 @@ import {
   SecretNotFoundError,
   StaleWriteError,
   type Cluster,
+  type ServiceAccountObject,
   type WriteOptions,
 } from '../domain/cluster.js';
 import type { SecretDraft, SecretObject } from '../domain/secret.js';
@@ -23,7 +24,8 @@ import { UnavailableError } from '../errors.js';
 import { withDeadline } from './deadline.js';
 import { KeepAliveAgents } from './keep-alive-agent.js';
 import { translateClusterError, unavailability, type Operation } from './kubernetes-errors.js';
-import { toSecretObject, toV1Secret } from './kubernetes-secrets.js';
+import { replacementPatch, toSecretObject, toV1Secret } from './kubernetes-secrets.js';
+import { KubernetesServiceAccounts } from './kubernetes-service-accounts.js';
 
 export interface KubernetesClusterOptions {
   /** Upper bound for every API call, connection and response body included. */
@@ -40,6 +42,7 @@ export class KubernetesCluster implements Cluster {
   private readonly http = new IsomorphicFetchHttpLibrary();
   private readonly timeoutMs: number;
   private readonly agents: KeepAliveAgents;
+  private readonly serviceAccounts: KubernetesServiceAccounts;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -50,6 +53,7 @@ export class KubernetesCluster implements Cluster {
     this.server = new ServerConfiguration(kubeConfig.getCurrentCluster()?.server ?? '', {});
     this.timeoutMs = options.timeoutMs;
     this.description = describeKubeConfig(kubeConfig);
+    this.serviceAccounts = new KubernetesServiceAccounts(this.core, (operation, send) => this.call(operation, send));
   }
 
   async readSecret(namespace: string, name: string): Promise<SecretObject | undefined> {
@@ -112,6 +116,22 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
+  readServiceAccount(namespace: string, name: string): Promise<ServiceAccountObject | undefined> {
+    return this.serviceAccounts.read(namespace, name);
+  }
+
+  listServiceAccounts(namespace: string): Promise<ServiceAccountObject[]> {
+    return this.serviceAccounts.list(namespace);
+  }
+
+  setServiceAccountPullSecrets(namespace: string, name: string, secretNames: string[], resourceVersion: string, options: WriteOptions = {}) {
+    return this.serviceAccounts.setPullSecrets(namespace, name, secretNames, resourceVersion, dryRunParameter(options));
+  }
+
+  listNamespaces(labelSelector?: string): Promise<string[]> {
+    return this.serviceAccounts.listNamespaces(labelSelector);
+  }
+
   async ping(): Promise<void> {
     let status: number;
     try {
@@ -151,22 +171,6 @@ export class KubernetesCluster implements Cluster {
       throw translateClusterError(error, operation);
     }
   }
-}
-
-/**
- * A JSON patch that replaces exactly what regcred owns (labels, annotations, data, type) and keeps
- * everything else others set (ownerReferences, finalizers...), which a PUT of the whole object would
- * drop. The resourceVersion in the patched object makes the API server refuse it (409) when the
- * Secret changed since it was read.
- */
-function replacementPatch(draft: SecretDraft & { resourceVersion: string }): object[] {
-  return [
-    { op: 'replace', path: '/metadata/resourceVersion', value: draft.resourceVersion },
-    { op: 'add', path: '/metadata/labels', value: { ...draft.labels } },
-    { op: 'add', path: '/metadata/annotations', value: { ...draft.annotations } },
-    { op: 'add', path: '/data', value: { ...draft.data } },
-    { op: 'add', path: '/type', value: draft.type },
-  ];
 }
 
 function dryRunParameter(options: WriteOptions): 'All' | undefined {

@@ -5,15 +5,24 @@ import {
   SecretNotFoundError,
   StaleWriteError,
   type Cluster,
+  type ServiceAccountObject,
   type WriteOptions,
 } from '../domain/cluster.js';
+import { matchesLabelSelector, parseLabelSelector } from '../domain/label-selector.js';
 import type { SecretDraft, SecretObject } from '../domain/secret.js';
 import { UpstreamError, ValidationError, type FieldError } from '../errors.js';
 import { toKubernetesTimestamp } from './kubernetes-time.js';
+import { MemoryServiceAccounts, type SeedServiceAccount } from './memory-service-accounts.js';
 import { undecodableDataKeys, validateSecret, validateSecretUpdate } from './memory-validation.js';
 
+/** A namespace of the in-memory cluster, with the labels that listNamespaces selects on. */
+export interface MemoryNamespace {
+  name: string;
+  labels?: Record<string, string>;
+}
+
 export interface MemoryClusterOptions {
-  namespaces: readonly string[];
+  namespaces: readonly (string | MemoryNamespace)[];
 }
 
 /** A Secret to place in the store behind the port's back (tests), e.g. an immutable one. */
@@ -27,15 +36,33 @@ export type SeedSecret = Omit<SecretDraft, 'resourceVersion'> & { immutable?: bo
 export class MemoryCluster implements Cluster {
   readonly description: string;
   private readonly secretsByNamespace = new Map<string, Map<string, SecretObject>>();
+  private readonly namespaceLabels = new Map<string, Record<string, string>>();
+  private readonly serviceAccounts = new MemoryServiceAccounts(
+    (namespace) => this.namespaceLabels.has(namespace),
+    () => this.nextResourceVersion(),
+  );
   private lastResourceVersion = 0;
 
   constructor(options: MemoryClusterOptions) {
-    for (const namespace of options.namespaces) this.addNamespace(namespace);
-    this.description = `embedded in-memory cluster (namespaces: ${options.namespaces.join(', ')}); nothing is persisted`;
+    const namespaces = options.namespaces.map((n) => (typeof n === 'string' ? { name: n } : n));
+    for (const { name, labels } of namespaces) this.addNamespace(name, labels);
+    this.description = `embedded in-memory cluster (namespaces: ${namespaces.map((n) => n.name).join(', ')}); nothing is persisted`;
   }
 
-  addNamespace(namespace: string): void {
+  /** Adds a namespace, or replaces the labels of one that exists. */
+  addNamespace(namespace: string, labels: Record<string, string> = {}): void {
     if (!this.secretsByNamespace.has(namespace)) this.secretsByNamespace.set(namespace, new Map());
+    this.namespaceLabels.set(namespace, { ...labels });
+  }
+
+  /** Stores a ServiceAccount (replacing one of that name), with fields the port never shows; the namespace must exist. */
+  seedServiceAccount(seed: SeedServiceAccount): ServiceAccountObject {
+    return this.serviceAccounts.seed(seed);
+  }
+
+  /** Every stored field of a ServiceAccount, those the port does not show included: to check that a write kept them. */
+  readServiceAccountFields(namespace: string, name: string): Required<SeedServiceAccount> | undefined {
+    return this.serviceAccounts.readAllFields(namespace, name);
   }
 
   /** Stores a Secret as given (plus uid, resourceVersion, timestamp), skipping the port's checks except the namespace. */
@@ -101,6 +128,30 @@ export class MemoryCluster implements Cluster {
 
   async namespaceExists(namespace: string): Promise<boolean> {
     return this.secretsByNamespace.has(namespace);
+  }
+
+  async readServiceAccount(namespace: string, name: string): Promise<ServiceAccountObject | undefined> {
+    return this.serviceAccounts.read(namespace, name);
+  }
+
+  async listServiceAccounts(namespace: string): Promise<ServiceAccountObject[]> {
+    return this.serviceAccounts.list(namespace);
+  }
+
+  async setServiceAccountPullSecrets(
+    namespace: string,
+    name: string,
+    secretNames: string[],
+    resourceVersion: string,
+    options: WriteOptions = {},
+  ): Promise<ServiceAccountObject> {
+    return this.serviceAccounts.setPullSecrets(namespace, name, secretNames, resourceVersion, options);
+  }
+
+  async listNamespaces(labelSelector?: string): Promise<string[]> {
+    const selector = parseLabelSelector(labelSelector ?? '');
+    const names = [...this.namespaceLabels].filter(([, labels]) => matchesLabelSelector(selector, labels)).map(([name]) => name);
+    return names.sort();
   }
 
   async ping(): Promise<void> {}

@@ -1,29 +1,62 @@
 import { ForbiddenError } from '../errors.js';
 
-/** What a caller asks regcred to do; each /v1 operation is one of these. */
-export type Operation = 'list' | 'get' | 'apply' | 'create' | 'delete' | 'render' | 'inspect' | 'verify';
+/** What a caller asks regcred to do; each /v1 operation (or part of one) is one of these. */
+export type Operation =
+  | 'list'
+  | 'get'
+  | 'apply'
+  | 'create'
+  | 'delete'
+  | 'merge'
+  | 'match'
+  | 'link'
+  | 'unlink'
+  | 'readServiceAccount'
+  | 'render'
+  | 'inspect'
+  | 'verify';
 
-/** The Kubernetes verb on `secrets` a caller must hold in the namespace, in kubernetes mode. */
-export type SecretVerb = 'get' | 'list' | 'create' | 'patch' | 'delete';
+export type Verb = 'get' | 'list' | 'create' | 'patch' | 'delete';
+export type Resource = 'secrets' | 'serviceaccounts';
+
+/** A Kubernetes permission a caller must hold in the namespace, in kubernetes mode. */
+export interface Permission {
+  verb: Verb;
+  resource: Resource;
+}
+
+const on =
+  (resource: Resource) =>
+  (...verbs: Verb[]): Permission[] =>
+    verbs.map((verb) => ({ verb, resource }));
+const secrets = on('secrets');
+const serviceAccounts = on('serviceaccounts');
 
 /**
- * The verbs each namespaced operation needs. A PUT may create or update, and the answer must not
- * depend on whether the secret exists (that would tell an unauthorised caller it does), so it
- * needs both `create` and `patch`. Render, inspect and verify touch no namespace: being authenticated is enough.
+ * The permissions each namespaced operation needs. A PUT may create or update, and the answer must
+ * not depend on whether the secret exists (that would tell an unauthorised caller it does), so it
+ * needs both `create` and `patch`. Linking a secret to ServiceAccounts is a change to them, so it
+ * needs the caller's own right to patch them (regcred never lends its rights). Render, inspect and
+ * verify touch no namespace: being authenticated is enough.
  */
-export const REQUIRED_VERBS: Readonly<Record<Operation, readonly SecretVerb[]>> = Object.freeze({
-  list: ['list'],
-  get: ['get'],
-  apply: ['create', 'patch'],
-  create: ['create'],
-  delete: ['delete'],
+export const REQUIRED_PERMISSIONS: Readonly<Record<Operation, readonly Permission[]>> = Object.freeze({
+  list: secrets('list'),
+  get: secrets('get'),
+  apply: secrets('create', 'patch'),
+  create: secrets('create'),
+  delete: secrets('delete'),
+  merge: secrets('get', 'patch'),
+  match: secrets('get'),
+  link: serviceAccounts('get', 'patch'),
+  unlink: serviceAccounts('list', 'patch'),
+  readServiceAccount: serviceAccounts('get'),
   render: [],
   inspect: [],
   verify: [],
 });
 
 /** Operations that write: each one gets an audit line. */
-export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set(['apply', 'create', 'delete']);
+export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set(['apply', 'create', 'delete', 'merge']);
 
 /** Who is calling, once authenticated. */
 export interface Caller {
@@ -49,8 +82,8 @@ export interface KubernetesIdentity {
 export interface AccessReviewer {
   /** The identity the API server sees for this bearer token, or undefined when it does not accept it. */
   reviewToken(token: string): Promise<KubernetesIdentity | undefined>;
-  /** Whether RBAC lets `identity` do `verb` on secrets in `namespace`. */
-  reviewAccess(identity: KubernetesIdentity, verb: SecretVerb, namespace: string): Promise<boolean>;
+  /** Whether RBAC grants `identity` the permission in `namespace`. */
+  reviewAccess(identity: KubernetesIdentity, permission: Permission, namespace: string): Promise<boolean>;
 }
 
 /**

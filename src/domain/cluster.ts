@@ -1,6 +1,16 @@
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { SecretDraft, SecretObject } from './secret.js';
 
+/** A ServiceAccount as regcred sees it: only the image pull secrets it links, none of its other fields. */
+export interface ServiceAccountObject {
+  name: string;
+  namespace: string;
+  uid?: string;
+  resourceVersion?: string;
+  /** Names from imagePullSecrets, in order, as stored (duplicates kept). */
+  imagePullSecrets: string[];
+}
+
 export interface WriteOptions {
   /** Validate on the server (dryRun=All) without storing anything. */
   dryRun?: boolean;
@@ -25,6 +35,28 @@ export interface Cluster {
   /** Deletes only the Secret with this uid (a precondition), so a re-created one is never removed by mistake. @throws SecretNotFoundError, StaleWriteError */
   deleteSecret(namespace: string, name: string, uid: string, options?: WriteOptions): Promise<void>;
   namespaceExists(namespace: string): Promise<boolean>;
+  /** The ServiceAccount, or undefined when there is none of that name (also when the namespace is missing). */
+  readServiceAccount(namespace: string, name: string): Promise<ServiceAccountObject | undefined>;
+  /** The ServiceAccounts of one namespace, by name; empty for a namespace that does not exist. */
+  listServiceAccounts(namespace: string): Promise<ServiceAccountObject[]>;
+  /**
+   * Sets imagePullSecrets to exactly these names, in this order, only if the ServiceAccount's
+   * resourceVersion still equals `resourceVersion`; every other field stays as it is.
+   * @throws StaleWriteError, ServiceAccountNotFoundError (also when the namespace is missing)
+   */
+  setServiceAccountPullSecrets(
+    namespace: string,
+    name: string,
+    secretNames: string[],
+    resourceVersion: string,
+    options?: WriteOptions,
+  ): Promise<ServiceAccountObject>;
+  /**
+   * Namespace names, by name, optionally only those whose labels match a Kubernetes label selector
+   * (a=b, a!=b, a in (x,y), a notin (x), a, !a; see label-selector.ts).
+   * @throws LabelSelectorError when the selector does not parse
+   */
+  listNamespaces(labelSelector?: string): Promise<string[]>;
   /** Resolves when the cluster answers; @throws UnavailableError otherwise. */
   ping(): Promise<void>;
 }
@@ -47,9 +79,15 @@ export class AlreadyExistsError extends ConflictError {
   }
 }
 
+export class ServiceAccountNotFoundError extends NotFoundError {
+  constructor(namespace: string, name: string) {
+    super(`serviceaccount "${name}" not found in namespace "${namespace}"`);
+  }
+}
+
 /** The object changed between read and write (optimistic concurrency); the caller may retry. */
 export class StaleWriteError extends ConflictError {
-  constructor(namespace: string, name: string) {
-    super(`secret "${name}" in namespace "${namespace}" was changed concurrently; retry the request`);
+  constructor(namespace: string, name: string, kind: 'secret' | 'serviceaccount' = 'secret') {
+    super(`${kind} "${name}" in namespace "${namespace}" was changed concurrently; retry the request`);
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { REQUIRED_VERBS, grantsNamespace, type AccessReviewer, type Caller, type KubernetesIdentity, type Operation } from './access-policy.js';
+import { REQUIRED_PERMISSIONS, grantsNamespace, type AccessReviewer, type Caller, type KubernetesIdentity, type Operation } from './access-policy.js';
 import { findTokenCaller, type TokenEntry } from './caller-tokens.js';
 
 /**
@@ -42,7 +42,7 @@ export interface ReviewCacheOptions {
 
 /**
  * `kubernetes`: the caller's own token, checked with a TokenReview; each operation checked with a
- * SubjectAccessReview per required verb on `secrets` in the namespace. Answers are cached briefly,
+ * SubjectAccessReview per required permission in the namespace. Answers are cached briefly,
  * keyed on the token's SHA-256 (the token itself is never kept).
  */
 export function kubernetesGatekeeper(reviewer: AccessReviewer, cache: ReviewCacheOptions): Gatekeeper {
@@ -63,11 +63,11 @@ export function kubernetesGatekeeper(reviewer: AccessReviewer, cache: ReviewCach
     async authorize(caller, operation, namespace) {
       const identity = caller.identity;
       if (!identity) return false;
-      for (const verb of REQUIRED_VERBS[operation]) {
-        const key = JSON.stringify([identity.username, identity.uid, identity.groups, verb, namespace]);
+      for (const permission of REQUIRED_PERMISSIONS[operation]) {
+        const key = JSON.stringify([identity.username, identity.uid, identity.groups, permission.resource, permission.verb, namespace]);
         let allowed = decisions.get(key);
         if (allowed === undefined) {
-          allowed = await reviewer.reviewAccess(identity, verb, namespace);
+          allowed = await reviewer.reviewAccess(identity, permission, namespace);
           decisions.set(key, allowed);
         }
         if (!allowed) return false;

@@ -1,10 +1,12 @@
 import { ConflictError, NotFoundError } from '../errors.js';
-import { AlreadyExistsError, NamespaceNotFoundError, SecretNotFoundError, StaleWriteError, type Cluster } from './cluster.js';
+import { AlreadyExistsError, NamespaceNotFoundError, SecretNotFoundError, StaleWriteError, type Cluster, type ServiceAccountObject } from './cluster.js';
+import { unlinkServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
 import { toPullSecretView } from './redact.js';
 import { renderPullSecret } from './render-secret.js';
 import type { RegistryCredential } from './schemas.js';
 import { DOCKER_CFG_TYPE, isPullSecretType, type SecretDraft, type SecretObject } from './secret.js';
 import type { RegistryVerification } from './verification.js';
+import { MAX_WRITE_ATTEMPTS, pauseBeforeRetry } from './write-retry.js';
 import { nextVerificationAnnotation, VERIFICATION_ANNOTATION, verificationAnnotationValue } from './verification-annotation.js';
 import type { PullSecretList, PullSecretView, WriteResult } from './view-schemas.js';
 
@@ -23,13 +25,6 @@ export interface PullSecretWrite {
   verification?: RegistryVerification[];
 }
 
-// A write that loses a race re-reads and tries again after a short random pause (so racing writers
-// spread out); past this many rounds the caller gets a 409 and is told to retry.
-const MAX_WRITE_ATTEMPTS = 8;
-const RETRY_PAUSE_MS = 15;
-
-const pauseBeforeRetry = (attempt: number) =>
-  attempt === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * attempt));
 
 /** Creates the pull secret or brings an existing one up to date (PUT semantics); writes nothing when it is already so. */
 export async function applyPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
@@ -65,27 +60,39 @@ export async function createPullSecret(cluster: Cluster, write: PullSecretWrite)
   return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
 }
 
+/** The redacted view, with the ServiceAccounts that reference the secret. */
 export async function getPullSecret(cluster: Cluster, namespace: string, name: string): Promise<PullSecretView> {
-  return toPullSecretView(await readPullSecret(cluster, namespace, name));
+  const [secret, accounts] = await Promise.all([readPullSecret(cluster, namespace, name), cluster.listServiceAccounts(namespace)]);
+  return { ...toPullSecretView(secret), referencedBy: referencing(accounts, secret.name) };
 }
 
 export async function listPullSecrets(cluster: Cluster, namespace: string): Promise<PullSecretList> {
-  const secrets = await cluster.listSecrets(namespace);
+  const [secrets, accounts] = await Promise.all([cluster.listSecrets(namespace), cluster.listServiceAccounts(namespace)]);
   if (secrets.length === 0 && !(await cluster.namespaceExists(namespace))) throw new NamespaceNotFoundError(namespace);
   const items = secrets
     .filter((s) => isPullSecretType(s.type))
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map(toPullSecretView);
+    .map((s) => ({ ...toPullSecretView(s), referencedBy: referencing(accounts, s.name) }));
   return { namespace, items };
 }
 
-/** Deletes a pull secret, and only a pull secret: other Secrets are refused. */
-export async function deletePullSecret(cluster: Cluster, namespace: string, name: string, dryRun = false): Promise<void> {
+/**
+ * Deletes a pull secret, and only a pull secret: other Secrets are refused. With `unlink`, every
+ * ServiceAccount of the namespace that names it first loses that entry (so no Pod created later
+ * references a missing secret); the ServiceAccounts changed are returned.
+ */
+export async function deletePullSecret(cluster: Cluster, namespace: string, name: string, options: { dryRun?: boolean; unlink?: boolean } = {}): Promise<ServiceAccountLink[]> {
   const secret = await readPullSecret(cluster, namespace, name);
-  await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun });
+  const links = options.unlink ? await unlinkServiceAccounts(cluster, namespace, name, options.dryRun) : [];
+  await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun: options.dryRun });
+  return links;
 }
 
-async function readPullSecret(cluster: Cluster, namespace: string, name: string): Promise<SecretObject> {
+function referencing(accounts: readonly ServiceAccountObject[], secretName: string): string[] {
+  return accounts.filter((a) => a.imagePullSecrets.includes(secretName)).map((a) => a.name).sort();
+}
+
+export async function readPullSecret(cluster: Cluster, namespace: string, name: string): Promise<SecretObject> {
   const secret = await cluster.readSecret(namespace, name);
   if (!secret) {
     if (!(await cluster.namespaceExists(namespace))) throw new NamespaceNotFoundError(namespace);
@@ -121,7 +128,7 @@ function draftOf(write: PullSecretWrite): SecretDraft {
   };
 }
 
-function assertRegcredMayOverwrite(existing: SecretObject): void {
+export function assertRegcredMayOverwrite(existing: SecretObject): void {
   const where = `secret "${existing.name}" in namespace "${existing.namespace}"`;
   if (existing.type === DOCKER_CFG_TYPE) {
     throw new ConflictError(
@@ -147,7 +154,7 @@ function mergeInto(existing: SecretObject, draft: SecretDraft): SecretDraft {
   return { ...draft, labels: { ...existing.labels, ...draft.labels }, annotations };
 }
 
-function sameContent(existing: SecretObject, desired: SecretDraft): boolean {
+export function sameContent(existing: SecretObject, desired: SecretDraft): boolean {
   return (
     existing.type === desired.type &&
     sameMap(existing.data, desired.data) &&
@@ -161,7 +168,11 @@ function sameMap(a: Record<string, string>, b: Record<string, string>): boolean 
   return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
-function viewOf(secret: SecretObject, result: WriteResult, write: PullSecretWrite): PullSecretView {
+export function viewOf(
+  secret: SecretObject,
+  result: WriteResult,
+  write: Pick<PullSecretWrite, 'dryRun' | 'warnings' | 'verification'>,
+): PullSecretView {
   const view = toPullSecretView(secret);
   return {
     ...view,

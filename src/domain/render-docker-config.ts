@@ -13,7 +13,7 @@ function encodeAuth(username: string, password: string): string {
 }
 
 // Field order is kubectl's DockerConfigEntry declaration order, which is what Go writes.
-function dockerConfigEntry(registry: RegistryCredential): GoJsonStruct {
+export function dockerConfigEntry(registry: RegistryCredential): GoJsonStruct {
   return goStruct({
     username: omitEmpty(registry.username),
     password: omitEmpty(registry.password),

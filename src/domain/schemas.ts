@@ -77,7 +77,7 @@ export interface RegistryCredential {
   repository?: string;
 }
 
-const credentialsFields = {
+export const credentialsFields = {
   server: registryCredentialSchema.shape.server,
   username: usernameSchema.optional(),
   password: passwordSchema.optional(),
@@ -107,7 +107,7 @@ type CredentialsShape = {
   registries?: RegistryCredentialInput[];
 };
 
-function checkOneForm(body: CredentialsShape, ctx: z.RefinementCtx): void {
+export function checkOneForm(body: CredentialsShape, ctx: z.RefinementCtx): void {
   const single = ['server', 'username', 'password', 'email', 'repository'].filter((k) => body[k as keyof CredentialsShape] !== undefined);
   if (body.registries) {
     for (const key of single) {
@@ -141,15 +141,6 @@ export const credentialsBodySchema = z
   });
 export type CredentialsBody = z.infer<typeof credentialsBodySchema>;
 
-export const createPullSecretBodySchema = z
-  .strictObject({ name: secretNameSchema, ...credentialsFields })
-  .superRefine(checkOneForm)
-  .meta({
-    id: 'CreatePullSecretBody',
-    description: 'Credentials plus the `name` of the Secret to create.',
-    example: { name: 'regcred', server: 'registry.example.com', username: 'janedoe', password: 's3cr3t' },
-  });
-export type CreatePullSecretBody = z.infer<typeof createPullSecretBodySchema>;
 
 export const verifyBodySchema = z
   .strictObject({

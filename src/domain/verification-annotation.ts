@@ -52,3 +52,20 @@ function sameStatuses(recorded: string, fresh: string): boolean {
   if (!before || !after || before.length !== after.length) return false;
   return before.every((entry, i) => entry.server === after[i]!.server && entry.status === after[i]!.status);
 }
+
+/**
+ * The annotation after a merge changed some servers: entries of untouched servers are kept, those of
+ * changed ones replaced by the fresh results (or dropped when they were not verified).
+ */
+export function patchedVerificationAnnotation(
+  existing: Readonly<Record<string, string>>,
+  changedServers: readonly string[],
+  fresh: readonly RegistryVerification[] | undefined,
+): string | undefined {
+  const kept = (readLastVerification(existing) ?? []).filter((entry) => !changedServers.includes(entry.server));
+  const next = [...kept, ...(fresh ?? []).map(({ server, status, checkedAt }) => ({ server, status, checkedAt }))];
+  if (next.length === 0) return undefined;
+  const value = verificationAnnotationValue(next.map((entry) => ({ ...entry, method: 'none', detail: '' })));
+  const recorded = existing[VERIFICATION_ANNOTATION];
+  return recorded !== undefined && sameStatuses(recorded, value) ? recorded : value;
+}

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { registryVerificationSchema } from './verification.js';
 import { lastVerificationSchema } from './verification-annotation.js';
 
+export const serviceAccountLinkSchema = z
+  .strictObject({ serviceAccount: z.string(), result: z.enum(['linked', 'unchanged', 'unlinked']) })
+  .meta({ id: 'ServiceAccountLink', description: '`linked`: the secret was added to its imagePullSecrets; `unchanged`: it was there already; `unlinked`: it was removed.' });
+
 /** The one value every secret field is replaced with in a redacted view: no hash, length or prefix. */
 export const REDACTED = '[REDACTED]';
 
@@ -51,6 +55,14 @@ export const pullSecretViewSchema = z
       .optional()
       .meta({ description: 'With `verify`: what each registry answered just now.' }),
     lastVerification: lastVerificationSchema.optional(),
+    referencedBy: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "The ServiceAccounts of the namespace whose `imagePullSecrets` name this secret (on reads)." }),
+    serviceAccountLinks: z
+      .array(serviceAccountLinkSchema)
+      .optional()
+      .meta({ description: 'With `serviceAccounts` (writes) or `unlink` (delete): what was done to each ServiceAccount.' }),
     ...decodedFields,
   })
   .meta({ id: 'PullSecretView', description: 'A pull secret, redacted: what is in it, never the secret itself.' });
@@ -106,6 +118,44 @@ export const problemSchema = z
       .meta({ description: 'When a verification refused the write: what each registry answered.' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
+
+export const deleteResultSchema = z
+  .strictObject({
+    namespace: z.string(),
+    name: z.string(),
+    deleted: z.literal(true),
+    dryRun: z.boolean().optional(),
+    serviceAccountLinks: z.array(serviceAccountLinkSchema),
+  })
+  .meta({ id: 'DeleteResult', description: 'A delete with `unlink=true`: the ServiceAccounts that lost the reference.' });
+
+export const namespaceResultSchema = z
+  .strictObject({
+    namespace: z.string(),
+    result: z.enum(['created', 'updated', 'unchanged', 'forbidden', 'failed']),
+    name: z.string().optional().meta({ description: 'The Secret written (differs from the path with `appendHash`).' }),
+    reason: z.string().optional().meta({ description: 'Why it was forbidden or failed.' }),
+    serviceAccountLinks: z.array(serviceAccountLinkSchema).optional(),
+  })
+  .meta({ id: 'NamespaceResult' });
+
+export const fanOutResultSchema = z
+  .strictObject({
+    name: z.string(),
+    dryRun: z.boolean().optional(),
+    summary: z.record(z.enum(['created', 'updated', 'unchanged', 'forbidden', 'failed']), z.number().int()).meta({ description: 'How many namespaces ended how.' }),
+    results: z.array(namespaceResultSchema).meta({ description: 'One per namespace, in the order given (or by name for a selector).' }),
+    hiddenForbidden: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'With `namespaceSelector`: how many matching namespaces you may not write; they are not named.' }),
+    registries: z.array(registryViewSchema).meta({ description: 'What was written, redacted (the same in every namespace).' }),
+    verification: z.array(registryVerificationSchema).optional(),
+    warnings: z.array(z.string()),
+  })
+  .meta({ id: 'FanOutResult', description: 'One pull secret applied to many namespaces: 200 when every namespace succeeded, 207 otherwise.' });
+export type FanOutResult = z.infer<typeof fanOutResultSchema>;
 
 export const verificationReportSchema = z
   .strictObject({ registries: z.array(registryVerificationSchema), warnings: z.array(z.string()) })

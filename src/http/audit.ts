@@ -11,7 +11,11 @@ export interface AuditEntry {
   name?: string;
   /** Registry server names only. */
   servers?: string[];
-  result: 'created' | 'updated' | 'unchanged' | 'deleted' | 'denied' | 'failed';
+  /** ServiceAccounts linked or unlinked. */
+  serviceAccounts?: string[];
+  /** Fan-out: how many namespaces ended how. */
+  summary?: Record<string, number>;
+  result: 'created' | 'updated' | 'unchanged' | 'deleted' | 'denied' | 'failed' | 'multi-status' | 'succeeded';
   /** Why it was denied or failed: unauthenticated, forbidden, denied-namespace, rate-limited, or the error's title. */
   reason?: string;
   dryRun?: boolean;

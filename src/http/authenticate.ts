@@ -1,5 +1,5 @@
-import type { RequestHandler } from 'express';
-import { REQUIRED_VERBS, forbidden, refuseDeniedNamespace, type Caller, type Operation } from '../domain/access-policy.js';
+import type { RequestHandler, Response } from 'express';
+import { REQUIRED_PERMISSIONS, forbidden, refuseDeniedNamespace, type Caller, type Operation } from '../domain/access-policy.js';
 import type { Gatekeeper } from '../domain/gatekeeper.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { Audit } from './audit.js';
@@ -54,11 +54,36 @@ export function authorize({ gatekeeper, denyNamespaces, audit }: AccessControl, 
       if (error instanceof ForbiddenError) throw deny('denied-namespace');
       throw error;
     }
-    if (REQUIRED_VERBS[operation].length > 0 && !(await gatekeeper.authorize(callerOf(res.locals), operation, namespace))) {
+    if (REQUIRED_PERMISSIONS[operation].length > 0 && !(await gatekeeper.authorize(callerOf(res.locals), operation, namespace))) {
       throw deny('forbidden');
     }
     next();
   };
+}
+
+/**
+ * A further check inside a route, once the body says what else the request does (e.g. linking
+ * ServiceAccounts): the caller must also be allowed `operation` in the namespace. @throws ForbiddenError
+ */
+export async function requirePermission(access: AccessControl, res: Response, operation: Operation, namespace: string, name?: string): Promise<void> {
+  if (REQUIRED_PERMISSIONS[operation].length === 0) return;
+  if (await access.gatekeeper.authorize(callerOf(res.locals), operation, namespace)) return;
+  access.audit(res, { operation, namespace, ...(name ? { name } : {}), result: 'denied', reason: 'forbidden' });
+  throw forbidden(namespace);
+}
+
+/** Whether the caller may do `operation` in the namespace: the deny list, then the gatekeeper; no answer is sent. */
+export async function mayDo(access: AccessControl, caller: Caller, operations: readonly Operation[], namespace: string): Promise<boolean> {
+  try {
+    refuseDeniedNamespace(access.denyNamespaces, namespace);
+  } catch (error) {
+    if (error instanceof ForbiddenError) return false;
+    throw error;
+  }
+  for (const operation of operations) {
+    if (REQUIRED_PERMISSIONS[operation].length > 0 && !(await access.gatekeeper.authorize(caller, operation, namespace))) return false;
+  }
+  return true;
 }
 
 /** Which operation a /v1-relative path and method are, for audit lines written before routing. */
@@ -66,9 +91,15 @@ export function operationOf(method: string, path: string): Operation | 'unknown'
   if (method === 'POST' && (path === '/render' || path === '/render/dockerconfig')) return 'render';
   if (method === 'POST' && path === '/inspect') return 'inspect';
   if (method === 'POST' && (path === '/verify' || path === '/verify/dockerconfig')) return 'verify';
+  if (method === 'POST' && path === '/match') return 'match';
+  if (path.startsWith('/pullsecrets/') && method === 'PUT') return 'apply';
   const parts = path.split('/').filter(Boolean);
+  if (parts[0] === 'namespaces' && parts[2] === 'match' && parts.length === 3 && method === 'POST') return 'match';
   if (parts[0] !== 'namespaces' || parts[2] !== 'pullsecrets') return 'unknown';
   if (parts.length === 3) return method === 'GET' ? 'list' : method === 'POST' ? 'create' : 'unknown';
-  if (parts.length === 4) return method === 'GET' ? 'get' : method === 'PUT' ? 'apply' : method === 'DELETE' ? 'delete' : 'unknown';
+  if (parts.length === 4) {
+    const byMethod: Record<string, Operation> = { GET: 'get', PUT: 'apply', DELETE: 'delete', PATCH: 'merge' };
+    return byMethod[method] ?? 'unknown';
+  }
   return parts.length === 5 && parts[4] === 'dockerconfig' && method === 'PUT' ? 'apply' : 'unknown';
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { stringify } from 'yaml';
 import { namespaceSchema, secretNameSchema } from '../domain/kubernetes-names.js';
-import { createPullSecretBodySchema, credentialsBodySchema, registryCredentialSchema, verifyBodySchema } from '../domain/schemas.js';
+import { credentialsBodySchema, registryCredentialSchema, verifyBodySchema } from '../domain/schemas.js';
+import { matchBodySchema, matchResultSchema, namespacedMatchBodySchema, namespacedMatchResultSchema } from '../domain/match-schemas.js';
+import { applyPullSecretBodySchema, createPullSecretBodySchema, fanOutBodySchema, patchPullSecretBodySchema } from '../domain/write-schemas.js';
 import { registryVerificationSchema } from '../domain/verification.js';
 import { lastVerificationSchema } from '../domain/verification-annotation.js';
 import {
@@ -13,8 +15,21 @@ import {
   registryViewSchema,
   secretManifestSchema,
   verificationReportSchema,
+  deleteResultSchema,
+  fanOutResultSchema,
+  namespaceResultSchema,
+  serviceAccountLinkSchema,
 } from '../domain/view-schemas.js';
-import { appendHashParam, dryRunParam, repositoryParam, verifyParam } from './params.js';
+import {
+  appendHashParam,
+  dryRunParam,
+  namespaceSelectorParam,
+  namespacesParam,
+  repositoryParam,
+  serviceAccountsParam,
+  unlinkParam,
+  verifyParam,
+} from './params.js';
 
 const COMPONENT_SCHEMAS = [
   registryCredentialSchema,
@@ -28,6 +43,17 @@ const COMPONENT_SCHEMAS = [
   problemSchema,
   healthSchema,
   verifyBodySchema,
+  applyPullSecretBodySchema,
+  patchPullSecretBodySchema,
+  fanOutBodySchema,
+  serviceAccountLinkSchema,
+  deleteResultSchema,
+  namespaceResultSchema,
+  fanOutResultSchema,
+  matchBodySchema,
+  namespacedMatchBodySchema,
+  matchResultSchema,
+  namespacedMatchResultSchema,
   registryVerificationSchema,
   lastVerificationSchema,
   verificationReportSchema,
@@ -96,6 +122,14 @@ const dryRun = param('dryRun', 'query', dryRunParam, false);
 const appendHash = param('appendHash', 'query', appendHashParam, false);
 const verify = param('verify', 'query', verifyParam, false);
 const repository = param('repository', 'query', repositoryParam, false);
+const serviceAccountsQuery = param('serviceAccounts', 'query', serviceAccountsParam, false);
+const unlink = param('unlink', 'query', unlinkParam, false);
+const fanOutTargets = [param('namespaces', 'query', namespacesParam, false), param('namespaceSelector', 'query', namespaceSelectorParam, false)];
+const fanOutName = param('name', 'path', secretNameSchema);
+const fanOutAnswers = {
+  '200': json('Every namespace created, updated or unchanged', 'FanOutResult'),
+  '207': json('Mixed: some namespaces forbidden or failed (see `results`)', 'FanOutResult'),
+};
 const credentialsBody = { required: true, content: { 'application/json': { schema: ref('CredentialsBody') } } };
 const dockerConfigBody = {
   required: true,
@@ -134,7 +168,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         'Issues Kubernetes image pull secrets (`kubernetes.io/dockerconfigjson`) exactly as `kubectl create secret docker-registry` would, applies them to a namespace, and answers with a redacted view: what is in a secret, never the secret itself. Only the render endpoints return secret material.',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'pull secrets' }, { name: 'render and inspect' }, { name: 'verify' }, { name: 'health' }, { name: 'metrics' }],
+    tags: [{ name: 'pull secrets' }, { name: 'render and inspect' }, { name: 'verify' }, { name: 'kubelet match' }, { name: 'health' }, { name: 'metrics' }],
     paths: {
       '/v1/namespaces/{namespace}/pullsecrets': {
         parameters: [ns],
@@ -157,21 +191,51 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
         put: {
           operationId: 'applyPullSecret', tags: ['pull secrets'], summary: 'Create or update a pull secret from credentials (idempotent)',
-          parameters: [dryRun, appendHash, verify], requestBody: credentialsBody,
+          parameters: [dryRun, appendHash, verify],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ApplyPullSecretBody') } } },
           responses: { ...written, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
         },
+        patch: {
+          operationId: 'mergePullSecret', tags: ['pull secrets'], summary: 'Add, replace or remove some registries of an existing pull secret; the rest is kept',
+          parameters: [dryRun, verify],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('PatchPullSecretBody') } } },
+          responses: { '200': json('Updated, or unchanged (nothing written)', 'PullSecretView'), ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
+        },
         delete: {
-          operationId: 'deletePullSecret', tags: ['pull secrets'], summary: 'Delete a pull secret (other Secrets are refused)',
-          parameters: [dryRun],
-          responses: { '204': { description: 'Deleted' }, ...errors(401, 403, 404, 409, 422, 429, 502, 503) },
+          operationId: 'deletePullSecret', tags: ['pull secrets'], summary: 'Delete a pull secret (other Secrets are refused); `unlink=true` also removes it from every ServiceAccount',
+          parameters: [dryRun, unlink],
+          responses: {
+            '200': json('Deleted, with `unlink=true`: the ServiceAccounts changed', 'DeleteResult'),
+            '204': { description: 'Deleted' },
+            ...errors(401, 403, 404, 409, 422, 429, 502, 503),
+          },
         },
       },
       '/v1/namespaces/{namespace}/pullsecrets/{name}/dockerconfig': {
         parameters: [ns, name],
         put: {
           operationId: 'applyPullSecretFromDockerConfig', tags: ['pull secrets'], summary: 'Create or update a pull secret from a Docker config.json',
-          parameters: [dryRun, appendHash, verify, repository], requestBody: dockerConfigBody,
+          parameters: [dryRun, appendHash, verify, repository, serviceAccountsQuery], requestBody: dockerConfigBody,
           responses: { ...written, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
+        },
+      },
+      '/v1/pullsecrets/{name}': {
+        parameters: [fanOutName],
+        put: {
+          operationId: 'applyPullSecretToNamespaces', tags: ['pull secrets'],
+          summary: 'Create or update one pull secret in many namespaces (`namespaces` or `namespaceSelector`), each authorised on its own',
+          parameters: [dryRun, appendHash, verify],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('FanOutBody') } } },
+          responses: { ...fanOutAnswers, ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
+        },
+      },
+      '/v1/pullsecrets/{name}/dockerconfig': {
+        parameters: [fanOutName],
+        put: {
+          operationId: 'applyPullSecretToNamespacesFromDockerConfig', tags: ['pull secrets'],
+          summary: 'Create or update one pull secret from a Docker config.json in many namespaces',
+          parameters: [...fanOutTargets, dryRun, appendHash, verify, repository, serviceAccountsQuery], requestBody: dockerConfigBody,
+          responses: { ...fanOutAnswers, ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
         },
       },
       '/v1/render': {
@@ -186,6 +250,26 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           operationId: 'renderPullSecretFromDockerConfig', tags: ['render and inspect'], summary: 'Render the Secret manifest from a Docker config.json',
           parameters: [...renderParams, repository], requestBody: dockerConfigBody,
           responses: { '200': manifestOut, ...errors(400, 401, 406, 413, 415, 422, 429, 502, 503) },
+        },
+      },
+      '/v1/match': {
+        post: {
+          operationId: 'matchImages', tags: ['kubelet match'],
+          summary: 'Which credential would the kubelet use for each image? Credentials or a config.json from the request',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('MatchBody') } } },
+          responses: { '200': json('Per image, the entries the kubelet would try, in order', 'MatchResult'), ...errors(400, 401, 413, 415, 422, 429) },
+        },
+      },
+      '/v1/namespaces/{namespace}/match': {
+        parameters: [ns],
+        post: {
+          operationId: 'matchImagesInNamespace', tags: ['kubelet match'],
+          summary: "Which of the namespace's pull secrets would the kubelet use for each image (a Pod's `secrets`, or a ServiceAccount's)? Why is my Pod in ImagePullBackOff?",
+          requestBody: { required: true, content: { 'application/json': { schema: ref('NamespacedMatchBody') } } },
+          responses: {
+            '200': json('Per image, the entries the kubelet would try, in order', 'NamespacedMatchResult'),
+            ...errors(400, 401, 403, 404, 413, 415, 422, 429, 502, 503),
+          },
         },
       },
       '/v1/verify': {

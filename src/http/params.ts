@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { namespaceSchema, secretNameSchema } from '../domain/kubernetes-names.js';
 import { repositorySchema } from '../domain/registry-endpoint.js';
 import { verifyModeSchema } from '../domain/verification.js';
+import { checkOneTarget, labelSelectorSchema, namespacesField, serviceAccountsField } from '../domain/write-schemas.js';
 
 const booleanFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -20,9 +21,19 @@ export const repositoryParam = repositorySchema
   .meta({ description: 'With `verify`, for a config.json: prove pull access to this repository (`name[:tag]`) on every registry in it.' });
 
 export const writeQuerySchema = z.strictObject({ dryRun: dryRunParam, appendHash: appendHashParam, verify: verifyParam });
-export const dockerConfigWriteQuerySchema = writeQuerySchema.extend({ repository: repositoryParam });
+export const serviceAccountsParam = z
+  .string()
+  .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
+  .pipe(serviceAccountsField)
+  .optional()
+  .meta({ description: 'Comma-separated ServiceAccounts to link the secret to (as `serviceAccounts` in a JSON body).', example: 'default,builder' });
+export const dockerConfigWriteQuerySchema = writeQuerySchema.extend({ repository: repositoryParam, serviceAccounts: serviceAccountsParam });
 export const verifyQuerySchema = z.strictObject({ repository: repositoryParam });
-export const deleteQuerySchema = z.strictObject({ dryRun: dryRunParam });
+export const unlinkParam = booleanFlag
+  .optional()
+  .meta({ description: 'Also remove the secret from the `imagePullSecrets` of every ServiceAccount in the namespace (answers 200 with what changed).' });
+export const deleteQuerySchema = z.strictObject({ dryRun: dryRunParam, unlink: unlinkParam });
+export const patchQuerySchema = z.strictObject({ dryRun: dryRunParam, verify: verifyModeSchema });
 export const noQuerySchema = z.strictObject({});
 
 export const renderQuerySchema = z.strictObject({
@@ -35,3 +46,15 @@ export const dockerConfigRenderQuerySchema = renderQuerySchema.extend({ reposito
 
 export const namespacePathSchema = z.strictObject({ namespace: namespaceSchema });
 export const secretPathSchema = z.strictObject({ namespace: namespaceSchema, name: secretNameSchema });
+
+export const fanOutPathSchema = z.strictObject({ name: secretNameSchema });
+export const namespacesParam = z
+  .string()
+  .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
+  .pipe(namespacesField)
+  .optional()
+  .meta({ description: 'Comma-separated namespaces to write to (or give `namespaceSelector`).', example: 'team-a,team-b' });
+export const namespaceSelectorParam = labelSelectorSchema.optional();
+export const fanOutDockerConfigQuerySchema = dockerConfigWriteQuerySchema
+  .extend({ namespaces: namespacesParam, namespaceSelector: namespaceSelectorParam })
+  .superRefine(checkOneTarget);

@@ -1,38 +1,27 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
+import type { Operation } from '../domain/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
 import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
-import {
-  applyPullSecret,
-  createPullSecret,
-  deletePullSecret,
-  getPullSecret,
-  listPullSecrets,
-  type PullSecretWrite,
-} from '../domain/pull-secrets.js';
-import {
-  createPullSecretBodySchema,
-  credentialsBodySchema,
-  registriesOf,
-  type CredentialsBody,
-  type RegistryCredential,
-} from '../domain/schemas.js';
-import type { PullSecretView } from '../domain/view-schemas.js';
+import { patchPullSecret } from '../domain/patch-pull-secret.js';
+import { applyPullSecret, createPullSecret, deletePullSecret, getPullSecret, listPullSecrets, type PullSecretWrite } from '../domain/pull-secrets.js';
+import { registriesOf, type CredentialsBody, type RegistryCredential } from '../domain/schemas.js';
+import { thenLink } from '../domain/write-and-link.js';
+import { applyPullSecretBodySchema, createPullSecretBodySchema, patchPullSecretBodySchema } from '../domain/write-schemas.js';
 import type { Metrics } from '../metrics.js';
-import { WRITE_OPERATIONS, type Operation } from '../domain/access-policy.js';
-import { AppError } from '../errors.js';
-import type { Audit } from './audit.js';
-import { authorize, type AccessControl } from './authenticate.js';
+import { authorize, requirePermission, type AccessControl } from './authenticate.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import {
   deleteQuerySchema,
   dockerConfigWriteQuerySchema,
   namespacePathSchema,
   noQuerySchema,
+  patchQuerySchema,
   secretPathSchema,
   writeQuerySchema,
 } from './params.js';
 import { parseInput } from './validate.js';
 import { credentialsFieldOf, dockerConfigFieldOf, type verificationStep } from './verification.js';
+import { countWrites, reasonOf } from './write-audit.js';
 
 type Verify = ReturnType<typeof verificationStep>;
 
@@ -54,21 +43,25 @@ export function pullSecretsRouter(
   router.put(`${BASE}/:name`, may('apply'), ...parsers.json, async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
-    const body = parseInput(credentialsBodySchema, req.body, 'body');
+    const body = parseInput(applyPullSecretBodySchema, req.body, 'body');
+    if (body.serviceAccounts?.length) await requirePermission(access, res, 'link', namespace, name);
     const content = contentOf(body);
     const checked = await verify(query.verify, content.registries, credentialsFieldOf(body));
-    const view = await counted(res, 'apply', applyPullSecret, { namespace, name, ...content, ...checked, ...writeOptions(query) });
+    const write = thenLink(applyPullSecret, body.serviceAccounts);
+    const view = await counted(res, 'apply', write, { namespace, name, ...content, ...checked, ...writeOptions(query) });
     res.status(view.result === 'created' ? 201 : 200).json(view);
   });
 
   router.put(`${BASE}/:name/dockerconfig`, may('apply'), ...parsers.dockerConfig, async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(dockerConfigWriteQuerySchema, req.query, 'query');
+    if (query.serviceAccounts?.length) await requirePermission(access, res, 'link', namespace, name);
     const parsed = parseDockerConfigFile(bodyBytes(req));
     const registries = withRepository(parsed.registries, query.repository);
     const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries));
     const warnings = [...parsed.warnings, ...checked.warnings];
-    const view = await counted(res, 'apply', applyPullSecret, { namespace, name, registries, ...checked, warnings, ...writeOptions(query) });
+    const write = thenLink(applyPullSecret, query.serviceAccounts);
+    const view = await counted(res, 'apply', write, { namespace, name, registries, ...checked, warnings, ...writeOptions(query) });
     res.status(view.result === 'created' ? 201 : 200).json(view);
   });
 
@@ -76,10 +69,24 @@ export function pullSecretsRouter(
     const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(createPullSecretBodySchema, req.body, 'body');
+    if (body.serviceAccounts?.length) await requirePermission(access, res, 'link', namespace, body.name);
     const content = contentOf(body);
     const checked = await verify(query.verify, content.registries, credentialsFieldOf(body));
-    const view = await counted(res, 'create', createPullSecret, { namespace, name: body.name, ...content, ...checked, ...writeOptions(query) });
+    const write = thenLink(createPullSecret, body.serviceAccounts);
+    const view = await counted(res, 'create', write, { namespace, name: body.name, ...content, ...checked, ...writeOptions(query) });
     res.status(201).location(`/v1/namespaces/${namespace}/pullsecrets/${view.name}`).json(view);
+  });
+
+  router.patch(`${BASE}/:name`, may('merge'), ...parsers.json, async (req, res) => {
+    const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
+    const query = parseInput(patchQuerySchema, req.query, 'query');
+    const body = parseInput(patchPullSecretBodySchema, req.body, 'body');
+    const upsert = registriesOf({ registries: body.upsert ?? [] });
+    const checked = await verify(query.verify, upsert, (i) => `upsert/${i}/password`);
+    const remove = body.remove ?? [];
+    const merge = (c: Cluster, w: PullSecretWrite) => patchPullSecret(c, { ...w, upsert: w.registries, remove });
+    const view = await counted(res, 'merge', merge, { namespace, name, registries: upsert, ...checked, dryRun: query.dryRun === 'server' });
+    res.json(view);
   });
 
   router.get(BASE, may('list'), async (req, res) => {
@@ -96,54 +103,26 @@ export function pullSecretsRouter(
 
   router.delete(`${BASE}/:name`, may('delete'), async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
-    const { dryRun } = parseInput(deleteQuerySchema, req.query, 'query');
+    const { dryRun, unlink } = parseInput(deleteQuerySchema, req.query, 'query');
+    if (unlink) await requirePermission(access, res, 'unlink', namespace, name);
     const audited = { operation: 'delete', namespace, name, ...(dryRun ? { dryRun: true } : {}) } as const;
+    let links;
     try {
-      await deletePullSecret(cluster, namespace, name, dryRun === 'server');
+      links = await deletePullSecret(cluster, namespace, name, { dryRun: dryRun === 'server', unlink });
     } catch (error) {
       access.audit(res, { ...audited, result: 'failed', reason: reasonOf(error) });
       throw error;
     }
-    access.audit(res, { ...audited, result: 'deleted' });
-    res.status(204).end();
+    const unlinked = links.map((l) => l.serviceAccount);
+    access.audit(res, { ...audited, result: 'deleted', ...(unlinked.length ? { serviceAccounts: unlinked } : {}) });
+    if (unlink) res.status(200).json({ namespace, name, deleted: true, ...(dryRun ? { dryRun: true } : {}), serviceAccountLinks: links });
+    else res.status(204).end();
   });
 
   return router;
 }
 
-/**
- * Runs a write use-case, counts its result (created, updated, unchanged or failed; dry runs are not
- * counted) and writes its audit line (dry runs included, marked).
- */
-function countWrites(cluster: Cluster, { pullSecretsWritten }: Pick<Metrics, 'pullSecretsWritten'>, audit: Audit) {
-  return async (res: Response, operation: Operation, write: typeof applyPullSecret, request: PullSecretWrite): Promise<PullSecretView> => {
-    if (!WRITE_OPERATIONS.has(operation)) throw new Error(`${operation} is not a write`);
-    const audited = {
-      operation,
-      namespace: request.namespace,
-      name: request.name,
-      servers: request.registries.map((r) => r.server),
-      ...(request.dryRun ? { dryRun: true } : {}),
-    };
-    try {
-      const view = await write(cluster, request);
-      if (!request.dryRun) pullSecretsWritten.inc({ result: view.result });
-      audit(res, { ...audited, name: view.name, result: view.result ?? 'updated' });
-      return view;
-    } catch (error) {
-      if (!request.dryRun) pullSecretsWritten.inc({ result: 'failed' });
-      audit(res, { ...audited, result: 'failed', reason: reasonOf(error) });
-      throw error;
-    }
-  };
-}
-
-/** A failure's kind for the audit line (its title, or "error"); never its message, which may quote input. */
-function reasonOf(error: unknown): string {
-  return error instanceof AppError ? `${error.status} ${error.title}` : 'error';
-}
-
-function writeOptions(query: { dryRun?: 'server'; appendHash?: boolean }): Pick<PullSecretWrite, 'dryRun' | 'appendHash'> {
+export function writeOptions(query: { dryRun?: 'server'; appendHash?: boolean }): Pick<PullSecretWrite, 'dryRun' | 'appendHash'> {
   return { dryRun: query.dryRun === 'server', appendHash: query.appendHash ?? false };
 }
 
@@ -153,6 +132,6 @@ export function withRepository(registries: RegistryCredential[], repository: str
 }
 
 /** What a credentials body asks to write (the registries, labels and annotations). */
-function contentOf(body: CredentialsBody): Pick<PullSecretWrite, 'registries' | 'labels' | 'annotations'> {
+export function contentOf(body: CredentialsBody): Pick<PullSecretWrite, 'registries' | 'labels' | 'annotations'> {
   return { registries: registriesOf(body), labels: body.labels, annotations: body.annotations };
 }

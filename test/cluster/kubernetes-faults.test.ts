@@ -36,6 +36,9 @@ describe.skipIf(!enabled)(title, () => {
     readSecret: () => cluster.readSecret('default', 'regcred'),
     createSecret: () => cluster.createSecret(draft),
     namespaceExists: () => cluster.namespaceExists('default'),
+    readServiceAccount: () => cluster.readServiceAccount('default', 'default'),
+    setServiceAccountPullSecrets: () => cluster.setServiceAccountPullSecrets('default', 'default', [], '1'),
+    listNamespaces: () => cluster.listNamespaces('team'),
     ping: () => cluster.ping(),
   };
 

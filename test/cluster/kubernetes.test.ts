@@ -1,6 +1,7 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { parseLabelSelector } from '../../src/domain/label-selector.js';
 import { ConflictError, UnavailableError, UpstreamError, ValidationError } from '../../src/errors.js';
 import {
   adminKubeConfig,
@@ -12,7 +13,14 @@ import {
   userKubeConfig,
   type TestNamespace,
 } from '../support/real-cluster.js';
+import { describeServiceAccountContract } from './contract-service-accounts.js';
 import { describeClusterContract } from './contract.js';
+import {
+  createLabelledNamespace,
+  createServiceAccountDirectly,
+  readServiceAccountDirectly,
+  removeNamespace,
+} from './real-service-accounts.js';
 
 const enabled = realClusterAvailable();
 const TIMEOUT_MS = 5000;
@@ -27,6 +35,26 @@ describe.skipIf(!enabled)(title, () => {
       missingNamespace: uniqueName('missing'),
       seedSecret: createSecretDirectly,
       cleanup: namespace.remove,
+    };
+  });
+
+  describeServiceAccountContract('KubernetesCluster', async () => {
+    const namespace = await createTestNamespace('sa-contract');
+    const created = [namespace.name];
+    return {
+      cluster: new KubernetesCluster(adminKubeConfig(), { timeoutMs: TIMEOUT_MS }),
+      namespace: namespace.name,
+      missingNamespace: uniqueName('missing'),
+      seedServiceAccount: createServiceAccountDirectly,
+      readServiceAccountFields: readServiceAccountDirectly,
+      createNamespace: async (labels) => {
+        const name = await createLabelledNamespace('labelled', labels);
+        created.push(name);
+        return name;
+      },
+      cleanup: async () => {
+        for (const name of created) await removeNamespace(name);
+      },
     };
   });
 
@@ -94,6 +122,62 @@ describe.skipIf(!enabled)(title, () => {
       await expect(alice.createSecret(opaque('x'))).rejects.toThrow('permission to create secrets');
       await expect(alice.listSecrets(namespace.name)).rejects.toThrow('permission to list secrets');
       await expect(alice.namespaceExists(namespace.name)).rejects.toThrow('permission to get namespaces (cluster-scoped)');
+      await expect(alice.readServiceAccount(namespace.name, 'default')).rejects.toThrow(
+        `lacks the RBAC permission to get serviceaccounts in namespace "${namespace.name}"; grant it a Role there with verb "get" on resource "serviceaccounts"`,
+      );
+      await expect(alice.listServiceAccounts(namespace.name)).rejects.toThrow('permission to list serviceaccounts');
+      await expect(alice.setServiceAccountPullSecrets(namespace.name, 'default', [], '1')).rejects.toThrow(
+        'permission to patch serviceaccounts',
+      );
+      await expect(alice.listNamespaces('team')).rejects.toThrow(
+        'permission to list namespaces (cluster-scoped); grant it a ClusterRole with verb "list" on resource "namespaces"',
+      );
+    });
+
+    it("accepts and refuses label selectors exactly as kube-apiserver v1.20 does (apimachinery's parse cases and more)", async () => {
+      const core = adminKubeConfig().makeApiClient(CoreV1Api);
+      for (const selector of SELECTORS) {
+        const server = await core.listNamespace({ labelSelector: selector }).then(
+          () => 'accepted',
+          (error: { code?: number }) => (error.code === 400 ? 'refused' : Promise.reject(error)),
+        );
+        const local = (() => {
+          try {
+            parseLabelSelector(selector);
+            return 'accepted';
+          } catch {
+            return 'refused';
+          }
+        })();
+        expect(local, JSON.stringify(selector)).toBe(server);
+      }
+    });
+
+    it('when a ServiceAccount has fields the port does not model, then setting its pull secrets keeps them', async () => {
+      const core = adminKubeConfig().makeApiClient(CoreV1Api);
+      const body = {
+        metadata: { name: 'builder', annotations: { note: 'kept' }, finalizers: ['example.com/keep'] },
+        imagePullSecrets: [{ name: 'old' }],
+      };
+      const created = await core.createNamespacedServiceAccount({ namespace: namespace.name, body });
+      try {
+        await cluster.setServiceAccountPullSecrets(namespace.name, 'builder', ['new'], created.metadata!.resourceVersion!);
+        const stored = await core.readNamespacedServiceAccount({ namespace: namespace.name, name: 'builder' });
+        expect(stored.metadata).toMatchObject({
+          annotations: { note: 'kept' },
+          finalizers: ['example.com/keep'],
+          uid: created.metadata!.uid,
+        });
+        expect(stored.imagePullSecrets).toEqual([{ name: 'new' }]);
+      } finally {
+        const latest = await core.readNamespacedServiceAccount({ namespace: namespace.name, name: 'builder' });
+        await core.replaceNamespacedServiceAccount({
+          namespace: namespace.name,
+          name: 'builder',
+          body: { ...latest, metadata: { ...latest.metadata, finalizers: [] } },
+        });
+        await core.deleteNamespacedServiceAccount({ namespace: namespace.name, name: 'builder' });
+      }
     });
 
     it('when the namespace is being deleted, then writing there is a ConflictError (403 NamespaceTerminating)', async () => {
@@ -119,3 +203,18 @@ describe.skipIf(!enabled)(title, () => {
     });
   });
 });
+
+/** Label selectors the API server accepts or refuses; the local parser must agree on each. */
+// prettier-ignore
+const SELECTORS = [
+  '', 'x=a,y=b,z=c', 'x!=a,y=b', 'x=', 'x= ', 'x=,z= ', 'x= ,z= ', '!x', 'x>1', 'x>1,z<5', '\rx',
+  'this-is-a-dns.domain.com/key-with-dash', '0.1.2.domain/99 notin (10.10.100.1, tick.tack.clock)', 'foo  in\t (abc)',
+  'x notin\n (abc)', 'x in (abc,)', 'x in ()', 'x notin (abc,,def),bar,z in (),w', 'x,y in (a)', 'x==a', 'x notin ( )',
+  'x notin (, a)', 'a ', 'a in (x,y,notin, z,in)', 'notin=in', 'in in (in)', 'x=in', '1234 in (bar)', 'y>1,z<6', 'x>007',
+  'x=a||y=b', 'x==a==b', '!x=a', 'x<a', 'x,,y', ',x,y', 'x nott in (y)', 'a in (xyz),', 'a in (xyz)b notin ()',
+  'a in (xyz abc)', 'a notin(', 'a (', '(', '== != (), = notin', 'foo>bar', 'x>', 'x>-1', 'x>99999999999999999999',
+  'a'.repeat(254), 'a'.repeat(63), 'a'.repeat(64), `example.com/${'a'.repeat(63)}`, 'Not/valid', '-x=a', 'x=-a',
+  `x=${'v'.repeat(63)}`, `x=${'v'.repeat(64)}`, 'x in (a', 'x in a', 'x=(a)', 'x=a,', '!', '!!x', '! x', 'x = a', 'x != a',
+  'x=a b', 'x=\u00e9', 'x/y/z', 'a.b/c', 'A_b.C-d', '_a', 'x in (a,b', 'x=a)', 'x)', 'x<=1', 'x=>1', 'x!', 'x=!a', 'x===a',
+  'x=a=b',
+];

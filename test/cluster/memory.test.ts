@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import { NamespaceNotFoundError } from '../../src/domain/cluster.js';
+import { describeServiceAccountContract } from './contract-service-accounts.js';
 import { describeClusterContract } from './contract.js';
 
 describeClusterContract('MemoryCluster', async () => {
@@ -10,6 +11,24 @@ describeClusterContract('MemoryCluster', async () => {
     namespace: 'contract',
     missingNamespace: 'no-such-namespace',
     seedSecret: async (seed) => cluster.seedSecret(seed),
+    cleanup: async () => {},
+  };
+});
+
+describeServiceAccountContract('MemoryCluster', async () => {
+  const cluster = new MemoryCluster({ namespaces: ['contract', { name: 'kube-system', labels: { tier: 'system' } }] });
+  let created = 0;
+  return {
+    cluster,
+    namespace: 'contract',
+    missingNamespace: 'no-such-namespace',
+    seedServiceAccount: async (seed) => cluster.seedServiceAccount(seed),
+    readServiceAccountFields: async (namespace, name) => cluster.readServiceAccountFields(namespace, name),
+    createNamespace: async (labels) => {
+      const name = `labelled-${++created}`;
+      cluster.addNamespace(name, labels);
+      return name;
+    },
     cleanup: async () => {},
   };
 });
@@ -43,5 +62,49 @@ describe('MemoryCluster', () => {
     expect(() => cluster.seedSecret({ name: 's', namespace: 'nope', type: 'Opaque', labels: {}, annotations: {}, data: {} })).toThrow(
       NamespaceNotFoundError,
     );
+  });
+});
+
+describe('MemoryCluster namespaces and ServiceAccounts', () => {
+  it('when configured with labelled namespaces, then it selects on those labels; a plain name has none', async () => {
+    const cluster = new MemoryCluster({ namespaces: ['plain', { name: 'team-a', labels: { team: 'a' } }] });
+    expect(cluster.description).toContain('plain, team-a');
+    expect(await cluster.listNamespaces()).toEqual(['plain', 'team-a']);
+    expect(await cluster.listNamespaces('team')).toEqual(['team-a']);
+    expect(await cluster.listNamespaces('!team')).toEqual(['plain']);
+  });
+
+  it('when a namespace is added again, then its labels are replaced and its objects kept', async () => {
+    const cluster = new MemoryCluster({ namespaces: [{ name: 'a', labels: { old: 'x' } }] });
+    cluster.seedServiceAccount({ namespace: 'a', name: 'default' });
+    cluster.addNamespace('a', { new: 'y' });
+    expect(await cluster.listNamespaces('old')).toEqual([]);
+    expect(await cluster.listNamespaces('new=y')).toEqual(['a']);
+    expect(await cluster.readServiceAccount('a', 'default')).toMatchObject({ imagePullSecrets: [] });
+  });
+
+  it('when seeding a ServiceAccount without the optional fields, then they get the API server defaults', () => {
+    const cluster = new MemoryCluster({ namespaces: ['a'] });
+    cluster.seedServiceAccount({ namespace: 'a', name: 'default' });
+    expect(cluster.readServiceAccountFields('a', 'default')).toEqual({
+      namespace: 'a',
+      name: 'default',
+      imagePullSecrets: [],
+      labels: {},
+      secrets: [],
+      automountServiceAccountToken: true,
+    });
+  });
+
+  it('when seeding a ServiceAccount into a namespace that does not exist, then it refuses', () => {
+    const cluster = new MemoryCluster({ namespaces: ['default'] });
+    expect(() => cluster.seedServiceAccount({ namespace: 'nope', name: 'default' })).toThrow(NamespaceNotFoundError);
+  });
+
+  it('hands out resourceVersions from the same sequence as Secrets', async () => {
+    const cluster = new MemoryCluster({ namespaces: ['a'] });
+    const secret = await cluster.createSecret({ name: 's', namespace: 'a', type: 'Opaque', labels: {}, annotations: {}, data: {} });
+    const account = cluster.seedServiceAccount({ namespace: 'a', name: 'default' });
+    expect(Number(account.resourceVersion)).toBeGreaterThan(Number(secret.resourceVersion));
   });
 });

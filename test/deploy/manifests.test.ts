@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,8 +17,14 @@ const NAMESPACED = resolve(ROOT, 'deploy/overlays/namespaced');
 const KUBE_1_20 = [resolve(ROOT, 'deploy/components/pdb-policy-v1beta1')];
 const SA = 'system:serviceaccount:regcred:regcred';
 const SECRET_VERBS = ['create', 'delete', 'get', 'list', 'patch'];
+const SERVICE_ACCOUNT_VERBS = ['get', 'list', 'patch'];
+const NAMESPACE_RULES = ['core/namespaces:get', 'core/namespaces:list'];
 const REVIEW_RULES = ['authentication.k8s.io/tokenreviews:create', 'authorization.k8s.io/subjectaccessreviews:create'];
-const secretRules = (group = 'core') => SECRET_VERBS.map((verb) => `${group}/secrets:${verb}`);
+/** What regcred may do in a namespace it serves: its Secrets, and linking them to ServiceAccounts. */
+const namespacedRules = () => [
+  ...SECRET_VERBS.map((verb) => `core/secrets:${verb}`),
+  ...SERVICE_ACCOUNT_VERBS.map((verb) => `core/serviceaccounts:${verb}`),
+];
 
 if (!kubectlAvailable) console.warn('SKIPPED test/deploy/manifests.test.ts: kubectl is not on PATH (CI installs it)');
 
@@ -46,9 +53,10 @@ describe.skipIf(!kubectlAvailable)('deploy/ (kubectl apply -k deploy/)', () => {
     }
   });
 
-  it('when bound, then the ClusterRole grants exactly the calls regcred makes: secrets get/list/create/patch/delete, namespaces get, tokenreviews and subjectaccessreviews create', () => {
+  it('when bound, then the ClusterRole grants exactly the calls regcred makes: secrets get/list/create/patch/delete, serviceaccounts get/list/patch, namespaces get/list, tokenreviews and subjectaccessreviews create', () => {
     const [role] = find(objects, 'ClusterRole', 'regcred');
-    expect(normaliseRules(role.rules)).toEqual([...secretRules(), 'core/namespaces:get', ...REVIEW_RULES].sort());
+    expect(normaliseRules(role.rules)).toEqual([...namespacedRules(), ...NAMESPACE_RULES, ...REVIEW_RULES].sort());
+    expect(normaliseRules(role.rules), 'the Operations declared in src/cluster/kubernetes*.ts').toEqual(callsDeclaredByTheAdapter());
     const [binding] = find(objects, 'ClusterRoleBinding', 'regcred');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'regcred' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'regcred', namespace: 'regcred' }]);
@@ -133,17 +141,17 @@ describe.skipIf(!kubectlAvailable)('deploy/overlays/namespaced', () => {
     ({ objects } = await render(NAMESPACED));
   });
 
-  it('when bound, then the ClusterRole keeps only namespaces get and the review creates: no cluster-wide secrets', () => {
-    expect(normaliseRules(find(objects, 'ClusterRole', 'regcred')[0].rules)).toEqual(['core/namespaces:get', ...REVIEW_RULES].sort());
+  it('when bound, then the ClusterRole keeps only namespaces get/list and the review creates: no cluster-wide secrets or serviceaccounts', () => {
+    expect(normaliseRules(find(objects, 'ClusterRole', 'regcred')[0].rules)).toEqual([...NAMESPACE_RULES, ...REVIEW_RULES].sort());
     expect(find(objects, 'ClusterRoleBinding', 'regcred')[0].subjects).toEqual([
       { kind: 'ServiceAccount', name: 'regcred', namespace: 'regcred' },
     ]);
   });
 
-  it('when bound, then each listed namespace grants the same secrets verbs to regcred through a Role and a RoleBinding', () => {
+  it('when bound, then each listed namespace grants the same secrets and serviceaccounts verbs to regcred through a Role and a RoleBinding', () => {
     for (const namespace of ['team-a', 'team-b']) {
       const [role] = find(objects, 'Role', 'regcred', namespace);
-      expect(normaliseRules(role.rules), namespace).toEqual(secretRules());
+      expect(normaliseRules(role.rules), namespace).toEqual(namespacedRules().sort());
       const [binding] = find(objects, 'RoleBinding', 'regcred', namespace);
       expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'regcred' });
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'regcred', namespace: 'regcred' }]);
@@ -202,10 +210,17 @@ describe.skipIf(!kubectlAvailable || !realClusterAvailable())(
           for (const verb of SECRET_VERBS) expect(await canI(verb, 'secrets', namespace), `${verb} secrets in ${namespace}`).toBe(true);
           for (const verb of ['update', 'watch', 'deletecollection'])
             expect(await canI(verb, 'secrets', namespace), `${verb} secrets`).toBe(false);
+          for (const verb of SERVICE_ACCOUNT_VERBS)
+            expect(await canI(verb, 'serviceaccounts', namespace), `${verb} serviceaccounts in ${namespace}`).toBe(true);
+          for (const verb of ['create', 'update', 'delete', 'watch'])
+            expect(await canI(verb, 'serviceaccounts', namespace), `${verb} serviceaccounts`).toBe(false);
+          expect(await canI('create', 'serviceaccounts/token', namespace)).toBe(false);
         }
         expect(await canI('get', 'namespaces/team-a')).toBe(true);
-        expect(await canI('list', 'namespaces')).toBe(false);
+        expect(await canI('list', 'namespaces')).toBe(true);
         expect(await canI('create', 'namespaces')).toBe(false);
+        expect(await canI('patch', 'namespaces/team-a')).toBe(false);
+        expect(await canI('watch', 'namespaces')).toBe(false);
         expect(await canI('get', 'pods', 'team-a')).toBe(false);
       });
     });
@@ -215,11 +230,18 @@ describe.skipIf(!kubectlAvailable || !realClusterAvailable())(
         for (const namespace of ['team-a', 'team-b']) {
           for (const verb of SECRET_VERBS) expect(await canI(verb, 'secrets', namespace), `${verb} secrets in ${namespace}`).toBe(true);
           expect(await canI('update', 'secrets', namespace)).toBe(false);
+          for (const verb of SERVICE_ACCOUNT_VERBS)
+            expect(await canI(verb, 'serviceaccounts', namespace), `${verb} serviceaccounts in ${namespace}`).toBe(true);
+          for (const verb of ['create', 'update', 'delete']) expect(await canI(verb, 'serviceaccounts', namespace)).toBe(false);
         }
         for (const namespace of ['kube-system', 'default']) {
           for (const verb of SECRET_VERBS) expect(await canI(verb, 'secrets', namespace), `${verb} secrets in ${namespace}`).toBe(false);
+          for (const verb of SERVICE_ACCOUNT_VERBS)
+            expect(await canI(verb, 'serviceaccounts', namespace), `${verb} serviceaccounts in ${namespace}`).toBe(false);
         }
         expect(await canI('get', 'namespaces/kube-system')).toBe(true);
+        expect(await canI('list', 'namespaces')).toBe(true);
+        expect(await canI('patch', 'namespaces/kube-system')).toBe(false);
       });
     });
   },
@@ -244,6 +266,19 @@ async function canI(verb: string, resource: string, namespace?: string): Promise
   const result = await kubectl(['auth', 'can-i', verb, resource, `--as=${SA}`, ...(namespace ? ['-n', namespace] : [])]);
   if (!['yes', 'no'].includes(result.stdout.trim())) throw new Error(`kubectl auth can-i ${verb} ${resource}: ${result.stderr}`);
   return result.stdout.trim() === 'yes';
+}
+
+/** Every `{ verb, resource }` Operation the real adapter's files declare for their API calls, as normalised rules. */
+function callsDeclaredByTheAdapter(): string[] {
+  const directory = resolve(ROOT, 'src/cluster');
+  const groups: Record<string, string> = { tokenreviews: 'authentication.k8s.io', subjectaccessreviews: 'authorization.k8s.io' };
+  const calls = new Set<string>();
+  for (const file of readdirSync(directory).filter((f) => /^kubernetes.*\.ts$/.test(f))) {
+    for (const [, verb, resource] of readFileSync(resolve(directory, file), 'utf8').matchAll(/verb: '(\w+)', resource: '(\w+)'/g)) {
+      calls.add(`${groups[resource] ?? 'core'}/${resource}:${verb}`);
+    }
+  }
+  return [...calls].sort();
 }
 
 function mebibytes(quantity: string): number {

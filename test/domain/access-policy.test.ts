@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REQUIRED_VERBS, grantsNamespace, namespaceMatches, refuseDeniedNamespace, type AccessReviewer } from '../../src/domain/access-policy.js';
+import { REQUIRED_PERMISSIONS, grantsNamespace, namespaceMatches, refuseDeniedNamespace, type AccessReviewer } from '../../src/domain/access-policy.js';
 import { TokensFileError, findTokenCaller, parseTokensFile, tokenSha256Hex } from '../../src/domain/caller-tokens.js';
 import { kubernetesGatekeeper } from '../../src/domain/gatekeeper.js';
 import { ForbiddenError } from '../../src/errors.js';
@@ -29,9 +29,16 @@ describe('namespace globs', () => {
   });
 
   it('a PUT needs create and patch; render and inspect need no namespace verb', () => {
-    expect(REQUIRED_VERBS.apply).toEqual(['create', 'patch']);
-    expect(REQUIRED_VERBS.create).toEqual(['create']);
-    expect(REQUIRED_VERBS.render).toEqual([]);
+    expect(REQUIRED_PERMISSIONS.apply).toEqual([
+      { verb: 'create', resource: 'secrets' },
+      { verb: 'patch', resource: 'secrets' },
+    ]);
+    expect(REQUIRED_PERMISSIONS.create).toEqual([{ verb: 'create', resource: 'secrets' }]);
+    expect(REQUIRED_PERMISSIONS.link).toEqual([
+      { verb: 'get', resource: 'serviceaccounts' },
+      { verb: 'patch', resource: 'serviceaccounts' },
+    ]);
+    expect(REQUIRED_PERMISSIONS.render).toEqual([]);
   });
 });
 
@@ -70,9 +77,9 @@ describe('kubernetes gatekeeper', () => {
         calls.tokens++;
         return token === 'good' ? { username: 'alice', groups: ['team-a'] } : undefined;
       },
-      reviewAccess: async (_identity, verb, namespace) => {
+      reviewAccess: async (_identity, { verb, resource }, namespace) => {
         calls.access++;
-        return allowed[`${verb}/${namespace}`] ?? false;
+        return allowed[resource === 'secrets' ? `${verb}/${namespace}` : `${resource}/${verb}/${namespace}`] ?? false;
       },
     };
     return { reviewer, calls };

@@ -1,0 +1,216 @@
+// The kubelet's BasicDockerKeyring (kubernetes/kubernetes pkg/credentialprovider/keyring.go):
+// how it files registry entries under keys, and which entries it hands the container runtime for
+// an image. Keys and images are compared as Go compares them, byte by byte.
+
+import { decodeAuthField, decodeStdBase64, goFoldedKey, KUBELET_ENTRY_FIELDS, type KubeletEntryField } from './docker-config-fields.js';
+import { goFilepathMatch } from './go-filepath-match.js';
+import { fromGoString, parseGoUrl, splitGoHostPort, toGoString } from './go-url.js';
+import { isPlainObject, quoteName } from './json-text.js';
+import { DOCKER_CFG_KEY, DOCKER_CFG_TYPE, DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, PULL_SECRET_TYPES } from './secret.js';
+
+/** The key of Docker Hub credentials ("https://index.docker.io/v1/"), which serve Docker Hub images no key matched. */
+export const DOCKER_HUB_KEY = 'index.docker.io';
+
+export type KeyOutcome = { ok: true; key: string } | { ok: false; error: string };
+
+/**
+ * The key the kubelet files a config entry's server under: "https://" is prefixed unless the server
+ * has http(s)://, Go's url.Parse reads it (an error drops the entry), a leading /v1/ or /v2/ is cut
+ * to "/", and the key is host[:port] plus the path unless that is "" or "/".
+ */
+export function kubeletKeyOf(server: string): KeyOutcome {
+  const key = goKeyOf(toGoString(server));
+  return key.ok ? { ok: true, key: fromGoString(key.key) } : key;
+}
+
+function goKeyOf(server: string): KeyOutcome {
+  const parsed = parseGoUrl(server.startsWith('https://') || server.startsWith('http://') ? server : `https://${server}`);
+  if (!parsed.ok) return parsed;
+  const { host, path } = parsed.url;
+  // Go keeps what follows "/v1": "/v1/team" becomes "/team", "/v1/" becomes "/".
+  const effective = path.startsWith('/v2/') || path.startsWith('/v1/') ? path.slice(3) : path;
+  return { ok: true, key: effective !== '' && effective !== '/' ? host + effective : host };
+}
+
+export interface Keyring<T> {
+  /** The keys (Go strings) in the order the kubelet tries them: de-duplicated, in reverse byte order. */
+  readonly index: readonly string[];
+  /** The entries under each key, in the order they were added. */
+  readonly creds: ReadonlyMap<string, readonly T[]>;
+}
+
+export interface KeyringBuild<T> {
+  keyring: Keyring<T>;
+  /** Entries whose server Go's url.Parse refuses: the kubelet logs and ignores them. */
+  dropped: Array<{ entry: T; error: string }>;
+}
+
+/** BasicDockerKeyring.Add for `entries` in order: the Pod's secrets in order, each secret's entries in turn. */
+export function buildKeyring<T extends { server: string }>(entries: readonly T[]): KeyringBuild<T> {
+  const creds = new Map<string, T[]>();
+  const dropped: KeyringBuild<T>['dropped'] = [];
+  for (const entry of entries) {
+    const key = goKeyOf(toGoString(entry.server));
+    if (!key.ok) dropped.push({ entry, error: key.error });
+    else creds.set(key.key, [...(creds.get(key.key) ?? []), entry]);
+  }
+  // sort.Strings then reversed: more specific paths ("quay.io/team") before their hosts ("quay.io").
+  const index = [...creds.keys()].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  return { keyring: { index, creds }, dropped };
+}
+
+export interface KeyringHit<T> {
+  /** The key that matched, as text. */
+  key: string;
+  entry: T;
+}
+
+export interface KeyringLookup<T> {
+  /** `match`: keys matched the image; `docker-hub-default`: none did, and Docker Hub credentials apply. */
+  rule: 'match' | 'docker-hub-default';
+  /** Every entry the kubelet returns, in the order the runtime tries them (the first that works wins). */
+  hits: KeyringHit<T>[];
+}
+
+/** BasicDockerKeyring.Lookup: undefined when the kubelet has no credentials from these entries for `image`. */
+export function lookupKeyring<T>(keyring: Keyring<T>, image: string): KeyringLookup<T> | undefined {
+  const target = toGoString(image);
+  const hitsUnder = (key: string) => (keyring.creds.get(key) ?? []).map((entry) => ({ key: fromGoString(key), entry }));
+  const hits = keyring.index.filter((key) => goUrlsMatch(key, target).matched).flatMap(hitsUnder);
+  if (hits.length > 0) return { rule: 'match', hits };
+  if (isDefaultRegistryMatch(image) && keyring.creds.has(DOCKER_HUB_KEY))
+    return { rule: 'docker-hub-default', hits: hitsUnder(DOCKER_HUB_KEY) };
+  return undefined;
+}
+
+/**
+ * The kubelet's isDefaultRegistryMatch: whether Docker Hub credentials may serve `image` when no key
+ * matched it. Any first element without "." or ":" counts, so "localhost/app" does too.
+ */
+export function isDefaultRegistryMatch(image: string): boolean {
+  const slash = image.indexOf('/');
+  const first = slash < 0 ? image : image.slice(0, slash);
+  if (first === '') return false;
+  if (slash < 0 || first === 'docker.io' || first === DOCKER_HUB_KEY) return true;
+  return !/[.:]/.test(first);
+}
+
+export interface SchemelessUrl {
+  /** The host split at every "." (brackets of an IPv6 address removed). */
+  labels: string[];
+  /** "" when there is none, or when Go's SplitHostPort fails and the whole host counts as the name. */
+  port: string;
+  path: string;
+}
+
+/** ParseSchemelessURL followed by SplitURL: how the kubelet reads both a key and an image before matching. */
+export function splitSchemelessUrl(goString: string): { ok: true; url: SchemelessUrl } | { ok: false; error: string } {
+  const parsed = parseGoUrl(`https://${goString}`);
+  if (!parsed.ok) return parsed;
+  const split = splitGoHostPort(parsed.url.host);
+  const { host, port } = 'error' in split ? { host: parsed.url.host, port: '' } : split;
+  return { ok: true, url: { labels: host.split('.'), port, path: parsed.url.path } };
+}
+
+export interface UrlsMatch {
+  matched: boolean;
+  /** Why the kubelet could not compare (a URL it cannot parse, a malformed glob): never a match. */
+  error?: string;
+}
+
+/** URLsMatchStr(glob, target): ports equal, as many labels, each label a filepath.Match, the key's path a prefix. */
+export function urlsMatchStr(glob: string, target: string): UrlsMatch {
+  return goUrlsMatch(toGoString(glob), toGoString(target));
+}
+
+function goUrlsMatch(glob: string, target: string): UrlsMatch {
+  const globUrl = splitSchemelessUrl(glob);
+  if (!globUrl.ok) return { matched: false, error: globUrl.error };
+  const targetUrl = splitSchemelessUrl(target);
+  if (!targetUrl.ok) return { matched: false, error: targetUrl.error };
+  const [g, t] = [globUrl.url, targetUrl.url];
+  if (g.port !== t.port || g.labels.length !== t.labels.length || !t.path.startsWith(g.path)) return { matched: false };
+  for (let i = 0; i < g.labels.length; i++) {
+    const outcome = goFilepathMatch(g.labels[i], t.labels[i]);
+    if (outcome === 'bad-pattern') return { matched: false, error: `syntax error in pattern ${JSON.stringify(fromGoString(g.labels[i]))}` };
+    if (outcome === 'no-match') return { matched: false };
+  }
+  return { matched: true };
+}
+
+/** An entry as the kubelet holds it, without the password: regcred only ever says whether there is one. */
+export interface KubeletCredential {
+  server: string;
+  username: string;
+  hasPassword: boolean;
+}
+
+export type PullSecretReading =
+  | { kind: 'credentials'; credentials: KubeletCredential[] }
+  /** The kubelet passes over the secret (wrong type, no or empty key) and carries on. */
+  | { kind: 'ignored'; reason: string }
+  /** json.Unmarshal fails: MakeDockerKeyring returns the error and every image pull of the Pod fails. */
+  | { kind: 'fails'; reason: string };
+
+/** What secretsToTrackedDockerConfigs makes of one Secret (`data` base64, as in the API). */
+export function readPullSecretAsKubelet(type: string, data: Record<string, string>): PullSecretReading {
+  const format = type === DOCKER_CONFIG_JSON_TYPE ? 'config.json' : type === DOCKER_CFG_TYPE ? 'dockercfg' : undefined;
+  if (!format) return { kind: 'ignored', reason: `its type ${quoteName(type)} is not ${PULL_SECRET_TYPES.join(' or ')}` };
+  const key = format === 'config.json' ? DOCKER_CONFIG_JSON_KEY : DOCKER_CFG_KEY;
+  const value = Object.hasOwn(data, key) ? data[key] : '';
+  if (!value) return { kind: 'ignored', reason: `it has no "${key}" key, or it is empty` };
+  const bytes = decodeStdBase64(value, 'required');
+  if (!bytes) return { kind: 'ignored', reason: `"${key}" is not base64 (the API server would not have stored it)` };
+  try {
+    return readDockerConfigAsKubelet(JSON.parse(bytes.toString('utf8')), format);
+  } catch {
+    return { kind: 'fails', reason: `"${key}" is not valid JSON` };
+  }
+}
+
+/** json.Unmarshal into DockerConfigJSON (`{"auths": ...}`, config.json) or DockerConfig (legacy .dockercfg). */
+export function readDockerConfigAsKubelet(json: unknown, format: 'config.json' | 'dockercfg'): PullSecretReading {
+  if (json === null) return { kind: 'credentials', credentials: [] };
+  if (!isPlainObject(json)) return { kind: 'fails', reason: 'it is not a JSON object' };
+  let entries: [string, unknown][] = Object.entries(json);
+  if (format === 'config.json') {
+    const auths = new Map<string, unknown>();
+    for (const [field, value] of entries) {
+      const name = goFoldedKey(field);
+      // Go decodes every spelling of "auths" into one map (null sets it to nil), and checks HttpHeaders' type too.
+      if (name === 'auths' && isPlainObject(value)) for (const [server, entry] of Object.entries(value)) auths.set(server, entry);
+      else if (name === 'auths' && value === null) auths.clear();
+      else if (name === 'auths') return { kind: 'fails', reason: `${quoteName(field)} is not an object` };
+      if (name === 'httpheaders' && !isNullableStringMap(value))
+        return { kind: 'fails', reason: `${quoteName(field)} is not an object of strings` };
+    }
+    entries = [...auths];
+  }
+  const credentials: KubeletCredential[] = [];
+  for (const [server, entry] of entries) {
+    const read = readEntry(server, entry);
+    if (typeof read === 'string') return { kind: 'fails', reason: `registry ${quoteName(server)}: ${read}` };
+    credentials.push(read);
+  }
+  return { kind: 'credentials', credentials };
+}
+
+function isNullableStringMap(value: unknown): boolean {
+  return value === null || (isPlainObject(value) && Object.values(value).every((v) => v === null || typeof v === 'string'));
+}
+
+/** DockerConfigEntry.UnmarshalJSON: strings only, and a non-empty `auth` overrides username and password. */
+function readEntry(server: string, entry: unknown): KubeletCredential | string {
+  const fields: Partial<Record<KubeletEntryField, string>> = {};
+  if (entry !== null && !isPlainObject(entry)) return 'the entry is not an object';
+  for (const [key, value] of Object.entries(entry ?? {})) {
+    const field = KUBELET_ENTRY_FIELDS.find((name) => name === goFoldedKey(key));
+    if (!field || value === null) continue;
+    if (typeof value !== 'string') return `${quoteName(key)} is not a string`;
+    fields[field] = value;
+  }
+  if (!fields.auth) return { server, username: fields.username ?? '', hasPassword: Boolean(fields.password) };
+  const auth = decodeAuthField(fields.auth);
+  if (!auth.ok) return auth.problem === 'invalid_base64' ? '"auth" is not valid base64' : '"auth" does not decode to "username:password"';
+  return { server, username: auth.username, hasPassword: auth.password !== '' };
+}

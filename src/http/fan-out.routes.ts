@@ -1,0 +1,127 @@
+import { Router, type Response } from 'express';
+import type { Caller, Operation } from '../domain/access-policy.js';
+import type { Cluster } from '../domain/cluster.js';
+import { applyToNamespaces, type FanOutWrite, type NamespaceResult } from '../domain/fan-out.js';
+import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
+import { describeDockerConfigJson } from '../domain/redact-docker-config.js';
+import { renderDockerConfigJson } from '../domain/render-docker-config.js';
+import type { FanOutResult } from '../domain/view-schemas.js';
+import { fanOutBodySchema } from '../domain/write-schemas.js';
+import type { Metrics } from '../metrics.js';
+import { callerOf, mayDo, type AccessControl } from './authenticate.js';
+import { bodyBytes, type BodyParsers } from './body-parsers.js';
+import { fanOutDockerConfigQuerySchema, fanOutPathSchema, writeQuerySchema } from './params.js';
+import { contentOf, withRepository, writeOptions } from './pull-secrets.routes.js';
+import { parseInput } from './validate.js';
+import { credentialsFieldOf, dockerConfigFieldOf, type verificationStep } from './verification.js';
+import type { Logger } from 'pino';
+
+export interface FanOutSettings {
+  /** Namespaces written at once by one request. */
+  concurrency: number;
+}
+
+interface Targets {
+  namespaces?: string[];
+  namespaceSelector?: string;
+}
+
+/**
+ * One pull secret to many namespaces: `PUT /v1/pullsecrets/{name}` (credentials) and
+ * `…/dockerconfig` (a config.json), each namespace authorised on its own; 200 when all succeeded, 207 otherwise.
+ */
+export function fanOutRouter(
+  cluster: Cluster,
+  parsers: BodyParsers,
+  metrics: Pick<Metrics, 'pullSecretsWritten'>,
+  access: AccessControl,
+  verify: ReturnType<typeof verificationStep>,
+  settings: FanOutSettings & { logger: Logger },
+): Router {
+  const router = Router();
+
+  const run = async (res: Response, targets: Targets, write: Omit<FanOutWrite, 'namespaces'>, verification: FanOutResult['verification']) => {
+    const caller = callerOf(res.locals);
+    const operations: Operation[] = write.serviceAccounts?.length ? ['apply', 'link'] : ['apply'];
+    const { namespaces, hiddenForbidden } = await resolveTargets(cluster, access, caller, operations, targets);
+    const results = await applyToNamespaces(cluster, { ...write, namespaces }, {
+      concurrency: settings.concurrency,
+      mayWrite: (namespace) => mayDo(access, caller, operations, namespace),
+      onUnexpected: (error) => settings.logger.error({ error: { type: (error as Error)?.constructor?.name } }, 'unexpected error in a fan-out namespace'),
+    });
+    for (const r of results) {
+      if (!write.dryRun && r.result !== 'forbidden') metrics.pullSecretsWritten.inc({ result: r.result });
+      access.audit(res, {
+        operation: 'apply',
+        namespace: r.namespace,
+        name: r.name ?? write.name,
+        servers: write.registries.map((x) => x.server),
+        result: r.result === 'forbidden' ? 'denied' : r.result,
+        ...(r.result === 'forbidden' || r.result === 'failed' ? { reason: r.result } : {}),
+        ...(write.dryRun ? { dryRun: true } : {}),
+      });
+    }
+    const summary = summarise(results);
+    const allSucceeded = results.every((r) => r.result === 'created' || r.result === 'updated' || r.result === 'unchanged') && hiddenForbidden === 0;
+    const described = describeDockerConfigJson(JSON.parse(renderDockerConfigJson(write.registries)));
+    const body: FanOutResult = {
+      name: write.name,
+      ...(write.dryRun ? { dryRun: true } : {}),
+      summary,
+      results,
+      ...(targets.namespaceSelector !== undefined ? { hiddenForbidden } : {}),
+      registries: described.registries,
+      ...(verification ? { verification } : {}),
+      warnings: [...(write.warnings ?? []), ...described.warnings],
+    };
+    res.status(allSucceeded ? 200 : 207).json(body);
+  };
+
+  router.put('/pullsecrets/:name', ...parsers.json, async (req, res) => {
+    const { name } = parseInput(fanOutPathSchema, req.params, 'path');
+    const query = parseInput(writeQuerySchema, req.query, 'query');
+    const body = parseInput(fanOutBodySchema, req.body, 'body');
+    const content = contentOf(body);
+    const checked = await verify(query.verify, content.registries, credentialsFieldOf(body));
+    const write = { name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
+    await run(res, body, write, checked.verification);
+  });
+
+  router.put('/pullsecrets/:name/dockerconfig', ...parsers.dockerConfig, async (req, res) => {
+    const { name } = parseInput(fanOutPathSchema, req.params, 'path');
+    const query = parseInput(fanOutDockerConfigQuerySchema, req.query, 'query');
+    const parsed = parseDockerConfigFile(bodyBytes(req));
+    const registries = withRepository(parsed.registries, query.repository);
+    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries));
+    const warnings = [...parsed.warnings, ...checked.warnings];
+    const write = { name, registries, ...checked, warnings, serviceAccounts: query.serviceAccounts, ...writeOptions(query) };
+    await run(res, query, write, checked.verification);
+  });
+
+  return router;
+}
+
+/**
+ * The namespaces to write: those named (each reported, forbidden ones too: the caller named them),
+ * or those a selector matches — of which the ones the caller may not write are only counted, never
+ * named, so a selector cannot be used to learn which namespaces exist.
+ */
+async function resolveTargets(
+  cluster: Cluster,
+  access: AccessControl,
+  caller: Caller,
+  operations: Operation[],
+  targets: Targets,
+): Promise<{ namespaces: string[]; hiddenForbidden: number }> {
+  if (targets.namespaces) return { namespaces: targets.namespaces, hiddenForbidden: 0 };
+  const matching = await cluster.listNamespaces(targets.namespaceSelector);
+  const allowed = await Promise.all(matching.map((namespace) => mayDo(access, caller, operations, namespace)));
+  const namespaces = matching.filter((_, i) => allowed[i]);
+  return { namespaces, hiddenForbidden: matching.length - namespaces.length };
+}
+
+function summarise(results: readonly NamespaceResult[]): FanOutResult['summary'] {
+  const summary = { created: 0, updated: 0, unchanged: 0, forbidden: 0, failed: 0 };
+  for (const r of results) summary[r.result]++;
+  return summary;
+}

@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import type { Cluster } from '../domain/cluster.js';
+import { matchImagesInNamespace } from '../domain/match-in-namespace.js';
+import { matchImages } from '../domain/match-images.js';
+import { matchBodySchema, namespacedMatchBodySchema } from '../domain/match-schemas.js';
+import { registriesOf } from '../domain/schemas.js';
+import { authorize, requirePermission, type AccessControl } from './authenticate.js';
+import type { BodyParsers } from './body-parsers.js';
+import { namespacePathSchema, noQuerySchema } from './params.js';
+import { parseInput } from './validate.js';
+
+/** The kubelet match simulator: which credential the kubelet would use for each image, and why. */
+export function matchRouter(cluster: Cluster, parsers: BodyParsers, access: AccessControl): Router {
+  const router = Router();
+
+  router.post('/match', ...parsers.json, (req, res) => {
+    parseInput(noQuerySchema, req.query, 'query');
+    const body = parseInput(matchBodySchema, req.body, 'body');
+    const sources = body.dockerconfigjson !== undefined ? { dockerConfig: body.dockerconfigjson } : { registries: registriesOf(body) };
+    res.json(matchImages(body.images, sources));
+  });
+
+  router.post('/namespaces/:namespace/match', authorize(access, 'match'), ...parsers.json, async (req, res) => {
+    const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
+    parseInput(noQuerySchema, req.query, 'query');
+    const body = parseInput(namespacedMatchBodySchema, req.body, 'body');
+    if (body.serviceAccount !== undefined) await requirePermission(access, res, 'readServiceAccount', namespace);
+    res.json(await matchImagesInNamespace(cluster, namespace, body));
+  });
+
+  return router;
+}
