@@ -36,9 +36,9 @@ export function mergeDockerConfigJson(stored: string | undefined, upsert: readon
       { path: 'remove', code: 'would_empty', message: 'would remove every registry; delete the secret instead' },
     ]);
   }
-  const authsText = `{${servers.map((s) => `${encodeGoJsonString(s)}:${written.get(s) ?? JSON.stringify(auths[s])}`).join(',')}}`;
+  const authsText = `{${servers.map((s) => `${encodeGoJsonString(s)}:${written.get(s) ?? stringifyAsGo(auths[s])}`).join(',')}}`;
   const fields = Object.keys(config).includes('auths') ? Object.keys(config) : ['auths', ...Object.keys(config)];
-  const text = `{${fields.map((k) => `${JSON.stringify(k)}:${k === 'auths' ? authsText : JSON.stringify(config[k])}`).join(',')}}`;
+  const text = `{${fields.map((k) => `${stringifyAsGo(k)}:${k === 'auths' ? authsText : stringifyAsGo(config[k])}`).join(',')}}`;
   return { data: Buffer.from(text, 'utf8').toString('base64'), warnings };
 }
 
@@ -56,5 +56,10 @@ function decodeStored(stored: string | undefined): Record<string, unknown> {
   if (parsed.auths !== undefined && !isObject(parsed.auths)) throw refuse('has an "auths" that is not an object');
   return { ...parsed, auths: parsed.auths ?? {} };
 }
+
+// A kept value written back with Go's escaping (JSON.stringify's but for <, >, & and U+2028/U+2029),
+// so what kubectl or regcred stored comes back byte for byte and a merge that changes nothing writes nothing.
+const stringifyAsGo = (value: unknown): string =>
+  JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -5,10 +5,11 @@ import type { RegistryVerification, RegistryVerifier, VerificationOutcome, Verif
 /** The registries of one request checked at once (the verifier bounds concurrency across requests). */
 export async function verifyRegistries(
   verifier: RegistryVerifier,
-  registries: readonly (RegistryCredential & { repository?: string })[],
+  registries: readonly RegistryCredential[],
+  signal?: AbortSignal,
 ): Promise<VerificationOutcome[]> {
   return Promise.all(
-    registries.map((r) => verifier.verify({ server: r.server, username: r.username, password: r.password, repository: r.repository })),
+    registries.map((r) => verifier.verify({ server: r.server, username: r.username, password: r.password, repository: r.repository }, signal)),
   );
 }
 

@@ -32,7 +32,7 @@ export const applyPullSecretBodySchema = z
   .meta({
     id: 'ApplyPullSecretBody',
     description: 'Credentials (one registry, or `registries`), optional labels and annotations, and ServiceAccounts to link.',
-    example: { server: 'registry.example.com', username: 'janedoe', password: 's3cr3t', serviceAccounts: ['default'] },
+    example: { server: 'registry.example.com', username: 'janedoe', password: 's3cr3t', email: 'jane@example.com' },
   });
 export type ApplyPullSecretBody = z.infer<typeof applyPullSecretBodySchema>;
 

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { stringify } from 'yaml';
 import { namespaceSchema, secretNameSchema } from '../domain/kubernetes-names.js';
 import { credentialsBodySchema, registryCredentialSchema, verifyBodySchema } from '../domain/schemas.js';
-import { matchBodySchema, matchResultSchema, namespacedMatchBodySchema, namespacedMatchResultSchema } from '../domain/match-schemas.js';
+import {
+  imageMatchSchema,
+  kubeletKeySchema,
+  matchBodySchema,
+  matchedCredentialSchema,
+  matchResultSchema,
+  namespacedMatchBodySchema,
+  namespacedMatchResultSchema,
+} from '../domain/match-schemas.js';
 import { applyPullSecretBodySchema, createPullSecretBodySchema, fanOutBodySchema, patchPullSecretBodySchema } from '../domain/write-schemas.js';
 import { registryVerificationSchema } from '../domain/verification.js';
 import { lastVerificationSchema } from '../domain/verification-annotation.js';
@@ -52,6 +60,10 @@ const COMPONENT_SCHEMAS = [
   fanOutResultSchema,
   matchBodySchema,
   namespacedMatchBodySchema,
+  // Parts of MatchResult with ids of their own: unlisted, zod would file them under a "__shared" the $refs cannot reach.
+  matchedCredentialSchema,
+  imageMatchSchema,
+  kubeletKeySchema,
   matchResultSchema,
   namespacedMatchResultSchema,
   registryVerificationSchema,

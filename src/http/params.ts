@@ -21,10 +21,14 @@ export const repositoryParam = repositorySchema
   .meta({ description: 'With `verify`, for a config.json: prove pull access to this repository (`name[:tag]`) on every registry in it.' });
 
 export const writeQuerySchema = z.strictObject({ dryRun: dryRunParam, appendHash: appendHashParam, verify: verifyParam });
-export const serviceAccountsParam = z
-  .string()
-  .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
-  .pipe(serviceAccountsField)
+/** A comma-separated query value, validated item by item as the JSON body's array would be. */
+const commaSeparated = <T extends z.ZodType<unknown, string[]>>(list: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(list);
+
+export const serviceAccountsParam = commaSeparated(serviceAccountsField)
   .optional()
   .meta({ description: 'Comma-separated ServiceAccounts to link the secret to (as `serviceAccounts` in a JSON body).', example: 'default,builder' });
 export const dockerConfigWriteQuerySchema = writeQuerySchema.extend({ repository: repositoryParam, serviceAccounts: serviceAccountsParam });
@@ -48,10 +52,7 @@ export const namespacePathSchema = z.strictObject({ namespace: namespaceSchema }
 export const secretPathSchema = z.strictObject({ namespace: namespaceSchema, name: secretNameSchema });
 
 export const fanOutPathSchema = z.strictObject({ name: secretNameSchema });
-export const namespacesParam = z
-  .string()
-  .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
-  .pipe(namespacesField)
+export const namespacesParam = commaSeparated(namespacesField)
   .optional()
   .meta({ description: 'Comma-separated namespaces to write to (or give `namespaceSelector`).', example: 'team-a,team-b' });
 export const namespaceSelectorParam = labelSelectorSchema.optional();

@@ -26,11 +26,11 @@ export const dockerConfigFieldOf =
     `auths/${registries[i]?.server ?? i}`;
 
 /**
- * Runs the caller's `verify` mode over the registries of a request, counting outcomes. Without
+ * Runs the caller's `verify` mode over the registries of a request, within `deadlineMs`, counting outcomes. Without
  * `verify` a named repository is a mistake worth saying (it would otherwise be silently ignored).
  * @throws VerificationFailedError (422), RegistryUnverifiableError (502) under verify=required
  */
-export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metrics, 'registryVerifications'>) {
+export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metrics, 'registryVerifications'>, deadlineMs: number) {
   return async (mode: VerifyMode | undefined, registries: readonly RegistryCredential[], fieldOf: FieldOf): Promise<VerificationStep> => {
     if (!mode || mode === 'false') {
       if (registries.some((r) => r.repository)) {
@@ -40,7 +40,8 @@ export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metri
       }
       return { warnings: [] };
     }
-    const outcomes = await verifyRegistries(verifier, registries);
+    // One deadline for the whole request, however many registries wait for a verification slot.
+    const outcomes = await verifyRegistries(verifier, registries, AbortSignal.timeout(deadlineMs));
     for (const { verification } of outcomes) metrics.registryVerifications.inc({ status: verification.status, method: verification.method });
     const warnings = enforceVerification(mode, outcomes, fieldOf);
     return { verification: outcomes.map((o) => o.verification), warnings };

@@ -102,7 +102,7 @@ function translate(error: unknown, where: string, timedOut: boolean, timeoutMs: 
   }
   if (timedOut) return new RegistryTransportError('timeout', `${where} did not answer within ${timeoutMs} ms`);
   const code = String((error as { code?: unknown })?.code ?? '');
-  if (code === 'ABORT_ERR') return new RegistryTransportError('timeout', `the check of ${where} was cancelled`);
+  if (code === 'ABORT_ERR') return new RegistryTransportError('timeout', `the check of ${where} did not finish within the request's deadline`);
   if (TLS_CODES.test(code)) {
     return new RegistryTransportError('tls', `TLS with ${where} failed (${code}); if it uses a private CA, add it with REGCRED_VERIFY_CA_FILE`);
   }

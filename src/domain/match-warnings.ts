@@ -1,0 +1,115 @@
+import { goFilepathMatch } from './go-filepath-match.js';
+import { fromGoString, toGoString } from './go-url.js';
+import { quoteName } from './json-text.js';
+import { splitSchemelessUrl, type Keyring, type KeyringHit } from './kubelet-keyring.js';
+import type { SourcedCredential } from './match-images.js';
+
+// What the match simulator says beyond the kubelet's answer: why a key applies or not, and what will surprise.
+
+const GLOB = /[*?[\\]/;
+const DOMAIN_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
+
+export function hitWarnings({ key, entry }: KeyringHit<SourcedCredential>, repository: string): string[] {
+  const warnings: string[] = [];
+  if (entry.username === '' && !entry.hasPassword) {
+    warnings.push(`${origin(entry.secret)} holds no credentials for ${quoteName(entry.shown)}: the runtime tries it as an anonymous pull`);
+  } else if (!entry.hasPassword) {
+    warnings.push(
+      `${origin(entry.secret)} holds a username but no password for ${quoteName(entry.shown)}: the registry will likely refuse it`,
+    );
+  }
+  const keyUrl = splitSchemelessUrl(toGoString(key));
+  const imageUrl = splitSchemelessUrl(toGoString(repository));
+  if (keyUrl.ok && imageUrl.ok) {
+    const [prefix, path] = [keyUrl.url.path, imageUrl.url.path];
+    if (prefix !== '' && !prefix.endsWith('/') && path.length > prefix.length && path[prefix.length] !== '/') {
+      warnings.push(
+        `key ${quoteName(key)} matches only because the kubelet compares paths as plain prefixes: ${quoteName(fromGoString(prefix))} begins ${quoteName(fromGoString(path))} but does not end at a "/"`,
+      );
+    }
+  }
+  return warnings;
+}
+
+/** Keys for this image's registry that still do not apply, and why: the usual cause of an unexpected anonymous pull. */
+export function nearMisses(keyring: Keyring<SourcedCredential>, repository: string): string[] {
+  const image = splitSchemelessUrl(toGoString(repository));
+  if (!image.ok) return [];
+  const imageHost = image.url.labels.join('.');
+  return keyring.index.flatMap((key) => {
+    const url = splitSchemelessUrl(key);
+    const host = url.ok ? url.url.labels.join('.') : '';
+    if (!url.ok || GLOB.test(host) || host.toLowerCase() !== imageHost.toLowerCase()) return [];
+    const portOf = (port: string) => (port ? `port ${port}` : 'no port');
+    const why =
+      host !== imageHost
+        ? `differs in case from the image's registry ${quoteName(fromGoString(imageHost))} (the kubelet compares case-sensitively)`
+        : url.url.port !== image.url.port
+          ? `names ${portOf(url.url.port)} and the image ${portOf(image.url.port)}`
+          : `covers only image paths starting with ${quoteName(fromGoString(url.url.path))}`;
+    return [`key ${quoteName(fromGoString(key))} does not apply: it ${why}`];
+  });
+}
+
+export function keyWarnings(keyring: Keyring<SourcedCredential>): string[] {
+  return keyring.index.flatMap((key) => {
+    const entries = keyring.creds.get(key)!;
+    const label = `key ${quoteName(fromGoString(key))}`;
+    const warnings = keyProblems(key).map((problem) => `${label} ${problem}`);
+    const origins = [...new Set(entries.map((e) => e.secret))];
+    if (origins.length > 1) {
+      warnings.push(
+        `${label} is held by ${origins.map(origin).join(' and ')}: for an image it matches, the kubelet returns them all in this order and the runtime uses the first the registry accepts`,
+      );
+    }
+    for (const source of origins) {
+      const servers = entries.filter((e) => e.secret === source).map((e) => quoteName(e.shown));
+      if (servers.length > 1) {
+        warnings.push(
+          `${origin(source)} lists ${servers.join(', ')}, which the kubelet files under the same ${label}; it reads them in random order`,
+        );
+      }
+    }
+    return warnings;
+  });
+}
+
+/** Why a key (a Go string) can never match, or matches less than it seems to; empty when it is fine. */
+export function keyProblems(key: string): string[] {
+  const url = splitSchemelessUrl(key);
+  if (!url.ok) return [`can never match: the kubelet cannot parse it again (${url.error})`];
+  const { labels, port, path } = url.url;
+  const host = fromGoString(labels.join('.'));
+  const badGlob = labels.find((label) => goFilepathMatch(label, '') === 'bad-pattern');
+  if (badGlob !== undefined) return [`can never match: ${quoteName(fromGoString(badGlob))} is not a valid pattern (Go's filepath.Match)`];
+  if (host === '') return ['can never match: it has no host'];
+  const literal = !GLOB.test(host) && !host.includes(':');
+  if (literal && !labels.every((label) => DOMAIN_LABEL.test(label))) return ['can never match: its host is not one an image name can have'];
+  if (literal && labels.length === 1 && port === '' && host !== 'localhost' && host === host.toLowerCase()) {
+    return ['can never match: in image names, a registry without "." or ":" can only be "localhost" (others are Docker Hub namespaces)'];
+  }
+  if (/[^a-z0-9._/-]/.test(path) || path.includes('//'))
+    return ['can never match: no image path looks like its path (image paths are lower-case, without empty parts)'];
+  if (host === 'index.docker.io' && path !== '')
+    return ['can never match: Docker Hub images are named docker.io/..., and the Docker Hub fallback uses only the key "index.docker.io"'];
+  const problems: string[] = [];
+  if (host !== host.toLowerCase())
+    problems.push(
+      'has upper-case letters: the kubelet compares hosts case-sensitively, so it matches only images that spell the host the same way',
+    );
+  if (port === '443' || port === '80')
+    problems.push(`matches only images that spell the port, like ${host}:${port}/app; ${host}/app does not match`);
+  if (host === 'registry-1.docker.io')
+    problems.push(
+      'matches only images written registry-1.docker.io/...; Docker Hub images are named docker.io/..., so use https://index.docker.io/v1/',
+    );
+  if (path === '/v1' || path === '/v2')
+    problems.push(
+      `keeps its path ${quoteName(path)} (only "/v1/" and "/v2/" with the slash are cut), so it matches only images under ${host}${path}`,
+    );
+  return problems;
+}
+
+export function origin(secret: string | undefined): string {
+  return secret === undefined ? 'the request' : `secret ${quoteName(secret)}`;
+}
