@@ -4,7 +4,7 @@ import { lastVerificationSchema } from './verification-annotation.js';
 
 export const serviceAccountLinkSchema = z
   .strictObject({ serviceAccount: z.string(), result: z.enum(['linked', 'unchanged', 'unlinked']) })
-  .meta({ id: 'ServiceAccountLink', description: '`linked`: the secret was added to its imagePullSecrets; `unchanged`: it was there already; `unlinked`: it was removed.' });
+  .meta({ id: 'ServiceAccountLink', description: '`linked`: the secret was added to its imagePullSecrets (or a duplicate of it removed); `unchanged`: it was there exactly once already; `unlinked`: it was removed.' });
 
 /** The one value every secret field is replaced with in a redacted view: no hash, length or prefix. */
 export const REDACTED = '[REDACTED]';
@@ -149,7 +149,7 @@ export const fanOutResultSchema = z
       .number()
       .int()
       .optional()
-      .meta({ description: 'With `namespaceSelector`: how many matching namespaces you may not write; they are not named.' }),
+      .meta({ description: 'With `namespaceSelector`: how many matching namespaces you may not write; they are not named, and do not make the answer 207.' }),
     registries: z.array(registryViewSchema).meta({ description: 'What was written, redacted (the same in every namespace).' }),
     verification: z.array(registryVerificationSchema).optional(),
     warnings: z.array(z.string()),

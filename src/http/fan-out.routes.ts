@@ -62,7 +62,8 @@ export function fanOutRouter(
       });
     }
     const summary = summarise(results);
-    const allSucceeded = results.every((r) => r.result === 'created' || r.result === 'updated' || r.result === 'unchanged') && hiddenForbidden === 0;
+    // Namespaces hidden from the caller are not theirs to address: they count in `hiddenForbidden`, not in the status.
+    const allSucceeded = results.every((r) => r.result === 'created' || r.result === 'updated' || r.result === 'unchanged');
     const described = describeDockerConfigJson(JSON.parse(renderDockerConfigJson(write.registries)));
     const body: FanOutResult = {
       name: write.name,
