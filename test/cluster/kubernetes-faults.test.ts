@@ -61,6 +61,8 @@ describe.skipIf(!enabled)(title, () => {
   }, 60_000);
 
   it('when the API server hangs (SIGSTOP), then every call gives up after timeoutMs with UnavailableError', async () => {
+    // Answering first, so no failure below comes from the previous test's restart.
+    await eventually(() => cluster.ping(), { timeoutMs: 15_000 });
     await kit.apiserver('pause');
     try {
       for (const [name, call] of Object.entries(calls)) {
