@@ -1,11 +1,15 @@
 // `npm run bench`: regcred against its baselines, each server in a child process on 127.0.0.1;
 // prints a table and writes bench/results/latest.json. See README "Benchmarks".
+// BENCH_ONLY=fanout (or render, apply; comma-separated) runs only those parts.
 import { availableParallelism, loadavg } from 'node:os';
 import { benchApply } from './lib/apply.js';
 import { compileServers, productionNodeFlags, startServer } from './lib/children.js';
+import { benchFanOut, type FanOutSettings } from './lib/fan-out.js';
 import { renderRequest } from './lib/fixtures.js';
+import { obtainKit, type Kit } from './lib/kit.js';
 import { compare, MemoryWatch, type Settings } from './lib/measure.js';
 import { isClean, printResults, TARGETS, writeResults, type Results } from './lib/report.js';
+import { defaultConfig } from '../src/config.js';
 
 const settings: Settings = {
   seconds: Number(process.env.BENCH_SECONDS ?? 10),
@@ -15,21 +19,68 @@ const settings: Settings = {
 const RENDER_CONNECTIONS = 10;
 // 1 connection: latency without queueing, where the target is judged; 4: the same under concurrency.
 const APPLY_CONCURRENCIES = [1, 4];
-const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);
+// The target is judged at the first concurrency: regcred's default.
+const fanOutSettings: FanOutSettings = {
+  namespaces: Number(process.env.BENCH_FANOUT_NAMESPACES ?? 500),
+  concurrencies: (process.env.BENCH_FANOUT_CONCURRENCIES ?? `${defaultConfig().fanOutConcurrency},8,32`).split(',').map(Number),
+  rounds: Number(process.env.BENCH_FANOUT_ROUNDS ?? 3),
+  kubectlBudgetSeconds: Number(process.env.BENCH_KUBECTL_SECONDS ?? 60),
+  spotChecks: 10,
+};
+const PARTS = ['render', 'apply', 'fanout'] as const;
+type Part = (typeof PARTS)[number];
+const only = partsToRun(process.env.BENCH_ONLY);
+// A run of some parts only does not overwrite the full run's figures.
+const RESULTS_FILE = new URL(`./results/latest${only ? `-${only.join('+')}` : ''}.json`, import.meta.url);
 const LOGGING =
   "regcred as deployed: bearer-token auth and both rate limiters on every request, metrics, pino at 'info' (buffered) to stdout, which is /dev/null here; the baselines ignore the token";
 
 const cleanups: Array<() => Promise<void>> = [];
+let cleaning = Promise.resolve();
 
-async function cleanUp(): Promise<void> {
-  // Last registered first: servers, then the namespace, then a kit the bench started.
-  for (const step of cleanups.splice(0).reverse()) {
-    await step().catch((error: unknown) => process.stderr.write(`bench: clean-up step failed: ${String(error)}\n`));
-  }
+function cleanUp(): Promise<void> {
+  // Last registered first: servers, then the namespaces, then a kit the bench started. A second
+  // call (the run failing while a signal's clean-up is under way) waits for the first to finish.
+  cleaning = cleaning.then(async () => {
+    for (const step of cleanups.splice(0).reverse()) {
+      await step().catch((error: unknown) => process.stderr.write(`bench: clean-up step failed: ${String(error)}\n`));
+    }
+  });
+  return cleaning;
 }
 
+function partsToRun(value: string | undefined): Part[] | undefined {
+  if (!value) return undefined;
+  const parts = value.split(',').map((p) => p.trim());
+  const unknown = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')}; expected some of ${PARTS.join(', ')}`);
+  return parts as Part[];
+}
+
+const runs = (part: Part) => !only || only.includes(part);
+
+let kit: Promise<Kit | { skipped: string }> | undefined;
+
+/** The API server both apply and fan-out write to, obtained once (a kit started here is stopped last). */
+function sharedKit(): Promise<Kit | { skipped: string }> {
+  kit ??= obtainKit().then(
+    (k) => {
+      cleanups.push(k.stop);
+      return k;
+    },
+    (error: unknown) => ({ skipped: (error as Error).message }),
+  );
+  return kit;
+}
+
+let interrupted = false;
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  // Not once: Ctrl-C reaches npm, tsx and the bench alike, and npm and tsx pass it on, so a second
+  // one often follows; without a listener it would end the process halfway through the clean-up.
+  process.on(signal, () => {
+    if (interrupted) return void process.stderr.write(`bench: ${signal} again, still cleaning up\n`);
+    interrupted = true;
     process.stderr.write(`bench: ${signal}, cleaning up\n`);
     void cleanUp().finally(() => process.exit(130));
   });
@@ -68,33 +119,50 @@ async function main(): Promise<void> {
   compileServers();
   const startedAt = new Date().toISOString();
   const watch = new MemoryWatch();
-  const render = await benchRender(watch);
-  process.stderr.write('apply: PUT /v1/namespaces/<ns>/pullsecrets/<name>\n');
-  const apply = await benchApply(settings, APPLY_CONCURRENCIES, watch, cleanups);
+  const render = runs('render') ? await benchRender(watch) : undefined;
+  let apply: Results['apply'];
+  if (runs('apply')) {
+    process.stderr.write('apply: PUT /v1/namespaces/<ns>/pullsecrets/<name>\n');
+    const target = await sharedKit();
+    apply = 'skipped' in target ? target : await benchApply(target, settings, APPLY_CONCURRENCIES, watch, cleanups);
+  }
+  let fanOut: Results['fanOut'];
+  if (runs('fanout')) {
+    process.stderr.write(`fan-out: PUT /v1/pullsecrets/<name> to ${fanOutSettings.namespaces} namespaces vs a kubectl loop\n`);
+    const target = await sharedKit();
+    fanOut = 'skipped' in target ? target : await benchFanOut(target, fanOutSettings, cleanups);
+  }
   await cleanUp();
-  const regcredPeakMB = Math.max(
-    ...Object.entries(watch.peaksMB)
-      .filter(([name]) => name.startsWith('regcred'))
-      .map(([, mb]) => mb),
-  );
+  const regcredPeaks = Object.entries(watch.peaksMB)
+    .filter(([name]) => name.startsWith('regcred'))
+    .map(([, mb]) => mb);
+  const regcredPeakMB = Math.max(...regcredPeaks);
   const results: Results = {
+    ...(only ? { only } : {}),
     startedAt,
     environment: { ...environment, loadAverage1mAfter: Math.round(loadavg()[0]! * 100) / 100 },
     render,
     apply,
-    memory: {
-      regcredPeakMB,
-      regcredSampledMaxMB: Math.round(watch.sampledMaxMB * 10) / 10,
-      peaksMB: watch.peaksMB,
-      met: regcredPeakMB <= TARGETS.peakRssMBMax,
-    },
+    ...(regcredPeaks.length
+      ? {
+          memory: {
+            regcredPeakMB,
+            regcredSampledMaxMB: Math.round(watch.sampledMaxMB * 10) / 10,
+            peaksMB: watch.peaksMB,
+            met: regcredPeakMB <= TARGETS.peakRssMBMax,
+          },
+        }
+      : {}),
+    fanOut,
   };
   printResults(results);
   writeResults(results, RESULTS_FILE);
-  process.stdout.write(`results written to bench/results/latest.json\n`);
+  process.stdout.write(`results written to bench/results/${RESULTS_FILE.pathname.split('/').at(-1)}\n`);
 }
 
 main().catch(async (error: unknown) => {
+  // Interrupted: the parts stop with an AbortError, and the signal's handler exits once clean.
+  if (interrupted) return cleanUp();
   process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   await cleanUp();
   process.exit(1);

@@ -47,7 +47,8 @@ const envSchema = z.object({
   REGCRED_VERIFY_ALLOW_PRIVATE: z.enum(['true', 'false'], 'must be true or false').default('false'),
   REGCRED_VERIFY_TIMEOUT_MS: positiveInt(5000),
   REGCRED_VERIFY_CONCURRENCY: positiveInt(8),
-  REGCRED_FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
+  // At most the keep-alive pool's 32 connections to the API server: more would only queue for one.
+  REGCRED_FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(16),
 }).superRefine((env, ctx) => {
   // Half a TLS configuration would silently serve plain HTTP.
   const [cert, key] = [env.REGCRED_TLS_CERT_FILE, env.REGCRED_TLS_KEY_FILE];

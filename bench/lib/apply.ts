@@ -1,6 +1,6 @@
 import { productionNodeFlags, startServer, type ServerProcess } from './children.js';
 import { applyRequest } from './fixtures.js';
-import { obtainKit } from './kit.js';
+import type { Kit } from './kit.js';
 import { compare, type MemoryWatch, type Settings } from './measure.js';
 import { createBenchNamespace } from './namespace.js';
 import { isClean, TARGETS, type ApplyRun, type Results } from './report.js';
@@ -17,21 +17,15 @@ const updated = (body: string) => body.includes('"result":"updated"');
 
 /**
  * PUT on regcred against the real API server vs the same API calls made directly, at each
- * concurrency. Registers its clean-up (servers, namespace, a kit it started) in `cleanups`.
+ * concurrency. Registers its clean-up (servers, namespace) in `cleanups`.
  */
 export async function benchApply(
+  kit: Kit,
   settings: Settings,
   concurrencies: number[],
   watch: MemoryWatch,
   cleanups: Array<() => Promise<void>>,
-): Promise<Results['apply']> {
-  let kit;
-  try {
-    kit = await obtainKit();
-  } catch (error) {
-    return { skipped: (error as Error).message };
-  }
-  cleanups.push(kit.stop);
+): Promise<NonNullable<Results['apply']>> {
   const namespace = await createBenchNamespace(kit.kubeconfig);
   cleanups.push(namespace.remove);
   const maxConnections = Math.max(...concurrencies);

@@ -37,12 +37,20 @@ export function compileServers(): void {
 
 /**
  * Starts the compiled bench/servers/<script> with plain node in its own process, with stdout on
- * /dev/null (where a server's logs go), and waits for it to report its port over IPC.
+ * /dev/null (where a server's logs go), and waits for it to report its port over IPC. `env` is
+ * added to the bench's own environment.
  */
-export function startServer(name: string, script: string, args: string[] = [], nodeFlags: string[] = []): Promise<ServerProcess> {
+export function startServer(
+  name: string,
+  script: string,
+  args: string[] = [],
+  nodeFlags: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const compiled = `bench/.build/bench/servers/${script.replace(/\.ts$/, '.js')}`;
   const child = spawn(process.execPath, [...nodeFlags, compiled, ...args], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   running.add(child);

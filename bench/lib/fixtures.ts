@@ -18,3 +18,9 @@ export function applyRequest(namespace: string, prefix: string): RequestFactory 
     body: JSON.stringify({ ...CREDENTIALS, password: `s3cr3t-${sequence}` }),
   });
 }
+
+/** The fan-out PUT's body: the credential of `kubectl create secret docker-registry` (no e-mail), with `password`, for every namespace. */
+export function fanOutBody(namespaces: readonly string[], password: string): string {
+  const { server, username } = CREDENTIALS;
+  return JSON.stringify({ server, username, password, namespaces });
+}

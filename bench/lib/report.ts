@@ -1,7 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { fixed, verdict } from './format.js';
 import type { Measurement } from './load.js';
+import { fanOutLines, type FanOutResults } from './report-fan-out.js';
 
-export const TARGETS = { renderRatioMin: 0.8, applyP50AddedMsMax: 2, peakRssMBMax: 120 };
+/** fanOutSpeedupMin: kubectl's ms per namespace over regcred's, for creating one pull secret in each of 500 namespaces. */
+export const TARGETS = { renderRatioMin: 0.8, applyP50AddedMsMax: 2, peakRssMBMax: 120, fanOutSpeedupMin: 10 };
 
 export interface ApplyRun {
   connections: number;
@@ -11,7 +14,9 @@ export interface ApplyRun {
   p99AddedMs: number;
 }
 
+/** What a run measured: all parts, or those BENCH_ONLY named. */
 export interface Results {
+  only?: string[];
   startedAt: string;
   environment: {
     node: string;
@@ -23,18 +28,17 @@ export interface Results {
     rounds: number;
     warmupSeconds: number;
   };
-  render: { bare: Measurement; regcred: Measurement; ratio: number; met: boolean };
-  apply: { skipped: string } | { server: string; kitStartedHere: boolean; harness: string; runs: ApplyRun[]; met: boolean };
-  memory: { regcredPeakMB: number; regcredSampledMaxMB: number; peaksMB: Record<string, number>; met: boolean };
+  render?: { bare: Measurement; regcred: Measurement; ratio: number; met: boolean };
+  apply?: { skipped: string } | { server: string; kitStartedHere: boolean; harness: string; runs: ApplyRun[]; met: boolean };
+  /** Under the render and apply loads (the fan-out reports its own peaks). */
+  memory?: { regcredPeakMB: number; regcredSampledMaxMB: number; peaksMB: Record<string, number>; met: boolean };
+  fanOut?: FanOutResults;
 }
 
 /** A measurement counts only if every answer was a 2xx and, where bodies were checked, each passed. */
 export function isClean(m: Measurement): boolean {
   return m.non2xx === 0 && m.errors === 0 && (m.checked === undefined || m.checked === m.requests);
 }
-
-const verdict = (met: boolean) => (met ? 'MET' : 'MISSED');
-const fixed = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 function row(label: string, m: Measurement): string {
   const cells = [
@@ -60,43 +64,59 @@ export function printResults(r: Results): void {
   const e = r.environment;
   const lines = [
     '',
-    `regcred bench: node ${e.node}, ${e.cpus} cores, 1-min load average ${fixed(e.loadAverage1mBefore)} before, ${fixed(e.loadAverage1mAfter ?? NaN)} after`,
-    `each comparison: ${e.warmupSeconds} s warm-up per server, then ${e.seconds} s per server in ${e.rounds} alternating rounds`,
-    `logging: ${e.logging}`,
-    ...(e.loadAverage1mBefore > e.cpus / 4
+    `regcred bench: node ${e.node}, ${e.cpus} cores, 1-min load average ${fixed(e.loadAverage1mBefore)} before, ${fixed(e.loadAverage1mAfter ?? NaN)} after${r.only ? `; only ${r.only.join(', ')} (BENCH_ONLY)` : ''}`,
+    ...(r.render || r.apply
       ? [
-          `note: other work was already running (load average ${fixed(e.loadAverage1mBefore)} on ${e.cpus} cores): absolute req/s are lower and noisier than on a quiet machine; the alternating rounds keep the comparisons fair`,
+          `each comparison: ${e.warmupSeconds} s warm-up per server, then ${e.seconds} s per server in ${e.rounds} alternating rounds`,
+          `logging: ${e.logging}`,
         ]
       : []),
-    '',
-    `${'measurement'.padEnd(34)}  conns     req/s   p50 ms   p99 ms  CPU ms/req`,
-    row('render: bare Express 5', r.render.bare),
-    row('render: regcred POST /v1/render', r.render.regcred),
-    `  regcred / bare req/s = ${fixed(r.render.ratio)} (target >= ${TARGETS.renderRatioMin}): ${verdict(r.render.met)}`,
+    ...(e.loadAverage1mBefore > e.cpus / 4
+      ? [
+          `note: other work was already running (load average ${fixed(e.loadAverage1mBefore)} on ${e.cpus} cores): absolute figures are lower and noisier than on a quiet machine${r.render || r.apply ? '; the alternating rounds keep the comparisons fair' : ''}`,
+        ]
+      : []),
+    ...(r.render || r.apply ? ['', `${'measurement'.padEnd(34)}  conns     req/s   p50 ms   p99 ms  CPU ms/req`] : []),
+    ...(r.render ? renderLines(r.render) : []),
+    ...(r.apply ? applyLines(r.apply) : []),
+    ...(r.memory ? memoryLines(r.memory) : []),
+    ...(r.fanOut ? fanOutLines(r.fanOut, TARGETS.fanOutSpeedupMin) : []),
   ];
-  if ('skipped' in r.apply) {
-    lines.push(`apply: SKIPPED: ${r.apply.skipped}`);
-  } else {
-    lines.push(
-      `apply against ${r.apply.server}${r.apply.kitStartedHere ? ' (a kit the bench started and stopped)' : ''}`,
-      `  harness: ${r.apply.harness}`,
-    );
-    for (const run of r.apply.runs) {
-      lines.push(row(`apply: direct client-node (c=${run.connections})`, run.direct));
-      lines.push(row(`apply: regcred PUT (c=${run.connections})`, run.regcred));
-      const judged = run.connections === r.apply.runs[0]!.connections;
-      const target = judged ? ` (target <= ${TARGETS.applyP50AddedMsMax} ms: ${verdict(r.apply.met)})` : ' (informative)';
-      lines.push(`  regcred adds p50 ${fixed(run.p50AddedMs)} ms${target}, p99 ${fixed(run.p99AddedMs)} ms`);
-    }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function renderLines(render: NonNullable<Results['render']>): string[] {
+  return [
+    row('render: bare Express 5', render.bare),
+    row('render: regcred POST /v1/render', render.regcred),
+    `  regcred / bare req/s = ${fixed(render.ratio)} (target >= ${TARGETS.renderRatioMin}): ${verdict(render.met)}`,
+  ];
+}
+
+function applyLines(apply: NonNullable<Results['apply']>): string[] {
+  if ('skipped' in apply) return [`apply: SKIPPED: ${apply.skipped}`];
+  const lines = [
+    `apply against ${apply.server}${apply.kitStartedHere ? ' (a kit the bench started and stopped)' : ''}`,
+    `  harness: ${apply.harness}`,
+  ];
+  for (const run of apply.runs) {
+    lines.push(row(`apply: direct client-node (c=${run.connections})`, run.direct));
+    lines.push(row(`apply: regcred PUT (c=${run.connections})`, run.regcred));
+    const judged = run.connections === apply.runs[0]!.connections;
+    const target = judged ? ` (target <= ${TARGETS.applyP50AddedMsMax} ms: ${verdict(apply.met)})` : ' (informative)';
+    lines.push(`  regcred adds p50 ${fixed(run.p50AddedMs)} ms${target}, p99 ${fixed(run.p99AddedMs)} ms`);
   }
-  const peaks = Object.entries(r.memory.peaksMB)
+  return lines;
+}
+
+function memoryLines(memory: NonNullable<Results['memory']>): string[] {
+  const peaks = Object.entries(memory.peaksMB)
     .map(([name, mb]) => `${name} ${fixed(mb, 1)} MB`)
     .join(', ');
-  lines.push(
-    `memory: regcred peak RSS (VmHWM) ${fixed(r.memory.regcredPeakMB, 1)} MB, max sampled under load ${fixed(r.memory.regcredSampledMaxMB, 1)} MB (target <= ${TARGETS.peakRssMBMax} MB): ${verdict(r.memory.met)}`,
+  return [
+    `memory: regcred peak RSS (VmHWM) ${fixed(memory.regcredPeakMB, 1)} MB, max sampled under load ${fixed(memory.regcredSampledMaxMB, 1)} MB (target <= ${TARGETS.peakRssMBMax} MB): ${verdict(memory.met)}`,
     `  peak RSS of every server process (compiled JavaScript under plain node; regcred with the V8 flags of npm run start:prod): ${peaks}`,
-  );
-  process.stdout.write(`${lines.join('\n')}\n`);
+  ];
 }
 
 export function writeResults(r: Results, file: URL): void {

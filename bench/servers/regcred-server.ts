@@ -1,9 +1,10 @@
 // regcred as main.ts builds it, on a free port: `regcred-server.ts memory` or `regcred-server.ts kubernetes <kubeconfig>`.
+// REGCRED_FANOUT_CONCURRENCY is read as main.ts reads it (same schema, same default).
 import { createHash } from 'node:crypto';
 import { createApp } from '../../src/app.js';
 import { createCluster } from '../../src/cluster/create-cluster.js';
 import { instrumentCluster } from '../../src/cluster/instrumented-cluster.js';
-import { defaultConfig } from '../../src/config.js';
+import { defaultConfig, loadConfig } from '../../src/config.js';
 import { tokenGatekeeper } from '../../src/domain/gatekeeper.js';
 import { BENCH_TOKEN } from '../lib/fixtures.js';
 import { createLogger } from '../../src/logger.js';
@@ -19,6 +20,7 @@ const config = defaultConfig({
   kubeconfig,
   rateLimitPerMinute: 1e9,
   ipRateLimitPerMinute: 1e9,
+  fanOutConcurrency: loadConfig({ REGCRED_FANOUT_CONCURRENCY: process.env.REGCRED_FANOUT_CONCURRENCY }).fanOutConcurrency,
 });
 const gatekeeper = tokenGatekeeper([
   { caller: 'bench', digest: createHash('sha256').update(BENCH_TOKEN).digest(), namespaces: ['*'] },
