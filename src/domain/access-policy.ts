@@ -12,6 +12,7 @@ export type Operation =
   | 'link'
   | 'unlink'
   | 'readServiceAccount'
+  | 'listServiceAccounts'
   | 'render'
   | 'inspect'
   | 'verify';
@@ -50,6 +51,7 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<Operation, readonly Permissio
   link: serviceAccounts('get', 'patch'),
   unlink: serviceAccounts('list', 'patch'),
   readServiceAccount: serviceAccounts('get'),
+  listServiceAccounts: serviceAccounts('list'),
   render: [],
   inspect: [],
   verify: [],

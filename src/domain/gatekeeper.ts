@@ -64,7 +64,7 @@ export function kubernetesGatekeeper(reviewer: AccessReviewer, cache: ReviewCach
       const identity = caller.identity;
       if (!identity) return false;
       for (const permission of REQUIRED_PERMISSIONS[operation]) {
-        const key = JSON.stringify([identity.username, identity.uid, identity.groups, permission.resource, permission.verb, namespace]);
+        const key = JSON.stringify([identity.username, identity.uid, identity.groups, identity.extra, permission.resource, permission.verb, namespace]);
         let allowed = decisions.get(key);
         if (allowed === undefined) {
           allowed = await reviewer.reviewAccess(identity, permission, namespace);

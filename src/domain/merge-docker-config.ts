@@ -19,7 +19,8 @@ export interface MergedDockerConfig {
  */
 export function mergeDockerConfigJson(stored: string | undefined, upsert: readonly RegistryCredential[], remove: readonly string[]): MergedDockerConfig {
   const config = decodeStored(stored);
-  const auths = { ...(config.auths as Record<string, unknown>) };
+  // No prototype: a server key such as "__proto__" is an entry like any other.
+  const auths: Record<string, unknown> = Object.assign(Object.create(null), config.auths);
   const written = new Map<string, string>();
   const warnings: string[] = [];
   for (const server of remove) {

@@ -1,6 +1,13 @@
 import { ConflictError, NotFoundError } from '../errors.js';
-import { AlreadyExistsError, NamespaceNotFoundError, SecretNotFoundError, StaleWriteError, type Cluster, type ServiceAccountObject } from './cluster.js';
-import { unlinkServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
+import {
+  AlreadyExistsError,
+  NamespaceNotFoundError,
+  SecretNotFoundError,
+  StaleWriteError,
+  type Cluster,
+  type ServiceAccountObject,
+} from './cluster.js';
+import { linkServiceAccounts, unlinkServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
 import { toPullSecretView } from './redact.js';
 import { renderPullSecret } from './render-secret.js';
 import type { RegistryCredential } from './schemas.js';
@@ -24,7 +31,6 @@ export interface PullSecretWrite {
   /** What the registries answered when the credentials were checked just now, if they were. */
   verification?: RegistryVerification[];
 }
-
 
 /** Creates the pull secret or brings an existing one up to date (PUT semantics); writes nothing when it is already so. */
 export async function applyPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
@@ -60,19 +66,25 @@ export async function createPullSecret(cluster: Cluster, write: PullSecretWrite)
   return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
 }
 
-/** The redacted view, with the ServiceAccounts that reference the secret. */
-export async function getPullSecret(cluster: Cluster, namespace: string, name: string): Promise<PullSecretView> {
-  const [secret, accounts] = await Promise.all([readPullSecret(cluster, namespace, name), cluster.listServiceAccounts(namespace)]);
-  return { ...toPullSecretView(secret), referencedBy: referencing(accounts, secret.name) };
+/** The redacted view; with `withReferences`, also the ServiceAccounts that reference the secret. */
+export async function getPullSecret(cluster: Cluster, namespace: string, name: string, withReferences = false): Promise<PullSecretView> {
+  const [secret, accounts] = await Promise.all([
+    readPullSecret(cluster, namespace, name),
+    withReferences ? cluster.listServiceAccounts(namespace) : undefined,
+  ]);
+  return { ...toPullSecretView(secret), ...(accounts ? { referencedBy: referencing(accounts, secret.name) } : {}) };
 }
 
-export async function listPullSecrets(cluster: Cluster, namespace: string): Promise<PullSecretList> {
-  const [secrets, accounts] = await Promise.all([cluster.listSecrets(namespace), cluster.listServiceAccounts(namespace)]);
+export async function listPullSecrets(cluster: Cluster, namespace: string, withReferences = false): Promise<PullSecretList> {
+  const [secrets, accounts] = await Promise.all([
+    cluster.listSecrets(namespace),
+    withReferences ? cluster.listServiceAccounts(namespace) : undefined,
+  ]);
   if (secrets.length === 0 && !(await cluster.namespaceExists(namespace))) throw new NamespaceNotFoundError(namespace);
   const items = secrets
     .filter((s) => isPullSecretType(s.type))
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((s) => ({ ...toPullSecretView(s), referencedBy: referencing(accounts, s.name) }));
+    .map((s) => ({ ...toPullSecretView(s), ...(accounts ? { referencedBy: referencing(accounts, s.name) } : {}) }));
   return { namespace, items };
 }
 
@@ -81,15 +93,30 @@ export async function listPullSecrets(cluster: Cluster, namespace: string): Prom
  * ServiceAccount of the namespace that names it first loses that entry (so no Pod created later
  * references a missing secret); the ServiceAccounts changed are returned.
  */
-export async function deletePullSecret(cluster: Cluster, namespace: string, name: string, options: { dryRun?: boolean; unlink?: boolean } = {}): Promise<ServiceAccountLink[]> {
+export async function deletePullSecret(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  options: { dryRun?: boolean; unlink?: boolean } = {},
+): Promise<ServiceAccountLink[]> {
   const secret = await readPullSecret(cluster, namespace, name);
   const links = options.unlink ? await unlinkServiceAccounts(cluster, namespace, name, options.dryRun) : [];
-  await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun: options.dryRun });
+  try {
+    await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun: options.dryRun });
+  } catch (error) {
+    // The secret stays, so its references come back (best effort, at the end of each list): a failed delete changes nothing that matters.
+    const unlinked = links.map((l) => l.serviceAccount);
+    if (unlinked.length > 0) await linkServiceAccounts(cluster, namespace, name, unlinked, options.dryRun).catch(() => undefined);
+    throw error;
+  }
   return links;
 }
 
 function referencing(accounts: readonly ServiceAccountObject[], secretName: string): string[] {
-  return accounts.filter((a) => a.imagePullSecrets.includes(secretName)).map((a) => a.name).sort();
+  return accounts
+    .filter((a) => a.imagePullSecrets.includes(secretName))
+    .map((a) => a.name)
+    .sort();
 }
 
 export async function readPullSecret(cluster: Cluster, namespace: string, name: string): Promise<SecretObject> {
@@ -148,7 +175,11 @@ export function assertRegcredMayOverwrite(existing: SecretObject): void {
 // Labels and annotations set by others (kubectl label, tools) are kept; ours are set; data is replaced whole.
 function mergeInto(existing: SecretObject, draft: SecretDraft): SecretDraft {
   const annotations = { ...existing.annotations, ...draft.annotations };
-  const verification = nextVerificationAnnotation(existing.annotations, draft.annotations[VERIFICATION_ANNOTATION], !sameMap(existing.data, draft.data));
+  const verification = nextVerificationAnnotation(
+    existing.annotations,
+    draft.annotations[VERIFICATION_ANNOTATION],
+    !sameMap(existing.data, draft.data),
+  );
   if (verification === undefined) delete annotations[VERIFICATION_ANNOTATION];
   else annotations[VERIFICATION_ANNOTATION] = verification;
   return { ...draft, labels: { ...existing.labels, ...draft.labels }, annotations };

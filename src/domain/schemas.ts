@@ -25,6 +25,11 @@ export const serverSchema = z
     message: 'must be host[:port][/path] or an http(s):// URL',
     params: { rule: 'invalid_format' },
   })
+  // user:password@host would put a credential where logs, audit lines and annotations show the server.
+  .refine((s) => !s.replace(/^https?:\/\//i, '').split('/')[0]!.includes('@'), {
+    message: 'must not contain credentials (user:password@); give them as username and password',
+    params: { rule: 'no_userinfo' },
+  })
   .meta({
     description: 'Registry server, used verbatim as the key under `auths` (as kubectl does).',
     example: 'registry.example.com',

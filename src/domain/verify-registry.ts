@@ -78,7 +78,7 @@ async function withBasic(send: Send, target: VerificationTarget, probe: Registry
 
 async function withToken(send: Send, challenge: AuthChallenge, target: VerificationTarget, probe: RegistryRequest, repository?: string): Promise<Verdict> {
   const realm = realmUrl(challenge.params.realm);
-  if (typeof realm === 'string') return { status: 'error', method: 'bearer', detail: realm, refusedByGuard: realm.includes('plain HTTP') };
+  if (!(realm instanceof URL)) return { status: 'error', method: 'bearer', ...realm };
   if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
   realm.searchParams.set('account', target.username);
   const scope = repository ? `repository:${repository}:pull` : challenge.params.scope;
@@ -126,15 +126,17 @@ function speaksRegistryApi(answer: RegistryResponse): boolean {
   return /json/i.test(answer.headers['content-type'] ?? '') && /^\s*\{/.test(answer.body);
 }
 
-function realmUrl(realm: string | undefined): URL | string {
-  if (!realm) return 'the Bearer challenge names no token realm';
+function realmUrl(realm: string | undefined): URL | { detail: string; refusedByGuard: boolean } {
+  if (!realm) return { detail: 'the Bearer challenge names no token realm', refusedByGuard: false };
   let url: URL;
   try {
     url = new URL(realm);
   } catch {
-    return 'the Bearer challenge names a token realm that is not a URL';
+    return { detail: 'the Bearer challenge names a token realm that is not a URL', refusedByGuard: false };
   }
-  if (url.protocol !== 'https:') return `the token realm ${url.host} is plain HTTP; regcred never sends credentials over plain HTTP`;
+  if (url.protocol !== 'https:') {
+    return { detail: `the token realm ${url.host} is plain HTTP; regcred never sends credentials over plain HTTP`, refusedByGuard: true };
+  }
   return url;
 }
 
@@ -150,7 +152,9 @@ function tokenIn(body: string): string | undefined {
 
 function unexpected(answer: RegistryResponse, method: Method = 'none'): Verdict {
   if (answer.status === 404 || (answer.status >= 200 && answer.status < 300)) return notARegistry(answer, method);
-  if (answer.status >= 300 && answer.status < 400) return { status: 'error', method, detail: `redirected to another host (${hostOf(answer.headers.location)}); regcred does not follow it` };
+  if (answer.status >= 300 && answer.status < 400) {
+    return { status: 'error', method, detail: `redirected to ${hostOf(answer.headers.location)}; regcred follows at most ${MAX_REDIRECTS} redirects, and only within the same host` };
+  }
   return { status: 'error', method, detail: `the registry answered ${answer.status}` };
 }
 
@@ -174,9 +178,17 @@ async function sendWithinOrigin(transport: RegistryTransport, request: RegistryR
     const answer = await transport.send(current, signal);
     const location = answer.headers.location;
     if (answer.status < 300 || answer.status >= 400 || !location || hop === MAX_REDIRECTS) return answer;
-    const next = new URL(location, current.url);
-    if (next.origin !== new URL(current.url).origin) return answer;
+    const next = resolveLocation(location, current.url);
+    if (!next || next.origin !== new URL(current.url).origin) return answer;
     current = { ...current, url: next.href };
+  }
+}
+
+function resolveLocation(location: string, base: string): URL | undefined {
+  try {
+    return new URL(location, base);
+  } catch {
+    return undefined;
   }
 }
 

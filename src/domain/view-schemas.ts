@@ -58,7 +58,10 @@ export const pullSecretViewSchema = z
     referencedBy: z
       .array(z.string())
       .optional()
-      .meta({ description: "The ServiceAccounts of the namespace whose `imagePullSecrets` name this secret (on reads)." }),
+      .meta({
+        description:
+          'The ServiceAccounts of the namespace whose `imagePullSecrets` name this secret (on reads, when the caller may list ServiceAccounts there).',
+      }),
     serviceAccountLinks: z
       .array(serviceAccountLinkSchema)
       .optional()
@@ -145,11 +148,6 @@ export const fanOutResultSchema = z
     dryRun: z.boolean().optional(),
     summary: z.record(z.enum(['created', 'updated', 'unchanged', 'forbidden', 'failed']), z.number().int()).meta({ description: 'How many namespaces ended how.' }),
     results: z.array(namespaceResultSchema).meta({ description: 'One per namespace, in the order given (or by name for a selector).' }),
-    hiddenForbidden: z
-      .number()
-      .int()
-      .optional()
-      .meta({ description: 'With `namespaceSelector`: how many matching namespaces you may not write; they are not named, and do not make the answer 207.' }),
     registries: z.array(registryViewSchema).meta({ description: 'What was written, redacted (the same in every namespace).' }),
     verification: z.array(registryVerificationSchema).optional(),
     warnings: z.array(z.string()),

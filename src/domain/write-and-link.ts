@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { AppError, ValidationError } from '../errors.js';
 import type { Cluster } from './cluster.js';
 import type { PullSecretWrite } from './pull-secrets.js';
 import { linkServiceAccounts, missingServiceAccounts } from './service-account-links.js';
@@ -21,7 +21,20 @@ export function thenLink(write: WriteUseCase, serviceAccounts: readonly string[]
       );
     }
     const view = await write(cluster, request);
-    const links = await linkServiceAccounts(cluster, request.namespace, view.name, serviceAccounts, request.dryRun);
-    return { ...view, serviceAccountLinks: links };
+    try {
+      const links = await linkServiceAccounts(cluster, request.namespace, view.name, serviceAccounts, request.dryRun);
+      return { ...view, serviceAccountLinks: links };
+    } catch (error) {
+      // The secret is written; say so, so the caller knows a retry (idempotent) is all that is needed.
+      if (error instanceof AppError) throw new LinkAfterWriteError(error, view.name, view.result ?? 'updated');
+      throw error;
+    }
   };
+}
+
+/** Linking failed after the secret was written: the linking error's status, with what was done said. */
+export class LinkAfterWriteError extends AppError {
+  constructor(cause: AppError, secretName: string, result: string) {
+    super(cause.status, cause.title, `secret "${secretName}" was ${result}, but linking it to the ServiceAccounts failed: ${cause.message}; repeat the request to finish`, cause.errors, cause.headers);
+  }
 }

@@ -26,8 +26,11 @@ export const serviceAccountsField = uniqueItems(serviceAccountNameSchema, MAX_SE
   example: ['default'],
 });
 
+/** What every single-namespace write takes: the credentials forms, labels, annotations and ServiceAccounts to link. */
+const writeFields = { ...credentialsFields, serviceAccounts: serviceAccountsField.optional() };
+
 export const applyPullSecretBodySchema = z
-  .strictObject({ ...credentialsFields, serviceAccounts: serviceAccountsField.optional() })
+  .strictObject(writeFields)
   .superRefine(checkOneForm)
   .meta({
     id: 'ApplyPullSecretBody',
@@ -37,7 +40,7 @@ export const applyPullSecretBodySchema = z
 export type ApplyPullSecretBody = z.infer<typeof applyPullSecretBodySchema>;
 
 export const createPullSecretBodySchema = z
-  .strictObject({ name: secretNameSchema, ...credentialsFields, serviceAccounts: serviceAccountsField.optional() })
+  .strictObject({ name: secretNameSchema, ...writeFields })
   .superRefine(checkOneForm)
   .meta({
     id: 'CreatePullSecretBody',
@@ -75,8 +78,7 @@ export function checkOneTarget(body: { namespaces?: unknown; namespaceSelector?:
 
 export const fanOutBodySchema = z
   .strictObject({
-    ...credentialsFields,
-    serviceAccounts: serviceAccountsField.optional(),
+    ...writeFields,
     namespaces: namespacesField.optional(),
     namespaceSelector: labelSelectorSchema.optional(),
   })

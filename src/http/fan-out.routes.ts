@@ -1,12 +1,15 @@
 import { Router, type Response } from 'express';
-import type { Caller, Operation } from '../domain/access-policy.js';
+import type { Operation } from '../domain/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
 import { applyToNamespaces, type FanOutWrite, type NamespaceResult } from '../domain/fan-out.js';
 import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
 import { describeDockerConfigJson } from '../domain/redact-docker-config.js';
 import { renderDockerConfigJson } from '../domain/render-docker-config.js';
+import { renderPullSecret } from '../domain/render-secret.js';
 import type { FanOutResult } from '../domain/view-schemas.js';
-import { fanOutBodySchema } from '../domain/write-schemas.js';
+import { fanOutBodySchema, MAX_FAN_OUT_NAMESPACES } from '../domain/write-schemas.js';
+import { ValidationError } from '../errors.js';
+import pLimit from 'p-limit';
 import type { Metrics } from '../metrics.js';
 import { callerOf, mayDo, type AccessControl } from './authenticate.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
@@ -40,15 +43,34 @@ export function fanOutRouter(
 ): Router {
   const router = Router();
 
-  const run = async (res: Response, targets: Targets, write: Omit<FanOutWrite, 'namespaces'>, verification: FanOutResult['verification']) => {
+  const run = async (
+    res: Response,
+    targets: Targets,
+    write: Omit<FanOutWrite, 'namespaces'>,
+    verification: FanOutResult['verification'],
+  ) => {
+    // Rendered once up front: input that cannot become a Secret is a 422 before any namespace is touched.
+    renderPullSecret({
+      name: write.name,
+      registries: write.registries,
+      labels: write.labels,
+      annotations: write.annotations,
+      appendHash: write.appendHash,
+    });
     const caller = callerOf(res.locals);
     const operations: Operation[] = write.serviceAccounts?.length ? ['apply', 'link'] : ['apply'];
-    const { namespaces, hiddenForbidden } = await resolveTargets(cluster, access, caller, operations, targets);
-    const results = await applyToNamespaces(cluster, { ...write, namespaces }, {
-      concurrency: settings.concurrency,
-      mayWrite: (namespace) => mayDo(access, caller, operations, namespace),
-      onUnexpected: (error) => settings.logger.error({ error: { type: (error as Error)?.constructor?.name } }, 'unexpected error in a fan-out namespace'),
-    });
+    const mayWrite = (namespace: string) => mayDo(access, caller, operations, namespace);
+    const { namespaces, preauthorised } = await resolveTargets(cluster, mayWrite, targets, settings.concurrency);
+    const results = await applyToNamespaces(
+      cluster,
+      { ...write, namespaces },
+      {
+        concurrency: settings.concurrency,
+        mayWrite: preauthorised ? async () => true : mayWrite,
+        onUnexpected: (error) =>
+          settings.logger.error({ error: { type: (error as Error)?.constructor?.name } }, 'unexpected error in a fan-out namespace'),
+      },
+    );
     for (const r of results) {
       if (!write.dryRun && r.result !== 'forbidden') metrics.pullSecretsWritten.inc({ result: r.result });
       access.audit(res, {
@@ -62,7 +84,6 @@ export function fanOutRouter(
       });
     }
     const summary = summarise(results);
-    // Namespaces hidden from the caller are not theirs to address: they count in `hiddenForbidden`, not in the status.
     const allSucceeded = results.every((r) => r.result === 'created' || r.result === 'updated' || r.result === 'unchanged');
     const described = describeDockerConfigJson(JSON.parse(renderDockerConfigJson(write.registries)));
     const body: FanOutResult = {
@@ -70,7 +91,6 @@ export function fanOutRouter(
       ...(write.dryRun ? { dryRun: true } : {}),
       summary,
       results,
-      ...(targets.namespaceSelector !== undefined ? { hiddenForbidden } : {}),
       registries: described.registries,
       ...(verification ? { verification } : {}),
       warnings: [...(write.warnings ?? []), ...described.warnings],
@@ -104,21 +124,31 @@ export function fanOutRouter(
 
 /**
  * The namespaces to write: those named (each reported, forbidden ones too: the caller named them),
- * or those a selector matches — of which the ones the caller may not write are only counted, never
- * named, so a selector cannot be used to learn which namespaces exist.
+ * or those a selector matches that the caller may write — the others are passed over without a
+ * trace (not named, not counted), so a selector cannot be used to learn which namespaces exist.
+ * @throws ValidationError when a selector matches more namespaces than one request may write
  */
 async function resolveTargets(
   cluster: Cluster,
-  access: AccessControl,
-  caller: Caller,
-  operations: Operation[],
+  mayWrite: (namespace: string) => Promise<boolean>,
   targets: Targets,
-): Promise<{ namespaces: string[]; hiddenForbidden: number }> {
-  if (targets.namespaces) return { namespaces: targets.namespaces, hiddenForbidden: 0 };
+  concurrency: number,
+): Promise<{ namespaces: string[]; preauthorised: boolean }> {
+  if (targets.namespaces) return { namespaces: targets.namespaces, preauthorised: false };
+  const limit = pLimit(concurrency);
   const matching = await cluster.listNamespaces(targets.namespaceSelector);
-  const allowed = await Promise.all(matching.map((namespace) => mayDo(access, caller, operations, namespace)));
+  const allowed = await Promise.all(matching.map((namespace) => limit(() => mayWrite(namespace))));
   const namespaces = matching.filter((_, i) => allowed[i]);
-  return { namespaces, hiddenForbidden: matching.length - namespaces.length };
+  if (namespaces.length > MAX_FAN_OUT_NAMESPACES) {
+    throw new ValidationError('the selector matches too many namespaces', [
+      {
+        path: 'namespaceSelector',
+        code: 'too_big',
+        message: `matches more than ${MAX_FAN_OUT_NAMESPACES} namespaces you may write; narrow it`,
+      },
+    ]);
+  }
+  return { namespaces, preauthorised: true };
 }
 
 function summarise(results: readonly NamespaceResult[]): FanOutResult['summary'] {

@@ -3,12 +3,19 @@ import type { Operation } from '../domain/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
 import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
 import { patchPullSecret } from '../domain/patch-pull-secret.js';
-import { applyPullSecret, createPullSecret, deletePullSecret, getPullSecret, listPullSecrets, type PullSecretWrite } from '../domain/pull-secrets.js';
+import {
+  applyPullSecret,
+  createPullSecret,
+  deletePullSecret,
+  getPullSecret,
+  listPullSecrets,
+  type PullSecretWrite,
+} from '../domain/pull-secrets.js';
 import { registriesOf, type CredentialsBody, type RegistryCredential } from '../domain/schemas.js';
 import { thenLink } from '../domain/write-and-link.js';
 import { applyPullSecretBodySchema, createPullSecretBodySchema, patchPullSecretBodySchema } from '../domain/write-schemas.js';
 import type { Metrics } from '../metrics.js';
-import { authorize, requirePermission, type AccessControl } from './authenticate.js';
+import { authorize, callerOf, mayDo, requirePermission, type AccessControl } from './authenticate.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import {
   deleteQuerySchema,
@@ -92,13 +99,13 @@ export function pullSecretsRouter(
   router.get(BASE, may('list'), async (req, res) => {
     const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
     parseInput(noQuerySchema, req.query, 'query');
-    res.json(await listPullSecrets(cluster, namespace));
+    res.json(await listPullSecrets(cluster, namespace, await mayDo(access, callerOf(res.locals), ['listServiceAccounts'], namespace)));
   });
 
   router.get(`${BASE}/:name`, may('get'), async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     parseInput(noQuerySchema, req.query, 'query');
-    res.json(await getPullSecret(cluster, namespace, name));
+    res.json(await getPullSecret(cluster, namespace, name, await mayDo(access, callerOf(res.locals), ['listServiceAccounts'], namespace)));
   });
 
   router.delete(`${BASE}/:name`, may('delete'), async (req, res) => {

@@ -28,8 +28,11 @@ export function createRegistryVerifier(settings: VerifierSettings): RegistryVeri
   const policy = { insecureHosts: settings.insecureHosts };
   return {
     verify(target, signal): Promise<VerificationOutcome> {
-      const deadline = AbortSignal.timeout(settings.timeoutMs * STEPS_PER_VERIFICATION);
-      return limit(() => verifyWithRegistry(transport, target, policy, signal ? AbortSignal.any([signal, deadline]) : deadline));
+      // The check's own deadline starts when it gets a slot; the caller's signal bounds the wait for one.
+      return limit(() => {
+        const deadline = AbortSignal.timeout(settings.timeoutMs * STEPS_PER_VERIFICATION);
+        return verifyWithRegistry(transport, target, policy, signal ? AbortSignal.any([signal, deadline]) : deadline);
+      });
     },
   };
 }

@@ -18,12 +18,25 @@ export const systemResolve: Resolve = async (hostname) =>
 /** Why an address may not be contacted, or undefined when it may: only public unicast, unless private targets are allowed. */
 export function refusalFor(address: string, allowPrivate: boolean): string | undefined {
   if (!ipaddr.isValid(address)) return 'not an IP address';
-  let ip = ipaddr.parse(address);
-  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
-  if (METADATA.includes(ip.toString())) return 'a cloud metadata address';
-  const range = ip.range();
-  if (range === 'unicast' || allowPrivate) return undefined;
-  return `a ${range} address`;
+  const ip = ipaddr.parse(address);
+  const embedded = ip.kind() === 'ipv6' ? embeddedIPv4(ip as ipaddr.IPv6) : undefined;
+  // An IPv6 address that carries an IPv4 one (mapped, compatible, NAT64, 6to4) is judged by both.
+  for (const candidate of embedded ? [embedded, ip] : [ip]) {
+    if (METADATA.includes(candidate.toString())) return 'a cloud metadata address';
+    const range = candidate.range();
+    if (range !== 'unicast' && !allowPrivate) return `a ${range} address`;
+  }
+  return undefined;
+}
+
+function embeddedIPv4(ip: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const parts = ip.parts;
+  const ipv4 = (high: number, low: number) => new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+  if (ip.isIPv4MappedAddress()) return ip.toIPv4Address();
+  if (parts.slice(0, 6).every((p) => p === 0) && (parts[6] !== 0 || parts[7]! > 1)) return ipv4(parts[6]!, parts[7]!); // ::a.b.c.d
+  if (ip.range() === 'rfc6052') return ipv4(parts[6]!, parts[7]!); // 64:ff9b::a.b.c.d
+  if (ip.range() === '6to4') return ipv4(parts[1]!, parts[2]!); // 2002:AABB:CCDD::
+  return undefined;
 }
 
 export class GuardRefusal extends Error {}
@@ -40,7 +53,8 @@ export async function resolveGuarded(hostname: string, allowPrivate: boolean, re
   for (const { address } of addresses) {
     const refusal = refusalFor(address, allowPrivate);
     if (!refusal) continue;
-    const what = isIP(bare) ? hostname : `${hostname} resolves to ${address}, which`;
+    // The resolved address itself is not told: callers could otherwise map internal names to addresses.
+    const what = isIP(bare) ? hostname : `${hostname} resolves to an address that`;
     const hint = refusal.includes('metadata') ? '' : ' (REGCRED_VERIFY_ALLOW_PRIVATE=true allows private targets)';
     throw new GuardRefusal(`${what} is ${refusal}; regcred does not send requests there${hint}`);
   }

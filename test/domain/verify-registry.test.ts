@@ -169,6 +169,11 @@ describe('verifying credentials with a registry (Docker Registry HTTP API V2)', 
     expect(other.requests).toHaveLength(1);
   });
 
+  it('when a redirect names something that is not a URL, then it is an error answer, not a throw', async () => {
+    const broken = fakeTransport(() => ({ status: 302, headers: { location: 'https://[' } }));
+    expect((await verify(broken)).verification).toMatchObject({ status: 'error', detail: expect.stringContaining('redirected to unknown') });
+  });
+
   it('when the key is Docker Hub’s (https://index.docker.io/v1/, docker.io, index.docker.io), then registry-1.docker.io is asked', async () => {
     for (const server of ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io']) {
       const transport = fakeTransport(() => ({ status: 200, headers: V2 }));

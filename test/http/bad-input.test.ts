@@ -19,6 +19,7 @@ describe('invalid requests get a 4xx problem+json naming the field and the rule'
     ['missing username', { password: 'p' }, 'username', 'required'],
     ['missing password', { username: 'u' }, 'password', 'required'],
     ['colon in username', { username: 'a:b', password: 'p' }, 'username', 'no_colon'],
+    ['credentials in the server key', { server: 'https://jane:pw@registry.example.com', username: 'a', password: 'p' }, 'server', 'no_userinfo'],
     ['empty password', { username: 'u', password: '' }, 'password', 'too_small'],
     ['whitespace in server', { server: 'reg example', username: 'u', password: 'p' }, 'server', 'invalid_format'],
     ['ftp server', { server: 'ftp://reg.example', username: 'u', password: 'p' }, 'server', 'invalid_format'],

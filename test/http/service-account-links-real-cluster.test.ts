@@ -7,27 +7,14 @@ import { kubernetesGatekeeper } from '../../src/domain/gatekeeper.js';
 import { createLabelledNamespace, createServiceAccountDirectly, readServiceAccountDirectly, removeNamespace } from '../cluster/real-service-accounts.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, grantSecrets, realClusterAvailable, userToken } from '../support/real-cluster.js';
+import { adminKubeConfig, grantRights, grantSecrets, realClusterAvailable, userToken } from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const enabled = realClusterAvailable();
 const title = enabled ? 'linking ServiceAccounts on a real kube-apiserver' : 'linking ServiceAccounts on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
 const credentials = { server: 'registry.example.com', username: 'janedoe', password: 'pw-not-shown' };
 
-/** Grants a kit user verbs on serviceaccounts in one namespace (a Role and RoleBinding made by the admin). */
-async function grantServiceAccounts(namespace: string, user: 'alice', verbs: string[]): Promise<void> {
-  const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
-  const name = `serviceaccounts-${user}`;
-  await rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs }] } });
-  await rbac.createNamespacedRoleBinding({
-    namespace,
-    body: {
-      metadata: { name },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-    },
-  });
-}
+const grantServiceAccounts = (namespace: string, user: 'alice', verbs: string[]) => grantRights(namespace, user, 'serviceaccounts', verbs);
 
 async function removeRoles(namespace: string): Promise<void> {
   const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
@@ -174,5 +161,12 @@ describe.skipIf(!enabled)(title, () => {
     const unlink = await request(alice).delete(`${base}/linked?unlink=true`).set('Authorization', bearer);
     expect(unlink.status).toBe(403);
     expect(await cluster.readSecret(namespace, 'linked')).toBeDefined();
+
+    // Without "list" on serviceaccounts she is not shown which ServiceAccounts reference it: regcred lends no rights.
+    const read = await request(alice).get(`${base}/linked`).set('Authorization', bearer);
+    expect(read.status).toBe(200);
+    expect(read.body).not.toHaveProperty('referencedBy');
+    const admin = await request(buildTestApp({ cluster }).app).get(`${base}/linked`);
+    expect(admin.body.referencedBy).toEqual(['default']);
   });
 });

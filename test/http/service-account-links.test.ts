@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCluster } from '../../src/cluster/memory.js';
+import { StaleWriteError } from '../../src/domain/cluster.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
@@ -157,6 +158,25 @@ describe('linking pull secrets to ServiceAccounts (in-memory cluster)', () => {
       });
       expect([await pullSecretsOf('default'), await pullSecretsOf('by-hand')]).toEqual([['first', 'second'], ['keep']]);
       expect(await memory.readSecret('default', 'regcred')).toBeUndefined();
+    });
+
+    it('when DELETE has unlink=true but the delete itself fails, then the ServiceAccounts get their reference back', async () => {
+      await put({ ...credentials, serviceAccounts: ['default'] });
+      vi.spyOn(memory, 'deleteSecret').mockRejectedValueOnce(new StaleWriteError('default', 'regcred'));
+      const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+      expect(res.status).toBe(409);
+      expect(await pullSecretsOf('default')).toEqual(['first', 'second', 'regcred']);
+      expect(await memory.readSecret('default', 'regcred')).toBeDefined();
+    });
+
+    it('when linking fails after the secret was written, then the error says the secret was written and a repeat finishes', async () => {
+      vi.spyOn(memory, 'setServiceAccountPullSecrets').mockRejectedValue(new StaleWriteError('default', 'default', 'serviceaccount'));
+      const res = await put({ ...credentials, serviceAccounts: ['default'] });
+      expect(res.status).toBe(409);
+      expect(res.body.detail).toMatch(/^secret "regcred" was created, but linking it to the ServiceAccounts failed: .*repeat the request to finish$/);
+      vi.restoreAllMocks();
+      const again = await put({ ...credentials, serviceAccounts: ['default'] });
+      expect([again.status, again.body.result, again.body.serviceAccountLinks]).toEqual([200, 'unchanged', [{ serviceAccount: 'default', result: 'linked' }]]);
     });
 
     it('when DELETE has no unlink, then 204 and the ServiceAccounts keep their reference', async () => {

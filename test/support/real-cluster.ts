@@ -33,12 +33,13 @@ export function userToken(user: 'alice' | 'bob'): string {
 }
 
 /** Grants a kit user the given verbs on secrets in one namespace (a Role and a RoleBinding, made by the admin). */
-export async function grantSecrets(namespace: string, user: 'alice' | 'bob', verbs: string[]): Promise<void> {
+/** Grants a kit user verbs on one resource of the core group in one namespace (a Role and RoleBinding made by the admin). */
+export async function grantRights(namespace: string, user: 'alice' | 'bob', resource: 'secrets' | 'serviceaccounts', verbs: string[]): Promise<void> {
   const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
-  const name = `secrets-${user}`;
+  const name = `${resource}-${user}`;
   await rbac.createNamespacedRole({
     namespace,
-    body: { metadata: { name }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs }] },
+    body: { metadata: { name }, rules: [{ apiGroups: [''], resources: [resource], verbs }] },
   });
   await rbac.createNamespacedRoleBinding({
     namespace,
@@ -49,6 +50,8 @@ export async function grantSecrets(namespace: string, user: 'alice' | 'bob', ver
     },
   });
 }
+
+export const grantSecrets = (namespace: string, user: 'alice' | 'bob', verbs: string[]) => grantRights(namespace, user, 'secrets', verbs);
 
 /** A name no other test uses: `prefix-<time>-<random>`, a valid DNS-1123 label. */
 export function uniqueName(prefix: string): string {
