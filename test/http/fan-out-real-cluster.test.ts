@@ -86,7 +86,7 @@ describe.skipIf(!enabled)(title, () => {
     expect((await readServiceAccountDirectly(teamX()[0]!, 'default'))!.imagePullSecrets).toEqual(['other', 'by-selector']);
   });
 
-  it('kubernetes mode: each namespace is checked with the caller’s own RBAC; with a selector the others are only counted', async () => {
+  it('kubernetes mode: each namespace is checked with the caller’s own RBAC; with a selector the others leave no trace', async () => {
     const gatekeeper = kubernetesGatekeeper(new KubernetesAccessReviewer(adminKubeConfig(), { timeoutMs: 5000 }), { ttlMs: 0 });
     const alice = buildTestApp({ cluster, gatekeeper }).app;
     const [mine, notMine] = [namespaces[2]!, namespaces[4]!];

@@ -184,7 +184,7 @@ describe('fan-out in token mode: each namespace authorised on its own', () => {
     ]);
   });
 
-  it('when a selector matches namespaces the token does not grant, then they are not named, only counted', async () => {
+  it('when a selector matches namespaces the token does not grant, then they leave no trace in the answer', async () => {
     const { app, memory } = setup();
     const res = await fanOut(app, { ...credentials, namespaceSelector: 'team=x' });
     expectMatchesContract(res);
