@@ -1,12 +1,12 @@
-import { SecretNotFoundError, StaleWriteError, type Cluster } from './cluster.js';
+import { StaleWriteError, type Cluster } from './cluster.js';
 import { mergeDockerConfigJson } from './merge-docker-config.js';
-import { assertRegcredMayOverwrite, readPullSecret, sameContent, viewOf } from './pull-secrets.js';
+import { assertRegcredMayOverwrite, readPullSecret, replaceIfChanged } from './pull-secrets.js';
 import type { RegistryCredential } from './schemas.js';
 import { DOCKER_CONFIG_JSON_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretDraft } from './secret.js';
 import type { RegistryVerification } from './verification.js';
 import { patchedVerificationAnnotation, VERIFICATION_ANNOTATION } from './verification-annotation.js';
 import type { PullSecretView } from './view-schemas.js';
-import { MAX_WRITE_ATTEMPTS, pauseBeforeRetry } from './write-retry.js';
+import { retryLostRaces } from './write-retry.js';
 
 export interface PullSecretPatch {
   namespace: string;
@@ -28,32 +28,25 @@ export interface PullSecretPatch {
  */
 export async function patchPullSecret(cluster: Cluster, patch: PullSecretPatch): Promise<PullSecretView> {
   const changedServers = [...patch.upsert.map((r) => r.server), ...patch.remove];
-  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-    await pauseBeforeRetry(attempt);
-    const existing = await readPullSecret(cluster, patch.namespace, patch.name);
-    assertRegcredMayOverwrite(existing);
-    const merged = mergeDockerConfigJson(existing.data[DOCKER_CONFIG_JSON_KEY], patch.upsert, patch.remove);
-    const annotations = { ...existing.annotations };
-    const verification = patchedVerificationAnnotation(existing.annotations, changedServers, patch.verification);
-    if (verification === undefined) delete annotations[VERIFICATION_ANNOTATION];
-    else annotations[VERIFICATION_ANNOTATION] = verification;
-    const desired: SecretDraft = {
-      name: existing.name,
-      namespace: existing.namespace,
-      type: existing.type,
-      labels: { ...existing.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
-      annotations,
-      data: { ...existing.data, [DOCKER_CONFIG_JSON_KEY]: merged.data },
-    };
-    const report = { ...patch, warnings: [...(patch.warnings ?? []), ...merged.warnings] };
-    if (sameContent(existing, desired)) return viewOf(existing, 'unchanged', { ...report, dryRun: undefined });
-    try {
-      const replaced = await cluster.replaceSecret({ ...desired, resourceVersion: existing.resourceVersion! }, { dryRun: patch.dryRun });
-      return viewOf(replaced, 'updated', report);
-    } catch (error) {
-      if (error instanceof StaleWriteError || error instanceof SecretNotFoundError) continue;
-      throw error;
-    }
-  }
-  throw new StaleWriteError(patch.namespace, patch.name);
+  return retryLostRaces(
+    async () => {
+      const existing = await readPullSecret(cluster, patch.namespace, patch.name);
+      assertRegcredMayOverwrite(existing);
+      const merged = mergeDockerConfigJson(existing.data[DOCKER_CONFIG_JSON_KEY], patch.upsert, patch.remove);
+      const annotations = { ...existing.annotations };
+      const verification = patchedVerificationAnnotation(existing.annotations, changedServers, patch.verification);
+      if (verification === undefined) delete annotations[VERIFICATION_ANNOTATION];
+      else annotations[VERIFICATION_ANNOTATION] = verification;
+      const desired: SecretDraft = {
+        name: existing.name,
+        namespace: existing.namespace,
+        type: existing.type,
+        labels: { ...existing.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+        annotations,
+        data: { ...existing.data, [DOCKER_CONFIG_JSON_KEY]: merged.data },
+      };
+      return replaceIfChanged(cluster, existing, desired, { ...patch, warnings: [...(patch.warnings ?? []), ...merged.warnings] });
+    },
+    () => new StaleWriteError(patch.namespace, patch.name),
+  );
 }

@@ -13,7 +13,7 @@ import { renderPullSecret } from './render-secret.js';
 import type { RegistryCredential } from './schemas.js';
 import { DOCKER_CFG_TYPE, isPullSecretType, type SecretDraft, type SecretObject } from './secret.js';
 import type { RegistryVerification } from './verification.js';
-import { MAX_WRITE_ATTEMPTS, pauseBeforeRetry } from './write-retry.js';
+import { LOST_RACE, retryLostRaces } from './write-retry.js';
 import { nextVerificationAnnotation, VERIFICATION_ANNOTATION, verificationAnnotationValue } from './verification-annotation.js';
 import type { PullSecretList, PullSecretView, WriteResult } from './view-schemas.js';
 
@@ -35,29 +35,42 @@ export interface PullSecretWrite {
 /** Creates the pull secret or brings an existing one up to date (PUT semantics); writes nothing when it is already so. */
 export async function applyPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
   const draft = draftOf(write);
-  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-    await pauseBeforeRetry(attempt);
-    const existing = await cluster.readSecret(draft.namespace, draft.name);
-    if (!existing) {
-      try {
-        return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
-      } catch (error) {
-        if (error instanceof AlreadyExistsError) continue;
-        throw error;
+  return retryLostRaces(
+    async () => {
+      const existing = await cluster.readSecret(draft.namespace, draft.name);
+      if (!existing) {
+        try {
+          return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
+        } catch (error) {
+          if (error instanceof AlreadyExistsError) return LOST_RACE;
+          throw error;
+        }
       }
-    }
-    assertRegcredMayOverwrite(existing);
-    const desired = mergeInto(existing, draft);
-    if (sameContent(existing, desired)) return viewOf(existing, 'unchanged', { ...write, dryRun: undefined });
-    try {
-      const replaced = await cluster.replaceSecret({ ...desired, resourceVersion: existing.resourceVersion! }, { dryRun: write.dryRun });
-      return viewOf(replaced, 'updated', write);
-    } catch (error) {
-      if (error instanceof StaleWriteError || error instanceof SecretNotFoundError) continue;
-      throw error;
-    }
+      assertRegcredMayOverwrite(existing);
+      return replaceIfChanged(cluster, existing, mergeInto(existing, draft), write);
+    },
+    () => new StaleWriteError(draft.namespace, draft.name),
+  );
+}
+
+/**
+ * One round's write: nothing when `desired` has the same content (`unchanged`), else a replace
+ * conditional on the read resourceVersion (`updated`), or LOST_RACE when someone wrote meanwhile.
+ */
+export async function replaceIfChanged(
+  cluster: Cluster,
+  existing: SecretObject,
+  desired: SecretDraft,
+  report: Pick<PullSecretWrite, 'dryRun' | 'warnings' | 'verification'>,
+): Promise<PullSecretView | typeof LOST_RACE> {
+  if (sameContent(existing, desired)) return viewOf(existing, 'unchanged', { ...report, dryRun: undefined });
+  try {
+    const replaced = await cluster.replaceSecret({ ...desired, resourceVersion: existing.resourceVersion! }, { dryRun: report.dryRun });
+    return viewOf(replaced, 'updated', report);
+  } catch (error) {
+    if (error instanceof StaleWriteError || error instanceof SecretNotFoundError) return LOST_RACE;
+    throw error;
   }
-  throw new StaleWriteError(draft.namespace, draft.name);
 }
 
 /** Creates the pull secret; refuses when any Secret of that name exists (kubectl create semantics). */
@@ -185,7 +198,7 @@ function mergeInto(existing: SecretObject, draft: SecretDraft): SecretDraft {
   return { ...draft, labels: { ...existing.labels, ...draft.labels }, annotations };
 }
 
-export function sameContent(existing: SecretObject, desired: SecretDraft): boolean {
+function sameContent(existing: SecretObject, desired: SecretDraft): boolean {
   return (
     existing.type === desired.type &&
     sameMap(existing.data, desired.data) &&

@@ -1,5 +1,5 @@
 import { ServiceAccountNotFoundError, StaleWriteError, type Cluster, type ServiceAccountObject } from './cluster.js';
-import { pauseBeforeRetry, MAX_WRITE_ATTEMPTS } from './write-retry.js';
+import { LOST_RACE, retryLostRaces } from './write-retry.js';
 
 export type LinkResult = 'linked' | 'unchanged' | 'unlinked';
 
@@ -75,23 +75,24 @@ async function updateServiceAccount(
   change: (current: readonly string[]) => string[] | undefined,
   vanishedIsFine = false,
 ): Promise<boolean> {
-  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-    await pauseBeforeRetry(attempt);
-    const account: ServiceAccountObject | undefined = await cluster.readServiceAccount(namespace, name);
-    if (!account) {
-      if (vanishedIsFine) return false;
-      throw new ServiceAccountNotFoundError(namespace, name);
-    }
-    const next = change(account.imagePullSecrets);
-    if (!next) return false;
-    try {
-      await cluster.setServiceAccountPullSecrets(namespace, name, next, account.resourceVersion!, { dryRun });
-      return true;
-    } catch (error) {
-      if (error instanceof StaleWriteError) continue;
-      if (error instanceof ServiceAccountNotFoundError && vanishedIsFine) return false;
-      throw error;
-    }
-  }
-  throw new StaleWriteError(namespace, name, 'serviceaccount');
+  return retryLostRaces(
+    async () => {
+      const account: ServiceAccountObject | undefined = await cluster.readServiceAccount(namespace, name);
+      if (!account) {
+        if (vanishedIsFine) return false;
+        throw new ServiceAccountNotFoundError(namespace, name);
+      }
+      const next = change(account.imagePullSecrets);
+      if (!next) return false;
+      try {
+        await cluster.setServiceAccountPullSecrets(namespace, name, next, account.resourceVersion!, { dryRun });
+        return true;
+      } catch (error) {
+        if (error instanceof StaleWriteError) return LOST_RACE;
+        if (error instanceof ServiceAccountNotFoundError && vanishedIsFine) return false;
+        throw error;
+      }
+    },
+    () => new StaleWriteError(namespace, name, 'serviceaccount'),
+  );
 }

@@ -13,7 +13,7 @@ export const lastVerificationSchema = z
 export type LastVerification = z.infer<typeof lastVerificationSchema>;
 
 /** The annotation value for these results: compact JSON, registries in key order. */
-export function verificationAnnotationValue(results: readonly RegistryVerification[]): string {
+export function verificationAnnotationValue(results: readonly Pick<RegistryVerification, 'server' | 'status' | 'checkedAt'>[]): string {
   const entries = results.map(({ server, status, checkedAt }) => ({ server, status, checkedAt }));
   entries.sort((a, b) => (a.server < b.server ? -1 : a.server > b.server ? 1 : 0));
   return JSON.stringify(entries);
@@ -63,9 +63,9 @@ export function patchedVerificationAnnotation(
   fresh: readonly RegistryVerification[] | undefined,
 ): string | undefined {
   const kept = (readLastVerification(existing) ?? []).filter((entry) => !changedServers.includes(entry.server));
-  const next = [...kept, ...(fresh ?? []).map(({ server, status, checkedAt }) => ({ server, status, checkedAt }))];
+  const next = [...kept, ...(fresh ?? [])];
   if (next.length === 0) return undefined;
-  const value = verificationAnnotationValue(next.map((entry) => ({ ...entry, method: 'none', detail: '' })));
+  const value = verificationAnnotationValue(next);
   const recorded = existing[VERIFICATION_ANNOTATION];
   return recorded !== undefined && sameStatuses(recorded, value) ? recorded : value;
 }

@@ -14,7 +14,7 @@ import type { Metrics } from '../metrics.js';
 import { callerOf, mayDo, type AccessControl } from './authenticate.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import { fanOutDockerConfigQuerySchema, fanOutPathSchema, writeQuerySchema } from './params.js';
-import { contentOf, withRepository, writeOptions } from './pull-secrets.routes.js';
+import { contentOf, withRepository, writeOptions } from './write-input.js';
 import { parseInput } from './validate.js';
 import { credentialsFieldOf, dockerConfigFieldOf, type verificationStep } from './verification.js';
 import type { Logger } from 'pino';

@@ -11,7 +11,7 @@ import {
   listPullSecrets,
   type PullSecretWrite,
 } from '../domain/pull-secrets.js';
-import { registriesOf, type CredentialsBody, type RegistryCredential } from '../domain/schemas.js';
+import { registriesOf } from '../domain/schemas.js';
 import { thenLink } from '../domain/write-and-link.js';
 import { applyPullSecretBodySchema, createPullSecretBodySchema, patchPullSecretBodySchema } from '../domain/write-schemas.js';
 import type { Metrics } from '../metrics.js';
@@ -29,6 +29,7 @@ import {
 import { parseInput } from './validate.js';
 import { credentialsFieldOf, dockerConfigFieldOf, type verificationStep } from './verification.js';
 import { countWrites, reasonOf } from './write-audit.js';
+import { contentOf, withRepository, writeOptions } from './write-input.js';
 
 type Verify = ReturnType<typeof verificationStep>;
 
@@ -127,18 +128,4 @@ export function pullSecretsRouter(
   });
 
   return router;
-}
-
-export function writeOptions(query: { dryRun?: 'server'; appendHash?: boolean }): Pick<PullSecretWrite, 'dryRun' | 'appendHash'> {
-  return { dryRun: query.dryRun === 'server', appendHash: query.appendHash ?? false };
-}
-
-/** A config.json's registries, each with the repository named in the query (for verification only). */
-export function withRepository(registries: RegistryCredential[], repository: string | undefined): RegistryCredential[] {
-  return repository ? registries.map((r) => ({ ...r, repository })) : registries;
-}
-
-/** What a credentials body asks to write (the registries, labels and annotations). */
-export function contentOf(body: CredentialsBody): Pick<PullSecretWrite, 'registries' | 'labels' | 'annotations'> {
-  return { registries: registriesOf(body), labels: body.labels, annotations: body.annotations };
 }

@@ -8,7 +8,7 @@ import type { SecretManifest } from '../domain/view-schemas.js';
 import { NotAcceptableError } from '../errors.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import { dockerConfigRenderQuerySchema, noQuerySchema, renderQuerySchema } from './params.js';
-import { withRepository } from './pull-secrets.routes.js';
+import { withRepository } from './write-input.js';
 import { parseInput } from './validate.js';
 import { credentialsFieldOf, dockerConfigFieldOf, setVerificationHeader, type verificationStep } from './verification.js';
 

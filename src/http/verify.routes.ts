@@ -4,7 +4,7 @@ import { registriesOf, verifyBodySchema } from '../domain/schemas.js';
 import type { VerificationReport } from '../domain/view-schemas.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import { verifyQuerySchema, noQuerySchema } from './params.js';
-import { withRepository } from './pull-secrets.routes.js';
+import { withRepository } from './write-input.js';
 import { parseInput } from './validate.js';
 import { credentialsFieldOf, dockerConfigFieldOf, type verificationStep } from './verification.js';
 
