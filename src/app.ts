@@ -8,8 +8,9 @@ import { accessLog } from './http/access-log.js';
 import { createAudit } from './http/audit.js';
 import { authenticate, type AccessControl } from './http/authenticate.js';
 import { createBodyParsers } from './http/body-parsers.js';
+import { FailedAuthentications } from './http/failed-authentications.js';
 import { docsRouter } from './http/docs.routes.js';
-import { healthRouter } from './http/health.routes.js';
+import { healthRouter, statusRouter } from './http/health.routes.js';
 import { metricsRouter } from './http/metrics.routes.js';
 import { methodNotAllowed } from './http/method-not-allowed.js';
 import { buildOpenApiDocument } from './http/openapi.js';
@@ -62,10 +63,11 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, verifi
   app.use(metricsRouter(metrics.registry));
   const contract = buildOpenApiDocument();
   app.use(docsRouter(contract));
-  const access: AccessControl = { gatekeeper, denyNamespaces: config.denyNamespaces, audit: createAudit(logger) };
-  // A request's checks end well before the server's 30 s request timeout.
-  const verify = verificationStep(verifier, metrics, Math.min(config.verify.timeoutMs * 4, 25_000));
-  app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes), metrics, access, config, verify, logger));
+  const failedAuthentications = new FailedAuthentications({ limit: config.authFailuresPerMinute });
+  const access: AccessControl = { gatekeeper, denyNamespaces: config.denyNamespaces, audit: createAudit(logger), failedAuthentications };
+  // A request's registry checks end within 25 s, inside the 30–60 s upstream timeouts proxies commonly use.
+  const verify = verificationStep(verifier, metrics, Math.min(config.verify.timeoutMs * 4, 25_000), config.verify.requestShare);
+  app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes), metrics, access, config, verify, logger, statusRouter(cluster, isDraining)));
   app.use(methodNotAllowed(contract.paths as Record<string, Record<string, unknown>>));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
@@ -82,11 +84,13 @@ function v1Router(
   config: Readonly<Config>,
   verify: ReturnType<typeof verificationStep>,
   logger: Logger,
+  status: Router,
 ): Router {
   const v1 = Router();
   v1.use(limitPerIp(config.ipRateLimitPerMinute), authenticate(access));
   // In none mode every request is "anonymous": one shared budget would let one client starve all; the per-IP limit stands alone.
   if (access.gatekeeper.mode !== 'none') v1.use(limitPerCaller(config.rateLimitPerMinute, access.audit));
+  v1.use(status);
   v1.use(renderRouter(parsers, verify));
   v1.use(verifyRouter(parsers, verify));
   v1.use(matchRouter(cluster, parsers, access));

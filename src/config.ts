@@ -32,6 +32,7 @@ const envSchema = z.object({
     .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean)),
   REGCRED_RATE_LIMIT_PER_MINUTE: positiveInt(600),
   REGCRED_IP_RATE_LIMIT_PER_MINUTE: positiveInt(1200),
+  REGCRED_AUTH_FAILURES_PER_MINUTE: positiveInt(30),
   REGCRED_REVIEW_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   REGCRED_CORS_ORIGINS: z
     .string()
@@ -47,6 +48,7 @@ const envSchema = z.object({
   REGCRED_VERIFY_ALLOW_PRIVATE: z.enum(['true', 'false'], 'must be true or false').default('false'),
   REGCRED_VERIFY_TIMEOUT_MS: positiveInt(5000),
   REGCRED_VERIFY_CONCURRENCY: positiveInt(8),
+  REGCRED_VERIFY_REQUEST_SHARE: positiveInt(2),
   // At most the keep-alive pool's 32 connections to the API server: more would only queue for one.
   REGCRED_FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(16),
 }).superRefine((env, ctx) => {
@@ -85,6 +87,8 @@ export interface Config {
   /** Requests per minute per authenticated caller, and per client IP before authentication. */
   rateLimitPerMinute: number;
   ipRateLimitPerMinute: number;
+  /** Failed authentications per minute per client address; past it, unknown tokens are refused (429) without being checked. */
+  authFailuresPerMinute: number;
   /** Kubernetes mode: how long TokenReview and SubjectAccessReview answers are reused. */
   reviewCacheSeconds: number;
   /** Browser origins allowed by CORS; none (CORS off) by default. */
@@ -106,6 +110,8 @@ export interface VerifyConfig {
   timeoutMs: number;
   /** Verifications in flight at once across all requests. */
   concurrency: number;
+  /** Of those, at most this many for one request (its other registries wait their turn). */
+  requestShare: number;
 }
 
 export class ConfigError extends Error {}
@@ -134,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     denyNamespaces: Object.freeze([...e.REGCRED_DENY_NAMESPACES]),
     rateLimitPerMinute: e.REGCRED_RATE_LIMIT_PER_MINUTE,
     ipRateLimitPerMinute: e.REGCRED_IP_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: e.REGCRED_AUTH_FAILURES_PER_MINUTE,
     reviewCacheSeconds: e.REGCRED_REVIEW_CACHE_SECONDS,
     corsOrigins: Object.freeze([...e.REGCRED_CORS_ORIGINS]),
     fanOutConcurrency: e.REGCRED_FANOUT_CONCURRENCY,
@@ -143,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       allowPrivate: e.REGCRED_VERIFY_ALLOW_PRIVATE === 'true',
       timeoutMs: e.REGCRED_VERIFY_TIMEOUT_MS,
       concurrency: e.REGCRED_VERIFY_CONCURRENCY,
+      requestShare: Math.min(e.REGCRED_VERIFY_REQUEST_SHARE, e.REGCRED_VERIFY_CONCURRENCY),
     }),
     ...(e.REGCRED_TLS_CERT_FILE && e.REGCRED_TLS_KEY_FILE
       ? {

@@ -12,6 +12,7 @@ import type { RegistryVerifier } from './domain/verification.js';
 import { createLogger } from './logger.js';
 import { VerifyCaFileError, verifierFromConfig } from './registry/verifier-from-config.js';
 import { createMetrics } from './metrics.js';
+import { applyServerTimeouts } from './server-timeouts.js';
 import { Lifecycle, drainOnShutdown } from './shutdown.js';
 import { describeCertificate, readTlsCredentials, reloadTlsOnChange, type TlsCredentials } from './tls.js';
 
@@ -116,8 +117,7 @@ async function start(): Promise<void> {
   } catch {
     refuseToStart('REGCRED_TLS_CERT_FILE and REGCRED_TLS_KEY_FILE do not hold a matching PEM certificate and private key');
   }
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
+  applyServerTimeouts(server);
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'cannot listen');
     process.exit(1);

@@ -121,12 +121,19 @@ describe('starting the service (src/main.ts)', () => {
     expect(await exitCode(child)).toBe(2);
   });
 
-  it.runIf(realClusterAvailable())('with KUBECONFIG set, uses that cluster and is ready', async () => {
-    const { lines, url } = await startService({ KUBECONFIG: process.env.KUBECONFIG! });
+  it.runIf(realClusterAvailable())('with KUBECONFIG set, uses that cluster and is ready; /readyz says status only, the start-up line and GET /v1/status name the cluster', async () => {
+    const { lines, stderr, url } = await startService({ KUBECONFIG: process.env.KUBECONFIG! });
+    const server = process.env.REGCRED_K8S_SERVER!;
     expect(lines.join('\n')).not.toContain('EMBEDDED IN-MEMORY CLUSTER');
+    expect(lines.join('\n')).toContain(server);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { cluster: string }).cluster).toContain(process.env.REGCRED_K8S_SERVER!);
+    expect(await ready.json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${url}/v1/status`)).status).toBe(401);
+    const token = /generated one for this run[^:]*: (\S+)/.exec(stderr())![1];
+    const status = await fetch(`${url}/v1/status`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(status.status).toBe(200);
+    expect(((await status.json()) as { status: string; cluster: string })).toMatchObject({ status: 'ok', cluster: expect.stringContaining(server) });
   });
 
   it('with a tokens file, accepts its callers in their namespaces only, and says how many callers it has', async () => {

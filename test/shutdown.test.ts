@@ -79,7 +79,9 @@ describe('graceful shutdown (src/shutdown.ts)', () => {
 
     const ready = await request(app).get('/readyz');
     expect(ready.status).toBe(503);
-    expect(ready.body).toMatchObject({ status: 'unavailable', detail: expect.stringContaining('shutting down') });
+    expect(ready.body).toEqual({ status: 'unavailable' });
+    const status = await request(app).get('/v1/status');
+    expect(status.body).toMatchObject({ status: 'unavailable', detail: expect.stringContaining('shutting down') });
     await closed(idle.socket);
     expect(finished).toBe(false);
 

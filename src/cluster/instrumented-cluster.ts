@@ -5,6 +5,7 @@ import {
   ServiceAccountNotFoundError,
   StaleWriteError,
   type Cluster,
+  type SecretListOptions,
   type WriteOptions,
 } from '../domain/cluster.js';
 import type { SecretDraft, SecretObject } from '../domain/secret.js';
@@ -47,7 +48,8 @@ export function instrumentCluster(cluster: Cluster, metrics: ClusterMetrics): Cl
     },
     readSecret: (namespace: string, name: string): Promise<SecretObject | undefined> =>
       timed({ verb: 'get', resource: 'secrets' }, () => cluster.readSecret(namespace, name)),
-    listSecrets: (namespace: string) => timed({ verb: 'list', resource: 'secrets' }, () => cluster.listSecrets(namespace)),
+    listSecrets: (namespace: string, options: SecretListOptions) =>
+      timed({ verb: 'list', resource: 'secrets' }, () => cluster.listSecrets(namespace, options)),
     createSecret: (draft: SecretDraft, options?: WriteOptions) =>
       timed({ verb: 'create', resource: 'secrets' }, () => cluster.createSecret(draft, options)),
     replaceSecret: (draft: SecretDraft & { resourceVersion: string }, options?: WriteOptions) =>

@@ -12,10 +12,13 @@ import {
   type ObservableMiddleware,
 } from '@kubernetes/client-node';
 import {
+  ContinueTokenError,
   NamespaceNotFoundError,
   SecretNotFoundError,
   StaleWriteError,
   type Cluster,
+  type SecretListOptions,
+  type SecretPage,
   type ServiceAccountObject,
   type WriteOptions,
 } from '../domain/cluster.js';
@@ -66,10 +69,21 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
-  async listSecrets(namespace: string): Promise<SecretObject[]> {
+  async listSecrets(namespace: string, options: SecretListOptions): Promise<SecretPage> {
     const op: Operation = { verb: 'list', resource: 'secrets', namespace };
-    const list = await this.call(op, (o) => this.core.listNamespacedSecret({ namespace }, o));
-    return list.items.map(toSecretObject);
+    // The API server takes one type= per selector (a comma means AND), so each type is its own listing.
+    const fieldSelector = options.type === undefined ? undefined : `type=${escapeSelectorValue(options.type)}`;
+    const request = { namespace, fieldSelector, limit: options.limit, _continue: options.continue };
+    try {
+      const list = await this.call(op, (o) => this.core.listNamespacedSecret(request, o));
+      const next = list.metadata?._continue;
+      return { items: list.items.map(toSecretObject), ...(next ? { continue: next } : {}) };
+    } catch (error) {
+      // 400: a token it cannot decode; 410 (Expired): one older than the API server keeps them.
+      const upstream = (error as { cause?: { upstreamStatus?: number } }).cause?.upstreamStatus;
+      if (options.continue !== undefined && (upstream === 400 || upstream === 410)) throw new ContinueTokenError(upstream === 410);
+      throw error;
+    }
   }
 
   async createSecret(draft: SecretDraft, options: WriteOptions = {}): Promise<SecretObject> {
@@ -171,6 +185,11 @@ export class KubernetesCluster implements Cluster {
       throw translateClusterError(error, operation);
     }
   }
+}
+
+/** A field selector value with its operators escaped (the API server's fields.EscapeValue). */
+function escapeSelectorValue(value: string): string {
+  return value.replace(/[\\,=]/g, (c) => `\\${c}`);
 }
 
 function dryRunParameter(options: WriteOptions): 'All' | undefined {

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   AlreadyExistsError,
+  ContinueTokenError,
   NamespaceNotFoundError,
   SecretNotFoundError,
   StaleWriteError,
   type Cluster,
+  type SecretListOptions,
+  type SecretPage,
   type ServiceAccountObject,
   type WriteOptions,
 } from '../domain/cluster.js';
@@ -79,10 +82,15 @@ export class MemoryCluster implements Cluster {
     return found && structuredClone(found);
   }
 
-  async listSecrets(namespace: string): Promise<SecretObject[]> {
-    // Like the API server: listing a namespace that does not exist gives an empty list.
-    const secrets = [...(this.secretsByNamespace.get(namespace)?.values() ?? [])];
-    return secrets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((s) => structuredClone(s));
+  async listSecrets(namespace: string, options: SecretListOptions): Promise<SecretPage> {
+    // Like the API server: by name, a page after the last name handed out, and nothing for a namespace that does not exist.
+    const after = options.continue === undefined ? undefined : nameInContinueToken(options.continue);
+    const secrets = [...(this.secretsByNamespace.get(namespace)?.values() ?? [])]
+      .filter((s) => (options.type === undefined || s.type === options.type) && (after === undefined || s.name > after))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const page = secrets.slice(0, Math.max(1, options.limit));
+    const more = secrets.length > page.length;
+    return { items: page.map((s) => structuredClone(s)), ...(more ? { continue: continueTokenAfter(page.at(-1)!.name) } : {}) };
   }
 
   async createSecret(draft: SecretDraft, options: WriteOptions = {}): Promise<SecretObject> {
@@ -182,6 +190,21 @@ export class MemoryCluster implements Cluster {
     this.lastResourceVersion += 1;
     return String(this.lastResourceVersion);
   }
+}
+
+function continueTokenAfter(name: string): string {
+  return Buffer.from(JSON.stringify({ after: name }), 'utf8').toString('base64url');
+}
+
+/** @throws ContinueTokenError for anything continueTokenAfter did not make */
+function nameInContinueToken(token: string): string {
+  try {
+    const { after } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof after === 'string') return after;
+  } catch {
+    // Not one of ours.
+  }
+  throw new ContinueTokenError(false);
 }
 
 /** A private copy of the draft with the API server's defaulting applied (an empty type means Opaque). */

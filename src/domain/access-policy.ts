@@ -15,7 +15,8 @@ export type Operation =
   | 'listServiceAccounts'
   | 'render'
   | 'inspect'
-  | 'verify';
+  | 'verify'
+  | 'status';
 
 export type Verb = 'get' | 'list' | 'create' | 'patch' | 'delete';
 export type Resource = 'secrets' | 'serviceaccounts';
@@ -55,7 +56,11 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<Operation, readonly Permissio
   render: [],
   inspect: [],
   verify: [],
+  status: [],
 });
+
+/** The namespace that stands for every namespace at once: a cluster-scoped SubjectAccessReview; in token mode only a `*` grant covers it. */
+export const ALL_NAMESPACES = '';
 
 /** Operations that write: each one gets an audit line. */
 export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set(['apply', 'create', 'delete', 'merge']);

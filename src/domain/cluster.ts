@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { SecretDraft, SecretObject } from './secret.js';
 
 /** A ServiceAccount as regcred sees it: only the image pull secrets it links, none of its other fields. */
@@ -16,6 +16,21 @@ export interface WriteOptions {
   dryRun?: boolean;
 }
 
+export interface SecretListOptions {
+  /** Only Secrets of this type. */
+  type?: string;
+  /** At most this many items. */
+  limit: number;
+  /** From the previous page of the same listing (same type). */
+  continue?: string;
+}
+
+export interface SecretPage {
+  items: SecretObject[];
+  /** Set when more items may follow: pass it back to get them. */
+  continue?: string;
+}
+
 /**
  * The port: the few operations regcred needs from a Kubernetes cluster. Adapters (real API
  * server, embedded in-memory) translate their failures into the errors below or into
@@ -27,7 +42,12 @@ export interface Cluster {
   readonly description: string;
   /** The Secret, or undefined when there is none of that name (also when the namespace is missing). */
   readSecret(namespace: string, name: string): Promise<SecretObject | undefined>;
-  listSecrets(namespace: string): Promise<SecretObject[]>;
+  /**
+   * One page of a namespace's Secrets, by name, only those of `options.type` when given (the API
+   * server's fieldSelector type=...); empty for a namespace that does not exist. A page may hold fewer
+   * than `limit` items and still have a `continue`. @throws ContinueTokenError
+   */
+  listSecrets(namespace: string, options: SecretListOptions): Promise<SecretPage>;
   /** @throws AlreadyExistsError, NamespaceNotFoundError */
   createSecret(draft: SecretDraft, options?: WriteOptions): Promise<SecretObject>;
   /** Replaces the Secret only if its resourceVersion still equals `draft.resourceVersion`. @throws StaleWriteError, SecretNotFoundError */
@@ -89,5 +109,15 @@ export class ServiceAccountNotFoundError extends NotFoundError {
 export class StaleWriteError extends ConflictError {
   constructor(namespace: string, name: string, kind: 'secret' | 'serviceaccount' = 'secret') {
     super(`${kind} "${name}" in namespace "${namespace}" was changed concurrently; retry the request`);
+  }
+}
+
+/** A continue token the cluster did not hand out, or one it no longer honours (the API server's expire after minutes). */
+export class ContinueTokenError extends ValidationError {
+  constructor(expired: boolean) {
+    const message = expired
+      ? 'has expired; list again from the start (without "continue")'
+      : 'is not a continue token from this listing; list again from the start (without "continue")';
+    super(`the continue token ${message}`, [{ path: 'continue', code: expired ? 'expired' : 'invalid_continue', message }]);
   }
 }

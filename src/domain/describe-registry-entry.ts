@@ -1,18 +1,22 @@
 import { decodeAuthField, goFoldedKey, readEntryFields, TOKEN_FIELDS, type KubeletEntryField } from './docker-config-fields.js';
 import { isPlainObject, quoteName } from './json-text.js';
+import { redactUserinfo } from './redact-userinfo.js';
 import { REDACTED, type RegistryView } from './view-schemas.js';
 
 /** Entry fields whose values are shown; every other value could be secret. */
 const SHOWN_FIELDS = ['username', 'email', 'serveraddress'];
 export const EVERY_PULL_FAILS = 'the kubelet fails every image pull of a Pod that references this secret';
 
-/** An entry as `base64 --decode` shows it, with every value that could be secret replaced by REDACTED. */
+/** An entry as `base64 --decode` shows it, with every value that could be secret replaced by REDACTED (and `serveraddress` without userinfo). */
 export function redactEntry(entry: unknown): unknown {
   if (entry === null) return null;
   if (!isPlainObject(entry)) return REDACTED;
-  return Object.fromEntries(
-    Object.entries(entry).map(([key, value]) => [key, isShown(key) && typeof value === 'string' ? value : REDACTED]),
-  );
+  return Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, shownValue(key, value)]));
+}
+
+function shownValue(key: string, value: unknown): unknown {
+  if (!isShown(key) || typeof value !== 'string') return REDACTED;
+  return goFoldedKey(key) === 'serveraddress' ? redactUserinfo(value) : value;
 }
 
 export interface RegistryDescription {
@@ -22,8 +26,9 @@ export interface RegistryDescription {
 
 /** What the kubelet makes of one registry entry, without any secret value. */
 export function describeRegistryEntry(server: string, entry: unknown): RegistryDescription {
-  const registry = `registry ${quoteName(server)}`;
-  const view: RegistryView = { server, secretFields: [], authMismatch: false };
+  const shown = redactUserinfo(server);
+  const registry = `registry ${quoteName(shown)}`;
+  const view: RegistryView = { server: shown, secretFields: [], authMismatch: false };
   if (entry === null) return { view, warnings: [`${registry}: the entry is null, so the kubelet has no credentials for it`] };
   if (!isPlainObject(entry)) return { view, warnings: [`${registry}: the entry is not an object; ${EVERY_PULL_FAILS}`] };
 

@@ -14,6 +14,8 @@ export interface NamespaceResult {
   /** Why it was forbidden or failed, in words safe to show. */
   reason?: string;
   serviceAccountLinks?: ServiceAccountLink[];
+  /** The secret was written but linking a ServiceAccount failed: why. */
+  linkError?: string;
 }
 
 export interface FanOutWrite extends Omit<PullSecretWrite, 'namespace'> {
@@ -33,8 +35,9 @@ export interface FanOutOptions {
 /**
  * Applies one pull secret to many namespaces, each on its own: authorised separately, written with
  * the same create-or-update as a single PUT (an update is one conditional write, never delete and
- * re-create, so pulls never see the secret missing), ServiceAccounts linked after. One namespace's
- * failure does not stop the others; results come back in the order the namespaces were given.
+ * re-create, so pulls never see the secret missing), ServiceAccounts linked after (a linking failure
+ * is reported as `linkError` beside what the write did). One namespace's failure does not stop the
+ * others; results come back in the order the namespaces were given.
  */
 export async function applyToNamespaces(cluster: Cluster, write: FanOutWrite, options: FanOutOptions): Promise<NamespaceResult[]> {
   const limit = pLimit(options.concurrency);
@@ -54,13 +57,11 @@ async function applyToOne(
     const missing = await missingServiceAccounts(cluster, namespace, serviceAccounts);
     if (missing.length > 0) return { namespace, result: 'failed', reason: `serviceaccount(s) not found: ${missing.join(', ')}; nothing written` };
     const view = await applyPullSecret(cluster, { ...content, namespace });
-    const links = serviceAccounts.length > 0 ? await linkServiceAccounts(cluster, namespace, view.name, serviceAccounts, content.dryRun) : undefined;
-    return {
-      namespace,
-      result: view.result ?? 'updated',
-      name: view.name,
-      ...(links ? { serviceAccountLinks: links } : {}),
-    };
+    const written = { namespace, result: view.result ?? 'updated', name: view.name } as const;
+    if (serviceAccounts.length === 0) return written;
+    // The secret is written by now: a linking failure does not make the namespace `failed`.
+    const { links, error } = await linkServiceAccounts(cluster, namespace, view.name, serviceAccounts, content.dryRun);
+    return { ...written, serviceAccountLinks: links, ...(error ? { linkError: `${error.message}; repeat the request to finish` } : {}) };
   } catch (error) {
     if (error instanceof AppError) return { namespace, result: 'failed', reason: error.message };
     options.onUnexpected?.(error);

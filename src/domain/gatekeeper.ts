@@ -10,7 +10,7 @@ export interface Gatekeeper {
   readonly mode: 'token' | 'kubernetes' | 'none';
   /** The caller for a bearer token (undefined when there is none), or undefined when it is not accepted. */
   authenticate(token: string | undefined): Promise<Caller | undefined>;
-  /** Whether the caller may do the operation in the namespace. */
+  /** Whether the caller may do the operation in the namespace (in every namespace for ALL_NAMESPACES). */
   authorize(caller: Caller, operation: Operation, namespace: string): Promise<boolean>;
 }
 

@@ -3,6 +3,7 @@
 
 import { decodeAuthField, decodeStdBase64, goFoldedKey, KUBELET_ENTRY_FIELDS, type KubeletEntryField } from './docker-config-fields.js';
 import { isPlainObject, quoteName } from './json-text.js';
+import { redactUserinfo } from './redact-userinfo.js';
 import { DOCKER_CFG_KEY, DOCKER_CFG_TYPE, DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, PULL_SECRET_TYPES } from './secret.js';
 
 /** An entry as the kubelet holds it, without the password: regcred only ever says whether there is one. */
@@ -56,7 +57,7 @@ export function readDockerConfigAsKubelet(json: unknown, format: 'config.json' |
   const credentials: KubeletCredential[] = [];
   for (const [server, entry] of entries) {
     const read = readEntry(server, entry);
-    if (typeof read === 'string') return { kind: 'fails', reason: `registry ${quoteName(server)}: ${read}` };
+    if (typeof read === 'string') return { kind: 'fails', reason: `registry ${quoteName(redactUserinfo(server))}: ${read}` };
     credentials.push(read);
   }
   return { kind: 'credentials', credentials };

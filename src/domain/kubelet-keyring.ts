@@ -34,6 +34,8 @@ export interface Keyring<T> {
   readonly index: readonly string[];
   /** The entries under each key, in the order they were added. */
   readonly creds: ReadonlyMap<string, readonly T[]>;
+  /** splitSchemelessUrl, remembering each answer: every key and image is parsed once however often it is compared. */
+  readonly split: (goString: string) => SchemelessUrlResult;
 }
 
 export interface KeyringBuild<T> {
@@ -46,14 +48,25 @@ export interface KeyringBuild<T> {
 export function buildKeyring<T extends { server: string }>(entries: readonly T[]): KeyringBuild<T> {
   const creds = new Map<string, T[]>();
   const dropped: KeyringBuild<T>['dropped'] = [];
+  const keyOf = remembered((server: string) => goKeyOf(toGoString(server)));
   for (const entry of entries) {
-    const key = goKeyOf(toGoString(entry.server));
+    const key = keyOf(entry.server);
     if (!key.ok) dropped.push({ entry, error: key.error });
-    else creds.set(key.key, [...(creds.get(key.key) ?? []), entry]);
+    else if (creds.has(key.key)) creds.get(key.key)!.push(entry);
+    else creds.set(key.key, [entry]);
   }
   // sort.Strings then reversed: more specific paths ("quay.io/team") before their hosts ("quay.io").
   const index = [...creds.keys()].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
-  return { keyring: { index, creds }, dropped };
+  return { keyring: { index, creds, split: remembered(splitSchemelessUrl) }, dropped };
+}
+
+/** `parse` answering each distinct input once: one request's keys and images repeat, the work need not. */
+export function remembered<R>(parse: (text: string) => R): (text: string) => R {
+  const answers = new Map<string, R>();
+  return (text) => {
+    if (!answers.has(text)) answers.set(text, parse(text));
+    return answers.get(text)!;
+  };
 }
 
 export interface KeyringHit<T> {
@@ -72,8 +85,11 @@ export interface KeyringLookup<T> {
 /** BasicDockerKeyring.Lookup: undefined when the kubelet has no credentials from these entries for `image`. */
 export function lookupKeyring<T>(keyring: Keyring<T>, image: string): KeyringLookup<T> | undefined {
   const target = toGoString(image);
-  const hitsUnder = (key: string) => (keyring.creds.get(key) ?? []).map((entry) => ({ key: fromGoString(key), entry }));
-  const hits = keyring.index.filter((key) => goUrlsMatch(key, target).matched).flatMap(hitsUnder);
+  const hitsUnder = (key: string) => {
+    const text = fromGoString(key);
+    return (keyring.creds.get(key) ?? []).map((entry) => ({ key: text, entry }));
+  };
+  const hits = keyring.index.filter((key) => goUrlsMatch(key, target, keyring.split).matched).flatMap(hitsUnder);
   if (hits.length > 0) return { rule: 'match', hits };
   if (isDefaultRegistryMatch(image) && keyring.creds.has(DOCKER_HUB_KEY))
     return { rule: 'docker-hub-default', hits: hitsUnder(DOCKER_HUB_KEY) };
@@ -100,8 +116,10 @@ export interface SchemelessUrl {
   path: string;
 }
 
+export type SchemelessUrlResult = { ok: true; url: SchemelessUrl } | { ok: false; error: string };
+
 /** ParseSchemelessURL followed by SplitURL: how the kubelet reads both a key and an image before matching. */
-export function splitSchemelessUrl(goString: string): { ok: true; url: SchemelessUrl } | { ok: false; error: string } {
+export function splitSchemelessUrl(goString: string): SchemelessUrlResult {
   const parsed = parseGoUrl(`https://${goString}`);
   if (!parsed.ok) return parsed;
   const split = splitGoHostPort(parsed.url.host);
@@ -120,10 +138,10 @@ export function urlsMatchStr(glob: string, target: string): UrlsMatch {
   return goUrlsMatch(toGoString(glob), toGoString(target));
 }
 
-function goUrlsMatch(glob: string, target: string): UrlsMatch {
-  const globUrl = splitSchemelessUrl(glob);
+function goUrlsMatch(glob: string, target: string, split = splitSchemelessUrl): UrlsMatch {
+  const globUrl = split(glob);
   if (!globUrl.ok) return { matched: false, error: globUrl.error };
-  const targetUrl = splitSchemelessUrl(target);
+  const targetUrl = split(target);
   if (!targetUrl.ok) return { matched: false, error: targetUrl.error };
   const [g, t] = [globUrl.url, targetUrl.url];
   if (g.port !== t.port || g.labels.length !== t.labels.length || !t.path.startsWith(g.path)) return { matched: false };
@@ -135,4 +153,9 @@ function goUrlsMatch(glob: string, target: string): UrlsMatch {
   return { matched: true };
 }
 
-export { readDockerConfigAsKubelet, readPullSecretAsKubelet, type KubeletCredential, type PullSecretReading } from './kubelet-docker-config.js';
+export {
+  readDockerConfigAsKubelet,
+  readPullSecretAsKubelet,
+  type KubeletCredential,
+  type PullSecretReading,
+} from './kubelet-docker-config.js';

@@ -1,22 +1,52 @@
 import { NamespaceNotFoundError, ServiceAccountNotFoundError, type Cluster } from './cluster.js';
-import { matchImages, type MissingPullSecret, type PullSecretSource } from './match-images.js';
+import { matchImagesInTurns, type MissingPullSecret, type PullSecretSource } from './match-images.js';
 import type { MatchResult, NamespacedMatchBody } from './match-schemas.js';
+import { overBudgetError, READ_BUDGET_BYTES, secretBytes } from './read-budget.js';
+
+/** Secrets one match reads at a time: enough to hide the round trips, few enough to leave the connection pool to others. */
+export const MATCH_READ_CONCURRENCY = 4;
 
 /**
  * The match simulator over what a namespace holds: the Pod's `imagePullSecrets` as named, or those a
- * new Pod would get from its ServiceAccount. Secrets are read in the Pod's order; a missing one is
- * skipped, as the kubelet does (with a warning). @throws NamespaceNotFoundError, ServiceAccountNotFoundError
+ * new Pod would get from its ServiceAccount. A missing secret is skipped, as the kubelet does (with a
+ * warning). Each name is read once however often it is listed, and all of them together within
+ * READ_BUDGET_BYTES. @throws NamespaceNotFoundError, ServiceAccountNotFoundError, ValidationError
  */
-export async function matchImagesInNamespace(cluster: Cluster, namespace: string, body: NamespacedMatchBody): Promise<MatchResult & { secrets: string[] }> {
+export async function matchImagesInNamespace(
+  cluster: Cluster,
+  namespace: string,
+  body: NamespacedMatchBody,
+): Promise<MatchResult & { secrets: string[] }> {
   const names = body.serviceAccount !== undefined ? await pullSecretsOf(cluster, namespace, body.serviceAccount) : body.secrets!;
-  const secrets = await Promise.all(
-    names.map(async (name): Promise<PullSecretSource | MissingPullSecret> => {
-      const secret = await cluster.readSecret(namespace, name);
-      return secret ? { name, type: secret.type, data: secret.data } : { name, missing: true };
-    }),
-  );
-  if (secrets.every((s) => 'missing' in s) && !(await cluster.namespaceExists(namespace))) throw new NamespaceNotFoundError(namespace);
-  return { ...matchImages(body.images, { secrets }), secrets: names };
+  const field = body.serviceAccount !== undefined ? 'serviceAccount' : 'secrets';
+  const found = await readEachOnce(cluster, namespace, [...new Set(names)], field);
+  const secrets = names.map((name): PullSecretSource | MissingPullSecret => found.get(name) ?? { name, missing: true });
+  if (found.size === 0 && !(await cluster.namespaceExists(namespace))) throw new NamespaceNotFoundError(namespace);
+  return { ...(await matchImagesInTurns(body.images, { secrets, field })), secrets: names };
+}
+
+async function readEachOnce(cluster: Cluster, namespace: string, names: string[], field: string): Promise<Map<string, PullSecretSource>> {
+  const found = new Map<string, PullSecretSource>();
+  let next = 0;
+  let bytes = 0;
+  let stopped = false;
+  const reader = async () => {
+    while (!stopped && next < names.length) {
+      const name = names[next++]!;
+      try {
+        const secret = await cluster.readSecret(namespace, name);
+        if (!secret) continue;
+        bytes += secretBytes(secret);
+        if (bytes > READ_BUDGET_BYTES) throw overBudgetError(field);
+        found.set(name, { name, type: secret.type, data: secret.data });
+      } catch (error) {
+        stopped = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MATCH_READ_CONCURRENCY, names.length) }, reader));
+  return found;
 }
 
 async function pullSecretsOf(cluster: Cluster, namespace: string, serviceAccount: string): Promise<string[]> {

@@ -1,10 +1,14 @@
 import { z } from 'zod';
+import { keysMatching } from './docker-config-fields.js';
+import { isPlainObject } from './json-text.js';
 import { secretNameSchema } from './kubernetes-names.js';
-import { credentialsBodySchema, DOCKER_HUB_SERVER } from './schemas.js';
+import { credentialsBodySchema, DOCKER_HUB_SERVER, MAX_REGISTRIES } from './schemas.js';
 
 export const MAX_MATCH_IMAGES = 100;
 export const MAX_IMAGE_LENGTH = 512;
 export const MAX_MATCH_SECRETS = 100;
+/** Registries under `auths` of a Docker config given to match: as many as an upload may hold. */
+export const MAX_MATCH_AUTHS = MAX_REGISTRIES;
 
 const NODE_CREDENTIALS_NOTE =
   'The kubelet tries these before any node-level credentials (its own config.json, credential provider plugins), which regcred cannot see.';
@@ -13,7 +17,10 @@ export const matchImagesSchema = z
   .array(z.string().min(1, 'must not be empty').max(MAX_IMAGE_LENGTH, `must be at most ${MAX_IMAGE_LENGTH} characters`))
   .min(1, 'must list at least one image')
   .max(MAX_MATCH_IMAGES, `must list at most ${MAX_MATCH_IMAGES} images`)
-  .meta({ description: 'Image references as written in a Pod spec.', example: ['nginx:1.27', 'registry.example.com/team/app:1.0'] });
+  .meta({
+    description: `Image references as written in a Pod spec: at most ${MAX_MATCH_IMAGES}, each at most ${MAX_IMAGE_LENGTH} characters.`,
+    example: ['nginx:1.27', 'registry.example.com/team/app:1.0'],
+  });
 
 // The credential fields are those of CredentialsBody, one registry or `registries`.
 const { server, username, password, email, registries } = credentialsBodySchema.shape;
@@ -45,13 +52,33 @@ function checkOneSource(body: MatchBodyShape, ctx: z.RefinementCtx): void {
   }
 }
 
+// Go decodes every spelling of "auths" into one map, so the servers of all of them count together.
+function checkAuthsCount(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const servers = new Set<string>();
+  for (const key of keysMatching(config, 'auths')) {
+    const auths = config[key];
+    if (isPlainObject(auths)) for (const server of Object.keys(auths)) servers.add(server);
+  }
+  if (servers.size > MAX_MATCH_AUTHS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['auths'],
+      message: `must list at most ${MAX_MATCH_AUTHS} registries (it lists ${servers.size})`,
+      params: { rule: 'too_big' },
+    });
+  }
+}
+
 export const matchBodySchema = z
   .strictObject({
     images: matchImagesSchema,
     dockerconfigjson: z
       .record(z.string(), z.unknown())
+      .superRefine(checkAuthsCount)
       .optional()
-      .meta({ description: 'A Docker config.json or `.dockerconfigjson` value as a JSON object (`{"auths": {...}}`).' }),
+      .meta({
+        description: `A Docker config.json or \`.dockerconfigjson\` value as a JSON object (\`{"auths": {...}}\`), with at most ${MAX_MATCH_AUTHS} registries under \`auths\` (as an upload).`,
+      }),
     server,
     username,
     password,
@@ -74,7 +101,9 @@ export const namespacedMatchBodySchema = z
       .array(secretNameSchema)
       .max(MAX_MATCH_SECRETS, `must list at most ${MAX_MATCH_SECRETS} secrets`)
       .optional()
-      .meta({ description: "The Pod's `imagePullSecrets` names, in the Pod's order." }),
+      .meta({
+        description: `The Pod's \`imagePullSecrets\` names, in the Pod's order: at most ${MAX_MATCH_SECRETS}; a name listed again is read once.`,
+      }),
     serviceAccount: secretNameSchema
       .optional()
       .meta({ description: 'A ServiceAccount whose `imagePullSecrets` a new Pod would get (when the Pod lists none of its own).' }),
@@ -99,7 +128,9 @@ export type NamespacedMatchBody = z.infer<typeof namespacedMatchBodySchema>;
 export const matchedCredentialSchema = z
   .strictObject({
     secret: z.string().optional().meta({ description: 'The pull secret it comes from; absent for credentials given in the request.' }),
-    server: z.string().meta({ description: 'The key under `auths`, verbatim.' }),
+    server: z
+      .string()
+      .meta({ description: 'The key under `auths`, verbatim but for any userinfo (`user:password@`), shown as `[REDACTED]@`.' }),
     matchedKey: z.string().meta({ description: 'The key the kubelet files it under (scheme, /v1/ or /v2/ and a lone "/" removed).' }),
     username: z.string().meta({ description: 'As the kubelet reads it (from `auth` when present). Passwords are never shown.' }),
     rule: z.enum(['match', 'docker-hub-default']).meta({
@@ -156,4 +187,7 @@ export const namespacedMatchResultSchema = matchResultSchema
       .array(z.string())
       .meta({ description: "The pull secrets considered, in the Pod's order (from the ServiceAccount when one was named)." }),
   })
-  .meta({ id: 'NamespacedMatchResult', description: `What the kubelet would do for each image with the namespace's secrets. ${NODE_CREDENTIALS_NOTE}` });
+  .meta({
+    id: 'NamespacedMatchResult',
+    description: `What the kubelet would do for each image with the namespace's secrets. ${NODE_CREDENTIALS_NOTE}`,
+  });

@@ -1,7 +1,7 @@
 import { goFilepathMatch } from './go-filepath-match.js';
 import { fromGoString, toGoString } from './go-url.js';
 import { quoteName } from './json-text.js';
-import { splitSchemelessUrl, type Keyring, type KeyringHit } from './kubelet-keyring.js';
+import { splitSchemelessUrl, type Keyring } from './kubelet-keyring.js';
 import type { SourcedCredential } from './match-images.js';
 
 // What the match simulator says beyond the kubelet's answer: why a key applies or not, and what will surprise.
@@ -9,35 +9,38 @@ import type { SourcedCredential } from './match-images.js';
 const GLOB = /[*?[\\]/;
 const DOMAIN_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 
-export function hitWarnings({ key, entry }: KeyringHit<SourcedCredential>, repository: string): string[] {
-  const warnings: string[] = [];
+/** What is odd about one credential the kubelet hands over: no password, or nothing at all. */
+export function credentialWarnings(entry: SourcedCredential): string[] {
   if (entry.username === '' && !entry.hasPassword) {
-    warnings.push(`${origin(entry.secret)} holds no credentials for ${quoteName(entry.shown)}: the runtime tries it as an anonymous pull`);
-  } else if (!entry.hasPassword) {
-    warnings.push(
-      `${origin(entry.secret)} holds a username but no password for ${quoteName(entry.shown)}: the registry will likely refuse it`,
-    );
+    return [`${origin(entry.secret)} holds no credentials for ${quoteName(entry.shown)}: the runtime tries it as an anonymous pull`];
   }
-  const keyUrl = splitSchemelessUrl(toGoString(key));
-  const imageUrl = splitSchemelessUrl(toGoString(repository));
-  if (keyUrl.ok && imageUrl.ok) {
-    const [prefix, path] = [keyUrl.url.path, imageUrl.url.path];
-    if (prefix !== '' && !prefix.endsWith('/') && path.length > prefix.length && path[prefix.length] !== '/') {
-      warnings.push(
-        `key ${quoteName(key)} matches only because the kubelet compares paths as plain prefixes: ${quoteName(fromGoString(prefix))} begins ${quoteName(fromGoString(path))} but does not end at a "/"`,
-      );
-    }
+  if (!entry.hasPassword) {
+    return [`${origin(entry.secret)} holds a username but no password for ${quoteName(entry.shown)}: the registry will likely refuse it`];
   }
-  return warnings;
+  return [];
+}
+
+/** Why a key that matched `repository` matched only by the kubelet's plain prefix comparison, if it did. */
+export function prefixWarnings(key: string, repository: string, split = splitSchemelessUrl): string[] {
+  const keyUrl = split(toGoString(key));
+  const imageUrl = split(toGoString(repository));
+  if (!keyUrl.ok || !imageUrl.ok) return [];
+  const [prefix, path] = [keyUrl.url.path, imageUrl.url.path];
+  if (prefix !== '' && !prefix.endsWith('/') && path.length > prefix.length && path[prefix.length] !== '/') {
+    return [
+      `key ${quoteName(key)} matches only because the kubelet compares paths as plain prefixes: ${quoteName(fromGoString(prefix))} begins ${quoteName(fromGoString(path))} but does not end at a "/"`,
+    ];
+  }
+  return [];
 }
 
 /** Keys for this image's registry that still do not apply, and why: the usual cause of an unexpected anonymous pull. */
 export function nearMisses(keyring: Keyring<SourcedCredential>, repository: string): string[] {
-  const image = splitSchemelessUrl(toGoString(repository));
+  const image = keyring.split(toGoString(repository));
   if (!image.ok) return [];
   const imageHost = image.url.labels.join('.');
   return keyring.index.flatMap((key) => {
-    const url = splitSchemelessUrl(key);
+    const url = keyring.split(key);
     const host = url.ok ? url.url.labels.join('.') : '';
     if (!url.ok || GLOB.test(host) || host.toLowerCase() !== imageHost.toLowerCase()) return [];
     const portOf = (port: string) => (port ? `port ${port}` : 'no port');
@@ -55,7 +58,7 @@ export function keyWarnings(keyring: Keyring<SourcedCredential>): string[] {
   return keyring.index.flatMap((key) => {
     const entries = keyring.creds.get(key)!;
     const label = `key ${quoteName(fromGoString(key))}`;
-    const warnings = keyProblems(key).map((problem) => `${label} ${problem}`);
+    const warnings = keyProblems(key, keyring.split).map((problem) => `${label} ${problem}`);
     const origins = [...new Set(entries.map((e) => e.secret))];
     if (origins.length > 1) {
       warnings.push(
@@ -75,8 +78,8 @@ export function keyWarnings(keyring: Keyring<SourcedCredential>): string[] {
 }
 
 /** Why a key (a Go string) can never match, or matches less than it seems to; empty when it is fine. */
-export function keyProblems(key: string): string[] {
-  const url = splitSchemelessUrl(key);
+export function keyProblems(key: string, split = splitSchemelessUrl): string[] {
+  const url = split(key);
   if (!url.ok) return [`can never match: the kubelet cannot parse it again (${url.error})`];
   const { labels, port, path } = url.url;
   const host = fromGoString(labels.join('.'));

@@ -2,6 +2,7 @@ import { BadRequestError, ValidationError, type FieldError } from '../errors.js'
 import { goFoldedKey, keysMatching, looksLikeDockerConfigEntry } from './docker-config-fields.js';
 import { isPlainObject, parseJsonWithoutEcho, quoteName, textOf } from './json-text.js';
 import { normaliseDockerConfigEntry } from './normalise-docker-config-entry.js';
+import { redactUserinfo } from './redact-userinfo.js';
 import { MAX_REGISTRIES, type RegistryCredential } from './schemas.js';
 
 export interface ParsedDockerConfig {
@@ -29,7 +30,8 @@ export function parseDockerConfigFile(raw: Buffer | string): ParsedDockerConfig 
   const errors: FieldError[] = [];
   const empty: string[] = [];
   for (const [server, value] of entries) {
-    const outcome = normaliseDockerConfigEntry(server, value, `${pathPrefix}${server}`);
+    // Error paths name the entry; a server refused for its userinfo must not show it there either.
+    const outcome = normaliseDockerConfigEntry(server, value, `${pathPrefix}${redactUserinfo(server)}`);
     if (outcome.kind === 'credential') {
       registries.push(outcome.credential);
       warnings.push(...outcome.warnings);

@@ -1,12 +1,12 @@
 import { StaleWriteError, type Cluster } from './cluster.js';
 import { mergeDockerConfigJson } from './merge-docker-config.js';
-import { assertRegcredMayOverwrite, readPullSecret, replaceIfChanged } from './pull-secrets.js';
+import { assertRegcredMayOverwrite, readPullSecret, replaceIfChanged, secretKey } from './pull-secrets.js';
 import type { RegistryCredential } from './schemas.js';
 import { DOCKER_CONFIG_JSON_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretDraft } from './secret.js';
 import type { RegistryVerification } from './verification.js';
 import { patchedVerificationAnnotation, VERIFICATION_ANNOTATION } from './verification-annotation.js';
 import type { PullSecretView } from './view-schemas.js';
-import { retryLostRaces } from './write-retry.js';
+import { writeInTurn } from './write-retry.js';
 
 export interface PullSecretPatch {
   namespace: string;
@@ -23,13 +23,15 @@ export interface PullSecretPatch {
 
 /**
  * Changes only the named entries of an existing pull secret and keeps the rest (PATCH semantics):
- * read, merge, write conditionally on the read resourceVersion, retried when someone else wrote
- * meanwhile; nothing is written when the merge changes nothing. @throws NotFoundError, ConflictError
+ * read, merge, write conditionally on the read resourceVersion, in turn with this process's other
+ * writes of the secret and retried when another replica wrote meanwhile, so racing merges all land;
+ * nothing is written when the merge changes nothing. @throws NotFoundError, ConflictError
  */
 export async function patchPullSecret(cluster: Cluster, patch: PullSecretPatch): Promise<PullSecretView> {
   const changedServers = [...patch.upsert.map((r) => r.server), ...patch.remove];
-  return retryLostRaces(
-    async () => {
+  return writeInTurn(cluster, {
+    key: secretKey(patch.namespace, patch.name),
+    round: async () => {
       const existing = await readPullSecret(cluster, patch.namespace, patch.name);
       assertRegcredMayOverwrite(existing);
       const merged = mergeDockerConfigJson(existing.data[DOCKER_CONFIG_JSON_KEY], patch.upsert, patch.remove);
@@ -47,6 +49,6 @@ export async function patchPullSecret(cluster: Cluster, patch: PullSecretPatch):
       };
       return replaceIfChanged(cluster, existing, desired, { ...patch, warnings: [...(patch.warnings ?? []), ...merged.warnings] });
     },
-    () => new StaleWriteError(patch.namespace, patch.name),
-  );
+    giveUp: () => new StaleWriteError(patch.namespace, patch.name),
+  });
 }

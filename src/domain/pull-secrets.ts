@@ -7,15 +7,16 @@ import {
   type Cluster,
   type ServiceAccountObject,
 } from './cluster.js';
-import { linkServiceAccounts, unlinkServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
+import { unlinkServiceAccounts, withUnrestored, type ServiceAccountLink } from './service-account-links.js';
+import { withoutLastApplied } from './last-applied.js';
 import { toPullSecretView } from './redact.js';
 import { renderPullSecret } from './render-secret.js';
 import type { RegistryCredential } from './schemas.js';
 import { DOCKER_CFG_TYPE, isPullSecretType, type SecretDraft, type SecretObject } from './secret.js';
 import type { RegistryVerification } from './verification.js';
-import { LOST_RACE, retryLostRaces } from './write-retry.js';
+import { LOST_RACE, writeInTurn } from './write-retry.js';
 import { nextVerificationAnnotation, VERIFICATION_ANNOTATION, verificationAnnotationValue } from './verification-annotation.js';
-import type { PullSecretList, PullSecretView, WriteResult } from './view-schemas.js';
+import type { PullSecretView, WriteResult } from './view-schemas.js';
 
 /** Everything a write needs: where, what, and how. */
 export interface PullSecretWrite {
@@ -32,11 +33,16 @@ export interface PullSecretWrite {
   verification?: RegistryVerification[];
 }
 
-/** Creates the pull secret or brings an existing one up to date (PUT semantics); writes nothing when it is already so. */
+/**
+ * Creates the pull secret or brings an existing one up to date (PUT semantics); writes nothing when
+ * it is already so. Racing writers all succeed, the last one's content stays: in this process they
+ * take turns, and one that loses to another replica (or a create) re-reads and updates.
+ */
 export async function applyPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
   const draft = draftOf(write);
-  return retryLostRaces(
-    async () => {
+  return writeInTurn(cluster, {
+    key: secretKey(draft.namespace, draft.name),
+    round: async () => {
       const existing = await cluster.readSecret(draft.namespace, draft.name);
       if (!existing) {
         try {
@@ -49,13 +55,17 @@ export async function applyPullSecret(cluster: Cluster, write: PullSecretWrite):
       assertRegcredMayOverwrite(existing);
       return replaceIfChanged(cluster, existing, mergeInto(existing, draft), write);
     },
-    () => new StaleWriteError(draft.namespace, draft.name),
-  );
+    giveUp: () => new StaleWriteError(draft.namespace, draft.name),
+  });
 }
+
+/** The queue key of a Secret's writes (see writeInTurn). */
+export const secretKey = (namespace: string, name: string): string => `secret/${namespace}/${name}`;
 
 /**
  * One round's write: nothing when `desired` has the same content (`unchanged`), else a replace
  * conditional on the read resourceVersion (`updated`), or LOST_RACE when someone wrote meanwhile.
+ * kubectl's last-applied-configuration annotation is dropped from what is written (and a warning says so).
  */
 export async function replaceIfChanged(
   cluster: Cluster,
@@ -63,10 +73,14 @@ export async function replaceIfChanged(
   desired: SecretDraft,
   report: Pick<PullSecretWrite, 'dryRun' | 'warnings' | 'verification'>,
 ): Promise<PullSecretView | typeof LOST_RACE> {
-  if (sameContent(existing, desired)) return viewOf(existing, 'unchanged', { ...report, dryRun: undefined });
+  const { annotations, warnings } = withoutLastApplied(desired.annotations);
+  if (sameContent(existing, { ...desired, annotations })) return viewOf(existing, 'unchanged', { ...report, dryRun: undefined });
   try {
-    const replaced = await cluster.replaceSecret({ ...desired, resourceVersion: existing.resourceVersion! }, { dryRun: report.dryRun });
-    return viewOf(replaced, 'updated', report);
+    const replaced = await cluster.replaceSecret(
+      { ...desired, annotations, resourceVersion: existing.resourceVersion! },
+      { dryRun: report.dryRun },
+    );
+    return viewOf(replaced, 'updated', { ...report, warnings: [...(report.warnings ?? []), ...warnings] });
   } catch (error) {
     if (error instanceof StaleWriteError || error instanceof SecretNotFoundError) return LOST_RACE;
     throw error;
@@ -88,23 +102,11 @@ export async function getPullSecret(cluster: Cluster, namespace: string, name: s
   return { ...toPullSecretView(secret), ...(accounts ? { referencedBy: referencing(accounts, secret.name) } : {}) };
 }
 
-export async function listPullSecrets(cluster: Cluster, namespace: string, withReferences = false): Promise<PullSecretList> {
-  const [secrets, accounts] = await Promise.all([
-    cluster.listSecrets(namespace),
-    withReferences ? cluster.listServiceAccounts(namespace) : undefined,
-  ]);
-  if (secrets.length === 0 && !(await cluster.namespaceExists(namespace))) throw new NamespaceNotFoundError(namespace);
-  const items = secrets
-    .filter((s) => isPullSecretType(s.type))
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((s) => ({ ...toPullSecretView(s), ...(accounts ? { referencedBy: referencing(accounts, s.name) } : {}) }));
-  return { namespace, items };
-}
-
 /**
  * Deletes a pull secret, and only a pull secret: other Secrets are refused. With `unlink`, every
  * ServiceAccount of the namespace that names it first loses that entry (so no Pod created later
- * references a missing secret); the ServiceAccounts changed are returned.
+ * references a missing secret); the ServiceAccounts changed are returned. All or nothing: when
+ * unlinking or the delete fails, every reference removed is put back in its place and the secret stays.
  */
 export async function deletePullSecret(
   cluster: Cluster,
@@ -113,19 +115,21 @@ export async function deletePullSecret(
   options: { dryRun?: boolean; unlink?: boolean } = {},
 ): Promise<ServiceAccountLink[]> {
   const secret = await readPullSecret(cluster, namespace, name);
-  const links = options.unlink ? await unlinkServiceAccounts(cluster, namespace, name, options.dryRun) : [];
+  if (!options.unlink) {
+    await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun: options.dryRun });
+    return [];
+  }
+  const unlinking = await unlinkServiceAccounts(cluster, namespace, name, options.dryRun);
   try {
     await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun: options.dryRun });
   } catch (error) {
-    // The secret stays, so its references come back (best effort, at the end of each list): a failed delete changes nothing that matters.
-    const unlinked = links.map((l) => l.serviceAccount);
-    if (unlinked.length > 0) await linkServiceAccounts(cluster, namespace, name, unlinked, options.dryRun).catch(() => undefined);
-    throw error;
+    throw withUnrestored(error, name, await unlinking.restore());
   }
-  return links;
+  return unlinking.links;
 }
 
-function referencing(accounts: readonly ServiceAccountObject[], secretName: string): string[] {
+/** The ServiceAccounts among `accounts` that name the secret, by name. */
+export function referencing(accounts: readonly ServiceAccountObject[], secretName: string): string[] {
   return accounts
     .filter((a) => a.imagePullSecrets.includes(secretName))
     .map((a) => a.name)

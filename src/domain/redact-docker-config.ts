@@ -1,6 +1,7 @@
 import { describeRegistryEntry, EVERY_PULL_FAILS, redactEntry } from './describe-registry-entry.js';
 import { goFoldedKey, keysMatching, looksLikeDockerConfigEntry } from './docker-config-fields.js';
 import { isPlainObject, quoteName } from './json-text.js';
+import { redactUserinfo } from './redact-userinfo.js';
 import { REDACTED, type RegistryView } from './view-schemas.js';
 
 export interface PullSecretDescription {
@@ -22,7 +23,7 @@ export function describeDockerConfigJson(json: unknown): PullSecretDescription {
     if (field === 'auths' && (value === null || isPlainObject(value))) {
       decoded[key] = value === null ? null : redactEntries(value);
     } else {
-      decoded[key] = REDACTED;
+      decoded[redactUserinfo(key)] = REDACTED;
       if (field === 'auths') warnings.push(`${quoteName(key)} is not an object; ${EVERY_PULL_FAILS}`);
       if (field === 'httpheaders' && value !== null && !isStringMap(value)) {
         warnings.push(`${quoteName(key)} is not an object of strings; ${EVERY_PULL_FAILS}`);
@@ -38,7 +39,9 @@ export function describeDockerConfigJson(json: unknown): PullSecretDescription {
     if (isPlainObject(value)) for (const [server, entry] of Object.entries(value)) entries.set(server, entry);
   }
   if (authsKeys.length === 0) {
-    const hint = Object.values(root).some(looksLikeDockerConfigEntry) ? ' (it looks like the legacy .dockercfg format, which belongs in a kubernetes.io/dockercfg secret)' : '';
+    const hint = Object.values(root).some(looksLikeDockerConfigEntry)
+      ? ' (it looks like the legacy .dockercfg format, which belongs in a kubernetes.io/dockercfg secret)'
+      : '';
     warnings.push(`there is no "auths" object, so the kubelet finds no credentials in it${hint}`);
   } else if (entries.size === 0 && authsKeys.every((key) => root[key] === null || isPlainObject(root[key]))) {
     warnings.push('"auths" lists no registry, so the kubelet finds no credentials in it');
@@ -75,8 +78,9 @@ function describeEntries(entries: Map<string, unknown>): { registries: RegistryV
   return { registries: described.map((d) => d.view), warnings: described.flatMap((d) => d.warnings) };
 }
 
+// Two servers that differ only in their userinfo show as one key here; `registries` still lists both.
 function redactEntries(entries: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(entries).map(([server, entry]) => [server, redactEntry(entry)]));
+  return Object.fromEntries(Object.entries(entries).map(([server, entry]) => [redactUserinfo(server), redactEntry(entry)]));
 }
 
 function isStringMap(value: unknown): boolean {

@@ -1,15 +1,24 @@
+import pLimit from 'p-limit';
 import { AppError, type FieldError } from '../errors.js';
 import type { RegistryCredential } from './schemas.js';
 import type { RegistryVerification, RegistryVerifier, VerificationOutcome, VerifyMode } from './verification.js';
 
-/** The registries of one request checked at once (the verifier bounds concurrency across requests). */
+/**
+ * The registries of one request, checked at most `share` at a time: the verifier's slots are shared
+ * by all requests, and one request naming many slow registries must not hold them all. When
+ * `signal` aborts, checks not yet started are answered without contacting anyone.
+ */
 export async function verifyRegistries(
   verifier: RegistryVerifier,
   registries: readonly RegistryCredential[],
   signal?: AbortSignal,
+  share = Infinity,
 ): Promise<VerificationOutcome[]> {
+  const limit = pLimit(Math.max(1, share));
   return Promise.all(
-    registries.map((r) => verifier.verify({ server: r.server, username: r.username, password: r.password, repository: r.repository }, signal)),
+    registries.map((r) =>
+      limit(() => verifier.verify({ server: r.server, username: r.username, password: r.password, repository: r.repository }, signal)),
+    ),
   );
 }
 

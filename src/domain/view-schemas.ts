@@ -3,8 +3,16 @@ import { registryVerificationSchema } from './verification.js';
 import { lastVerificationSchema } from './verification-annotation.js';
 
 export const serviceAccountLinkSchema = z
-  .strictObject({ serviceAccount: z.string(), result: z.enum(['linked', 'unchanged', 'unlinked']) })
-  .meta({ id: 'ServiceAccountLink', description: '`linked`: the secret was added to its imagePullSecrets (or a duplicate of it removed); `unchanged`: it was there exactly once already; `unlinked`: it was removed.' });
+  .strictObject({
+    serviceAccount: z.string(),
+    result: z.enum(['linked', 'unchanged', 'unlinked', 'failed']),
+    reason: z.string().optional().meta({ description: 'Why it failed.' }),
+  })
+  .meta({
+    id: 'ServiceAccountLink',
+    description:
+      '`linked`: the secret was added to its imagePullSecrets (or a duplicate of it removed); `unchanged`: it was there exactly once already; `unlinked`: it was removed; `failed`: it could not be changed (`reason` says why) — the ServiceAccounts named after it were not tried.',
+  });
 
 /** The one value every secret field is replaced with in a redacted view: no hash, length or prefix. */
 export const REDACTED = '[REDACTED]';
@@ -16,7 +24,7 @@ export type WriteResult = z.infer<typeof writeResultSchema>;
 
 export const registryViewSchema = z
   .strictObject({
-    server: z.string().meta({ description: 'The key under `auths`, verbatim.' }),
+    server: z.string().meta({ description: 'The key under `auths`, verbatim but for any userinfo (`user:password@`), shown as `[REDACTED]@`.' }),
     username: z.string().optional().meta({ description: 'As the kubelet reads it: from `auth` when present, else `username`.' }),
     email: z.string().optional(),
     secretFields: z
@@ -72,8 +80,18 @@ export const pullSecretViewSchema = z
 export type PullSecretView = z.infer<typeof pullSecretViewSchema>;
 
 export const pullSecretListSchema = z
-  .strictObject({ namespace: z.string(), items: z.array(pullSecretViewSchema) })
-  .meta({ id: 'PullSecretList' });
+  .strictObject({
+    namespace: z.string(),
+    items: z.array(pullSecretViewSchema),
+    continue: z.string().optional().meta({
+      description: 'Set when more pull secrets follow: pass it back as the `continue` query parameter to get the next page. It expires after a few minutes.',
+    }),
+  })
+  .meta({
+    id: 'PullSecretList',
+    description:
+      'A page of pull secrets: kubernetes.io/dockerconfigjson ones by name, then kubernetes.io/dockercfg ones. A page holds at most `limit` (default and maximum 500) items, and stops early once its secrets hold 4 MiB of data and annotations.',
+  });
 export type PullSecretList = z.infer<typeof pullSecretListSchema>;
 
 export const inspectViewSchema = z
@@ -119,6 +137,14 @@ export const problemSchema = z
       .array(registryVerificationSchema)
       .optional()
       .meta({ description: 'When a verification refused the write: what each registry answered.' }),
+    result: writeResultSchema
+      .optional()
+      .meta({ description: 'When the secret was written but linking it to a ServiceAccount failed: what the write did (repeating the request finishes the linking).' }),
+    name: z.string().optional().meta({ description: 'With `result`: the Secret written.' }),
+    serviceAccountLinks: z
+      .array(serviceAccountLinkSchema)
+      .optional()
+      .meta({ description: 'With `result`: what was done to each ServiceAccount, up to the one that `failed`.' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
 
@@ -139,6 +165,10 @@ export const namespaceResultSchema = z
     name: z.string().optional().meta({ description: 'The Secret written (differs from the path with `appendHash`).' }),
     reason: z.string().optional().meta({ description: 'Why it was forbidden or failed.' }),
     serviceAccountLinks: z.array(serviceAccountLinkSchema).optional(),
+    linkError: z
+      .string()
+      .optional()
+      .meta({ description: 'The secret was written (`result` says how) but linking a ServiceAccount failed: why. Repeating the request finishes it.' }),
   })
   .meta({ id: 'NamespaceResult' });
 
@@ -146,13 +176,15 @@ export const fanOutResultSchema = z
   .strictObject({
     name: z.string(),
     dryRun: z.boolean().optional(),
-    summary: z.record(z.enum(['created', 'updated', 'unchanged', 'forbidden', 'failed']), z.number().int()).meta({ description: 'How many namespaces ended how.' }),
+    summary: z
+      .record(z.enum(['created', 'updated', 'unchanged', 'forbidden', 'failed', 'linkFailed']), z.number().int())
+      .meta({ description: 'How many namespaces ended how; `linkFailed` counts those written (and counted as created/updated/unchanged) whose ServiceAccount linking failed.' }),
     results: z.array(namespaceResultSchema).meta({ description: 'One per namespace, in the order given (or by name for a selector).' }),
     registries: z.array(registryViewSchema).meta({ description: 'What was written, redacted (the same in every namespace).' }),
     verification: z.array(registryVerificationSchema).optional(),
     warnings: z.array(z.string()),
   })
-  .meta({ id: 'FanOutResult', description: 'One pull secret applied to many namespaces: 200 when every namespace succeeded, 207 otherwise.' });
+  .meta({ id: 'FanOutResult', description: 'One pull secret applied to many namespaces: 200 when every namespace succeeded (linking included), 207 otherwise.' });
 export type FanOutResult = z.infer<typeof fanOutResultSchema>;
 
 export const verificationReportSchema = z
@@ -161,5 +193,13 @@ export const verificationReportSchema = z
 export type VerificationReport = z.infer<typeof verificationReportSchema>;
 
 export const healthSchema = z
-  .strictObject({ status: z.enum(['ok', 'unavailable']), cluster: z.string().optional(), detail: z.string().optional() })
-  .meta({ id: 'Health' });
+  .strictObject({ status: z.enum(['ok', 'unavailable']) })
+  .meta({ id: 'Health', description: 'Status only: which cluster and why it is not ready are told by the authenticated GET /v1/status.' });
+
+export const serviceStatusSchema = z
+  .strictObject({
+    status: z.enum(['ok', 'unavailable']),
+    cluster: z.string().meta({ description: 'The cluster regcred writes to: kubeconfig context and API server, in-cluster, or the embedded in-memory cluster' }),
+    detail: z.string().optional().meta({ description: 'Why the service is not ready' }),
+  })
+  .meta({ id: 'ServiceStatus' });

@@ -18,6 +18,8 @@ export interface AuditEntry {
   result: 'created' | 'updated' | 'unchanged' | 'deleted' | 'denied' | 'failed' | 'multi-status' | 'succeeded';
   /** Why it was denied or failed: unauthenticated, forbidden, denied-namespace, rate-limited, or the error's title. */
   reason?: string;
+  /** The secret was written, but linking this ServiceAccount to it failed. */
+  linkFailed?: string;
   dryRun?: boolean;
 }
 

@@ -1,8 +1,9 @@
 import type { RequestHandler, Response } from 'express';
-import { REQUIRED_PERMISSIONS, forbidden, refuseDeniedNamespace, type Caller, type Operation } from '../domain/access-policy.js';
+import { ALL_NAMESPACES, REQUIRED_PERMISSIONS, forbidden, refuseDeniedNamespace, type Caller, type Operation } from '../domain/access-policy.js';
 import type { Gatekeeper } from '../domain/gatekeeper.js';
-import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import type { Audit } from './audit.js';
+import type { FailedAuthentications } from './failed-authentications.js';
 
 const BEARER = /^Bearer +([\x21-\x7e]{1,4096})$/i;
 
@@ -10,6 +11,8 @@ export interface AccessControl {
   gatekeeper: Gatekeeper;
   denyNamespaces: readonly string[];
   audit: Audit;
+  /** Failed authentications per client address; an address over the limit is refused before its token is checked. */
+  failedAuthentications: FailedAuthentications;
 }
 
 /** The caller of this request, set by `authenticate`. */
@@ -19,13 +22,21 @@ export function callerOf(locals: Record<string, unknown>): Caller {
 
 /**
  * Who calls: the bearer token is checked by the gatekeeper; a missing or unknown token is a 401
- * with `WWW-Authenticate: Bearer` (and an audit line), whatever the path asked for.
+ * with `WWW-Authenticate: Bearer` (and an audit line), whatever the path asked for. An address that
+ * failed too often is answered 429 first, without the token being checked (see FailedAuthentications).
  */
-export function authenticate({ gatekeeper, audit }: AccessControl): RequestHandler {
+export function authenticate({ gatekeeper, audit, failedAuthentications }: AccessControl): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization');
     const token = header ? BEARER.exec(header)?.[1] : undefined;
-    const caller = header && !token ? undefined : await gatekeeper.authenticate(token);
+    const check = async () => (header && !token ? undefined : gatekeeper.authenticate(token));
+    // In none mode nobody fails: there is nothing to count.
+    const screened = gatekeeper.mode === 'none' ? { checked: true as const, caller: await check() } : await failedAuthentications.screen(req, token, check);
+    if (!screened.checked) {
+      audit(res, { operation: operationOf(req.method, req.path), result: 'denied', reason: 'authentication-rate-limited' });
+      throw new TooManyRequestsError(screened.retryAfter);
+    }
+    const caller = screened.caller;
     if (!caller) {
       audit(res, { operation: operationOf(req.method, req.path), result: 'denied', reason: 'unauthenticated' });
       throw new UnauthorizedError();
@@ -86,12 +97,21 @@ export async function mayDo(access: AccessControl, caller: Caller, operations: r
   return true;
 }
 
+/** Whether the caller may do `operations` in every namespace at once (one cluster-scoped review each); the deny list is not applied. */
+export async function mayDoEverywhere(access: AccessControl, caller: Caller, operations: readonly Operation[]): Promise<boolean> {
+  for (const operation of operations) {
+    if (REQUIRED_PERMISSIONS[operation].length > 0 && !(await access.gatekeeper.authorize(caller, operation, ALL_NAMESPACES))) return false;
+  }
+  return true;
+}
+
 /** Which operation a /v1-relative path and method are, for audit lines written before routing. */
 export function operationOf(method: string, path: string): Operation | 'unknown' {
   if (method === 'POST' && (path === '/render' || path === '/render/dockerconfig')) return 'render';
   if (method === 'POST' && path === '/inspect') return 'inspect';
   if (method === 'POST' && (path === '/verify' || path === '/verify/dockerconfig')) return 'verify';
   if (method === 'POST' && path === '/match') return 'match';
+  if (method === 'GET' && path === '/status') return 'status';
   if (path.startsWith('/pullsecrets/') && method === 'PUT') return 'apply';
   const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'namespaces' && parts[2] === 'match' && parts.length === 3 && method === 'POST') return 'match';

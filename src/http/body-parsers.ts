@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
 import multer from 'multer';
-import { BadRequestError, UnsupportedMediaTypeError } from '../errors.js';
+import { AppError, BadRequestError, UnsupportedMediaTypeError } from '../errors.js';
 
 export const JSON_TYPES = ['application/json', 'application/*+json'];
 export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
@@ -29,7 +29,7 @@ export function createBodyParsers(limitBytes: number): BodyParsers {
   const fromMultipart: RequestHandler = (req, _res, next) => {
     if (!req.is('multipart/form-data')) return next();
     upload(req, _res, (error?: unknown) => {
-      if (error) return next(error);
+      if (error) return next(asUploadError(error));
       if (!req.file) return next(new BadRequestError('the multipart body has no file part named "config"', [
         { path: 'config', code: 'required', message: 'upload the file as -F config=@$HOME/.docker/config.json' },
       ]));
@@ -48,6 +48,18 @@ export function createBodyParsers(limitBytes: number): BodyParsers {
     ],
     inspectable: [requireContentType(INSPECT_TYPES), express.raw({ limit: limitBytes, type: INSPECT_TYPES })],
   };
+}
+
+/**
+ * multer's own limit errors keep their meaning; anything else its parser (busboy) throws — a missing
+ * boundary, a truncated body, a broken part header — is the caller's malformed upload. Its message
+ * is not passed on: it may quote what was sent.
+ */
+function asUploadError(error: unknown): unknown {
+  if (error instanceof multer.MulterError || error instanceof AppError) return error;
+  return new BadRequestError('the multipart body is malformed: send a well-formed multipart/form-data body with one file part named "config"', [
+    { path: 'config', code: 'malformed_multipart', message: 'the multipart body could not be parsed (missing boundary, truncated body or broken part header)' },
+  ]);
 }
 
 function requireContentType(types: string[]): RequestHandler {

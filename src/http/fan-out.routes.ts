@@ -1,5 +1,6 @@
 import { Router, type Response } from 'express';
-import type { Operation } from '../domain/access-policy.js';
+import { grantsNamespace, type Operation } from '../domain/access-policy.js';
+import { authorizeNamespaces, MAX_FAN_OUT_REFUSALS, type NamespaceAccess, type NamespaceDecision } from '../domain/authorize-namespaces.js';
 import type { Cluster } from '../domain/cluster.js';
 import { applyToNamespaces, type FanOutWrite, type NamespaceResult } from '../domain/fan-out.js';
 import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
@@ -9,14 +10,14 @@ import { renderPullSecret } from '../domain/render-secret.js';
 import type { FanOutResult } from '../domain/view-schemas.js';
 import { fanOutBodySchema, MAX_FAN_OUT_NAMESPACES } from '../domain/write-schemas.js';
 import { ValidationError } from '../errors.js';
-import pLimit from 'p-limit';
 import type { Metrics } from '../metrics.js';
-import { callerOf, mayDo, type AccessControl } from './authenticate.js';
+import { callerOf, mayDo, mayDoEverywhere, type AccessControl } from './authenticate.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import { fanOutDockerConfigQuerySchema, fanOutPathSchema, writeQuerySchema } from './params.js';
+import { linkAudit } from './write-audit.js';
 import { contentOf, withRepository, writeOptions } from './write-input.js';
 import { parseInput } from './validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, type verificationStep } from './verification.js';
+import { credentialsFieldOf, dockerConfigFieldOf, requestSignal, type verificationStep } from './verification.js';
 import type { Logger } from 'pino';
 
 export interface FanOutSettings {
@@ -59,18 +60,36 @@ export function fanOutRouter(
     });
     const caller = callerOf(res.locals);
     const operations: Operation[] = write.serviceAccounts?.length ? ['apply', 'link'] : ['apply'];
-    const mayWrite = (namespace: string) => mayDo(access, caller, operations, namespace);
-    const { namespaces, preauthorised } = await resolveTargets(cluster, mayWrite, targets, settings.concurrency);
-    const results = await applyToNamespaces(
-      cluster,
-      { ...write, namespaces },
-      {
-        concurrency: settings.concurrency,
-        mayWrite: preauthorised ? async () => true : mayWrite,
-        onUnexpected: (error) =>
-          settings.logger.error({ error: { type: (error as Error)?.constructor?.name } }, 'unexpected error in a fan-out namespace'),
-      },
-    );
+    const namespaceAccess: NamespaceAccess = {
+      denied: (namespace) => grantsNamespace(access.denyNamespaces, namespace),
+      allowedEverywhere: () => mayDoEverywhere(access, caller, operations),
+      allowed: (namespace) => mayDo(access, caller, operations, namespace),
+    };
+    const decide = (namespaces: readonly string[]) =>
+      authorizeNamespaces(namespaces, namespaceAccess, { concurrency: settings.concurrency });
+    const { namespaces, decisions } = await resolveTargets(cluster, decide, targets);
+    if (!decisions) {
+      access.audit(res, { operation: 'apply', name: write.name, result: 'denied', reason: 'too-many-refusals' });
+      throw new ValidationError('the selector matches too many namespaces you may not write', [
+        {
+          path: 'namespaceSelector',
+          code: 'too_many_refusals',
+          message: `matches more than ${MAX_FAN_OUT_REFUSALS} namespaces you may not manage pull secrets in through regcred; narrow it or name the namespaces`,
+        },
+      ]);
+    }
+    const results = (
+      await applyToNamespaces(
+        cluster,
+        { ...write, namespaces },
+        {
+          concurrency: settings.concurrency,
+          mayWrite: async (namespace) => decisions.get(namespace) === 'allowed',
+          onUnexpected: (error) =>
+            settings.logger.error({ error: { type: (error as Error)?.constructor?.name } }, 'unexpected error in a fan-out namespace'),
+        },
+      )
+    ).map((r) => (decisions.get(r.namespace) === 'not-reviewed' ? { ...r, reason: NOT_REVIEWED } : r));
     for (const r of results) {
       if (!write.dryRun && r.result !== 'forbidden') metrics.pullSecretsWritten.inc({ result: r.result });
       access.audit(res, {
@@ -80,11 +99,12 @@ export function fanOutRouter(
         servers: write.registries.map((x) => x.server),
         result: r.result === 'forbidden' ? 'denied' : r.result,
         ...(r.result === 'forbidden' || r.result === 'failed' ? { reason: r.result } : {}),
+        ...linkAudit(r.serviceAccountLinks),
         ...(write.dryRun ? { dryRun: true } : {}),
       });
     }
     const summary = summarise(results);
-    const allSucceeded = results.every((r) => r.result === 'created' || r.result === 'updated' || r.result === 'unchanged');
+    const allSucceeded = results.every((r) => ['created', 'updated', 'unchanged'].includes(r.result) && !r.linkError);
     const described = describeDockerConfigJson(JSON.parse(renderDockerConfigJson(write.registries)));
     const body: FanOutResult = {
       name: write.name,
@@ -103,7 +123,7 @@ export function fanOutRouter(
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(fanOutBodySchema, req.body, 'body');
     const content = contentOf(body);
-    const checked = await verify(query.verify, content.registries, credentialsFieldOf(body));
+    const checked = await verify(query.verify, content.registries, credentialsFieldOf(body), requestSignal(res));
     const write = { name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
     await run(res, body, write, checked.verification);
   });
@@ -113,7 +133,7 @@ export function fanOutRouter(
     const query = parseInput(fanOutDockerConfigQuerySchema, req.query, 'query');
     const parsed = parseDockerConfigFile(bodyBytes(req));
     const registries = withRepository(parsed.registries, query.repository);
-    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries));
+    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), requestSignal(res));
     const warnings = [...parsed.warnings, ...checked.warnings];
     const write = { name, registries, ...checked, warnings, serviceAccounts: query.serviceAccounts, ...writeOptions(query) };
     await run(res, query, write, checked.verification);
@@ -122,23 +142,26 @@ export function fanOutRouter(
   return router;
 }
 
+const NOT_REVIEWED = `not reviewed: this request was refused in ${MAX_FAN_OUT_REFUSALS} namespaces more than it was allowed in; name only namespaces you may manage pull secrets in`;
+
 /**
- * The namespaces to write: those named (each reported, forbidden ones too: the caller named them),
- * or those a selector matches that the caller may write — the others are passed over without a
- * trace (not named, not counted), so a selector cannot be used to learn which namespaces exist.
+ * The namespaces to write, each decided by `decide` before anything is written: those named (each
+ * reported, forbidden ones too: the caller named them), or those a selector matches that the caller
+ * may write — the others are passed over without a trace (not named, not counted), so a selector
+ * cannot be used to learn which namespaces exist. `decisions` is absent when a selector matched so
+ * many namespaces the caller may not write that not all were reviewed: the request is refused (422).
  * @throws ValidationError when a selector matches more namespaces than one request may write
  */
 async function resolveTargets(
   cluster: Cluster,
-  mayWrite: (namespace: string) => Promise<boolean>,
+  decide: (namespaces: readonly string[]) => Promise<Map<string, NamespaceDecision>>,
   targets: Targets,
-  concurrency: number,
-): Promise<{ namespaces: string[]; preauthorised: boolean }> {
-  if (targets.namespaces) return { namespaces: targets.namespaces, preauthorised: false };
-  const limit = pLimit(concurrency);
+): Promise<{ namespaces: string[]; decisions?: Map<string, NamespaceDecision> }> {
+  if (targets.namespaces) return { namespaces: targets.namespaces, decisions: await decide(targets.namespaces) };
   const matching = await cluster.listNamespaces(targets.namespaceSelector);
-  const allowed = await Promise.all(matching.map((namespace) => limit(() => mayWrite(namespace))));
-  const namespaces = matching.filter((_, i) => allowed[i]);
+  const decisions = await decide(matching);
+  if ([...decisions.values()].includes('not-reviewed')) return { namespaces: [] };
+  const namespaces = matching.filter((namespace) => decisions.get(namespace) === 'allowed');
   if (namespaces.length > MAX_FAN_OUT_NAMESPACES) {
     throw new ValidationError('the selector matches too many namespaces', [
       {
@@ -148,11 +171,14 @@ async function resolveTargets(
       },
     ]);
   }
-  return { namespaces, preauthorised: true };
+  return { namespaces, decisions };
 }
 
 function summarise(results: readonly NamespaceResult[]): FanOutResult['summary'] {
-  const summary = { created: 0, updated: 0, unchanged: 0, forbidden: 0, failed: 0 };
-  for (const r of results) summary[r.result]++;
+  const summary = { created: 0, updated: 0, unchanged: 0, forbidden: 0, failed: 0, linkFailed: 0 };
+  for (const r of results) {
+    summary[r.result]++;
+    if (r.linkError) summary.linkFailed++;
+  }
   return summary;
 }

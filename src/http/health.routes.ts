@@ -2,24 +2,40 @@ import { Router } from 'express';
 import type { Cluster } from '../domain/cluster.js';
 import { AppError } from '../errors.js';
 
-/** Liveness says the process serves; readiness says the cluster answers too, and turns false for good once draining. */
+/**
+ * Liveness says the process serves; readiness says the cluster answers too, and turns false for good
+ * once draining. Both are unauthenticated, so they say status only: which cluster regcred talks to
+ * is for the start-up line and the authenticated GET /v1/status.
+ */
 export function healthRouter(cluster: Cluster, isDraining: () => boolean = () => false): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    if (isDraining()) {
-      res.status(503).json({ status: 'unavailable', cluster: cluster.description, detail: 'shutting down: finishing in-flight requests' });
-      return;
-    }
-    try {
-      await cluster.ping();
-      res.json({ status: 'ok', cluster: cluster.description });
-    } catch (error) {
-      const detail = error instanceof AppError ? error.message : 'the cluster did not answer';
-      res.status(503).set('Retry-After', '5').json({ status: 'unavailable', cluster: cluster.description, detail });
-    }
+    const readiness = await readinessOf(cluster, isDraining);
+    if (readiness.status === 'ok') res.json({ status: 'ok' });
+    else res.status(503).set('Retry-After', '5').json({ status: 'unavailable' });
   });
   return router;
+}
+
+/** GET /v1/status: readiness with the detail an authenticated caller may see (which cluster, why not ready). */
+export function statusRouter(cluster: Cluster, isDraining: () => boolean = () => false): Router {
+  const router = Router();
+  router.get('/status', async (_req, res) => {
+    const readiness = await readinessOf(cluster, isDraining);
+    res.json({ ...readiness, cluster: cluster.description });
+  });
+  return router;
+}
+
+async function readinessOf(cluster: Cluster, isDraining: () => boolean): Promise<{ status: 'ok' | 'unavailable'; detail?: string }> {
+  if (isDraining()) return { status: 'unavailable', detail: 'shutting down: finishing in-flight requests' };
+  try {
+    await cluster.ping();
+    return { status: 'ok' };
+  } catch (error) {
+    return { status: 'unavailable', detail: error instanceof AppError ? error.message : 'the cluster did not answer' };
+  }
 }

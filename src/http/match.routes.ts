@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Cluster } from '../domain/cluster.js';
 import { matchImagesInNamespace } from '../domain/match-in-namespace.js';
-import { matchImages } from '../domain/match-images.js';
+import { matchImagesInTurns } from '../domain/match-images.js';
 import { matchBodySchema, namespacedMatchBodySchema } from '../domain/match-schemas.js';
 import { registriesOf } from '../domain/schemas.js';
 import { authorize, requirePermission, type AccessControl } from './authenticate.js';
@@ -13,11 +13,11 @@ import { parseInput } from './validate.js';
 export function matchRouter(cluster: Cluster, parsers: BodyParsers, access: AccessControl): Router {
   const router = Router();
 
-  router.post('/match', ...parsers.json, (req, res) => {
+  router.post('/match', ...parsers.json, async (req, res) => {
     parseInput(noQuerySchema, req.query, 'query');
     const body = parseInput(matchBodySchema, req.body, 'body');
     const sources = body.dockerconfigjson !== undefined ? { dockerConfig: body.dockerconfigjson } : { registries: registriesOf(body) };
-    res.json(matchImages(body.images, sources));
+    res.json(await matchImagesInTurns(body.images, sources));
   });
 
   router.post('/namespaces/:namespace/match', authorize(access, 'match'), ...parsers.json, async (req, res) => {

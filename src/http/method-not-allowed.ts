@@ -13,6 +13,16 @@ export function methodNotAllowed(paths: Record<string, Record<string, unknown>>)
     const route = routes.find((r) => r.pattern.test(req.path));
     if (!route) return next();
     const allow = route.allowed.includes('GET') ? [...route.allowed, 'HEAD'] : route.allowed;
-    next(new AppError(405, 'Method Not Allowed', `${req.method} is not supported here; use ${allow.join(', ')}`, [], { Allow: allow.join(', ') }));
+    next(methodNotAllowedError(req.method, allow));
   };
+}
+
+/** For paths outside the contract that only serve reads (/docs, /openapi.yaml): other methods get 405 + Allow. */
+export const readOnly: RequestHandler = (req, _res, next) => {
+  if (req.method === 'GET' || req.method === 'HEAD') return next();
+  next(methodNotAllowedError(req.method, ['GET', 'HEAD']));
+};
+
+function methodNotAllowedError(method: string, allow: string[]): AppError {
+  return new AppError(405, 'Method Not Allowed', `${method} is not supported here; use ${allow.join(', ')}`, [], { Allow: allow.join(', ') });
 }

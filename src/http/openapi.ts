@@ -16,6 +16,7 @@ import { registryVerificationSchema } from '../domain/verification.js';
 import { lastVerificationSchema } from '../domain/verification-annotation.js';
 import {
   healthSchema,
+  serviceStatusSchema,
   inspectViewSchema,
   problemSchema,
   pullSecretListSchema,
@@ -30,7 +31,9 @@ import {
 } from '../domain/view-schemas.js';
 import {
   appendHashParam,
+  continueParam,
   dryRunParam,
+  limitParam,
   namespaceSelectorParam,
   namespacesParam,
   repositoryParam,
@@ -50,6 +53,7 @@ const COMPONENT_SCHEMAS = [
   secretManifestSchema,
   problemSchema,
   healthSchema,
+  serviceStatusSchema,
   verifyBodySchema,
   applyPullSecretBodySchema,
   patchPullSecretBodySchema,
@@ -164,6 +168,8 @@ const renderParams = [
   appendHash,
   verify,
 ];
+const writeDescription =
+  'Concurrent writes of one secret all succeed; the last one\'s content stays. With `serviceAccounts`, each is linked after the secret is written; when linking fails, the answer is the linking error\'s problem (409, 502, 503 …: not everything asked was done), and it says what was: `result` (`created`, `updated`, `unchanged`), `name`, and `serviceAccountLinks` up to the one that `failed`. Repeating the request finishes the linking. A `kubectl.kubernetes.io/last-applied-configuration` annotation (which holds a copy of earlier credentials) is removed by any update, with a warning.';
 const written = {
   '200': json('Updated, or unchanged (nothing written)', 'PullSecretView'),
   '201': json('Created', 'PullSecretView'),
@@ -185,11 +191,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/v1/namespaces/{namespace}/pullsecrets': {
         parameters: [ns],
         get: {
-          operationId: 'listPullSecrets', tags: ['pull secrets'], summary: 'Redacted views of all pull secrets in the namespace',
-          responses: { '200': json('The pull secrets', 'PullSecretList'), ...errors(401, 403, 404, 422, 429, 502, 503) },
+          operationId: 'listPullSecrets', tags: ['pull secrets'], summary: 'Redacted views of the pull secrets in the namespace, a page at a time',
+          description:
+            'Only Secrets of type kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg are read (other Secrets of the namespace cost nothing). A page holds at most `limit` items (default and maximum 500) and stops early once its secrets hold 4 MiB of data and annotations; when more follow, the answer has `continue`: pass it back to get the next page. An expired or foreign `continue` is refused with 422 (`errors[].code` `expired` or `invalid_continue`): list again from the start.',
+          parameters: [param('limit', 'query', limitParam, false), param('continue', 'query', continueParam, false)],
+          responses: { '200': json('The pull secrets', 'PullSecretList'), ...errors(400, 401, 403, 404, 422, 429, 502, 503) },
         },
         post: {
           operationId: 'createPullSecret', tags: ['pull secrets'], summary: 'Create a pull secret (409 when one of that name exists)',
+          description: writeDescription,
           parameters: [dryRun, appendHash, verify],
           requestBody: { required: true, content: { 'application/json': { schema: ref('CreatePullSecretBody') } } },
           responses: { '201': json('Created', 'PullSecretView'), ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
@@ -199,10 +209,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         parameters: [ns, name],
         get: {
           operationId: 'getPullSecret', tags: ['pull secrets'], summary: 'Redacted view of a pull secret (also one not made by regcred)',
-          responses: { '200': json('The pull secret, redacted', 'PullSecretView'), ...errors(401, 403, 404, 409, 422, 429, 502, 503) },
+          responses: { '200': json('The pull secret, redacted', 'PullSecretView'), ...errors(400, 401, 403, 404, 409, 422, 429, 502, 503) },
         },
         put: {
           operationId: 'applyPullSecret', tags: ['pull secrets'], summary: 'Create or update a pull secret from credentials (idempotent)',
+          description: writeDescription,
           parameters: [dryRun, appendHash, verify],
           requestBody: { required: true, content: { 'application/json': { schema: ref('ApplyPullSecretBody') } } },
           responses: { ...written, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
@@ -215,11 +226,13 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
         delete: {
           operationId: 'deletePullSecret', tags: ['pull secrets'], summary: 'Delete a pull secret (other Secrets are refused); `unlink=true` also removes it from every ServiceAccount',
+          description:
+            '`unlink=true` is all or nothing: when a ServiceAccount cannot be changed, or the delete fails, every reference already removed is put back in its place, the secret stays, and the error is answered.',
           parameters: [dryRun, unlink],
           responses: {
             '200': json('Deleted, with `unlink=true`: the ServiceAccounts changed', 'DeleteResult'),
             '204': { description: 'Deleted' },
-            ...errors(401, 403, 404, 409, 422, 429, 502, 503),
+            ...errors(400, 401, 403, 404, 409, 422, 429, 502, 503),
           },
         },
       },
@@ -227,6 +240,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         parameters: [ns, name],
         put: {
           operationId: 'applyPullSecretFromDockerConfig', tags: ['pull secrets'], summary: 'Create or update a pull secret from a Docker config.json',
+          description: writeDescription,
           parameters: [dryRun, appendHash, verify, repository, serviceAccountsQuery], requestBody: dockerConfigBody,
           responses: { ...written, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
         },
@@ -267,6 +281,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/v1/match': {
         post: {
           operationId: 'matchImages', tags: ['kubelet match'],
+          description:
+            'Limits: at most 100 images (each at most 512 characters) and at most 100 registries: `registries`, or the servers under `dockerconfigjson`\'s `auths` (every spelling of "auths" counted together); more is refused with 422 (`dockerconfigjson/auths`, `too_big`).',
           summary: 'Which credential would the kubelet use for each image? Credentials or a config.json from the request',
           requestBody: { required: true, content: { 'application/json': { schema: ref('MatchBody') } } },
           responses: { '200': json('Per image, the entries the kubelet would try, in order', 'MatchResult'), ...errors(400, 401, 413, 415, 422, 429) },
@@ -276,6 +292,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         parameters: [ns],
         post: {
           operationId: 'matchImagesInNamespace', tags: ['kubelet match'],
+          description:
+            'Limits: at most 100 images and 100 secret names. Each secret named is read once however often it is listed (at most 4 reads at a time). The secrets read may hold at most 4 MiB of data and annotations together (else 422, `secrets` or `serviceAccount`, code `byte_budget`) and at most 100 registry entries, a secret named twice counting twice (else 422, code `too_big`).',
           summary: "Which of the namespace's pull secrets would the kubelet use for each image (a Pod's `secrets`, or a ServiceAccount's)? Why is my Pod in ImagePullBackOff?",
           requestBody: { required: true, content: { 'application/json': { schema: ref('NamespacedMatchBody') } } },
           responses: {
@@ -312,11 +330,17 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { '200': json('The redacted view', 'InspectView'), ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
         },
       },
+      '/v1/status': {
+        get: {
+          operationId: 'serviceStatus', tags: ['health'], summary: 'Readiness with detail: which cluster regcred writes to, and why it is not ready',
+          responses: { '200': json('Whether the cluster answers, and which it is', 'ServiceStatus'), ...errors(401, 429) },
+        },
+      },
       '/healthz': { get: { operationId: 'healthz', security: [], tags: ['health'], summary: 'Liveness', responses: { '200': json('Serving', 'Health') } } },
       '/readyz': {
         get: {
           operationId: 'readyz', security: [], tags: ['health'], summary: 'Readiness: the cluster answers',
-          responses: { '200': json('Ready', 'Health'), '503': json('The cluster does not answer, or the service is shutting down', 'Health') },
+          responses: { '200': json('Ready', 'Health'), '503': json('The cluster does not answer, or the service is shutting down (Retry-After)', 'Health') },
         },
       },
       '/metrics': {

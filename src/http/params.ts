@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { namespaceSchema, secretNameSchema } from '../domain/kubernetes-names.js';
+import { MAX_LIST_LIMIT } from '../domain/list-pull-secrets.js';
 import { repositorySchema } from '../domain/registry-endpoint.js';
 import { verifyModeSchema } from '../domain/verification.js';
 import { checkOneTarget, labelSelectorSchema, namespacesField, serviceAccountsField } from '../domain/write-schemas.js';
@@ -39,6 +40,21 @@ export const unlinkParam = booleanFlag
 export const deleteQuerySchema = z.strictObject({ dryRun: dryRunParam, unlink: unlinkParam });
 export const patchQuerySchema = z.strictObject({ dryRun: dryRunParam, verify: verifyModeSchema });
 export const noQuerySchema = z.strictObject({});
+
+export const limitParam = z
+  .string()
+  .regex(/^[0-9]{1,4}$/, 'must be a whole number')
+  .transform(Number)
+  .pipe(z.number().int().min(1, 'must be at least 1').max(MAX_LIST_LIMIT, `must be at most ${MAX_LIST_LIMIT}`))
+  .optional()
+  .meta({ description: `At most this many pull secrets in the answer (1–${MAX_LIST_LIMIT}; default ${MAX_LIST_LIMIT}).`, example: '100' });
+export const continueParam = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(4096, 'must be at most 4096 characters')
+  .optional()
+  .meta({ description: 'The `continue` of the previous answer: the next page of the same listing.' });
+export const listQuerySchema = z.strictObject({ limit: limitParam, continue: continueParam });
 
 export const renderQuerySchema = z.strictObject({
   name: secretNameSchema.default('regcred'),

@@ -55,6 +55,12 @@ function withoutMessage(error: unknown): { type: string; stack?: string } {
 function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   if (error instanceof multer.MulterError) return fromMulter(error);
+  // The router could not percent-decode a path segment (e.g. `%E9`, `%ZZ`); the segment is not echoed.
+  if (error instanceof URIError) {
+    return new BadRequestError('the request path is not valid percent-encoded UTF-8', [
+      { path: 'path', code: 'invalid_encoding', message: 'each path segment must be valid percent-encoded UTF-8' },
+    ]);
+  }
   const type = (error as { type?: unknown })?.type;
   switch (type) {
     case 'entity.parse.failed':

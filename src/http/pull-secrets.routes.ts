@@ -2,13 +2,13 @@ import { Router } from 'express';
 import type { Operation } from '../domain/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
 import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
+import { listPullSecrets } from '../domain/list-pull-secrets.js';
 import { patchPullSecret } from '../domain/patch-pull-secret.js';
 import {
   applyPullSecret,
   createPullSecret,
   deletePullSecret,
   getPullSecret,
-  listPullSecrets,
   type PullSecretWrite,
 } from '../domain/pull-secrets.js';
 import { registriesOf } from '../domain/schemas.js';
@@ -20,6 +20,7 @@ import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import {
   deleteQuerySchema,
   dockerConfigWriteQuerySchema,
+  listQuerySchema,
   namespacePathSchema,
   noQuerySchema,
   patchQuerySchema,
@@ -27,7 +28,7 @@ import {
   writeQuerySchema,
 } from './params.js';
 import { parseInput } from './validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, type verificationStep } from './verification.js';
+import { credentialsFieldOf, dockerConfigFieldOf, requestSignal, type verificationStep } from './verification.js';
 import { countWrites, reasonOf } from './write-audit.js';
 import { contentOf, withRepository, writeOptions } from './write-input.js';
 
@@ -54,7 +55,7 @@ export function pullSecretsRouter(
     const body = parseInput(applyPullSecretBodySchema, req.body, 'body');
     if (body.serviceAccounts?.length) await requirePermission(access, res, 'link', namespace, name);
     const content = contentOf(body);
-    const checked = await verify(query.verify, content.registries, credentialsFieldOf(body));
+    const checked = await verify(query.verify, content.registries, credentialsFieldOf(body), requestSignal(res));
     const write = thenLink(applyPullSecret, body.serviceAccounts);
     const view = await counted(res, 'apply', write, { namespace, name, ...content, ...checked, ...writeOptions(query) });
     res.status(view.result === 'created' ? 201 : 200).json(view);
@@ -66,7 +67,7 @@ export function pullSecretsRouter(
     if (query.serviceAccounts?.length) await requirePermission(access, res, 'link', namespace, name);
     const parsed = parseDockerConfigFile(bodyBytes(req));
     const registries = withRepository(parsed.registries, query.repository);
-    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries));
+    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), requestSignal(res));
     const warnings = [...parsed.warnings, ...checked.warnings];
     const write = thenLink(applyPullSecret, query.serviceAccounts);
     const view = await counted(res, 'apply', write, { namespace, name, registries, ...checked, warnings, ...writeOptions(query) });
@@ -79,7 +80,7 @@ export function pullSecretsRouter(
     const body = parseInput(createPullSecretBodySchema, req.body, 'body');
     if (body.serviceAccounts?.length) await requirePermission(access, res, 'link', namespace, body.name);
     const content = contentOf(body);
-    const checked = await verify(query.verify, content.registries, credentialsFieldOf(body));
+    const checked = await verify(query.verify, content.registries, credentialsFieldOf(body), requestSignal(res));
     const write = thenLink(createPullSecret, body.serviceAccounts);
     const view = await counted(res, 'create', write, { namespace, name: body.name, ...content, ...checked, ...writeOptions(query) });
     res.status(201).location(`/v1/namespaces/${namespace}/pullsecrets/${view.name}`).json(view);
@@ -90,7 +91,7 @@ export function pullSecretsRouter(
     const query = parseInput(patchQuerySchema, req.query, 'query');
     const body = parseInput(patchPullSecretBodySchema, req.body, 'body');
     const upsert = registriesOf({ registries: body.upsert ?? [] });
-    const checked = await verify(query.verify, upsert, (i) => `upsert/${i}/password`);
+    const checked = await verify(query.verify, upsert, (i) => `upsert/${i}/password`, requestSignal(res));
     const remove = body.remove ?? [];
     const merge = (c: Cluster, w: PullSecretWrite) => patchPullSecret(c, { ...w, upsert: w.registries, remove });
     const view = await counted(res, 'merge', merge, { namespace, name, registries: upsert, ...checked, dryRun: query.dryRun === 'server' });
@@ -99,8 +100,9 @@ export function pullSecretsRouter(
 
   router.get(BASE, may('list'), async (req, res) => {
     const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
-    parseInput(noQuerySchema, req.query, 'query');
-    res.json(await listPullSecrets(cluster, namespace, await mayDo(access, callerOf(res.locals), ['listServiceAccounts'], namespace)));
+    const page = parseInput(listQuerySchema, req.query, 'query');
+    const withReferences = await mayDo(access, callerOf(res.locals), ['listServiceAccounts'], namespace);
+    res.json(await listPullSecrets(cluster, namespace, { ...page, withReferences }));
   });
 
   router.get(`${BASE}/:name`, may('get'), async (req, res) => {

@@ -10,7 +10,7 @@ import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import { dockerConfigRenderQuerySchema, noQuerySchema, renderQuerySchema } from './params.js';
 import { withRepository } from './write-input.js';
 import { parseInput } from './validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, setVerificationHeader, type verificationStep } from './verification.js';
+import { credentialsFieldOf, dockerConfigFieldOf, setVerificationHeader, requestSignal, type verificationStep } from './verification.js';
 
 type Verify = ReturnType<typeof verificationStep>;
 
@@ -22,7 +22,7 @@ export function renderRouter(parsers: BodyParsers, verify: Verify): Router {
     const query = parseInput(renderQuerySchema, req.query, 'query');
     const body = parseInput(credentialsBodySchema, req.body, 'body');
     const registries = registriesOf(body);
-    const checked = await verify(query.verify, registries, credentialsFieldOf(body));
+    const checked = await verify(query.verify, registries, credentialsFieldOf(body), requestSignal(res));
     setVerificationHeader(res, checked.verification);
     sendManifest(req, res, render(query, registries, body.labels, body.annotations), checked.warnings);
   });
@@ -31,7 +31,7 @@ export function renderRouter(parsers: BodyParsers, verify: Verify): Router {
     const query = parseInput(dockerConfigRenderQuerySchema, req.query, 'query');
     const parsed = parseDockerConfigFile(bodyBytes(req));
     const registries = withRepository(parsed.registries, query.repository);
-    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries));
+    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), requestSignal(res));
     setVerificationHeader(res, checked.verification);
     sendManifest(req, res, render(query, registries), [...parsed.warnings, ...checked.warnings]);
   });

@@ -26,12 +26,28 @@ export const dockerConfigFieldOf =
     `auths/${registries[i]?.server ?? i}`;
 
 /**
- * Runs the caller's `verify` mode over the registries of a request, within `deadlineMs`, counting outcomes. Without
+ * Aborted when the client goes away before its answer is sent (it disconnected, or the server's
+ * request timeout closed the connection): work done for it from then on would be wasted.
+ */
+export function requestSignal(res: Response): AbortSignal {
+  const existing = res.locals.requestSignal as AbortSignal | undefined;
+  if (existing) return existing;
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('the client went away before its answer'));
+  });
+  res.locals.requestSignal = controller.signal;
+  return controller.signal;
+}
+
+/**
+ * Runs the caller's `verify` mode over the registries of a request, within `deadlineMs` and while
+ * `signal` (see requestSignal) holds, at most `requestShare` at a time, counting outcomes. Without
  * `verify` a named repository is a mistake worth saying (it would otherwise be silently ignored).
  * @throws VerificationFailedError (422), RegistryUnverifiableError (502) under verify=required
  */
-export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metrics, 'registryVerifications'>, deadlineMs: number) {
-  return async (mode: VerifyMode | undefined, registries: readonly RegistryCredential[], fieldOf: FieldOf): Promise<VerificationStep> => {
+export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metrics, 'registryVerifications'>, deadlineMs: number, requestShare: number) {
+  return async (mode: VerifyMode | undefined, registries: readonly RegistryCredential[], fieldOf: FieldOf, signal: AbortSignal): Promise<VerificationStep> => {
     if (!mode || mode === 'false') {
       if (registries.some((r) => r.repository)) {
         throw new ValidationError('a repository is only checked with verify', [
@@ -41,7 +57,7 @@ export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metri
       return { warnings: [] };
     }
     // One deadline for the whole request, however many registries wait for a verification slot.
-    const outcomes = await verifyRegistries(verifier, registries, AbortSignal.timeout(deadlineMs));
+    const outcomes = await verifyRegistries(verifier, registries, AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]), requestShare);
     for (const { verification } of outcomes) metrics.registryVerifications.inc({ status: verification.status, method: verification.method });
     const warnings = enforceVerification(mode, outcomes, fieldOf);
     return { verification: outcomes.map((o) => o.verification), warnings };

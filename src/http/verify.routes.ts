@@ -6,7 +6,7 @@ import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import { verifyQuerySchema, noQuerySchema } from './params.js';
 import { withRepository } from './write-input.js';
 import { parseInput } from './validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, type verificationStep } from './verification.js';
+import { credentialsFieldOf, dockerConfigFieldOf, requestSignal, type verificationStep } from './verification.js';
 
 /** Checks credentials with their registries and reports; writes nothing anywhere. */
 export function verifyRouter(parsers: BodyParsers, verify: ReturnType<typeof verificationStep>): Router {
@@ -16,7 +16,7 @@ export function verifyRouter(parsers: BodyParsers, verify: ReturnType<typeof ver
     parseInput(noQuerySchema, req.query, 'query');
     const body = parseInput(verifyBodySchema, req.body, 'body');
     const registries = registriesOf(body);
-    const { verification = [], warnings } = await verify('true', registries, credentialsFieldOf(body));
+    const { verification = [], warnings } = await verify('true', registries, credentialsFieldOf(body), requestSignal(res));
     res.json({ registries: verification, warnings } satisfies VerificationReport);
   });
 
@@ -24,7 +24,7 @@ export function verifyRouter(parsers: BodyParsers, verify: ReturnType<typeof ver
     const { repository } = parseInput(verifyQuerySchema, req.query, 'query');
     const parsed = parseDockerConfigFile(bodyBytes(req));
     const registries = withRepository(parsed.registries, repository);
-    const { verification = [], warnings } = await verify('true', registries, dockerConfigFieldOf(registries));
+    const { verification = [], warnings } = await verify('true', registries, dockerConfigFieldOf(registries), requestSignal(res));
     res.json({ registries: verification, warnings: [...parsed.warnings, ...warnings] } satisfies VerificationReport);
   });
 

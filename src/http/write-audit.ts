@@ -2,10 +2,12 @@ import type { Response } from 'express';
 import { WRITE_OPERATIONS, type Operation } from '../domain/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
 import type { PullSecretWrite } from '../domain/pull-secrets.js';
+import type { ServiceAccountLink } from '../domain/service-account-links.js';
+import { LinkAfterWriteError } from '../domain/write-and-link.js';
 import type { PullSecretView } from '../domain/view-schemas.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { Audit } from './audit.js';
+import type { Audit, AuditEntry } from './audit.js';
 
 type WriteUseCase = (cluster: Cluster, write: PullSecretWrite) => Promise<PullSecretView>;
 
@@ -26,15 +28,27 @@ export function countWrites(cluster: Cluster, { pullSecretsWritten }: Pick<Metri
     try {
       const view = await write(cluster, request);
       if (!request.dryRun) pullSecretsWritten.inc({ result: view.result ?? 'updated' });
-      const linked = view.serviceAccountLinks?.filter((l) => l.result !== 'unchanged').map((l) => l.serviceAccount);
-      audit(res, { ...audited, name: view.name, result: view.result ?? 'updated', ...(linked?.length ? { serviceAccounts: linked } : {}) });
+      audit(res, { ...audited, name: view.name, result: view.result ?? 'updated', ...linkAudit(view.serviceAccountLinks) });
       return view;
     } catch (error) {
+      if (error instanceof LinkAfterWriteError) {
+        // The secret was written: counted and audited as what the write did, with the link that failed.
+        if (!request.dryRun) pullSecretsWritten.inc({ result: error.result });
+        audit(res, { ...audited, name: error.secretName, result: error.result, ...linkAudit(error.links) });
+        throw error;
+      }
       if (!request.dryRun) pullSecretsWritten.inc({ result: 'failed' });
       audit(res, { ...audited, result: 'failed', reason: reasonOf(error) });
       throw error;
     }
   };
+}
+
+/** The audit fields of a write's linking: the ServiceAccounts changed, and the one that failed. */
+export function linkAudit(links: readonly ServiceAccountLink[] | undefined): Pick<AuditEntry, 'serviceAccounts' | 'linkFailed'> {
+  const changed = links?.filter((l) => l.result === 'linked' || l.result === 'unlinked').map((l) => l.serviceAccount) ?? [];
+  const failed = links?.find((l) => l.result === 'failed');
+  return { ...(changed.length ? { serviceAccounts: changed } : {}), ...(failed ? { linkFailed: failed.serviceAccount } : {}) };
 }
 
 /** A failure's kind for the audit line (its title, or "error"); never its message, which may quote input. */

@@ -1,9 +1,9 @@
-import pLimit from 'p-limit';
-import type { RegistryTransport } from '../domain/registry-transport.js';
+import { RegistryTransportError, type RegistryTransport } from '../domain/registry-transport.js';
 import type { RegistryVerifier, VerificationOutcome } from '../domain/verification.js';
 import { verifyWithRegistry } from '../domain/verify-registry.js';
 import type { Resolve } from './egress-guard.js';
 import { nodeRegistryTransport } from './node-transport.js';
+import { VerificationSlots } from './verification-slots.js';
 
 export interface VerifierSettings {
   /** PEM text of extra CAs (the contents of REGCRED_VERIFY_CA_FILE). */
@@ -21,18 +21,34 @@ export interface VerifierSettings {
 // anonymous /v2/, then at most: token, probe, plus one same-origin redirect along the way.
 const STEPS_PER_VERIFICATION = 4;
 
+// Stands in for the transport when the caller's signal ended the wait for a slot: the outcome has the usual shape, and nothing is sent.
+const notStarted: RegistryTransport = {
+  send: () =>
+    Promise.reject(
+      new RegistryTransportError('timeout', 'not checked: the request ended (deadline or client gone) before a verification slot was free'),
+    ),
+};
+
 /** The verifier regcred runs with: the V2 protocol over the guarded transport, bounded in concurrency and time. */
 export function createRegistryVerifier(settings: VerifierSettings): RegistryVerifier {
   const transport = settings.transport ?? nodeRegistryTransport(settings);
-  const limit = pLimit(settings.concurrency);
+  const slots = new VerificationSlots(settings.concurrency);
   const policy = { insecureHosts: settings.insecureHosts };
   return {
-    verify(target, signal): Promise<VerificationOutcome> {
-      // The check's own deadline starts when it gets a slot; the caller's signal bounds the wait for one.
-      return limit(() => {
+    async verify(target, signal): Promise<VerificationOutcome> {
+      let release: () => void;
+      try {
+        release = await slots.acquire(signal);
+      } catch {
+        return verifyWithRegistry(notStarted, target, policy);
+      }
+      // The check's own deadline starts when it gets a slot; the caller's signal bounds the wait for one and aborts the check.
+      try {
         const deadline = AbortSignal.timeout(settings.timeoutMs * STEPS_PER_VERIFICATION);
-        return verifyWithRegistry(transport, target, policy, signal ? AbortSignal.any([signal, deadline]) : deadline);
-      });
+        return await verifyWithRegistry(transport, target, policy, signal ? AbortSignal.any([signal, deadline]) : deadline);
+      } finally {
+        release();
+      }
     },
   };
 }

@@ -37,6 +37,8 @@ export function nodeRegistryTransport(options: NodeTransportOptions): RegistryTr
     async send(request: RegistryRequest, signal?: AbortSignal): Promise<RegistryResponse> {
       const url = new URL(request.url);
       const where = url.host;
+      // A check whose request is gone opens no connection (node would start one before noticing).
+      if (signal?.aborted) throw new RegistryTransportError('timeout', `the check of ${where} was stopped: its request ended`);
       // IP literals skip `lookup`, so they are vetted here.
       if (isIP(url.hostname.replace(/^\[|\]$/g, ''))) {
         try {

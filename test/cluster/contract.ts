@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SeedSecret } from '../../src/cluster/memory.js';
 import {
   AlreadyExistsError,
+  ContinueTokenError,
   NamespaceNotFoundError,
   SecretNotFoundError,
   StaleWriteError,
@@ -65,9 +66,37 @@ export function describeClusterContract(name: string, makeFixture: () => Promise
       it('lists the Secrets of one namespace by name, and nothing for a namespace that does not exist', async () => {
         await cluster.createSecret(draft({ name: 'b' }));
         await cluster.createSecret(draft({ name: 'a', labels: {}, annotations: {} }));
-        expect((await cluster.listSecrets(f.namespace)).map((s) => s.name)).toEqual(['a', 'b']);
-        expect((await cluster.listSecrets(f.namespace))[0]).toMatchObject({ labels: {}, annotations: {}, immutable: false });
-        expect(await cluster.listSecrets(f.missingNamespace)).toEqual([]);
+        const page = await cluster.listSecrets(f.namespace, { limit: 10 });
+        expect(page.items.map((s) => s.name)).toEqual(['a', 'b']);
+        expect(page.items[0]).toMatchObject({ labels: {}, annotations: {}, immutable: false });
+        expect(page.continue).toBeUndefined();
+        expect(await cluster.listSecrets(f.missingNamespace, { limit: 10 })).toEqual({ items: [] });
+      });
+
+      it('when asked for one type, then only Secrets of that type come, a page of `limit` at a time, each page going on from the last', async () => {
+        for (const name of ['p1', 'p2', 'p3', 'p4', 'p5'])
+          await cluster.createSecret(draft({ name, type: 'kubernetes.io/dockerconfigjson', data: PULL_SECRET_DATA }));
+        for (const name of ['o1', 'o3', 'p0', 'p35', 'z']) await cluster.createSecret(draft({ name }));
+        const names: string[] = [];
+        let token: string | undefined;
+        let pages = 0;
+        do {
+          const page = await cluster.listSecrets(f.namespace, { type: 'kubernetes.io/dockerconfigjson', limit: 2, continue: token });
+          expect(page.items.length).toBeLessThanOrEqual(2);
+          names.push(...page.items.map((s) => s.name));
+          token = page.continue;
+          pages += 1;
+        } while (token !== undefined && pages < 10);
+        expect(names).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
+        expect(pages).toBeGreaterThanOrEqual(3);
+        expect((await cluster.listSecrets(f.namespace, { type: 'kubernetes.io/dockercfg', limit: 10 })).items).toEqual([]);
+      });
+
+      it('when a continue token was not handed out by the cluster, then listing refuses it as the continue field', async () => {
+        await cluster.createSecret(draft());
+        const refusal = await cluster.listSecrets(f.namespace, { limit: 1, continue: 'not-a-token' }).catch((error: unknown) => error);
+        expect(refusal).toBeInstanceOf(ContinueTokenError);
+        expect((refusal as ContinueTokenError).errors).toEqual([expect.objectContaining({ path: 'continue', code: 'invalid_continue' })]);
       });
 
       it('when the caller changes a returned Secret, then the stored one does not change', async () => {
@@ -104,13 +133,17 @@ export function describeClusterContract(name: string, makeFixture: () => Promise
       it('when dry-run, then it still refuses what a real create would refuse', async () => {
         await cluster.createSecret(draft());
         await expect(cluster.createSecret(draft(), { dryRun: true })).rejects.toThrow(AlreadyExistsError);
-        await expect(cluster.createSecret(draft({ name: 'x', labels: { a: 'not valid!' } }), { dryRun: true })).rejects.toThrow(ValidationError);
+        await expect(cluster.createSecret(draft({ name: 'x', labels: { a: 'not valid!' } }), { dryRun: true })).rejects.toThrow(
+          ValidationError,
+        );
       });
 
       it('refuses an invalid label with field-level errors from the API (metadata.labels, FieldValueInvalid)', async () => {
         const error = await cluster.createSecret(draft({ labels: { team: 'not valid!' } })).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ValidationError);
-        expect((error as ValidationError).errors).toEqual([expect.objectContaining({ path: 'metadata.labels', code: 'FieldValueInvalid' })]);
+        expect((error as ValidationError).errors).toEqual([
+          expect.objectContaining({ path: 'metadata.labels', code: 'FieldValueInvalid' }),
+        ]);
       });
 
       it('refuses a pull secret without its key or with data that is not JSON, without quoting the data', async () => {
@@ -166,7 +199,10 @@ export function describeClusterContract(name: string, makeFixture: () => Promise
 
       it('when dry-run, then it returns the would-be Secret and stores nothing', async () => {
         const created = await cluster.createSecret(draft());
-        const wouldBe = await cluster.replaceSecret({ ...draft({ data: { token: b64('new') } }), resourceVersion: created.resourceVersion! }, { dryRun: true });
+        const wouldBe = await cluster.replaceSecret(
+          { ...draft({ data: { token: b64('new') } }), resourceVersion: created.resourceVersion! },
+          { dryRun: true },
+        );
         expect(wouldBe.data).toEqual({ token: b64('new') });
         expect(await cluster.readSecret(f.namespace, 'regcred')).toEqual(created);
       });
@@ -189,13 +225,19 @@ export function describeClusterContract(name: string, makeFixture: () => Promise
           .catch((e: unknown) => e);
         expect(newData).toBeInstanceOf(ValidationError);
         expect((newData as ValidationError).errors).toEqual([expect.objectContaining({ path: 'data', code: 'FieldValueForbidden' })]);
-        const relabelled = await cluster.replaceSecret({ ...draft({ labels: { tier: 'gold' } }), resourceVersion: seeded.resourceVersion! });
+        const relabelled = await cluster.replaceSecret({
+          ...draft({ labels: { tier: 'gold' } }),
+          resourceVersion: seeded.resourceVersion!,
+        });
         expect(relabelled).toMatchObject({ immutable: true, labels: { tier: 'gold' }, data: draft().data });
       });
 
       it('when others set fields regcred does not own, then a replace keeps them', async () => {
         const created = await cluster.createSecret(draft({ annotations: { note: 'kept' } }));
-        const replaced = await cluster.replaceSecret({ ...draft({ data: { token: b64('new') }, annotations: { note: 'kept' } }), resourceVersion: created.resourceVersion! });
+        const replaced = await cluster.replaceSecret({
+          ...draft({ data: { token: b64('new') }, annotations: { note: 'kept' } }),
+          resourceVersion: created.resourceVersion!,
+        });
         expect(replaced).toMatchObject({ uid: created.uid, creationTimestamp: created.creationTimestamp, annotations: { note: 'kept' } });
       });
     });

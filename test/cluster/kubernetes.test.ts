@@ -120,7 +120,7 @@ describe.skipIf(!enabled)(title, () => {
           'grant it a Role there with verb "get" on resource "secrets" in API group ""',
       );
       await expect(alice.createSecret(opaque('x'))).rejects.toThrow('permission to create secrets');
-      await expect(alice.listSecrets(namespace.name)).rejects.toThrow('permission to list secrets');
+      await expect(alice.listSecrets(namespace.name, { limit: 1 })).rejects.toThrow('permission to list secrets');
       await expect(alice.namespaceExists(namespace.name)).rejects.toThrow('permission to get namespaces (cluster-scoped)');
       await expect(alice.readServiceAccount(namespace.name, 'default')).rejects.toThrow(
         `lacks the RBAC permission to get serviceaccounts in namespace "${namespace.name}"; grant it a Role there with verb "get" on resource "serviceaccounts"`,

@@ -307,7 +307,7 @@ describe('matchImages: entries and secrets that give nothing', () => {
 });
 
 describe('matchImages: a password in a server name', () => {
-  it('when a server carries userinfo with a password (Go accepts it), then the password is shown redacted and the key has no userinfo', () => {
+  it('when a server carries userinfo with a password (Go accepts it), then the whole userinfo is shown redacted and the key has no userinfo', () => {
     const image = only(
       bySecrets(['registry.example.com/app'], [pullSecret('s', { 'https://jane:pw@registry.example.com/v1/': login('jane') })]),
     );
@@ -315,7 +315,7 @@ describe('matchImages: a password in a server name', () => {
     expect(image.entries).toEqual([
       {
         secret: 's',
-        server: 'https://jane:[REDACTED]@registry.example.com/v1/',
+        server: 'https://[REDACTED]@registry.example.com/v1/',
         matchedKey: 'registry.example.com',
         username: 'jane',
         rule: 'match',

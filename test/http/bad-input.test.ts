@@ -51,6 +51,15 @@ describe('invalid requests get a 4xx problem+json naming the field and the rule'
     expect(name.body.errors[0].path).toBe('name');
   });
 
+  it('a path segment that is not valid percent-encoding → 400 naming the path, the segment not echoed', async () => {
+    for (const path of ['/v1/namespaces/default/pullsecrets/%E9', '/v1/namespaces/%ZZ/pullsecrets', '/v1/namespaces/default/pullsecrets/%C3%28']) {
+      const res = await request(app).get(path);
+      await expectProblem(res, 400);
+      expect(res.body.errors[0]).toMatchObject({ path: 'path', code: 'invalid_encoding' });
+      expect(res.body.detail).not.toMatch(/%E9|%ZZ|%C3/);
+    }
+  });
+
   it('an unknown query parameter → 422 (a typo never silently writes for real)', async () => {
     const res = await request(app).put(`${url}?dryrun=server`).send({ username: 'u', password: 'p' });
     await expectProblem(res, 422);

@@ -52,7 +52,7 @@ describe.skipIf(!enabled)(title, () => {
     expectMatchesContract(created);
     expect(created.status).toBe(207);
     expect(created.body.results.map((r: { namespace: string }) => r.namespace)).toEqual([...namespaces, missing]);
-    expect(created.body.summary).toEqual({ created: COUNT, updated: 0, unchanged: 0, forbidden: 0, failed: 1 });
+    expect(created.body.summary).toEqual({ created: COUNT, updated: 0, unchanged: 0, forbidden: 0, failed: 1, linkFailed: 0 });
     expect(created.body.results[COUNT]).toMatchObject({ result: 'failed', reason: expect.stringContaining(missing) });
     expect(await cluster.namespaceExists(missing)).toBe(false);
 
@@ -63,7 +63,7 @@ describe.skipIf(!enabled)(title, () => {
     const rotated = await fanOut('shared', { ...credentials, password: 'rotated', namespaces });
     expectMatchesContract(rotated);
     expect(rotated.status).toBe(200);
-    expect(rotated.body.summary).toEqual({ created: 0, updated: COUNT, unchanged: 0, forbidden: 0, failed: 0 });
+    expect(rotated.body.summary).toEqual({ created: 0, updated: COUNT, unchanged: 0, forbidden: 0, failed: 0, linkFailed: 0 });
     const second = await Promise.all(namespaces.map((ns) => storedIn(ns, 'shared')));
     expect(second.map((s) => s.metadata?.uid)).toEqual(first.map((s) => s.metadata?.uid));
     expect(new Set(second.map((s) => JSON.stringify(s.data))).size).toBe(1);

@@ -41,7 +41,7 @@ describe('one pull secret to many namespaces (in-memory cluster)', () => {
       expectMatchesContract(res);
       expect(res.status).toBe(200);
       expect(results(res)).toEqual([['team-b', 'created'], ['default', 'created'], ['team-a', 'created']]);
-      expect(res.body.summary).toEqual({ created: 3, updated: 0, unchanged: 0, forbidden: 0, failed: 0 });
+      expect(res.body.summary).toEqual({ created: 3, updated: 0, unchanged: 0, forbidden: 0, failed: 0, linkFailed: 0 });
       expect(res.body.registries).toEqual([expect.objectContaining({ server: 'registry.example.com', username: 'janedoe' })]);
       const stored = await Promise.all(['team-b', 'default', 'team-a'].map((ns) => memory.readSecret(ns, 'regcred')));
       expect(new Set(stored.map((s) => JSON.stringify(s!.data))).size).toBe(1);
@@ -54,7 +54,7 @@ describe('one pull secret to many namespaces (in-memory cluster)', () => {
       expect(results(updated)).toEqual([['team-a', 'updated'], ['team-b', 'updated']]);
       expect(await Promise.all(['team-a', 'team-b'].map(async (ns) => (await memory.readSecret(ns, 'regcred'))!.uid))).toEqual(uids);
       const again = await fanOut({ ...credentials, password: 'rotated', namespaces: ['team-a', 'team-b', 'team-c'] });
-      expect(again.body.summary).toEqual({ created: 1, updated: 0, unchanged: 2, forbidden: 0, failed: 0 });
+      expect(again.body.summary).toEqual({ created: 1, updated: 0, unchanged: 2, forbidden: 0, failed: 0, linkFailed: 0 });
     });
 
     it('when a namespace does not exist or is on the deny list, then 207: failed with a reason, forbidden, and the rest written', async () => {
@@ -90,7 +90,7 @@ describe('one pull secret to many namespaces (in-memory cluster)', () => {
       const res = await fanOut({ ...credentials, namespaces: ['team-a', 'team-b'] }, '/v1/pullsecrets/regcred?dryRun=server');
       expectMatchesContract(res);
       expect(res.body).toMatchObject({ dryRun: true, summary: { created: 2 } });
-      expect(await memory.listSecrets('team-a')).toEqual([]);
+      expect(await memory.listSecrets('team-a', { limit: 1 })).toEqual({ items: [] });
     });
   });
 
@@ -155,7 +155,7 @@ describe('one pull secret to many namespaces (in-memory cluster)', () => {
       expectMatchesContract(res);
       expect(res.status).toBe(422);
       expect(res.body.errors).toContainEqual(expect.objectContaining({ path, code }));
-      expect(await memory.listSecrets('team-a')).toEqual([]);
+      expect(await memory.listSecrets('team-a', { limit: 1 })).toEqual({ items: [] });
     });
   });
 });

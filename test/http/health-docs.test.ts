@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { renderOpenApiYaml } from '../../src/http/openapi.js';
 import { UnavailableError } from '../../src/errors.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
+import { parseTokensFile } from '../../src/domain/caller-tokens.js';
+import { tokenGatekeeper } from '../../src/domain/gatekeeper.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { buildTestApp } from '../support/test-app.js';
 
@@ -23,6 +25,26 @@ describe('health, readiness and docs', () => {
     const down = await request(buildTestApp({ cluster: broken }).app).get('/readyz');
     expectMatchesContract(down);
     expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBe('5');
+    expect(down.body).toEqual({ status: 'unavailable' });
+  });
+
+  it('GET /readyz names no cluster; GET /v1/status does, with the reason it is not ready, for authenticated callers only', async () => {
+    const broken = new MemoryCluster({ namespaces: ['default'] });
+    broken.ping = () => Promise.reject(new UnavailableError('the cluster did not answer within 5000 ms'));
+    const { app } = buildTestApp({ cluster: broken });
+    const ready = await request(app).get('/readyz');
+    expect(JSON.stringify(ready.body)).not.toContain(broken.description);
+    const status = await request(app).get('/v1/status');
+    expectMatchesContract(status);
+    expect(status.status).toBe(200);
+    expect(status.body).toEqual({ status: 'unavailable', cluster: broken.description, detail: 'the cluster did not answer within 5000 ms' });
+    const { app: tokenApp } = buildTestApp({ gatekeeper: tokenGatekeeper(parseTokensFile('[{"caller":"ci","token":"ci-token-0123456789abcdef","namespaces":["default"]}]')) });
+    const anonymous = await request(tokenApp).get('/v1/status');
+    expectMatchesContract(anonymous);
+    expect(anonymous.status).toBe(401);
+    const ok = await request(tokenApp).get('/v1/status').set('Authorization', 'Bearer ci-token-0123456789abcdef');
+    expect(ok.body).toMatchObject({ status: 'ok', cluster: expect.stringContaining('in-memory') });
   });
 
   it('serves the committed openapi.yaml, and it is what the schemas generate (run `npm run openapi` when this fails)', async () => {

@@ -16,7 +16,7 @@ describe('POST /v1/render', () => {
     expect(decode(res.body.data['.dockerconfigjson'])).toBe(
       '{"auths":{"https://index.docker.io/v1/":{"username":"u","password":"p\\u003c\\u0026\\u003e","auth":"dTpwPCY+"}}}',
     );
-    expect(await cluster.listSecrets('team-a')).toEqual([]);
+    expect(await cluster.listSecrets('team-a', { limit: 1 })).toEqual({ items: [] });
   });
 
   it('defaults the name to regcred and gives YAML on Accept: application/yaml', async () => {

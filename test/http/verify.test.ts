@@ -24,7 +24,7 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
   let tokenRegistry: TestRegistry;
   let stopped: TestRegistry;
   const appWith = (cluster?: Cluster): TestApp =>
-    buildTestApp({ cluster, config: { verify: { caFile: ca.caFile, insecureHosts: [], allowPrivate: true, timeoutMs: 3000, concurrency: 4 } } });
+    buildTestApp({ cluster, config: { verify: { caFile: ca.caFile, insecureHosts: [], allowPrivate: true, timeoutMs: 3000, concurrency: 4, requestShare: 2 } } });
   const creds = (password = PASSWORD, server = registry.host) => ({ server, username: 'janedoe', password });
 
   beforeAll(async () => {
@@ -51,7 +51,7 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
       expect(res.body.registries.map((r: { status: string }) => r.status)).toEqual(['valid', 'invalid', 'unreachable']);
       expect(res.body.registries[0]).toMatchObject({ server: registry.host, method: 'basic', checkedAt: expect.any(String) });
       expect(res.body.warnings).toHaveLength(2);
-      expect(await t.cluster.listSecrets('default')).toEqual([]);
+      expect(await t.cluster.listSecrets('default', { limit: 1 })).toEqual({ items: [] });
     });
 
     it('checks pull access to a named repository with a token registry', async () => {
@@ -72,7 +72,7 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
     });
 
     it('when the egress guard is at its default, then a loopback registry is refused and said so', async () => {
-      const t = buildTestApp({ config: { verify: { caFile: ca.caFile, insecureHosts: [], allowPrivate: false, timeoutMs: 3000, concurrency: 4 } } });
+      const t = buildTestApp({ config: { verify: { caFile: ca.caFile, insecureHosts: [], allowPrivate: false, timeoutMs: 3000, concurrency: 4, requestShare: 2 } } });
       const res = await request(t.app).post('/v1/verify').send(creds());
       expect(res.body.registries[0]).toMatchObject({ status: 'error', detail: expect.stringContaining('loopback address') });
       const write = await request(t.app).put('/v1/namespaces/default/pullsecrets/regcred?verify=required').send(creds());

@@ -22,8 +22,8 @@ export function killServices(): void {
 }
 
 /** Spawns src/main.ts as `npm start` does, with only PATH, a fresh HOME and PORT=0 besides `env`. */
-export function spawnService(env: Record<string, string>): ChildProcessWithoutNullStreams {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export function spawnService(env: Record<string, string>, nodeFlags: string[] = []): ChildProcessWithoutNullStreams {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'regcred-home-')), PORT: '0', ...env },
   });
@@ -32,8 +32,8 @@ export function spawnService(env: Record<string, string>): ChildProcessWithoutNu
 }
 
 /** Starts the service and waits for its start-up line (the JSON line with a `port`). */
-export function startService(env: Record<string, string>, scheme: 'http' | 'https' = 'http'): Promise<Started> {
-  const child = spawnService(env);
+export function startService(env: Record<string, string>, scheme: 'http' | 'https' = 'http', nodeFlags: string[] = []): Promise<Started> {
+  const child = spawnService(env, nodeFlags);
   const lines: string[] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryCluster } from '../../src/cluster/memory.js';
+import { StaleWriteError } from '../../src/domain/cluster.js';
+import { KeyedQueue } from '../../src/domain/keyed-queue.js';
+import { LOST_RACE, writeInTurn } from '../../src/domain/write-retry.js';
+
+describe('KeyedQueue', () => {
+  it('when tasks of one key overlap, then they run one at a time in arrival order; other keys run meanwhile', async () => {
+    const queue = new KeyedQueue();
+    const log: string[] = [];
+    const task = (name: string) => async () => {
+      log.push(`start ${name}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      log.push(`end ${name}`);
+      return name;
+    };
+    const results = await Promise.all([queue.run('a', task('a1')), queue.run('a', task('a2')), queue.run('b', task('b1'))]);
+    expect(results).toEqual(['a1', 'a2', 'b1']);
+    expect(log.indexOf('end a1')).toBeLessThan(log.indexOf('start a2'));
+    expect(log.indexOf('start b1')).toBeLessThan(log.indexOf('end a1'));
+  });
+
+  it('when a task fails, then its caller gets the error and the next task of the key still runs', async () => {
+    const queue = new KeyedQueue();
+    const failed = queue.run('a', async () => {
+      throw new Error('boom');
+    });
+    const next = queue.run('a', async () => 'ran');
+    await expect(failed).rejects.toThrow('boom');
+    await expect(next).resolves.toBe('ran');
+  });
+
+  it('when every task of many keys has settled, then no key is left behind (the map cannot grow without bound)', async () => {
+    const queue = new KeyedQueue();
+    await Promise.allSettled(
+      Array.from({ length: 1000 }, (_, i) => queue.run(`k${i % 37}`, async () => (i % 5 === 0 ? Promise.reject(new Error('x')) : i))),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queue.size).toBe(0);
+  });
+});
+
+describe('writeInTurn', () => {
+  it('when every round loses the race, then it gives up once the deadline has passed, after several rounds', async () => {
+    let rounds = 0;
+    const write = writeInTurn(new MemoryCluster({ namespaces: [] }), {
+      key: 'secret/ns/x',
+      round: async () => (rounds++, LOST_RACE),
+      giveUp: () => new StaleWriteError('ns', 'x'),
+      deadlineMs: 200,
+    });
+    await expect(write).rejects.toBeInstanceOf(StaleWriteError);
+    expect(rounds).toBeGreaterThan(2);
+  });
+
+  it('when a round wins after losing, then its result is returned', async () => {
+    let rounds = 0;
+    const result = await writeInTurn(new MemoryCluster({ namespaces: [] }), {
+      key: 'k',
+      round: async () => (++rounds < 3 ? LOST_RACE : 'done'),
+      giveUp: () => new Error('gave up'),
+    });
+    expect([result, rounds]).toEqual(['done', 3]);
+  });
+});
+
+describe('writeInTurn behind a slow write', () => {
+  it('when the deadline passes before its turn comes, then it is refused as busy (503) without a round', async () => {
+    const cluster = new MemoryCluster({ namespaces: [] });
+    const slow = writeInTurn(cluster, {
+      key: 'k',
+      round: () => new Promise<string>((resolve) => setTimeout(() => resolve('slow'), 100)),
+      giveUp: () => new Error('gave up'),
+    });
+    let rounds = 0;
+    const queued = writeInTurn(cluster, {
+      key: 'k',
+      round: async () => (rounds++, 'queued'),
+      giveUp: () => new Error('gave up'),
+      deadlineMs: 20,
+    });
+    await expect(queued).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
+    expect([await slow, rounds]).toEqual(['slow', 0]);
+  });
+});

@@ -1,0 +1,172 @@
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { MemoryCluster } from '../../src/cluster/memory.js';
+import type { Cluster } from '../../src/domain/cluster.js';
+import { expectMatchesContract } from '../support/openapi-contract.js';
+import { adminKubeConfig, createTestNamespace, realClusterAvailable } from '../support/real-cluster.js';
+import { buildTestApp, type TestApp } from '../support/test-app.js';
+
+const WRITERS = 50;
+
+interface Arena {
+  namespace: string;
+  /** A new client of the same cluster: a second regcred replica has its own. */
+  client: () => Cluster;
+  seedServiceAccount: (name: string) => Promise<void>;
+  readServiceAccountPullSecrets: (name: string) => Promise<string[] | undefined>;
+  remove: () => Promise<void>;
+}
+
+const realEnabled = realClusterAvailable();
+const arenas: [string, boolean, () => Promise<Arena>][] = [
+  [
+    'the in-memory cluster',
+    true,
+    async () => {
+      const memory = new MemoryCluster({ namespaces: ['contention'] });
+      return {
+        namespace: 'contention',
+        client: () => withRoundTrips(memory),
+        seedServiceAccount: async (name) => void memory.seedServiceAccount({ namespace: 'contention', name, imagePullSecrets: [] }),
+        readServiceAccountPullSecrets: async (name) => (await memory.readServiceAccount('contention', name))?.imagePullSecrets,
+        remove: async () => undefined,
+      };
+    },
+  ],
+  [
+    realEnabled ? 'a real kube-apiserver' : 'a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)',
+    realEnabled,
+    async () => {
+      const { CoreV1Api } = await import('@kubernetes/client-node');
+      const namespace = await createTestNamespace('contention');
+      const core = adminKubeConfig().makeApiClient(CoreV1Api);
+      return {
+        namespace: namespace.name,
+        client: () => new KubernetesCluster(adminKubeConfig(), { timeoutMs: 10_000 }),
+        seedServiceAccount: async (name) =>
+          void (await core.createNamespacedServiceAccount({ namespace: namespace.name, body: { metadata: { name } } })),
+        readServiceAccountPullSecrets: async (name) =>
+          (await core.readNamespacedServiceAccount({ namespace: namespace.name, name })).imagePullSecrets?.map((r) => r.name!) ?? [],
+        remove: namespace.remove,
+      };
+    },
+  ],
+];
+
+/** The same cluster, each call answered after a short random pause, as over a network: so racing writers interleave. */
+function withRoundTrips(cluster: Cluster): Cluster {
+  return new Proxy(cluster, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
+const indices = (count: number) => Array.from({ length: count }, (_, i) => i);
+
+describe.each(arenas)('concurrent writers on %s', (_title, enabled, makeArena) => {
+  let arena: Arena;
+  let replicas: TestApp[];
+  let base: string;
+  beforeEach(async () => {
+    if (!enabled) return;
+    arena = await makeArena();
+    // Two apps, each with its own cluster client: two replicas of regcred behind one Service.
+    replicas = [buildTestApp({ cluster: arena.client() }), buildTestApp({ cluster: arena.client() })];
+    base = `/v1/namespaces/${arena.namespace}/pullsecrets`;
+  });
+  afterEach(async () => {
+    if (enabled) await arena.remove();
+  });
+
+  it.skipIf(!enabled)(
+    `when ${WRITERS} PUTs of one secret race on one replica, then all succeed, exactly one created, and the last writer's content is stored`,
+    async () => {
+      const answers = await Promise.all(
+        indices(WRITERS).map((i) =>
+          request(replicas[0]!.app)
+            .put(`${base}/regcred`)
+            .send({ server: 'registry.example.com', username: `writer-${i}`, password: `pw-${i}` }),
+        ),
+      );
+      expectAllWritten(answers);
+      await expectLastWriterStored(replicas[0]!, `${base}/regcred`, answers);
+    },
+  );
+
+  it.skipIf(!enabled)(
+    `when ${WRITERS} PUTs of one secret race across two replicas, then all succeed, exactly one created, and the last writer's content is stored`,
+    async () => {
+      const answers = await Promise.all(
+        indices(WRITERS).map((i) =>
+          request(replicas[i % 2]!.app)
+            .put(`${base}/regcred`)
+            .send({ server: 'registry.example.com', username: `writer-${i}`, password: `pw-${i}` }),
+        ),
+      );
+      expectAllWritten(answers);
+      await expectLastWriterStored(replicas[0]!, `${base}/regcred`, answers);
+    },
+  );
+
+  it.skipIf(!enabled)(`when ${WRITERS} PATCH upserts of different registries race into one secret, then every entry lands`, async () => {
+    await request(replicas[0]!.app).put(`${base}/regcred`).send({ server: 'first.example.com', username: 'u', password: 'p' }).expect(201);
+    const answers = await Promise.all(
+      indices(WRITERS).map((i) =>
+        request(replicas[i % 2]!.app)
+          .patch(`${base}/regcred`)
+          .send({ upsert: [{ server: `r${i}.example.com`, username: `u${i}`, password: `p${i}` }] }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    expect(answers.map((a) => a.body.result)).toEqual(answers.map(() => 'updated'));
+    answers.slice(0, 3).forEach(expectMatchesContract);
+    const stored = await request(replicas[1]!.app).get(`${base}/regcred`).expect(200);
+    const servers = (stored.body.registries as { server: string }[]).map((r) => r.server).sort();
+    expect(servers).toEqual(['first.example.com', ...indices(WRITERS).map((i) => `r${i}.example.com`)].sort());
+  });
+
+  it.skipIf(!enabled)(
+    `when ${WRITERS} PUTs of different secrets link one ServiceAccount across two replicas, then it lists each exactly once`,
+    async () => {
+      await arena.seedServiceAccount('builder');
+      const answers = await Promise.all(
+        indices(WRITERS).map((i) =>
+          request(replicas[i % 2]!.app)
+            .put(`${base}/s${i}`)
+            .send({ server: 'registry.example.com', username: 'u', password: 'p', serviceAccounts: ['builder'] }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
+      expect(answers.map((a) => a.body.serviceAccountLinks)).toEqual(answers.map(() => [{ serviceAccount: 'builder', result: 'linked' }]));
+      expect([...((await arena.readServiceAccountPullSecrets('builder')) ?? [])].sort()).toEqual(
+        indices(WRITERS)
+          .map((i) => `s${i}`)
+          .sort(),
+      );
+    },
+  );
+});
+
+function expectAllWritten(answers: request.Response[]): void {
+  expect(answers.filter((a) => a.status >= 300).map((a) => `${a.status} ${a.body.detail}`)).toEqual([]);
+  answers.slice(0, 3).forEach(expectMatchesContract);
+  const results = answers.map((a) => a.body.result as string);
+  expect(results.filter((r) => r === 'created')).toEqual(['created']);
+  expect(results.filter((r) => r !== 'created' && r !== 'updated' && r !== 'unchanged')).toEqual([]);
+  expect(answers.map((a) => a.status)).toEqual(results.map((r) => (r === 'created' ? 201 : 200)));
+}
+
+/** The stored secret is the one the latest write produced: its resourceVersion and content are that answer's. */
+async function expectLastWriterStored(app: TestApp, path: string, answers: request.Response[]): Promise<void> {
+  const stored = await request(app.app).get(path).expect(200);
+  const last = answers.find((a) => a.body.resourceVersion === stored.body.resourceVersion && a.body.result !== 'unchanged');
+  expect(last, 'some write produced the stored version').toBeDefined();
+  expect(stored.body.registries).toEqual(last!.body.registries);
+}
