@@ -66,7 +66,7 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, verifi
   const failedAuthentications = new FailedAuthentications({ limit: config.authFailuresPerMinute });
   const access: AccessControl = { gatekeeper, denyNamespaces: config.denyNamespaces, audit: createAudit(logger), failedAuthentications };
   // A request's registry checks end within 25 s, inside the 30–60 s upstream timeouts proxies commonly use.
-  const verify = verificationStep(verifier, metrics, Math.min(config.verify.timeoutMs * 4, 25_000), config.verify.requestShare);
+  const verify = verificationStep(verifier, metrics, Math.min(config.verify.timeoutMs * 4, 25_000));
   app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes), metrics, access, config, verify, logger, statusRouter(cluster, isDraining)));
   app.use(methodNotAllowed(contract.paths as Record<string, Record<string, unknown>>));
   app.use(notFoundHandler);

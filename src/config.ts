@@ -110,7 +110,10 @@ export interface VerifyConfig {
   timeoutMs: number;
   /** Verifications in flight at once across all requests. */
   concurrency: number;
-  /** Of those, at most this many for one request (its other registries wait their turn). */
+  /**
+   * Of those, at most this many for one caller across all its requests at once (REGCRED_VERIFY_REQUEST_SHARE;
+   * the caller's name, or the client address in none mode): its other registries wait their turn.
+   */
   requestShare: number;
 }
 

@@ -1,5 +1,3 @@
-import pLimit from 'p-limit';
-
 /**
  * How many namespaces one request may be refused in, beyond those it was allowed: past it, the
  * rest are not reviewed. Each review is a SubjectAccessReview in kubernetes mode, so a caller with
@@ -22,14 +20,20 @@ export interface NamespaceAccess {
 /**
  * Which of the namespaces the caller may write. One cluster-scoped review first: a caller allowed
  * everywhere (a platform team's) needs no per-namespace review. Otherwise each namespace is reviewed,
- * in order, `concurrency` at a time, while the refusals so far plus the reviews in flight stay below
- * `maxRefusals` plus the grants so far: a caller's grants pay for its refusals, so one with rights
- * in the namespaces it names gets every one reviewed, and one with none costs at most `maxRefusals`.
+ * in order, `concurrency` at a time. A review starts only while the refusals so far plus the reviews
+ * in flight stay within `maxRefusals` plus the grants so far (otherwise it waits for one in flight to
+ * answer), so a caller's grants pay for its refusals: one with rights in the namespaces it names gets
+ * every one reviewed, and one with none costs at most `maxRefusals`. Only real refusals past that
+ * bound, or more than `maxGrants` grants (more than one request may write), leave the rest `not-reviewed`.
  */
 export async function authorizeNamespaces(
   namespaces: readonly string[],
   access: NamespaceAccess,
-  { concurrency, maxRefusals = MAX_FAN_OUT_REFUSALS }: { concurrency: number; maxRefusals?: number },
+  {
+    concurrency,
+    maxRefusals = MAX_FAN_OUT_REFUSALS,
+    maxGrants = Infinity,
+  }: { concurrency: number; maxRefusals?: number; maxGrants?: number },
 ): Promise<Map<string, NamespaceDecision>> {
   const decisions = new Map<string, NamespaceDecision>();
   const reviewable = namespaces.filter((namespace) => {
@@ -45,23 +49,37 @@ export async function authorizeNamespaces(
   let granted = 0;
   let refused = 0;
   let inFlight = 0;
-  const limit = pLimit(concurrency);
-  await Promise.all(
-    reviewable.map((namespace) =>
-      limit(async () => {
-        // Reviews in flight are counted as refusals until they answer, so the bound holds exactly.
-        if (refused + inFlight >= maxRefusals + granted) return void decisions.set(namespace, 'not-reviewed');
-        inFlight++;
-        try {
-          const allowed = await access.allowed(namespace);
-          if (allowed) granted++;
-          else refused++;
-          decisions.set(namespace, allowed ? 'allowed' : 'forbidden');
-        } finally {
-          inFlight--;
-        }
-      }),
-    ),
-  );
+  let next = 0;
+  let answered = nextAnswer();
+  const review = async (): Promise<void> => {
+    while (next < reviewable.length) {
+      if (refused >= maxRefusals + granted || granted > maxGrants) break;
+      // Reviews in flight may all be refusals: wait for one to answer rather than risk passing the bound.
+      if (refused + inFlight >= maxRefusals + granted) {
+        await answered.promise;
+        continue;
+      }
+      const namespace = reviewable[next++]!;
+      inFlight++;
+      try {
+        const allowed = await access.allowed(namespace);
+        if (allowed) granted++;
+        else refused++;
+        decisions.set(namespace, allowed ? 'allowed' : 'forbidden');
+      } finally {
+        inFlight--;
+        answered.resolve();
+        answered = nextAnswer();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, reviewable.length)) }, review));
+  for (const namespace of reviewable) if (!decisions.has(namespace)) decisions.set(namespace, 'not-reviewed');
   return decisions;
+}
+
+function nextAnswer(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }

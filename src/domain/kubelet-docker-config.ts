@@ -18,10 +18,12 @@ export type PullSecretReading =
   /** The kubelet passes over the secret (wrong type, no or empty key) and carries on. */
   | { kind: 'ignored'; reason: string }
   /** json.Unmarshal fails: MakeDockerKeyring returns the error and every image pull of the Pod fails. */
-  | { kind: 'fails'; reason: string };
+  | { kind: 'fails'; reason: string }
+  /** More entries than the caller may weigh: none of them was read. */
+  | { kind: 'too-many'; entries: number };
 
-/** What secretsToTrackedDockerConfigs makes of one Secret (`data` base64, as in the API). */
-export function readPullSecretAsKubelet(type: string, data: Record<string, string>): PullSecretReading {
+/** What secretsToTrackedDockerConfigs makes of one Secret (`data` base64, as in the API); past `maxEntries` entries, none is read. */
+export function readPullSecretAsKubelet(type: string, data: Record<string, string>, maxEntries = Infinity): PullSecretReading {
   const format = type === DOCKER_CONFIG_JSON_TYPE ? 'config.json' : type === DOCKER_CFG_TYPE ? 'dockercfg' : undefined;
   if (!format) return { kind: 'ignored', reason: `its type ${quoteName(type)} is not ${PULL_SECRET_TYPES.join(' or ')}` };
   const key = format === 'config.json' ? DOCKER_CONFIG_JSON_KEY : DOCKER_CFG_KEY;
@@ -29,15 +31,20 @@ export function readPullSecretAsKubelet(type: string, data: Record<string, strin
   if (!value) return { kind: 'ignored', reason: `it has no "${key}" key, or it is empty` };
   const bytes = decodeStdBase64(value, 'required');
   if (!bytes) return { kind: 'ignored', reason: `"${key}" is not base64 (the API server would not have stored it)` };
+  let json: unknown;
   try {
-    return readDockerConfigAsKubelet(JSON.parse(bytes.toString('utf8')), format);
+    json = JSON.parse(bytes.toString('utf8'));
   } catch {
     return { kind: 'fails', reason: `"${key}" is not valid JSON` };
   }
+  return readDockerConfigAsKubelet(json, format, maxEntries);
 }
 
-/** json.Unmarshal into DockerConfigJSON (`{"auths": ...}`, config.json) or DockerConfig (legacy .dockercfg). */
-export function readDockerConfigAsKubelet(json: unknown, format: 'config.json' | 'dockercfg'): PullSecretReading {
+/**
+ * json.Unmarshal into DockerConfigJSON (`{"auths": ...}`, config.json) or DockerConfig (legacy .dockercfg).
+ * Entries are counted before any is decoded, so a secret of thousands costs no more than its JSON.parse.
+ */
+export function readDockerConfigAsKubelet(json: unknown, format: 'config.json' | 'dockercfg', maxEntries = Infinity): PullSecretReading {
   if (json === null) return { kind: 'credentials', credentials: [] };
   if (!isPlainObject(json)) return { kind: 'fails', reason: 'it is not a JSON object' };
   let entries: [string, unknown][] = Object.entries(json);
@@ -54,6 +61,7 @@ export function readDockerConfigAsKubelet(json: unknown, format: 'config.json' |
     }
     entries = [...auths];
   }
+  if (entries.length > maxEntries) return { kind: 'too-many', entries: entries.length };
   const credentials: KubeletCredential[] = [];
   for (const [server, entry] of entries) {
     const read = readEntry(server, entry);

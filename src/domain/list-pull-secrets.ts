@@ -1,8 +1,8 @@
 import { ContinueTokenError, NamespaceNotFoundError, type Cluster } from './cluster.js';
-import { referencing } from './pull-secrets.js';
 import { READ_BUDGET_BYTES, secretBytes } from './read-budget.js';
 import { toPullSecretView } from './redact.js';
 import { PULL_SECRET_TYPES, type SecretObject } from './secret.js';
+import { referencing } from './service-account-links.js';
 import type { PullSecretList } from './view-schemas.js';
 
 /** Pull secrets one list answer holds at most, and by default; `continue` fetches the rest. */

@@ -1,4 +1,4 @@
-import { fromGoString } from './go-url.js';
+import { toGoString } from './go-url.js';
 import { parseImageReference } from './image-reference.js';
 import { quoteName } from './json-text.js';
 import { ValidationError } from '../errors.js';
@@ -8,12 +8,11 @@ import {
   readDockerConfigAsKubelet,
   readPullSecretAsKubelet,
   remembered,
-  type Keyring,
   type KubeletCredential,
   type PullSecretReading,
 } from './kubelet-keyring.js';
 import type { ImageMatch, MatchResult } from './match-schemas.js';
-import { credentialWarnings, keyWarnings, nearMisses, origin, prefixWarnings } from './match-warnings.js';
+import { credentialWarnings, keyWarnings, matchKeyring, nearMisses, origin, prefixWarnings, type MatchKeyring } from './match-warnings.js';
 import { redactUserinfo } from './redact-userinfo.js';
 import type { RegistryCredential } from './schemas.js';
 
@@ -87,7 +86,9 @@ interface MatchPlan {
 function planMatch(sources: CredentialSources): MatchPlan {
   const { credentials: found, warnings, failure } = collectCredentials(sources);
   const credentials = found.map((c): SourcedCredential => ({ ...c, shown: redactUserinfo(c.server) }));
-  const { keyring, dropped } = buildKeyring(credentials);
+  const built = buildKeyring(credentials);
+  const { dropped } = built;
+  const keyring = matchKeyring(built.keyring);
   for (const { entry, error } of dropped) {
     // Go releases since October 2025 (1.24.8, 1.25.2) refuse brackets in a host except around an IPv6 address.
     const brackets = entry.server.includes('[') ? '; Go accepts "[...]" in a host only around an IPv6 address' : '';
@@ -111,7 +112,7 @@ function planMatch(sources: CredentialSources): MatchPlan {
       warnings,
       failsAllPulls: failure !== undefined,
       keys: keyring.index.map((key) => ({
-        key: fromGoString(key),
+        key: keyring.shown(key).text,
         entries: keyring.creds.get(key)!.map(({ secret, shown }) => ({ ...(secret !== undefined && { secret }), server: shown })),
       })),
     }),
@@ -152,7 +153,9 @@ function collectCredentials(sources: CredentialSources): Collected {
       warnings.push(`${name} does not exist: the kubelet reports FailedToRetrieveImagePullSecret and pulls without it`);
       continue;
     }
-    const reading = readings.get(secret.name) ?? readPullSecretAsKubelet(secret.type, secret.data);
+    // Past the entries still allowed, the secret is refused before any entry of it is decoded.
+    const reading = readings.get(secret.name) ?? readPullSecretAsKubelet(secret.type, secret.data, MAX_MATCH_ENTRIES - credentials.length);
+    if (reading.kind === 'too-many') throw tooManyEntries(sources.field ?? 'secrets');
     readings.set(secret.name, reading);
     if (reading.kind === 'ignored') warnings.push(`${name} is ignored by the kubelet: ${reading.reason}`);
     if (reading.kind === 'fails') warnings.push(`the kubelet cannot decode ${name} (${reading.reason}), so ${EVERY_PULL_FAILS}`);
@@ -166,7 +169,7 @@ function collectCredentials(sources: CredentialSources): Collected {
   return { credentials, warnings, failure };
 }
 
-function matchImage(image: string, keyring: Keyring<SourcedCredential>, failure: string | undefined): ImageMatch {
+function matchImage(image: string, keyring: MatchKeyring, failure: string | undefined): ImageMatch {
   const reference = parseImageReference(image);
   if (!reference.ok)
     return {
@@ -189,7 +192,7 @@ function matchImage(image: string, keyring: Keyring<SourcedCredential>, failure:
   const found = lookupKeyring(keyring, repository);
   const hits = found?.hits ?? [];
   // A key's prefix note depends on the key and the image only: worked out once per key, not per entry.
-  const prefixNotes = remembered((key) => prefixWarnings(key, repository, keyring.split));
+  const prefixNotes = remembered((key) => prefixWarnings(key, repository, keyring));
   const warnings = hits.flatMap((hit) => [...credentialWarnings(hit.entry), ...prefixNotes(hit.key)]);
   if (found?.rule === 'docker-hub-default' && domain !== 'docker.io') {
     warnings.push(
@@ -198,7 +201,7 @@ function matchImage(image: string, keyring: Keyring<SourcedCredential>, failure:
   }
   if (found?.rule !== 'match') warnings.push(...nearMisses(keyring, repository));
   const entries = hits.map(({ key, entry }): ImageMatch['entries'][number] => {
-    const shown = { server: entry.shown, matchedKey: key, username: entry.username, rule: found!.rule };
+    const shown = { server: entry.shown, matchedKey: keyring.shown(toGoString(key)).text, username: entry.username, rule: found!.rule };
     return entry.secret === undefined ? shown : { secret: entry.secret, ...shown };
   });
   return { image, repository, entries, anonymous: entries.length === 0, warnings: [...new Set(warnings)] };

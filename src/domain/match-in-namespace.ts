@@ -1,6 +1,7 @@
 import { NamespaceNotFoundError, ServiceAccountNotFoundError, type Cluster } from './cluster.js';
+import { ValidationError } from '../errors.js';
 import { matchImagesInTurns, type MissingPullSecret, type PullSecretSource } from './match-images.js';
-import type { MatchResult, NamespacedMatchBody } from './match-schemas.js';
+import { MAX_MATCH_SECRETS, type MatchResult, type NamespacedMatchBody } from './match-schemas.js';
 import { overBudgetError, READ_BUDGET_BYTES, secretBytes } from './read-budget.js';
 
 /** Secrets one match reads at a time: enough to hide the round trips, few enough to leave the connection pool to others. */
@@ -10,7 +11,8 @@ export const MATCH_READ_CONCURRENCY = 4;
  * The match simulator over what a namespace holds: the Pod's `imagePullSecrets` as named, or those a
  * new Pod would get from its ServiceAccount. A missing secret is skipped, as the kubelet does (with a
  * warning). Each name is read once however often it is listed, and all of them together within
- * READ_BUDGET_BYTES. @throws NamespaceNotFoundError, ServiceAccountNotFoundError, ValidationError
+ * READ_BUDGET_BYTES; a ServiceAccount may name at most MAX_MATCH_SECRETS different secrets, as a
+ * request may. @throws NamespaceNotFoundError, ServiceAccountNotFoundError, ValidationError
  */
 export async function matchImagesInNamespace(
   cluster: Cluster,
@@ -19,7 +21,10 @@ export async function matchImagesInNamespace(
 ): Promise<MatchResult & { secrets: string[] }> {
   const names = body.serviceAccount !== undefined ? await pullSecretsOf(cluster, namespace, body.serviceAccount) : body.secrets!;
   const field = body.serviceAccount !== undefined ? 'serviceAccount' : 'secrets';
-  const found = await readEachOnce(cluster, namespace, [...new Set(names)], field);
+  const distinct = [...new Set(names)];
+  // A missing secret costs no bytes but still a read: the count bounds the reads.
+  if (distinct.length > MAX_MATCH_SECRETS) throw tooManySecrets(field);
+  const found = await readEachOnce(cluster, namespace, distinct, field);
   const secrets = names.map((name): PullSecretSource | MissingPullSecret => found.get(name) ?? { name, missing: true });
   if (found.size === 0 && !(await cluster.namespaceExists(namespace))) throw new NamespaceNotFoundError(namespace);
   return { ...(await matchImagesInTurns(body.images, { secrets, field })), secrets: names };
@@ -56,4 +61,9 @@ async function pullSecretsOf(cluster: Cluster, namespace: string, serviceAccount
     throw new ServiceAccountNotFoundError(namespace, serviceAccount);
   }
   return account.imagePullSecrets;
+}
+
+function tooManySecrets(field: string): ValidationError {
+  const message = `names more than ${MAX_MATCH_SECRETS} different pull secrets; a match reads at most ${MAX_MATCH_SECRETS}`;
+  return new ValidationError(`the ServiceAccount ${message}`, [{ path: field, code: 'too_big', message }]);
 }

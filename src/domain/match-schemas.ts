@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { keysMatching } from './docker-config-fields.js';
 import { isPlainObject } from './json-text.js';
 import { secretNameSchema } from './kubernetes-names.js';
+import { redactUserinfo } from './redact-userinfo.js';
 import { credentialsBodySchema, DOCKER_HUB_SERVER, MAX_REGISTRIES } from './schemas.js';
 
 export const MAX_MATCH_IMAGES = 100;
@@ -42,7 +43,7 @@ function checkOneSource(body: MatchBodyShape, ctx: z.RefinementCtx): void {
     const seen = new Set<string>();
     body.registries.forEach((r, i) => {
       const key = r.server ?? DOCKER_HUB_SERVER;
-      if (seen.has(key)) issue(['registries', i, 'server'], `duplicate server "${key}"`, 'unique');
+      if (seen.has(key)) issue(['registries', i, 'server'], `duplicate server "${redactUserinfo(key)}"`, 'unique');
       seen.add(key);
     });
     return;

@@ -1,12 +1,48 @@
 import { goFilepathMatch } from './go-filepath-match.js';
 import { fromGoString, toGoString } from './go-url.js';
 import { quoteName } from './json-text.js';
-import { splitSchemelessUrl, type Keyring } from './kubelet-keyring.js';
+import { kubeletKeyOf, remembered, splitSchemelessUrl, type Keyring } from './kubelet-keyring.js';
 import type { SourcedCredential } from './match-images.js';
+import { hasUserinfo, redactUserinfo } from './redact-userinfo.js';
+import { REDACTED } from './view-schemas.js';
 
 // What the match simulator says beyond the kubelet's answer: why a key applies or not, and what will surprise.
 
 const GLOB = /[*?[\\]/;
+const READ_FROM_USERINFO =
+  'holds part of its server\'s userinfo: a "/", "?" or "#" in it ends Go\'s authority early, so the kubelet files the entry under this key, not under the registry after the "@"';
+
+/** The keyring of a match, with each key as it may be shown. */
+export interface MatchKeyring extends Keyring<SourcedCredential> {
+  /** A key (Go string) as text, redacted when it holds userinfo (see shownKey). */
+  readonly shown: (goKey: string) => ShownKey;
+}
+export interface ShownKey {
+  text: string;
+  /** The key holds part of a server's userinfo: messages name it by `text` only, never by its host, port or path. */
+  redacted: boolean;
+}
+
+export function matchKeyring(keyring: Keyring<SourcedCredential>): MatchKeyring {
+  return { ...keyring, shown: remembered((key) => shownKey(key, keyring.creds.get(key) ?? [])) };
+}
+
+/**
+ * A key is cut from its server, so a server with userinfo may leave part of it in the key when Go
+ * ends the authority before the "@" ("https://u:p/w@reg" is filed under "u:p/w@reg"). The key is
+ * shown as it is when the server without its userinfo is filed under the same key; otherwise all
+ * of it up to its last "@" goes, or all of it. Matching still uses the key itself.
+ */
+export function shownKey(key: string, entries: ReadonlyArray<{ server: string }>): ShownKey {
+  const text = fromGoString(key);
+  const leaks = entries.some(({ server }) => {
+    if (!hasUserinfo(server)) return false;
+    const without = kubeletKeyOf(redactUserinfo(server, 'x'));
+    return !without.ok || without.key !== text;
+  });
+  if (!leaks) return { text, redacted: false };
+  return { text: hasUserinfo(text) ? redactUserinfo(text) : REDACTED, redacted: true };
+}
 const DOMAIN_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 
 /** What is odd about one credential the kubelet hands over: no password, or nothing at all. */
@@ -21,12 +57,14 @@ export function credentialWarnings(entry: SourcedCredential): string[] {
 }
 
 /** Why a key that matched `repository` matched only by the kubelet's plain prefix comparison, if it did. */
-export function prefixWarnings(key: string, repository: string, split = splitSchemelessUrl): string[] {
-  const keyUrl = split(toGoString(key));
-  const imageUrl = split(toGoString(repository));
+export function prefixWarnings(key: string, repository: string, keyring: Pick<MatchKeyring, 'split' | 'shown'>): string[] {
+  const keyUrl = keyring.split(toGoString(key));
+  const imageUrl = keyring.split(toGoString(repository));
   if (!keyUrl.ok || !imageUrl.ok) return [];
   const [prefix, path] = [keyUrl.url.path, imageUrl.url.path];
   if (prefix !== '' && !prefix.endsWith('/') && path.length > prefix.length && path[prefix.length] !== '/') {
+    const shown = keyring.shown(toGoString(key));
+    if (shown.redacted) return [`key ${quoteName(shown.text)} matches only because the kubelet compares paths as plain prefixes`];
     return [
       `key ${quoteName(key)} matches only because the kubelet compares paths as plain prefixes: ${quoteName(fromGoString(prefix))} begins ${quoteName(fromGoString(path))} but does not end at a "/"`,
     ];
@@ -35,7 +73,7 @@ export function prefixWarnings(key: string, repository: string, split = splitSch
 }
 
 /** Keys for this image's registry that still do not apply, and why: the usual cause of an unexpected anonymous pull. */
-export function nearMisses(keyring: Keyring<SourcedCredential>, repository: string): string[] {
+export function nearMisses(keyring: MatchKeyring, repository: string): string[] {
   const image = keyring.split(toGoString(repository));
   if (!image.ok) return [];
   const imageHost = image.url.labels.join('.');
@@ -44,21 +82,26 @@ export function nearMisses(keyring: Keyring<SourcedCredential>, repository: stri
     const host = url.ok ? url.url.labels.join('.') : '';
     if (!url.ok || GLOB.test(host) || host.toLowerCase() !== imageHost.toLowerCase()) return [];
     const portOf = (port: string) => (port ? `port ${port}` : 'no port');
+    const shown = keyring.shown(key);
+    if (shown.redacted) return [`key ${quoteName(shown.text)} does not apply: it ${READ_FROM_USERINFO}`];
     const why =
       host !== imageHost
         ? `differs in case from the image's registry ${quoteName(fromGoString(imageHost))} (the kubelet compares case-sensitively)`
         : url.url.port !== image.url.port
           ? `names ${portOf(url.url.port)} and the image ${portOf(image.url.port)}`
           : `covers only image paths starting with ${quoteName(fromGoString(url.url.path))}`;
-    return [`key ${quoteName(fromGoString(key))} does not apply: it ${why}`];
+    return [`key ${quoteName(shown.text)} does not apply: it ${why}`];
   });
 }
 
-export function keyWarnings(keyring: Keyring<SourcedCredential>): string[] {
+export function keyWarnings(keyring: MatchKeyring): string[] {
   return keyring.index.flatMap((key) => {
     const entries = keyring.creds.get(key)!;
-    const label = `key ${quoteName(fromGoString(key))}`;
-    const warnings = keyProblems(key, keyring.split).map((problem) => `${label} ${problem}`);
+    const shown = keyring.shown(key);
+    const label = `key ${quoteName(shown.text)}`;
+    // keyProblems quotes the key's host, port and path: from userinfo, they stay unsaid.
+    const problems = shown.redacted ? [READ_FROM_USERINFO] : keyProblems(key, keyring.split);
+    const warnings = problems.map((problem) => `${label} ${problem}`);
     const origins = [...new Set(entries.map((e) => e.secret))];
     if (origins.length > 1) {
       warnings.push(

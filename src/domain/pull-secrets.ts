@@ -1,13 +1,6 @@
 import { ConflictError, NotFoundError } from '../errors.js';
-import {
-  AlreadyExistsError,
-  NamespaceNotFoundError,
-  SecretNotFoundError,
-  StaleWriteError,
-  type Cluster,
-  type ServiceAccountObject,
-} from './cluster.js';
-import { unlinkServiceAccounts, withUnrestored, type ServiceAccountLink } from './service-account-links.js';
+import { AlreadyExistsError, NamespaceNotFoundError, SecretNotFoundError, StaleWriteError, type Cluster } from './cluster.js';
+import { referencing } from './service-account-links.js';
 import { withoutLastApplied } from './last-applied.js';
 import { toPullSecretView } from './redact.js';
 import { renderPullSecret } from './render-secret.js';
@@ -100,40 +93,6 @@ export async function getPullSecret(cluster: Cluster, namespace: string, name: s
     withReferences ? cluster.listServiceAccounts(namespace) : undefined,
   ]);
   return { ...toPullSecretView(secret), ...(accounts ? { referencedBy: referencing(accounts, secret.name) } : {}) };
-}
-
-/**
- * Deletes a pull secret, and only a pull secret: other Secrets are refused. With `unlink`, every
- * ServiceAccount of the namespace that names it first loses that entry (so no Pod created later
- * references a missing secret); the ServiceAccounts changed are returned. All or nothing: when
- * unlinking or the delete fails, every reference removed is put back in its place and the secret stays.
- */
-export async function deletePullSecret(
-  cluster: Cluster,
-  namespace: string,
-  name: string,
-  options: { dryRun?: boolean; unlink?: boolean } = {},
-): Promise<ServiceAccountLink[]> {
-  const secret = await readPullSecret(cluster, namespace, name);
-  if (!options.unlink) {
-    await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun: options.dryRun });
-    return [];
-  }
-  const unlinking = await unlinkServiceAccounts(cluster, namespace, name, options.dryRun);
-  try {
-    await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun: options.dryRun });
-  } catch (error) {
-    throw withUnrestored(error, name, await unlinking.restore());
-  }
-  return unlinking.links;
-}
-
-/** The ServiceAccounts among `accounts` that name the secret, by name. */
-export function referencing(accounts: readonly ServiceAccountObject[], secretName: string): string[] {
-  return accounts
-    .filter((a) => a.imagePullSecrets.includes(secretName))
-    .map((a) => a.name)
-    .sort();
 }
 
 export async function readPullSecret(cluster: Cluster, namespace: string, name: string): Promise<SecretObject> {

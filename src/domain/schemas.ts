@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { annotationsSchema, labelsSchema, namespaceSchema, secretNameSchema } from './kubernetes-names.js';
+import { hasUserinfo, redactUserinfo } from './redact-userinfo.js';
 import { repositorySchema } from './registry-endpoint.js';
 
 /** kubectl's default for `--docker-server`: the key Docker Hub credentials live under. */
@@ -26,8 +27,8 @@ export const serverSchema = z
     params: { rule: 'invalid_format' },
   })
   // user:password@host would put a credential where logs, audit lines and annotations show the server.
-  .refine((s) => !s.replace(/^https?:\/\//i, '').split('/')[0]!.includes('@'), {
-    message: 'must not contain credentials (user:password@); give them as username and password',
+  .refine((s) => !hasUserinfo(s), {
+    message: 'must not contain "@": credentials (user:password@) go in username and password',
     params: { rule: 'no_userinfo' },
   })
   .meta({
@@ -122,7 +123,12 @@ export function checkOneForm(body: CredentialsShape, ctx: z.RefinementCtx): void
     body.registries.forEach((r, i) => {
       const server = r.server ?? DOCKER_HUB_SERVER;
       if (seen.has(server)) {
-        ctx.addIssue({ code: 'custom', path: ['registries', i, 'server'], message: `duplicate server "${server}"`, params: { rule: 'unique' } });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['registries', i, 'server'],
+          message: `duplicate server "${redactUserinfo(server)}"`,
+          params: { rule: 'unique' },
+        });
       }
       seen.add(server);
     });
@@ -140,12 +146,10 @@ export const credentialsBodySchema = z
   .superRefine(checkOneForm)
   .meta({
     id: 'CredentialsBody',
-    description:
-      'Registry credentials: either `server`/`username`/`password`/`email` for one registry, or `registries` for several.',
+    description: 'Registry credentials: either `server`/`username`/`password`/`email` for one registry, or `registries` for several.',
     example: { server: 'registry.example.com', username: 'janedoe', password: 's3cr3t', email: 'jane@example.com' },
   });
 export type CredentialsBody = z.infer<typeof credentialsBodySchema>;
-
 
 export const verifyBodySchema = z
   .strictObject({

@@ -64,7 +64,7 @@ export async function linkServiceAccounts(
  * former place) before the error is thrown.
  */
 export async function unlinkServiceAccounts(cluster: Cluster, namespace: string, secretName: string, dryRun = false): Promise<Unlinking> {
-  const referencing = await serviceAccountsReferencing(cluster, namespace, secretName);
+  const named = referencing(await cluster.listServiceAccounts(namespace), secretName);
   const unlinked: { serviceAccount: string; position: number }[] = [];
   const restore = async (): Promise<string[]> => {
     if (dryRun) return [];
@@ -75,7 +75,7 @@ export async function unlinkServiceAccounts(cluster: Cluster, namespace: string,
     );
     return unlinked.filter((_, i) => outcomes[i]!.status === 'rejected').map((u) => u.serviceAccount);
   };
-  for (const serviceAccount of referencing) {
+  for (const serviceAccount of named) {
     let position = 0;
     try {
       const changed = await updateServiceAccount(
@@ -99,16 +99,23 @@ export async function unlinkServiceAccounts(cluster: Cluster, namespace: string,
 
 /** The error, its detail saying which ServiceAccounts still miss the reference when putting it back failed. */
 export function withUnrestored(error: unknown, secretName: string, unrestored: readonly string[]): unknown {
-  if (unrestored.length === 0 || !(error instanceof AppError)) return error;
-  const detail = `${error.message}; the reference to secret "${secretName}" could not be put back on serviceaccount(s) ${unrestored.join(', ')}: link them again`;
-  const annotated = new AppError(error.status, error.title, detail, error.errors, error.headers);
+  if (unrestored.length === 0) return error;
+  return withDetail(
+    error,
+    `the reference to secret "${secretName}" could not be put back on serviceaccount(s) ${unrestored.join(', ')}: link them again`,
+  );
+}
+
+/** An AppError with `more` appended to its detail (same status, headers and extensions); other errors as they are. */
+export function withDetail(error: unknown, more: string): unknown {
+  if (!(error instanceof AppError)) return error;
+  const annotated = new AppError(error.status, error.title, `${error.message}; ${more}`, error.errors, error.headers);
   annotated.extensions = error.extensions;
   return annotated;
 }
 
-/** The ServiceAccounts of the namespace whose imagePullSecrets name the secret, by name. */
-export async function serviceAccountsReferencing(cluster: Cluster, namespace: string, secretName: string): Promise<string[]> {
-  const accounts = await cluster.listServiceAccounts(namespace);
+/** The ServiceAccounts among `accounts` whose imagePullSecrets name the secret, by name. */
+export function referencing(accounts: readonly ServiceAccountObject[], secretName: string): string[] {
   return accounts
     .filter((account) => account.imagePullSecrets.includes(secretName))
     .map((account) => account.name)

@@ -18,13 +18,10 @@ export const registryVerificationSchema = z
   .meta({ id: 'RegistryVerification', description: 'What one registry answered when regcred checked the credentials against it.' });
 export type RegistryVerification = z.infer<typeof registryVerificationSchema>;
 
-export const verifyModeSchema = z
-  .enum(['true', 'false', 'required'])
-  .optional()
-  .meta({
-    description:
-      'Check the credentials with each registry first. `true` reports the outcome (and writes anyway); `required` refuses to write when a registry rejects them (422) or cannot be checked (502).',
-  });
+export const verifyModeSchema = z.enum(['true', 'false', 'required']).optional().meta({
+  description:
+    'Check the credentials with each registry first. `true` reports the outcome (and writes anyway); `required` refuses to write when a registry rejects them (422) or cannot be checked (502).',
+});
 export type VerifyMode = 'true' | 'false' | 'required';
 
 /** One registry to check: its key, the credentials, and optionally a repository to prove pull access to. */
@@ -47,5 +44,6 @@ export interface VerificationOutcome {
  * Never throws for anything the registry or the network does; every outcome is a status.
  */
 export interface RegistryVerifier {
-  verify(target: VerificationTarget, signal?: AbortSignal): Promise<VerificationOutcome>;
+  /** `caller`: whose share of the verification slots the check takes (see REGCRED_VERIFY_REQUEST_SHARE). */
+  verify(target: VerificationTarget, signal?: AbortSignal, caller?: string): Promise<VerificationOutcome>;
 }

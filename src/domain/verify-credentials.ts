@@ -1,23 +1,21 @@
-import pLimit from 'p-limit';
 import { AppError, type FieldError } from '../errors.js';
 import type { RegistryCredential } from './schemas.js';
 import type { RegistryVerification, RegistryVerifier, VerificationOutcome, VerifyMode } from './verification.js';
 
 /**
- * The registries of one request, checked at most `share` at a time: the verifier's slots are shared
- * by all requests, and one request naming many slow registries must not hold them all. When
- * `signal` aborts, checks not yet started are answered without contacting anyone.
+ * The registries of one request, all handed to the verifier at once: it bounds how many run, in all
+ * and for one `caller` across its requests. When `signal` aborts, checks not yet started are answered
+ * without contacting anyone.
  */
 export async function verifyRegistries(
   verifier: RegistryVerifier,
   registries: readonly RegistryCredential[],
   signal?: AbortSignal,
-  share = Infinity,
+  caller?: string,
 ): Promise<VerificationOutcome[]> {
-  const limit = pLimit(Math.max(1, share));
   return Promise.all(
     registries.map((r) =>
-      limit(() => verifier.verify({ server: r.server, username: r.username, password: r.password, repository: r.repository }, signal)),
+      verifier.verify({ server: r.server, username: r.username, password: r.password, repository: r.repository }, signal, caller),
     ),
   );
 }
@@ -53,12 +51,22 @@ const UNCHECKABLE = new Set(['unreachable', 'error']);
  * Otherwise it returns warnings for everything short of `valid`. `fieldOf(i)` names registry i's
  * field in the request (e.g. `password` or `registries/1/password`).
  */
-export function enforceVerification(mode: VerifyMode, outcomes: readonly VerificationOutcome[], fieldOf: (index: number) => string): string[] {
+export function enforceVerification(
+  mode: VerifyMode,
+  outcomes: readonly VerificationOutcome[],
+  fieldOf: (index: number) => string,
+): string[] {
   const results = outcomes.map((o) => o.verification);
   if (mode === 'required') {
     const refused = outcomes.flatMap((o, i) =>
       REFUSING.has(o.verification.status) || o.refusedByGuard
-        ? [{ path: fieldOf(i), code: `verification_${o.verification.status}`, message: `${o.verification.server}: ${o.verification.detail}` }]
+        ? [
+            {
+              path: fieldOf(i),
+              code: `verification_${o.verification.status}`,
+              message: `${o.verification.server}: ${o.verification.detail}`,
+            },
+          ]
         : [],
     );
     if (refused.length > 0) throw new VerificationFailedError(refused, results);

@@ -3,8 +3,9 @@ import type { Cluster } from './cluster.js';
 import { KeyedQueue } from './keyed-queue.js';
 
 /**
- * How long one object's write may keep losing races before the caller gets a 409: well inside the
- * server's 30 s request timeout, long enough for a hundred writers on one object to take turns.
+ * How long one object's write may wait for its turn and keep losing races before the caller gets a
+ * 503 or 409: long enough for a hundred writers on one object to take turns, short enough that a
+ * caller (or a proxy's upstream timeout, commonly 30–60 s) hears back well before it gives up.
  */
 export const WRITE_DEADLINE_MS = 10_000;
 // Pauses between rounds grow from 10 ms to at most 400 ms, each a random share of that ("full jitter"),
@@ -45,14 +46,17 @@ export interface WriteRounds<T> {
  */
 export function writeInTurn<T>(cluster: Cluster, { key, round, giveUp, deadlineMs = WRITE_DEADLINE_MS }: WriteRounds<T>): Promise<T> {
   const deadline = Date.now() + deadlineMs;
-  return queueOf(cluster).run(key, async () => {
-    // Waited out the whole deadline behind other writes of the object (e.g. while the API server was slow): busy, not a lost race.
-    if (Date.now() >= deadline) throw new UnavailableError(`too many writes of ${key} at once; retry the request`, 1);
+  // Waited out the whole deadline behind other writes of the object (e.g. while the API server is slow
+  // or frozen): busy, not a lost race; refused then, not once the write ahead finally settles.
+  const busy = () => new UnavailableError(`too many writes of ${key} at once; retry the request`, 1);
+  const rounds = async (): Promise<T> => {
+    if (Date.now() >= deadline) throw busy();
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       if (attempt > 0) await pause(attempt);
       const result = await round();
       if (result !== LOST_RACE) return result;
     }
     throw giveUp();
-  });
+  };
+  return queueOf(cluster).run(key, rounds, { waitMs: deadlineMs, refuse: busy });
 }

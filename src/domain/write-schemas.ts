@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { namespaceSchema, secretNameSchema } from './kubernetes-names.js';
 import { parseLabelSelector } from './label-selector.js';
+import { redactUserinfo } from './redact-userinfo.js';
 import { checkOneForm, credentialsFields, registryCredentialSchema, serverSchema } from './schemas.js';
 
 export const MAX_SERVICE_ACCOUNTS = 50;
@@ -15,7 +16,9 @@ const uniqueItems = <T extends z.ZodType>(item: T, max: number, what: string) =>
     .superRefine((list, ctx) => {
       const seen = new Set<unknown>();
       list.forEach((entry, i) => {
-        if (seen.has(entry)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate "${String(entry)}"`, params: { rule: 'unique' } });
+        // A server refused for its userinfo is still reported duplicate: without it.
+        if (seen.has(entry))
+          ctx.addIssue({ code: 'custom', path: [i], message: `duplicate "${redactUserinfo(String(entry))}"`, params: { rule: 'unique' } });
         seen.add(entry);
       });
     });
@@ -60,7 +63,10 @@ export const labelSelectorSchema = z
       ctx.addIssue({ code: 'custom', message: (error as Error).message, params: { rule: 'label_selector' } });
     }
   })
-  .meta({ description: 'A Kubernetes label selector over namespace labels (`team=payments`, `env in (prod,staging)`, `!legacy`).', example: 'team=payments' });
+  .meta({
+    description: 'A Kubernetes label selector over namespace labels (`team=payments`, `env in (prod,staging)`, `!legacy`).',
+    example: 'team=payments',
+  });
 
 export const namespacesField = uniqueItems(namespaceSchema, MAX_FAN_OUT_NAMESPACES, 'namespaces')
   .min(1, 'must list at least one namespace')
@@ -69,10 +75,20 @@ export const namespacesField = uniqueItems(namespaceSchema, MAX_FAN_OUT_NAMESPAC
 /** Exactly one of `namespaces` and `namespaceSelector`. */
 export function checkOneTarget(body: { namespaces?: unknown; namespaceSelector?: unknown }, ctx: z.RefinementCtx): void {
   if (body.namespaces !== undefined && body.namespaceSelector !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['namespaceSelector'], message: 'must not be given together with "namespaces"', params: { rule: 'exclusive' } });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['namespaceSelector'],
+      message: 'must not be given together with "namespaces"',
+      params: { rule: 'exclusive' },
+    });
   }
   if (body.namespaces === undefined && body.namespaceSelector === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['namespaces'], message: 'is required (or give "namespaceSelector")', params: { rule: 'required' } });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['namespaces'],
+      message: 'is required (or give "namespaceSelector")',
+      params: { rule: 'required' },
+    });
   }
 }
 
@@ -87,7 +103,13 @@ export const fanOutBodySchema = z
   .meta({
     id: 'FanOutBody',
     description: 'Credentials (as for a single PUT) and where to write them: `namespaces`, or a `namespaceSelector` over namespace labels.',
-    example: { server: 'registry.example.com', username: 'janedoe', password: 's3cr3t', namespaces: ['team-a', 'team-b'], serviceAccounts: ['default'] },
+    example: {
+      server: 'registry.example.com',
+      username: 'janedoe',
+      password: 's3cr3t',
+      namespaces: ['team-a', 'team-b'],
+      serviceAccounts: ['default'],
+    },
   });
 export type FanOutBody = z.infer<typeof fanOutBodySchema>;
 
@@ -102,21 +124,39 @@ export const patchPullSecretBodySchema = z
   })
   .superRefine((body, ctx) => {
     if (!body.upsert?.length && !body.remove?.length) {
-      ctx.addIssue({ code: 'custom', path: ['upsert'], message: 'give at least one entry to "upsert" or "remove"', params: { rule: 'required' } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['upsert'],
+        message: 'give at least one entry to "upsert" or "remove"',
+        params: { rule: 'required' },
+      });
     }
     const upserted = new Set<string>();
     body.upsert?.forEach((registry, i) => {
       const server = registry.server ?? 'https://index.docker.io/v1/';
-      if (upserted.has(server)) ctx.addIssue({ code: 'custom', path: ['upsert', i, 'server'], message: `duplicate server "${server}"`, params: { rule: 'unique' } });
+      if (upserted.has(server))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upsert', i, 'server'],
+          message: `duplicate server "${redactUserinfo(server)}"`,
+          params: { rule: 'unique' },
+        });
       upserted.add(server);
     });
     body.remove?.forEach((server, i) => {
-      if (upserted.has(server)) ctx.addIssue({ code: 'custom', path: ['remove', i], message: `"${server}" is also in "upsert"`, params: { rule: 'exclusive' } });
+      if (upserted.has(server))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['remove', i],
+          message: `"${redactUserinfo(server)}" is also in "upsert"`,
+          params: { rule: 'exclusive' },
+        });
     });
   })
   .meta({
     id: 'PatchPullSecretBody',
-    description: 'Change only some entries of an existing pull secret: `upsert` adds or replaces by server key, `remove` deletes by server key.',
+    description:
+      'Change only some entries of an existing pull secret: `upsert` adds or replaces by server key, `remove` deletes by server key.',
     example: { upsert: [{ server: 'ghcr.io', username: 'jane', password: 'ghp_x' }], remove: ['registry.old.example.com'] },
   });
 export type PatchPullSecretBody = z.infer<typeof patchPullSecretBodySchema>;

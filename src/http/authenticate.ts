@@ -1,9 +1,16 @@
 import type { RequestHandler, Response } from 'express';
-import { ALL_NAMESPACES, REQUIRED_PERMISSIONS, forbidden, refuseDeniedNamespace, type Caller, type Operation } from '../domain/access-policy.js';
+import {
+  ALL_NAMESPACES,
+  REQUIRED_PERMISSIONS,
+  forbidden,
+  refuseDeniedNamespace,
+  type Caller,
+  type Operation,
+} from '../domain/access-policy.js';
 import type { Gatekeeper } from '../domain/gatekeeper.js';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import type { Audit } from './audit.js';
-import type { FailedAuthentications } from './failed-authentications.js';
+import { clientAddressOf, type FailedAuthentications } from './failed-authentications.js';
 
 const BEARER = /^Bearer +([\x21-\x7e]{1,4096})$/i;
 
@@ -21,6 +28,14 @@ export function callerOf(locals: Record<string, unknown>): Caller {
 }
 
 /**
+ * Whose share of a bounded resource (the verification slots) this request takes, set by
+ * `authenticate`: the caller's name, or in none mode, where every caller is "anonymous", the client address.
+ */
+export function shareKeyOf(locals: Record<string, unknown>): string {
+  return (locals.shareKey as string | undefined) ?? 'unauthenticated';
+}
+
+/**
  * Who calls: the bearer token is checked by the gatekeeper; a missing or unknown token is a 401
  * with `WWW-Authenticate: Bearer` (and an audit line), whatever the path asked for. An address that
  * failed too often is answered 429 first, without the token being checked (see FailedAuthentications).
@@ -31,7 +46,10 @@ export function authenticate({ gatekeeper, audit, failedAuthentications }: Acces
     const token = header ? BEARER.exec(header)?.[1] : undefined;
     const check = async () => (header && !token ? undefined : gatekeeper.authenticate(token));
     // In none mode nobody fails: there is nothing to count.
-    const screened = gatekeeper.mode === 'none' ? { checked: true as const, caller: await check() } : await failedAuthentications.screen(req, token, check);
+    const screened =
+      gatekeeper.mode === 'none'
+        ? { checked: true as const, caller: await check() }
+        : await failedAuthentications.screen(req, token, check);
     if (!screened.checked) {
       audit(res, { operation: operationOf(req.method, req.path), result: 'denied', reason: 'authentication-rate-limited' });
       throw new TooManyRequestsError(screened.retryAfter);
@@ -42,6 +60,7 @@ export function authenticate({ gatekeeper, audit, failedAuthentications }: Acces
       throw new UnauthorizedError();
     }
     res.locals.caller = caller;
+    res.locals.shareKey = gatekeeper.mode === 'none' ? `address:${clientAddressOf(req)}` : `caller:${caller.name}`;
     next();
   };
 }
@@ -76,7 +95,13 @@ export function authorize({ gatekeeper, denyNamespaces, audit }: AccessControl, 
  * A further check inside a route, once the body says what else the request does (e.g. linking
  * ServiceAccounts): the caller must also be allowed `operation` in the namespace. @throws ForbiddenError
  */
-export async function requirePermission(access: AccessControl, res: Response, operation: Operation, namespace: string, name?: string): Promise<void> {
+export async function requirePermission(
+  access: AccessControl,
+  res: Response,
+  operation: Operation,
+  namespace: string,
+  name?: string,
+): Promise<void> {
   if (REQUIRED_PERMISSIONS[operation].length === 0) return;
   if (await access.gatekeeper.authorize(callerOf(res.locals), operation, namespace)) return;
   access.audit(res, { operation, namespace, ...(name ? { name } : {}), result: 'denied', reason: 'forbidden' });

@@ -41,7 +41,7 @@ export class FailedAuthentications {
   async screen<T>(req: Request, token: string | undefined, check: () => Promise<T | undefined>): Promise<Screened<T>> {
     const known = token !== undefined && (this.accepted.get(digest(token)) ?? 0) > this.now();
     if (known) return { checked: true, caller: await check() };
-    const entry = this.entryFor(addressOf(req));
+    const entry = this.entryFor(clientAddressOf(req));
     if (entry.count + entry.pending >= this.limit) {
       return { checked: false, retryAfter: Math.max(1, Math.ceil((entry.resetAt - this.now()) / 1000)) };
     }
@@ -59,15 +59,16 @@ export class FailedAuthentications {
 
   private entryFor(key: string) {
     const now = this.now();
-    let entry = this.failures.get(key);
+    const entry = this.failures.get(key);
     if (entry && entry.resetAt > now) return entry;
-    // A new window keeps the checks still running in the old one counted.
-    const pending = entry?.pending ?? 0;
+    // A new window resets the entry in place: checks still running hold it and take their `pending` back from it.
     this.failures.delete(key);
     makeRoom(this.failures, this.maxEntries, (e) => e.resetAt <= now && e.pending === 0);
-    entry = { count: 0, pending, resetAt: now + this.windowMs };
-    this.failures.set(key, entry);
-    return entry;
+    const renewed = entry ?? { count: 0, pending: 0, resetAt: 0 };
+    renewed.count = 0;
+    renewed.resetAt = now + this.windowMs;
+    this.failures.set(key, renewed);
+    return renewed;
   }
 
   private remember(token: string | undefined): void {
@@ -83,7 +84,8 @@ export class FailedAuthentications {
 // How long an accepted token passes a blocked address: long enough for callers that call every few minutes.
 const ACCEPTED_TOKEN_MEMORY_MS = 15 * 60_000;
 
-function addressOf(req: Request): string {
+/** The client address as the request and failed-authentication limits count it (IPv6 by /56). */
+export function clientAddressOf(req: Request): string {
   return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }
 

@@ -66,7 +66,7 @@ export function fanOutRouter(
       allowed: (namespace) => mayDo(access, caller, operations, namespace),
     };
     const decide = (namespaces: readonly string[]) =>
-      authorizeNamespaces(namespaces, namespaceAccess, { concurrency: settings.concurrency });
+      authorizeNamespaces(namespaces, namespaceAccess, { concurrency: settings.concurrency, maxGrants: MAX_FAN_OUT_NAMESPACES });
     const { namespaces, decisions } = await resolveTargets(cluster, decide, targets);
     if (!decisions) {
       access.audit(res, { operation: 'apply', name: write.name, result: 'denied', reason: 'too-many-refusals' });
@@ -74,7 +74,8 @@ export function fanOutRouter(
         {
           path: 'namespaceSelector',
           code: 'too_many_refusals',
-          message: `matches more than ${MAX_FAN_OUT_REFUSALS} namespaces you may not manage pull secrets in through regcred; narrow it or name the namespaces`,
+          message:
+            'matches more namespaces than regcred will review for this caller; name the namespaces explicitly or narrow the selector',
         },
       ]);
     }
@@ -159,8 +160,8 @@ async function resolveTargets(
 ): Promise<{ namespaces: string[]; decisions?: Map<string, NamespaceDecision> }> {
   if (targets.namespaces) return { namespaces: targets.namespaces, decisions: await decide(targets.namespaces) };
   const matching = await cluster.listNamespaces(targets.namespaceSelector);
+  // Reviews stop once the caller may write more namespaces than one request may: too big, whatever the rest would say.
   const decisions = await decide(matching);
-  if ([...decisions.values()].includes('not-reviewed')) return { namespaces: [] };
   const namespaces = matching.filter((namespace) => decisions.get(namespace) === 'allowed');
   if (namespaces.length > MAX_FAN_OUT_NAMESPACES) {
     throw new ValidationError('the selector matches too many namespaces', [
@@ -171,6 +172,7 @@ async function resolveTargets(
       },
     ]);
   }
+  if ([...decisions.values()].includes('not-reviewed')) return { namespaces: [] };
   return { namespaces, decisions };
 }
 

@@ -227,7 +227,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         delete: {
           operationId: 'deletePullSecret', tags: ['pull secrets'], summary: 'Delete a pull secret (other Secrets are refused); `unlink=true` also removes it from every ServiceAccount',
           description:
-            '`unlink=true` is all or nothing: when a ServiceAccount cannot be changed, or the delete fails, every reference already removed is put back in its place, the secret stays, and the error is answered.',
+            '`unlink=true` is all or nothing: when a ServiceAccount cannot be changed, or the delete fails while the secret is still there, every reference already removed is put back in its place, the secret stays, and the error is answered. When the delete fails but the secret is gone all the same (deleted meanwhile by another caller, or the API server deleted it and its answer was lost), the delete counts as done (200, the ServiceAccounts unlinked) and no reference is put back.',
           parameters: [dryRun, unlink],
           responses: {
             '200': json('Deleted, with `unlink=true`: the ServiceAccounts changed', 'DeleteResult'),

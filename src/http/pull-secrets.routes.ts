@@ -2,15 +2,10 @@ import { Router } from 'express';
 import type { Operation } from '../domain/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
 import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
+import { deletePullSecret } from '../domain/delete-pull-secret.js';
 import { listPullSecrets } from '../domain/list-pull-secrets.js';
 import { patchPullSecret } from '../domain/patch-pull-secret.js';
-import {
-  applyPullSecret,
-  createPullSecret,
-  deletePullSecret,
-  getPullSecret,
-  type PullSecretWrite,
-} from '../domain/pull-secrets.js';
+import { applyPullSecret, createPullSecret, getPullSecret, type PullSecretWrite } from '../domain/pull-secrets.js';
 import { registriesOf } from '../domain/schemas.js';
 import { thenLink } from '../domain/write-and-link.js';
 import { applyPullSecretBodySchema, createPullSecretBodySchema, patchPullSecretBodySchema } from '../domain/write-schemas.js';

@@ -4,6 +4,7 @@ import type { RegistryVerification, RegistryVerifier, VerifyMode } from '../doma
 import { enforceVerification, verifyRegistries } from '../domain/verify-credentials.js';
 import { ValidationError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { shareKeyOf } from './authenticate.js';
 
 export interface VerificationStep {
   /** Registry answers, present when verification ran. */
@@ -26,8 +27,10 @@ export const dockerConfigFieldOf =
     `auths/${registries[i]?.server ?? i}`;
 
 /**
- * Aborted when the client goes away before its answer is sent (it disconnected, or the server's
- * request timeout closed the connection): work done for it from then on would be wasted.
+ * Aborted when the client goes away before its answer is sent (it disconnected or reset the
+ * connection): work done for it from then on would be wasted. Node's request timeout covers only
+ * receiving the request, so it does not end handling; verificationStep adds its own deadline.
+ * The signal also carries whose request it is (see shareKeyOf), for the caller's verification share.
  */
 export function requestSignal(res: Response): AbortSignal {
   const existing = res.locals.requestSignal as AbortSignal | undefined;
@@ -37,17 +40,27 @@ export function requestSignal(res: Response): AbortSignal {
     if (!res.writableFinished) controller.abort(new Error('the client went away before its answer'));
   });
   res.locals.requestSignal = controller.signal;
+  requestCallers.set(controller.signal, shareKeyOf(res.locals));
   return controller.signal;
 }
 
+// The signal stands for its request at the verify call sites; this tells whose request it is.
+const requestCallers = new WeakMap<AbortSignal, string>();
+
 /**
  * Runs the caller's `verify` mode over the registries of a request, within `deadlineMs` and while
- * `signal` (see requestSignal) holds, at most `requestShare` at a time, counting outcomes. Without
- * `verify` a named repository is a mistake worth saying (it would otherwise be silently ignored).
+ * `signal` (see requestSignal) holds, within the caller's share of the verifier's slots (all its
+ * requests together), counting outcomes. Without `verify` a named repository is a mistake worth
+ * saying (it would otherwise be silently ignored).
  * @throws VerificationFailedError (422), RegistryUnverifiableError (502) under verify=required
  */
-export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metrics, 'registryVerifications'>, deadlineMs: number, requestShare: number) {
-  return async (mode: VerifyMode | undefined, registries: readonly RegistryCredential[], fieldOf: FieldOf, signal: AbortSignal): Promise<VerificationStep> => {
+export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metrics, 'registryVerifications'>, deadlineMs: number) {
+  return async (
+    mode: VerifyMode | undefined,
+    registries: readonly RegistryCredential[],
+    fieldOf: FieldOf,
+    signal: AbortSignal,
+  ): Promise<VerificationStep> => {
     if (!mode || mode === 'false') {
       if (registries.some((r) => r.repository)) {
         throw new ValidationError('a repository is only checked with verify', [
@@ -57,8 +70,10 @@ export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metri
       return { warnings: [] };
     }
     // One deadline for the whole request, however many registries wait for a verification slot.
-    const outcomes = await verifyRegistries(verifier, registries, AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]), requestShare);
-    for (const { verification } of outcomes) metrics.registryVerifications.inc({ status: verification.status, method: verification.method });
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]);
+    const outcomes = await verifyRegistries(verifier, registries, deadline, requestCallers.get(signal));
+    for (const { verification } of outcomes)
+      metrics.registryVerifications.inc({ status: verification.status, method: verification.method });
     const warnings = enforceVerification(mode, outcomes, fieldOf);
     return { verification: outcomes.map((o) => o.verification), warnings };
   };

@@ -14,6 +14,8 @@ export interface VerifierSettings {
   timeoutMs: number;
   /** Verifications in flight at once, across all requests; the rest wait their turn. */
   concurrency: number;
+  /** Of those, at most this many for one caller, across all its requests (REGCRED_VERIFY_REQUEST_SHARE); default: no share. */
+  requestShare?: number;
   resolve?: Resolve;
   transport?: RegistryTransport;
 }
@@ -32,13 +34,13 @@ const notStarted: RegistryTransport = {
 /** The verifier regcred runs with: the V2 protocol over the guarded transport, bounded in concurrency and time. */
 export function createRegistryVerifier(settings: VerifierSettings): RegistryVerifier {
   const transport = settings.transport ?? nodeRegistryTransport(settings);
-  const slots = new VerificationSlots(settings.concurrency);
+  const slots = new VerificationSlots(settings.concurrency, settings.requestShare);
   const policy = { insecureHosts: settings.insecureHosts };
   return {
-    async verify(target, signal): Promise<VerificationOutcome> {
+    async verify(target, signal, caller): Promise<VerificationOutcome> {
       let release: () => void;
       try {
-        release = await slots.acquire(signal);
+        release = await slots.acquire(signal, caller);
       } catch {
         return verifyWithRegistry(notStarted, target, policy);
       }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import { StaleWriteError } from '../../src/domain/cluster.js';
 import { KeyedQueue } from '../../src/domain/keyed-queue.js';
@@ -81,5 +81,68 @@ describe('writeInTurn behind a slow write', () => {
     });
     await expect(queued).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
     expect([await slow, rounds]).toEqual(['slow', 0]);
+  });
+});
+
+/** A promise settled from outside, and what became of it so far (read without awaiting). */
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+function watched(promise: Promise<unknown>): { outcome?: string } {
+  const state: { outcome?: string } = {};
+  promise.then(
+    (value) => (state.outcome = `resolved ${String(value)}`),
+    (error: Error) => (state.outcome = `rejected ${error.message}`),
+  );
+  return state;
+}
+
+describe('waiting for a turn behind a task that does not settle (a frozen API server)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('when a task runs out of patience, then it is refused at once and never runs, those behind it still run in order, and the key is forgotten', async () => {
+    vi.useFakeTimers();
+    const queue = new KeyedQueue();
+    const log: string[] = [];
+    const head = deferred();
+    const task = (name: string) => async () => void log.push(name);
+    const first = queue.run('k', () => head.promise.then(task('head')));
+    const impatient = watched(queue.run('k', task('impatient'), { waitMs: 20, refuse: () => new Error('busy') }));
+    const behind = queue.run('k', task('behind'), { waitMs: 60_000, refuse: () => new Error('busy too') });
+    const later = queue.run('k', task('later'));
+
+    await vi.advanceTimersByTimeAsync(20);
+    expect(impatient.outcome).toBe('rejected busy');
+    expect(log).toEqual([]);
+
+    head.resolve();
+    await Promise.all([first, behind, later]);
+    expect(log).toEqual(['head', 'behind', 'later']);
+    await vi.advanceTimersByTimeAsync(0);
+    expect([queue.size, vi.getTimerCount()]).toEqual([0, 0]);
+  });
+
+  it('when the write ahead never settles, then a queued writeInTurn is refused as busy (503, Retry-After: 1) at its deadline without a round', async () => {
+    vi.useFakeTimers();
+    const cluster = new MemoryCluster({ namespaces: [] });
+    void writeInTurn(cluster, { key: 'k', round: () => new Promise<string>(() => undefined), giveUp: () => new Error('gave up') });
+    let rounds = 0;
+    const queued = writeInTurn(cluster, {
+      key: 'k',
+      round: async () => (rounds++, 'queued'),
+      giveUp: () => new Error('gave up'),
+      deadlineMs: 10_000,
+    });
+    const refusal = watched(queued);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(refusal.outcome).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(refusal.outcome).toMatch(/^rejected too many writes of k at once/);
+    await expect(queued).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
+    expect(rounds).toBe(0);
   });
 });

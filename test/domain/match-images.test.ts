@@ -324,6 +324,54 @@ describe('matchImages: a password in a server name', () => {
   });
 });
 
+describe('matchImages: a password the kubelet reads into the key', () => {
+  const SECRET = 'S3CRET';
+  const everyText = (result: ReturnType<typeof matchImages>) => JSON.stringify(result);
+
+  it('when a "/" in the password ends Go\'s authority early, then the key, matchedKey and warnings show it only up to its last "@" as [REDACTED]', () => {
+    const result = bySecrets(
+      ['reg.example.com/app', 'deploy:2024/app'],
+      [pullSecret('kubectl-made', { [`https://deploy:2024/${SECRET}@reg.example.com`]: login('deploy') })],
+    );
+
+    expect(everyText(result)).not.toContain(SECRET);
+    expect(result.keys).toEqual([
+      { key: '[REDACTED]@reg.example.com', entries: [{ secret: 'kubectl-made', server: 'https://[REDACTED]@reg.example.com' }] },
+    ]);
+    expect(result.warnings).toContainEqual(
+      expect.stringMatching(/^key "\[REDACTED\]@reg\.example\.com" holds part of its server's userinfo/),
+    );
+    expect(result.images[1].warnings).toContainEqual(expect.stringMatching(/^key "\[REDACTED\]@reg\.example\.com" does not apply/));
+  });
+
+  it('when a "#" in the password leaves "user:port" as the key, then the key is shown as [REDACTED], matched all the same', () => {
+    const result = bySecrets(['u:2024/app'], [pullSecret('s', { [`https://u:2024#${SECRET}@reg.example.com`]: login('u') })]);
+
+    expect(everyText(result)).not.toMatch(/2024#|S3CRET|"u:2024"/);
+    expect(result.keys.map((k) => k.key)).toEqual(['[REDACTED]']);
+    expect(only(result).entries).toEqual([
+      { secret: 's', server: 'https://[REDACTED]@reg.example.com', matchedKey: '[REDACTED]', username: 'u', rule: 'match' },
+    ]);
+  });
+
+  it('when a password holds a "#" and a non-numeric port follows, then the dropped server is named redacted, without Go\'s reason', () => {
+    const result = bySecrets(['reg.example.com/app'], [pullSecret('s', { [`https://u:${SECRET}#x@reg.example.com`]: login('u') })]);
+
+    expect(everyText(result)).not.toContain(SECRET);
+    expect(result.keys).toEqual([]);
+  });
+
+  it('when the userinfo is parsed away by Go, then the key is shown as it is', () => {
+    const result = bySecrets(
+      ['reg.example.com/team/app'],
+      [pullSecret('s', { [`https://u:${SECRET}@reg.example.com/v2/team`]: login('u') })],
+    );
+
+    expect(result.keys.map((k) => k.key)).toEqual(['reg.example.com/team']);
+    expect(everyText(result)).not.toContain(SECRET);
+  });
+});
+
 describe('match schemas', () => {
   it.each([
     ['a Docker config', { images: ['nginx'], dockerconfigjson: { auths: {} } }, true],

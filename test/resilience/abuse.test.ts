@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
+import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes-reviews.js';
@@ -10,6 +11,7 @@ import type { AccessReviewer } from '../../src/domain/access-policy.js';
 import { authorizeNamespaces, MAX_FAN_OUT_REFUSALS, type NamespaceAccess } from '../../src/domain/authorize-namespaces.js';
 import { parseTokensFile, tokenSha256Hex } from '../../src/domain/caller-tokens.js';
 import type { Cluster } from '../../src/domain/cluster.js';
+import { MAX_FAN_OUT_NAMESPACES } from '../../src/domain/write-schemas.js';
 import { kubernetesGatekeeper, tokenGatekeeper, type Gatekeeper } from '../../src/domain/gatekeeper.js';
 import { closeServer, listenOnLoopback } from '../support/loopback.js';
 import { eventually } from '../support/poll.js';
@@ -140,6 +142,58 @@ describe('authorizing a fan-out costs a bounded number of reviews', () => {
     expect(namespaces.map((ns) => decisions.get(ns))).toEqual(namespaces.map((ns) => (mine.has(ns) ? 'allowed' : 'forbidden')));
   });
 
+  it.each([16, 21, 32])('a caller allowed in each of 40 namespaces, reviewed %i at a time: all 40 allowed', async (concurrency) => {
+    const { reviewed, namespaceAccess } = access(() => true);
+    const namespaces = randomNamespaces(40);
+    const decisions = await authorizeNamespaces(namespaces, namespaceAccess, { concurrency });
+    // Before, reviews in flight counted as refusals: past 20 at a time, the rest were marked not reviewed.
+    expect(namespaces.map((ns) => decisions.get(ns))).toEqual(Array(40).fill('allowed'));
+    expect(reviewed).toHaveLength(40);
+  });
+
+  it('a caller with no rights, reviewed 32 at a time: still at most 20 reviews', async () => {
+    const { reviewed, namespaceAccess } = access(() => false);
+    const decisions = await authorizeNamespaces(randomNamespaces(1000), namespaceAccess, { concurrency: 32 });
+    expect(reviewed.length).toBe(MAX_FAN_OUT_REFUSALS);
+    expect([...decisions.values()].filter((d) => d === 'not-reviewed')).toHaveLength(1000 - MAX_FAN_OUT_REFUSALS);
+  });
+
+  it('any mix of grants, concurrency and answer order: refusals stay within 20 plus the grants, and only they leave namespaces unreviewed', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 120, size: 'max' }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.scheduler(),
+        async (grants, concurrency, scheduler) => {
+          const namespaces = grants.map((_, i) => `ns-${i}`);
+          let reviews = 0;
+          const namespaceAccess: NamespaceAccess = {
+            denied: () => false,
+            allowedEverywhere: async () => false,
+            allowed: (namespace) => (reviews++, scheduler.schedule(Promise.resolve(grants[Number(namespace.slice(3))]!))),
+          };
+          const decided = authorizeNamespaces(namespaces, namespaceAccess, { concurrency });
+          await scheduler.waitFor(decided);
+          const values = [...(await decided).values()];
+          const granted = values.filter((d) => d === 'allowed').length;
+          const refused = values.filter((d) => d === 'forbidden').length;
+          expect(granted + refused).toBe(reviews);
+          expect(refused).toBeLessThanOrEqual(MAX_FAN_OUT_REFUSALS + granted);
+          if (values.includes('not-reviewed')) expect(refused).toBe(MAX_FAN_OUT_REFUSALS + granted);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reviews stop once a caller may write more namespaces than one request may', async () => {
+    const { reviewed, namespaceAccess } = access(() => true);
+    const decisions = await authorizeNamespaces(randomNamespaces(3000), namespaceAccess, { concurrency: 16, maxGrants: 1000 });
+    expect(reviewed.length).toBeGreaterThan(1000);
+    expect(reviewed.length).toBeLessThanOrEqual(1000 + 16);
+    expect([...decisions.values()]).toContain('not-reviewed');
+  });
+
   it('a caller allowed everywhere needs no per-namespace review; the deny list still refuses', async () => {
     const { reviewed, namespaceAccess } = access(() => true, true);
     const decisions = await authorizeNamespaces(['a', 'kube-system', 'b'], namespaceAccess, { concurrency: 16 });
@@ -213,7 +267,42 @@ describe('authorizing a fan-out costs a bounded number of reviews', () => {
   });
 });
 
-describe('verification: one request holds at most its share of the queue, and its work stops when it is gone', () => {
+describe('a fan-out by selector (kubernetes mode, in-memory cluster and reviewer)', () => {
+  const labelled = (names: readonly string[]) => names.map((name) => ({ name, labels: { tier: 'many' } }));
+
+  it('a caller allowed in 3,000 matching namespaces: 422 too_big, reviewed only until more than 1,000 were granted', async () => {
+    const names = randomNamespaces(3000);
+    const { counts, reviewer } = counting(fakeReviewer({ alice: names }));
+    const gatekeeper = kubernetesGatekeeper(reviewer, { ttlMs: 0 });
+    const { app } = buildTestApp({ cluster: new MemoryCluster({ namespaces: labelled(names) }), gatekeeper });
+    const res = await request(app)
+      .put('/v1/pullsecrets/regcred')
+      .set('Authorization', 'Bearer good-alice')
+      .send({ ...creds, namespaceSelector: 'tier=many' });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'namespaceSelector', code: 'too_big' })]);
+    // A grant costs two reviews (create, patch); at concurrency 16 at most 15 more are in flight when the 1,001st grant stops them.
+    // Before, every matching namespace was reviewed (6,001 reviews) before the answer.
+    expect(counts.accessReviews).toBeLessThanOrEqual(1 + 2 * (MAX_FAN_OUT_NAMESPACES + 16));
+  });
+
+  it('a caller with no rights in 100 matching namespaces: 422 too_many_refusals that states no counts, after at most 1 + 20 reviews', async () => {
+    const { counts, reviewer } = counting(fakeReviewer({}));
+    const gatekeeper = kubernetesGatekeeper(reviewer, { ttlMs: 0 });
+    const { app } = buildTestApp({ cluster: new MemoryCluster({ namespaces: labelled(randomNamespaces(100)) }), gatekeeper });
+    const res = await request(app)
+      .put('/v1/pullsecrets/regcred')
+      .set('Authorization', 'Bearer good-bob')
+      .send({ ...creds, namespaceSelector: 'tier=many' });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'namespaceSelector', code: 'too_many_refusals' })]);
+    expect(res.body.errors[0].message).toMatch(/name the namespaces explicitly or narrow the selector/);
+    expect(`${res.body.detail} ${res.body.errors[0].message}`).not.toMatch(/\d/);
+    expect(counts.accessReviews).toBeLessThanOrEqual(1 + MAX_FAN_OUT_REFUSALS);
+  });
+});
+
+describe('verification: one caller holds at most its share of the queue, and its work stops when it is gone', () => {
   let hanging: ReturnType<typeof createTcpServer>;
   const accepted: Socket[] = [];
   const closed = new Set<Socket>();
@@ -269,9 +358,8 @@ describe('verification: one request holds at most its share of the queue, and it
     await eventually(async () => expect(accepted.length).toBeGreaterThanOrEqual(2));
     expect(accepted.length).toBe(2);
 
-    const second = await request(app)
-      .post('/v1/verify')
-      .send({ server: `http://127.0.0.1:${closedPort}`, username: 'u', password: 'p' });
+    // Another caller: in none mode, another client address.
+    const second = await verifyFrom('127.0.0.2', { server: `http://127.0.0.1:${closedPort}`, username: 'u', password: 'p' }).answer;
     expect(second.status).toBe(200);
     expect(second.body.registries[0].status).toBe('unreachable');
     // Answered while the hostile request still waits for its own checks.
@@ -285,6 +373,52 @@ describe('verification: one request holds at most its share of the queue, and it
     await new Promise((resolve) => setTimeout(resolve, 3500));
     expect(accepted.length).toBe(2);
   }, 20_000);
+
+  it('4 requests at once from one caller, each naming hanging registries, together hold 2 connections; another caller is still served', async () => {
+    const before = accepted.length;
+    const closedBefore = closed.size;
+    const hostile = Array.from({ length: 4 }, (_, n) =>
+      verifyFrom('127.0.0.3', {
+        registries: Array.from({ length: 5 }, (_, i) => ({
+          server: `http://127.0.0.1:${hangPort}/q${n}-${i}`,
+          username: 'u',
+          password: 'p',
+        })),
+      }),
+    );
+    await eventually(async () => expect(accepted.length - before).toBeGreaterThanOrEqual(2));
+    const other = await verifyFrom('127.0.0.4', { server: `http://127.0.0.1:${closedPort}`, username: 'u', password: 'p' }).answer;
+    expect(other.status).toBe(200);
+    expect(other.body.registries[0].status).toBe('unreachable');
+    // Before, the share was per request: these four took all 8 slots (8 connections) and the other caller waited behind them.
+    expect(accepted.length - before).toBe(2);
+    for (const h of hostile) h.request.destroy();
+    await eventually(async () => expect(closed.size - closedBefore).toBe(2));
+  }, 20_000);
+
+  /** POST /v1/verify from a given loopback address (a caller of its own in none mode). */
+  function verifyFrom(localAddress: string, body: unknown) {
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port: appPort,
+      localAddress,
+      method: 'POST',
+      path: '/v1/verify',
+      headers: { 'content-type': 'application/json' },
+    });
+    const answer = new Promise<{ status: number; body: { registries: { status: string }[] } }>((resolve, reject) => {
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      });
+    });
+    answer.catch(() => {});
+    req.end(JSON.stringify(body));
+    return { request: req, answer };
+  }
 });
 
 async function listening(app: Parameters<typeof createHttpServer>[1]): Promise<Server> {

@@ -1,3 +1,4 @@
+import { CoreV1Api } from '@kubernetes/client-node';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
@@ -59,6 +60,7 @@ interface Arena {
   seed: (secret: Omit<SeedSecret, 'namespace'>) => Promise<void>;
   /** `kubectl create secret docker-registry` (the memory arena stores what kubectl would). */
   kubectlCreate: (name: string, server: string) => Promise<void>;
+  serviceAccount: (name: string, imagePullSecrets: string[]) => Promise<void>;
   remove: () => Promise<void>;
 }
 
@@ -75,6 +77,7 @@ const arenas: [string, boolean, () => Promise<Arena>][] = [
         cluster: memory,
         seed,
         kubectlCreate: (name, server) => seed(pullSecret(name, { [server]: { username: 'user', password: 'pw', auth: b64('user:pw') } })),
+        serviceAccount: async (name, imagePullSecrets) => void memory.seedServiceAccount({ namespace: 'bounded', name, imagePullSecrets }),
         remove: async () => undefined,
       };
     },
@@ -84,12 +87,23 @@ const arenas: [string, boolean, () => Promise<Arena>][] = [
     realEnabled,
     async () => {
       const namespace = await createTestNamespace('bounded');
+      const core = adminKubeConfig().makeApiClient(CoreV1Api);
+      const accounts: string[] = [];
       return {
         namespace: namespace.name,
         cluster: new KubernetesCluster(adminKubeConfig(), { timeoutMs: 20_000 }),
         seed: async (secret) => void (await createSecretDirectly({ ...secret, namespace: namespace.name })),
         kubectlCreate: (name, server) => createPullSecretWithKubectl(namespace.name, name, { server, username: 'user', password: 'pw' }),
-        remove: namespace.remove,
+        serviceAccount: async (name, imagePullSecrets) => {
+          const body = { metadata: { name }, imagePullSecrets: imagePullSecrets.map((secret) => ({ name: secret })) };
+          await core.createNamespacedServiceAccount({ namespace: namespace.name, body });
+          accounts.push(name);
+        },
+        // The kit has no controllers: ServiceAccounts go by hand.
+        remove: async () => {
+          for (const name of accounts) await core.deleteNamespacedServiceAccount({ namespace: namespace.name, name });
+          await namespace.remove();
+        },
       };
     },
   ],
@@ -164,6 +178,50 @@ describe.each(arenas)('bounded work per request, on %s', (_title, enabled, makeA
       expect(ten.status).toBe(422);
       expect(ten.body.errors).toEqual([expect.objectContaining({ path: 'secrets', code: 'too_big' })]);
     });
+
+    it(
+      'when one secret holds 14,000 registry entries, then 422 too_big naming `secrets` or `serviceAccount`',
+      { timeout: 60_000 },
+      async () => {
+        const auths = Object.fromEntries(Array.from({ length: 14_000 }, (_, i) => [`r${i}.example.com`, login]));
+        await arena.seed(pullSecret('huge', auths));
+        await arena.serviceAccount('huge-user', ['huge']);
+
+        const named = await matchIn({ images: ['r1.example.com/app'], secrets: ['huge'] });
+        const byAccount = await matchIn({ images: ['r1.example.com/app'], serviceAccount: 'huge-user' });
+
+        for (const [res, path] of [
+          [named, 'secrets'],
+          [byAccount, 'serviceAccount'],
+        ] as const) {
+          expectMatchesContract(res);
+          expect(res.status).toBe(422);
+          expect(res.body.errors).toEqual([expect.objectContaining({ path, code: 'too_big' })]);
+        }
+      },
+    );
+
+    it(
+      'when a ServiceAccount names more than 100 different pull secrets, then 422 too_big on `serviceAccount` before any is read; 100 with repeats are read once each',
+      { timeout: 60_000 },
+      async () => {
+        const names = (count: number) => Array.from({ length: count }, (_, i) => `gone-${i}`);
+        await arena.serviceAccount('hoarder', names(2_000));
+        await arena.serviceAccount('repeater', [...names(100), ...names(100), ...names(100)]);
+
+        const refused = await matchIn({ images: ['r1.example.com/app'], serviceAccount: 'hoarder' });
+        const readsWhenRefused = seen.reads;
+        const allowed = await matchIn({ images: ['r1.example.com/app'], serviceAccount: 'repeater' });
+
+        expectMatchesContract(refused);
+        expect(refused.status).toBe(422);
+        expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'serviceAccount', code: 'too_big' })]);
+        expect(readsWhenRefused).toBe(0);
+        expect(allowed.status).toBe(200);
+        expect(seen.reads).toBe(100);
+        expect(allowed.body.secrets).toHaveLength(300);
+      },
+    );
   });
 
   describe('listing', () => {
@@ -317,6 +375,59 @@ describe.each(arenas)('bounded work per request, on %s', (_title, enabled, makeA
         secret: 'kubectl-made',
       });
       expect(answers[6].status).toBe(422);
+      expect(t.logLines.join('\n')).not.toContain(CANARY);
+    });
+
+    it('when a password holds "/" or "#", so Go ends the authority before the "@", then no answer, key, warning or log line shows it, and writes refuse it', async () => {
+      const slash = `https://deploy:2024/${CANARY}@reg.example.com`;
+      const hash = `https://u:${CANARY}#x@reg.example.com`;
+      await arena.kubectlCreate('slash', slash);
+      await arena.kubectlCreate('hash', hash);
+      await arena.serviceAccount('deployer', ['slash', 'hash']);
+      const config = { auths: { [slash]: { auth: b64('u:p') }, [hash]: { auth: b64('u:p') } } };
+      const images = ['reg.example.com/app', 'deploy:2024/app'];
+
+      const reads = [
+        await request(t.app).get(`/v1/namespaces/${arena.namespace}/pullsecrets/slash`),
+        await request(t.app).get(`/v1/namespaces/${arena.namespace}/pullsecrets/hash`),
+        await list(),
+        await matchIn({ images, secrets: ['slash', 'hash'] }),
+        await matchIn({ images, serviceAccount: 'deployer' }),
+        await request(t.app).post('/v1/match').send({ images, dockerconfigjson: config }),
+        await request(t.app)
+          .post('/v1/inspect')
+          .send({
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: 'x' },
+            type: 'kubernetes.io/dockerconfigjson',
+            data: { '.dockerconfigjson': b64(JSON.stringify(config)) },
+          }),
+      ];
+      const writes = [
+        await request(t.app).put(`/v1/namespaces/${arena.namespace}/pullsecrets/w1`).send({ server: slash, username: 'u', password: 'p' }),
+        await request(t.app).put(`/v1/namespaces/${arena.namespace}/pullsecrets/w2`).send({ server: hash, username: 'u', password: 'p' }),
+        await request(t.app)
+          .patch(`/v1/namespaces/${arena.namespace}/pullsecrets/slash`)
+          .send({ upsert: [{ server: slash, username: 'u', password: 'p' }] }),
+        await request(t.app)
+          .put(`/v1/namespaces/${arena.namespace}/pullsecrets/w3/dockerconfig`)
+          .send({ auths: { [slash]: { auth: b64('u:p') } } }),
+      ];
+
+      for (const res of [...reads, ...writes]) {
+        expectMatchesContract(res);
+        expect(res.status, res.text.slice(0, 300)).toBeLessThan(500);
+        expect(res.text).not.toContain(CANARY);
+      }
+      for (const res of reads) expect(res.status, res.text.slice(0, 300)).toBe(200);
+      for (const match of [reads[3], reads[4], reads[5]]) {
+        expect(match.body.keys.map((k: { key: string }) => k.key)).toContain('[REDACTED]@reg.example.com');
+      }
+      for (const res of writes) {
+        expect(res.status).toBe(422);
+        expect(res.body.errors).toContainEqual(expect.objectContaining({ code: 'no_userinfo' }));
+      }
       expect(t.logLines.join('\n')).not.toContain(CANARY);
     });
   });

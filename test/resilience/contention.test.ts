@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import type { Cluster } from '../../src/domain/cluster.js';
+import { WRITE_DEADLINE_MS } from '../../src/domain/write-retry.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { adminKubeConfig, createTestNamespace, realClusterAvailable } from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
@@ -66,6 +67,34 @@ function withRoundTrips(cluster: Cluster): Cluster {
       };
     },
   });
+}
+
+/** The cluster, its first createSecret call held (as by a frozen API server) until `release()`, or `fallbackMs` at the latest. */
+function holdingFirstCreate(cluster: Cluster, fallbackMs: number) {
+  let reach!: () => void;
+  let resume!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  const resumed = new Promise<void>((resolve) => (resume = resolve));
+  let held = true;
+  const release = () => ((held = false), resume());
+  setTimeout(release, fallbackMs).unref();
+  let first = true;
+  const holding = new Proxy(cluster, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property !== 'createSecret') return value.bind(target);
+      return async (...args: unknown[]) => {
+        if (first) {
+          first = false;
+          reach();
+          await resumed;
+        }
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { cluster: holding, reached, release, isHeld: () => held };
 }
 
 const indices = (count: number) => Array.from({ length: count }, (_, i) => i);
@@ -151,6 +180,31 @@ describe.each(arenas)('concurrent writers on %s', (_title, enabled, makeArena) =
           .sort(),
       );
     },
+  );
+
+  it.skipIf(!enabled)(
+    'when the write ahead hangs (a frozen API server), then PUTs queued behind it are refused with 503 and Retry-After: 1 at their deadline, while it still hangs; once it answers, writes go on',
+    async () => {
+      const hold = holdingFirstCreate(arena.client(), WRITE_DEADLINE_MS + 5_000);
+      const t = buildTestApp({ cluster: hold.cluster });
+      const put = (i: number) =>
+        request(t.app)
+          .put(`${base}/regcred`)
+          .send({ server: 'registry.example.com', username: `writer-${i}`, password: `pw-${i}` })
+          .then((res) => ({ res, whileHeld: hold.isHeld() }));
+      const head = put(0);
+      await hold.reached;
+      const queued = await Promise.all(indices(3).map((i) => put(i + 1)));
+      expect(queued.map(({ res, whileHeld }) => [res.status, res.headers['retry-after'], whileHeld])).toEqual(
+        queued.map(() => [503, '1', true]),
+      );
+      expectMatchesContract(queued[0]!.res);
+      hold.release();
+      expect((await head).res.status).toBe(201);
+      const after = await put(4);
+      expect([after.res.status, after.res.body.result]).toEqual([200, 'updated']);
+    },
+    WRITE_DEADLINE_MS + 15_000,
   );
 });
 

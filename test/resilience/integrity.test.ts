@@ -24,6 +24,8 @@ interface Arena {
   /** The stored Secret as JSON, every data value decoded beside it; undefined when there is none. */
   storedText: (name: string) => Promise<string | undefined>;
   storedAnnotations: (name: string) => Promise<Record<string, string>>;
+  /** Deletes the Secret as `kubectl delete secret` does, behind regcred's back. */
+  kubectlDelete: (name: string) => Promise<void>;
   /** Makes the Secret as `kubectl apply -f` does: with the last-applied-configuration annotation. */
   kubectlApply: (manifest: object) => Promise<void>;
   remove: () => Promise<void>;
@@ -47,6 +49,7 @@ const arenas: [string, boolean, () => Promise<Arena>][] = [
           return secret && withDecodedData(secret, secret.data);
         },
         storedAnnotations: async (name) => (await memory.readSecret(namespace, name))?.annotations ?? {},
+        kubectlDelete: async (name) => memory.deleteSecret(namespace, name, (await memory.readSecret(namespace, name))!.uid!),
         kubectlApply: async (manifest) => {
           const m = manifest as { metadata: { name: string }; type: string; data: Record<string, string> };
           // What kubectl apply stores: the object, plus the manifest as given in the annotation.
@@ -82,6 +85,7 @@ const arenas: [string, boolean, () => Promise<Arena>][] = [
           return secret && withDecodedData(secret, secret.data ?? {});
         },
         storedAnnotations: async (name) => (await read(name))?.metadata?.annotations ?? {},
+        kubectlDelete: async (name) => void (await core.deleteNamespacedSecret({ namespace, name })),
         kubectlApply: async (manifest) => {
           execFileSync('kubectl', ['-n', namespace, 'apply', '-f', '-'], {
             input: JSON.stringify(manifest),
@@ -108,6 +112,38 @@ function failingCall(cluster: Cluster, method: keyof Cluster, nth: number): Clus
       if (property !== method || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
       return async (...args: unknown[]) => {
         if (++calls === nth) throw new UnavailableError('could not reach the Kubernetes API server: injected fault');
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
+/** The cluster, its first deleteSecret call made through `around` (which may act before or after passing it on, or fail it). */
+function aroundFirstDelete(cluster: Cluster, around: (deleteSecret: () => Promise<void>) => Promise<void>): Cluster {
+  let first = true;
+  return new Proxy(cluster, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property !== 'deleteSecret') return value.bind(target);
+      return (...args: unknown[]) => {
+        if (!first) return value.apply(target, args);
+        first = false;
+        return around(() => value.apply(target, args));
+      };
+    },
+  });
+}
+
+/** The cluster, its readSecret calls failing as an unreachable API server's would while `failing()` says so. */
+function readsFailWhile(cluster: Cluster, failing: () => boolean): Cluster {
+  return new Proxy(cluster, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property !== 'readSecret') return value.bind(target);
+      return async (...args: unknown[]) => {
+        if (failing()) throw new UnavailableError('could not reach the Kubernetes API server: injected fault');
         return value.apply(target, args);
       };
     },
@@ -152,6 +188,117 @@ describe.each(arenas)('integrity of writes on %s', (_title, enabled, makeArena) 
         expect(await references()).toEqual(asSeeded);
         expect(await arena.storedText('regcred')).toBeDefined();
         expect(auditLines(t.logLines).at(-1)).toMatchObject({ operation: 'delete', result: 'failed', reason: '503 Service Unavailable' });
+      },
+    );
+
+    const unlinkedAll = [['x', 'y'], [], ['z'], ['z']];
+    const unlinkedLinks = ['sa-a', 'sa-b', 'sa-c', 'sa-d'].map((serviceAccount) => ({ serviceAccount, result: 'unlinked' }));
+
+    it.skipIf(!enabled)(
+      'when kubectl delete removes the secret between unlink and delete, then it counts as deleted (200, the links) and no reference is put back',
+      async () => {
+        const t = buildTestApp({
+          cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
+            await arena.kubectlDelete('regcred');
+            await deleteSecret();
+          }),
+        });
+        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+        await seedReferences();
+        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+        expectMatchesContract(res);
+        expect([res.status, res.body]).toEqual([
+          200,
+          { namespace: arena.namespace, name: 'regcred', deleted: true, serviceAccountLinks: unlinkedLinks },
+        ]);
+        expect(await references()).toEqual(unlinkedAll);
+        expect(await arena.storedText('regcred')).toBeUndefined();
+        expect(auditLines(t.logLines).at(-1)).toMatchObject({ operation: 'delete', result: 'deleted' });
+      },
+    );
+
+    it.skipIf(!enabled)(
+      'when the API server deletes the secret but its answer is lost (503), then it counts as deleted and no reference is put back',
+      async () => {
+        const t = buildTestApp({
+          cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
+            await deleteSecret();
+            throw new UnavailableError('could not reach the Kubernetes API server: injected fault');
+          }),
+        });
+        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+        await seedReferences();
+        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+        expect([res.status, res.body.serviceAccountLinks]).toEqual([200, unlinkedLinks]);
+        expect(await references()).toEqual(unlinkedAll);
+        expect(await arena.storedText('regcred')).toBeUndefined();
+      },
+    );
+
+    it.skipIf(!enabled)(
+      'when two DELETE ?unlink=true race and the other deletes first, then both answer 200 and no reference is put back',
+      async () => {
+        let other: request.Response | undefined;
+        const t = buildTestApp({
+          cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
+            other = await request(t.app).delete(`${base}/regcred?unlink=true`);
+            await deleteSecret();
+          }),
+        });
+        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+        await seedReferences();
+        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+        expectMatchesContract(res);
+        // The other found every reference already gone; this one removed them, so it reports them.
+        expect([other?.status, other?.body.serviceAccountLinks]).toEqual([200, []]);
+        expect([res.status, res.body.serviceAccountLinks]).toEqual([200, unlinkedLinks]);
+        expect(await references()).toEqual(unlinkedAll);
+        expect(await arena.storedText('regcred')).toBeUndefined();
+      },
+    );
+
+    it.skipIf(!enabled)(
+      'when the delete fails and whether the secret is gone cannot be read, then 503 naming the unlinked ServiceAccounts, and no reference is put back',
+      async () => {
+        let unreachable = false;
+        const failingDelete = aroundFirstDelete(arena.client(), async () => {
+          unreachable = true;
+          throw new UnavailableError('could not reach the Kubernetes API server: injected fault');
+        });
+        const t = buildTestApp({ cluster: readsFailWhile(failingDelete, () => unreachable) });
+        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+        await seedReferences();
+        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+        expectMatchesContract(res);
+        expect(res.status).toBe(503);
+        expect(res.body.detail).toMatch(
+          /whether secret "regcred" was deleted is unknown, and serviceaccount\(s\) sa-a, sa-b, sa-c, sa-d no longer reference it: repeat the request/,
+        );
+        expect(await references()).toEqual(unlinkedAll);
+        unreachable = false;
+        const again = await request(t.app).delete(`${base}/regcred?unlink=true`);
+        expect([again.status, again.body.serviceAccountLinks]).toEqual([200, []]);
+        expect(await arena.storedText('regcred')).toBeUndefined();
+      },
+    );
+
+    it.skipIf(!enabled)(
+      'when the secret is deleted and made again between unlink and delete, then 409 and the references go back (they name a secret that exists)',
+      async () => {
+        const t = buildTestApp({
+          cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
+            await arena.kubectlDelete('regcred');
+            await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+            await deleteSecret();
+          }),
+        });
+        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+        await seedReferences();
+        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+        expectMatchesContract(res);
+        expect(res.status).toBe(409);
+        expect(await references()).toEqual(asSeeded);
+        expect(await arena.storedText('regcred')).toBeDefined();
       },
     );
 
