@@ -1,8 +1,66 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// The house's layering (http → domain ← cluster) is enforced here, not by hope.
+// The house's layering (http|controller → domain ← cluster|registry) is enforced here, not by hope.
+// src/controller/ (informers, reconcile loop, leader election; not written yet) sits beside http/ and
+// gets the same rules: ports injected, the domain used as it is.
 const layer = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+
+// domain/ is pure: no framework, client, logger or metrics, no I/O module (node:crypto and node:buffer
+// are fine), nothing from the layers around it. One rule for the whole tree, repeated in each folder's
+// block because a later block replaces a rule's options rather than adding to them.
+const DOMAIN_PURE = [
+  {
+    group: ['express', 'express/*', '@kubernetes/client-node', 'multer', 'pino', 'pino-http', 'swagger-ui-express', 'prom-client'],
+    message: 'domain/ is pure: no HTTP framework, no Kubernetes client, no logger, no metrics.',
+  },
+  {
+    regex: '^(node:)?(fs|net|http|https|http2|child_process|dns|tls|dgram|worker_threads|cluster)(/.*)?$',
+    message: 'domain/ does no I/O: adapters (cluster/, registry/) do, behind a port.',
+  },
+  {
+    group: [
+      '**/http/*',
+      '**/controller/*',
+      '**/cluster/*',
+      '**/registry/*',
+      '**/app.js',
+      '**/main.js',
+      '**/config.js',
+      '**/logger.js',
+      '**/metrics.js',
+    ],
+    message: 'domain/ depends on nothing outside itself (and errors.ts).',
+  },
+];
+// Which folders of domain/ each folder may import (plus errors.ts); the top-level files are the
+// cluster port and the shared answer schemas. Anything else is a cycle or a concept in the wrong place.
+const DOMAIN_FOLDERS = {
+  access: [],
+  kubernetes: [],
+  verify: [],
+  text: ['view-schemas'],
+  'docker-config': ['kubernetes', 'text', 'verify', 'view-schemas'],
+  kubelet: ['docker-config', 'kubernetes', 'text'],
+  'secret-manifest': ['docker-config', 'kubernetes', 'text', 'verify', 'view-schemas'],
+  'pull-secrets': ['cluster', 'docker-config', 'kubernetes', 'secret-manifest', 'text', 'verify', 'view-schemas'],
+  match: ['cluster', 'docker-config', 'kubelet', 'kubernetes', 'pull-secrets', 'text', 'view-schemas'],
+};
+const DOMAIN_TOP = { cluster: ['kubernetes'], 'view-schemas': ['verify'] };
+const domainFolderRules = () => {
+  const names = [...Object.keys(DOMAIN_FOLDERS), ...Object.keys(DOMAIN_TOP)];
+  const refused = (self, allowed, up) =>
+    names.filter((n) => n !== self && !allowed.includes(n)).map((n) => (n in DOMAIN_TOP ? `${up}${n}.js` : `${up}${n}/*`));
+  const block = (files, self, allowed, up) => {
+    const group = refused(self, allowed, up);
+    const message = `domain/${self} ${allowed.length ? `may import only ${allowed.join(', ')}` : 'imports nothing else in domain/'} (see DOMAIN_FOLDERS in eslint.config.js).`;
+    return layer(files, [...DOMAIN_PURE, ...(group.length ? [{ group, message }] : [])]);
+  };
+  return [
+    ...Object.entries(DOMAIN_FOLDERS).map(([folder, allowed]) => block([`src/domain/${folder}/**/*.ts`], folder, allowed, '../')),
+    ...Object.entries(DOMAIN_TOP).map(([file, allowed]) => block([`src/domain/${file}.ts`], file, allowed, './')),
+  ];
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/.build/'] },
@@ -10,21 +68,44 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  layer(['src/domain/**/*.ts'], [
-    { group: ['express', 'express/*', '@kubernetes/client-node', 'multer', 'pino', 'pino-http', 'swagger-ui-express', 'prom-client'], message: 'domain/ is pure: no HTTP framework, no Kubernetes client, no logger, no metrics.' },
-    { group: ['../http/*', '../cluster/*', '../registry/*', '../app.js', '../main.js', '../config.js', '../logger.js', '../metrics.js'], message: 'domain/ depends on nothing outside itself (and errors.ts).' },
-  ]),
-  layer(['src/http/**/*.ts'], [
-    { group: ['../cluster/*', '../registry/*', '@kubernetes/client-node'], message: 'http/ gets the cluster and registry ports injected; it never imports an adapter.' },
-  ]),
-  layer(['src/registry/**/*.ts'], [
-    { group: ['../http/*', '../cluster/*', 'express', 'express/*', '@kubernetes/client-node'], message: 'registry/ implements the domain verifier port; it knows nothing of HTTP routes or clusters.' },
-  ]),
-  layer(['src/cluster/**/*.ts'], [
-    { group: ['../http/*', 'express', 'express/*'], message: 'cluster/ implements the domain port; it knows nothing of HTTP.' },
-  ]),
+  layer(['src/domain/**/*.ts'], DOMAIN_PURE),
+  ...domainFolderRules(),
+  layer(
+    ['src/http/**/*.ts'],
+    [
+      {
+        group: ['**/cluster/*', '**/registry/*', '**/controller/*', '@kubernetes/client-node'],
+        message: 'http/ gets the cluster and registry ports injected; it never imports an adapter (nor the controller).',
+      },
+    ],
+  ),
+  layer(
+    ['src/controller/**/*.ts'],
+    [
+      {
+        group: ['**/http/*', '**/cluster/*', '**/registry/*', 'express', 'express/*'],
+        message: 'controller/ gets its ports injected like http/; it never imports an adapter or HTTP code.',
+      },
+    ],
+  ),
+  layer(
+    ['src/registry/**/*.ts'],
+    [
+      {
+        group: ['../http/*', '../cluster/*', 'express', 'express/*', '@kubernetes/client-node'],
+        message: 'registry/ implements the domain verifier port; it knows nothing of HTTP routes or clusters.',
+      },
+    ],
+  ),
+  layer(
+    ['src/cluster/**/*.ts'],
+    [{ group: ['../http/*', 'express', 'express/*'], message: 'cluster/ implements the domain port; it knows nothing of HTTP.' }],
+  ),
 );

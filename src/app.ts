@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Cluster } from './domain/cluster.js';
-import type { Gatekeeper } from './domain/gatekeeper.js';
+import type { Gatekeeper } from './domain/access/gatekeeper.js';
 import { accessLog } from './http/access-log.js';
 import { createAudit } from './http/audit.js';
 import { authenticate, type AccessControl } from './http/authenticate.js';
@@ -19,11 +19,11 @@ import { pullSecretsRouter } from './http/pull-secrets.routes.js';
 import { limitPerCaller, limitPerIp } from './http/rate-limits.js';
 import { renderRouter } from './http/render.routes.js';
 import { requestMetrics } from './http/request-metrics.js';
-import { verificationStep } from './http/verification.js';
+import { verificationStep } from './http/verification-step.js';
 import { verifyRouter } from './http/verify.routes.js';
 import { fanOutRouter } from './http/fan-out.routes.js';
 import { matchRouter } from './http/match.routes.js';
-import type { RegistryVerifier } from './domain/verification.js';
+import type { RegistryVerifier } from './domain/verify/registry-verifier.js';
 import type { Metrics } from './metrics.js';
 
 export interface AppDependencies {

@@ -5,7 +5,7 @@ import { createApp } from '../../src/app.js';
 import { createCluster } from '../../src/cluster/create-cluster.js';
 import { instrumentCluster } from '../../src/cluster/instrumented-cluster.js';
 import { defaultConfig, loadConfig } from '../../src/config.js';
-import { tokenGatekeeper } from '../../src/domain/gatekeeper.js';
+import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { BENCH_TOKEN } from '../lib/fixtures.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';

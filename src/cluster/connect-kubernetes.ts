@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../config.js';
-import type { AccessReviewer } from '../domain/access-policy.js';
+import type { AccessReviewer } from '../domain/access/access-policy.js';
 import type { KubeconfigSource } from './kubeconfig-source.js';
 import { KubernetesAccessReviewer } from './kubernetes-reviews.js';
 import { KeepAliveAgents } from './keep-alive-agent.js';

@@ -1,5 +1,5 @@
 import { ConfigError, type Config } from '../config.js';
-import type { AccessReviewer } from '../domain/access-policy.js';
+import type { AccessReviewer } from '../domain/access/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
 import { environmentOfProcess, findKubeconfig, type ClusterEnvironment } from './kubeconfig-source.js';
 import { MemoryCluster } from './memory.js';

@@ -8,7 +8,7 @@ import {
   type SecretListOptions,
   type WriteOptions,
 } from '../domain/cluster.js';
-import type { SecretDraft, SecretObject } from '../domain/secret.js';
+import type { SecretDraft, SecretObject } from '../domain/kubernetes/secret.js';
 import { ConflictError, UnavailableError, UpstreamError, ValidationError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 

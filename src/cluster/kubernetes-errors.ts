@@ -10,7 +10,7 @@ import { AppError, ConflictError, UnavailableError, UpstreamError, ValidationErr
 import { DeadlineExceededError } from './deadline.js';
 
 /** What regcred was doing when a request failed, in the API's own terms (RBAC verb and resource). */
-export interface Operation {
+export interface ApiCall {
   verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
   resource: 'secrets' | 'serviceaccounts' | 'namespaces' | 'tokenreviews' | 'subjectaccessreviews';
   /** Empty for a call on cluster-scoped namespaces (a list). */
@@ -35,7 +35,7 @@ interface ApiStatus {
  * passed on: an ApiException's message embeds the raw response body and headers, and a 400's body
  * can quote the Secret's data. Only the HTTP status and the Status reason are kept, as `cause`.
  */
-export function translateClusterError(error: unknown, operation: Operation): AppError {
+export function translateClusterError(error: unknown, operation: ApiCall): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof ApiException) {
     const status = readStatus(error.body);
@@ -55,7 +55,7 @@ export function unavailability(error: unknown): UnavailableError | undefined {
   return networkFailure ? new UnavailableError(`could not reach the Kubernetes API server: ${networkFailure}`) : undefined;
 }
 
-function translateApiStatus(code: number, status: ApiStatus, headers: Record<string, string>, op: Operation): AppError {
+function translateApiStatus(code: number, status: ApiStatus, headers: Record<string, string>, op: ApiCall): AppError {
   const { verb, namespace, name = '' } = op;
   switch (code) {
     case 401:
@@ -87,7 +87,7 @@ function translateApiStatus(code: number, status: ApiStatus, headers: Record<str
   return new UpstreamError(`the Kubernetes API server refused to ${verb} ${op.resource} (HTTP ${code})`);
 }
 
-function missingPermissionMessage({ verb, resource, namespace }: Operation): string {
+function missingPermissionMessage({ verb, resource, namespace }: ApiCall): string {
   if (resource === 'tokenreviews' || resource === 'subjectaccessreviews') {
     const group = resource === 'tokenreviews' ? 'authentication.k8s.io' : 'authorization.k8s.io';
     return `regcred's own identity lacks the RBAC permission to create ${resource}; grant it a ClusterRole with verb "create" on "${resource}" in API group "${group}"`;
@@ -104,11 +104,11 @@ function missingPermissionMessage({ verb, resource, namespace }: Operation): str
   );
 }
 
-function singular({ resource }: Operation): 'secret' | 'serviceaccount' {
+function singular({ resource }: ApiCall): 'secret' | 'serviceaccount' {
   return resource === 'serviceaccounts' ? 'serviceaccount' : 'secret';
 }
 
-function invalidObjectError(op: Operation, causes: StatusCause[]): ValidationError {
+function invalidObjectError(op: ApiCall, causes: StatusCause[]): ValidationError {
   const { namespace, name = '' } = op;
   const errors: FieldError[] = causes.map((cause) => ({
     path: cause.field ?? '',

@@ -1,9 +1,9 @@
 import { inspect } from 'node:util';
 import { AuthenticationV1Api, AuthorizationV1Api, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
-import type { AccessReviewer, KubernetesIdentity, Permission } from '../domain/access-policy.js';
+import type { AccessReviewer, KubernetesIdentity, Permission } from '../domain/access/access-policy.js';
 import { withDeadline } from './deadline.js';
 import { KeepAliveAgents } from './keep-alive-agent.js';
-import { translateClusterError, type Operation } from './kubernetes-errors.js';
+import { translateClusterError, type ApiCall } from './kubernetes-errors.js';
 import { perCallOptions } from './kubernetes.js';
 
 /**
@@ -26,7 +26,7 @@ export class KubernetesAccessReviewer implements AccessReviewer {
   }
 
   async reviewToken(token: string): Promise<KubernetesIdentity | undefined> {
-    const op: Operation = { verb: 'create', resource: 'tokenreviews', namespace: '' };
+    const op: ApiCall = { verb: 'create', resource: 'tokenreviews', namespace: '' };
     const review = await this.call(op, (o) => this.authentication.createTokenReview({ body: { spec: { token } } }, o));
     const status = review.status;
     const user = status?.user;
@@ -35,7 +35,7 @@ export class KubernetesAccessReviewer implements AccessReviewer {
   }
 
   async reviewAccess(identity: KubernetesIdentity, { verb, resource }: Permission, namespace: string): Promise<boolean> {
-    const op: Operation = { verb: 'create', resource: 'subjectaccessreviews', namespace };
+    const op: ApiCall = { verb: 'create', resource: 'subjectaccessreviews', namespace };
     const review = await this.call(op, (o) =>
       this.authorization.createSubjectAccessReview(
         {
@@ -64,7 +64,7 @@ export class KubernetesAccessReviewer implements AccessReviewer {
     return 'KubernetesAccessReviewer {}';
   }
 
-  private async call<T>(operation: Operation, send: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+  private async call<T>(operation: ApiCall, send: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
     try {
       return await withDeadline(this.options.timeoutMs, (signal) => send(perCallOptions(signal, this.agents)));
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { SecretDraft, SecretObject } from '../domain/secret.js';
+import type { SecretDraft, SecretObject } from '../domain/kubernetes/secret.js';
 import { toKubernetesTimestamp } from './kubernetes-time.js';
 
 /** The Secret regcred sends: labels, annotations, type and data exactly as drafted. */

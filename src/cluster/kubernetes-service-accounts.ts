@@ -1,10 +1,10 @@
 import { PatchStrategy, setHeaderOptions, type ConfigurationOptions, type CoreV1Api, type V1ServiceAccount } from '@kubernetes/client-node';
 import { ServiceAccountNotFoundError, StaleWriteError, type ServiceAccountObject } from '../domain/cluster.js';
-import { parseLabelSelector } from '../domain/label-selector.js';
-import type { Operation } from './kubernetes-errors.js';
+import { parseLabelSelector } from '../domain/kubernetes/label-selector.js';
+import type { ApiCall } from './kubernetes-errors.js';
 
 /** KubernetesCluster's call: one API request under its deadline, its failure translated. */
-export type CallApi = <T>(operation: Operation, send: (options: ConfigurationOptions) => Promise<T>) => Promise<T>;
+export type CallApi = <T>(operation: ApiCall, send: (options: ConfigurationOptions) => Promise<T>) => Promise<T>;
 
 /**
  * KubernetesCluster's calls for linking pull secrets: ServiceAccounts (get, list, a conditional JSON
@@ -18,7 +18,7 @@ export class KubernetesServiceAccounts {
 
   async read(namespace: string, name: string): Promise<ServiceAccountObject | undefined> {
     try {
-      const op: Operation = { verb: 'get', resource: 'serviceaccounts', namespace, name };
+      const op: ApiCall = { verb: 'get', resource: 'serviceaccounts', namespace, name };
       return toServiceAccountObject(await this.call(op, (o) => this.core.readNamespacedServiceAccount({ namespace, name }, o)));
     } catch (error) {
       if (error instanceof ServiceAccountNotFoundError) return undefined;
@@ -27,7 +27,7 @@ export class KubernetesServiceAccounts {
   }
 
   async list(namespace: string): Promise<ServiceAccountObject[]> {
-    const op: Operation = { verb: 'list', resource: 'serviceaccounts', namespace };
+    const op: ApiCall = { verb: 'list', resource: 'serviceaccounts', namespace };
     const list = await this.call(op, (o) => this.core.listNamespacedServiceAccount({ namespace }, o));
     return list.items.map(toServiceAccountObject);
   }
@@ -41,7 +41,7 @@ export class KubernetesServiceAccounts {
   ): Promise<ServiceAccountObject> {
     // An empty resourceVersion would make the API server patch unconditionally; the port never does.
     if (!resourceVersion) throw new StaleWriteError(namespace, name, 'serviceaccount');
-    const op: Operation = { verb: 'patch', resource: 'serviceaccounts', namespace, name };
+    const op: ApiCall = { verb: 'patch', resource: 'serviceaccounts', namespace, name };
     const body = pullSecretsPatch(secretNames, resourceVersion);
     const patched = await this.call(op, (o) =>
       this.core.patchNamespacedServiceAccount(
@@ -55,7 +55,7 @@ export class KubernetesServiceAccounts {
   async listNamespaces(labelSelector?: string): Promise<string[]> {
     // Parsed here too, so a bad selector fails as in the in-memory cluster (a LabelSelectorError), not as a 400.
     if (labelSelector) parseLabelSelector(labelSelector);
-    const op: Operation = { verb: 'list', resource: 'namespaces', namespace: '' };
+    const op: ApiCall = { verb: 'list', resource: 'namespaces', namespace: '' };
     const list = await this.call(op, (o) => this.core.listNamespace({ labelSelector: labelSelector || undefined }, o));
     return list.items.map((namespace) => namespace.metadata?.name ?? '');
   }

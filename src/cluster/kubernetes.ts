@@ -22,11 +22,11 @@ import {
   type ServiceAccountObject,
   type WriteOptions,
 } from '../domain/cluster.js';
-import type { SecretDraft, SecretObject } from '../domain/secret.js';
+import type { SecretDraft, SecretObject } from '../domain/kubernetes/secret.js';
 import { UnavailableError } from '../errors.js';
 import { withDeadline } from './deadline.js';
 import { KeepAliveAgents } from './keep-alive-agent.js';
-import { translateClusterError, unavailability, type Operation } from './kubernetes-errors.js';
+import { translateClusterError, unavailability, type ApiCall } from './kubernetes-errors.js';
 import { replacementPatch, toSecretObject, toV1Secret } from './kubernetes-secrets.js';
 import { KubernetesServiceAccounts } from './kubernetes-service-accounts.js';
 
@@ -61,7 +61,7 @@ export class KubernetesCluster implements Cluster {
 
   async readSecret(namespace: string, name: string): Promise<SecretObject | undefined> {
     try {
-      const op: Operation = { verb: 'get', resource: 'secrets', namespace, name };
+      const op: ApiCall = { verb: 'get', resource: 'secrets', namespace, name };
       return toSecretObject(await this.call(op, (o) => this.core.readNamespacedSecret({ namespace, name }, o)));
     } catch (error) {
       if (error instanceof SecretNotFoundError) return undefined;
@@ -70,7 +70,7 @@ export class KubernetesCluster implements Cluster {
   }
 
   async listSecrets(namespace: string, options: SecretListOptions): Promise<SecretPage> {
-    const op: Operation = { verb: 'list', resource: 'secrets', namespace };
+    const op: ApiCall = { verb: 'list', resource: 'secrets', namespace };
     // The API server takes one type= per selector (a comma means AND), so each type is its own listing.
     const fieldSelector = options.type === undefined ? undefined : `type=${escapeSelectorValue(options.type)}`;
     const request = { namespace, fieldSelector, limit: options.limit, _continue: options.continue };
@@ -88,7 +88,7 @@ export class KubernetesCluster implements Cluster {
 
   async createSecret(draft: SecretDraft, options: WriteOptions = {}): Promise<SecretObject> {
     const { namespace, name } = draft;
-    const op: Operation = { verb: 'create', resource: 'secrets', namespace, name };
+    const op: ApiCall = { verb: 'create', resource: 'secrets', namespace, name };
     const body = toV1Secret({ ...draft, resourceVersion: undefined });
     const created = await this.call(op, (o) =>
       this.core.createNamespacedSecret({ namespace, body, dryRun: dryRunParameter(options) }, o),
@@ -100,7 +100,7 @@ export class KubernetesCluster implements Cluster {
     const { namespace, name } = draft;
     // The API server treats an empty resourceVersion as "replace unconditionally"; the port never does.
     if (!draft.resourceVersion) throw new StaleWriteError(namespace, name);
-    const op: Operation = { verb: 'patch', resource: 'secrets', namespace, name };
+    const op: ApiCall = { verb: 'patch', resource: 'secrets', namespace, name };
     const body = replacementPatch(draft);
     const patched = await this.call(op, (o) =>
       this.core.patchNamespacedSecret(
@@ -112,7 +112,7 @@ export class KubernetesCluster implements Cluster {
   }
 
   async deleteSecret(namespace: string, name: string, uid: string, options: WriteOptions = {}): Promise<void> {
-    const op: Operation = { verb: 'delete', resource: 'secrets', namespace, name };
+    const op: ApiCall = { verb: 'delete', resource: 'secrets', namespace, name };
     // With a DeleteOptions body the API server ignores the query parameters, so dryRun goes in the body.
     const body = { preconditions: { uid }, ...(options.dryRun ? { dryRun: ['All'] } : {}) };
     await this.call(op, (o) => this.core.deleteNamespacedSecret({ namespace, name, body }, o));
@@ -178,7 +178,7 @@ export class KubernetesCluster implements Cluster {
   }
 
   /** Runs one API call under the deadline and translates whatever it throws. */
-  private async call<T>(operation: Operation, send: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+  private async call<T>(operation: ApiCall, send: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
     try {
       return await withDeadline(this.timeoutMs, (signal) => send(perCallOptions(signal, this.agents)));
     } catch (error) {

@@ -1,5 +1,5 @@
-import { labelsSchema, qualifiedNameProblem, secretNameSchema, MAX_ANNOTATIONS_BYTES } from '../domain/kubernetes-names.js';
-import { MAX_SECRET_DATA_BYTES, type SecretDraft, type SecretObject } from '../domain/secret.js';
+import { labelsSchema, qualifiedNameProblem, secretNameSchema, MAX_ANNOTATIONS_BYTES } from '../domain/kubernetes/kubernetes-names.js';
+import { MAX_SECRET_DATA_BYTES, type SecretDraft, type SecretObject } from '../domain/kubernetes/secret.js';
 import type { FieldError } from '../errors.js';
 
 // The subset of the API server's Secret validation (pkg/apis/core/validation, v1.20) that the

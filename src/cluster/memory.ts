@@ -11,8 +11,8 @@ import {
   type ServiceAccountObject,
   type WriteOptions,
 } from '../domain/cluster.js';
-import { matchesLabelSelector, parseLabelSelector } from '../domain/label-selector.js';
-import type { SecretDraft, SecretObject } from '../domain/secret.js';
+import { matchesLabelSelector, parseLabelSelector } from '../domain/kubernetes/label-selector.js';
+import type { SecretDraft, SecretObject } from '../domain/kubernetes/secret.js';
 import { UpstreamError, ValidationError, type FieldError } from '../errors.js';
 import { toKubernetesTimestamp } from './kubernetes-time.js';
 import { MemoryServiceAccounts, type SeedServiceAccount } from './memory-service-accounts.js';

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import type { SecretDraft, SecretObject } from './secret.js';
+import type { SecretDraft, SecretObject } from './kubernetes/secret.js';
 
 /** A ServiceAccount as regcred sees it: only the image pull secrets it links, none of its other fields. */
 export interface ServiceAccountObject {

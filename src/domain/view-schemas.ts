@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { registryVerificationSchema } from './verification.js';
-import { lastVerificationSchema } from './verification-annotation.js';
+import { registryVerificationSchema } from './verify/registry-verifier.js';
+import { lastVerificationSchema } from './verify/verification-annotation.js';
 
 export const serviceAccountLinkSchema = z
   .strictObject({

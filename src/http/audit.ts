@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import type { Caller, Operation } from '../domain/access-policy.js';
+import type { Caller, Operation } from '../domain/access/access-policy.js';
 import { requestIdOf } from './access-log.js';
 
 /** What an audit line records about one write or denial; never a secret value. */

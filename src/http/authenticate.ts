@@ -6,8 +6,8 @@ import {
   refuseDeniedNamespace,
   type Caller,
   type Operation,
-} from '../domain/access-policy.js';
-import type { Gatekeeper } from '../domain/gatekeeper.js';
+} from '../domain/access/access-policy.js';
+import type { Gatekeeper } from '../domain/access/gatekeeper.js';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import type { Audit } from './audit.js';
 import { clientAddressOf, type FailedAuthentications } from './failed-authentications.js';

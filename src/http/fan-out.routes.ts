@@ -1,14 +1,19 @@
 import { Router, type Response } from 'express';
-import { grantsNamespace, type Operation } from '../domain/access-policy.js';
-import { authorizeNamespaces, MAX_FAN_OUT_REFUSALS, type NamespaceAccess, type NamespaceDecision } from '../domain/authorize-namespaces.js';
+import { grantsNamespace, type Operation } from '../domain/access/access-policy.js';
+import {
+  authorizeNamespaces,
+  MAX_FAN_OUT_REFUSALS,
+  type NamespaceAccess,
+  type NamespaceDecision,
+} from '../domain/access/authorize-namespaces.js';
 import type { Cluster } from '../domain/cluster.js';
-import { applyToNamespaces, type FanOutWrite, type NamespaceResult } from '../domain/fan-out.js';
-import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
-import { describeDockerConfigJson } from '../domain/redact-docker-config.js';
-import { renderDockerConfigJson } from '../domain/render-docker-config.js';
-import { renderPullSecret } from '../domain/render-secret.js';
+import { applyToNamespaces, type FanOutWrite, type NamespaceResult } from '../domain/pull-secrets/fan-out.js';
+import { parseDockerConfigFile } from '../domain/docker-config/parse-docker-config.js';
+import { describeDockerConfigJson } from '../domain/docker-config/redact-docker-config.js';
+import { renderDockerConfigJson } from '../domain/docker-config/render-docker-config.js';
+import { renderPullSecret } from '../domain/secret-manifest/render-secret.js';
 import type { FanOutResult } from '../domain/view-schemas.js';
-import { fanOutBodySchema, MAX_FAN_OUT_NAMESPACES } from '../domain/write-schemas.js';
+import { fanOutBodySchema, MAX_FAN_OUT_NAMESPACES } from '../domain/pull-secrets/write-schemas.js';
 import { ValidationError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { callerOf, mayDo, mayDoEverywhere, type AccessControl } from './authenticate.js';
@@ -17,7 +22,7 @@ import { fanOutDockerConfigQuerySchema, fanOutPathSchema, writeQuerySchema } fro
 import { linkAudit } from './write-audit.js';
 import { contentOf, withRepository, writeOptions } from './write-input.js';
 import { parseInput } from './validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, requestSignal, type verificationStep } from './verification.js';
+import { credentialsFieldOf, dockerConfigFieldOf, requestSignal, type verificationStep } from './verification-step.js';
 import type { Logger } from 'pino';
 
 export interface FanOutSettings {

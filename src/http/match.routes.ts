@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import type { Cluster } from '../domain/cluster.js';
-import { matchImagesInNamespace } from '../domain/match-in-namespace.js';
-import { matchImagesInTurns } from '../domain/match-images.js';
-import { matchBodySchema, namespacedMatchBodySchema } from '../domain/match-schemas.js';
-import { registriesOf } from '../domain/schemas.js';
+import { matchImagesInNamespace } from '../domain/match/match-in-namespace.js';
+import { matchImagesInTurns } from '../domain/match/match-images.js';
+import { matchBodySchema, namespacedMatchBodySchema } from '../domain/match/match-schemas.js';
+import { registriesOf } from '../domain/docker-config/credential-schemas.js';
 import { authorize, requirePermission, type AccessControl } from './authenticate.js';
 import type { BodyParsers } from './body-parsers.js';
 import { namespacePathSchema, noQuerySchema } from './params.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { stringify } from 'yaml';
-import { namespaceSchema, secretNameSchema } from '../domain/kubernetes-names.js';
-import { credentialsBodySchema, registryCredentialSchema, verifyBodySchema } from '../domain/schemas.js';
+import { namespaceSchema, secretNameSchema } from '../domain/kubernetes/kubernetes-names.js';
+import { credentialsBodySchema, registryCredentialSchema, verifyBodySchema } from '../domain/docker-config/credential-schemas.js';
 import {
   imageMatchSchema,
   kubeletKeySchema,
@@ -10,10 +10,10 @@ import {
   matchResultSchema,
   namespacedMatchBodySchema,
   namespacedMatchResultSchema,
-} from '../domain/match-schemas.js';
-import { applyPullSecretBodySchema, createPullSecretBodySchema, fanOutBodySchema, patchPullSecretBodySchema } from '../domain/write-schemas.js';
-import { registryVerificationSchema } from '../domain/verification.js';
-import { lastVerificationSchema } from '../domain/verification-annotation.js';
+} from '../domain/match/match-schemas.js';
+import { applyPullSecretBodySchema, createPullSecretBodySchema, fanOutBodySchema, patchPullSecretBodySchema } from '../domain/pull-secrets/write-schemas.js';
+import { registryVerificationSchema } from '../domain/verify/registry-verifier.js';
+import { lastVerificationSchema } from '../domain/verify/verification-annotation.js';
 import {
   healthSchema,
   serviceStatusSchema,

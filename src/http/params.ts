@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { namespaceSchema, secretNameSchema } from '../domain/kubernetes-names.js';
-import { MAX_LIST_LIMIT } from '../domain/list-pull-secrets.js';
-import { repositorySchema } from '../domain/registry-endpoint.js';
-import { verifyModeSchema } from '../domain/verification.js';
-import { checkOneTarget, labelSelectorSchema, namespacesField, serviceAccountsField } from '../domain/write-schemas.js';
+import { namespaceSchema, secretNameSchema } from '../domain/kubernetes/kubernetes-names.js';
+import { MAX_LIST_LIMIT } from '../domain/pull-secrets/list-pull-secrets.js';
+import { repositorySchema } from '../domain/verify/registry-endpoint.js';
+import { verifyModeSchema } from '../domain/verify/registry-verifier.js';
+import { checkOneTarget, labelSelectorSchema, namespacesField, serviceAccountsField } from '../domain/pull-secrets/write-schemas.js';
 
 const booleanFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
 

@@ -1,14 +1,14 @@
 import { Router } from 'express';
-import type { Operation } from '../domain/access-policy.js';
+import type { Operation } from '../domain/access/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
-import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
-import { deletePullSecret } from '../domain/delete-pull-secret.js';
-import { listPullSecrets } from '../domain/list-pull-secrets.js';
-import { patchPullSecret } from '../domain/patch-pull-secret.js';
-import { applyPullSecret, createPullSecret, getPullSecret, type PullSecretWrite } from '../domain/pull-secrets.js';
-import { registriesOf } from '../domain/schemas.js';
-import { thenLink } from '../domain/write-and-link.js';
-import { applyPullSecretBodySchema, createPullSecretBodySchema, patchPullSecretBodySchema } from '../domain/write-schemas.js';
+import { parseDockerConfigFile } from '../domain/docker-config/parse-docker-config.js';
+import { deletePullSecret } from '../domain/pull-secrets/delete-pull-secret.js';
+import { listPullSecrets } from '../domain/pull-secrets/list-pull-secrets.js';
+import { patchPullSecret } from '../domain/pull-secrets/patch-pull-secret.js';
+import { applyPullSecret, createPullSecret, getPullSecret, type PullSecretWrite } from '../domain/pull-secrets/pull-secrets.js';
+import { registriesOf } from '../domain/docker-config/credential-schemas.js';
+import { thenLink } from '../domain/pull-secrets/write-and-link.js';
+import { applyPullSecretBodySchema, createPullSecretBodySchema, patchPullSecretBodySchema } from '../domain/pull-secrets/write-schemas.js';
 import type { Metrics } from '../metrics.js';
 import { authorize, callerOf, mayDo, requirePermission, type AccessControl } from './authenticate.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
@@ -23,7 +23,7 @@ import {
   writeQuerySchema,
 } from './params.js';
 import { parseInput } from './validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, requestSignal, type verificationStep } from './verification.js';
+import { credentialsFieldOf, dockerConfigFieldOf, requestSignal, type verificationStep } from './verification-step.js';
 import { countWrites, reasonOf } from './write-audit.js';
 import { contentOf, withRepository, writeOptions } from './write-input.js';
 

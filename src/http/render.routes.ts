@@ -1,16 +1,16 @@
 import { Router, type Request, type Response } from 'express';
 import { stringify } from 'yaml';
-import { inspectPullSecretInput } from '../domain/inspect.js';
-import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
-import { renderPullSecret } from '../domain/render-secret.js';
-import { credentialsBodySchema, registriesOf, type RegistryCredential } from '../domain/schemas.js';
+import { inspectPullSecretInput } from '../domain/secret-manifest/inspect.js';
+import { parseDockerConfigFile } from '../domain/docker-config/parse-docker-config.js';
+import { renderPullSecret } from '../domain/secret-manifest/render-secret.js';
+import { credentialsBodySchema, registriesOf, type RegistryCredential } from '../domain/docker-config/credential-schemas.js';
 import type { SecretManifest } from '../domain/view-schemas.js';
 import { NotAcceptableError } from '../errors.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import { dockerConfigRenderQuerySchema, noQuerySchema, renderQuerySchema } from './params.js';
 import { withRepository } from './write-input.js';
 import { parseInput } from './validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, setVerificationHeader, requestSignal, type verificationStep } from './verification.js';
+import { credentialsFieldOf, dockerConfigFieldOf, setVerificationHeader, requestSignal, type verificationStep } from './verification-step.js';
 
 type Verify = ReturnType<typeof verificationStep>;
 

@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import { parseDockerConfigFile } from '../domain/parse-docker-config.js';
-import { registriesOf, verifyBodySchema } from '../domain/schemas.js';
+import { parseDockerConfigFile } from '../domain/docker-config/parse-docker-config.js';
+import { registriesOf, verifyBodySchema } from '../domain/docker-config/credential-schemas.js';
 import type { VerificationReport } from '../domain/view-schemas.js';
 import { bodyBytes, type BodyParsers } from './body-parsers.js';
 import { verifyQuerySchema, noQuerySchema } from './params.js';
 import { withRepository } from './write-input.js';
 import { parseInput } from './validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, requestSignal, type verificationStep } from './verification.js';
+import { credentialsFieldOf, dockerConfigFieldOf, requestSignal, type verificationStep } from './verification-step.js';
 
 /** Checks credentials with their registries and reports; writes nothing anywhere. */
 export function verifyRouter(parsers: BodyParsers, verify: ReturnType<typeof verificationStep>): Router {

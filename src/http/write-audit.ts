@@ -1,9 +1,9 @@
 import type { Response } from 'express';
-import { WRITE_OPERATIONS, type Operation } from '../domain/access-policy.js';
+import { WRITE_OPERATIONS, type Operation } from '../domain/access/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
-import type { PullSecretWrite } from '../domain/pull-secrets.js';
-import type { ServiceAccountLink } from '../domain/service-account-links.js';
-import { LinkAfterWriteError } from '../domain/write-and-link.js';
+import type { PullSecretWrite } from '../domain/pull-secrets/pull-secrets.js';
+import type { ServiceAccountLink } from '../domain/pull-secrets/service-account-links.js';
+import { LinkAfterWriteError } from '../domain/pull-secrets/write-and-link.js';
 import type { PullSecretView } from '../domain/view-schemas.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';

@@ -1,5 +1,5 @@
-import type { PullSecretWrite } from '../domain/pull-secrets.js';
-import { registriesOf, type CredentialsBody, type RegistryCredential } from '../domain/schemas.js';
+import type { PullSecretWrite } from '../domain/pull-secrets/pull-secrets.js';
+import { registriesOf, type CredentialsBody, type RegistryCredential } from '../domain/docker-config/credential-schemas.js';
 
 // What the write, render and verify routes take from a request, shared by their routers.
 

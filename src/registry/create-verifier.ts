@@ -1,6 +1,6 @@
-import { RegistryTransportError, type RegistryTransport } from '../domain/registry-transport.js';
-import type { RegistryVerifier, VerificationOutcome } from '../domain/verification.js';
-import { verifyWithRegistry } from '../domain/verify-registry.js';
+import { RegistryTransportError, type RegistryTransport } from '../domain/verify/registry-transport.js';
+import type { RegistryVerifier, VerificationOutcome } from '../domain/verify/registry-verifier.js';
+import { verifyWithRegistry } from '../domain/verify/verify-registry.js';
 import type { Resolve } from './egress-guard.js';
 import { nodeRegistryTransport } from './node-transport.js';
 import { VerificationSlots } from './verification-slots.js';

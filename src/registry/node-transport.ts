@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { RegistryTransportError, type RegistryRequest, type RegistryResponse, type RegistryTransport } from '../domain/registry-transport.js';
+import { RegistryTransportError, type RegistryRequest, type RegistryResponse, type RegistryTransport } from '../domain/verify/registry-transport.js';
 import { GuardRefusal, refusalFor, resolveGuarded, systemResolve, type Resolve } from './egress-guard.js';
 
 export interface NodeTransportOptions {

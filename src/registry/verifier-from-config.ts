@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { VerifyConfig } from '../config.js';
-import type { RegistryVerifier } from '../domain/verification.js';
+import type { RegistryVerifier } from '../domain/verify/registry-verifier.js';
 import { createRegistryVerifier } from './create-verifier.js';
 
 export class VerifyCaFileError extends Error {}

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SeedServiceAccount } from '../../src/cluster/memory-service-accounts.js';
 import { ServiceAccountNotFoundError, StaleWriteError, type Cluster, type ServiceAccountObject } from '../../src/domain/cluster.js';
-import { LabelSelectorError } from '../../src/domain/label-selector.js';
+import { LabelSelectorError } from '../../src/domain/kubernetes/label-selector.js';
 import { ValidationError } from '../../src/errors.js';
 
 /** One cluster, prepared for one test of ServiceAccounts and namespaces. */

@@ -8,7 +8,7 @@ import {
   StaleWriteError,
   type Cluster,
 } from '../../src/domain/cluster.js';
-import type { SecretDraft, SecretObject } from '../../src/domain/secret.js';
+import type { SecretDraft, SecretObject } from '../../src/domain/kubernetes/secret.js';
 import { UpstreamError, ValidationError } from '../../src/errors.js';
 
 /** One cluster, prepared for one test. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { REQUIRED_PERMISSIONS, grantsNamespace, namespaceMatches, refuseDeniedNamespace, type AccessReviewer } from '../../src/domain/access-policy.js';
-import { TokensFileError, findTokenCaller, parseTokensFile, tokenSha256Hex } from '../../src/domain/caller-tokens.js';
-import { kubernetesGatekeeper } from '../../src/domain/gatekeeper.js';
+import { REQUIRED_PERMISSIONS, grantsNamespace, namespaceMatches, refuseDeniedNamespace, type AccessReviewer } from '../../src/domain/access/access-policy.js';
+import { TokensFileError, findTokenCaller, parseTokensFile, tokenSha256Hex } from '../../src/domain/access/caller-tokens.js';
+import { kubernetesGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { ForbiddenError } from '../../src/errors.js';
 
 describe('namespace globs', () => {

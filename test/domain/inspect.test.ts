@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { AppError, BadRequestError, UnsupportedMediaTypeError, ValidationError } from '../../src/errors.js';
-import { inspectPullSecretInput } from '../../src/domain/inspect.js';
+import { inspectPullSecretInput } from '../../src/domain/secret-manifest/inspect.js';
 import { inspectViewSchema, REDACTED } from '../../src/domain/view-schemas.js';
 import { dockerConfigJsonData, kubectlDockerConfigJson, thrownBy } from './docker-config-samples.js';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import { renderDockerConfigJson } from '../../src/domain/render-docker-config.js';
-import { renderPullSecret } from '../../src/domain/render-secret.js';
-import { DOCKER_HUB_SERVER, type RegistryCredential } from '../../src/domain/schemas.js';
+import { renderDockerConfigJson } from '../../src/domain/docker-config/render-docker-config.js';
+import { renderPullSecret } from '../../src/domain/secret-manifest/render-secret.js';
+import { DOCKER_HUB_SERVER, type RegistryCredential } from '../../src/domain/docker-config/credential-schemas.js';
 import { kubectlVersion, runKubectl, type KubectlVector, type KubectlVectorFile } from './kubectl-create-secret.js';
 
 // Recorded by scripts/record-kubectl-vectors.ts; re-run it after changing its table.

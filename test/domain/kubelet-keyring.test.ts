@@ -8,7 +8,7 @@ import {
   readPullSecretAsKubelet,
   urlsMatchStr,
   type KubeletCredential,
-} from '../../src/domain/kubelet-keyring.js';
+} from '../../src/domain/kubelet/kubelet-keyring.js';
 import { base64 } from './docker-config-samples.js';
 
 // Mirrors kubernetes/kubernetes pkg/credentialprovider/keyring_test.go, config_test.go and

@@ -5,7 +5,7 @@ import {
   parseLabelSelector,
   type LabelRequirement,
   type LabelSelectorRule,
-} from '../../src/domain/label-selector.js';
+} from '../../src/domain/kubernetes/label-selector.js';
 import { ValidationError } from '../../src/errors.js';
 
 // Most cases are apimachinery's own (pkg/labels/selector_test.go: TestSelectorParse,

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { inspectPullSecretInput } from '../../src/domain/inspect.js';
-import { parseDockerConfigFile } from '../../src/domain/parse-docker-config.js';
-import { describePullSecretData, toPullSecretView } from '../../src/domain/redact.js';
+import { inspectPullSecretInput } from '../../src/domain/secret-manifest/inspect.js';
+import { parseDockerConfigFile } from '../../src/domain/docker-config/parse-docker-config.js';
+import { describePullSecretData, toPullSecretView } from '../../src/domain/secret-manifest/redact-secret.js';
 import { authOf, base64, dockerConfigJsonData, dockerDesktopConfig, everythingIn, kubectlDockerConfigJson } from './docker-config-samples.js';
 
 // One unique password, in every place a secret can hide. Whatever these functions return or

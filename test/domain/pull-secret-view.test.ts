@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { toPullSecretView } from '../../src/domain/redact.js';
-import type { SecretObject } from '../../src/domain/secret.js';
+import { toPullSecretView } from '../../src/domain/secret-manifest/redact-secret.js';
+import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
 import { pullSecretViewSchema, REDACTED } from '../../src/domain/view-schemas.js';
 import { dockerConfigJsonData, kubectlDockerConfigJson } from './docker-config-samples.js';
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { describePullSecretData } from '../../src/domain/redact.js';
+import { describePullSecretData } from '../../src/domain/secret-manifest/redact-secret.js';
 import { REDACTED, registryViewSchema } from '../../src/domain/view-schemas.js';
 import { authOf, base64, DOCKER_HUB, dockerConfigJsonData, dockerDesktopConfig, kubectlDockerConfigJson } from './docker-config-samples.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RegistryTransportError, type RegistryRequest, type RegistryResponse, type RegistryTransport } from '../../src/domain/registry-transport.js';
-import type { VerificationTarget } from '../../src/domain/verification.js';
-import { verifyWithRegistry } from '../../src/domain/verify-registry.js';
+import { RegistryTransportError, type RegistryRequest, type RegistryResponse, type RegistryTransport } from '../../src/domain/verify/registry-transport.js';
+import type { VerificationTarget } from '../../src/domain/verify/registry-verifier.js';
+import { verifyWithRegistry } from '../../src/domain/verify/verify-registry.js';
 
 type Route = (request: RegistryRequest) => Partial<RegistryResponse> | RegistryTransportError;
 

@@ -2,8 +2,8 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import { adminKubeConfig, createTestNamespace, realClusterAvailable } from '../support/real-cluster.js';
-import { parseTokensFile } from '../../src/domain/caller-tokens.js';
-import { tokenGatekeeper } from '../../src/domain/gatekeeper.js';
+import { parseTokensFile } from '../../src/domain/access/caller-tokens.js';
+import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 // A unique password goes through every endpoint and error path: it may appear in render's answers

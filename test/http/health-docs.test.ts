@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { renderOpenApiYaml } from '../../src/http/openapi.js';
 import { UnavailableError } from '../../src/errors.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
-import { parseTokensFile } from '../../src/domain/caller-tokens.js';
-import { tokenGatekeeper } from '../../src/domain/gatekeeper.js';
+import { parseTokensFile } from '../../src/domain/access/caller-tokens.js';
+import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { buildTestApp } from '../support/test-app.js';
 

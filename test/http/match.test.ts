@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryCluster } from '../../src/cluster/memory.js';
-import { parseTokensFile } from '../../src/domain/caller-tokens.js';
-import { tokenGatekeeper } from '../../src/domain/gatekeeper.js';
+import { parseTokensFile } from '../../src/domain/access/caller-tokens.js';
+import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 

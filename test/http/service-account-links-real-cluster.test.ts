@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes-reviews.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
-import { kubernetesGatekeeper } from '../../src/domain/gatekeeper.js';
+import { kubernetesGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { createLabelledNamespace, createServiceAccountDirectly, readServiceAccountDirectly, removeNamespace } from '../cluster/real-service-accounts.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { eventually } from '../support/poll.js';

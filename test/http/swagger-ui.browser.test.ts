@@ -3,8 +3,8 @@ import type { AddressInfo, Server } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../../src/http/openapi.js';
-import { parseTokensFile } from '../../src/domain/caller-tokens.js';
-import { tokenGatekeeper } from '../../src/domain/gatekeeper.js';
+import { parseTokensFile } from '../../src/domain/access/caller-tokens.js';
+import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const TOKEN = 'swagger-ui-token-0123456789abcdef';

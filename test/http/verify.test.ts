@@ -5,7 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import type { Cluster } from '../../src/domain/cluster.js';
-import { VERIFICATION_ANNOTATION } from '../../src/domain/verification-annotation.js';
+import { VERIFICATION_ANNOTATION } from '../../src/domain/verify/verification-annotation.js';
 import { adminKubeConfig, createTestNamespace, realClusterAvailable, type TestNamespace } from '../support/real-cluster.js';
 import { describeWithRegistry, startHtpasswdRegistry, startTokenRegistry, startTokenServer, stopTestServers, type TestRegistry } from '../support/registries.js';
 import { createTestCa, type TestCa } from '../support/test-ca.js';

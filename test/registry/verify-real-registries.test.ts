@@ -4,7 +4,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VerificationTarget } from '../../src/domain/verification.js';
+import type { VerificationTarget } from '../../src/domain/verify/registry-verifier.js';
 import { createRegistryVerifier, type VerifierSettings } from '../../src/registry/create-verifier.js';
 import { closeServer, listenOnLoopback } from '../support/loopback.js';
 import {

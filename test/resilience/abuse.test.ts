@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes-reviews.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
-import type { AccessReviewer } from '../../src/domain/access-policy.js';
-import { authorizeNamespaces, MAX_FAN_OUT_REFUSALS, type NamespaceAccess } from '../../src/domain/authorize-namespaces.js';
-import { parseTokensFile, tokenSha256Hex } from '../../src/domain/caller-tokens.js';
+import type { AccessReviewer } from '../../src/domain/access/access-policy.js';
+import { authorizeNamespaces, MAX_FAN_OUT_REFUSALS, type NamespaceAccess } from '../../src/domain/access/authorize-namespaces.js';
+import { parseTokensFile, tokenSha256Hex } from '../../src/domain/access/caller-tokens.js';
 import type { Cluster } from '../../src/domain/cluster.js';
-import { MAX_FAN_OUT_NAMESPACES } from '../../src/domain/write-schemas.js';
-import { kubernetesGatekeeper, tokenGatekeeper, type Gatekeeper } from '../../src/domain/gatekeeper.js';
+import { MAX_FAN_OUT_NAMESPACES } from '../../src/domain/pull-secrets/write-schemas.js';
+import { kubernetesGatekeeper, tokenGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { closeServer, listenOnLoopback } from '../support/loopback.js';
 import { eventually } from '../support/poll.js';
 import {

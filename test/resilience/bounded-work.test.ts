@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import { MemoryCluster, type SeedSecret } from '../../src/cluster/memory.js';
 import type { Cluster, SecretListOptions } from '../../src/domain/cluster.js';
-import { secretBytes } from '../../src/domain/read-budget.js';
+import { secretBytes } from '../../src/domain/pull-secrets/read-budget.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import {
   adminKubeConfig,

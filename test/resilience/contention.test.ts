@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import type { Cluster } from '../../src/domain/cluster.js';
-import { WRITE_DEADLINE_MS } from '../../src/domain/write-retry.js';
+import { WRITE_DEADLINE_MS } from '../../src/domain/pull-secrets/write-retry.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { adminKubeConfig, createTestNamespace, realClusterAvailable } from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';

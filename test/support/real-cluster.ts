@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { toSecretObject } from '../../src/cluster/kubernetes-secrets.js';
 import type { SeedSecret } from '../../src/cluster/memory.js';
-import type { SecretObject } from '../../src/domain/secret.js';
+import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
 import { REAL_CLUSTER_FLAG } from './global-setup.js';
 
 const run = promisify(execFile);

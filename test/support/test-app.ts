@@ -5,10 +5,10 @@ import { instrumentCluster } from '../../src/cluster/instrumented-cluster.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import { defaultConfig, type Config } from '../../src/config.js';
 import type { Cluster } from '../../src/domain/cluster.js';
-import { openGatekeeper, type Gatekeeper } from '../../src/domain/gatekeeper.js';
+import { openGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
-import type { RegistryVerifier } from '../../src/domain/verification.js';
+import type { RegistryVerifier } from '../../src/domain/verify/registry-verifier.js';
 import { verifierFromConfig } from '../../src/registry/verifier-from-config.js';
 import { recordContractViolations } from './contract-recorder.js';
 

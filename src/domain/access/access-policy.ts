@@ -1,0 +1,122 @@
+import { ForbiddenError } from '../../errors.js';
+
+/** What a caller asks regcred to do; each /v1 operation (or part of one) is one of these. */
+export type Operation =
+  | 'list'
+  | 'get'
+  | 'apply'
+  | 'create'
+  | 'delete'
+  | 'merge'
+  | 'match'
+  | 'link'
+  | 'unlink'
+  | 'readServiceAccount'
+  | 'listServiceAccounts'
+  | 'render'
+  | 'inspect'
+  | 'verify'
+  | 'status';
+
+export type Verb = 'get' | 'list' | 'create' | 'patch' | 'delete';
+export type Resource = 'secrets' | 'serviceaccounts';
+
+/** A Kubernetes permission a caller must hold in the namespace, in kubernetes mode. */
+export interface Permission {
+  verb: Verb;
+  resource: Resource;
+}
+
+const on =
+  (resource: Resource) =>
+  (...verbs: Verb[]): Permission[] =>
+    verbs.map((verb) => ({ verb, resource }));
+const secrets = on('secrets');
+const serviceAccounts = on('serviceaccounts');
+
+/**
+ * The permissions each namespaced operation needs. A PUT may create or update, and the answer must
+ * not depend on whether the secret exists (that would tell an unauthorised caller it does), so it
+ * needs both `create` and `patch`. Linking a secret to ServiceAccounts is a change to them, so it
+ * needs the caller's own right to patch them (regcred never lends its rights). Render, inspect and
+ * verify touch no namespace: being authenticated is enough.
+ */
+export const REQUIRED_PERMISSIONS: Readonly<Record<Operation, readonly Permission[]>> = Object.freeze({
+  list: secrets('list'),
+  get: secrets('get'),
+  apply: secrets('create', 'patch'),
+  create: secrets('create'),
+  delete: secrets('delete'),
+  merge: secrets('get', 'patch'),
+  match: secrets('get'),
+  link: serviceAccounts('get', 'patch'),
+  unlink: serviceAccounts('list', 'patch'),
+  readServiceAccount: serviceAccounts('get'),
+  listServiceAccounts: serviceAccounts('list'),
+  render: [],
+  inspect: [],
+  verify: [],
+  status: [],
+});
+
+/** The namespace that stands for every namespace at once: a cluster-scoped SubjectAccessReview; in token mode only a `*` grant covers it. */
+export const ALL_NAMESPACES = '';
+
+/** Operations that write: each one gets an audit line. */
+export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set(['apply', 'create', 'delete', 'merge']);
+
+/** Who is calling, once authenticated. */
+export interface Caller {
+  /** The name audit lines and rate limits use: a token's caller name or a Kubernetes user name. */
+  name: string;
+  /** Token mode: the namespace globs granted; `undefined` means the grant is decided elsewhere (Kubernetes RBAC, or none mode). */
+  namespaces?: readonly string[];
+  /** Kubernetes mode: the identity from the TokenReview, for SubjectAccessReviews. */
+  identity?: KubernetesIdentity;
+}
+
+export interface KubernetesIdentity {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+/**
+ * The port for kubernetes mode: TokenReview and SubjectAccessReview on the API server.
+ * Adapters translate failures into errors.ts kinds (UnavailableError when the API server does not answer).
+ */
+export interface AccessReviewer {
+  /** The identity the API server sees for this bearer token, or undefined when it does not accept it. */
+  reviewToken(token: string): Promise<KubernetesIdentity | undefined>;
+  /** Whether RBAC grants `identity` the permission in `namespace`. */
+  reviewAccess(identity: KubernetesIdentity, permission: Permission, namespace: string): Promise<boolean>;
+}
+
+/**
+ * Whether a namespace glob matches: `*` stands for any run of characters within a name (`team-*`),
+ * everything else must match exactly. A lone `*` matches every namespace.
+ */
+export function namespaceMatches(glob: string, namespace: string): boolean {
+  if (!glob.includes('*')) return glob === namespace;
+  const pattern = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*');
+  return new RegExp(`^${pattern}$`).test(namespace);
+}
+
+/** Whether any of the globs grants the namespace. */
+export function grantsNamespace(globs: readonly string[], namespace: string): boolean {
+  return globs.some((glob) => namespaceMatches(glob, namespace));
+}
+
+/**
+ * The deny list wins over every grant, in every mode (none included); it is checked before anything
+ * reaches the cluster. @throws ForbiddenError
+ */
+export function refuseDeniedNamespace(denied: readonly string[], namespace: string): void {
+  if (grantsNamespace(denied, namespace)) throw forbidden(namespace);
+}
+
+/** The one 403 message: the same whether or not the namespace or secret exists. */
+export function forbidden(namespace: string): ForbiddenError {
+  return new ForbiddenError(`you may not manage pull secrets in namespace "${namespace}" through regcred`);
+}

@@ -1,0 +1,104 @@
+// How the kubelet reads a pull secret (pkg/credentialprovider/config.go and secrets.go): which
+// entries it takes, which secrets it passes over, and which make every pull of the Pod fail.
+
+import {
+  decodeAuthField,
+  decodeStdBase64,
+  goFoldedKey,
+  KUBELET_ENTRY_FIELDS,
+  type KubeletEntryField,
+} from '../docker-config/docker-config-fields.js';
+import { isPlainObject, quoteName } from '../text/json-text.js';
+import { redactUserinfo } from '../text/redact-userinfo.js';
+import {
+  DOCKER_CFG_KEY,
+  DOCKER_CFG_TYPE,
+  DOCKER_CONFIG_JSON_KEY,
+  DOCKER_CONFIG_JSON_TYPE,
+  PULL_SECRET_TYPES,
+} from '../kubernetes/secret.js';
+
+/** An entry as the kubelet holds it, without the password: regcred only ever says whether there is one. */
+export interface KubeletCredential {
+  server: string;
+  username: string;
+  hasPassword: boolean;
+}
+
+export type PullSecretReading =
+  | { kind: 'credentials'; credentials: KubeletCredential[] }
+  /** The kubelet passes over the secret (wrong type, no or empty key) and carries on. */
+  | { kind: 'ignored'; reason: string }
+  /** json.Unmarshal fails: MakeDockerKeyring returns the error and every image pull of the Pod fails. */
+  | { kind: 'fails'; reason: string }
+  /** More entries than the caller may weigh: none of them was read. */
+  | { kind: 'too-many'; entries: number };
+
+/** What secretsToTrackedDockerConfigs makes of one Secret (`data` base64, as in the API); past `maxEntries` entries, none is read. */
+export function readPullSecretAsKubelet(type: string, data: Record<string, string>, maxEntries = Infinity): PullSecretReading {
+  const format = type === DOCKER_CONFIG_JSON_TYPE ? 'config.json' : type === DOCKER_CFG_TYPE ? 'dockercfg' : undefined;
+  if (!format) return { kind: 'ignored', reason: `its type ${quoteName(type)} is not ${PULL_SECRET_TYPES.join(' or ')}` };
+  const key = format === 'config.json' ? DOCKER_CONFIG_JSON_KEY : DOCKER_CFG_KEY;
+  const value = Object.hasOwn(data, key) ? data[key] : '';
+  if (!value) return { kind: 'ignored', reason: `it has no "${key}" key, or it is empty` };
+  const bytes = decodeStdBase64(value, 'required');
+  if (!bytes) return { kind: 'ignored', reason: `"${key}" is not base64 (the API server would not have stored it)` };
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return { kind: 'fails', reason: `"${key}" is not valid JSON` };
+  }
+  return readDockerConfigAsKubelet(json, format, maxEntries);
+}
+
+/**
+ * json.Unmarshal into DockerConfigJSON (`{"auths": ...}`, config.json) or DockerConfig (legacy .dockercfg).
+ * Entries are counted before any is decoded, so a secret of thousands costs no more than its JSON.parse.
+ */
+export function readDockerConfigAsKubelet(json: unknown, format: 'config.json' | 'dockercfg', maxEntries = Infinity): PullSecretReading {
+  if (json === null) return { kind: 'credentials', credentials: [] };
+  if (!isPlainObject(json)) return { kind: 'fails', reason: 'it is not a JSON object' };
+  let entries: [string, unknown][] = Object.entries(json);
+  if (format === 'config.json') {
+    const auths = new Map<string, unknown>();
+    for (const [field, value] of entries) {
+      const name = goFoldedKey(field);
+      // Go decodes every spelling of "auths" into one map (null sets it to nil), and checks HttpHeaders' type too.
+      if (name === 'auths' && isPlainObject(value)) for (const [server, entry] of Object.entries(value)) auths.set(server, entry);
+      else if (name === 'auths' && value === null) auths.clear();
+      else if (name === 'auths') return { kind: 'fails', reason: `${quoteName(field)} is not an object` };
+      if (name === 'httpheaders' && !isNullableStringMap(value))
+        return { kind: 'fails', reason: `${quoteName(field)} is not an object of strings` };
+    }
+    entries = [...auths];
+  }
+  if (entries.length > maxEntries) return { kind: 'too-many', entries: entries.length };
+  const credentials: KubeletCredential[] = [];
+  for (const [server, entry] of entries) {
+    const read = readEntry(server, entry);
+    if (typeof read === 'string') return { kind: 'fails', reason: `registry ${quoteName(redactUserinfo(server))}: ${read}` };
+    credentials.push(read);
+  }
+  return { kind: 'credentials', credentials };
+}
+
+function isNullableStringMap(value: unknown): boolean {
+  return value === null || (isPlainObject(value) && Object.values(value).every((v) => v === null || typeof v === 'string'));
+}
+
+/** DockerConfigEntry.UnmarshalJSON: strings only, and a non-empty `auth` overrides username and password. */
+function readEntry(server: string, entry: unknown): KubeletCredential | string {
+  const fields: Partial<Record<KubeletEntryField, string>> = {};
+  if (entry !== null && !isPlainObject(entry)) return 'the entry is not an object';
+  for (const [key, value] of Object.entries(entry ?? {})) {
+    const field = KUBELET_ENTRY_FIELDS.find((name) => name === goFoldedKey(key));
+    if (!field || value === null) continue;
+    if (typeof value !== 'string') return `${quoteName(key)} is not a string`;
+    fields[field] = value;
+  }
+  if (!fields.auth) return { server, username: fields.username ?? '', hasPassword: Boolean(fields.password) };
+  const auth = decodeAuthField(fields.auth);
+  if (!auth.ok) return auth.problem === 'invalid_base64' ? '"auth" is not valid base64' : '"auth" does not decode to "username:password"';
+  return { server, username: auth.username, hasPassword: auth.password !== '' };
+}

@@ -1,0 +1,70 @@
+import pLimit from 'p-limit';
+import { AppError } from '../../errors.js';
+import type { Cluster } from '../cluster.js';
+import { applyPullSecret, type PullSecretWrite } from './pull-secrets.js';
+import { linkServiceAccounts, missingServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
+
+export type NamespaceOutcome = 'created' | 'updated' | 'unchanged' | 'forbidden' | 'failed';
+
+export interface NamespaceResult {
+  namespace: string;
+  result: NamespaceOutcome;
+  /** The Secret's name (differs from the asked one with appendHash). */
+  name?: string;
+  /** Why it was forbidden or failed, in words safe to show. */
+  reason?: string;
+  serviceAccountLinks?: ServiceAccountLink[];
+  /** The secret was written but linking a ServiceAccount failed: why. */
+  linkError?: string;
+}
+
+export interface FanOutWrite extends Omit<PullSecretWrite, 'namespace'> {
+  namespaces: readonly string[];
+  serviceAccounts?: readonly string[];
+}
+
+export interface FanOutOptions {
+  /** Namespaces written at once. */
+  concurrency: number;
+  /** Whether the caller may write in this namespace (deny list and grants); refused ones are reported `forbidden`. */
+  mayWrite: (namespace: string) => Promise<boolean>;
+  /** Told of an error that is not one of ours (a bug): it is reported as `failed` and the others go on. */
+  onUnexpected?: (error: unknown) => void;
+}
+
+/**
+ * Applies one pull secret to many namespaces, each on its own: authorised separately, written with
+ * the same create-or-update as a single PUT (an update is one conditional write, never delete and
+ * re-create, so pulls never see the secret missing), ServiceAccounts linked after (a linking failure
+ * is reported as `linkError` beside what the write did). One namespace's failure does not stop the
+ * others; results come back in the order the namespaces were given.
+ */
+export async function applyToNamespaces(cluster: Cluster, write: FanOutWrite, options: FanOutOptions): Promise<NamespaceResult[]> {
+  const limit = pLimit(options.concurrency);
+  const { namespaces, serviceAccounts = [], ...content } = write;
+  return Promise.all(namespaces.map((namespace) => limit(() => applyToOne(cluster, namespace, content, serviceAccounts, options))));
+}
+
+async function applyToOne(
+  cluster: Cluster,
+  namespace: string,
+  content: Omit<PullSecretWrite, 'namespace'>,
+  serviceAccounts: readonly string[],
+  options: FanOutOptions,
+): Promise<NamespaceResult> {
+  try {
+    if (!(await options.mayWrite(namespace))) return { namespace, result: 'forbidden', reason: 'you may not manage pull secrets in this namespace through regcred' };
+    const missing = await missingServiceAccounts(cluster, namespace, serviceAccounts);
+    if (missing.length > 0) return { namespace, result: 'failed', reason: `serviceaccount(s) not found: ${missing.join(', ')}; nothing written` };
+    const view = await applyPullSecret(cluster, { ...content, namespace });
+    const written = { namespace, result: view.result ?? 'updated', name: view.name } as const;
+    if (serviceAccounts.length === 0) return written;
+    // The secret is written by now: a linking failure does not make the namespace `failed`.
+    const { links, error } = await linkServiceAccounts(cluster, namespace, view.name, serviceAccounts, content.dryRun);
+    return { ...written, serviceAccountLinks: links, ...(error ? { linkError: `${error.message}; repeat the request to finish` } : {}) };
+  } catch (error) {
+    if (error instanceof AppError) return { namespace, result: 'failed', reason: error.message };
+    options.onUnexpected?.(error);
+    return { namespace, result: 'failed', reason: 'unexpected error; see the service log' };
+  }
+}

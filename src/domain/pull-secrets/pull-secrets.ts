@@ -1,0 +1,191 @@
+import { ConflictError, NotFoundError } from '../../errors.js';
+import { AlreadyExistsError, NamespaceNotFoundError, SecretNotFoundError, StaleWriteError, type Cluster } from '../cluster.js';
+import { referencing } from './service-account-links.js';
+import { withoutLastApplied } from './last-applied.js';
+import { toPullSecretView } from '../secret-manifest/redact-secret.js';
+import { renderPullSecret } from '../secret-manifest/render-secret.js';
+import type { RegistryCredential } from '../docker-config/credential-schemas.js';
+import { DOCKER_CFG_TYPE, isPullSecretType, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
+import type { RegistryVerification } from '../verify/registry-verifier.js';
+import { LOST_RACE, writeInTurn } from './write-retry.js';
+import { nextVerificationAnnotation, VERIFICATION_ANNOTATION, verificationAnnotationValue } from '../verify/verification-annotation.js';
+import type { PullSecretView, WriteResult } from '../view-schemas.js';
+
+/** Everything a write needs: where, what, and how. */
+export interface PullSecretWrite {
+  namespace: string;
+  name: string;
+  registries: RegistryCredential[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  appendHash?: boolean;
+  dryRun?: boolean;
+  /** Notes from parsing the input (e.g. fields dropped from a config.json), passed on to the caller. */
+  warnings?: string[];
+  /** What the registries answered when the credentials were checked just now, if they were. */
+  verification?: RegistryVerification[];
+}
+
+/**
+ * Creates the pull secret or brings an existing one up to date (PUT semantics); writes nothing when
+ * it is already so. Racing writers all succeed, the last one's content stays: in this process they
+ * take turns, and one that loses to another replica (or a create) re-reads and updates.
+ */
+export async function applyPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
+  const draft = draftOf(write);
+  return writeInTurn(cluster, {
+    key: secretKey(draft.namespace, draft.name),
+    round: async () => {
+      const existing = await cluster.readSecret(draft.namespace, draft.name);
+      if (!existing) {
+        try {
+          return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
+        } catch (error) {
+          if (error instanceof AlreadyExistsError) return LOST_RACE;
+          throw error;
+        }
+      }
+      assertRegcredMayOverwrite(existing);
+      return replaceIfChanged(cluster, existing, mergeInto(existing, draft), write);
+    },
+    giveUp: () => new StaleWriteError(draft.namespace, draft.name),
+  });
+}
+
+/** The queue key of a Secret's writes (see writeInTurn). */
+export const secretKey = (namespace: string, name: string): string => `secret/${namespace}/${name}`;
+
+/**
+ * One round's write: nothing when `desired` has the same content (`unchanged`), else a replace
+ * conditional on the read resourceVersion (`updated`), or LOST_RACE when someone wrote meanwhile.
+ * kubectl's last-applied-configuration annotation is dropped from what is written (and a warning says so).
+ */
+export async function replaceIfChanged(
+  cluster: Cluster,
+  existing: SecretObject,
+  desired: SecretDraft,
+  report: Pick<PullSecretWrite, 'dryRun' | 'warnings' | 'verification'>,
+): Promise<PullSecretView | typeof LOST_RACE> {
+  const { annotations, warnings } = withoutLastApplied(desired.annotations);
+  if (sameContent(existing, { ...desired, annotations })) return viewOf(existing, 'unchanged', { ...report, dryRun: undefined });
+  try {
+    const replaced = await cluster.replaceSecret(
+      { ...desired, annotations, resourceVersion: existing.resourceVersion! },
+      { dryRun: report.dryRun },
+    );
+    return viewOf(replaced, 'updated', { ...report, warnings: [...(report.warnings ?? []), ...warnings] });
+  } catch (error) {
+    if (error instanceof StaleWriteError || error instanceof SecretNotFoundError) return LOST_RACE;
+    throw error;
+  }
+}
+
+/** Creates the pull secret; refuses when any Secret of that name exists (kubectl create semantics). */
+export async function createPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
+  const draft = draftOf(write);
+  return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
+}
+
+/** The redacted view; with `withReferences`, also the ServiceAccounts that reference the secret. */
+export async function getPullSecret(cluster: Cluster, namespace: string, name: string, withReferences = false): Promise<PullSecretView> {
+  const [secret, accounts] = await Promise.all([
+    readPullSecret(cluster, namespace, name),
+    withReferences ? cluster.listServiceAccounts(namespace) : undefined,
+  ]);
+  return { ...toPullSecretView(secret), ...(accounts ? { referencedBy: referencing(accounts, secret.name) } : {}) };
+}
+
+export async function readPullSecret(cluster: Cluster, namespace: string, name: string): Promise<SecretObject> {
+  const secret = await cluster.readSecret(namespace, name);
+  if (!secret) {
+    if (!(await cluster.namespaceExists(namespace))) throw new NamespaceNotFoundError(namespace);
+    throw new NotFoundError(`pull secret "${name}" not found in namespace "${namespace}"`);
+  }
+  if (!isPullSecretType(secret.type)) {
+    throw new ConflictError(
+      `secret "${name}" in namespace "${namespace}" is of type "${secret.type}", not an image pull secret; regcred only reads and deletes kubernetes.io/dockerconfigjson and kubernetes.io/dockercfg Secrets`,
+    );
+  }
+  return secret;
+}
+
+function draftOf(write: PullSecretWrite): SecretDraft {
+  const manifest = renderPullSecret({
+    name: write.name,
+    namespace: write.namespace,
+    registries: write.registries,
+    labels: write.labels,
+    annotations: write.annotations,
+    appendHash: write.appendHash,
+  });
+  return {
+    name: manifest.metadata.name,
+    namespace: write.namespace,
+    type: manifest.type,
+    labels: manifest.metadata.labels ?? {},
+    annotations: {
+      ...manifest.metadata.annotations,
+      ...(write.verification ? { [VERIFICATION_ANNOTATION]: verificationAnnotationValue(write.verification) } : {}),
+    },
+    data: manifest.data,
+  };
+}
+
+export function assertRegcredMayOverwrite(existing: SecretObject): void {
+  const where = `secret "${existing.name}" in namespace "${existing.namespace}"`;
+  if (existing.type === DOCKER_CFG_TYPE) {
+    throw new ConflictError(
+      `${where} is a legacy kubernetes.io/dockercfg pull secret and a Secret's type cannot change; delete it (DELETE /v1/namespaces/${existing.namespace}/pullsecrets/${existing.name}) and write it again`,
+    );
+  }
+  if (!isPullSecretType(existing.type)) {
+    throw new ConflictError(
+      `${where} exists with type "${existing.type}", not kubernetes.io/dockerconfigjson; regcred never overwrites other Secrets: choose another name or remove that Secret yourself`,
+    );
+  }
+  if (existing.immutable) {
+    throw new ConflictError(`${where} is immutable (immutable: true) and cannot be updated; delete it and write it again`);
+  }
+}
+
+// Labels and annotations set by others (kubectl label, tools) are kept; ours are set; data is replaced whole.
+function mergeInto(existing: SecretObject, draft: SecretDraft): SecretDraft {
+  const annotations = { ...existing.annotations, ...draft.annotations };
+  const verification = nextVerificationAnnotation(
+    existing.annotations,
+    draft.annotations[VERIFICATION_ANNOTATION],
+    !sameMap(existing.data, draft.data),
+  );
+  if (verification === undefined) delete annotations[VERIFICATION_ANNOTATION];
+  else annotations[VERIFICATION_ANNOTATION] = verification;
+  return { ...draft, labels: { ...existing.labels, ...draft.labels }, annotations };
+}
+
+function sameContent(existing: SecretObject, desired: SecretDraft): boolean {
+  return (
+    existing.type === desired.type &&
+    sameMap(existing.data, desired.data) &&
+    sameMap(existing.labels, desired.labels) &&
+    sameMap(existing.annotations, desired.annotations)
+  );
+}
+
+function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+export function viewOf(
+  secret: SecretObject,
+  result: WriteResult,
+  write: Pick<PullSecretWrite, 'dryRun' | 'warnings' | 'verification'>,
+): PullSecretView {
+  const view = toPullSecretView(secret);
+  return {
+    ...view,
+    result,
+    ...(write.dryRun ? { dryRun: true } : {}),
+    ...(write.verification ? { verification: write.verification } : {}),
+    warnings: [...(write.warnings ?? []), ...view.warnings],
+  };
+}

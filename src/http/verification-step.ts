@@ -1,0 +1,86 @@
+import type { Response } from 'express';
+import type { RegistryCredential } from '../domain/docker-config/credential-schemas.js';
+import type { RegistryVerification, RegistryVerifier, VerifyMode } from '../domain/verify/registry-verifier.js';
+import { enforceVerification, verifyRegistries } from '../domain/verify/verify-credentials.js';
+import { ValidationError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { shareKeyOf } from './authenticate.js';
+
+export interface VerificationStep {
+  /** Registry answers, present when verification ran. */
+  verification?: RegistryVerification[];
+  /** One per registry short of `valid`. */
+  warnings: string[];
+}
+
+/** Where registry i's credentials are in the request, for a 422's `errors[].path`. */
+export type FieldOf = (index: number) => string;
+
+/** The field naming each registry in a credentials body: the single form's `password`, or `registries/i/password`. */
+export function credentialsFieldOf(body: { registries?: unknown[] }): FieldOf {
+  return body.registries ? (i) => `registries/${i}/password` : () => 'password';
+}
+
+export const dockerConfigFieldOf =
+  (registries: readonly RegistryCredential[]): FieldOf =>
+  (i) =>
+    `auths/${registries[i]?.server ?? i}`;
+
+/**
+ * Aborted when the client goes away before its answer is sent (it disconnected or reset the
+ * connection): work done for it from then on would be wasted. Node's request timeout covers only
+ * receiving the request, so it does not end handling; verificationStep adds its own deadline.
+ * The signal also carries whose request it is (see shareKeyOf), for the caller's verification share.
+ */
+export function requestSignal(res: Response): AbortSignal {
+  const existing = res.locals.requestSignal as AbortSignal | undefined;
+  if (existing) return existing;
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('the client went away before its answer'));
+  });
+  res.locals.requestSignal = controller.signal;
+  requestCallers.set(controller.signal, shareKeyOf(res.locals));
+  return controller.signal;
+}
+
+// The signal stands for its request at the verify call sites; this tells whose request it is.
+const requestCallers = new WeakMap<AbortSignal, string>();
+
+/**
+ * Runs the caller's `verify` mode over the registries of a request, within `deadlineMs` and while
+ * `signal` (see requestSignal) holds, within the caller's share of the verifier's slots (all its
+ * requests together), counting outcomes. Without `verify` a named repository is a mistake worth
+ * saying (it would otherwise be silently ignored).
+ * @throws VerificationFailedError (422), RegistryUnverifiableError (502) under verify=required
+ */
+export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metrics, 'registryVerifications'>, deadlineMs: number) {
+  return async (
+    mode: VerifyMode | undefined,
+    registries: readonly RegistryCredential[],
+    fieldOf: FieldOf,
+    signal: AbortSignal,
+  ): Promise<VerificationStep> => {
+    if (!mode || mode === 'false') {
+      if (registries.some((r) => r.repository)) {
+        throw new ValidationError('a repository is only checked with verify', [
+          { path: 'repository', code: 'requires_verify', message: 'is only used with ?verify=true or ?verify=required' },
+        ]);
+      }
+      return { warnings: [] };
+    }
+    // One deadline for the whole request, however many registries wait for a verification slot.
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]);
+    const outcomes = await verifyRegistries(verifier, registries, deadline, requestCallers.get(signal));
+    for (const { verification } of outcomes)
+      metrics.registryVerifications.inc({ status: verification.status, method: verification.method });
+    const warnings = enforceVerification(mode, outcomes, fieldOf);
+    return { verification: outcomes.map((o) => o.verification), warnings };
+  };
+}
+
+/** For answers that carry a manifest, not a view: one `Regcred-Verification` header, `server=status` per registry. */
+export function setVerificationHeader(res: Response, verification: readonly RegistryVerification[] | undefined): void {
+  if (!verification) return;
+  res.setHeader('Regcred-Verification', verification.map((v) => `${v.server.replace(/[^\x21-\x7e]|,/g, '?')}=${v.status}`).join(', '));
+}
