@@ -1,3 +1,4 @@
+import cors from 'cors';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
@@ -10,19 +11,15 @@ import { authenticate, type AccessControl } from './http/authenticate.js';
 import { createBodyParsers } from './http/body-parsers.js';
 import { FailedAuthentications } from './http/failed-authentications.js';
 import { docsRouter } from './http/docs.routes.js';
-import { healthRouter, statusRouter } from './http/health.routes.js';
-import { metricsRouter } from './http/metrics.routes.js';
 import { methodNotAllowed } from './http/method-not-allowed.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
-import { pullSecretsRouter } from './http/pull-secrets.routes.js';
 import { limitPerCaller, limitPerIp } from './http/rate-limits.js';
-import { renderRouter } from './http/render.routes.js';
 import { requestMetrics } from './http/request-metrics.js';
+import type { RouteContext } from './http/route-context.js';
+import { operationLookup, routerOf } from './http/route-table.js';
+import { ROUTES } from './http/routes.js';
 import { verificationStep } from './http/verification-step.js';
-import { verifyRouter } from './http/verify.routes.js';
-import { fanOutRouter } from './http/fan-out.routes.js';
-import { matchRouter } from './http/match.routes.js';
 import type { RegistryVerifier } from './domain/verify/registry-verifier.js';
 import type { Metrics } from './metrics.js';
 
@@ -51,7 +48,7 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, verifi
   app.use(requestMetrics(metrics));
   app.use(accessLog(logger));
   app.use(securityHeaders());
-  if (config.corsOrigins.length > 0) app.use(cors(config.corsOrigins));
+  if (config.corsOrigins.length > 0) app.use(corsFor(config.corsOrigins));
   app.use((_req, res, next) => {
     // Answers about secrets are never cached by browsers or proxies (docs assets are small).
     res.setHeader('Cache-Control', 'no-store');
@@ -59,43 +56,35 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, verifi
     if (isDraining()) res.setHeader('Connection', 'close');
     next();
   });
-  app.use(healthRouter(cluster, isDraining));
-  app.use(metricsRouter(metrics.registry));
-  const contract = buildOpenApiDocument();
-  app.use(docsRouter(contract));
   const failedAuthentications = new FailedAuthentications({ limit: config.authFailuresPerMinute });
   const access: AccessControl = { gatekeeper, denyNamespaces: config.denyNamespaces, audit: createAudit(logger), failedAuthentications };
   // A request's registry checks end within 25 s, inside the 30–60 s upstream timeouts proxies commonly use.
   const verify = verificationStep(verifier, metrics, Math.min(config.verify.timeoutMs * 4, 25_000));
-  app.use('/v1', v1Router(cluster, createBodyParsers(config.bodyLimitBytes), metrics, access, config, verify, logger, statusRouter(cluster, isDraining)));
-  app.use(methodNotAllowed(contract.paths as Record<string, Record<string, unknown>>));
+  const parsers = createBodyParsers(config.bodyLimitBytes);
+  const context: RouteContext = { cluster, parsers, metrics, access, verify, config, logger, isDraining };
+  // Probes and metrics: everything in the route table outside /v1.
+  app.use(routerOf(ROUTES.filter((r) => !r.path.startsWith(`${V1}/`)), context));
+  app.use(docsRouter(buildOpenApiDocument()));
+  app.use(V1, v1Router(context));
+  app.use(methodNotAllowed(ROUTES));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;
 }
 
+const V1 = '/v1';
+
 // Everything under /v1 needs a caller (render and inspect too: they take secrets in). The per-IP
 // limit comes first so unauthenticated floods are cut before any token is checked.
-function v1Router(
-  cluster: Cluster,
-  parsers: ReturnType<typeof createBodyParsers>,
-  metrics: Metrics,
-  access: AccessControl,
-  config: Readonly<Config>,
-  verify: ReturnType<typeof verificationStep>,
-  logger: Logger,
-  status: Router,
-): Router {
+function v1Router(context: RouteContext): Router {
+  const { access, config } = context;
+  const v1Routes = ROUTES.filter((r) => r.path.startsWith(`${V1}/`));
+  const operationOf = operationLookup(v1Routes, V1);
   const v1 = Router();
-  v1.use(limitPerIp(config.ipRateLimitPerMinute), authenticate(access));
+  v1.use(limitPerIp(config.ipRateLimitPerMinute), authenticate(access, operationOf));
   // In none mode every request is "anonymous": one shared budget would let one client starve all; the per-IP limit stands alone.
-  if (access.gatekeeper.mode !== 'none') v1.use(limitPerCaller(config.rateLimitPerMinute, access.audit));
-  v1.use(status);
-  v1.use(renderRouter(parsers, verify));
-  v1.use(verifyRouter(parsers, verify));
-  v1.use(matchRouter(cluster, parsers, access));
-  v1.use('/namespaces', pullSecretsRouter(cluster, parsers, metrics, access, verify));
-  v1.use(fanOutRouter(cluster, parsers, metrics, access, verify, { concurrency: config.fanOutConcurrency, logger }));
+  if (access.gatekeeper.mode !== 'none') v1.use(limitPerCaller(config.rateLimitPerMinute, access.audit, operationOf));
+  v1.use(routerOf(v1Routes, context, V1));
   return v1;
 }
 
@@ -119,21 +108,15 @@ function securityHeaders(): RequestHandler {
 }
 
 /** CORS for the configured origins only (off unless REGCRED_CORS_ORIGINS is set); preflights answered here. */
-function cors(origins: readonly string[]): RequestHandler {
+function corsFor(origins: readonly string[]): RequestHandler {
   const allowed = new Set(origins.map((o) => new URL(o).origin));
-  return (req, res, next) => {
-    const origin = req.get('origin');
-    if (!origin || !allowed.has(origin)) return next();
-    res.setHeader('Access-Control-Allow-Origin', origin);
-    res.append('Vary', 'Origin');
-    if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
-      res.setHeader('Access-Control-Allow-Methods', 'GET, PUT, POST, PATCH, DELETE');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Request-Id');
-      res.setHeader('Access-Control-Max-Age', '600');
-      res.status(204).end();
-      return;
-    }
-    res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Warning, Retry-After, Location');
-    next();
-  };
+  return cors({
+    // Any other origin (or none) gets no CORS header at all, and its OPTIONS goes on to routing.
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
+    methods: 'GET, PUT, POST, PATCH, DELETE',
+    allowedHeaders: 'Authorization, Content-Type, X-Request-Id',
+    exposedHeaders: 'X-Request-Id, Warning, Retry-After, Location',
+    maxAge: 600,
+    optionsSuccessStatus: 204,
+  });
 }

@@ -10,6 +10,7 @@ import {
 import type { Gatekeeper } from '../domain/access/gatekeeper.js';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import type { Audit } from './audit.js';
+import type { OperationOf } from './route-table.js';
 import { clientAddressOf, type FailedAuthentications } from './failed-authentications.js';
 
 const BEARER = /^Bearer +([\x21-\x7e]{1,4096})$/i;
@@ -39,8 +40,9 @@ export function shareKeyOf(locals: Record<string, unknown>): string {
  * Who calls: the bearer token is checked by the gatekeeper; a missing or unknown token is a 401
  * with `WWW-Authenticate: Bearer` (and an audit line), whatever the path asked for. An address that
  * failed too often is answered 429 first, without the token being checked (see FailedAuthentications).
+ * `operationOf` names the operation in those audit lines, as routing has not happened yet.
  */
-export function authenticate({ gatekeeper, audit, failedAuthentications }: AccessControl): RequestHandler {
+export function authenticate({ gatekeeper, audit, failedAuthentications }: AccessControl, operationOf: OperationOf): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization');
     const token = header ? BEARER.exec(header)?.[1] : undefined;
@@ -128,23 +130,4 @@ export async function mayDoEverywhere(access: AccessControl, caller: Caller, ope
     if (REQUIRED_PERMISSIONS[operation].length > 0 && !(await access.gatekeeper.authorize(caller, operation, ALL_NAMESPACES))) return false;
   }
   return true;
-}
-
-/** Which operation a /v1-relative path and method are, for audit lines written before routing. */
-export function operationOf(method: string, path: string): Operation | 'unknown' {
-  if (method === 'POST' && (path === '/render' || path === '/render/dockerconfig')) return 'render';
-  if (method === 'POST' && path === '/inspect') return 'inspect';
-  if (method === 'POST' && (path === '/verify' || path === '/verify/dockerconfig')) return 'verify';
-  if (method === 'POST' && path === '/match') return 'match';
-  if (method === 'GET' && path === '/status') return 'status';
-  if (path.startsWith('/pullsecrets/') && method === 'PUT') return 'apply';
-  const parts = path.split('/').filter(Boolean);
-  if (parts[0] === 'namespaces' && parts[2] === 'match' && parts.length === 3 && method === 'POST') return 'match';
-  if (parts[0] !== 'namespaces' || parts[2] !== 'pullsecrets') return 'unknown';
-  if (parts.length === 3) return method === 'GET' ? 'list' : method === 'POST' ? 'create' : 'unknown';
-  if (parts.length === 4) {
-    const byMethod: Record<string, Operation> = { GET: 'get', PUT: 'apply', DELETE: 'delete', PATCH: 'merge' };
-    return byMethod[method] ?? 'unknown';
-  }
-  return parts.length === 5 && parts[4] === 'dockerconfig' && method === 'PUT' ? 'apply' : 'unknown';
 }

@@ -1,16 +1,19 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../errors.js';
+import { templatePattern } from './route-table.js';
+import type { Route } from './routes.js';
 
-const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+// Allow lists methods in this order, whatever the table's.
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
-/** 405 with an Allow header for a path the contract knows under another method; other requests fall through to 404. */
-export function methodNotAllowed(paths: Record<string, Record<string, unknown>>): RequestHandler {
-  const routes = Object.entries(paths).map(([template, item]) => ({
-    pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
-    allowed: METHODS.filter((m) => m in item).map((m) => m.toUpperCase()),
+/** 405 with an Allow header for a path the route table knows under another method; other requests fall through to 404. */
+export function methodNotAllowed(routes: readonly Route[]): RequestHandler {
+  const templates = [...new Set(routes.map((r) => r.path))].map((template) => ({
+    pattern: templatePattern(template),
+    allowed: METHODS.filter((m) => routes.some((r) => r.path === template && r.method === m)).map((m) => m.toUpperCase()),
   }));
   return (req, _res, next) => {
-    const route = routes.find((r) => r.pattern.test(req.path));
+    const route = templates.find((r) => r.pattern.test(req.path));
     if (!route) return next();
     const allow = route.allowed.includes('GET') ? [...route.allowed, 'HEAD'] : route.allowed;
     next(methodNotAllowedError(req.method, allow));

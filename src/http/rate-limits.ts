@@ -2,7 +2,8 @@ import type { Request, RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { TooManyRequestsError } from '../errors.js';
 import type { Audit } from './audit.js';
-import { callerOf, operationOf } from './authenticate.js';
+import { callerOf } from './authenticate.js';
+import type { OperationOf } from './route-table.js';
 
 const MINUTE_MS = 60_000;
 
@@ -19,7 +20,7 @@ export function limitPerIp(perMinute: number): RequestHandler {
 }
 
 /** Per authenticated caller (so callers behind one proxy do not share a budget). */
-export function limitPerCaller(perMinute: number, audit: Audit): RequestHandler {
+export function limitPerCaller(perMinute: number, audit: Audit, operationOf: OperationOf): RequestHandler {
   return rateLimit({
     windowMs: MINUTE_MS,
     limit: perMinute,

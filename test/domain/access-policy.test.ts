@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { REQUIRED_PERMISSIONS, grantsNamespace, namespaceMatches, refuseDeniedNamespace, type AccessReviewer } from '../../src/domain/access/access-policy.js';
+import {
+  REQUIRED_PERMISSIONS,
+  grantsNamespace,
+  namespaceMatches,
+  refuseDeniedNamespace,
+  type AccessReviewer,
+} from '../../src/domain/access/access-policy.js';
 import { TokensFileError, findTokenCaller, parseTokensFile, tokenSha256Hex } from '../../src/domain/access/caller-tokens.js';
 import { kubernetesGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { ForbiddenError } from '../../src/errors.js';
@@ -103,6 +109,36 @@ describe('kubernetes gatekeeper', () => {
     now = 1001;
     await gate.authenticate('good');
     expect(calls.tokens).toBe(before.tokens + 1);
+  });
+
+  it('when a token is refused or an access denied, then that answer is reused within the TTL too', async () => {
+    let now = 0;
+    const { reviewer, calls } = fakeReviewer({});
+    const gate = kubernetesGatekeeper(reviewer, { ttlMs: 1000, now: () => now });
+    const caller = (await gate.authenticate('good'))!;
+    expect(await gate.authenticate('bad')).toBeUndefined();
+    expect(await gate.authorize(caller, 'create', 'a')).toBe(false);
+    const before = { ...calls };
+
+    now = 999;
+    expect(await gate.authenticate('bad')).toBeUndefined();
+    expect(await gate.authorize(caller, 'create', 'a')).toBe(false);
+    expect(calls).toEqual(before);
+    now = 1001;
+    await gate.authenticate('bad');
+    expect(calls.tokens).toBe(before.tokens + 1);
+  });
+
+  it('when the TTL is 0, then every answer is asked for again', async () => {
+    const { reviewer, calls } = fakeReviewer({ 'create/a': true });
+    const gate = kubernetesGatekeeper(reviewer, { ttlMs: 0 });
+    const caller = (await gate.authenticate('good'))!;
+    await gate.authenticate('good');
+    await gate.authenticate('bad');
+    await gate.authenticate('bad');
+    await gate.authorize(caller, 'create', 'a');
+    await gate.authorize(caller, 'create', 'a');
+    expect(calls).toEqual({ tokens: 4, access: 2 });
   });
 
   it('keeps at most maxEntries answers', async () => {

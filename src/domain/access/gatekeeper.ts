@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { REQUIRED_PERMISSIONS, grantsNamespace, type AccessReviewer, type Caller, type KubernetesIdentity, type Operation } from './access-policy.js';
+import { LRUCache } from 'lru-cache';
+import {
+  REQUIRED_PERMISSIONS,
+  grantsNamespace,
+  type AccessReviewer,
+  type Caller,
+  type KubernetesIdentity,
+  type Operation,
+} from './access-policy.js';
 import { findTokenCaller, type TokenEntry } from './caller-tokens.js';
 
 /**
@@ -35,7 +43,7 @@ export function tokenGatekeeper(entries: readonly TokenEntry[]): Gatekeeper {
 export interface ReviewCacheOptions {
   /** How long an answer is reused; 0 disables the cache. */
   ttlMs: number;
-  /** At most this many answers are kept (oldest evicted first). */
+  /** At most this many answers are kept (least recently used evicted first). */
   maxEntries?: number;
   now?: () => number;
 }
@@ -46,17 +54,18 @@ export interface ReviewCacheOptions {
  * keyed on the token's SHA-256 (the token itself is never kept).
  */
 export function kubernetesGatekeeper(reviewer: AccessReviewer, cache: ReviewCacheOptions): Gatekeeper {
-  const identities = new TtlCache<KubernetesIdentity | null>(cache);
-  const decisions = new TtlCache<boolean>(cache);
+  // lru-cache holds no null: `false` stands for a token the TokenReview refused.
+  const identities = reviewCache<KubernetesIdentity | false>(cache);
+  const decisions = reviewCache<boolean>(cache);
   return {
     mode: 'kubernetes',
     async authenticate(token) {
       if (!token) return undefined;
       const key = createHash('sha256').update(token, 'utf8').digest('hex');
-      let identity = identities.get(key);
+      let identity = identities?.get(key);
       if (identity === undefined) {
-        identity = (await reviewer.reviewToken(token)) ?? null;
-        identities.set(key, identity);
+        identity = (await reviewer.reviewToken(token)) ?? false;
+        identities?.set(key, identity);
       }
       return identity ? { name: identity.username, identity } : undefined;
     },
@@ -64,11 +73,19 @@ export function kubernetesGatekeeper(reviewer: AccessReviewer, cache: ReviewCach
       const identity = caller.identity;
       if (!identity) return false;
       for (const permission of REQUIRED_PERMISSIONS[operation]) {
-        const key = JSON.stringify([identity.username, identity.uid, identity.groups, identity.extra, permission.resource, permission.verb, namespace]);
-        let allowed = decisions.get(key);
+        const key = JSON.stringify([
+          identity.username,
+          identity.uid,
+          identity.groups,
+          identity.extra,
+          permission.resource,
+          permission.verb,
+          namespace,
+        ]);
+        let allowed = decisions?.get(key);
         if (allowed === undefined) {
           allowed = await reviewer.reviewAccess(identity, permission, namespace);
-          decisions.set(key, allowed);
+          decisions?.set(key, allowed);
         }
         if (!allowed) return false;
       }
@@ -77,30 +94,11 @@ export function kubernetesGatekeeper(reviewer: AccessReviewer, cache: ReviewCach
   };
 }
 
-class TtlCache<T> {
-  private readonly entries = new Map<string, { value: T; expires: number }>();
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
-  private readonly now: () => number;
-
-  constructor({ ttlMs, maxEntries = 1000, now = Date.now }: ReviewCacheOptions) {
-    this.ttlMs = ttlMs;
-    this.maxEntries = maxEntries;
-    this.now = now;
-  }
-
-  get(key: string): T | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expires > this.now()) return entry.value;
-    this.entries.delete(key);
-    return undefined;
-  }
-
-  set(key: string, value: T): void {
-    if (this.ttlMs <= 0) return;
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { value, expires: this.now() + this.ttlMs });
-  }
+/** No cache for a TTL of 0: lru-cache would read 0 as "never expires". */
+function reviewCache<T extends object | boolean>({ ttlMs, maxEntries = 1000, now }: ReviewCacheOptions): LRUCache<string, T> | undefined {
+  if (ttlMs <= 0) return undefined;
+  // ttlResolution 0: read the clock on every get, so an answer is never reused past its TTL.
+  // lru-cache takes a start time of 0 for "no TTL", so an injected clock is shifted off 0.
+  const perf = now ? { perf: { now: () => now() + 1 } } : {};
+  return new LRUCache<string, T>({ max: maxEntries, ttl: ttlMs, ttlResolution: 0, ...perf });
 }

@@ -1,6 +1,8 @@
 import { BadRequestError, ValidationError, type FieldError } from '../../errors.js';
-import { goFoldedKey, keysMatching, looksLikeDockerConfigEntry } from './docker-config-fields.js';
+import { goFoldedKey, looksLikeDockerConfigEntry } from './docker-config-fields.js';
+import { decodeGoDockerConfig } from './go-docker-config.js';
 import { isPlainObject, parseJsonWithoutEcho, quoteName, textOf } from '../text/json-text.js';
+import { jsonObjectMembers, type JsonMembers } from '../text/json-members.js';
 import { normaliseDockerConfigEntry } from './normalise-docker-config-entry.js';
 import { redactUserinfo } from '../text/redact-userinfo.js';
 import { MAX_REGISTRIES, type RegistryCredential } from './credential-schemas.js';
@@ -22,9 +24,10 @@ const USE_CREDENTIALS_BODY =
  * @throws ValidationError listing every entry that cannot become a pull secret
  */
 export function parseDockerConfigFile(raw: Buffer | string): ParsedDockerConfig {
-  const root = parseJsonWithoutEcho(textOf(raw), 'The Docker config file');
+  const text = textOf(raw);
+  const root = parseJsonWithoutEcho(text, 'The Docker config file');
   if (!isPlainObject(root)) throw new BadRequestError('The Docker config file must be a JSON object, like ~/.docker/config.json');
-  const { entries, pathPrefix, warnings } = findEntries(root);
+  const { entries, pathPrefix, warnings } = findEntries(root, jsonObjectMembers(text) ?? Object.entries(root));
 
   const registries: RegistryCredential[] = [];
   const errors: FieldError[] = [];
@@ -61,12 +64,12 @@ interface Entries {
   warnings: string[];
 }
 
-function findEntries(root: Record<string, unknown>): Entries {
-  const authsKeys = keysMatching(root, 'auths');
-  if (authsKeys.length === 0) {
+function findEntries(root: Record<string, unknown>, members: JsonMembers): Entries {
+  const config = decodeGoDockerConfig(members, 'config.json');
+  if (config.authsKeys.length === 0) {
     if (looksLikeLegacyDockercfg(root)) {
       const warning = 'the file is in the legacy ~/.dockercfg format (no "auths"); it was converted to the config.json format';
-      return { entries: Object.entries(root), pathPrefix: '', warnings: [warning] };
+      return { entries: [...decodeGoDockerConfig(members, 'dockercfg').entries], pathPrefix: '', warnings: [warning] };
     }
     if (Object.keys(root).some(isCredentialStoreKey)) throw credentialStoreError();
     throw new ValidationError('The Docker config file has no "auths": it holds no registry credentials', [
@@ -74,29 +77,23 @@ function findEntries(root: Record<string, unknown>): Entries {
     ]);
   }
 
-  // Go decodes every key spelled like "auths" into the same map, so their entries merge.
-  const merged = new Map<string, unknown>();
-  for (const key of authsKeys) {
-    const value = root[key];
-    if (value === null) continue;
-    if (!isPlainObject(value)) {
-      throw new ValidationError('"auths" in the Docker config file is not an object', [
-        { path: key, code: 'invalid_type', message: 'must be an object mapping each registry server to its credentials' },
-      ]);
-    }
-    for (const [server, entry] of Object.entries(value)) merged.set(server, entry);
+  const notAnObject = config.typeErrors.find(({ expected }) => expected === 'object');
+  if (notAnObject) {
+    throw new ValidationError('"auths" in the Docker config file is not an object', [
+      { path: notAnObject.key, code: 'invalid_type', message: 'must be an object mapping each registry server to its credentials' },
+    ]);
   }
   const dropped = Object.keys(root).filter((key) => goFoldedKey(key) !== 'auths');
   const warnings = dropped.length
     ? [`only "auths" is kept; dropped top-level fields: ${dropped.map((key) => quoteName(key)).join(', ')}`]
     : [];
-  if (merged.size === 0) {
+  if (config.entries.size === 0) {
     if (dropped.some(isCredentialStoreKey)) throw credentialStoreError();
     throw new ValidationError('"auths" in the Docker config file is empty: it holds no registry credentials', [
       { path: 'auths', code: 'too_small', message: 'must list at least one registry' },
     ]);
   }
-  return { entries: [...merged], pathPrefix: 'auths/', warnings };
+  return { entries: [...config.entries], pathPrefix: 'auths/', warnings };
 }
 
 /** A map of server → {auth, email...}: what `docker login` wrote before the "auths" wrapper existed. */

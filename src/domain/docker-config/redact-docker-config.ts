@@ -1,6 +1,8 @@
 import { describeRegistryEntry, EVERY_PULL_FAILS, redactEntry } from './describe-registry-entry.js';
 import { goFoldedKey, keysMatching, looksLikeDockerConfigEntry } from './docker-config-fields.js';
+import { decodeGoDockerConfig } from './go-docker-config.js';
 import { isPlainObject, quoteName } from '../text/json-text.js';
+import type { JsonMembers } from '../text/json-members.js';
 import { redactUserinfo } from '../text/redact-userinfo.js';
 import { REDACTED, type RegistryView } from '../view-schemas.js';
 
@@ -11,39 +13,29 @@ export interface PullSecretDescription {
   warnings: string[];
 }
 
-/** The content of a `.dockerconfigjson` key, already JSON-parsed: `{"auths": {server: entry}}`. */
-export function describeDockerConfigJson(json: unknown): PullSecretDescription {
+/**
+ * The content of a `.dockerconfigjson` key, already JSON-parsed: `{"auths": {server: entry}}`.
+ * `members` are the root's members read from its text, repeated keys kept, when the caller has it.
+ */
+export function describeDockerConfigJson(json: unknown, members?: JsonMembers): PullSecretDescription {
   const notAnObject = whenNotAnObject(json, '.dockerconfigjson');
   if (notAnObject) return notAnObject;
   const root = json as Record<string, unknown>;
-  const warnings: string[] = [];
   const decoded: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(root)) {
-    const field = goFoldedKey(key);
-    if (field === 'auths' && (value === null || isPlainObject(value))) {
+    if (goFoldedKey(key) === 'auths' && (value === null || isPlainObject(value)))
       decoded[key] = value === null ? null : redactEntries(value);
-    } else {
-      decoded[redactUserinfo(key)] = REDACTED;
-      if (field === 'auths') warnings.push(`${quoteName(key)} is not an object; ${EVERY_PULL_FAILS}`);
-      if (field === 'httpheaders' && value !== null && !isStringMap(value)) {
-        warnings.push(`${quoteName(key)} is not an object of strings; ${EVERY_PULL_FAILS}`);
-      }
-    }
+    else decoded[redactUserinfo(key)] = REDACTED;
   }
 
-  // Go decodes every key spelled like "auths" into one map: later entries overwrite earlier ones.
-  const authsKeys = keysMatching(root, 'auths');
-  const entries = new Map<string, unknown>();
-  for (const key of authsKeys) {
-    const value = root[key];
-    if (isPlainObject(value)) for (const [server, entry] of Object.entries(value)) entries.set(server, entry);
-  }
+  const { entries, authsKeys, typeErrors } = decodeGoDockerConfig(members ?? Object.entries(root), 'config.json');
+  const warnings = typeErrors.map(({ key, expected }) => `${quoteName(key)} is not an ${expected}; ${EVERY_PULL_FAILS}`);
   if (authsKeys.length === 0) {
     const hint = Object.values(root).some(looksLikeDockerConfigEntry)
       ? ' (it looks like the legacy .dockercfg format, which belongs in a kubernetes.io/dockercfg secret)'
       : '';
     warnings.push(`there is no "auths" object, so the kubelet finds no credentials in it${hint}`);
-  } else if (entries.size === 0 && authsKeys.every((key) => root[key] === null || isPlainObject(root[key]))) {
+  } else if (entries.size === 0 && !typeErrors.some(({ expected }) => expected === 'object')) {
     warnings.push('"auths" lists no registry, so the kubelet finds no credentials in it');
   }
   const described = describeEntries(entries);
@@ -55,7 +47,7 @@ export function describeDockercfg(json: unknown): PullSecretDescription {
   const notAnObject = whenNotAnObject(json, '.dockercfg');
   if (notAnObject) return notAnObject;
   const root = json as Record<string, unknown>;
-  const description = describeEntries(new Map(Object.entries(root)));
+  const description = describeEntries(decodeGoDockerConfig(Object.entries(root), 'dockercfg').entries);
   const wrapped = keysMatching(root, 'auths').filter((key) => isPlainObject(root[key]) && !looksLikeDockerConfigEntry(root[key]));
   for (const key of wrapped) {
     description.warnings.unshift(
@@ -81,8 +73,4 @@ function describeEntries(entries: Map<string, unknown>): { registries: RegistryV
 // Two servers that differ only in their userinfo show as one key here; `registries` still lists both.
 function redactEntries(entries: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(entries).map(([server, entry]) => [redactUserinfo(server), redactEntry(entry)]));
-}
-
-function isStringMap(value: unknown): boolean {
-  return isPlainObject(value) && Object.values(value).every((v) => typeof v === 'string' || v === null);
 }

@@ -8,7 +8,9 @@ import {
   KUBELET_ENTRY_FIELDS,
   type KubeletEntryField,
 } from '../docker-config/docker-config-fields.js';
+import { decodeGoDockerConfig } from '../docker-config/go-docker-config.js';
 import { isPlainObject, quoteName } from '../text/json-text.js';
+import { jsonObjectMembers, type JsonMembers } from '../text/json-members.js';
 import { redactUserinfo } from '../text/redact-userinfo.js';
 import {
   DOCKER_CFG_KEY,
@@ -43,37 +45,33 @@ export function readPullSecretAsKubelet(type: string, data: Record<string, strin
   if (!value) return { kind: 'ignored', reason: `it has no "${key}" key, or it is empty` };
   const bytes = decodeStdBase64(value, 'required');
   if (!bytes) return { kind: 'ignored', reason: `"${key}" is not base64 (the API server would not have stored it)` };
+  const text = bytes.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(bytes.toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     return { kind: 'fails', reason: `"${key}" is not valid JSON` };
   }
-  return readDockerConfigAsKubelet(json, format, maxEntries);
+  return readDockerConfigAsKubelet(json, format, maxEntries, jsonObjectMembers(text));
 }
 
 /**
  * json.Unmarshal into DockerConfigJSON (`{"auths": ...}`, config.json) or DockerConfig (legacy .dockercfg).
+ * `members` are the root's members read from its text, repeated keys kept, when the caller has it.
  * Entries are counted before any is decoded, so a secret of thousands costs no more than its JSON.parse.
  */
-export function readDockerConfigAsKubelet(json: unknown, format: 'config.json' | 'dockercfg', maxEntries = Infinity): PullSecretReading {
+export function readDockerConfigAsKubelet(
+  json: unknown,
+  format: 'config.json' | 'dockercfg',
+  maxEntries = Infinity,
+  members?: JsonMembers,
+): PullSecretReading {
   if (json === null) return { kind: 'credentials', credentials: [] };
   if (!isPlainObject(json)) return { kind: 'fails', reason: 'it is not a JSON object' };
-  let entries: [string, unknown][] = Object.entries(json);
-  if (format === 'config.json') {
-    const auths = new Map<string, unknown>();
-    for (const [field, value] of entries) {
-      const name = goFoldedKey(field);
-      // Go decodes every spelling of "auths" into one map (null sets it to nil), and checks HttpHeaders' type too.
-      if (name === 'auths' && isPlainObject(value)) for (const [server, entry] of Object.entries(value)) auths.set(server, entry);
-      else if (name === 'auths' && value === null) auths.clear();
-      else if (name === 'auths') return { kind: 'fails', reason: `${quoteName(field)} is not an object` };
-      if (name === 'httpheaders' && !isNullableStringMap(value))
-        return { kind: 'fails', reason: `${quoteName(field)} is not an object of strings` };
-    }
-    entries = [...auths];
-  }
-  if (entries.length > maxEntries) return { kind: 'too-many', entries: entries.length };
+  const { entries, typeErrors } = decodeGoDockerConfig(members ?? Object.entries(json), format);
+  const [typeError] = typeErrors;
+  if (typeError) return { kind: 'fails', reason: `${quoteName(typeError.key)} is not an ${typeError.expected}` };
+  if (entries.size > maxEntries) return { kind: 'too-many', entries: entries.size };
   const credentials: KubeletCredential[] = [];
   for (const [server, entry] of entries) {
     const read = readEntry(server, entry);
@@ -81,10 +79,6 @@ export function readDockerConfigAsKubelet(json: unknown, format: 'config.json' |
     credentials.push(read);
   }
   return { kind: 'credentials', credentials };
-}
-
-function isNullableStringMap(value: unknown): boolean {
-  return value === null || (isPlainObject(value) && Object.values(value).every((v) => v === null || typeof v === 'string'));
 }
 
 /** DockerConfigEntry.UnmarshalJSON: strings only, and a non-empty `auth` overrides username and password. */

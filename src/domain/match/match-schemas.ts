@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { keysMatching } from '../docker-config/docker-config-fields.js';
-import { isPlainObject } from '../text/json-text.js';
+import { decodeGoDockerConfig } from '../docker-config/go-docker-config.js';
 import { secretNameSchema } from '../kubernetes/kubernetes-names.js';
 import { redactUserinfo } from '../text/redact-userinfo.js';
 import { credentialsBodySchema, DOCKER_HUB_SERVER, MAX_REGISTRIES } from '../docker-config/credential-schemas.js';
@@ -55,11 +54,7 @@ function checkOneSource(body: MatchBodyShape, ctx: z.RefinementCtx): void {
 
 // Go decodes every spelling of "auths" into one map, so the servers of all of them count together.
 function checkAuthsCount(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
-  const servers = new Set<string>();
-  for (const key of keysMatching(config, 'auths')) {
-    const auths = config[key];
-    if (isPlainObject(auths)) for (const server of Object.keys(auths)) servers.add(server);
-  }
+  const servers = decodeGoDockerConfig(Object.entries(config), 'config.json').entries;
   if (servers.size > MAX_MATCH_AUTHS) {
     ctx.addIssue({
       code: 'custom',

@@ -1,6 +1,7 @@
 import { decodeStdBase64 } from '../docker-config/docker-config-fields.js';
 import { EVERY_PULL_FAILS } from '../docker-config/describe-registry-entry.js';
 import { quoteName } from '../text/json-text.js';
+import { jsonObjectMembers } from '../text/json-members.js';
 import { describeDockerConfigJson, describeDockercfg, type PullSecretDescription } from '../docker-config/redact-docker-config.js';
 import {
   DOCKER_CFG_KEY,
@@ -24,7 +25,9 @@ export type { PullSecretDescription };
  */
 export function describePullSecretData(type: string, data: Record<string, string>): PullSecretDescription {
   if (!isPullSecretType(type)) {
-    return nothing(`type ${quoteName(type)} is not ${PULL_SECRET_TYPES.join(' or ')}, so the kubelet reads no image pull credentials from it`);
+    return nothing(
+      `type ${quoteName(type)} is not ${PULL_SECRET_TYPES.join(' or ')}, so the kubelet reads no image pull credentials from it`,
+    );
   }
   const key = type === DOCKER_CONFIG_JSON_TYPE ? DOCKER_CONFIG_JSON_KEY : DOCKER_CFG_KEY;
   const value = Object.hasOwn(data, key) ? data[key] : undefined;
@@ -32,13 +35,14 @@ export function describePullSecretData(type: string, data: Record<string, string
   if (!value) return nothing(`there is no "${key}" key (or it is empty), so the kubelet finds no credentials in this secret`);
   const bytes = typeof value === 'string' ? decodeStdBase64(value, 'required') : undefined;
   if (!bytes) return nothing(`"${key}" is not valid base64, so the API server would not accept this secret`);
+  const text = bytes.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(bytes.toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     return nothing(`"${key}" does not decode to valid JSON; ${EVERY_PULL_FAILS}`);
   }
-  return type === DOCKER_CONFIG_JSON_TYPE ? describeDockerConfigJson(json) : describeDockercfg(json);
+  return type === DOCKER_CONFIG_JSON_TYPE ? describeDockerConfigJson(json, jsonObjectMembers(text)) : describeDockercfg(json);
 }
 
 /** A Secret as callers may see it: metadata and the redacted content; never annotations, which can hold a copy of the data. */

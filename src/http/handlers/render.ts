@@ -1,49 +1,46 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { stringify } from 'yaml';
-import { inspectPullSecretInput } from '../domain/secret-manifest/inspect.js';
-import { parseDockerConfigFile } from '../domain/docker-config/parse-docker-config.js';
-import { renderPullSecret } from '../domain/secret-manifest/render-secret.js';
-import { credentialsBodySchema, registriesOf, type RegistryCredential } from '../domain/docker-config/credential-schemas.js';
-import type { SecretManifest } from '../domain/view-schemas.js';
-import { NotAcceptableError } from '../errors.js';
-import { bodyBytes, type BodyParsers } from './body-parsers.js';
-import { dockerConfigRenderQuerySchema, noQuerySchema, renderQuerySchema } from './params.js';
-import { withRepository } from './write-input.js';
-import { parseInput } from './validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, setVerificationHeader, requestSignal, type verificationStep } from './verification-step.js';
+import { inspectPullSecretInput } from '../../domain/secret-manifest/inspect.js';
+import { parseDockerConfigFile } from '../../domain/docker-config/parse-docker-config.js';
+import { renderPullSecret } from '../../domain/secret-manifest/render-secret.js';
+import { credentialsBodySchema, registriesOf, type RegistryCredential } from '../../domain/docker-config/credential-schemas.js';
+import type { SecretManifest } from '../../domain/view-schemas.js';
+import { NotAcceptableError } from '../../errors.js';
+import { bodyBytes } from '../body-parsers.js';
+import { dockerConfigRenderQuerySchema, noQuerySchema, renderQuerySchema } from '../params.js';
+import type { HandlerFactory } from '../route-context.js';
+import { withRepository } from '../write-input.js';
+import { parseInput } from '../validate.js';
+import { credentialsFieldOf, dockerConfigFieldOf, setVerificationHeader, requestSignal } from '../verification-step.js';
 
-type Verify = ReturnType<typeof verificationStep>;
+// Render and inspect: pure transformations of what the caller sends; the cluster is never touched (registries are, with `verify`).
 
-/** Render and inspect: pure transformations of what the caller sends; the cluster is never touched (registries are, with `verify`). */
-export function renderRouter(parsers: BodyParsers, verify: Verify): Router {
-  const router = Router();
-
-  router.post('/render', ...parsers.json, async (req, res) => {
+export const renderHandler: HandlerFactory =
+  ({ verify }) =>
+  async (req, res) => {
     const query = parseInput(renderQuerySchema, req.query, 'query');
     const body = parseInput(credentialsBodySchema, req.body, 'body');
     const registries = registriesOf(body);
     const checked = await verify(query.verify, registries, credentialsFieldOf(body), requestSignal(res));
     setVerificationHeader(res, checked.verification);
     sendManifest(req, res, render(query, registries, body.labels, body.annotations), checked.warnings);
-  });
+  };
 
-  router.post('/render/dockerconfig', ...parsers.dockerConfig, async (req, res) => {
+export const renderDockerConfigHandler: HandlerFactory =
+  ({ verify }) =>
+  async (req, res) => {
     const query = parseInput(dockerConfigRenderQuerySchema, req.query, 'query');
     const parsed = parseDockerConfigFile(bodyBytes(req));
     const registries = withRepository(parsed.registries, query.repository);
     const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), requestSignal(res));
     setVerificationHeader(res, checked.verification);
     sendManifest(req, res, render(query, registries), [...parsed.warnings, ...checked.warnings]);
-  });
+  };
 
-  router.post('/inspect', ...parsers.inspectable, (req, res) => {
-    parseInput(noQuerySchema, req.query, 'query');
-    res.json(inspectPullSecretInput(bodyBytes(req), req.get('content-type')));
-  });
-
-  return router;
-}
-
+export const inspectHandler: HandlerFactory = () => (req, res) => {
+  parseInput(noQuerySchema, req.query, 'query');
+  res.json(inspectPullSecretInput(bodyBytes(req), req.get('content-type')));
+};
 function render(
   query: { name: string; namespace?: string; appendHash?: boolean },
   registries: RegistryCredential[],
@@ -59,7 +56,10 @@ function render(
 function sendManifest(req: Request, res: Response, manifest: SecretManifest, warnings: string[]): void {
   const accept = req.headers.accept;
   // Most callers send no Accept or */*: answer JSON without running content negotiation.
-  const format = !accept || accept === '*/*' || accept === 'application/json' ? 'application/json' : req.accepts(['application/json', 'application/yaml']);
+  const format =
+    !accept || accept === '*/*' || accept === 'application/json'
+      ? 'application/json'
+      : req.accepts(['application/json', 'application/yaml']);
   if (!format) throw new NotAcceptableError('this endpoint answers application/json or application/yaml');
   for (const warning of warnings) res.append('Warning', `299 - "${headerSafe(warning)}"`);
   if (format === 'application/yaml') {

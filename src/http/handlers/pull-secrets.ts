@@ -1,17 +1,18 @@
-import { Router } from 'express';
-import type { Operation } from '../domain/access/access-policy.js';
-import type { Cluster } from '../domain/cluster.js';
-import { parseDockerConfigFile } from '../domain/docker-config/parse-docker-config.js';
-import { deletePullSecret } from '../domain/pull-secrets/delete-pull-secret.js';
-import { listPullSecrets } from '../domain/pull-secrets/list-pull-secrets.js';
-import { patchPullSecret } from '../domain/pull-secrets/patch-pull-secret.js';
-import { applyPullSecret, createPullSecret, getPullSecret, type PullSecretWrite } from '../domain/pull-secrets/pull-secrets.js';
-import { registriesOf } from '../domain/docker-config/credential-schemas.js';
-import { thenLink } from '../domain/pull-secrets/write-and-link.js';
-import { applyPullSecretBodySchema, createPullSecretBodySchema, patchPullSecretBodySchema } from '../domain/pull-secrets/write-schemas.js';
-import type { Metrics } from '../metrics.js';
-import { authorize, callerOf, mayDo, requirePermission, type AccessControl } from './authenticate.js';
-import { bodyBytes, type BodyParsers } from './body-parsers.js';
+import type { Cluster } from '../../domain/cluster.js';
+import { parseDockerConfigFile } from '../../domain/docker-config/parse-docker-config.js';
+import { deletePullSecret } from '../../domain/pull-secrets/delete-pull-secret.js';
+import { listPullSecrets } from '../../domain/pull-secrets/list-pull-secrets.js';
+import { patchPullSecret } from '../../domain/pull-secrets/patch-pull-secret.js';
+import { applyPullSecret, createPullSecret, getPullSecret, type PullSecretWrite } from '../../domain/pull-secrets/pull-secrets.js';
+import { registriesOf } from '../../domain/docker-config/credential-schemas.js';
+import { thenLink } from '../../domain/pull-secrets/write-and-link.js';
+import {
+  applyPullSecretBodySchema,
+  createPullSecretBodySchema,
+  patchPullSecretBodySchema,
+} from '../../domain/pull-secrets/write-schemas.js';
+import { callerOf, mayDo, requirePermission } from '../authenticate.js';
+import { bodyBytes } from '../body-parsers.js';
 import {
   deleteQuerySchema,
   dockerConfigWriteQuerySchema,
@@ -21,30 +22,18 @@ import {
   patchQuerySchema,
   secretPathSchema,
   writeQuerySchema,
-} from './params.js';
-import { parseInput } from './validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, requestSignal, type verificationStep } from './verification-step.js';
-import { countWrites, reasonOf } from './write-audit.js';
-import { contentOf, withRepository, writeOptions } from './write-input.js';
+} from '../params.js';
+import type { HandlerFactory } from '../route-context.js';
+import { parseInput } from '../validate.js';
+import { credentialsFieldOf, dockerConfigFieldOf, requestSignal } from '../verification-step.js';
+import { countWrites, reasonOf } from '../write-audit.js';
+import { contentOf, withRepository, writeOptions } from '../write-input.js';
 
-type Verify = ReturnType<typeof verificationStep>;
+// The namespaced pull-secret operations; the route table authorises each before its body is read.
 
-// Mounted under /v1/namespaces.
-const BASE = '/:namespace/pullsecrets';
-
-export function pullSecretsRouter(
-  cluster: Cluster,
-  parsers: BodyParsers,
-  metrics: Pick<Metrics, 'pullSecretsWritten'>,
-  access: AccessControl,
-  verify: Verify,
-): Router {
-  const router = Router();
+export const applyPullSecretHandler: HandlerFactory = ({ cluster, metrics, access, verify }) => {
   const counted = countWrites(cluster, metrics, access.audit);
-  // Authorisation runs before the body is parsed: a refused caller learns nothing from validation.
-  const may = (operation: Operation) => authorize(access, operation);
-
-  router.put(`${BASE}/:name`, may('apply'), ...parsers.json, async (req, res) => {
+  return async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(applyPullSecretBodySchema, req.body, 'body');
@@ -54,9 +43,12 @@ export function pullSecretsRouter(
     const write = thenLink(applyPullSecret, body.serviceAccounts);
     const view = await counted(res, 'apply', write, { namespace, name, ...content, ...checked, ...writeOptions(query) });
     res.status(view.result === 'created' ? 201 : 200).json(view);
-  });
+  };
+};
 
-  router.put(`${BASE}/:name/dockerconfig`, may('apply'), ...parsers.dockerConfig, async (req, res) => {
+export const applyDockerConfigHandler: HandlerFactory = ({ cluster, metrics, access, verify }) => {
+  const counted = countWrites(cluster, metrics, access.audit);
+  return async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(dockerConfigWriteQuerySchema, req.query, 'query');
     if (query.serviceAccounts?.length) await requirePermission(access, res, 'link', namespace, name);
@@ -67,9 +59,12 @@ export function pullSecretsRouter(
     const write = thenLink(applyPullSecret, query.serviceAccounts);
     const view = await counted(res, 'apply', write, { namespace, name, registries, ...checked, warnings, ...writeOptions(query) });
     res.status(view.result === 'created' ? 201 : 200).json(view);
-  });
+  };
+};
 
-  router.post(BASE, may('create'), ...parsers.json, async (req, res) => {
+export const createPullSecretHandler: HandlerFactory = ({ cluster, metrics, access, verify }) => {
+  const counted = countWrites(cluster, metrics, access.audit);
+  return async (req, res) => {
     const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
     const query = parseInput(writeQuerySchema, req.query, 'query');
     const body = parseInput(createPullSecretBodySchema, req.body, 'body');
@@ -79,9 +74,12 @@ export function pullSecretsRouter(
     const write = thenLink(createPullSecret, body.serviceAccounts);
     const view = await counted(res, 'create', write, { namespace, name: body.name, ...content, ...checked, ...writeOptions(query) });
     res.status(201).location(`/v1/namespaces/${namespace}/pullsecrets/${view.name}`).json(view);
-  });
+  };
+};
 
-  router.patch(`${BASE}/:name`, may('merge'), ...parsers.json, async (req, res) => {
+export const mergePullSecretHandler: HandlerFactory = ({ cluster, metrics, access, verify }) => {
+  const counted = countWrites(cluster, metrics, access.audit);
+  return async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(patchQuerySchema, req.query, 'query');
     const body = parseInput(patchPullSecretBodySchema, req.body, 'body');
@@ -91,22 +89,29 @@ export function pullSecretsRouter(
     const merge = (c: Cluster, w: PullSecretWrite) => patchPullSecret(c, { ...w, upsert: w.registries, remove });
     const view = await counted(res, 'merge', merge, { namespace, name, registries: upsert, ...checked, dryRun: query.dryRun === 'server' });
     res.json(view);
-  });
+  };
+};
 
-  router.get(BASE, may('list'), async (req, res) => {
+export const listPullSecretsHandler: HandlerFactory =
+  ({ cluster, access }) =>
+  async (req, res) => {
     const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
     const page = parseInput(listQuerySchema, req.query, 'query');
     const withReferences = await mayDo(access, callerOf(res.locals), ['listServiceAccounts'], namespace);
     res.json(await listPullSecrets(cluster, namespace, { ...page, withReferences }));
-  });
+  };
 
-  router.get(`${BASE}/:name`, may('get'), async (req, res) => {
+export const getPullSecretHandler: HandlerFactory =
+  ({ cluster, access }) =>
+  async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     parseInput(noQuerySchema, req.query, 'query');
     res.json(await getPullSecret(cluster, namespace, name, await mayDo(access, callerOf(res.locals), ['listServiceAccounts'], namespace)));
-  });
+  };
 
-  router.delete(`${BASE}/:name`, may('delete'), async (req, res) => {
+export const deletePullSecretHandler: HandlerFactory =
+  ({ cluster, access }) =>
+  async (req, res) => {
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const { dryRun, unlink } = parseInput(deleteQuerySchema, req.query, 'query');
     if (unlink) await requirePermission(access, res, 'unlink', namespace, name);
@@ -122,7 +127,4 @@ export function pullSecretsRouter(
     access.audit(res, { ...audited, result: 'deleted', ...(unlinked.length ? { serviceAccounts: unlinked } : {}) });
     if (unlink) res.status(200).json({ namespace, name, deleted: true, ...(dryRun ? { dryRun: true } : {}), serviceAccountLinks: links });
     else res.status(204).end();
-  });
-
-  return router;
-}
+  };

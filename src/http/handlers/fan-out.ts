@@ -1,34 +1,28 @@
-import { Router, type Response } from 'express';
-import { grantsNamespace, type Operation } from '../domain/access/access-policy.js';
+import type { Response } from 'express';
+import { grantsNamespace, type Operation } from '../../domain/access/access-policy.js';
 import {
   authorizeNamespaces,
   MAX_FAN_OUT_REFUSALS,
   type NamespaceAccess,
   type NamespaceDecision,
-} from '../domain/access/authorize-namespaces.js';
-import type { Cluster } from '../domain/cluster.js';
-import { applyToNamespaces, type FanOutWrite, type NamespaceResult } from '../domain/pull-secrets/fan-out.js';
-import { parseDockerConfigFile } from '../domain/docker-config/parse-docker-config.js';
-import { describeDockerConfigJson } from '../domain/docker-config/redact-docker-config.js';
-import { renderDockerConfigJson } from '../domain/docker-config/render-docker-config.js';
-import { renderPullSecret } from '../domain/secret-manifest/render-secret.js';
-import type { FanOutResult } from '../domain/view-schemas.js';
-import { fanOutBodySchema, MAX_FAN_OUT_NAMESPACES } from '../domain/pull-secrets/write-schemas.js';
-import { ValidationError } from '../errors.js';
-import type { Metrics } from '../metrics.js';
-import { callerOf, mayDo, mayDoEverywhere, type AccessControl } from './authenticate.js';
-import { bodyBytes, type BodyParsers } from './body-parsers.js';
-import { fanOutDockerConfigQuerySchema, fanOutPathSchema, writeQuerySchema } from './params.js';
-import { linkAudit } from './write-audit.js';
-import { contentOf, withRepository, writeOptions } from './write-input.js';
-import { parseInput } from './validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, requestSignal, type verificationStep } from './verification-step.js';
-import type { Logger } from 'pino';
-
-export interface FanOutSettings {
-  /** Namespaces written at once by one request. */
-  concurrency: number;
-}
+} from '../../domain/access/authorize-namespaces.js';
+import type { Cluster } from '../../domain/cluster.js';
+import { applyToNamespaces, type FanOutWrite, type NamespaceResult } from '../../domain/pull-secrets/fan-out.js';
+import { parseDockerConfigFile } from '../../domain/docker-config/parse-docker-config.js';
+import { describeDockerConfigJson } from '../../domain/docker-config/redact-docker-config.js';
+import { renderDockerConfigJson } from '../../domain/docker-config/render-docker-config.js';
+import { renderPullSecret } from '../../domain/secret-manifest/render-secret.js';
+import type { FanOutResult } from '../../domain/view-schemas.js';
+import { fanOutBodySchema, MAX_FAN_OUT_NAMESPACES } from '../../domain/pull-secrets/write-schemas.js';
+import { ValidationError } from '../../errors.js';
+import { callerOf, mayDo, mayDoEverywhere } from '../authenticate.js';
+import { bodyBytes } from '../body-parsers.js';
+import type { HandlerFactory, RouteContext } from '../route-context.js';
+import { fanOutDockerConfigQuerySchema, fanOutPathSchema, writeQuerySchema } from '../params.js';
+import { linkAudit } from '../write-audit.js';
+import { contentOf, withRepository, writeOptions } from '../write-input.js';
+import { parseInput } from '../validate.js';
+import { credentialsFieldOf, dockerConfigFieldOf, requestSignal } from '../verification-step.js';
 
 interface Targets {
   namespaces?: string[];
@@ -39,22 +33,38 @@ interface Targets {
  * One pull secret to many namespaces: `PUT /v1/pullsecrets/{name}` (credentials) and
  * `…/dockerconfig` (a config.json), each namespace authorised on its own; 200 when all succeeded, 207 otherwise.
  */
-export function fanOutRouter(
-  cluster: Cluster,
-  parsers: BodyParsers,
-  metrics: Pick<Metrics, 'pullSecretsWritten'>,
-  access: AccessControl,
-  verify: ReturnType<typeof verificationStep>,
-  settings: FanOutSettings & { logger: Logger },
-): Router {
-  const router = Router();
+export const applyToNamespacesHandler: HandlerFactory = (context) => {
+  const run = fanOut(context);
+  const { verify } = context;
+  return async (req, res) => {
+    const { name } = parseInput(fanOutPathSchema, req.params, 'path');
+    const query = parseInput(writeQuerySchema, req.query, 'query');
+    const body = parseInput(fanOutBodySchema, req.body, 'body');
+    const content = contentOf(body);
+    const checked = await verify(query.verify, content.registries, credentialsFieldOf(body), requestSignal(res));
+    const write = { name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
+    await run(res, body, write, checked.verification);
+  };
+};
 
-  const run = async (
-    res: Response,
-    targets: Targets,
-    write: Omit<FanOutWrite, 'namespaces'>,
-    verification: FanOutResult['verification'],
-  ) => {
+export const applyDockerConfigToNamespacesHandler: HandlerFactory = (context) => {
+  const run = fanOut(context);
+  const { verify } = context;
+  return async (req, res) => {
+    const { name } = parseInput(fanOutPathSchema, req.params, 'path');
+    const query = parseInput(fanOutDockerConfigQuerySchema, req.query, 'query');
+    const parsed = parseDockerConfigFile(bodyBytes(req));
+    const registries = withRepository(parsed.registries, query.repository);
+    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), requestSignal(res));
+    const warnings = [...parsed.warnings, ...checked.warnings];
+    const write = { name, registries, ...checked, warnings, serviceAccounts: query.serviceAccounts, ...writeOptions(query) };
+    await run(res, query, write, checked.verification);
+  };
+};
+
+function fanOut({ cluster, metrics, access, config, logger }: RouteContext) {
+  const settings = { concurrency: config.fanOutConcurrency, logger };
+  return async (res: Response, targets: Targets, write: Omit<FanOutWrite, 'namespaces'>, verification: FanOutResult['verification']) => {
     // Rendered once up front: input that cannot become a Secret is a 422 before any namespace is touched.
     renderPullSecret({
       name: write.name,
@@ -123,29 +133,6 @@ export function fanOutRouter(
     };
     res.status(allSucceeded ? 200 : 207).json(body);
   };
-
-  router.put('/pullsecrets/:name', ...parsers.json, async (req, res) => {
-    const { name } = parseInput(fanOutPathSchema, req.params, 'path');
-    const query = parseInput(writeQuerySchema, req.query, 'query');
-    const body = parseInput(fanOutBodySchema, req.body, 'body');
-    const content = contentOf(body);
-    const checked = await verify(query.verify, content.registries, credentialsFieldOf(body), requestSignal(res));
-    const write = { name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
-    await run(res, body, write, checked.verification);
-  });
-
-  router.put('/pullsecrets/:name/dockerconfig', ...parsers.dockerConfig, async (req, res) => {
-    const { name } = parseInput(fanOutPathSchema, req.params, 'path');
-    const query = parseInput(fanOutDockerConfigQuerySchema, req.query, 'query');
-    const parsed = parseDockerConfigFile(bodyBytes(req));
-    const registries = withRepository(parsed.registries, query.repository);
-    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), requestSignal(res));
-    const warnings = [...parsed.warnings, ...checked.warnings];
-    const write = { name, registries, ...checked, warnings, serviceAccounts: query.serviceAccounts, ...writeOptions(query) };
-    await run(res, query, write, checked.verification);
-  });
-
-  return router;
 }
 
 const NOT_REVIEWED = `not reviewed: this request was refused in ${MAX_FAN_OUT_REFUSALS} namespaces more than it was allowed in; name only namespaces you may manage pull secrets in`;

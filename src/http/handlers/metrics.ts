@@ -1,0 +1,9 @@
+import type { HandlerFactory } from '../route-context.js';
+
+/** GET /metrics: the Prometheus text exposition of this app's registry (unauthenticated, like the probes). */
+export const metricsHandler: HandlerFactory =
+  ({ metrics: { registry } }) =>
+  async (_req, res) => {
+    const text = await registry.metrics();
+    res.type(registry.contentType).send(text);
+  };

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { namespaceSchema, secretNameSchema } from '../domain/kubernetes/kubernetes-names.js';
+import {
+  appendHashParam,
+  dryRunParam,
+  namespaceSelectorParam,
+  namespacesParam,
+  repositoryParam,
+  serviceAccountsParam,
+  unlinkParam,
+  verifyParam,
+} from './params.js';
+
+// The pieces the route table's OpenAPI fragments are made of (see routes.ts); openapi.ts assembles them.
+
+export type JsonSchema = Record<string, unknown>;
+export const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+function inline(schema: z.ZodType): JsonSchema {
+  const { $schema: _s, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+export const param = (name: string, where: 'path' | 'query', schema: z.ZodType, required = where === 'path') => ({
+  name,
+  in: where,
+  required,
+  schema: inline(schema),
+  ...((schema.meta() as { description?: string } | undefined)?.description
+    ? { description: (schema.meta() as { description: string }).description }
+    : {}),
+});
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+export const json = (description: string, id: string) => ({ description, content: { 'application/json': { schema: ref(id) } } });
+export const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem(STATUS_TEXT[s]!)]));
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Malformed request (e.g. invalid JSON)',
+  401: 'No valid bearer token (`WWW-Authenticate: Bearer`)',
+  403: 'The caller may not do this in the namespace (or the namespace is on the deny list)',
+  429: 'Too many requests from this caller or address; see `Retry-After`',
+  404: 'Namespace or pull secret not found',
+  406: 'Unacceptable Accept header',
+  409: 'Conflict: exists already, is not a pull secret, is immutable, or changed concurrently',
+  413: 'Request body or upload too large',
+  415: 'Unsupported content type',
+  422: 'Invalid input; `errors[]` names each field and rule (with `verify=required`, also credentials a registry refused: `verification[]` says what each answered)',
+  502: 'The cluster refused the operation (in kubernetes auth mode, also a TokenReview or SubjectAccessReview; with `verify=required`, a registry that could not be checked)',
+  503: 'The cluster did not answer in time (in kubernetes auth mode, also while reviewing the caller)',
+};
+
+const ns = param('namespace', 'path', namespaceSchema);
+const name = param('name', 'path', secretNameSchema);
+export const dryRun = param('dryRun', 'query', dryRunParam, false);
+export const appendHash = param('appendHash', 'query', appendHashParam, false);
+export const verify = param('verify', 'query', verifyParam, false);
+export const repository = param('repository', 'query', repositoryParam, false);
+export const serviceAccountsQuery = param('serviceAccounts', 'query', serviceAccountsParam, false);
+export const unlink = param('unlink', 'query', unlinkParam, false);
+export const fanOutTargets = [
+  param('namespaces', 'query', namespacesParam, false),
+  param('namespaceSelector', 'query', namespaceSelectorParam, false),
+];
+export const fanOutAnswers = {
+  '200': json('Every namespace created, updated or unchanged', 'FanOutResult'),
+  '207': json('Mixed: some namespaces forbidden or failed (see `results`)', 'FanOutResult'),
+};
+export const credentialsBody = { required: true, content: { 'application/json': { schema: ref('CredentialsBody') } } };
+export const dockerConfigBody = {
+  required: true,
+  description:
+    'A Docker `config.json`: as the raw JSON body, or as the multipart part `config` (`curl -F config=@$HOME/.docker/config.json`).',
+  content: {
+    'application/json': { schema: { type: 'object', description: 'The contents of ~/.docker/config.json' } },
+    'multipart/form-data': {
+      schema: { type: 'object', required: ['config'], properties: { config: { type: 'string', format: 'binary' } } },
+    },
+  },
+};
+export const manifestOut = {
+  description:
+    'The rendered Secret manifest (contains the credentials). `Warning` headers list what was dropped from a config.json and, with `verify`, every registry short of `valid`; `Regcred-Verification` lists `server=status` per registry.',
+  content: { 'application/json': { schema: ref('SecretManifest') }, 'application/yaml': { schema: ref('SecretManifest') } },
+};
+export const renderParams = [
+  param('name', 'query', secretNameSchema, false),
+  param('namespace', 'query', namespaceSchema, false),
+  appendHash,
+  verify,
+];
+export const writeDescription =
+  "Concurrent writes of one secret all succeed; the last one's content stays. With `serviceAccounts`, each is linked after the secret is written; when linking fails, the answer is the linking error's problem (409, 502, 503 …: not everything asked was done), and it says what was: `result` (`created`, `updated`, `unchanged`), `name`, and `serviceAccountLinks` up to the one that `failed`. Repeating the request finishes the linking. A `kubectl.kubernetes.io/last-applied-configuration` annotation (which holds a copy of earlier credentials) is removed by any update, with a warning.";
+export const written = {
+  '200': json('Updated, or unchanged (nothing written)', 'PullSecretView'),
+  '201': json('Created', 'PullSecretView'),
+};
+
+/** The parameter of each `{name}` a path template may hold; a path item lists those of its template. */
+export const PATH_PARAMS: Readonly<Record<string, ReturnType<typeof param>>> = { namespace: ns, name };

@@ -1,0 +1,254 @@
+import type { Operation } from '../domain/access/access-policy.js';
+import type { BodyParsers } from './body-parsers.js';
+import { applyDockerConfigToNamespacesHandler, applyToNamespacesHandler } from './handlers/fan-out.js';
+import { healthzHandler, readyzHandler, statusHandler } from './handlers/health.js';
+import { matchHandler, matchInNamespaceHandler } from './handlers/match.js';
+import { metricsHandler } from './handlers/metrics.js';
+import {
+  applyDockerConfigHandler,
+  applyPullSecretHandler,
+  createPullSecretHandler,
+  deletePullSecretHandler,
+  getPullSecretHandler,
+  listPullSecretsHandler,
+  mergePullSecretHandler,
+} from './handlers/pull-secrets.js';
+import { inspectHandler, renderDockerConfigHandler, renderHandler } from './handlers/render.js';
+import { verifyDockerConfigHandler, verifyHandler } from './handlers/verify.js';
+import {
+  appendHash,
+  credentialsBody,
+  dockerConfigBody,
+  dryRun,
+  errors,
+  fanOutAnswers,
+  fanOutTargets,
+  json,
+  manifestOut,
+  param,
+  ref,
+  renderParams,
+  repository,
+  serviceAccountsQuery,
+  unlink,
+  verify,
+  writeDescription,
+  written,
+} from './openapi-fragments.js';
+import { continueParam, limitParam } from './params.js';
+import type { HandlerFactory } from './route-context.js';
+
+export type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
+
+/** One endpoint: everything the routers, openapi.yaml, 405 + Allow and audit lines know of it. */
+export interface Route {
+  method: Method;
+  /** OpenAPI template (`/v1/namespaces/{namespace}/pullsecrets/{name}`); under /v1 a caller is needed, elsewhere not. */
+  path: string;
+  operationId: string;
+  /**
+   * What the caller asks to do, as access-policy names it (its permissions, audit lines). A path with
+   * `{namespace}` is authorised for it in that namespace before its body is read. None for probes and metrics.
+   */
+  operation?: Operation;
+  /** How the body is read, after authorisation; none: the route takes no body. */
+  body?: keyof BodyParsers;
+  handler: HandlerFactory;
+  /** The OpenAPI operation, less `operationId`; path parameters are listed by the path item from the template. */
+  openapi: Record<string, unknown>;
+}
+
+/**
+ * THE route table. The order of entries is the order of openapi.yaml's paths and operations;
+ * routers match static segments before parameters whatever the order (see route-table.ts).
+ */
+// prettier-ignore
+export const ROUTES: readonly Route[] = [
+  {
+    method: 'get', path: '/v1/namespaces/{namespace}/pullsecrets', operationId: 'listPullSecrets', operation: 'list', handler: listPullSecretsHandler,
+    openapi: {
+      tags: ['pull secrets'], summary: 'Redacted views of the pull secrets in the namespace, a page at a time',
+      description:
+        'Only Secrets of type kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg are read (other Secrets of the namespace cost nothing). A page holds at most `limit` items (default and maximum 500) and stops early once its secrets hold 4 MiB of data and annotations; when more follow, the answer has `continue`: pass it back to get the next page. An expired or foreign `continue` is refused with 422 (`errors[].code` `expired` or `invalid_continue`): list again from the start.',
+      parameters: [param('limit', 'query', limitParam, false), param('continue', 'query', continueParam, false)],
+      responses: { '200': json('The pull secrets', 'PullSecretList'), ...errors(400, 401, 403, 404, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'post', path: '/v1/namespaces/{namespace}/pullsecrets', operationId: 'createPullSecret', operation: 'create', body: 'json', handler: createPullSecretHandler,
+    openapi: {
+      tags: ['pull secrets'], summary: 'Create a pull secret (409 when one of that name exists)',
+      description: writeDescription,
+      parameters: [dryRun, appendHash, verify],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('CreatePullSecretBody') } } },
+      responses: { '201': json('Created', 'PullSecretView'), ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'get', path: '/v1/namespaces/{namespace}/pullsecrets/{name}', operationId: 'getPullSecret', operation: 'get', handler: getPullSecretHandler,
+    openapi: {
+      tags: ['pull secrets'], summary: 'Redacted view of a pull secret (also one not made by regcred)',
+      responses: { '200': json('The pull secret, redacted', 'PullSecretView'), ...errors(400, 401, 403, 404, 409, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'put', path: '/v1/namespaces/{namespace}/pullsecrets/{name}', operationId: 'applyPullSecret', operation: 'apply', body: 'json', handler: applyPullSecretHandler,
+    openapi: {
+      tags: ['pull secrets'], summary: 'Create or update a pull secret from credentials (idempotent)',
+      description: writeDescription,
+      parameters: [dryRun, appendHash, verify],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('ApplyPullSecretBody') } } },
+      responses: { ...written, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'patch', path: '/v1/namespaces/{namespace}/pullsecrets/{name}', operationId: 'mergePullSecret', operation: 'merge', body: 'json', handler: mergePullSecretHandler,
+    openapi: {
+      tags: ['pull secrets'], summary: 'Add, replace or remove some registries of an existing pull secret; the rest is kept',
+      parameters: [dryRun, verify],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('PatchPullSecretBody') } } },
+      responses: { '200': json('Updated, or unchanged (nothing written)', 'PullSecretView'), ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'delete', path: '/v1/namespaces/{namespace}/pullsecrets/{name}', operationId: 'deletePullSecret', operation: 'delete', handler: deletePullSecretHandler,
+    openapi: {
+      tags: ['pull secrets'], summary: 'Delete a pull secret (other Secrets are refused); `unlink=true` also removes it from every ServiceAccount',
+      description:
+        '`unlink=true` is all or nothing: when a ServiceAccount cannot be changed, or the delete fails while the secret is still there, every reference already removed is put back in its place, the secret stays, and the error is answered. When the delete fails but the secret is gone all the same (deleted meanwhile by another caller, or the API server deleted it and its answer was lost), the delete counts as done (200, the ServiceAccounts unlinked) and no reference is put back.',
+      parameters: [dryRun, unlink],
+      responses: {
+        '200': json('Deleted, with `unlink=true`: the ServiceAccounts changed', 'DeleteResult'),
+        '204': { description: 'Deleted' },
+        ...errors(400, 401, 403, 404, 409, 422, 429, 502, 503),
+      },
+    },
+  },
+  {
+    method: 'put', path: '/v1/namespaces/{namespace}/pullsecrets/{name}/dockerconfig', operationId: 'applyPullSecretFromDockerConfig', operation: 'apply', body: 'dockerConfig', handler: applyDockerConfigHandler,
+    openapi: {
+      tags: ['pull secrets'], summary: 'Create or update a pull secret from a Docker config.json',
+      description: writeDescription,
+      parameters: [dryRun, appendHash, verify, repository, serviceAccountsQuery], requestBody: dockerConfigBody,
+      responses: { ...written, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'put', path: '/v1/pullsecrets/{name}', operationId: 'applyPullSecretToNamespaces', operation: 'apply', body: 'json', handler: applyToNamespacesHandler,
+    openapi: {
+      tags: ['pull secrets'],
+      summary: 'Create or update one pull secret in many namespaces (`namespaces` or `namespaceSelector`), each authorised on its own',
+      parameters: [dryRun, appendHash, verify],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('FanOutBody') } } },
+      responses: { ...fanOutAnswers, ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'put', path: '/v1/pullsecrets/{name}/dockerconfig', operationId: 'applyPullSecretToNamespacesFromDockerConfig', operation: 'apply', body: 'dockerConfig', handler: applyDockerConfigToNamespacesHandler,
+    openapi: {
+      tags: ['pull secrets'],
+      summary: 'Create or update one pull secret from a Docker config.json in many namespaces',
+      parameters: [...fanOutTargets, dryRun, appendHash, verify, repository, serviceAccountsQuery], requestBody: dockerConfigBody,
+      responses: { ...fanOutAnswers, ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'post', path: '/v1/render', operationId: 'renderPullSecret', operation: 'render', body: 'json', handler: renderHandler,
+    openapi: {
+      tags: ['render and inspect'], summary: 'Render the Secret manifest from credentials, without touching the cluster',
+      parameters: renderParams, requestBody: credentialsBody,
+      responses: { '200': manifestOut, ...errors(400, 401, 406, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'post', path: '/v1/render/dockerconfig', operationId: 'renderPullSecretFromDockerConfig', operation: 'render', body: 'dockerConfig', handler: renderDockerConfigHandler,
+    openapi: {
+      tags: ['render and inspect'], summary: 'Render the Secret manifest from a Docker config.json',
+      parameters: [...renderParams, repository], requestBody: dockerConfigBody,
+      responses: { '200': manifestOut, ...errors(400, 401, 406, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'post', path: '/v1/match', operationId: 'matchImages', operation: 'match', body: 'json', handler: matchHandler,
+    openapi: {
+      tags: ['kubelet match'],
+      description:
+        'Limits: at most 100 images (each at most 512 characters) and at most 100 registries: `registries`, or the servers under `dockerconfigjson`\'s `auths` (every spelling of "auths" counted together); more is refused with 422 (`dockerconfigjson/auths`, `too_big`).',
+      summary: 'Which credential would the kubelet use for each image? Credentials or a config.json from the request',
+      requestBody: { required: true, content: { 'application/json': { schema: ref('MatchBody') } } },
+      responses: { '200': json('Per image, the entries the kubelet would try, in order', 'MatchResult'), ...errors(400, 401, 413, 415, 422, 429) },
+    },
+  },
+  {
+    method: 'post', path: '/v1/namespaces/{namespace}/match', operationId: 'matchImagesInNamespace', operation: 'match', body: 'json', handler: matchInNamespaceHandler,
+    openapi: {
+      tags: ['kubelet match'],
+      description:
+        'Limits: at most 100 images and 100 secret names. Each secret named is read once however often it is listed (at most 4 reads at a time). The secrets read may hold at most 4 MiB of data and annotations together (else 422, `secrets` or `serviceAccount`, code `byte_budget`) and at most 100 registry entries, a secret named twice counting twice (else 422, code `too_big`).',
+      summary: "Which of the namespace's pull secrets would the kubelet use for each image (a Pod's `secrets`, or a ServiceAccount's)? Why is my Pod in ImagePullBackOff?",
+      requestBody: { required: true, content: { 'application/json': { schema: ref('NamespacedMatchBody') } } },
+      responses: {
+        '200': json('Per image, the entries the kubelet would try, in order', 'NamespacedMatchResult'),
+        ...errors(400, 401, 403, 404, 413, 415, 422, 429, 502, 503),
+      },
+    },
+  },
+  {
+    method: 'post', path: '/v1/verify', operationId: 'verifyCredentials', operation: 'verify', body: 'json', handler: verifyHandler,
+    openapi: {
+      tags: ['verify'], summary: 'Check credentials with their registries (Docker Registry V2 login, and pull access to `repository`); writes nothing',
+      requestBody: { required: true, content: { 'application/json': { schema: ref('VerifyBody') } } },
+      responses: { '200': json('What each registry answered', 'VerificationReport'), ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'post', path: '/v1/verify/dockerconfig', operationId: 'verifyDockerConfig', operation: 'verify', body: 'dockerConfig', handler: verifyDockerConfigHandler,
+    openapi: {
+      tags: ['verify'], summary: 'Check every registry of a Docker config.json; writes nothing',
+      parameters: [repository], requestBody: dockerConfigBody,
+      responses: { '200': json('What each registry answered', 'VerificationReport'), ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'post', path: '/v1/inspect', operationId: 'inspectPullSecret', operation: 'inspect', body: 'inspectable', handler: inspectHandler,
+    openapi: {
+      tags: ['render and inspect'], summary: 'Redacted view of a Secret manifest (JSON or YAML) or a base64 .dockerconfigjson value',
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': { schema: { type: 'object', description: 'A Secret manifest' } },
+          'application/yaml': { schema: { type: 'string', description: 'A Secret manifest in YAML' } },
+          'text/plain': { schema: { type: 'string', description: 'A base64 .dockerconfigjson value' } },
+        },
+      },
+      responses: { '200': json('The redacted view', 'InspectView'), ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'get', path: '/v1/status', operationId: 'serviceStatus', operation: 'status', handler: statusHandler,
+    openapi: {
+      tags: ['health'], summary: 'Readiness with detail: which cluster regcred writes to, and why it is not ready',
+      responses: { '200': json('Whether the cluster answers, and which it is', 'ServiceStatus'), ...errors(401, 429) },
+    },
+  },
+  {
+    method: 'get', path: '/healthz', operationId: 'healthz', handler: healthzHandler,
+    openapi: {
+      security: [], tags: ['health'], summary: 'Liveness', responses: { '200': json('Serving', 'Health') }
+    },
+  },
+  {
+    method: 'get', path: '/readyz', operationId: 'readyz', handler: readyzHandler,
+    openapi: {
+      security: [], tags: ['health'], summary: 'Readiness: the cluster answers',
+      responses: { '200': json('Ready', 'Health'), '503': json('The cluster does not answer, or the service is shutting down (Retry-After)', 'Health') },
+    },
+  },
+  {
+    method: 'get', path: '/metrics', operationId: 'metrics', handler: metricsHandler,
+    openapi: {
+      security: [], tags: ['metrics'], summary: 'Prometheus metrics (text exposition format); no namespace, secret name or secret value appears in them',
+      responses: { '200': { description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    },
+  },
+];
