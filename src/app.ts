@@ -39,7 +39,8 @@ export interface AppDependencies {
 
 /** Builds the HTTP application; reads no environment and never listens. */
 export function createApp({ config, cluster, logger, metrics, gatekeeper, verifier, isDraining = () => false }: AppDependencies): Express {
-  if (gatekeeper.mode !== config.auth) throw new Error(`the gatekeeper is for auth mode ${gatekeeper.mode}, the config says ${config.auth}`);
+  if (gatekeeper.mode !== config.auth)
+    throw new Error(`the gatekeeper is for auth mode ${gatekeeper.mode}, the config says ${config.auth}`);
   const app = express();
   app.disable('x-powered-by');
   // Answers about secrets are never cached, so validators would only cost a hash per answer.
@@ -63,7 +64,12 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, verifi
   const parsers = createBodyParsers(config.bodyLimitBytes);
   const context: RouteContext = { cluster, parsers, metrics, access, verify, config, logger, isDraining };
   // Probes and metrics: everything in the route table outside /v1.
-  app.use(routerOf(ROUTES.filter((r) => !r.path.startsWith(`${V1}/`)), context));
+  app.use(
+    routerOf(
+      ROUTES.filter((r) => !r.path.startsWith(`${V1}/`)),
+      context,
+    ),
+  );
   app.use(docsRouter(buildOpenApiDocument()));
   app.use(V1, v1Router(context));
   app.use(methodNotAllowed(ROUTES));

@@ -6,67 +6,139 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 const filePath = z.string().min(1, 'must be a file path').optional();
 
 /** The environment regcred reads; each variable's description is its line in docs/configuration.md (`npm run docs`). */
-export const envSchema = z.object({
-  PORT: z.coerce.number('must be a port number (0-65535)').int('must be a port number (0-65535)').min(0).max(65535).default(8080).describe('listen port'),
-  // Loopback by default: exposing a service that writes Secrets is a deliberate choice (the image sets 0.0.0.0).
-  HOST: z.string().min(1).default('127.0.0.1').describe('listen address (loopback by default; set `0.0.0.0` in a container)'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal`…`trace`, or `silent`'),
-  KUBECONFIG: z.string().optional().describe('kubeconfig file, as kubectl reads it'),
-  REGCRED_CLUSTER: z.enum(['auto', 'kubernetes', 'memory']).default('auto').describe('`auto`: kubeconfig or in-cluster if found, else the embedded cluster; `kubernetes`: a real cluster or refuse to start; `memory`: the embedded cluster'),
-  REGCRED_MEMORY_NAMESPACES: z
-    .string()
-    .default('default')
-    .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
-    .pipe(z.array(namespaceSchema).min(1, 'must name at least one namespace'))
-    .describe('comma-separated namespaces the embedded cluster has'),
-  REGCRED_BODY_LIMIT_BYTES: positiveInt(512 * 1024).describe('cap on request bodies and uploads'),
-  REGCRED_CLUSTER_TIMEOUT_MS: positiveInt(5000).describe('per API-server call; past it the answer is 503 with `Retry-After`'),
-  REGCRED_SHUTDOWN_GRACE_MS: positiveInt(10_000).describe('after SIGTERM, how long in-flight requests may take before their connections are cut'),
-  REGCRED_TLS_CERT_FILE: filePath.describe('PEM certificate (chain) for HTTPS on regcred\'s own listener; set together with `REGCRED_TLS_KEY_FILE`, or neither (plain HTTP)'),
-  REGCRED_TLS_KEY_FILE: filePath.describe('PEM private key matching `REGCRED_TLS_CERT_FILE`'),
-  REGCRED_TLS_RELOAD_INTERVAL_MS: positiveInt(30_000).describe('how often the TLS files are re-read; changed content is served to new connections without a restart'),
-  REGCRED_AUTH: z.enum(['token', 'kubernetes', 'none']).default('token').describe('caller authentication: `token`, `kubernetes` or `none` (see [security](security.md#modes-regcred_auth))'),
-  REGCRED_TOKENS_FILE: filePath.describe('token mode: YAML/JSON list of `{caller, sha256 or token, namespaces}`; unset → one token generated per run and printed once on stderr'),
-  REGCRED_TOKEN_OUTPUT_FILE: filePath.describe('also write a generated token to this file (mode 0600)'),
-  REGCRED_DENY_NAMESPACES: z
-    .string()
-    .default('kube-system,kube-public,kube-node-lease')
-    .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
-    .describe('refused for every caller in every mode (globs allowed)'),
-  REGCRED_RATE_LIMIT_PER_MINUTE: positiveInt(600).describe('requests per caller per minute (429 beyond)'),
-  REGCRED_IP_RATE_LIMIT_PER_MINUTE: positiveInt(1200).describe('requests per client address per minute, before authentication'),
-  REGCRED_AUTH_FAILURES_PER_MINUTE: positiveInt(30).describe('failed authentications per client address per minute; past it the address gets 429 before any token is checked'),
-  REGCRED_REVIEW_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10).describe('kubernetes mode: how long TokenReview/SubjectAccessReview answers are reused (0 = never, at most 300)'),
-  REGCRED_CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
-    .pipe(z.array(z.url('must be a comma-separated list of origins such as https://console.example.com')))
-    .describe('comma-separated browser origins allowed by CORS; off when unset'),
-  REGCRED_VERIFY_CA_FILE: filePath.describe('PEM CAs trusted (beside the system\'s) when verifying with registries and token services; unreadable → refuse to start'),
-  REGCRED_VERIFY_INSECURE_HOSTS: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/, 'must be a comma-separated list of host or host:port')))
-    .describe('comma-separated `host` or `host:port` that verification may speak plain HTTP to'),
-  REGCRED_VERIFY_ALLOW_PRIVATE: z.enum(['true', 'false'], 'must be true or false').default('false').describe('`true` lets verification reach loopback, private and link-local addresses (metadata addresses stay refused)'),
-  REGCRED_VERIFY_TIMEOUT_MS: positiveInt(5000).describe('per request to a registry or token service (at most four per registry)'),
-  REGCRED_VERIFY_CONCURRENCY: positiveInt(8).describe('registry checks in flight at once, across all callers'),
-  REGCRED_VERIFY_REQUEST_SHARE: positiveInt(2).describe('of those, how many one caller may hold at once, across its requests (its other checks wait their turn)'),
-  // At most the keep-alive pool's 32 connections to the API server: more would only queue for one.
-  REGCRED_FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(16).describe('namespaces one many-namespace PUT writes at once (1–32: regcred keeps at most 32 connections to the API server)'),
-}).superRefine((env, ctx) => {
-  // Half a TLS configuration would silently serve plain HTTP.
-  const [cert, key] = [env.REGCRED_TLS_CERT_FILE, env.REGCRED_TLS_KEY_FILE];
-  if (Boolean(cert) !== Boolean(key)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: [cert ? 'REGCRED_TLS_KEY_FILE' : 'REGCRED_TLS_CERT_FILE'],
-      message: 'must be set too: TLS needs both REGCRED_TLS_CERT_FILE and REGCRED_TLS_KEY_FILE, or neither',
-    });
-  }
-});
+export const envSchema = z
+  .object({
+    PORT: z.coerce
+      .number('must be a port number (0-65535)')
+      .int('must be a port number (0-65535)')
+      .min(0)
+      .max(65535)
+      .default(8080)
+      .describe('listen port'),
+    // Loopback by default: exposing a service that writes Secrets is a deliberate choice (the image sets 0.0.0.0).
+    HOST: z.string().min(1).default('127.0.0.1').describe('listen address (loopback by default; set `0.0.0.0` in a container)'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('`fatal`…`trace`, or `silent`'),
+    KUBECONFIG: z.string().optional().describe('kubeconfig file, as kubectl reads it'),
+    REGCRED_CLUSTER: z
+      .enum(['auto', 'kubernetes', 'memory'])
+      .default('auto')
+      .describe(
+        '`auto`: kubeconfig or in-cluster if found, else the embedded cluster; `kubernetes`: a real cluster or refuse to start; `memory`: the embedded cluster',
+      ),
+    REGCRED_MEMORY_NAMESPACES: z
+      .string()
+      .default('default')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(namespaceSchema).min(1, 'must name at least one namespace'))
+      .describe('comma-separated namespaces the embedded cluster has'),
+    REGCRED_BODY_LIMIT_BYTES: positiveInt(512 * 1024).describe('cap on request bodies and uploads'),
+    REGCRED_CLUSTER_TIMEOUT_MS: positiveInt(5000).describe('per API-server call; past it the answer is 503 with `Retry-After`'),
+    REGCRED_SHUTDOWN_GRACE_MS: positiveInt(10_000).describe(
+      'after SIGTERM, how long in-flight requests may take before their connections are cut',
+    ),
+    REGCRED_TLS_CERT_FILE: filePath.describe(
+      "PEM certificate (chain) for HTTPS on regcred's own listener; set together with `REGCRED_TLS_KEY_FILE`, or neither (plain HTTP)",
+    ),
+    REGCRED_TLS_KEY_FILE: filePath.describe('PEM private key matching `REGCRED_TLS_CERT_FILE`'),
+    REGCRED_TLS_RELOAD_INTERVAL_MS: positiveInt(30_000).describe(
+      'how often the TLS files are re-read; changed content is served to new connections without a restart',
+    ),
+    REGCRED_AUTH: z
+      .enum(['token', 'kubernetes', 'none'])
+      .default('token')
+      .describe('caller authentication: `token`, `kubernetes` or `none` (see [security](security.md#modes-regcred_auth))'),
+    REGCRED_TOKENS_FILE: filePath.describe(
+      'token mode: YAML/JSON list of `{caller, sha256 or token, namespaces}`; unset → one token generated per run and printed once on stderr',
+    ),
+    REGCRED_TOKEN_OUTPUT_FILE: filePath.describe('also write a generated token to this file (mode 0600)'),
+    REGCRED_DENY_NAMESPACES: z
+      .string()
+      .default('kube-system,kube-public,kube-node-lease')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean),
+      )
+      .describe('refused for every caller in every mode (globs allowed)'),
+    REGCRED_RATE_LIMIT_PER_MINUTE: positiveInt(600).describe('requests per caller per minute (429 beyond)'),
+    REGCRED_IP_RATE_LIMIT_PER_MINUTE: positiveInt(1200).describe('requests per client address per minute, before authentication'),
+    REGCRED_AUTH_FAILURES_PER_MINUTE: positiveInt(30).describe(
+      'failed authentications per client address per minute; past it the address gets 429 before any token is checked',
+    ),
+    REGCRED_REVIEW_CACHE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .default(10)
+      .describe('kubernetes mode: how long TokenReview/SubjectAccessReview answers are reused (0 = never, at most 300)'),
+    REGCRED_CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.url('must be a comma-separated list of origins such as https://console.example.com')))
+      .describe('comma-separated browser origins allowed by CORS; off when unset'),
+    REGCRED_VERIFY_CA_FILE: filePath.describe(
+      "PEM CAs trusted (beside the system's) when verifying with registries and token services; unreadable → refuse to start",
+    ),
+    REGCRED_VERIFY_INSECURE_HOSTS: z
+      .string()
+      .default('')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/, 'must be a comma-separated list of host or host:port'),
+        ),
+      )
+      .describe('comma-separated `host` or `host:port` that verification may speak plain HTTP to'),
+    REGCRED_VERIFY_ALLOW_PRIVATE: z
+      .enum(['true', 'false'], 'must be true or false')
+      .default('false')
+      .describe('`true` lets verification reach loopback, private and link-local addresses (metadata addresses stay refused)'),
+    REGCRED_VERIFY_TIMEOUT_MS: positiveInt(5000).describe('per request to a registry or token service (at most four per registry)'),
+    REGCRED_VERIFY_CONCURRENCY: positiveInt(8).describe('registry checks in flight at once, across all callers'),
+    REGCRED_VERIFY_REQUEST_SHARE: positiveInt(2).describe(
+      'of those, how many one caller may hold at once, across its requests (its other checks wait their turn)',
+    ),
+    // At most the keep-alive pool's 32 connections to the API server: more would only queue for one.
+    REGCRED_FANOUT_CONCURRENCY: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(32)
+      .default(16)
+      .describe('namespaces one many-namespace PUT writes at once (1–32: regcred keeps at most 32 connections to the API server)'),
+  })
+  .superRefine((env, ctx) => {
+    // Half a TLS configuration would silently serve plain HTTP.
+    const [cert, key] = [env.REGCRED_TLS_CERT_FILE, env.REGCRED_TLS_KEY_FILE];
+    if (Boolean(cert) !== Boolean(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [cert ? 'REGCRED_TLS_KEY_FILE' : 'REGCRED_TLS_CERT_FILE'],
+        message: 'must be set too: TLS needs both REGCRED_TLS_CERT_FILE and REGCRED_TLS_KEY_FILE, or neither',
+      });
+    }
+  });
 
 export interface Config {
   port: number;

@@ -54,7 +54,9 @@ export class ForbiddenError extends AppError {
 
 export class TooManyRequestsError extends AppError {
   constructor(retryAfterSeconds: number) {
-    super(429, 'Too Many Requests', `too many requests; retry after ${retryAfterSeconds} s`, [], { 'Retry-After': String(retryAfterSeconds) });
+    super(429, 'Too Many Requests', `too many requests; retry after ${retryAfterSeconds} s`, [], {
+      'Retry-After': String(retryAfterSeconds),
+    });
   }
 }
 

@@ -31,7 +31,8 @@ function createGatekeeper(config: Readonly<Config>, selected: SelectedCluster): 
     case 'none':
       return { gatekeeper: openGatekeeper(), description: 'none (REGCRED_AUTH=none: anyone who reaches the port may write)' };
     case 'kubernetes':
-      if (!selected.reviewer) refuseToStart('REGCRED_AUTH=kubernetes needs a real cluster (TokenReview, SubjectAccessReview); set KUBECONFIG or run in a pod');
+      if (!selected.reviewer)
+        refuseToStart('REGCRED_AUTH=kubernetes needs a real cluster (TokenReview, SubjectAccessReview); set KUBECONFIG or run in a pod');
       return {
         gatekeeper: kubernetesGatekeeper(selected.reviewer, { ttlMs: config.reviewCacheSeconds * 1000 }),
         description: 'kubernetes (TokenReview and SubjectAccessReview)',
@@ -108,7 +109,10 @@ async function start(): Promise<void> {
   const lifecycle = new Lifecycle();
   const cluster = instrumentCluster(selected.cluster, metrics);
   if (config.auth === 'none') {
-    logger.warn({ authMode: 'none' }, 'REGCRED_AUTH=none: callers are not authenticated; anyone who reaches the port may write pull secrets');
+    logger.warn(
+      { authMode: 'none' },
+      'REGCRED_AUTH=none: callers are not authenticated; anyone who reaches the port may write pull secrets',
+    );
   }
   const app = createApp({ config, cluster, logger, metrics, gatekeeper, verifier, isDraining: lifecycle.isDraining });
   let server;

@@ -34,7 +34,10 @@ export interface DrainOutcome {
  * to finish (each connection is closed once its answer is sent); past that, the remaining ones are cut.
  * Resolves once the server is closed. Calling it again returns the same drain.
  */
-export function drainOnShutdown(server: HttpServer | HttpsServer, { lifecycle, logger, graceMs }: DrainOptions): (signal: string) => Promise<DrainOutcome> {
+export function drainOnShutdown(
+  server: HttpServer | HttpsServer,
+  { lifecycle, logger, graceMs }: DrainOptions,
+): (signal: string) => Promise<DrainOutcome> {
   let drain: Promise<DrainOutcome> | undefined;
   return (signal) => {
     drain ??= new Promise((resolve) => {

@@ -51,7 +51,11 @@ export function reloadTlsOnChange(server: Server, config: TlsConfig, loaded: Tls
       // Only the error code: an OpenSSL message can quote part of the file.
       const code = (error as { code?: unknown }).code;
       const reason = typeof code === 'string' ? code : 'the certificate or key does not load';
-      if (reason !== lastFailure) logger.warn({ certFile: config.certFile, keyFile: config.keyFile, reason }, 'TLS certificate not reloaded; still serving the previous one');
+      if (reason !== lastFailure)
+        logger.warn(
+          { certFile: config.certFile, keyFile: config.keyFile, reason },
+          'TLS certificate not reloaded; still serving the previous one',
+        );
       lastFailure = reason;
     } finally {
       checking = false;

@@ -18,7 +18,11 @@ describe('configuration (src/config.ts)', () => {
   });
 
   it('when the deny list and CORS origins are set, then they are split on commas', () => {
-    const config = loadConfig({ REGCRED_DENY_NAMESPACES: 'kube-system, prod-*', REGCRED_CORS_ORIGINS: 'https://a.example,https://b.example', REGCRED_AUTH: 'none' });
+    const config = loadConfig({
+      REGCRED_DENY_NAMESPACES: 'kube-system, prod-*',
+      REGCRED_CORS_ORIGINS: 'https://a.example,https://b.example',
+      REGCRED_AUTH: 'none',
+    });
     expect(config.denyNamespaces).toEqual(['kube-system', 'prod-*']);
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.auth).toBe('none');
@@ -34,7 +38,11 @@ describe('configuration (src/config.ts)', () => {
       REGCRED_VERIFY_ALLOW_PRIVATE: 'true',
       REGCRED_VERIFY_CA_FILE: '/etc/regcred/ca.pem',
     });
-    expect(config.verify).toMatchObject({ insecureHosts: ['registry.local:5000', '10.0.0.5'], allowPrivate: true, caFile: '/etc/regcred/ca.pem' });
+    expect(config.verify).toMatchObject({
+      insecureHosts: ['registry.local:5000', '10.0.0.5'],
+      allowPrivate: true,
+      caFile: '/etc/regcred/ca.pem',
+    });
   });
 
   it.each([
@@ -47,7 +55,11 @@ describe('configuration (src/config.ts)', () => {
   });
 
   it('when both TLS files are set, then TLS is on with the default reload interval', () => {
-    const config = loadConfig({ REGCRED_TLS_CERT_FILE: '/tls/tls.crt', REGCRED_TLS_KEY_FILE: '/tls/tls.key', REGCRED_SHUTDOWN_GRACE_MS: '2500' });
+    const config = loadConfig({
+      REGCRED_TLS_CERT_FILE: '/tls/tls.crt',
+      REGCRED_TLS_KEY_FILE: '/tls/tls.key',
+      REGCRED_SHUTDOWN_GRACE_MS: '2500',
+    });
     expect(config.tls).toEqual({ certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', reloadIntervalMs: 30_000 });
     expect(config.shutdownGraceMs).toBe(2500);
   });

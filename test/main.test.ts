@@ -121,20 +121,26 @@ describe('starting the service (src/main.ts)', () => {
     expect(await exitCode(child)).toBe(2);
   });
 
-  it.runIf(realClusterAvailable())('with KUBECONFIG set, uses that cluster and is ready; /readyz says status only, the start-up line and GET /v1/status name the cluster', async () => {
-    const { lines, stderr, url } = await startService({ KUBECONFIG: process.env.KUBECONFIG! });
-    const server = process.env.REGCRED_K8S_SERVER!;
-    expect(lines.join('\n')).not.toContain('EMBEDDED IN-MEMORY CLUSTER');
-    expect(lines.join('\n')).toContain(server);
-    const ready = await fetch(`${url}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok' });
-    expect((await fetch(`${url}/v1/status`)).status).toBe(401);
-    const token = /generated one for this run[^:]*: (\S+)/.exec(stderr())![1];
-    const status = await fetch(`${url}/v1/status`, { headers: { Authorization: `Bearer ${token}` } });
-    expect(status.status).toBe(200);
-    expect(((await status.json()) as { status: string; cluster: string })).toMatchObject({ status: 'ok', cluster: expect.stringContaining(server) });
-  });
+  it.runIf(realClusterAvailable())(
+    'with KUBECONFIG set, uses that cluster and is ready; /readyz says status only, the start-up line and GET /v1/status name the cluster',
+    async () => {
+      const { lines, stderr, url } = await startService({ KUBECONFIG: process.env.KUBECONFIG! });
+      const server = process.env.REGCRED_K8S_SERVER!;
+      expect(lines.join('\n')).not.toContain('EMBEDDED IN-MEMORY CLUSTER');
+      expect(lines.join('\n')).toContain(server);
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ok' });
+      expect((await fetch(`${url}/v1/status`)).status).toBe(401);
+      const token = /generated one for this run[^:]*: (\S+)/.exec(stderr())![1];
+      const status = await fetch(`${url}/v1/status`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(status.status).toBe(200);
+      expect((await status.json()) as { status: string; cluster: string }).toMatchObject({
+        status: 'ok',
+        cluster: expect.stringContaining(server),
+      });
+    },
+  );
 
   it('with a tokens file, accepts its callers in their namespaces only, and says how many callers it has', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'regcred-tokens-')), 'tokens.yaml');
@@ -152,12 +158,15 @@ describe('starting the service (src/main.ts)', () => {
     expect((await put('kube-system')).status).toBe(403);
   });
 
-  it.runIf(realClusterAvailable())('with REGCRED_AUTH=kubernetes, asks the API server who calls: garbage → 401, bob without rights → 403', async () => {
-    const { url } = await startService({ KUBECONFIG: process.env.KUBECONFIG!, REGCRED_AUTH: 'kubernetes' });
-    const get = (token: string) => fetch(`${url}/v1/namespaces/default/pullsecrets`, { headers: { authorization: `Bearer ${token}` } });
-    expect((await get('garbage')).status).toBe(401);
-    expect((await get(userToken('bob'))).status).toBe(403);
-  });
+  it.runIf(realClusterAvailable())(
+    'with REGCRED_AUTH=kubernetes, asks the API server who calls: garbage → 401, bob without rights → 403',
+    async () => {
+      const { url } = await startService({ KUBECONFIG: process.env.KUBECONFIG!, REGCRED_AUTH: 'kubernetes' });
+      const get = (token: string) => fetch(`${url}/v1/namespaces/default/pullsecrets`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await get('garbage')).status).toBe(401);
+      expect((await get(userToken('bob'))).status).toBe(403);
+    },
+  );
 });
 
 /** The token main.ts printed on stderr when none was configured. */

@@ -61,7 +61,8 @@ async function listen(app: TestApp['app']): Promise<{ server: Server; port: numb
   return { server, port: (server.address() as AddressInfo).port, agents };
 }
 
-const closed = (socket: Answer['socket']) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+const closed = (socket: Answer['socket']) =>
+  new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
 
 describe('graceful shutdown (src/shutdown.ts)', () => {
   it('when shutdown starts, then /readyz answers 503 at once, idle connections close, and the in-flight request finishes before the server closes', async () => {

@@ -15,11 +15,29 @@ afterEach(killServices);
 function selfSigned(dir: string, name: string): { certFile: string; keyFile: string; pem: Buffer; fingerprint: string } {
   const certFile = join(dir, `${name}.crt`);
   const keyFile = join(dir, `${name}.key`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', `/CN=regcred-test-${name}`, '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', keyFile, '-out', certFile,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=regcred-test-${name}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
   const pem = readFileSync(certFile);
   return { certFile, keyFile, pem, fingerprint: new X509Certificate(pem).fingerprint256 };
 }
@@ -37,7 +55,7 @@ function getTrusting(ca: Buffer, port: number, path: string): Promise<{ status: 
   });
 }
 
-describe('TLS on regcred\'s own listener', () => {
+describe("TLS on regcred's own listener", () => {
   it('when REGCRED_TLS_CERT_FILE and _KEY_FILE are set, serves HTTPS and picks up a replaced certificate without a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'regcred-tls-'));
     const first = selfSigned(dir, 'first');
@@ -45,7 +63,10 @@ describe('TLS on regcred\'s own listener', () => {
       { REGCRED_TLS_CERT_FILE: first.certFile, REGCRED_TLS_KEY_FILE: first.keyFile, REGCRED_TLS_RELOAD_INTERVAL_MS: '100' },
       'https',
     );
-    const startUp = JSON.parse(lines.find((l) => l.includes('"port"'))!) as { msg: string; tls: { certificate: { fingerprint256: string } } };
+    const startUp = JSON.parse(lines.find((l) => l.includes('"port"'))!) as {
+      msg: string;
+      tls: { certificate: { fingerprint256: string } };
+    };
     expect(startUp.msg).toContain(`https://127.0.0.1:${port}`);
     expect(startUp.msg).toContain('TLS: on');
     expect(startUp.tls.certificate.fingerprint256).toBe(first.fingerprint);

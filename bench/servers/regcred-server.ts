@@ -22,11 +22,18 @@ const config = defaultConfig({
   ipRateLimitPerMinute: 1e9,
   fanOutConcurrency: loadConfig({ REGCRED_FANOUT_CONCURRENCY: process.env.REGCRED_FANOUT_CONCURRENCY }).fanOutConcurrency,
 });
-const gatekeeper = tokenGatekeeper([
-  { caller: 'bench', digest: createHash('sha256').update(BENCH_TOKEN).digest(), namespaces: ['*'] },
-]);
+const gatekeeper = tokenGatekeeper([{ caller: 'bench', digest: createHash('sha256').update(BENCH_TOKEN).digest(), namespaces: ['*'] }]);
 // The production default level, written to stdout like main.ts does; the bench points stdout at /dev/null.
 const logger = createLogger(config.logLevel);
 const { cluster } = await createCluster(config);
 const metrics = createMetrics();
-listenAndReport(createApp({ config, cluster: instrumentCluster(cluster, metrics), logger, metrics, gatekeeper, verifier: verifierFromConfig(config.verify) }));
+listenAndReport(
+  createApp({
+    config,
+    cluster: instrumentCluster(cluster, metrics),
+    logger,
+    metrics,
+    gatekeeper,
+    verifier: verifierFromConfig(config.verify),
+  }),
+);

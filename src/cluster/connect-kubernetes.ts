@@ -40,7 +40,9 @@ export function loadKubeconfig(source: Exclude<KubeconfigSource, { kind: 'none' 
           skipTLSVerify: source.server.startsWith('http:'),
         },
       ],
-      users: [{ name: 'service-account', authProvider: { name: 'tokenFile', config: { tokenFile: join(source.serviceAccountDir, 'token') } } }],
+      users: [
+        { name: 'service-account', authProvider: { name: 'tokenFile', config: { tokenFile: join(source.serviceAccountDir, 'token') } } },
+      ],
       contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'service-account' }],
       currentContext: 'in-cluster',
     });
@@ -68,8 +70,8 @@ function loadFile(kubeConfig: KubeConfig, file: string): void {
   } catch (error) {
     // A YAML parser's message quotes the offending lines, which may hold a token: report the line only.
     const { code, mark } = error as { code?: unknown; mark?: { line?: number } };
-    const why = typeof code === 'string' ? code : mark?.line !== undefined ? `invalid YAML at line ${mark.line + 1}` : 'not a valid kubeconfig';
+    const why =
+      typeof code === 'string' ? code : mark?.line !== undefined ? `invalid YAML at line ${mark.line + 1}` : 'not a valid kubeconfig';
     throw new ConfigError(`cannot load kubeconfig ${file}: ${why}`);
   }
 }
-

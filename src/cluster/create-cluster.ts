@@ -35,7 +35,13 @@ export async function createCluster(config: Config, env: ClusterEnvironment = en
   const { connectToKubernetes } = await import('./connect-kubernetes.js');
   const { cluster, reviewer } = connectToKubernetes(source, config.clusterTimeoutMs);
   const found = source.kind === 'files' ? `the kubeconfig from ${source.origin}` : "the pod's service account";
-  return { cluster, kind: 'kubernetes', description: cluster.description, reason: `REGCRED_CLUSTER=${config.cluster}: using ${found}`, reviewer };
+  return {
+    cluster,
+    kind: 'kubernetes',
+    description: cluster.description,
+    reason: `REGCRED_CLUSTER=${config.cluster}: using ${found}`,
+    reviewer,
+  };
 }
 
 function memoryCluster(config: Config, reason: string): SelectedCluster {

@@ -61,11 +61,18 @@ export function instrumentCluster(cluster: Cluster, metrics: ClusterMetrics): Cl
       timed({ verb: 'get', resource: 'serviceaccounts' }, () => cluster.readServiceAccount(namespace, name)),
     listServiceAccounts: (namespace: string) =>
       timed({ verb: 'list', resource: 'serviceaccounts' }, () => cluster.listServiceAccounts(namespace)),
-    setServiceAccountPullSecrets: (namespace: string, name: string, secretNames: string[], resourceVersion: string, options?: WriteOptions) =>
+    setServiceAccountPullSecrets: (
+      namespace: string,
+      name: string,
+      secretNames: string[],
+      resourceVersion: string,
+      options?: WriteOptions,
+    ) =>
       timed({ verb: 'patch', resource: 'serviceaccounts' }, () =>
         cluster.setServiceAccountPullSecrets(namespace, name, secretNames, resourceVersion, options),
       ),
-    listNamespaces: (labelSelector?: string) => timed({ verb: 'list', resource: 'namespaces' }, () => cluster.listNamespaces(labelSelector)),
+    listNamespaces: (labelSelector?: string) =>
+      timed({ verb: 'list', resource: 'namespaces' }, () => cluster.listNamespaces(labelSelector)),
     ping: () => timed({ verb: 'get', resource: '/readyz' }, () => cluster.ping()),
     toJSON: () => ({ description: cluster.description }),
   };

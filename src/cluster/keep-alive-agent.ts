@@ -38,6 +38,10 @@ export class KeepAliveAgents {
 
 function fingerprintOf(options: AgentOptions): string {
   const hash = createHash('sha256');
-  for (const key of TLS_OPTIONS) hash.update(`${key}=`).update(String(options[key] ?? '')).update('\0');
+  for (const key of TLS_OPTIONS)
+    hash
+      .update(`${key}=`)
+      .update(String(options[key] ?? ''))
+      .update('\0');
   return hash.digest('hex');
 }

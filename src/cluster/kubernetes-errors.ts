@@ -117,7 +117,10 @@ function invalidObjectError(op: ApiCall, causes: StatusCause[]): ValidationError
   }));
   const fields = [...new Set(errors.map((e) => e.path).filter(Boolean))];
   const which = fields.length > 0 ? `: ${fields.join(', ')}` : '';
-  return new ValidationError(`the Kubernetes API server refused ${singular(op)} "${name}" in namespace "${namespace}" as invalid${which}`, errors);
+  return new ValidationError(
+    `the Kubernetes API server refused ${singular(op)} "${name}" in namespace "${namespace}" as invalid${which}`,
+    errors,
+  );
 }
 
 /** client-node 1.x hands the error body over as the raw JSON text (or undefined for 401). */

@@ -29,9 +29,7 @@ export function toSecretObject(secret: V1Secret): SecretObject {
     type: secret.type ?? 'Opaque',
     ...(metadata.uid === undefined ? {} : { uid: metadata.uid }),
     ...(metadata.resourceVersion ? { resourceVersion: metadata.resourceVersion } : {}),
-    ...(metadata.creationTimestamp === undefined
-      ? {}
-      : { creationTimestamp: toKubernetesTimestamp(new Date(metadata.creationTimestamp)) }),
+    ...(metadata.creationTimestamp === undefined ? {} : { creationTimestamp: toKubernetesTimestamp(new Date(metadata.creationTimestamp)) }),
     labels: { ...metadata.labels },
     annotations: { ...metadata.annotations },
     data: { ...secret.data },

@@ -90,9 +90,7 @@ export class KubernetesCluster implements Cluster {
     const { namespace, name } = draft;
     const op: ApiCall = { verb: 'create', resource: 'secrets', namespace, name };
     const body = toV1Secret({ ...draft, resourceVersion: undefined });
-    const created = await this.call(op, (o) =>
-      this.core.createNamespacedSecret({ namespace, body, dryRun: dryRunParameter(options) }, o),
-    );
+    const created = await this.call(op, (o) => this.core.createNamespacedSecret({ namespace, body, dryRun: dryRunParameter(options) }, o));
     return toSecretObject(created);
   }
 
@@ -138,7 +136,13 @@ export class KubernetesCluster implements Cluster {
     return this.serviceAccounts.list(namespace);
   }
 
-  setServiceAccountPullSecrets(namespace: string, name: string, secretNames: string[], resourceVersion: string, options: WriteOptions = {}) {
+  setServiceAccountPullSecrets(
+    namespace: string,
+    name: string,
+    secretNames: string[],
+    resourceVersion: string,
+    options: WriteOptions = {},
+  ) {
     return this.serviceAccounts.setPullSecrets(namespace, name, secretNames, resourceVersion, dryRunParameter(options));
   }
 

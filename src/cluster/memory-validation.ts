@@ -86,7 +86,11 @@ function validateAnnotations(annotations: Record<string, string>): FieldError[] 
     size += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
   if (size > MAX_ANNOTATIONS_BYTES) {
-    errors.push({ path: 'metadata.annotations', code: 'FieldValueTooLong', message: `Too long: must have at most ${MAX_ANNOTATIONS_BYTES} bytes` });
+    errors.push({
+      path: 'metadata.annotations',
+      code: 'FieldValueTooLong',
+      message: `Too long: must have at most ${MAX_ANNOTATIONS_BYTES} bytes`,
+    });
   }
   return errors;
 }

@@ -24,7 +24,9 @@ export type WriteResult = z.infer<typeof writeResultSchema>;
 
 export const registryViewSchema = z
   .strictObject({
-    server: z.string().meta({ description: 'The key under `auths`, verbatim but for any userinfo (`user:password@`), shown as `[REDACTED]@`.' }),
+    server: z
+      .string()
+      .meta({ description: 'The key under `auths`, verbatim but for any userinfo (`user:password@`), shown as `[REDACTED]@`.' }),
     username: z.string().optional().meta({ description: 'As the kubelet reads it: from `auth` when present, else `username`.' }),
     email: z.string().optional(),
     secretFields: z
@@ -63,13 +65,10 @@ export const pullSecretViewSchema = z
       .optional()
       .meta({ description: 'With `verify`: what each registry answered just now.' }),
     lastVerification: lastVerificationSchema.optional(),
-    referencedBy: z
-      .array(z.string())
-      .optional()
-      .meta({
-        description:
-          'The ServiceAccounts of the namespace whose `imagePullSecrets` name this secret (on reads, when the caller may list ServiceAccounts there).',
-      }),
+    referencedBy: z.array(z.string()).optional().meta({
+      description:
+        'The ServiceAccounts of the namespace whose `imagePullSecrets` name this secret (on reads, when the caller may list ServiceAccounts there).',
+    }),
     serviceAccountLinks: z
       .array(serviceAccountLinkSchema)
       .optional()
@@ -84,7 +83,8 @@ export const pullSecretListSchema = z
     namespace: z.string(),
     items: z.array(pullSecretViewSchema),
     continue: z.string().optional().meta({
-      description: 'Set when more pull secrets follow: pass it back as the `continue` query parameter to get the next page. It expires after a few minutes.',
+      description:
+        'Set when more pull secrets follow: pass it back as the `continue` query parameter to get the next page. It expires after a few minutes.',
     }),
   })
   .meta({
@@ -118,7 +118,11 @@ export const secretManifestSchema = z
     type: z.string(),
     data: z.record(z.string(), z.string()),
   })
-  .meta({ id: 'SecretManifest', description: 'A rendered Secret, as `kubectl create secret docker-registry --dry-run=client -o json` prints it. Contains the credentials.' });
+  .meta({
+    id: 'SecretManifest',
+    description:
+      'A rendered Secret, as `kubectl create secret docker-registry --dry-run=client -o json` prints it. Contains the credentials.',
+  });
 export type SecretManifest = z.infer<typeof secretManifestSchema>;
 
 export const problemSchema = z
@@ -137,9 +141,10 @@ export const problemSchema = z
       .array(registryVerificationSchema)
       .optional()
       .meta({ description: 'When a verification refused the write: what each registry answered.' }),
-    result: writeResultSchema
-      .optional()
-      .meta({ description: 'When the secret was written but linking it to a ServiceAccount failed: what the write did (repeating the request finishes the linking).' }),
+    result: writeResultSchema.optional().meta({
+      description:
+        'When the secret was written but linking it to a ServiceAccount failed: what the write did (repeating the request finishes the linking).',
+    }),
     name: z.string().optional().meta({ description: 'With `result`: the Secret written.' }),
     serviceAccountLinks: z
       .array(serviceAccountLinkSchema)
@@ -165,10 +170,10 @@ export const namespaceResultSchema = z
     name: z.string().optional().meta({ description: 'The Secret written (differs from the path with `appendHash`).' }),
     reason: z.string().optional().meta({ description: 'Why it was forbidden or failed.' }),
     serviceAccountLinks: z.array(serviceAccountLinkSchema).optional(),
-    linkError: z
-      .string()
-      .optional()
-      .meta({ description: 'The secret was written (`result` says how) but linking a ServiceAccount failed: why. Repeating the request finishes it.' }),
+    linkError: z.string().optional().meta({
+      description:
+        'The secret was written (`result` says how) but linking a ServiceAccount failed: why. Repeating the request finishes it.',
+    }),
   })
   .meta({ id: 'NamespaceResult' });
 
@@ -176,15 +181,19 @@ export const fanOutResultSchema = z
   .strictObject({
     name: z.string(),
     dryRun: z.boolean().optional(),
-    summary: z
-      .record(z.enum(['created', 'updated', 'unchanged', 'forbidden', 'failed', 'linkFailed']), z.number().int())
-      .meta({ description: 'How many namespaces ended how; `linkFailed` counts those written (and counted as created/updated/unchanged) whose ServiceAccount linking failed.' }),
+    summary: z.record(z.enum(['created', 'updated', 'unchanged', 'forbidden', 'failed', 'linkFailed']), z.number().int()).meta({
+      description:
+        'How many namespaces ended how; `linkFailed` counts those written (and counted as created/updated/unchanged) whose ServiceAccount linking failed.',
+    }),
     results: z.array(namespaceResultSchema).meta({ description: 'One per namespace, in the order given (or by name for a selector).' }),
     registries: z.array(registryViewSchema).meta({ description: 'What was written, redacted (the same in every namespace).' }),
     verification: z.array(registryVerificationSchema).optional(),
     warnings: z.array(z.string()),
   })
-  .meta({ id: 'FanOutResult', description: 'One pull secret applied to many namespaces: 200 when every namespace succeeded (linking included), 207 otherwise.' });
+  .meta({
+    id: 'FanOutResult',
+    description: 'One pull secret applied to many namespaces: 200 when every namespace succeeded (linking included), 207 otherwise.',
+  });
 export type FanOutResult = z.infer<typeof fanOutResultSchema>;
 
 export const verificationReportSchema = z
@@ -199,7 +208,9 @@ export const healthSchema = z
 export const serviceStatusSchema = z
   .strictObject({
     status: z.enum(['ok', 'unavailable']),
-    cluster: z.string().meta({ description: 'The cluster regcred writes to: kubeconfig context and API server, in-cluster, or the embedded in-memory cluster' }),
+    cluster: z.string().meta({
+      description: 'The cluster regcred writes to: kubeconfig context and API server, in-cluster, or the embedded in-memory cluster',
+    }),
     detail: z.string().optional().meta({ description: 'Why the service is not ready' }),
   })
   .meta({ id: 'ServiceStatus' });

@@ -30,9 +30,12 @@ export function createBodyParsers(limitBytes: number): BodyParsers {
     if (!req.is('multipart/form-data')) return next();
     upload(req, _res, (error?: unknown) => {
       if (error) return next(asUploadError(error));
-      if (!req.file) return next(new BadRequestError('the multipart body has no file part named "config"', [
-        { path: 'config', code: 'required', message: 'upload the file as -F config=@$HOME/.docker/config.json' },
-      ]));
+      if (!req.file)
+        return next(
+          new BadRequestError('the multipart body has no file part named "config"', [
+            { path: 'config', code: 'required', message: 'upload the file as -F config=@$HOME/.docker/config.json' },
+          ]),
+        );
       req.body = req.file.buffer;
       next();
     });
@@ -57,9 +60,16 @@ export function createBodyParsers(limitBytes: number): BodyParsers {
  */
 function asUploadError(error: unknown): unknown {
   if (error instanceof multer.MulterError || error instanceof AppError) return error;
-  return new BadRequestError('the multipart body is malformed: send a well-formed multipart/form-data body with one file part named "config"', [
-    { path: 'config', code: 'malformed_multipart', message: 'the multipart body could not be parsed (missing boundary, truncated body or broken part header)' },
-  ]);
+  return new BadRequestError(
+    'the multipart body is malformed: send a well-formed multipart/form-data body with one file part named "config"',
+    [
+      {
+        path: 'config',
+        code: 'malformed_multipart',
+        message: 'the multipart body could not be parsed (missing boundary, truncated body or broken part header)',
+      },
+    ],
+  );
 }
 
 function requireContentType(types: string[]): RequestHandler {

@@ -11,9 +11,13 @@ export function docsRouter(document: Record<string, unknown>): Router {
   router.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(yaml);
   });
-  router.use('/docs', swaggerUi.serveFiles(undefined, { swaggerUrl: '/openapi.yaml' }), swaggerUi.setup(undefined, {
-    swaggerUrl: '/openapi.yaml',
-    customSiteTitle: 'regcred API',
-  }));
+  router.use(
+    '/docs',
+    swaggerUi.serveFiles(undefined, { swaggerUrl: '/openapi.yaml' }),
+    swaggerUi.setup(undefined, {
+      swaggerUrl: '/openapi.yaml',
+      customSiteTitle: 'regcred API',
+    }),
+  );
   return router;
 }

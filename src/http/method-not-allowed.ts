@@ -27,5 +27,7 @@ export const readOnly: RequestHandler = (req, _res, next) => {
 };
 
 function methodNotAllowedError(method: string, allow: string[]): AppError {
-  return new AppError(405, 'Method Not Allowed', `${method} is not supported here; use ${allow.join(', ')}`, [], { Allow: allow.join(', ') });
+  return new AppError(405, 'Method Not Allowed', `${method} is not supported here; use ${allow.join(', ')}`, [], {
+    Allow: allow.join(', '),
+  });
 }

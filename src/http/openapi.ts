@@ -10,7 +10,12 @@ import {
   namespacedMatchBodySchema,
   namespacedMatchResultSchema,
 } from '../domain/match/match-schemas.js';
-import { applyPullSecretBodySchema, createPullSecretBodySchema, fanOutBodySchema, patchPullSecretBodySchema } from '../domain/pull-secrets/write-schemas.js';
+import {
+  applyPullSecretBodySchema,
+  createPullSecretBodySchema,
+  fanOutBodySchema,
+  patchPullSecretBodySchema,
+} from '../domain/pull-secrets/write-schemas.js';
 import { registryVerificationSchema } from '../domain/verify/registry-verifier.js';
 import { lastVerificationSchema } from '../domain/verify/verification-annotation.js';
 import {
@@ -64,7 +69,6 @@ const COMPONENT_SCHEMAS = [
   verificationReportSchema,
 ];
 
-
 /** The components of every schema with an id, generated from the zod schemas (the single source). */
 function componentSchemas(): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
@@ -97,7 +101,14 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         'Issues Kubernetes image pull secrets (`kubernetes.io/dockerconfigjson`) exactly as `kubectl create secret docker-registry` would, applies them to a namespace, and answers with a redacted view: what is in a secret, never the secret itself. Only the render endpoints return secret material.',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'pull secrets' }, { name: 'render and inspect' }, { name: 'verify' }, { name: 'kubelet match' }, { name: 'health' }, { name: 'metrics' }],
+    tags: [
+      { name: 'pull secrets' },
+      { name: 'render and inspect' },
+      { name: 'verify' },
+      { name: 'kubelet match' },
+      { name: 'health' },
+      { name: 'metrics' },
+    ],
     paths: pathsOf(ROUTES),
     // Everything under /v1 needs a caller; health, metrics and docs override this with `security: []`.
     security: [{ bearerAuth: [] }],

@@ -26,17 +26,24 @@ export const writeQuerySchema = z.strictObject({ dryRun: dryRunParam, appendHash
 const commaSeparated = <T extends z.ZodType<unknown, string[]>>(list: T) =>
   z
     .string()
-    .transform((s) => s.split(',').map((item) => item.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
     .pipe(list);
 
-export const serviceAccountsParam = commaSeparated(serviceAccountsField)
-  .optional()
-  .meta({ description: 'Comma-separated ServiceAccounts to link the secret to (as `serviceAccounts` in a JSON body).', example: 'default,builder' });
+export const serviceAccountsParam = commaSeparated(serviceAccountsField).optional().meta({
+  description: 'Comma-separated ServiceAccounts to link the secret to (as `serviceAccounts` in a JSON body).',
+  example: 'default,builder',
+});
 export const dockerConfigWriteQuerySchema = writeQuerySchema.extend({ repository: repositoryParam, serviceAccounts: serviceAccountsParam });
 export const verifyQuerySchema = z.strictObject({ repository: repositoryParam });
-export const unlinkParam = booleanFlag
-  .optional()
-  .meta({ description: 'Also remove the secret from the `imagePullSecrets` of every ServiceAccount in the namespace (answers 200 with what changed).' });
+export const unlinkParam = booleanFlag.optional().meta({
+  description:
+    'Also remove the secret from the `imagePullSecrets` of every ServiceAccount in the namespace (answers 200 with what changed).',
+});
 export const deleteQuerySchema = z.strictObject({ dryRun: dryRunParam, unlink: unlinkParam });
 export const patchQuerySchema = z.strictObject({ dryRun: dryRunParam, verify: verifyModeSchema });
 export const noQuerySchema = z.strictObject({});

@@ -41,7 +41,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     // The detail goes to the log under the request id; the caller learns nothing about internals.
     logger.error({ error: withoutMessage(error), requestId: requestIdOf(res) }, 'unhandled error');
-    sendProblem(req, res, new AppError(500, 'Internal Server Error', 'an unexpected error occurred; quote the requestId when reporting it'));
+    sendProblem(
+      req,
+      res,
+      new AppError(500, 'Internal Server Error', 'an unexpected error occurred; quote the requestId when reporting it'),
+    );
   };
 }
 

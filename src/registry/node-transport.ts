@@ -2,7 +2,12 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { RegistryTransportError, type RegistryRequest, type RegistryResponse, type RegistryTransport } from '../domain/verify/registry-transport.js';
+import {
+  RegistryTransportError,
+  type RegistryRequest,
+  type RegistryResponse,
+  type RegistryTransport,
+} from '../domain/verify/registry-transport.js';
 import { GuardRefusal, refusalFor, resolveGuarded, systemResolve, type Resolve } from './egress-guard.js';
 
 export interface NodeTransportOptions {
@@ -17,7 +22,17 @@ export interface NodeTransportOptions {
 // Registries answer /v2/ and token requests with small bodies; anything bigger is cut here.
 const MAX_BODY_BYTES = 64 * 1024;
 const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL|EPROTO$|HOSTNAME_MISMATCH)/;
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENODATA']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ENODATA',
+]);
 
 /**
  * The registry transport over node:http(s): addresses resolved and vetted by the egress guard before
@@ -104,9 +119,13 @@ function translate(error: unknown, where: string, timedOut: boolean, timeoutMs: 
   }
   if (timedOut) return new RegistryTransportError('timeout', `${where} did not answer within ${timeoutMs} ms`);
   const code = String((error as { code?: unknown })?.code ?? '');
-  if (code === 'ABORT_ERR') return new RegistryTransportError('timeout', `the check of ${where} did not finish within the request's deadline`);
+  if (code === 'ABORT_ERR')
+    return new RegistryTransportError('timeout', `the check of ${where} did not finish within the request's deadline`);
   if (TLS_CODES.test(code)) {
-    return new RegistryTransportError('tls', `TLS with ${where} failed (${code}); if it uses a private CA, add it with REGCRED_VERIFY_CA_FILE`);
+    return new RegistryTransportError(
+      'tls',
+      `TLS with ${where} failed (${code}); if it uses a private CA, add it with REGCRED_VERIFY_CA_FILE`,
+    );
   }
   if (UNREACHABLE_CODES.has(code)) return new RegistryTransportError('unreachable', `${where} could not be reached (${code})`);
   return new RegistryTransportError('protocol', `${where} answered something that is not HTTP (${code || 'no code'})`);

@@ -135,7 +135,9 @@ describe('createCluster picks the adapter', () => {
 
     it('when the kubeconfig has no current context, then it says so', async () => {
       const kubeconfig = writeFile('no-context', kubeconfigYaml('x', 'https://10.0.0.1').replace('current-context: x', ''));
-      await expect(createCluster(defaultConfig({ cluster: 'kubernetes', kubeconfig }), env)).rejects.toThrow(/has no usable current context/);
+      await expect(createCluster(defaultConfig({ cluster: 'kubernetes', kubeconfig }), env)).rejects.toThrow(
+        /has no usable current context/,
+      );
     });
   });
 });

@@ -45,7 +45,11 @@ async function fakeApiServer(status: number, body: unknown, headers: Record<stri
   return clusterAt(`http://127.0.0.1:${await listen(server, new Set())}`);
 }
 
-const failure = (call: Promise<unknown>) => call.then(() => new Error('expected a failure'), (e: unknown) => e);
+const failure = (call: Promise<unknown>) =>
+  call.then(
+    () => new Error('expected a failure'),
+    (e: unknown) => e,
+  );
 
 describe('KubernetesCluster against a fake API server', () => {
   it('when nothing listens on the port, then it fails at once with UnavailableError (connection refused)', async () => {
@@ -59,7 +63,10 @@ describe('KubernetesCluster against a fake API server', () => {
   });
 
   it('when the server accepts connections but never answers, then calls give up after timeoutMs', async () => {
-    const port = await listen(createTcpServer(() => {}), new Set());
+    const port = await listen(
+      createTcpServer(() => {}),
+      new Set(),
+    );
     const cluster = clusterAt(`https://127.0.0.1:${port}`);
     for (const call of [() => cluster.listSecrets('team-a', { limit: 1 }), () => cluster.ping()]) {
       const started = performance.now();

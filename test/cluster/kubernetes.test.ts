@@ -24,7 +24,9 @@ import {
 
 const enabled = realClusterAvailable();
 const TIMEOUT_MS = 5000;
-const title = enabled ? 'KubernetesCluster on kube-apiserver v1.20.2' : 'KubernetesCluster (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = enabled
+  ? 'KubernetesCluster on kube-apiserver v1.20.2'
+  : 'KubernetesCluster (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
 
 describe.skipIf(!enabled)(title, () => {
   describeClusterContract('KubernetesCluster', async () => {
@@ -86,7 +88,9 @@ describe.skipIf(!enabled)(title, () => {
       const error = await cluster.createSecret(opaque('invalid', { team: 'not valid!' })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);
       const { message, errors, cause } = error as ValidationError;
-      expect(message).toBe(`the Kubernetes API server refused secret "invalid" in namespace "${namespace.name}" as invalid: metadata.labels`);
+      expect(message).toBe(
+        `the Kubernetes API server refused secret "invalid" in namespace "${namespace.name}" as invalid: metadata.labels`,
+      );
       expect(errors).toHaveLength(1);
       expect(errors[0].message).toMatch(/^Invalid value: "not valid!": a valid label must be/);
       for (const leak of ['HTTP-Code', 'Body:', 'Headers:', '"kind"', '"apiVersion"', 'Failure', 'audit-id', 'content-type']) {

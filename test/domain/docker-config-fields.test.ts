@@ -41,7 +41,10 @@ describe('Go-style field matching', () => {
   });
 
   it('when an entry spells a field twice, then the later value wins, as in Go', () => {
-    expect(readEntryFields({ username: 'a', Username: 'b', identitytoken: 't' })).toEqual({ values: { username: 'b' }, ignored: ['identitytoken'] });
+    expect(readEntryFields({ username: 'a', Username: 'b', identitytoken: 't' })).toEqual({
+      values: { username: 'b' },
+      ignored: ['identitytoken'],
+    });
   });
 
   it('when a field is null, then it counts as absent, as in Go', () => {

@@ -36,13 +36,32 @@ describe('inspectPullSecretInput: what it accepts', () => {
   it('when a JSON Secret manifest is sent, then the view has its metadata (no annotations) and the redacted content', () => {
     const view = inspect(kubectlJson, 'application/json; charset=utf-8');
 
-    expect(view).toEqual({ name: 'regcred', namespace: 'team-a', type: 'kubernetes.io/dockerconfigjson', labels: { team: 'payments' }, registries: [REGISTRY], decoded: DECODED, warnings: [] });
+    expect(view).toEqual({
+      name: 'regcred',
+      namespace: 'team-a',
+      type: 'kubernetes.io/dockerconfigjson',
+      labels: { team: 'payments' },
+      registries: [REGISTRY],
+      decoded: DECODED,
+      warnings: [],
+    });
     expect(inspectViewSchema.parse(view)).toEqual(view);
   });
 
-  it.each(['application/yaml', 'application/x-yaml', 'text/yaml'])('when a YAML Secret manifest is sent as %s, then it is read like JSON', (type) => {
-    expect(inspect(kubectlYaml, type)).toEqual({ name: 'regcred', namespace: 'team-a', type: 'kubernetes.io/dockerconfigjson', labels: { team: 'payments' }, registries: [REGISTRY], decoded: DECODED, warnings: [] });
-  });
+  it.each(['application/yaml', 'application/x-yaml', 'text/yaml'])(
+    'when a YAML Secret manifest is sent as %s, then it is read like JSON',
+    (type) => {
+      expect(inspect(kubectlYaml, type)).toEqual({
+        name: 'regcred',
+        namespace: 'team-a',
+        type: 'kubernetes.io/dockerconfigjson',
+        labels: { team: 'payments' },
+        registries: [REGISTRY],
+        decoded: DECODED,
+        warnings: [],
+      });
+    },
+  );
 
   it('when the manifest uses stringData, then it is read, written over data as the API server does', () => {
     const yaml = `kind: Secret\napiVersion: v1\nmetadata: {name: regcred}\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: e30=\nstringData:\n  .dockerconfigjson: '${CONFIG}'\n`;
@@ -51,10 +70,14 @@ describe('inspectPullSecretInput: what it accepts', () => {
   });
 
   it('when a legacy kubernetes.io/dockercfg manifest is sent, then its .dockercfg is described', () => {
-    const dockercfg = Buffer.from(JSON.stringify({ 'registry.example.com': { auth: Buffer.from('jane:p').toString('base64') } })).toString('base64');
+    const dockercfg = Buffer.from(JSON.stringify({ 'registry.example.com': { auth: Buffer.from('jane:p').toString('base64') } })).toString(
+      'base64',
+    );
     const yaml = `kind: Secret\napiVersion: v1\nmetadata: {name: old}\ntype: kubernetes.io/dockercfg\ndata: {.dockercfg: ${dockercfg}}\n`;
 
-    expect(inspect(yaml, 'application/yaml').registries).toEqual([{ server: 'registry.example.com', username: 'jane', secretFields: ['auth'], authMismatch: false }]);
+    expect(inspect(yaml, 'application/yaml').registries).toEqual([
+      { server: 'registry.example.com', username: 'jane', secretFields: ['auth'], authMismatch: false },
+    ]);
   });
 
   it.each([
@@ -62,7 +85,12 @@ describe('inspectPullSecretInput: what it accepts', () => {
     ['with a trailing newline', `${VALUE}\n`],
     ['wrapped at 76 columns, as base64 does', `${VALUE.match(/.{1,76}/g)!.join('\n')}\n`],
   ])('when a bare .dockerconfigjson value is sent as text/plain %s, then it is described', (_, body) => {
-    expect(inspect(body, 'text/plain')).toEqual({ type: 'kubernetes.io/dockerconfigjson', registries: [REGISTRY], decoded: DECODED, warnings: [] });
+    expect(inspect(body, 'text/plain')).toEqual({
+      type: 'kubernetes.io/dockerconfigjson',
+      registries: [REGISTRY],
+      decoded: DECODED,
+      warnings: [],
+    });
   });
 
   it.each([
@@ -92,7 +120,13 @@ describe('inspectPullSecretInput: what it refuses', () => {
     const error = errorOf(body, 'application/json');
 
     expect(error).toBeInstanceOf(ValidationError);
-    expect(error.errors).toEqual([{ path: 'type', code: 'invalid_value', message: expect.stringMatching(/"kubernetes.io\/dockerconfigjson" or "kubernetes.io\/dockercfg"/) }]);
+    expect(error.errors).toEqual([
+      {
+        path: 'type',
+        code: 'invalid_value',
+        message: expect.stringMatching(/"kubernetes.io\/dockerconfigjson" or "kubernetes.io\/dockercfg"/),
+      },
+    ]);
   });
 
   it('when the manifest is not a Secret, then 422 at "kind" says how to send a bare value', () => {
@@ -105,7 +139,9 @@ describe('inspectPullSecretInput: what it refuses', () => {
   it('when a data value is not a string, then 422 at its path', () => {
     const yaml = kubectlYaml.replace(`.dockerconfigjson: ${VALUE}`, '.dockerconfigjson: 42');
 
-    expect(errorOf(yaml, 'application/yaml').errors).toEqual([{ path: 'data/.dockerconfigjson', code: 'invalid_type', message: 'must be a string' }]);
+    expect(errorOf(yaml, 'application/yaml').errors).toEqual([
+      { path: 'data/.dockerconfigjson', code: 'invalid_type', message: 'must be a string' },
+    ]);
   });
 
   it('when the YAML holds two documents, then 400 asks for exactly one', () => {
@@ -123,13 +159,16 @@ describe('inspectPullSecretInput: what it refuses', () => {
   });
 
   it('when the YAML expands aliases again and again, then 400 before it grows', () => {
-    const bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n';
+    const bomb =
+      'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n';
 
     expect(errorOf(bomb, 'application/yaml').message).toContain('aliases');
   });
 
   it('when a YAML alias refers to no anchor, then 400 says so', () => {
-    expect(errorOf('kind: Secret\ndata: *nowhere\n', 'application/yaml').message).toBe('The YAML body has an alias without a matching anchor');
+    expect(errorOf('kind: Secret\ndata: *nowhere\n', 'application/yaml').message).toBe(
+      'The YAML body has an alias without a matching anchor',
+    );
   });
 
   it('when the JSON is broken, then 400 without the text', () => {

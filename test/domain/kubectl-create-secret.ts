@@ -41,13 +41,20 @@ export function kubectlVersion(): string | undefined {
 export function runKubectl(input: KubectlCase): KubectlResult {
   const flag = (name: string, value: string | undefined) => (value === undefined ? [] : [`--${name}=${value}`]);
   const args = [
-    'create', 'secret', 'docker-registry', input.name,
+    'create',
+    'secret',
+    'docker-registry',
+    input.name,
     ...flag('namespace', input.namespace),
     ...flag('docker-server', input.server),
     ...flag('docker-username', input.username),
     ...flag('docker-password', input.password),
     ...flag('docker-email', input.email),
-    '--append-hash', '--dry-run=client', '-o', 'json', '--kubeconfig=/dev/null',
+    '--append-hash',
+    '--dry-run=client',
+    '-o',
+    'json',
+    '--kubeconfig=/dev/null',
   ];
   const secret = JSON.parse(execFileSync('kubectl', args, { encoding: 'utf8' })) as {
     metadata: { name: string; namespace?: string };

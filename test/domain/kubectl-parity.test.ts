@@ -6,9 +6,7 @@ import { DOCKER_HUB_SERVER, type RegistryCredential } from '../../src/domain/doc
 import { kubectlVersion, runKubectl, type KubectlVector, type KubectlVectorFile } from './kubectl-create-secret.js';
 
 // Recorded by scripts/record-kubectl-vectors.ts; re-run it after changing its table.
-const recorded = JSON.parse(
-  readFileSync(new URL('../fixtures/kubectl-vectors.json', import.meta.url), 'utf8'),
-) as KubectlVectorFile;
+const recorded = JSON.parse(readFileSync(new URL('../fixtures/kubectl-vectors.json', import.meta.url), 'utf8')) as KubectlVectorFile;
 const liveKubectl = kubectlVersion();
 
 // kubectl's flags as regcred's input: an absent --docker-server means kubectl's default.

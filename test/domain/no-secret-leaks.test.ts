@@ -2,7 +2,14 @@ import { describe, it, expect } from 'vitest';
 import { inspectPullSecretInput } from '../../src/domain/secret-manifest/inspect.js';
 import { parseDockerConfigFile } from '../../src/domain/docker-config/parse-docker-config.js';
 import { describePullSecretData, toPullSecretView } from '../../src/domain/secret-manifest/redact-secret.js';
-import { authOf, base64, dockerConfigJsonData, dockerDesktopConfig, everythingIn, kubectlDockerConfigJson } from './docker-config-samples.js';
+import {
+  authOf,
+  base64,
+  dockerConfigJsonData,
+  dockerDesktopConfig,
+  everythingIn,
+  kubectlDockerConfigJson,
+} from './docker-config-samples.js';
 
 // One unique password, in every place a secret can hide. Whatever these functions return or
 // throw, as a caller or a log would see it, must not contain it in any form.
@@ -26,21 +33,42 @@ const dockerConfigs: Record<string, unknown> = {
   'auth that is not base64': { auths: { r: { auth: `!${CANARY}!` } } },
   'auth that disagrees with the fields': { auths: { r: { username: 'jane', password: CANARY, auth: authOf('jane', 'other') } } },
   'tokens only': { auths: { r: { identitytoken: CANARY, registrytoken: CANARY } } },
-  'tokens and other fields beside credentials': { auths: { r: { auth: AUTH, identitytoken: CANARY, token: CANARY, secret: { v: CANARY } } } },
-  'a whole docker config.json': { ...JSON.parse(dockerDesktopConfig(CANARY)), credsStore: CANARY, HttpHeaders: { 'X-Key': CANARY }, extra: [CANARY] },
+  'tokens and other fields beside credentials': {
+    auths: { r: { auth: AUTH, identitytoken: CANARY, token: CANARY, secret: { v: CANARY } } },
+  },
+  'a whole docker config.json': {
+    ...JSON.parse(dockerDesktopConfig(CANARY)),
+    credsStore: CANARY,
+    HttpHeaders: { 'X-Key': CANARY },
+    extra: [CANARY],
+  },
   'fields that are not strings': { auths: { r: { username: { v: CANARY }, password: [CANARY], email: { v: CANARY } } } },
   'an entry that is a string': { auths: { r: `jane:${CANARY}` } },
   'auths that is a string': { auths: CANARY },
   'the legacy format': { r: { auth: AUTH, email: 'jane@example.com' } },
-  'auth with bytes that are not UTF-8': { auths: { r: { auth: base64(Buffer.concat([Buffer.from(`jane:${CANARY}`), Buffer.from([0xff])])) } } },
+  'auth with bytes that are not UTF-8': {
+    auths: { r: { auth: base64(Buffer.concat([Buffer.from(`jane:${CANARY}`), Buffer.from([0xff])])) } },
+  },
   'an empty username in auth': { auths: { r: { auth: base64(`:${CANARY}`) } } },
 };
 
 describe('no secret leaks: describePullSecretData and toPullSecretView', () => {
   const cases: [string, string, Record<string, string>][] = [
-    ...Object.entries(dockerConfigs).map(([name, config]): [string, string, Record<string, string>] => [name, 'kubernetes.io/dockerconfigjson', dockerConfigJsonData(config)]),
-    ...Object.entries(dockerConfigs).map(([name, config]): [string, string, Record<string, string>] => [`${name}, as .dockercfg`, 'kubernetes.io/dockercfg', { '.dockercfg': base64(JSON.stringify(config)) }]),
-    ['JSON that does not parse', 'kubernetes.io/dockerconfigjson', { '.dockerconfigjson': base64(`{"auths":{"r":{"password":${CANARY}}}}`) }],
+    ...Object.entries(dockerConfigs).map(([name, config]): [string, string, Record<string, string>] => [
+      name,
+      'kubernetes.io/dockerconfigjson',
+      dockerConfigJsonData(config),
+    ]),
+    ...Object.entries(dockerConfigs).map(([name, config]): [string, string, Record<string, string>] => [
+      `${name}, as .dockercfg`,
+      'kubernetes.io/dockercfg',
+      { '.dockercfg': base64(JSON.stringify(config)) },
+    ]),
+    [
+      'JSON that does not parse',
+      'kubernetes.io/dockerconfigjson',
+      { '.dockerconfigjson': base64(`{"auths":{"r":{"password":${CANARY}}}}`) },
+    ],
     ['base64 that does not decode', 'kubernetes.io/dockerconfigjson', { '.dockerconfigjson': `%${CANARY}%` }],
     ['an Opaque secret', 'Opaque', { password: base64(CANARY), '.dockerconfigjson': base64(JSON.stringify(dockerConfigs['auth only'])) }],
   ];
@@ -53,7 +81,15 @@ describe('no secret leaks: describePullSecretData and toPullSecretView', () => {
 
   it.each(cases)('when a Secret holds %s, then its view holds no secret, nor its annotations', (_, type, data) => {
     const lastApplied = JSON.stringify({ type, data, stringData: { password: CANARY } });
-    const secret = { name: 'n', namespace: 'ns', type, labels: {}, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied }, data, immutable: false };
+    const secret = {
+      name: 'n',
+      namespace: 'ns',
+      type,
+      labels: {},
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied },
+      data,
+      immutable: false,
+    };
 
     const text = exposed(() => toPullSecretView(secret));
 
@@ -88,19 +124,38 @@ describe('no secret leaks: parseDockerConfigFile', () => {
 
 describe('no secret leaks: inspectPullSecretInput', () => {
   const value = dockerConfigJsonData(dockerConfigs['tokens and other fields beside credentials'])['.dockerconfigjson'];
-  const manifest = (type: string, data: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'n', annotations: { a: CANARY } }, type, data });
-  const yaml = (type: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: n\ntype: ${type}\ndata:\n  .dockerconfigjson: ${value}\n`;
+  const manifest = (type: string, data: Record<string, unknown>) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'n', annotations: { a: CANARY } },
+    type,
+    data,
+  });
+  const yaml = (type: string) =>
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: n\ntype: ${type}\ndata:\n  .dockerconfigjson: ${value}\n`;
 
   it.each<[string, string, string | undefined]>([
     ['a JSON manifest', JSON.stringify(manifest('kubernetes.io/dockerconfigjson', { '.dockerconfigjson': value })), 'application/json'],
     ['a YAML manifest', yaml('kubernetes.io/dockerconfigjson'), 'application/yaml'],
-    ['a stringData manifest', JSON.stringify({ kind: 'Secret', type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': JSON.stringify(dockerConfigs['a whole docker config.json']) } }), 'application/json'],
+    [
+      'a stringData manifest',
+      JSON.stringify({
+        kind: 'Secret',
+        type: 'kubernetes.io/dockerconfigjson',
+        stringData: { '.dockerconfigjson': JSON.stringify(dockerConfigs['a whole docker config.json']) },
+      }),
+      'application/json',
+    ],
     ['a bare value', `${value}\n`, 'text/plain'],
     ['a bare value without content type', value, undefined],
     ['an Opaque manifest', JSON.stringify(manifest('Opaque', { password: base64(CANARY) })), 'application/json'],
     ['an Opaque YAML manifest', yaml('Opaque'), 'text/plain'],
     ['a ConfigMap', JSON.stringify({ kind: 'ConfigMap', data: { password: CANARY } }), 'application/json'],
-    ['a data value that is not a string', JSON.stringify(manifest('kubernetes.io/dockerconfigjson', { '.dockerconfigjson': { password: CANARY } })), 'application/json'],
+    [
+      'a data value that is not a string',
+      JSON.stringify(manifest('kubernetes.io/dockerconfigjson', { '.dockerconfigjson': { password: CANARY } })),
+      'application/json',
+    ],
     ['broken JSON', `{"kind":"Secret","data":{".dockerconfigjson":${CANARY}}}`, 'application/json'],
     ['broken YAML', `kind: Secret\ndata:\n  .dockerconfigjson: "${CANARY}\n`, 'application/yaml'],
     ['an unknown YAML directive', `%${CANARY}\n---\nkind: Secret\n`, 'application/yaml'],

@@ -78,7 +78,10 @@ describe('parseDockerConfigFile: entries rewritten as username, password, email'
   });
 
   it('when auth is an empty string, then username and password are used, as the kubelet skips an empty auth', () => {
-    expect(parse({ auths: { r: { username: 'jane', password: 'p', auth: '' } } }).registries[0]).toMatchObject({ username: 'jane', password: 'p' });
+    expect(parse({ auths: { r: { username: 'jane', password: 'p', auth: '' } } }).registries[0]).toMatchObject({
+      username: 'jane',
+      password: 'p',
+    });
   });
 
   it('when an entry has identitytoken, serveraddress or other fields beside credentials, then each is dropped and named', () => {
@@ -95,7 +98,11 @@ describe('parseDockerConfigFile: entries rewritten as username, password, email'
   });
 
   it('when the email is empty, then it is left out', () => {
-    expect(parse({ auths: { r: { username: 'u', password: 'p', email: '' } } }).registries[0]).toEqual({ server: 'r', username: 'u', password: 'p' });
+    expect(parse({ auths: { r: { username: 'u', password: 'p', email: '' } } }).registries[0]).toEqual({
+      server: 'r',
+      username: 'u',
+      password: 'p',
+    });
   });
 });
 
@@ -134,7 +141,11 @@ describe('parseDockerConfigFile: files that cannot become a pull secret', () => 
     const error = errorOf({ auths: { 'myacr.azurecr.io': { identitytoken: 'eyJhbGciOi' } } });
 
     expect(error.errors).toEqual([
-      { path: 'auths/myacr.azurecr.io/identitytoken', code: 'unsupported_token', message: expect.stringContaining('the kubelet ignores "identitytoken"') },
+      {
+        path: 'auths/myacr.azurecr.io/identitytoken',
+        code: 'unsupported_token',
+        message: expect.stringContaining('the kubelet ignores "identitytoken"'),
+      },
     ]);
   });
 
@@ -154,7 +165,9 @@ describe('parseDockerConfigFile: files that cannot become a pull secret', () => 
   });
 
   it('when auth decodes to an empty username, then 422 names the auth field', () => {
-    expect(errorOf({ auths: { r: { auth: base64(':p') } } }).errors).toEqual([expect.objectContaining({ path: 'auths/r/auth', code: 'empty_username' })]);
+    expect(errorOf({ auths: { r: { auth: base64(':p') } } }).errors).toEqual([
+      expect.objectContaining({ path: 'auths/r/auth', code: 'empty_username' }),
+    ]);
   });
 
   it('when auth decodes to bytes that are not UTF-8, then 422: they could not be carried over unchanged', () => {
@@ -178,7 +191,7 @@ describe('parseDockerConfigFile: files that cannot become a pull secret', () => 
     expect(error.errors).toContainEqual(expect.objectContaining({ path, code }));
   });
 
-  it('when server, username, password and email break the credential rules, then the credential schemas\' messages are used', () => {
+  it("when server, username, password and email break the credential rules, then the credential schemas' messages are used", () => {
     const error = errorOf({
       auths: {
         'bad server': { username: 'u', password: 'p' },

@@ -10,11 +10,19 @@ const describeCfg = (content: unknown) => describePullSecretData(CFG_TYPE, { '.d
 const EVERY_PULL = 'the kubelet fails every image pull of a Pod that references this secret';
 
 describe('describePullSecretData: what kubectl create secret docker-registry writes', () => {
-  it('when the secret is kubectl\'s, then username and email are shown, password and auth are redacted and named', () => {
+  it("when the secret is kubectl's, then username and email are shown, password and auth are redacted and named", () => {
     const result = describeJson(kubectlDockerConfigJson('registry.example.com', 'jane', 's3cr3t', 'jane@example.com'));
 
     expect(result).toEqual({
-      registries: [{ server: 'registry.example.com', username: 'jane', email: 'jane@example.com', secretFields: ['password', 'auth'], authMismatch: false }],
+      registries: [
+        {
+          server: 'registry.example.com',
+          username: 'jane',
+          email: 'jane@example.com',
+          secretFields: ['password', 'auth'],
+          authMismatch: false,
+        },
+      ],
       decoded: { auths: { 'registry.example.com': { username: 'jane', password: REDACTED, email: 'jane@example.com', auth: REDACTED } } },
       warnings: [],
     });
@@ -48,7 +56,9 @@ describe('describePullSecretData: what kubectl create secret docker-registry wri
   });
 
   it('when an entry is empty, then the warning says the kubelet pulls anonymously', () => {
-    expect(describeJson({ auths: { r: {} } }).warnings).toEqual(['registry "r": holds no credentials; the kubelet pulls from it anonymously']);
+    expect(describeJson({ auths: { r: {} } }).warnings).toEqual([
+      'registry "r": holds no credentials; the kubelet pulls from it anonymously',
+    ]);
   });
 });
 
@@ -71,14 +81,23 @@ describe('describePullSecretData: the username the kubelet reads', () => {
   it('when keys are spelled in other cases, then they are read as the kubelet reads them', () => {
     const result = describeJson({ Auths: { r: { Username: 'old', PASSWORD: 'p', AUTH: authOf('new', 'p'), Email: 'e@example.com' } } });
 
-    expect(result.registries[0]).toEqual({ server: 'r', username: 'new', email: 'e@example.com', secretFields: ['password', 'auth'], authMismatch: true });
+    expect(result.registries[0]).toEqual({
+      server: 'r',
+      username: 'new',
+      email: 'e@example.com',
+      secretFields: ['password', 'auth'],
+      authMismatch: true,
+    });
     expect(result.decoded).toEqual({ Auths: { r: { Username: 'old', PASSWORD: REDACTED, AUTH: REDACTED, Email: 'e@example.com' } } });
   });
 
   it('when auths is spelled twice, then the entries merge as in Go', () => {
     const { registries } = describeJson({ auths: { a: { auth: authOf('u1', 'p') } }, AUTHS: { b: { auth: authOf('u2', 'p') } } });
 
-    expect(registries.map((r) => [r.server, r.username])).toEqual([['a', 'u1'], ['b', 'u2']]);
+    expect(registries.map((r) => [r.server, r.username])).toEqual([
+      ['a', 'u1'],
+      ['b', 'u2'],
+    ]);
   });
 
   it.each([
@@ -113,14 +132,21 @@ describe('describePullSecretData: contents the kubelet cannot use never throw', 
   });
 
   it('when auths is not an object, then it is redacted and the warning says every pull fails', () => {
-    expect(describeJson({ auths: 'x' })).toEqual({ registries: [], decoded: { auths: REDACTED }, warnings: [`"auths" is not an object; ${EVERY_PULL}`] });
+    expect(describeJson({ auths: 'x' })).toEqual({
+      registries: [],
+      decoded: { auths: REDACTED },
+      warnings: [`"auths" is not an object; ${EVERY_PULL}`],
+    });
   });
 
   it('when an entry is not an object or a field is not a string, then it is redacted and the warning says every pull fails', () => {
     const result = describeJson({ auths: { a: 'u:p', b: { username: { nested: 'x' }, password: 'p' } } });
 
     expect(result.decoded).toEqual({ auths: { a: REDACTED, b: { username: REDACTED, password: REDACTED } } });
-    expect(result.warnings).toEqual([`registry "a": the entry is not an object; ${EVERY_PULL}`, `registry "b": "username" is not a string; ${EVERY_PULL}`]);
+    expect(result.warnings).toEqual([
+      `registry "a": the entry is not an object; ${EVERY_PULL}`,
+      `registry "b": "username" is not a string; ${EVERY_PULL}`,
+    ]);
   });
 
   it('when HttpHeaders is not an object of strings, then the warning says every pull fails', () => {
@@ -132,7 +158,9 @@ describe('describePullSecretData: contents the kubelet cannot use never throw', 
 
     expect(result.registries).toEqual([]);
     expect(result.decoded).toEqual({ [DOCKER_HUB]: REDACTED });
-    expect(result.warnings).toEqual([expect.stringContaining('legacy .dockercfg format, which belongs in a kubernetes.io/dockercfg secret')]);
+    expect(result.warnings).toEqual([
+      expect.stringContaining('legacy .dockercfg format, which belongs in a kubernetes.io/dockercfg secret'),
+    ]);
   });
 });
 

@@ -18,7 +18,9 @@ const result = (server: string, status: RegistryVerification['status'], checkedA
 describe('the last-verification annotation', () => {
   it('records per registry only the status and the time, in key order, and reads back', () => {
     const value = verificationAnnotationValue([result('b.example', 'invalid', 't2'), result('a.example', 'valid', 't1')]);
-    expect(value).toBe('[{"server":"a.example","status":"valid","checkedAt":"t1"},{"server":"b.example","status":"invalid","checkedAt":"t2"}]');
+    expect(value).toBe(
+      '[{"server":"a.example","status":"valid","checkedAt":"t1"},{"server":"b.example","status":"invalid","checkedAt":"t2"}]',
+    );
     expect(readLastVerification({ [VERIFICATION_ANNOTATION]: value })).toEqual([
       { server: 'a.example', status: 'valid', checkedAt: 't1' },
       { server: 'b.example', status: 'invalid', checkedAt: 't2' },

@@ -11,7 +11,10 @@ const fieldOf = (i: number) => `registries/${i}/password`;
 describe('applying the verify mode', () => {
   it('under verify=true, nothing is refused and every registry short of valid is a warning', () => {
     const warnings = enforceVerification('true', [outcome('valid'), outcome('invalid'), outcome('unreachable')], fieldOf);
-    expect(warnings).toEqual(['verification of invalid.example: invalid — it was invalid', 'verification of unreachable.example: unreachable — it was unreachable']);
+    expect(warnings).toEqual([
+      'verification of invalid.example: invalid — it was invalid',
+      'verification of unreachable.example: unreachable — it was unreachable',
+    ]);
   });
 
   it.each(['invalid', 'not-a-registry'] as const)('under verify=required, %s is a 422 naming the field and the rule', (status) => {
@@ -22,7 +25,9 @@ describe('applying the verify mode', () => {
     } catch (error) {
       const failed = error as VerificationFailedError;
       expect(failed.status).toBe(422);
-      expect(failed.errors).toEqual([{ path: 'registries/1/password', code: `verification_${status}`, message: `${status}.example: it was ${status}` }]);
+      expect(failed.errors).toEqual([
+        { path: 'registries/1/password', code: `verification_${status}`, message: `${status}.example: it was ${status}` },
+      ]);
       expect(failed.extensions.verification).toHaveLength(2);
     }
   });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { RegistryTransportError, type RegistryRequest, type RegistryResponse, type RegistryTransport } from '../../src/domain/verify/registry-transport.js';
+import {
+  RegistryTransportError,
+  type RegistryRequest,
+  type RegistryResponse,
+  type RegistryTransport,
+} from '../../src/domain/verify/registry-transport.js';
 import type { VerificationTarget } from '../../src/domain/verify/registry-verifier.js';
 import { verifyWithRegistry } from '../../src/domain/verify/verify-registry.js';
 
@@ -32,15 +37,21 @@ const verify = (transport: RegistryTransport, t = target(), insecureHosts: strin
 
 /** A registry with htpasswd-style Basic auth, as distribution answers. */
 const basicRegistry: Route = (r) => {
-  if (r.headers?.authorization === basicOf('janedoe', 's3cr3t')) return { status: r.url.includes('/manifests/') ? 404 : 200, headers: V2, body: '{}' };
-  return { status: 401, headers: { ...V2, 'www-authenticate': 'Basic realm="Registry Realm"', 'content-type': 'application/json' }, body: '{"errors":[]}' };
+  if (r.headers?.authorization === basicOf('janedoe', 's3cr3t'))
+    return { status: r.url.includes('/manifests/') ? 404 : 200, headers: V2, body: '{}' };
+  return {
+    status: 401,
+    headers: { ...V2, 'www-authenticate': 'Basic realm="Registry Realm"', 'content-type': 'application/json' },
+    body: '{"errors":[]}',
+  };
 };
 
 /** A registry with a token service on another host, granting pull on team/app to janedoe only. */
 const tokenRegistry: Route = (r) => {
   const url = new URL(r.url);
   if (url.host === 'auth.example.com') {
-    if (r.headers?.authorization !== basicOf('janedoe', 's3cr3t')) return { status: 401, body: '{"details":"incorrect username or password"}' };
+    if (r.headers?.authorization !== basicOf('janedoe', 's3cr3t'))
+      return { status: 401, body: '{"details":"incorrect username or password"}' };
     const granted = url.searchParams.get('scope') === 'repository:team/app:pull' ? 'pull' : 'none';
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_token: `tok-${granted}` }) };
   }
@@ -48,7 +59,10 @@ const tokenRegistry: Route = (r) => {
   if (auth === 'Bearer tok-pull' || (auth === 'Bearer tok-none' && url.pathname === '/v2/')) {
     return { status: url.pathname === '/v2/' ? 200 : 404, headers: V2 };
   }
-  return { status: 401, headers: { ...V2, 'www-authenticate': 'Bearer realm="https://auth.example.com/token",service="registry.example.com"' } };
+  return {
+    status: 401,
+    headers: { ...V2, 'www-authenticate': 'Bearer realm="https://auth.example.com/token",service="registry.example.com"' },
+  };
 };
 
 describe('verifying credentials with a registry (Docker Registry HTTP API V2)', () => {
@@ -122,7 +136,10 @@ describe('verifying credentials with a registry (Docker Registry HTTP API V2)', 
   });
 
   it('when the realm is plain HTTP, then no credentials are sent to it and the guard refuses', async () => {
-    const transport = fakeTransport(() => ({ status: 401, headers: { 'www-authenticate': 'Bearer realm="http://auth.example.com/token",service="s"' } }));
+    const transport = fakeTransport(() => ({
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer realm="http://auth.example.com/token",service="s"' },
+    }));
     const { verification, refusedByGuard } = await verify(transport);
     expect(verification).toMatchObject({ status: 'error', method: 'bearer' });
     expect(verification.detail).toContain('never sends credentials over plain HTTP');
@@ -139,29 +156,42 @@ describe('verifying credentials with a registry (Docker Registry HTTP API V2)', 
   });
 
   it('when a web site asks for Basic without speaking the registry API, then not-a-registry and no credentials are sent', async () => {
-    const transport = fakeTransport(() => ({ status: 401, headers: { 'www-authenticate': 'Basic realm="intranet"', 'content-type': 'text/html' }, body: '<html>' }));
+    const transport = fakeTransport(() => ({
+      status: 401,
+      headers: { 'www-authenticate': 'Basic realm="intranet"', 'content-type': 'text/html' },
+      body: '<html>',
+    }));
     expect((await verify(transport)).verification.status).toBe('not-a-registry');
     expect(transport.requests).toHaveLength(1);
   });
 
   it('when the transport cannot reach the host, then unreachable with its reason; a TLS failure is an error', async () => {
-    const refused = fakeTransport(() => new RegistryTransportError('unreachable', 'registry.example.com could not be reached (ECONNREFUSED)'));
+    const refused = fakeTransport(
+      () => new RegistryTransportError('unreachable', 'registry.example.com could not be reached (ECONNREFUSED)'),
+    );
     expect((await verify(refused)).verification).toMatchObject({ status: 'unreachable', detail: expect.stringContaining('ECONNREFUSED') });
     const tls = fakeTransport(() => new RegistryTransportError('tls', 'TLS failed'));
     expect((await verify(tls)).verification.status).toBe('error');
   });
 
   it('when the egress guard refuses the address, then error, marked as refused by the guard', async () => {
-    const guarded = fakeTransport(() => new RegistryTransportError('guard', 'registry.example.com resolves to 10.0.0.1, which is a private address'));
+    const guarded = fakeTransport(
+      () => new RegistryTransportError('guard', 'registry.example.com resolves to 10.0.0.1, which is a private address'),
+    );
     expect(await verify(guarded)).toMatchObject({ verification: { status: 'error' }, refusedByGuard: true });
   });
 
   it('when the registry answers 5xx, then error with the status', async () => {
-    expect((await verify(fakeTransport(() => ({ status: 503 })))).verification).toMatchObject({ status: 'error', detail: 'the registry answered 503' });
+    expect((await verify(fakeTransport(() => ({ status: 503 })))).verification).toMatchObject({
+      status: 'error',
+      detail: 'the registry answered 503',
+    });
   });
 
   it('when /v2 redirects within the same origin, then the redirect is followed; to another host, it is not', async () => {
-    const same = fakeTransport((r) => (r.url.endsWith('/v2/') && !r.url.includes('/x/') ? { status: 301, headers: { location: '/x/v2/' } } : { status: 200, headers: V2 }));
+    const same = fakeTransport((r) =>
+      r.url.endsWith('/v2/') && !r.url.includes('/x/') ? { status: 301, headers: { location: '/x/v2/' } } : { status: 200, headers: V2 },
+    );
     expect((await verify(same)).verification.status).toBe('no-auth-required');
     const other = fakeTransport(() => ({ status: 302, headers: { location: 'https://elsewhere.example.org/v2/' } }));
     const { verification } = await verify(other);
@@ -171,7 +201,10 @@ describe('verifying credentials with a registry (Docker Registry HTTP API V2)', 
 
   it('when a redirect names something that is not a URL, then it is an error answer, not a throw', async () => {
     const broken = fakeTransport(() => ({ status: 302, headers: { location: 'https://[' } }));
-    expect((await verify(broken)).verification).toMatchObject({ status: 'error', detail: expect.stringContaining('redirected to unknown') });
+    expect((await verify(broken)).verification).toMatchObject({
+      status: 'error',
+      detail: expect.stringContaining('redirected to unknown'),
+    });
   });
 
   it('when the key is Docker Hub’s (https://index.docker.io/v1/, docker.io, index.docker.io), then registry-1.docker.io is asked', async () => {

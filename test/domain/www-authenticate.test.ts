@@ -12,7 +12,10 @@ describe('WWW-Authenticate challenges', () => {
       'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull"',
       [{ scheme: 'bearer', params: { realm: 'https://ghcr.io/token', service: 'ghcr.io', scope: 'repository:user/image:pull' } }],
     ],
-    ['bearer Realm=https://quay.io/v2/auth, Service=quay.io', [{ scheme: 'bearer', params: { realm: 'https://quay.io/v2/auth', service: 'quay.io' } }]],
+    [
+      'bearer Realm=https://quay.io/v2/auth, Service=quay.io',
+      [{ scheme: 'bearer', params: { realm: 'https://quay.io/v2/auth', service: 'quay.io' } }],
+    ],
     ['Basic realm="a \\"quoted\\" realm"', [{ scheme: 'basic', params: { realm: 'a "quoted" realm' } }]],
     [
       'Basic realm="x", Bearer realm="https://t.example/token"',

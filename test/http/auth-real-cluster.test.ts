@@ -49,7 +49,9 @@ describe.skipIf(!enabled)('callers on a real kube-apiserver (regcred itself runs
     const garbage = await put(a.name, 'garbage-token');
     expect(garbage.status).toBe(401);
     expect(garbage.headers['www-authenticate']).toBe('Bearer realm="regcred"');
-    expect((await request(app).delete(`/v1/namespaces/${a.name}/pullsecrets/regcred`).set('Authorization', `Bearer ${alice}`)).status).toBe(204);
+    expect((await request(app).delete(`/v1/namespaces/${a.name}/pullsecrets/regcred`).set('Authorization', `Bearer ${alice}`)).status).toBe(
+      204,
+    );
   }
 
   it('kubernetes mode: alice, allowed secrets in A by a RoleBinding, writes A and is refused in B; bob is refused everywhere; a garbage token gets 401', async () => {
@@ -63,7 +65,14 @@ describe.skipIf(!enabled)('callers on a real kube-apiserver (regcred itself runs
     const app = appWith(gatekeeper);
     const bob = `Bearer ${userToken('bob')}`;
     expect((await request(app).put(`/v1/namespaces/${b.name}/pullsecrets/x`).set('Authorization', bob).send(creds)).status).toBe(403);
-    expect((await request(app).post(`/v1/namespaces/${b.name}/pullsecrets`).set('Authorization', bob).send({ name: 'x', ...creds })).status).toBe(201);
+    expect(
+      (
+        await request(app)
+          .post(`/v1/namespaces/${b.name}/pullsecrets`)
+          .set('Authorization', bob)
+          .send({ name: 'x', ...creds })
+      ).status,
+    ).toBe(201);
     expect((await request(app).get(`/v1/namespaces/${b.name}/pullsecrets/x`).set('Authorization', bob)).status).toBe(403);
   });
 

@@ -24,8 +24,7 @@ function tokenApp(options: TestAppOptions = {}) {
   return buildTestApp({ cluster, gatekeeper: tokenGatekeeper(TOKENS), ...options });
 }
 
-const auditLines = (logLines: string[]) =>
-  logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true);
+const auditLines = (logLines: string[]) => logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true);
 
 describe('token mode: only the right callers, only their namespaces', () => {
   it('when no token is sent to any /v1 endpoint, then 401 problem+json with WWW-Authenticate: Bearer', async () => {
@@ -45,7 +44,13 @@ describe('token mode: only the right callers, only their namespaces', () => {
 
   it('when the token is unknown, malformed or not a bearer token, then 401', async () => {
     const { app } = tokenApp();
-    for (const header of ['Bearer garbage', `Basic ${Buffer.from('a:b').toString('base64')}`, 'Bearer', `Bearer ${TEAM_A_TOKEN}x`, TEAM_A_TOKEN]) {
+    for (const header of [
+      'Bearer garbage',
+      `Basic ${Buffer.from('a:b').toString('base64')}`,
+      'Bearer',
+      `Bearer ${TEAM_A_TOKEN}x`,
+      TEAM_A_TOKEN,
+    ]) {
       const res = await request(app).get('/v1/namespaces/team-a/pullsecrets').set('Authorization', header);
       expect(res.status, header).toBe(401);
     }
@@ -55,7 +60,10 @@ describe('token mode: only the right callers, only their namespaces', () => {
     const { app, cluster } = tokenApp();
     const ok = await request(app).put('/v1/namespaces/team-a/pullsecrets/x').set('Authorization', `Bearer ${TEAM_A_TOKEN}`).send(creds);
     expect(ok.status).toBe(201);
-    const refused = await request(app).put('/v1/namespaces/team-b/pullsecrets/x').set('Authorization', `Bearer ${TEAM_A_TOKEN}`).send(creds);
+    const refused = await request(app)
+      .put('/v1/namespaces/team-b/pullsecrets/x')
+      .set('Authorization', `Bearer ${TEAM_A_TOKEN}`)
+      .send(creds);
     expectMatchesContract(refused);
     expect(refused.status).toBe(403);
     expect(await cluster.readSecret('team-b', 'x')).toBeUndefined();
@@ -63,7 +71,10 @@ describe('token mode: only the right callers, only their namespaces', () => {
       await request(app).get('/v1/namespaces/team-b/pullsecrets').set('Authorization', `Bearer ${TEAM_A_TOKEN}`),
       await request(app).get('/v1/namespaces/team-b/pullsecrets/x').set('Authorization', `Bearer ${TEAM_A_TOKEN}`),
       await request(app).delete('/v1/namespaces/team-b/pullsecrets/x').set('Authorization', `Bearer ${TEAM_A_TOKEN}`),
-      await request(app).post('/v1/namespaces/team-b/pullsecrets').set('Authorization', `Bearer ${TEAM_A_TOKEN}`).send({ name: 'y', ...creds }),
+      await request(app)
+        .post('/v1/namespaces/team-b/pullsecrets')
+        .set('Authorization', `Bearer ${TEAM_A_TOKEN}`)
+        .send({ name: 'y', ...creds }),
     ]) {
       expectMatchesContract(res);
       expect(res.status).toBe(403);
@@ -75,7 +86,9 @@ describe('token mode: only the right callers, only their namespaces', () => {
     const res = await request(app).put('/v1/namespaces/kube-system/pullsecrets/x').set('Authorization', `Bearer ${ALL_TOKEN}`).send(creds);
     expect(res.status).toBe(403);
     expect(await cluster.readSecret('kube-system', 'x')).toBeUndefined();
-    expect((await request(app).put('/v1/namespaces/team-b/pullsecrets/x').set('Authorization', `Bearer ${ALL_TOKEN}`).send(creds)).status).toBe(201);
+    expect(
+      (await request(app).put('/v1/namespaces/team-b/pullsecrets/x').set('Authorization', `Bearer ${ALL_TOKEN}`).send(creds)).status,
+    ).toBe(201);
   });
 
   it('when refused, then the answer is the same whether the namespace and secret exist or not, and the body is never validated', async () => {
@@ -110,7 +123,11 @@ describe('token mode: only the right callers, only their namespaces', () => {
 
   it('writes one audit line per write and per denial, with caller, operation, namespace, name, servers and result, and no secret', async () => {
     const { app, logLines } = tokenApp();
-    await request(app).put('/v1/namespaces/team-a/pullsecrets/x').set('Authorization', `Bearer ${TEAM_A_TOKEN}`).set('X-Request-Id', 'req-1').send(creds);
+    await request(app)
+      .put('/v1/namespaces/team-a/pullsecrets/x')
+      .set('Authorization', `Bearer ${TEAM_A_TOKEN}`)
+      .set('X-Request-Id', 'req-1')
+      .send(creds);
     await request(app).put('/v1/namespaces/team-a/pullsecrets/x').set('Authorization', `Bearer ${TEAM_A_TOKEN}`).send(creds);
     await request(app).put('/v1/namespaces/team-b/pullsecrets/x').set('Authorization', `Bearer ${TEAM_A_TOKEN}`).send(creds);
     await request(app).put('/v1/namespaces/team-a/pullsecrets/x').send(creds);
@@ -144,7 +161,9 @@ describe('token mode: only the right callers, only their namespaces', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
     expect((await request(app).get('/v1/namespaces/team-a/pullsecrets').set('Authorization', `Bearer ${ALL_TOKEN}`)).status).toBe(200);
-    expect(auditLines(logLines)).toContainEqual(expect.objectContaining({ caller: 'team-a-ci', operation: 'list', result: 'denied', reason: 'rate-limited' }));
+    expect(auditLines(logLines)).toContainEqual(
+      expect.objectContaining({ caller: 'team-a-ci', operation: 'list', result: 'denied', reason: 'rate-limited' }),
+    );
   });
 
   it('when one address exceeds the per-IP rate, then 429 even before a token is checked', async () => {

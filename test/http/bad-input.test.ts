@@ -19,7 +19,12 @@ describe('invalid requests get a 4xx problem+json naming the field and the rule'
     ['missing username', { password: 'p' }, 'username', 'required'],
     ['missing password', { username: 'u' }, 'password', 'required'],
     ['colon in username', { username: 'a:b', password: 'p' }, 'username', 'no_colon'],
-    ['credentials in the server key', { server: 'https://jane:pw@registry.example.com', username: 'a', password: 'p' }, 'server', 'no_userinfo'],
+    [
+      'credentials in the server key',
+      { server: 'https://jane:pw@registry.example.com', username: 'a', password: 'p' },
+      'server',
+      'no_userinfo',
+    ],
     ['empty password', { username: 'u', password: '' }, 'password', 'too_small'],
     ['whitespace in server', { server: 'reg example', username: 'u', password: 'p' }, 'server', 'invalid_format'],
     ['ftp server', { server: 'ftp://reg.example', username: 'u', password: 'p' }, 'server', 'invalid_format'],
@@ -29,7 +34,12 @@ describe('invalid requests get a 4xx problem+json naming the field and the rule'
     ['both forms', { username: 'u', password: 'p', registries: [{ username: 'u', password: 'p' }] }, 'username', 'exclusive'],
     [
       'duplicate servers',
-      { registries: [{ server: 'a', username: 'u', password: 'p' }, { server: 'a', username: 'v', password: 'q' }] },
+      {
+        registries: [
+          { server: 'a', username: 'u', password: 'p' },
+          { server: 'a', username: 'v', password: 'q' },
+        ],
+      },
       'registries/1/server',
       'unique',
     ],
@@ -52,7 +62,11 @@ describe('invalid requests get a 4xx problem+json naming the field and the rule'
   });
 
   it('a path segment that is not valid percent-encoding → 400 naming the path, the segment not echoed', async () => {
-    for (const path of ['/v1/namespaces/default/pullsecrets/%E9', '/v1/namespaces/%ZZ/pullsecrets', '/v1/namespaces/default/pullsecrets/%C3%28']) {
+    for (const path of [
+      '/v1/namespaces/default/pullsecrets/%E9',
+      '/v1/namespaces/%ZZ/pullsecrets',
+      '/v1/namespaces/default/pullsecrets/%C3%28',
+    ]) {
       const res = await request(app).get(path);
       await expectProblem(res, 400);
       expect(res.body.errors[0]).toMatchObject({ path: 'path', code: 'invalid_encoding' });
@@ -83,12 +97,16 @@ describe('invalid requests get a 4xx problem+json naming the field and the rule'
   });
 
   it('a body over the limit → 413', async () => {
-    const res = await request(app).put(url).send({ username: 'u', password: 'x'.repeat(70 * 1024) });
+    const res = await request(app)
+      .put(url)
+      .send({ username: 'u', password: 'x'.repeat(70 * 1024) });
     await expectProblem(res, 413);
   });
 
   it('an oversized upload → 413, and a second file part → 400', async () => {
-    const big = await request(app).put(`${url}/dockerconfig`).attach('config', Buffer.alloc(70 * 1024, 0x20), 'config.json');
+    const big = await request(app)
+      .put(`${url}/dockerconfig`)
+      .attach('config', Buffer.alloc(70 * 1024, 0x20), 'config.json');
     await expectProblem(big, 413);
     const wrongPart = await request(app).put(`${url}/dockerconfig`).attach('file', Buffer.from('{}'), 'config.json');
     await expectProblem(wrongPart, 400);
@@ -144,7 +162,9 @@ describe('invalid requests get a 4xx problem+json naming the field and the rule'
   });
 
   it('header injection attempt in a POSTed name → 422, no Location header', async () => {
-    const res = await request(app).post('/v1/namespaces/default/pullsecrets').send({ name: 'x\r\nSet-Cookie: a=b', username: 'u', password: 'p' });
+    const res = await request(app)
+      .post('/v1/namespaces/default/pullsecrets')
+      .send({ name: 'x\r\nSet-Cookie: a=b', username: 'u', password: 'p' });
     await expectProblem(res, 422);
     expect(res.headers.location).toBeUndefined();
     expect(res.headers['set-cookie']).toBeUndefined();

@@ -41,7 +41,10 @@ describe('the canary password and the caller token never leak on the auth paths'
       await request(app).put('/v1/namespaces/team-a/pullsecrets/x').set('Authorization', bearer).send(creds),
       await request(app).put('/v1/namespaces/kube-system/pullsecrets/x').set('Authorization', bearer).send(creds),
       await request(app).put('/v1/namespaces/default/pullsecrets/x').set('Authorization', bearer).send(creds),
-      await request(app).put('/v1/namespaces/default/pullsecrets/x').set('Authorization', bearer).send({ ...creds, username: 'a:b' }),
+      await request(app)
+        .put('/v1/namespaces/default/pullsecrets/x')
+        .set('Authorization', bearer)
+        .send({ ...creds, username: 'a:b' }),
       await request(app).post('/v1/render').set('Authorization', bearer).send(creds),
     ];
     expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 403, 403, 201, 422, 429]);
@@ -59,59 +62,129 @@ describe('the canary password and the caller token never leak on the auth paths'
 });
 
 async function expectNoLeak({ app, logLines }: TestApp, namespace: string): Promise<void> {
-    const ns = `/v1/namespaces/${namespace}/pullsecrets`;
-    const answers: { what: string; text: string; headers: string }[] = [];
-    const keep = (what: string, res: request.Response) => {
-      answers.push({ what, text: res.text ?? '', headers: JSON.stringify(res.headers) });
-      return res;
-    };
-    const creds = { server: 'registry.example.com', username: 'janedoe', password: CANARY };
-    const config = JSON.stringify({ auths: { 'registry.example.com': { auth: canaryAuth, identitytoken: CANARY } }, HttpHeaders: { 'X-Token': CANARY } });
+  const ns = `/v1/namespaces/${namespace}/pullsecrets`;
+  const answers: { what: string; text: string; headers: string }[] = [];
+  const keep = (what: string, res: request.Response) => {
+    answers.push({ what, text: res.text ?? '', headers: JSON.stringify(res.headers) });
+    return res;
+  };
+  const creds = { server: 'registry.example.com', username: 'janedoe', password: CANARY };
+  const config = JSON.stringify({
+    auths: { 'registry.example.com': { auth: canaryAuth, identitytoken: CANARY } },
+    HttpHeaders: { 'X-Token': CANARY },
+  });
 
-    keep('put', await request(app).put(`${ns}/regcred`).send(creds));
-    keep('put again', await request(app).put(`${ns}/regcred`).send(creds));
-    keep('put changed', await request(app).put(`${ns}/regcred`).send({ ...creds, email: 'j@example.com' }));
-    keep('put dry run', await request(app).put(`${ns}/dry?dryRun=server`).send(creds));
-    keep('post', await request(app).post(ns).send({ name: 'posted', ...creds }));
-    keep('post conflict', await request(app).post(ns).send({ name: 'posted', ...creds }));
-    keep('upload', await request(app).put(`${ns}/uploaded/dockerconfig`).attach('config', Buffer.from(config), 'config.json'));
-    keep('raw config', await request(app).put(`${ns}/raw/dockerconfig`).set('Content-Type', 'application/json').send(config));
-    keep('get', await request(app).get(`${ns}/regcred`));
-    keep('list', await request(app).get(ns));
-    keep('inspect', await request(app).post('/v1/inspect').set('Content-Type', 'application/json').send(
-      JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(config).toString('base64') } }),
-    ));
-    keep('inspect base64', await request(app).post('/v1/inspect').set('Content-Type', 'text/plain').send(Buffer.from(config).toString('base64')));
-    // error paths
-    keep('missing namespace', await request(app).put('/v1/namespaces/nowhere/pullsecrets/x').send(creds));
-    keep('invalid field', await request(app).put(`${ns}/x`).send({ ...creds, username: 'a:b' }));
-    keep('unknown field', await request(app).put(`${ns}/x`).send({ ...creds, pasword: CANARY }));
-    keep('bad email', await request(app).put(`${ns}/x`).send({ ...creds, email: CANARY }));
-    keep('bad server', await request(app).put(`${ns}/x`).send({ ...creds, server: `${CANARY} x` }));
-    keep('bad label', await request(app).put(`${ns}/x`).send({ ...creds, labels: { k: `${CANARY} x` } }));
-    keep('malformed json', await request(app).put(`${ns}/x`).set('Content-Type', 'application/json').send(`{"password":"${CANARY}"`));
-    keep('wrong type', await request(app).put(`${ns}/x`).set('Content-Type', `text/${CANARY}`).send(CANARY));
-    keep('too large', await request(app).put(`${ns}/x`).send({ ...creds, email: `${'x'.repeat(5000)}${CANARY}` }));
-    keep('bad auth', await request(app).put(`${ns}/x/dockerconfig`).set('Content-Type', 'application/json').send(
-      JSON.stringify({ auths: { r: { auth: Buffer.from(CANARY).toString('base64') } } }),
-    ));
-    keep('broken config json', await request(app).put(`${ns}/x/dockerconfig`).set('Content-Type', 'application/json').send(`{"auths": {"r": {"auth": "${CANARY}"`));
-    keep('inspect garbage', await request(app).post('/v1/inspect').set('Content-Type', 'text/plain').send(CANARY));
-    keep('inspect bad yaml', await request(app).post('/v1/inspect').set('Content-Type', 'application/yaml').send(`password: [${CANARY}`));
-    keep('delete', await request(app).delete(`${ns}/regcred`));
+  keep('put', await request(app).put(`${ns}/regcred`).send(creds));
+  keep('put again', await request(app).put(`${ns}/regcred`).send(creds));
+  keep(
+    'put changed',
+    await request(app)
+      .put(`${ns}/regcred`)
+      .send({ ...creds, email: 'j@example.com' }),
+  );
+  keep('put dry run', await request(app).put(`${ns}/dry?dryRun=server`).send(creds));
+  keep(
+    'post',
+    await request(app)
+      .post(ns)
+      .send({ name: 'posted', ...creds }),
+  );
+  keep(
+    'post conflict',
+    await request(app)
+      .post(ns)
+      .send({ name: 'posted', ...creds }),
+  );
+  keep('upload', await request(app).put(`${ns}/uploaded/dockerconfig`).attach('config', Buffer.from(config), 'config.json'));
+  keep('raw config', await request(app).put(`${ns}/raw/dockerconfig`).set('Content-Type', 'application/json').send(config));
+  keep('get', await request(app).get(`${ns}/regcred`));
+  keep('list', await request(app).get(ns));
+  keep(
+    'inspect',
+    await request(app)
+      .post('/v1/inspect')
+      .set('Content-Type', 'application/json')
+      .send(
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'x' },
+          type: 'kubernetes.io/dockerconfigjson',
+          data: { '.dockerconfigjson': Buffer.from(config).toString('base64') },
+        }),
+      ),
+  );
+  keep(
+    'inspect base64',
+    await request(app).post('/v1/inspect').set('Content-Type', 'text/plain').send(Buffer.from(config).toString('base64')),
+  );
+  // error paths
+  keep('missing namespace', await request(app).put('/v1/namespaces/nowhere/pullsecrets/x').send(creds));
+  keep(
+    'invalid field',
+    await request(app)
+      .put(`${ns}/x`)
+      .send({ ...creds, username: 'a:b' }),
+  );
+  keep(
+    'unknown field',
+    await request(app)
+      .put(`${ns}/x`)
+      .send({ ...creds, pasword: CANARY }),
+  );
+  keep(
+    'bad email',
+    await request(app)
+      .put(`${ns}/x`)
+      .send({ ...creds, email: CANARY }),
+  );
+  keep(
+    'bad server',
+    await request(app)
+      .put(`${ns}/x`)
+      .send({ ...creds, server: `${CANARY} x` }),
+  );
+  keep(
+    'bad label',
+    await request(app)
+      .put(`${ns}/x`)
+      .send({ ...creds, labels: { k: `${CANARY} x` } }),
+  );
+  keep('malformed json', await request(app).put(`${ns}/x`).set('Content-Type', 'application/json').send(`{"password":"${CANARY}"`));
+  keep('wrong type', await request(app).put(`${ns}/x`).set('Content-Type', `text/${CANARY}`).send(CANARY));
+  keep(
+    'too large',
+    await request(app)
+      .put(`${ns}/x`)
+      .send({ ...creds, email: `${'x'.repeat(5000)}${CANARY}` }),
+  );
+  keep(
+    'bad auth',
+    await request(app)
+      .put(`${ns}/x/dockerconfig`)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ auths: { r: { auth: Buffer.from(CANARY).toString('base64') } } })),
+  );
+  keep(
+    'broken config json',
+    await request(app).put(`${ns}/x/dockerconfig`).set('Content-Type', 'application/json').send(`{"auths": {"r": {"auth": "${CANARY}"`),
+  );
+  keep('inspect garbage', await request(app).post('/v1/inspect').set('Content-Type', 'text/plain').send(CANARY));
+  keep('inspect bad yaml', await request(app).post('/v1/inspect').set('Content-Type', 'application/yaml').send(`password: [${CANARY}`));
+  keep('delete', await request(app).delete(`${ns}/regcred`));
 
-    const rendered = await request(app).post('/v1/render').send(creds);
-    expect(Buffer.from(rendered.body.data['.dockerconfigjson'], 'base64').toString()).toContain(CANARY);
+  const rendered = await request(app).post('/v1/render').send(creds);
+  expect(Buffer.from(rendered.body.data['.dockerconfigjson'], 'base64').toString()).toContain(CANARY);
 
-    expect(answers.length).toBeGreaterThan(20);
-    for (const answer of answers) {
-      expect(answer.text, answer.what).not.toContain(CANARY);
-      expect(answer.text, answer.what).not.toContain(canaryAuth);
-      expect(answer.headers, answer.what).not.toContain(CANARY);
-    }
-    expect(logLines.length).toBeGreaterThan(20);
-    for (const line of logLines) {
-      expect(line).not.toContain(CANARY);
-      expect(line).not.toContain(canaryAuth);
-    }
+  expect(answers.length).toBeGreaterThan(20);
+  for (const answer of answers) {
+    expect(answer.text, answer.what).not.toContain(CANARY);
+    expect(answer.text, answer.what).not.toContain(canaryAuth);
+    expect(answer.headers, answer.what).not.toContain(CANARY);
+  }
+  expect(logLines.length).toBeGreaterThan(20);
+  for (const line of logLines) {
+    expect(line).not.toContain(CANARY);
+    expect(line).not.toContain(canaryAuth);
+  }
 }

@@ -4,14 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes-reviews.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import { kubernetesGatekeeper } from '../../src/domain/access/gatekeeper.js';
-import { createLabelledNamespace, createServiceAccountDirectly, readServiceAccountDirectly, removeNamespace } from '../cluster/real-service-accounts.js';
+import {
+  createLabelledNamespace,
+  createServiceAccountDirectly,
+  readServiceAccountDirectly,
+  removeNamespace,
+} from '../cluster/real-service-accounts.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { eventually } from '../support/poll.js';
 import { adminKubeConfig, grantSecrets, realClusterAvailable, uniqueName, userToken } from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const enabled = realClusterAvailable();
-const title = enabled ? 'fan-out on a real kube-apiserver' : 'fan-out on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = enabled
+  ? 'fan-out on a real kube-apiserver'
+  : 'fan-out on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
 const credentials = { server: 'registry.example.com', username: 'janedoe', password: 'pw-not-shown' };
 const COUNT = 20;
 
@@ -27,7 +34,9 @@ describe.skipIf(!enabled)(title, () => {
 
   beforeAll(async () => {
     namespaces = await Promise.all(
-      Array.from({ length: COUNT }, (_, i) => createLabelledNamespace(`fo${i}`, { 'regcred-test-run': run, team: i % 2 === 0 ? 'x' : 'y' })),
+      Array.from({ length: COUNT }, (_, i) =>
+        createLabelledNamespace(`fo${i}`, { 'regcred-test-run': run, team: i % 2 === 0 ? 'x' : 'y' }),
+      ),
     );
     cluster = new KubernetesCluster(adminKubeConfig(), { timeoutMs: 5000 });
     t = buildTestApp({ cluster });
@@ -73,12 +82,19 @@ describe.skipIf(!enabled)(title, () => {
   });
 
   it('when a selector is given, then exactly the matching namespaces are written, by name, and linked', async () => {
-    await Promise.all(teamX().map((namespace) => createServiceAccountDirectly({ namespace, name: 'default', imagePullSecrets: ['other'] })));
-    const res = await fanOut('by-selector', { ...credentials, namespaceSelector: `regcred-test-run=${run},team=x`, serviceAccounts: ['default'] });
+    await Promise.all(
+      teamX().map((namespace) => createServiceAccountDirectly({ namespace, name: 'default', imagePullSecrets: ['other'] })),
+    );
+    const res = await fanOut('by-selector', {
+      ...credentials,
+      namespaceSelector: `regcred-test-run=${run},team=x`,
+      serviceAccounts: ['default'],
+    });
     expectMatchesContract(res);
     expect(res.status).toBe(200);
     expect(res.body.results.map((r: { namespace: string }) => r.namespace)).toEqual([...teamX()].sort());
-    for (const r of res.body.results) expect(r).toMatchObject({ result: 'created', serviceAccountLinks: [{ serviceAccount: 'default', result: 'linked' }] });
+    for (const r of res.body.results)
+      expect(r).toMatchObject({ result: 'created', serviceAccountLinks: [{ serviceAccount: 'default', result: 'linked' }] });
     for (const namespace of namespaces) {
       const secret = await cluster.readSecret(namespace, 'by-selector');
       expect(Boolean(secret), namespace).toBe(teamX().includes(namespace));
@@ -91,7 +107,11 @@ describe.skipIf(!enabled)(title, () => {
     const alice = buildTestApp({ cluster, gatekeeper }).app;
     const [mine, notMine] = [namespaces[2]!, namespaces[4]!];
     await grantSecrets(mine, 'alice', ['get', 'create', 'patch']);
-    const aliceFanOut = (body: object) => request(alice).put('/v1/pullsecrets/alices').set('Authorization', `Bearer ${userToken('alice')}`).send(body);
+    const aliceFanOut = (body: object) =>
+      request(alice)
+        .put('/v1/pullsecrets/alices')
+        .set('Authorization', `Bearer ${userToken('alice')}`)
+        .send(body);
 
     const named = await eventually(async () => {
       const res = await aliceFanOut({ ...credentials, namespaces: [notMine, mine] });

@@ -40,7 +40,11 @@ describe('one pull secret to many namespaces (in-memory cluster)', () => {
       const res = await fanOut({ ...credentials, namespaces: ['team-b', 'default', 'team-a'] });
       expectMatchesContract(res);
       expect(res.status).toBe(200);
-      expect(results(res)).toEqual([['team-b', 'created'], ['default', 'created'], ['team-a', 'created']]);
+      expect(results(res)).toEqual([
+        ['team-b', 'created'],
+        ['default', 'created'],
+        ['team-a', 'created'],
+      ]);
       expect(res.body.summary).toEqual({ created: 3, updated: 0, unchanged: 0, forbidden: 0, failed: 0, linkFailed: 0 });
       expect(res.body.registries).toEqual([expect.objectContaining({ server: 'registry.example.com', username: 'janedoe' })]);
       const stored = await Promise.all(['team-b', 'default', 'team-a'].map((ns) => memory.readSecret(ns, 'regcred')));
@@ -51,7 +55,10 @@ describe('one pull secret to many namespaces (in-memory cluster)', () => {
       await fanOut({ ...credentials, namespaces: ['team-a', 'team-b'] });
       const uids = await Promise.all(['team-a', 'team-b'].map(async (ns) => (await memory.readSecret(ns, 'regcred'))!.uid));
       const updated = await fanOut({ ...credentials, password: 'rotated', namespaces: ['team-a', 'team-b'] });
-      expect(results(updated)).toEqual([['team-a', 'updated'], ['team-b', 'updated']]);
+      expect(results(updated)).toEqual([
+        ['team-a', 'updated'],
+        ['team-b', 'updated'],
+      ]);
       expect(await Promise.all(['team-a', 'team-b'].map(async (ns) => (await memory.readSecret(ns, 'regcred'))!.uid))).toEqual(uids);
       const again = await fanOut({ ...credentials, password: 'rotated', namespaces: ['team-a', 'team-b', 'team-c'] });
       expect(again.body.summary).toEqual({ created: 1, updated: 0, unchanged: 2, forbidden: 0, failed: 0, linkFailed: 0 });
@@ -61,7 +68,11 @@ describe('one pull secret to many namespaces (in-memory cluster)', () => {
       const res = await fanOut({ ...credentials, namespaces: ['team-a', 'nowhere', 'kube-system'] });
       expectMatchesContract(res);
       expect(res.status).toBe(207);
-      expect(results(res)).toEqual([['team-a', 'created'], ['nowhere', 'failed'], ['kube-system', 'forbidden']]);
+      expect(results(res)).toEqual([
+        ['team-a', 'created'],
+        ['nowhere', 'failed'],
+        ['kube-system', 'forbidden'],
+      ]);
       expect(res.body.results[1].reason).toContain('nowhere');
       expect(res.body.summary).toMatchObject({ created: 1, forbidden: 1, failed: 1 });
       expect(await memory.readSecret('kube-system', 'regcred')).toBeUndefined();
@@ -73,7 +84,12 @@ describe('one pull secret to many namespaces (in-memory cluster)', () => {
       const res = await fanOut({ ...credentials, namespaces: ['team-a', 'team-b'], serviceAccounts: ['default'] });
       expectMatchesContract(res);
       expect(res.status).toBe(207);
-      expect(res.body.results[0]).toEqual({ namespace: 'team-a', result: 'created', name: 'regcred', serviceAccountLinks: [{ serviceAccount: 'default', result: 'linked' }] });
+      expect(res.body.results[0]).toEqual({
+        namespace: 'team-a',
+        result: 'created',
+        name: 'regcred',
+        serviceAccountLinks: [{ serviceAccount: 'default', result: 'linked' }],
+      });
       expect(res.body.results[1]).toMatchObject({ namespace: 'team-b', result: 'failed', reason: expect.stringContaining('default') });
       expect((await memory.readServiceAccount('team-a', 'default'))!.imagePullSecrets).toEqual(['old', 'regcred']);
       expect(await memory.readSecret('team-b', 'regcred')).toBeUndefined();
@@ -99,7 +115,11 @@ describe('one pull secret to many namespaces (in-memory cluster)', () => {
       const res = await fanOut({ ...credentials, namespaceSelector: 'team=x' });
       expectMatchesContract(res);
       expect(res.status).toBe(200);
-      expect(results(res)).toEqual([['secret-ops', 'created'], ['team-a', 'created'], ['team-b', 'created']]);
+      expect(results(res)).toEqual([
+        ['secret-ops', 'created'],
+        ['team-a', 'created'],
+        ['team-b', 'created'],
+      ]);
       expect(res.body.summary.forbidden).toBe(0);
       expect(res.text).not.toContain('kube-system');
     });
@@ -118,7 +138,13 @@ describe('one pull secret to many namespaces (in-memory cluster)', () => {
     it('when ?namespaces=a,b is given, then both get the config.json', async () => {
       const res = await upload('namespaces=team-a,team-c');
       expectMatchesContract(res);
-      expect([res.status, results(res)]).toEqual([200, [['team-a', 'created'], ['team-c', 'created']]]);
+      expect([res.status, results(res)]).toEqual([
+        200,
+        [
+          ['team-a', 'created'],
+          ['team-c', 'created'],
+        ],
+      ]);
     });
 
     it('when ?namespaceSelector and ?serviceAccounts are given, then the matching namespaces get it, linked', async () => {
@@ -166,7 +192,8 @@ describe('fan-out in token mode: each namespace authorised on its own', () => {
     const memory = clusterWithTeams();
     return { memory, ...buildTestApp({ cluster: memory, gatekeeper }) };
   };
-  const fanOut = (app: TestApp['app'], body: object) => request(app).put('/v1/pullsecrets/regcred').set('Authorization', `Bearer ${TEAM_TOKEN}`).send(body);
+  const fanOut = (app: TestApp['app'], body: object) =>
+    request(app).put('/v1/pullsecrets/regcred').set('Authorization', `Bearer ${TEAM_TOKEN}`).send(body);
 
   it('when named namespaces include one the token does not grant, then that one is forbidden and the others written (207)', async () => {
     const { app, memory, logLines } = setup();
@@ -197,7 +224,9 @@ describe('fan-out in token mode: each namespace authorised on its own', () => {
 
   it('when there is no token, then 401 and nothing is written', async () => {
     const { app, memory } = setup();
-    const res = await request(app).put('/v1/pullsecrets/regcred').send({ ...credentials, namespaces: ['team-a'] });
+    const res = await request(app)
+      .put('/v1/pullsecrets/regcred')
+      .send({ ...credentials, namespaces: ['team-a'] });
     expect(res.status).toBe(401);
     expect(await memory.readSecret('team-a', 'regcred')).toBeUndefined();
   });
@@ -210,11 +239,22 @@ describe('the canary password never leaks from a fan-out', () => {
     const creds = { ...credentials, password: canary };
     const config = JSON.stringify({ auths: { 'registry.example.com': { auth: Buffer.from(`janedoe:${canary}`).toString('base64') } } });
     const answers = [
-      await request(app).put('/v1/pullsecrets/regcred').send({ ...creds, namespaces: ['team-a', 'nowhere', 'kube-system'] }),
-      await request(app).put('/v1/pullsecrets/regcred').send({ ...creds, namespaceSelector: 'team=x', serviceAccounts: ['default'] }),
-      await request(app).put('/v1/pullsecrets/regcred?dryRun=server').send({ ...creds, namespaces: ['team-b'] }),
-      await request(app).put('/v1/pullsecrets/regcred').send({ ...creds, namespaceSelector: 'team in (' }),
-      await request(app).put('/v1/pullsecrets/up/dockerconfig?namespaces=team-a,team-c').set('Content-Type', 'application/json').send(config),
+      await request(app)
+        .put('/v1/pullsecrets/regcred')
+        .send({ ...creds, namespaces: ['team-a', 'nowhere', 'kube-system'] }),
+      await request(app)
+        .put('/v1/pullsecrets/regcred')
+        .send({ ...creds, namespaceSelector: 'team=x', serviceAccounts: ['default'] }),
+      await request(app)
+        .put('/v1/pullsecrets/regcred?dryRun=server')
+        .send({ ...creds, namespaces: ['team-b'] }),
+      await request(app)
+        .put('/v1/pullsecrets/regcred')
+        .send({ ...creds, namespaceSelector: 'team in (' }),
+      await request(app)
+        .put('/v1/pullsecrets/up/dockerconfig?namespaces=team-a,team-c')
+        .set('Content-Type', 'application/json')
+        .send(config),
     ];
     expect(answers.map((a) => a.status)).toEqual([207, 207, 200, 422, 200]);
     const auth = Buffer.from(`janedoe:${canary}`).toString('base64');

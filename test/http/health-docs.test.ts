@@ -38,8 +38,14 @@ describe('health, readiness and docs', () => {
     const status = await request(app).get('/v1/status');
     expectMatchesContract(status);
     expect(status.status).toBe(200);
-    expect(status.body).toEqual({ status: 'unavailable', cluster: broken.description, detail: 'the cluster did not answer within 5000 ms' });
-    const { app: tokenApp } = buildTestApp({ gatekeeper: tokenGatekeeper(parseTokensFile('[{"caller":"ci","token":"ci-token-0123456789abcdef","namespaces":["default"]}]')) });
+    expect(status.body).toEqual({
+      status: 'unavailable',
+      cluster: broken.description,
+      detail: 'the cluster did not answer within 5000 ms',
+    });
+    const { app: tokenApp } = buildTestApp({
+      gatekeeper: tokenGatekeeper(parseTokensFile('[{"caller":"ci","token":"ci-token-0123456789abcdef","namespaces":["default"]}]')),
+    });
     const anonymous = await request(tokenApp).get('/v1/status');
     expectMatchesContract(anonymous);
     expect(anonymous.status).toBe(401);

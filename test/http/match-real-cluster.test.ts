@@ -21,7 +21,9 @@ import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const run = promisify(execFile);
 const enabled = realClusterAvailable();
-const title = enabled ? 'the match simulator on a real kube-apiserver' : 'the match simulator on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = enabled
+  ? 'the match simulator on a real kube-apiserver'
+  : 'the match simulator on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
 const PASSWORD = `pw-${Date.now()}-never-shown`;
 
 const kubectl = (namespace: string, ...args: string[]) => run('kubectl', ['-n', namespace, ...args], { timeout: 30_000 });
@@ -43,14 +45,29 @@ describe.skipIf(!enabled)(title, () => {
 
   it('when a ServiceAccount lists secrets made by kubectl, then the answer follows its imagePullSecrets in order, and shows no password', async () => {
     // kubectl create secret docker-registry ... ; kubectl create serviceaccount builder ; kubectl patch serviceaccount builder -p ...
-    await createPullSecretWithKubectl(namespace.name, 'team', { server: 'registry.example.com/team', username: 'team-bot', password: PASSWORD });
-    await createPullSecretWithKubectl(namespace.name, 'org', { server: 'https://registry.example.com', username: 'org-bot', password: PASSWORD });
-    await createPullSecretWithKubectl(namespace.name, 'hub', { server: 'https://index.docker.io/v1/', username: 'hub-bot', password: PASSWORD });
+    await createPullSecretWithKubectl(namespace.name, 'team', {
+      server: 'registry.example.com/team',
+      username: 'team-bot',
+      password: PASSWORD,
+    });
+    await createPullSecretWithKubectl(namespace.name, 'org', {
+      server: 'https://registry.example.com',
+      username: 'org-bot',
+      password: PASSWORD,
+    });
+    await createPullSecretWithKubectl(namespace.name, 'hub', {
+      server: 'https://index.docker.io/v1/',
+      username: 'hub-bot',
+      password: PASSWORD,
+    });
     await kubectl(namespace.name, 'create', 'serviceaccount', 'builder');
     const pullSecrets = { imagePullSecrets: [{ name: 'org' }, { name: 'deleted-long-ago' }, { name: 'team' }, { name: 'hub' }] };
     await kubectl(namespace.name, 'patch', 'serviceaccount', 'builder', '-p', JSON.stringify(pullSecrets));
 
-    const res = await matchIn({ images: ['registry.example.com/team/app:2', 'registry.example.com/other/app', 'nginx:1.27'], serviceAccount: 'builder' });
+    const res = await matchIn({
+      images: ['registry.example.com/team/app:2', 'registry.example.com/other/app', 'nginx:1.27'],
+      serviceAccount: 'builder',
+    });
 
     expectMatchesContract(res);
     expect(res.status).toBe(200);
@@ -68,10 +85,24 @@ describe.skipIf(!enabled)(title, () => {
 
   it('when a secret is named by the Pod, then a missing one is skipped, an Opaque one ignored, and a broken one fails every pull', async () => {
     await createPullSecretWithKubectl(namespace.name, 'regcred', { server: 'registry.example.com', username: 'jane', password: PASSWORD });
-    await createSecretDirectly({ namespace: namespace.name, name: 'opaque', type: 'Opaque', labels: {}, annotations: {}, data: { token: 'eA==' } });
+    await createSecretDirectly({
+      namespace: namespace.name,
+      name: 'opaque',
+      type: 'Opaque',
+      labels: {},
+      annotations: {},
+      data: { token: 'eA==' },
+    });
     // The API server checks only that .dockerconfigjson is JSON; the kubelet also decodes each "auth".
     const broken = Buffer.from(JSON.stringify({ auths: { 'other.example.com': { auth: '!!!not-base64' } } })).toString('base64');
-    await createSecretDirectly({ namespace: namespace.name, name: 'broken', type: 'kubernetes.io/dockerconfigjson', labels: {}, annotations: {}, data: { '.dockerconfigjson': broken } });
+    await createSecretDirectly({
+      namespace: namespace.name,
+      name: 'broken',
+      type: 'kubernetes.io/dockerconfigjson',
+      labels: {},
+      annotations: {},
+      data: { '.dockerconfigjson': broken },
+    });
 
     const healthy = await matchIn({ images: ['registry.example.com/app'], secrets: ['absent', 'opaque', 'regcred'] });
     expectMatchesContract(healthy);
@@ -107,7 +138,10 @@ describe.skipIf(!enabled)(title, () => {
     const gatekeeper = kubernetesGatekeeper(new KubernetesAccessReviewer(adminKubeConfig(), { timeoutMs: 5000 }), { ttlMs: 0 });
     const { app } = buildTestApp({ cluster: new KubernetesCluster(adminKubeConfig(), { timeoutMs: 5000 }), gatekeeper });
     const as = (user: 'alice' | 'bob', body: object) =>
-      request(app).post(`/v1/namespaces/${namespace.name}/match`).set('Authorization', `Bearer ${userToken(user)}`).send({ images: ['nginx'], ...body });
+      request(app)
+        .post(`/v1/namespaces/${namespace.name}/match`)
+        .set('Authorization', `Bearer ${userToken(user)}`)
+        .send({ images: ['nginx'], ...body });
 
     expect((await as('alice', { secrets: ['regcred'] })).status).toBe(200);
     const noServiceAccountRight = await as('alice', { serviceAccount: 'builder' });

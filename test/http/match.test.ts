@@ -31,7 +31,10 @@ describe('the kubelet match simulator over HTTP (in-memory cluster)', () => {
 
   describe('POST /v1/match (credentials in the request)', () => {
     it('when a dockerconfigjson has the image registry, then its entry is named with its username, and the password is never shown', async () => {
-      const res = await match({ images: ['registry.example.com/team/app:1.0'], dockerconfigjson: { auths: { 'registry.example.com': login('jane') } } });
+      const res = await match({
+        images: ['registry.example.com/team/app:1.0'],
+        dockerconfigjson: { auths: { 'registry.example.com': login('jane') } },
+      });
 
       expectMatchesContract(res);
       expect(res.status).toBe(200);
@@ -42,13 +45,22 @@ describe('the kubelet match simulator over HTTP (in-memory cluster)', () => {
         anonymous: false,
         warnings: [],
       });
-      expect(res.body).toMatchObject({ warnings: [], failsAllPulls: false, keys: [{ key: 'registry.example.com', entries: [{ server: 'registry.example.com' }] }] });
+      expect(res.body).toMatchObject({
+        warnings: [],
+        failsAllPulls: false,
+        keys: [{ key: 'registry.example.com', entries: [{ server: 'registry.example.com' }] }],
+      });
       expect(res.text).not.toContain(PASSWORD);
       expect(res.text).not.toContain(login('jane').auth);
     });
 
     it('when server, username and password are given, then they are matched as the pull secret regcred would write', async () => {
-      const res = await match({ images: ['registry.example.com/app', 'ghcr.io/x/y'], server: 'registry.example.com', username: 'jane', password: PASSWORD });
+      const res = await match({
+        images: ['registry.example.com/app', 'ghcr.io/x/y'],
+        server: 'registry.example.com',
+        username: 'jane',
+        password: PASSWORD,
+      });
 
       expectMatchesContract(res);
       expect(res.body.images.map((i: { anonymous: boolean }) => i.anonymous)).toEqual([false, true]);
@@ -59,11 +71,16 @@ describe('the kubelet match simulator over HTTP (in-memory cluster)', () => {
     it('when registries are given and the image is on Docker Hub, then the default server applies through the Docker Hub fallback', async () => {
       const res = await match({
         images: ['nginx'],
-        registries: [{ username: 'hub-user', password: PASSWORD }, { server: 'registry.example.com', username: 'jane', password: PASSWORD }],
+        registries: [
+          { username: 'hub-user', password: PASSWORD },
+          { server: 'registry.example.com', username: 'jane', password: PASSWORD },
+        ],
       });
 
       expectMatchesContract(res);
-      expect(res.body.images[0].entries).toEqual([{ server: DOCKER_HUB, matchedKey: 'index.docker.io', username: 'hub-user', rule: 'docker-hub-default' }]);
+      expect(res.body.images[0].entries).toEqual([
+        { server: DOCKER_HUB, matchedKey: 'index.docker.io', username: 'hub-user', rule: 'docker-hub-default' },
+      ]);
     });
 
     it('when the input is bad, then 422 names each field at fault', async () => {
@@ -91,7 +108,13 @@ describe('the kubelet match simulator over HTTP (in-memory cluster)', () => {
       expectMatchesContract(res);
       expect(res.status).toBe(200);
       expect(res.body.images[0].entries).toEqual([
-        { secret: 'regcred', server: 'https://registry.example.com/v2/', matchedKey: 'registry.example.com', username: 'jane', rule: 'match' },
+        {
+          secret: 'regcred',
+          server: 'https://registry.example.com/v2/',
+          matchedKey: 'registry.example.com',
+          username: 'jane',
+          rule: 'match',
+        },
       ]);
       expect(res.body.secrets).toEqual(['regcred']);
       expect(res.text).not.toContain(PASSWORD);
@@ -104,7 +127,13 @@ describe('the kubelet match simulator over HTTP (in-memory cluster)', () => {
       const res = await matchIn({ images: ['nginx'], secrets: ['kubectl-default', 'bare'] });
 
       expect(res.body.images[0].entries).toEqual([
-        { secret: 'kubectl-default', server: DOCKER_HUB, matchedKey: 'index.docker.io', username: 'kubectl-user', rule: 'docker-hub-default' },
+        {
+          secret: 'kubectl-default',
+          server: DOCKER_HUB,
+          matchedKey: 'index.docker.io',
+          username: 'kubectl-user',
+          rule: 'docker-hub-default',
+        },
         { secret: 'bare', server: 'index.docker.io', matchedKey: 'index.docker.io', username: 'bare-user', rule: 'docker-hub-default' },
       ]);
     });
@@ -151,7 +180,7 @@ describe('the kubelet match simulator over HTTP (in-memory cluster)', () => {
       for (const image of res.body.images) expect(image).toMatchObject({ entries: [], anonymous: false });
     });
 
-    it("when a ServiceAccount is named, then its imagePullSecrets are read, in its order", async () => {
+    it('when a ServiceAccount is named, then its imagePullSecrets are read, in its order', async () => {
       pullSecret('a', { 'registry.example.com': login('ann') });
       pullSecret('b', { 'registry.example.com': login('bob') });
       memory.seedServiceAccount({ namespace: 'default', name: 'builder', imagePullSecrets: ['b', 'gone', 'a'] });
@@ -219,14 +248,25 @@ describe('the kubelet match simulator over HTTP (in-memory cluster)', () => {
     const { app } = buildTestApp({ gatekeeper });
     const bearer = `Bearer ${token}`;
 
-    const refused = await request(app).post('/v1/namespaces/default/match').set('Authorization', bearer).send({ images: ['nginx'], secrets: ['x'] });
+    const refused = await request(app)
+      .post('/v1/namespaces/default/match')
+      .set('Authorization', bearer)
+      .send({ images: ['nginx'], secrets: ['x'] });
     expectMatchesContract(refused);
     expect(refused.status).toBe(403);
-    const granted = await request(app).post('/v1/namespaces/team-a/match').set('Authorization', bearer).send({ images: ['nginx'], secrets: ['x'] });
+    const granted = await request(app)
+      .post('/v1/namespaces/team-a/match')
+      .set('Authorization', bearer)
+      .send({ images: ['nginx'], secrets: ['x'] });
     expect(granted.status).toBe(200);
-    const anywhere = await request(app).post('/v1/match').set('Authorization', bearer).send({ images: ['nginx'], username: 'u', password: 'p' });
+    const anywhere = await request(app)
+      .post('/v1/match')
+      .set('Authorization', bearer)
+      .send({ images: ['nginx'], username: 'u', password: 'p' });
     expect(anywhere.status).toBe(200);
-    const anonymous = await request(app).post('/v1/namespaces/team-a/match').send({ images: ['nginx'], secrets: ['x'] });
+    const anonymous = await request(app)
+      .post('/v1/namespaces/team-a/match')
+      .send({ images: ['nginx'], secrets: ['x'] });
     expect(anonymous.status).toBe(401);
   });
 

@@ -28,8 +28,20 @@ describe('GET /metrics', () => {
 
     expect((await request(app).put(`${url}/${NAME}`).send(credentials)).status).toBe(201);
     expect((await request(app).put(`${url}/${NAME}`).send(credentials)).status).toBe(200);
-    expect((await request(app).put(`${url}/${NAME}`).send({ ...credentials, email: 'j@example.com' })).status).toBe(200);
-    expect((await request(app).post(url).send({ ...credentials, name: NAME })).status).toBe(409);
+    expect(
+      (
+        await request(app)
+          .put(`${url}/${NAME}`)
+          .send({ ...credentials, email: 'j@example.com' })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await request(app)
+          .post(url)
+          .send({ ...credentials, name: NAME })
+      ).status,
+    ).toBe(409);
     expect((await request(app).put(`${url}/${NAME}-dry?dryRun=server`).send(credentials)).status).toBe(201);
     expect((await request(app).get(`${url}/${NAME}`)).status).toBe(200);
     expect((await request(app).get(`${url}/${NAME}-missing`)).status).toBe(404);

@@ -16,7 +16,9 @@ import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const run = promisify(execFile);
 const enabled = realClusterAvailable();
-const title = enabled ? 'PATCH merge on a real kube-apiserver' : 'PATCH merge on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = enabled
+  ? 'PATCH merge on a real kube-apiserver'
+  : 'PATCH merge on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
 const CANARY = `canary-${Date.now()}-Pk8`;
 const base64 = (text: string) => Buffer.from(text).toString('base64');
 // Characters Go escapes in JSON (\u003c, \u0026, \u003e): kept entries must come back as kubectl wrote them.
@@ -50,7 +52,9 @@ describe.skipIf(!enabled)(title, () => {
     await createPullSecretWithKubectl(namespace.name, 'by-kubectl', kubectlCredentials);
     const before = await decodedWithKubectl(namespace.name, 'by-kubectl');
 
-    const res = await request(t.app).patch(url('by-kubectl')).send({ upsert: [{ server: 'ghcr.io', username: 'bot', password: CANARY }] });
+    const res = await request(t.app)
+      .patch(url('by-kubectl'))
+      .send({ upsert: [{ server: 'ghcr.io', username: 'bot', password: CANARY }] });
 
     expectMatchesContract(res);
     expect([res.status, res.body.result]).toEqual([200, 'updated']);
@@ -60,13 +64,15 @@ describe.skipIf(!enabled)(title, () => {
     expect(res.text).not.toContain(CANARY);
     expect(t.logLines.join('\n')).not.toContain(CANARY);
 
-    const again = await request(t.app).patch(url('by-kubectl')).send({ upsert: [{ server: 'ghcr.io', username: 'bot', password: CANARY }] });
+    const again = await request(t.app)
+      .patch(url('by-kubectl'))
+      .send({ upsert: [{ server: 'ghcr.io', username: 'bot', password: CANARY }] });
     expect([again.status, again.body.result]).toEqual([200, 'unchanged']);
     expect(again.body.resourceVersion).toBe(res.body.resourceVersion);
     expect(await decodedWithKubectl(namespace.name, 'by-kubectl')).toBe(after);
   });
 
-  it("when a docker login config is patched, then fields regcred never writes survive (auth only, identitytoken, credsStore)", async () => {
+  it('when a docker login config is patched, then fields regcred never writes survive (auth only, identitytoken, credsStore)', async () => {
     const config = {
       auths: {
         'https://index.docker.io/v1/': { auth: base64('jane:hub-pw') },
@@ -76,11 +82,17 @@ describe.skipIf(!enabled)(title, () => {
       credsStore: 'desktop',
     };
     await createSecretDirectly({
-      namespace: namespace.name, name: 'docker-login', type: 'kubernetes.io/dockerconfigjson', labels: {}, annotations: {},
+      namespace: namespace.name,
+      name: 'docker-login',
+      type: 'kubernetes.io/dockerconfigjson',
+      labels: {},
+      annotations: {},
       data: { '.dockerconfigjson': base64(JSON.stringify(config, null, '\t')) },
     });
 
-    const res = await request(t.app).patch(url('docker-login')).send({ upsert: [{ server: 'ghcr.io', username: 'bot', password: 'x' }], remove: ['old.example.com'] });
+    const res = await request(t.app)
+      .patch(url('docker-login'))
+      .send({ upsert: [{ server: 'ghcr.io', username: 'bot', password: 'x' }], remove: ['old.example.com'] });
 
     expect(res.status).toBe(200);
     const { 'old.example.com': _removed, ...kept } = config.auths;
@@ -94,7 +106,9 @@ describe.skipIf(!enabled)(title, () => {
     await createPullSecretWithKubectl(namespace.name, 'dry', kubectlCredentials);
     const before = await t.cluster.readSecret(namespace.name, 'dry');
 
-    const res = await request(t.app).patch(`${url('dry')}?dryRun=server`).send({ upsert: [{ server: 'ghcr.io', username: 'bot', password: 'x' }] });
+    const res = await request(t.app)
+      .patch(`${url('dry')}?dryRun=server`)
+      .send({ upsert: [{ server: 'ghcr.io', username: 'bot', password: 'x' }] });
 
     expectMatchesContract(res);
     expect(res.body).toMatchObject({ result: 'updated', dryRun: true });
@@ -106,7 +120,11 @@ describe.skipIf(!enabled)(title, () => {
     const servers = Array.from({ length: 6 }, (_, i) => `r${i}.example.com`);
 
     const results = await Promise.all(
-      servers.map((server) => request(t.app).patch(url('busy')).send({ upsert: [{ server, username: 'bot', password: `pw-${server}` }] })),
+      servers.map((server) =>
+        request(t.app)
+          .patch(url('busy'))
+          .send({ upsert: [{ server, username: 'bot', password: `pw-${server}` }] }),
+      ),
     );
 
     expect(results.map((r) => r.status)).toEqual(servers.map(() => 200));
@@ -116,7 +134,14 @@ describe.skipIf(!enabled)(title, () => {
   });
 
   it('when the secret is missing or Opaque, then 404 and 409, and the Opaque one is left as it was', async () => {
-    const opaque = await createSecretDirectly({ namespace: namespace.name, name: 'opaque', type: 'Opaque', labels: {}, annotations: {}, data: { k: 'dg==' } });
+    const opaque = await createSecretDirectly({
+      namespace: namespace.name,
+      name: 'opaque',
+      type: 'Opaque',
+      labels: {},
+      annotations: {},
+      data: { k: 'dg==' },
+    });
     const body = { upsert: [{ server: 'ghcr.io', username: 'bot', password: 'x' }] };
 
     const missing = await request(t.app).patch(url('absent')).send(body);

@@ -33,8 +33,10 @@ describe('PATCH /v1/namespaces/{namespace}/pullsecrets/{name}: merge some entrie
   const patch = (body: object, url = path()) => request(t.app).patch(url).send(body);
   const seed = (name: string, type: string, data: Record<string, string>) =>
     memory.seedSecret({ namespace: 'default', name, type, labels: {}, annotations: {}, data });
-  const seedConfig = (config: object, name = 'regcred') => seed(name, 'kubernetes.io/dockerconfigjson', { '.dockerconfigjson': base64(JSON.stringify(config)) });
-  const storedText = async (name = 'regcred') => Buffer.from((await memory.readSecret('default', name))!.data['.dockerconfigjson']!, 'base64').toString('utf8');
+  const seedConfig = (config: object, name = 'regcred') =>
+    seed(name, 'kubernetes.io/dockerconfigjson', { '.dockerconfigjson': base64(JSON.stringify(config)) });
+  const storedText = async (name = 'regcred') =>
+    Buffer.from((await memory.readSecret('default', name))!.data['.dockerconfigjson']!, 'base64').toString('utf8');
   const stored = async (name = 'regcred') => JSON.parse(await storedText(name));
 
   it('when one server is upserted and one removed, then only those entries change, and fields regcred never writes are kept', async () => {
@@ -47,7 +49,11 @@ describe('PATCH /v1/namespaces/{namespace}/pullsecrets/{name}: merge some entrie
     expect(res.body.result).toBe('updated');
     const { 'old.example.com': _removed, ...kept } = foreignConfig.auths;
     expect(await stored()).toEqual({ auths: { ...kept, 'ghcr.io': kubectlEntry('bot', CANARY) }, credsStore: 'desktop' });
-    expect(res.body.registries.map((r: { server: string }) => r.server).sort()).toEqual(['docker-login.example.com', 'ghcr.io', 'token.example.com']);
+    expect(res.body.registries.map((r: { server: string }) => r.server).sort()).toEqual([
+      'docker-login.example.com',
+      'ghcr.io',
+      'token.example.com',
+    ]);
     expect(res.text).not.toContain(CANARY);
   });
 
@@ -63,7 +69,12 @@ describe('PATCH /v1/namespaces/{namespace}/pullsecrets/{name}: merge some entrie
   it('when the merge changes nothing, then the answer is unchanged and nothing is written, even with "<" and "&" in a kept password', async () => {
     const put = await request(t.app)
       .put(path())
-      .send({ registries: [{ server: 'a.example.com', username: 'u', password: 'p<q&r>' }, { server: 'b.example.com', username: 'v', password: 'w' }] });
+      .send({
+        registries: [
+          { server: 'a.example.com', username: 'u', password: 'p<q&r>' },
+          { server: 'b.example.com', username: 'v', password: 'w' },
+        ],
+      });
     const before = await storedText();
 
     const res = await patch({ upsert: [{ server: 'b.example.com', username: 'v', password: 'w' }] });
@@ -82,7 +93,12 @@ describe('PATCH /v1/namespaces/{namespace}/pullsecrets/{name}: merge some entrie
     expectMatchesContract(res);
     expect(res.status).toBe(200);
     expect(res.body.warnings).toContain('"never.example.com" was not in the secret; nothing to remove');
-    expect(Object.keys((await stored()).auths).sort()).toEqual(['docker-login.example.com', 'ghcr.io', 'old.example.com', 'token.example.com']);
+    expect(Object.keys((await stored()).auths).sort()).toEqual([
+      'docker-login.example.com',
+      'ghcr.io',
+      'old.example.com',
+      'token.example.com',
+    ]);
   });
 
   it('with dryRun=server, then the merged view is answered and nothing is stored', async () => {
@@ -103,7 +119,10 @@ describe('PATCH /v1/namespaces/{namespace}/pullsecrets/{name}: merge some entrie
       async verify({ server, password }) {
         checked.push(server);
         const status = password === 'wrong' ? 'invalid' : 'valid';
-        return { verification: { server, status, method: 'basic', detail: status, checkedAt: new Date().toISOString() }, refusedByGuard: false };
+        return {
+          verification: { server, status, method: 'basic', detail: status, checkedAt: new Date().toISOString() },
+          refusedByGuard: false,
+        };
       },
     };
     t = buildTestApp({ verifier });
@@ -134,9 +153,14 @@ describe('PATCH /v1/namespaces/{namespace}/pullsecrets/{name}: merge some entrie
     });
 
     it('when the secret is a legacy dockercfg or not a pull secret, then 409 and it is left as it was', async () => {
-      const legacy = seed('legacy', 'kubernetes.io/dockercfg', { '.dockercfg': base64(JSON.stringify({ 'a.example.com': { auth: base64('u:p') } })) });
+      const legacy = seed('legacy', 'kubernetes.io/dockercfg', {
+        '.dockercfg': base64(JSON.stringify({ 'a.example.com': { auth: base64('u:p') } })),
+      });
       const opaque = seed('opaque', 'Opaque', { token: base64('x') });
-      for (const [secret, mentions] of [[legacy, /dockercfg/], [opaque, /Opaque/]] as const) {
+      for (const [secret, mentions] of [
+        [legacy, /dockercfg/],
+        [opaque, /Opaque/],
+      ] as const) {
         const res = await patch({ upsert: [{ server: 'ghcr.io', username: 'bot', password: 'x' }] }, path(secret.name));
         expectMatchesContract(res);
         expect(res.status).toBe(409);

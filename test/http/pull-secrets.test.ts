@@ -13,7 +13,10 @@ describe('pull secrets over HTTP (in-memory cluster)', () => {
     t = buildTestApp();
   });
 
-  const put = (body: unknown, url = path()) => request(t.app).put(url).send(body as object);
+  const put = (body: unknown, url = path()) =>
+    request(t.app)
+      .put(url)
+      .send(body as object);
 
   describe('PUT /v1/namespaces/{namespace}/pullsecrets/{name}', () => {
     it('creates the secret and answers 201 with a redacted view', async () => {
@@ -81,7 +84,10 @@ describe('pull secrets over HTTP (in-memory cluster)', () => {
     });
 
     it('with appendHash=true uses the kubectl hash suffix in the name', async () => {
-      const res = await put({ username: 'test-user', password: 'test-password', email: 'test-user@example.org' }, `${path('foo')}?appendHash=true`);
+      const res = await put(
+        { username: 'test-user', password: 'test-password', email: 'test-user@example.org' },
+        `${path('foo')}?appendHash=true`,
+      );
       expect(res.status).toBe(201);
       expect(res.body.name).toBe('foo-548cm7fgdh');
     });
@@ -107,7 +113,11 @@ describe('pull secrets over HTTP (in-memory cluster)', () => {
 
     it('shows a legacy kubernetes.io/dockercfg secret but refuses to turn it into dockerconfigjson', async () => {
       const dockercfg = { 'registry.example.com': { auth: Buffer.from('old:pw').toString('base64'), email: 'o@example.com' } };
-      await seedSecret(t, { name: 'legacy', type: 'kubernetes.io/dockercfg', data: { '.dockercfg': Buffer.from(JSON.stringify(dockercfg)).toString('base64') } });
+      await seedSecret(t, {
+        name: 'legacy',
+        type: 'kubernetes.io/dockercfg',
+        data: { '.dockercfg': Buffer.from(JSON.stringify(dockercfg)).toString('base64') },
+      });
       const shown = await request(t.app).get(path('legacy'));
       expect(shown.status).toBe(200);
       expect(shown.body.registries[0]).toMatchObject({ server: 'registry.example.com', username: 'old' });
@@ -126,7 +136,9 @@ describe('pull secrets over HTTP (in-memory cluster)', () => {
 
   describe('POST /v1/namespaces/{namespace}/pullsecrets', () => {
     it('creates with 201 and a Location', async () => {
-      const res = await request(t.app).post('/v1/namespaces/default/pullsecrets').send({ name: 'made', ...credentials });
+      const res = await request(t.app)
+        .post('/v1/namespaces/default/pullsecrets')
+        .send({ name: 'made', ...credentials });
       expectMatchesContract(res);
       expect(res.status).toBe(201);
       expect(res.headers.location).toBe('/v1/namespaces/default/pullsecrets/made');
@@ -134,7 +146,9 @@ describe('pull secrets over HTTP (in-memory cluster)', () => {
 
     it('answers 409 when a secret of that name exists', async () => {
       await put(credentials, path('made'));
-      const res = await request(t.app).post('/v1/namespaces/default/pullsecrets').send({ name: 'made', ...credentials });
+      const res = await request(t.app)
+        .post('/v1/namespaces/default/pullsecrets')
+        .send({ name: 'made', ...credentials });
       expectMatchesContract(res);
       expect(res.status).toBe(409);
     });
@@ -181,7 +195,10 @@ describe('pull secrets over HTTP (in-memory cluster)', () => {
   });
 
   describe('PUT .../dockerconfig', () => {
-    const config = { auths: { 'registry.example.com': { auth: Buffer.from('janedoe:pw-not-shown').toString('base64') } }, credsStore: 'desktop' };
+    const config = {
+      auths: { 'registry.example.com': { auth: Buffer.from('janedoe:pw-not-shown').toString('base64') } },
+      credsStore: 'desktop',
+    };
 
     it('accepts a multipart upload in part "config" and reports what it dropped', async () => {
       const res = await request(t.app)

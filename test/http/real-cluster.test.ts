@@ -18,7 +18,9 @@ import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const run = promisify(execFile);
 const enabled = realClusterAvailable();
-const title = enabled ? 'the HTTP API on a real kube-apiserver' : 'the HTTP API on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = enabled
+  ? 'the HTTP API on a real kube-apiserver'
+  : 'the HTTP API on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
 const credentials = { server: 'registry.example.com', username: 'janedoe', password: 'pa:ss"w<>rd', email: 'jane@example.com' };
 
 /** What `kubectl get secret … -o jsonpath='{.data.\.dockerconfigjson}' | base64 --decode` prints. */
@@ -30,8 +32,18 @@ async function decodedWithKubectl(namespace: string, name: string): Promise<stri
 /** What `kubectl create secret docker-registry … --dry-run=client` would have stored. */
 async function renderedByKubectl(c: typeof credentials): Promise<string> {
   const { stdout } = await run('kubectl', [
-    'create', 'secret', 'docker-registry', 'x', '--dry-run=client', '-o', 'json', '--kubeconfig=/dev/null',
-    `--docker-server=${c.server}`, `--docker-username=${c.username}`, `--docker-password=${c.password}`, `--docker-email=${c.email}`,
+    'create',
+    'secret',
+    'docker-registry',
+    'x',
+    '--dry-run=client',
+    '-o',
+    'json',
+    '--kubeconfig=/dev/null',
+    `--docker-server=${c.server}`,
+    `--docker-username=${c.username}`,
+    `--docker-password=${c.password}`,
+    `--docker-email=${c.email}`,
   ]);
   return Buffer.from(JSON.parse(stdout).data['.dockerconfigjson'], 'base64').toString('utf8');
 }
@@ -53,17 +65,28 @@ describe.skipIf(!enabled)(title, () => {
     expect(created.status).toBe(201);
     expect(await decodedWithKubectl(namespace.name, 'regcred')).toBe(await renderedByKubectl(credentials));
 
-    const updated = await request(t.app).put(`${base}/regcred`).send({ ...credentials, password: 'changed' });
+    const updated = await request(t.app)
+      .put(`${base}/regcred`)
+      .send({ ...credentials, password: 'changed' });
     expect([updated.status, updated.body.result]).toEqual([200, 'updated']);
     expect(updated.body.uid).toBe(created.body.uid);
 
-    const unchanged = await request(t.app).put(`${base}/regcred`).send({ ...credentials, password: 'changed' });
+    const unchanged = await request(t.app)
+      .put(`${base}/regcred`)
+      .send({ ...credentials, password: 'changed' });
     expect([unchanged.status, unchanged.body.result]).toEqual([200, 'unchanged']);
     expect(unchanged.body.resourceVersion).toBe(updated.body.resourceVersion);
   });
 
   it('refuses to overwrite an Opaque Secret (409) and leaves it as it was', async () => {
-    const opaque = await createSecretDirectly({ namespace: namespace.name, name: 'regcred', type: 'Opaque', labels: {}, annotations: {}, data: { k: 'dg==' } });
+    const opaque = await createSecretDirectly({
+      namespace: namespace.name,
+      name: 'regcred',
+      type: 'Opaque',
+      labels: {},
+      annotations: {},
+      data: { k: 'dg==' },
+    });
     const res = await request(t.app).put(`${base}/regcred`).send(credentials);
     expectMatchesContract(res);
     expect(res.status).toBe(409);
@@ -98,7 +121,10 @@ describe.skipIf(!enabled)(title, () => {
 
     const shown = await request(t.app).get(`${base}/by-kubectl`);
     expectMatchesContract(shown);
-    expect(shown.body).toMatchObject({ managedByRegcred: false, registries: [{ server: credentials.server, username: 'janedoe', authMismatch: false }] });
+    expect(shown.body).toMatchObject({
+      managedByRegcred: false,
+      registries: [{ server: credentials.server, username: 'janedoe', authMismatch: false }],
+    });
     expect(shown.text).not.toContain(credentials.password);
 
     const list = await request(t.app).get(base);
@@ -112,9 +138,13 @@ describe.skipIf(!enabled)(title, () => {
   });
 
   it('POST creates once and answers 409 the second time', async () => {
-    const first = await request(t.app).post(base).send({ name: 'once', ...credentials });
+    const first = await request(t.app)
+      .post(base)
+      .send({ name: 'once', ...credentials });
     expect(first.status).toBe(201);
-    const second = await request(t.app).post(base).send({ name: 'once', ...credentials });
+    const second = await request(t.app)
+      .post(base)
+      .send({ name: 'once', ...credentials });
     expectMatchesContract(second);
     expect(second.status).toBe(409);
   });
@@ -122,7 +152,11 @@ describe.skipIf(!enabled)(title, () => {
   it('keeps a concurrent burst of updates consistent: every PUT succeeds and the last write is whole', async () => {
     await request(t.app).put(`${base}/busy`).send(credentials);
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => request(t.app).put(`${base}/busy`).send({ ...credentials, password: `p${i}` })),
+      Array.from({ length: 6 }, (_, i) =>
+        request(t.app)
+          .put(`${base}/busy`)
+          .send({ ...credentials, password: `p${i}` }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
     const stored = JSON.parse(await decodedWithKubectl(namespace.name, 'busy'));
@@ -135,10 +169,16 @@ describe.skipIf(!enabled)(title, () => {
     const core = adminKubeConfig().makeApiClient(CoreV1Api);
     const ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: '6a1c2f9e-0000-4000-8000-000000000001' }];
     await core.patchNamespacedSecret(
-      { namespace: namespace.name, name: 'owned', body: { metadata: { finalizers: ['example.com/keep'], ownerReferences, annotations: { note: 'x' } } } },
+      {
+        namespace: namespace.name,
+        name: 'owned',
+        body: { metadata: { finalizers: ['example.com/keep'], ownerReferences, annotations: { note: 'x' } } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    const res = await request(t.app).put(`${base}/owned`).send({ ...credentials, password: 'rotated' });
+    const res = await request(t.app)
+      .put(`${base}/owned`)
+      .send({ ...credentials, password: 'rotated' });
     expect(res.body.result).toBe('updated');
     const stored = await core.readNamespacedSecret({ namespace: namespace.name, name: 'owned' });
     expect(stored.metadata).toMatchObject({ finalizers: ['example.com/keep'], ownerReferences, annotations: { note: 'x' } });
@@ -150,10 +190,14 @@ describe.skipIf(!enabled)(title, () => {
 
   it('uploads a config.json made by docker login', async () => {
     const config = { auths: { 'registry.example.com': { auth: Buffer.from('janedoe:pw').toString('base64') } }, credsStore: 'desktop' };
-    const res = await request(t.app).put(`${base}/uploaded/dockerconfig`).attach('config', Buffer.from(JSON.stringify(config)), 'config.json');
+    const res = await request(t.app)
+      .put(`${base}/uploaded/dockerconfig`)
+      .attach('config', Buffer.from(JSON.stringify(config)), 'config.json');
     expectMatchesContract(res);
     expect(res.status).toBe(201);
     const stored = JSON.parse(await decodedWithKubectl(namespace.name, 'uploaded'));
-    expect(stored).toEqual({ auths: { 'registry.example.com': { username: 'janedoe', password: 'pw', auth: Buffer.from('janedoe:pw').toString('base64') } } });
+    expect(stored).toEqual({
+      auths: { 'registry.example.com': { username: 'janedoe', password: 'pw', auth: Buffer.from('janedoe:pw').toString('base64') } },
+    });
   });
 });

@@ -15,7 +15,13 @@ describe('linking pull secrets to ServiceAccounts (in-memory cluster)', () => {
   let t: TestApp;
   beforeEach(() => {
     memory = new MemoryCluster({ namespaces: ['default', 'team-a'] });
-    memory.seedServiceAccount({ namespace: 'default', name: 'default', imagePullSecrets: ['first', 'second'], secrets: ['default-token-x'], labels: { keep: 'me' } });
+    memory.seedServiceAccount({
+      namespace: 'default',
+      name: 'default',
+      imagePullSecrets: ['first', 'second'],
+      secrets: ['default-token-x'],
+      labels: { keep: 'me' },
+    });
     memory.seedServiceAccount({ namespace: 'default', name: 'builder' });
     t = buildTestApp({ cluster: memory });
   });
@@ -61,7 +67,9 @@ describe('linking pull secrets to ServiceAccounts (in-memory cluster)', () => {
     });
 
     it('when POST names ServiceAccounts, then it creates and links', async () => {
-      const res = await request(t.app).post(base).send({ name: 'made', ...credentials, serviceAccounts: ['builder'] });
+      const res = await request(t.app)
+        .post(base)
+        .send({ name: 'made', ...credentials, serviceAccounts: ['builder'] });
       expectMatchesContract(res);
       expect(res.status).toBe(201);
       expect(res.body.serviceAccountLinks).toEqual([{ serviceAccount: 'builder', result: 'linked' }]);
@@ -69,7 +77,10 @@ describe('linking pull secrets to ServiceAccounts (in-memory cluster)', () => {
     });
 
     it('when PUT …/dockerconfig has ?serviceAccounts=a,b, then both are linked', async () => {
-      const res = await request(t.app).put(`${base}/uploaded/dockerconfig?serviceAccounts=default,builder`).set('Content-Type', 'application/json').send(dockerConfig);
+      const res = await request(t.app)
+        .put(`${base}/uploaded/dockerconfig?serviceAccounts=default,builder`)
+        .set('Content-Type', 'application/json')
+        .send(dockerConfig);
       expectMatchesContract(res);
       expect(res.status).toBe(201);
       expect(res.body.serviceAccountLinks.map((l: { result: string }) => l.result)).toEqual(['linked', 'linked']);
@@ -86,7 +97,11 @@ describe('linking pull secrets to ServiceAccounts (in-memory cluster)', () => {
       const before = await memory.readServiceAccount('default', 'default');
       const res = await put({ ...credentials, serviceAccounts: ['default'] }, `${base}/regcred?dryRun=server`);
       expectMatchesContract(res);
-      expect(res.body).toMatchObject({ result: 'created', dryRun: true, serviceAccountLinks: [{ serviceAccount: 'default', result: 'linked' }] });
+      expect(res.body).toMatchObject({
+        result: 'created',
+        dryRun: true,
+        serviceAccountLinks: [{ serviceAccount: 'default', result: 'linked' }],
+      });
       expect(await memory.readServiceAccount('default', 'default')).toEqual(before);
       expect(await memory.readSecret('default', 'regcred')).toBeUndefined();
     });
@@ -103,8 +118,13 @@ describe('linking pull secrets to ServiceAccounts (in-memory cluster)', () => {
     });
 
     it('when POST or PUT …/dockerconfig names one, then 422 and no secret either', async () => {
-      const posted = await request(t.app).post(base).send({ name: 'made', ...credentials, serviceAccounts: ['ghost'] });
-      const uploaded = await request(t.app).put(`${base}/uploaded/dockerconfig?serviceAccounts=builder,ghost`).set('Content-Type', 'application/json').send(dockerConfig);
+      const posted = await request(t.app)
+        .post(base)
+        .send({ name: 'made', ...credentials, serviceAccounts: ['ghost'] });
+      const uploaded = await request(t.app)
+        .put(`${base}/uploaded/dockerconfig?serviceAccounts=builder,ghost`)
+        .set('Content-Type', 'application/json')
+        .send(dockerConfig);
       for (const res of [posted, uploaded]) expectMatchesContract(res);
       expect([posted.status, uploaded.status]).toEqual([422, 422]);
       expect(posted.body.errors[0]).toMatchObject({ path: 'serviceAccounts/0', code: 'not_found' });
@@ -171,14 +191,22 @@ describe('linking pull secrets to ServiceAccounts (in-memory cluster)', () => {
     });
 
     it('when linking fails after the secret was written, then the error says the secret was written and a repeat finishes', async () => {
-      vi.spyOn(memory, 'setServiceAccountPullSecrets').mockRejectedValueOnce(new UnavailableError('could not reach the Kubernetes API server'));
+      vi.spyOn(memory, 'setServiceAccountPullSecrets').mockRejectedValueOnce(
+        new UnavailableError('could not reach the Kubernetes API server'),
+      );
       const res = await put({ ...credentials, serviceAccounts: ['default'] });
       expectMatchesContract(res);
       expect([res.status, res.body.result, res.body.name]).toEqual([503, 'created', 'regcred']);
-      expect(res.body.detail).toMatch(/^secret "regcred" was created, but linking it to the ServiceAccounts failed: .*repeat the request to finish$/);
+      expect(res.body.detail).toMatch(
+        /^secret "regcred" was created, but linking it to the ServiceAccounts failed: .*repeat the request to finish$/,
+      );
       vi.restoreAllMocks();
       const again = await put({ ...credentials, serviceAccounts: ['default'] });
-      expect([again.status, again.body.result, again.body.serviceAccountLinks]).toEqual([200, 'unchanged', [{ serviceAccount: 'default', result: 'linked' }]]);
+      expect([again.status, again.body.result, again.body.serviceAccountLinks]).toEqual([
+        200,
+        'unchanged',
+        [{ serviceAccount: 'default', result: 'linked' }],
+      ]);
     });
 
     it('when DELETE has no unlink, then 204 and the ServiceAccounts keep their reference', async () => {

@@ -23,13 +23,24 @@ describe.skipIf(!available)(title, () => {
   let base: string;
   beforeAll(async () => {
     // Token mode, as `npm start` runs by default: the bearer token goes in through "Authorize".
-    t = buildTestApp({ gatekeeper: tokenGatekeeper(parseTokensFile(JSON.stringify([{ caller: 'swagger', token: TOKEN, namespaces: ['default'] }]))) });
+    t = buildTestApp({
+      gatekeeper: tokenGatekeeper(parseTokensFile(JSON.stringify([{ caller: 'swagger', token: TOKEN, namespaces: ['default'] }]))),
+    });
     server = t.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {

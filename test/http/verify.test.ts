@@ -7,7 +7,14 @@ import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import type { Cluster } from '../../src/domain/cluster.js';
 import { VERIFICATION_ANNOTATION } from '../../src/domain/verify/verification-annotation.js';
 import { adminKubeConfig, createTestNamespace, realClusterAvailable, type TestNamespace } from '../support/real-cluster.js';
-import { describeWithRegistry, startHtpasswdRegistry, startTokenRegistry, startTokenServer, stopTestServers, type TestRegistry } from '../support/registries.js';
+import {
+  describeWithRegistry,
+  startHtpasswdRegistry,
+  startTokenRegistry,
+  startTokenServer,
+  stopTestServers,
+  type TestRegistry,
+} from '../support/registries.js';
 import { createTestCa, type TestCa } from '../support/test-ca.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
@@ -24,14 +31,22 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
   let tokenRegistry: TestRegistry;
   let stopped: TestRegistry;
   const appWith = (cluster?: Cluster): TestApp =>
-    buildTestApp({ cluster, config: { verify: { caFile: ca.caFile, insecureHosts: [], allowPrivate: true, timeoutMs: 3000, concurrency: 4, requestShare: 2 } } });
+    buildTestApp({
+      cluster,
+      config: { verify: { caFile: ca.caFile, insecureHosts: [], allowPrivate: true, timeoutMs: 3000, concurrency: 4, requestShare: 2 } },
+    });
   const creds = (password = PASSWORD, server = registry.host) => ({ server, username: 'janedoe', password });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'regcred-verify-http-'));
     ca = createTestCa(dir);
     registry = await startHtpasswdRegistry({ users: { janedoe: PASSWORD }, ca });
-    const tokenServer = await startTokenServer({ users: { janedoe: CANARY }, grants: { janedoe: ['team/app'] }, ca, service: 'regcred-test' });
+    const tokenServer = await startTokenServer({
+      users: { janedoe: CANARY },
+      grants: { janedoe: ['team/app'] },
+      ca,
+      service: 'regcred-test',
+    });
     tokenRegistry = await startTokenRegistry({ tokenServer, ca });
     stopped = await startHtpasswdRegistry({ users: { janedoe: PASSWORD }, ca });
     await stopped.stop();
@@ -56,8 +71,12 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
 
     it('checks pull access to a named repository with a token registry', async () => {
       const t = appWith();
-      const ok = await request(t.app).post('/v1/verify').send({ ...creds(CANARY, tokenRegistry.host), repository: 'team/app' });
-      const denied = await request(t.app).post('/v1/verify').send({ ...creds(CANARY, tokenRegistry.host), repository: 'other/app' });
+      const ok = await request(t.app)
+        .post('/v1/verify')
+        .send({ ...creds(CANARY, tokenRegistry.host), repository: 'team/app' });
+      const denied = await request(t.app)
+        .post('/v1/verify')
+        .send({ ...creds(CANARY, tokenRegistry.host), repository: 'other/app' });
       expect([ok.body.registries[0].status, denied.body.registries[0].status]).toEqual(['valid', 'invalid']);
       expect(ok.body.registries[0]).toMatchObject({ method: 'bearer', repository: 'team/app' });
     });
@@ -72,7 +91,9 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
     });
 
     it('when the egress guard is at its default, then a loopback registry is refused and said so', async () => {
-      const t = buildTestApp({ config: { verify: { caFile: ca.caFile, insecureHosts: [], allowPrivate: false, timeoutMs: 3000, concurrency: 4, requestShare: 2 } } });
+      const t = buildTestApp({
+        config: { verify: { caFile: ca.caFile, insecureHosts: [], allowPrivate: false, timeoutMs: 3000, concurrency: 4, requestShare: 2 } },
+      });
       const res = await request(t.app).post('/v1/verify').send(creds());
       expect(res.body.registries[0]).toMatchObject({ status: 'error', detail: expect.stringContaining('loopback address') });
       const write = await request(t.app).put('/v1/namespaces/default/pullsecrets/regcred?verify=required').send(creds());
@@ -87,18 +108,24 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
       const res = await request(t.app).put('/v1/namespaces/default/pullsecrets/regcred?verify=required').send(creds('wrong'));
       expect(res.status).toBe(422);
       expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.body.errors).toEqual([{ path: 'password', code: 'verification_invalid', message: expect.stringContaining(registry.host) }]);
+      expect(res.body.errors).toEqual([
+        { path: 'password', code: 'verification_invalid', message: expect.stringContaining(registry.host) },
+      ]);
       expect(res.body.verification[0]).toMatchObject({ status: 'invalid', method: 'basic' });
       expect(await t.cluster.readSecret('default', 'regcred')).toBeUndefined();
     });
 
     it('verify=required with a stopped registry: 502, nothing written; verify=true: written with a warning', async () => {
       const t = appWith();
-      const refused = await request(t.app).put('/v1/namespaces/default/pullsecrets/regcred?verify=required').send(creds(PASSWORD, stopped.host));
+      const refused = await request(t.app)
+        .put('/v1/namespaces/default/pullsecrets/regcred?verify=required')
+        .send(creds(PASSWORD, stopped.host));
       expect(refused.status).toBe(502);
       expect(refused.body.verification[0].status).toBe('unreachable');
       expect(await t.cluster.readSecret('default', 'regcred')).toBeUndefined();
-      const written = await request(t.app).put('/v1/namespaces/default/pullsecrets/regcred?verify=true').send(creds(PASSWORD, stopped.host));
+      const written = await request(t.app)
+        .put('/v1/namespaces/default/pullsecrets/regcred?verify=true')
+        .send(creds(PASSWORD, stopped.host));
       expect(written.status).toBe(201);
       expect(written.body.warnings).toContainEqual(expect.stringContaining(`verification of ${stopped.host}: unreachable`));
     });
@@ -108,14 +135,18 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
       const url = '/v1/namespaces/default/pullsecrets/regcred?verify=true';
       const first = await request(t.app).put(url).send(creds());
       expect([first.status, first.body.verification[0].status]).toEqual([201, 'valid']);
-      expect(first.body.lastVerification).toEqual([{ server: registry.host, status: 'valid', checkedAt: first.body.verification[0].checkedAt }]);
+      expect(first.body.lastVerification).toEqual([
+        { server: registry.host, status: 'valid', checkedAt: first.body.verification[0].checkedAt },
+      ]);
       const again = await request(t.app).put(url).send(creds());
       expect([again.status, again.body.result]).toEqual([200, 'unchanged']);
       expect(again.body.lastVerification).toEqual(first.body.lastVerification);
       const wrong = await request(t.app).put(url).send(creds('wrong'));
       expect([wrong.body.result, wrong.body.lastVerification[0].status]).toEqual(['updated', 'invalid']);
       const stored = await t.cluster.readSecret('default', 'regcred');
-      expect(JSON.parse(stored!.annotations[VERIFICATION_ANNOTATION]!)).toEqual([{ server: registry.host, status: 'invalid', checkedAt: expect.any(String) }]);
+      expect(JSON.parse(stored!.annotations[VERIFICATION_ANNOTATION]!)).toEqual([
+        { server: registry.host, status: 'invalid', checkedAt: expect.any(String) },
+      ]);
       const unverified = await request(t.app).put('/v1/namespaces/default/pullsecrets/regcred').send(creds('other'));
       expect(unverified.body.lastVerification).toBeUndefined();
       expect((await request(t.app).get('/v1/namespaces/default/pullsecrets/regcred')).body.lastVerification).toBeUndefined();
@@ -123,7 +154,9 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
 
     it('POST and PUT …/dockerconfig verify too', async () => {
       const t = appWith();
-      const created = await request(t.app).post('/v1/namespaces/default/pullsecrets?verify=required').send({ name: 'viapost', ...creds() });
+      const created = await request(t.app)
+        .post('/v1/namespaces/default/pullsecrets?verify=required')
+        .send({ name: 'viapost', ...creds() });
       expect([created.status, created.body.verification[0].status]).toEqual([201, 'valid']);
       const config = { auths: { [registry.host]: { username: 'janedoe', password: 'wrong' } } };
       const uploaded = await request(t.app).put('/v1/namespaces/default/pullsecrets/viaconfig/dockerconfig?verify=required').send(config);
@@ -133,9 +166,13 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
 
     it('a repository without verify, and a regcred.io/ annotation, are refused with the rule named', async () => {
       const t = appWith();
-      const repo = await request(t.app).put('/v1/namespaces/default/pullsecrets/regcred').send({ ...creds(), repository: 'team/app' });
+      const repo = await request(t.app)
+        .put('/v1/namespaces/default/pullsecrets/regcred')
+        .send({ ...creds(), repository: 'team/app' });
       expect([repo.status, repo.body.errors[0].code]).toEqual([422, 'requires_verify']);
-      const forged = await request(t.app).put('/v1/namespaces/default/pullsecrets/regcred').send({ ...creds(), annotations: { [VERIFICATION_ANNOTATION]: '[]' } });
+      const forged = await request(t.app)
+        .put('/v1/namespaces/default/pullsecrets/regcred')
+        .send({ ...creds(), annotations: { [VERIFICATION_ANNOTATION]: '[]' } });
       expect([forged.status, forged.body.errors[0].path, forged.body.errors[0].code]).toEqual([422, 'annotations', 'reserved']);
     });
   });
@@ -155,9 +192,15 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
     const t = appWith();
     const token = creds(CANARY, tokenRegistry.host);
     const answers = [
-      await request(t.app).post('/v1/verify').send({ ...token, repository: 'team/app' }),
-      await request(t.app).post('/v1/verify').send({ ...token, password: `${CANARY}-wrong` }),
-      await request(t.app).put('/v1/namespaces/default/pullsecrets/c?verify=required').send({ ...token, password: `${CANARY}-wrong` }),
+      await request(t.app)
+        .post('/v1/verify')
+        .send({ ...token, repository: 'team/app' }),
+      await request(t.app)
+        .post('/v1/verify')
+        .send({ ...token, password: `${CANARY}-wrong` }),
+      await request(t.app)
+        .put('/v1/namespaces/default/pullsecrets/c?verify=required')
+        .send({ ...token, password: `${CANARY}-wrong` }),
       await request(t.app).put('/v1/namespaces/default/pullsecrets/c?verify=true').send(token),
       await request(t.app).put('/v1/namespaces/default/pullsecrets/c?verify=required').send(creds(CANARY, stopped.host)),
     ];

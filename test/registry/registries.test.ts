@@ -26,7 +26,11 @@ interface Answer {
   body: string;
 }
 
-function call(url: string, ca: string, { method = 'GET', headers = {} }: { method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+function call(
+  url: string,
+  ca: string,
+  { method = 'GET', headers = {} }: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, ca, agent: false, timeout: 5000 }, (res) => {
       let body = '';
@@ -122,7 +126,11 @@ describeWithRegistry('test registries on loopback (docker-registry)', () => {
       expect(access_token).toBe(token);
       expect(expires_in).toBe(300);
       expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'RS256', x5c: [expect.any(String)] });
-      expect(decodeJwt(token)).toMatchObject({ sub: 'alice', aud: service, access: [{ type: 'repository', name: 'team/app', actions: ['pull'] }] });
+      expect(decodeJwt(token)).toMatchObject({
+        sub: 'alice',
+        aud: service,
+        access: [{ type: 'repository', name: 'team/app', actions: ['pull'] }],
+      });
 
       expect((await call(`${registry.url}/v2/`, ca.caPem, { headers: bearer(token) })).status).toBe(200);
       const manifest = await call(`${registry.url}/v2/team/app/manifests/latest`, ca.caPem, { method: 'HEAD', headers: bearer(token) });

@@ -39,7 +39,12 @@ describeWithRegistry('verifying credentials against real registries (distributio
     dir = mkdtempSync(join(tmpdir(), 'regcred-verify-'));
     ca = createTestCa(dir);
     basicRegistry = await startHtpasswdRegistry({ users: USERS, ca });
-    tokenServer = await startTokenServer({ users: USERS, grants: { janedoe: ['janedoe/jdoe-private'], bob: [] }, ca, service: 'regcred-test-registry' });
+    tokenServer = await startTokenServer({
+      users: USERS,
+      grants: { janedoe: ['janedoe/jdoe-private'], bob: [] },
+      ca,
+      service: 'regcred-test-registry',
+    });
     tokenRegistry = await startTokenRegistry({ tokenServer, ca });
     webSite = await startPlainWebServer({ ca });
   });
@@ -96,7 +101,11 @@ describeWithRegistry('verifying credentials against real registries (distributio
       expect(verification).toMatchObject({ status: 'valid', method: 'bearer' });
       const asked = tokenServer.requests.slice(before);
       expect(asked).toHaveLength(1);
-      expect(asked[0]).toMatchObject({ basicAuth: true, user: 'janedoe', query: { service: ['regcred-test-registry'], account: ['janedoe'] } });
+      expect(asked[0]).toMatchObject({
+        basicAuth: true,
+        user: 'janedoe',
+        query: { service: ['regcred-test-registry'], account: ['janedoe'] },
+      });
     });
 
     it('when the password is wrong, then invalid: the token server refused it', async () => {
@@ -107,13 +116,23 @@ describeWithRegistry('verifying credentials against real registries (distributio
 
     it('when the user may pull the repository, then valid: the token was asked for its pull scope', async () => {
       const before = tokenServer.requests.length;
-      const { verification } = await check({ server: tokenRegistry.host, username: 'janedoe', password: 's3cr3t', repository: 'janedoe/jdoe-private' });
+      const { verification } = await check({
+        server: tokenRegistry.host,
+        username: 'janedoe',
+        password: 's3cr3t',
+        repository: 'janedoe/jdoe-private',
+      });
       expect(verification).toMatchObject({ status: 'valid', repository: 'janedoe/jdoe-private' });
       expect(tokenServer.requests.slice(before)[0]!.query.scope).toEqual(['repository:janedoe/jdoe-private:pull']);
     });
 
     it('when the login is right but the user may not pull the repository, then invalid naming it', async () => {
-      const { verification } = await check({ server: tokenRegistry.host, username: 'bob', password: 'b0bpass', repository: 'janedoe/jdoe-private' });
+      const { verification } = await check({
+        server: tokenRegistry.host,
+        username: 'bob',
+        password: 'b0bpass',
+        repository: 'janedoe/jdoe-private',
+      });
       expect(verification).toMatchObject({ status: 'invalid', method: 'bearer' });
       expect(verification.detail).toContain('refused pull access to janedoe/jdoe-private (401)');
     });
@@ -155,7 +174,10 @@ describeWithRegistry('verifying credentials against real registries (distributio
       });
       const realmPort = await listenOnLoopback(realm);
       const challenger: Server = createServer({ cert: readPem(ca.certFile), key: readPem(ca.keyFile) }, (_req, res) => {
-        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://localhost:${realmPort}/token",service="x"`, 'docker-distribution-api-version': 'registry/2.0' });
+        res.writeHead(401, {
+          'www-authenticate': `Bearer realm="http://localhost:${realmPort}/token",service="x"`,
+          'docker-distribution-api-version': 'registry/2.0',
+        });
         res.end();
       });
       const port = await listenOnLoopback(challenger);

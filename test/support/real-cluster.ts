@@ -34,7 +34,12 @@ export function userToken(user: 'alice' | 'bob'): string {
 
 /** Grants a kit user the given verbs on secrets in one namespace (a Role and a RoleBinding, made by the admin). */
 /** Grants a kit user verbs on one resource of the core group in one namespace (a Role and RoleBinding made by the admin). */
-export async function grantRights(namespace: string, user: 'alice' | 'bob', resource: 'secrets' | 'serviceaccounts', verbs: string[]): Promise<void> {
+export async function grantRights(
+  namespace: string,
+  user: 'alice' | 'bob',
+  resource: 'secrets' | 'serviceaccounts',
+  verbs: string[],
+): Promise<void> {
   const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
   const name = `${resource}-${user}`;
   await rbac.createNamespacedRole({
@@ -55,7 +60,12 @@ export const grantSecrets = (namespace: string, user: 'alice' | 'bob', verbs: st
 
 /** A name no other test uses: `prefix-<time>-<random>`, a valid DNS-1123 label. */
 export function uniqueName(prefix: string): string {
-  const safe = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40).replace(/^-+|-+$/g, '') || 'test';
+  const safe =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 40)
+      .replace(/^-+|-+$/g, '') || 'test';
   return `${safe}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -52,7 +52,9 @@ function skipReason(): string | undefined {
 /** A registry that takes Basic auth against an htpasswd file of `users` (name → password). */
 export function startHtpasswdRegistry(options: { users: Record<string, string>; ca: TestCa }): Promise<TestRegistry> {
   // Cost 4, bcrypt's least: the registry checks a hash on every request and tests make many.
-  const htpasswd = Object.entries(options.users).map(([user, password]) => `${user}:${bcrypt.hashSync(password, 4)}\n`).join('');
+  const htpasswd = Object.entries(options.users)
+    .map(([user, password]) => `${user}:${bcrypt.hashSync(password, 4)}\n`)
+    .join('');
   return launchRegistry({
     binary: REGISTRY_BINARY,
     ca: options.ca,

@@ -75,7 +75,11 @@ function registryOnPort(launch: RegistryLaunch, port: number): TestRegistry {
     if (running && isRunning(running.child)) return;
     await stopNow();
     const dir = mkdtempSync(join(tmpdir(), 'regcred-registry-'));
-    const files = { ...launch.files, 'tls.crt': readFileSync(launch.ca.certFile, 'utf8'), 'tls.key': readFileSync(launch.ca.keyFile, 'utf8') };
+    const files = {
+      ...launch.files,
+      'tls.crt': readFileSync(launch.ca.certFile, 'utf8'),
+      'tls.key': readFileSync(launch.ca.keyFile, 'utf8'),
+    };
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content, { mode: 0o600 });
     // JSON is YAML, and spares a serialiser.
     writeFileSync(join(dir, 'config.yml'), JSON.stringify(registryConfig(launch, dir, host)));
@@ -126,8 +130,12 @@ function spawnRegistry(binary: string, configFile: string, append: (chunk: Buffe
 async function waitUntilAnswering(url: string, ca: TestCa, child: ChildProcess, logs: () => string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!(await answers(`${url}/v2/`, ca.caPem))) {
-    if (!isRunning(child)) throw new Error(`docker-registry ended (${child.exitCode ?? child.signalCode ?? 'did not start'}) before answering ${url}/v2/:\n${logs().slice(-4000)}`);
-    if (Date.now() > deadline) throw new Error(`docker-registry did not answer ${url}/v2/ within ${START_TIMEOUT_MS} ms:\n${logs().slice(-4000)}`);
+    if (!isRunning(child))
+      throw new Error(
+        `docker-registry ended (${child.exitCode ?? child.signalCode ?? 'did not start'}) before answering ${url}/v2/:\n${logs().slice(-4000)}`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(`docker-registry did not answer ${url}/v2/ within ${START_TIMEOUT_MS} ms:\n${logs().slice(-4000)}`);
     await delay(25);
   }
 }

@@ -36,18 +36,51 @@ export function createTestCa(dir: string, name = 'test'): TestCa {
   const csrFile = join(dir, `${name}-server.csr`);
   const extFile = join(dir, `${name}-server.ext`);
 
-  openssl('req', '-x509', ...EC_KEY, '-days', '2', '-subj', `/CN=regcred-test-ca-${id}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-keyout', caKeyFile, '-out', caFile);
+  openssl(
+    'req',
+    '-x509',
+    ...EC_KEY,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=regcred-test-ca-${id}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-keyout',
+    caKeyFile,
+    '-out',
+    caFile,
+  );
   openssl('req', '-new', ...EC_KEY, '-subj', `/CN=regcred-test-server-${id}`, '-keyout', keyFile, '-out', csrFile);
-  writeFileSync(extFile, [
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature',
-    'extendedKeyUsage=serverAuth',
-  ].join('\n'));
-  openssl('x509', '-req', '-in', csrFile, '-CA', caFile, '-CAkey', caKeyFile, '-set_serial', serial(),
-    '-days', '1', '-extfile', extFile, '-out', certFile);
+  writeFileSync(
+    extFile,
+    [
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature',
+      'extendedKeyUsage=serverAuth',
+    ].join('\n'),
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    csrFile,
+    '-CA',
+    caFile,
+    '-CAkey',
+    caKeyFile,
+    '-set_serial',
+    serial(),
+    '-days',
+    '1',
+    '-extfile',
+    extFile,
+    '-out',
+    certFile,
+  );
   return { caFile, caPem: readFileSync(caFile, 'utf8'), certFile, keyFile };
 }
 
@@ -58,8 +91,23 @@ export function createTestCa(dir: string, name = 'test'): TestCa {
 export function createSigningCert(dir: string, name = 'token-signer'): SigningCert {
   const certFile = join(dir, `${name}.crt`);
   const keyFile = join(dir, `${name}.key`);
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=regcred-test-${name}`,
-    '-set_serial', serial(), '-keyout', keyFile, '-out', certFile);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=regcred-test-${name}`,
+    '-set_serial',
+    serial(),
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  );
   const x5c = new X509Certificate(readFileSync(certFile)).raw.toString('base64');
   return { certFile, keyFile, keyPem: readFileSync(keyFile, 'utf8'), x5c };
 }

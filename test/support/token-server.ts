@@ -57,7 +57,13 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const server = createServer({ cert: readFileSync(options.ca.certFile), key: readFileSync(options.ca.keyFile) }, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     const credentials = basicCredentials(req);
-    requests.push({ method: req.method ?? '', path: url.pathname, query: queryOf(url), basicAuth: credentials !== undefined, user: credentials?.user });
+    requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      query: queryOf(url),
+      basicAuth: credentials !== undefined,
+      user: credentials?.user,
+    });
     if (url.pathname !== '/token') return json(res, 404, { details: 'not found' });
     if (req.method !== 'GET') return json(res, 405, { details: 'method not allowed' }, { Allow: 'GET' });
     if (!credentials || !passwordMatches(options.users[credentials.user], credentials.password)) {
@@ -75,7 +81,14 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     await closeServer(server);
     rmSync(dir, { recursive: true, force: true });
   });
-  return { realm: `https://127.0.0.1:${port}/token`, service: options.service, issuer, rootCertBundleFile: signer.certFile, requests, stop };
+  return {
+    realm: `https://127.0.0.1:${port}/token`,
+    service: options.service,
+    issuer,
+    rootCertBundleFile: signer.certFile,
+    requests,
+    stop,
+  };
 }
 
 /** What was asked (`repository:<name>:<actions>`, several per parameter allowed) and granted: pull on granted repositories. */
@@ -92,7 +105,14 @@ function grantedAccess(scopes: string[], granted: string[]): Access[] {
 
 type SigningKey = Awaited<ReturnType<typeof importPKCS8>>;
 
-async function issueToken(claims: { key: SigningKey; signer: SigningCert; issuer: string; service: string; subject: string; access: Access[] }) {
+async function issueToken(claims: {
+  key: SigningKey;
+  signer: SigningCert;
+  issuer: string;
+  service: string;
+  subject: string;
+  access: Access[];
+}) {
   const now = Math.floor(Date.now() / 1000);
   const token = await new SignJWT({ access: claims.access })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', x5c: [claims.signer.x5c] })

@@ -99,7 +99,10 @@ export interface AccessReviewer {
  */
 export function namespaceMatches(glob: string, namespace: string): boolean {
   if (!glob.includes('*')) return glob === namespace;
-  const pattern = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*');
+  const pattern = glob
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${pattern}$`).test(namespace);
 }
 

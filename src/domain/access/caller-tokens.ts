@@ -6,13 +6,19 @@ import type { Caller } from './access-policy.js';
 const tokenEntrySchema = z
   .strictObject({
     caller: z.string().regex(/^[A-Za-z0-9._@:-]{1,128}$/, 'must be 1-128 letters, digits or . _ @ : -'),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'must be the hex SHA-256 of the token (64 hex digits)').optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/i, 'must be the hex SHA-256 of the token (64 hex digits)')
+      .optional(),
     token: z.string().min(16, 'must be at least 16 characters').optional(),
     namespaces: z.array(z.string().regex(/^[a-z0-9*-]{1,63}$/, 'must be a namespace name or a glob such as team-*')).min(1),
   })
   .refine((e) => Boolean(e.sha256) !== Boolean(e.token), 'give exactly one of sha256 (preferred) or token');
 
-const tokensFileSchema = z.union([z.array(tokenEntrySchema), z.strictObject({ tokens: z.array(tokenEntrySchema) }).transform((f) => f.tokens)]);
+const tokensFileSchema = z.union([
+  z.array(tokenEntrySchema),
+  z.strictObject({ tokens: z.array(tokenEntrySchema) }).transform((f) => f.tokens),
+]);
 
 /** One caller's token, as its SHA-256 digest: plain tokens are hashed as soon as they are read. */
 export interface TokenEntry {

@@ -56,10 +56,7 @@ export function readEntryFields(entry: Record<string, unknown>): EntryFields {
  */
 export function decodeStdBase64(text: string, padding: 'required' | 'forbidden'): Buffer | undefined {
   const compact = text.replace(/[\r\n]/g, '');
-  const shape =
-    padding === 'required'
-      ? /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
-      : /^[A-Za-z0-9+/]*$/;
+  const shape = padding === 'required' ? /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/ : /^[A-Za-z0-9+/]*$/;
   if (!shape.test(compact) || (padding === 'forbidden' && compact.length % 4 === 1)) return undefined;
   return Buffer.from(compact, 'base64');
 }

@@ -17,7 +17,11 @@ export interface MergedDockerConfig {
  * as it was (fields regcred does not write included). Entries stay in Go's map-key order.
  * @throws ConflictError when the stored value is not a config regcred can merge into; ValidationError when nothing would be left
  */
-export function mergeDockerConfigJson(stored: string | undefined, upsert: readonly RegistryCredential[], remove: readonly string[]): MergedDockerConfig {
+export function mergeDockerConfigJson(
+  stored: string | undefined,
+  upsert: readonly RegistryCredential[],
+  remove: readonly string[],
+): MergedDockerConfig {
   const config = decodeStored(stored);
   // No prototype: a server key such as "__proto__" is an entry like any other.
   const auths: Record<string, unknown> = Object.assign(Object.create(null), config.auths);
@@ -44,7 +48,8 @@ export function mergeDockerConfigJson(stored: string | undefined, upsert: readon
 }
 
 function decodeStored(stored: string | undefined): Record<string, unknown> {
-  const refuse = (why: string) => new ConflictError(`the secret's .dockerconfigjson ${why}, so regcred cannot merge into it; replace it whole with PUT`);
+  const refuse = (why: string) =>
+    new ConflictError(`the secret's .dockerconfigjson ${why}, so regcred cannot merge into it; replace it whole with PUT`);
   const bytes = stored ? decodeStdBase64(stored, 'required') : undefined;
   if (!bytes) throw refuse('is missing or not base64');
   let parsed: unknown;

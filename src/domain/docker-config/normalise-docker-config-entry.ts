@@ -22,7 +22,10 @@ export function normaliseDockerConfigEntry(server: string, value: unknown, path:
     return errors.length ? { kind: 'invalid', errors } : { kind: 'empty' };
   }
   if (!isPlainObject(value)) {
-    return { kind: 'invalid', errors: [...errors, { path, code: 'invalid_type', message: 'must be an object with "auth" or "username" and "password"' }] };
+    return {
+      kind: 'invalid',
+      errors: [...errors, { path, code: 'invalid_type', message: 'must be an object with "auth" or "username" and "password"' }],
+    };
   }
   const { values, ignored } = readEntryFields(value);
   const strings: Partial<Record<string, string>> = {};
@@ -54,10 +57,16 @@ export function normaliseDockerConfigEntry(server: string, value: unknown, path:
     return { kind: 'invalid', errors };
   }
   if (fromAuth && username === '') {
-    errors.push({ path: `${path}/auth`, code: 'empty_username', message: 'decodes to an empty username; the kubelet would send the registry no username' });
+    errors.push({
+      path: `${path}/auth`,
+      code: 'empty_username',
+      message: 'decodes to an empty username; the kubelet would send the registry no username',
+    });
   }
-  if (!fromAuth && username === undefined) errors.push({ path: `${path}/username`, code: 'required', message: 'is required (or give "auth")' });
-  if (!fromAuth && password === undefined) errors.push({ path: `${path}/password`, code: 'required', message: 'is required (or give "auth")' });
+  if (!fromAuth && username === undefined)
+    errors.push({ path: `${path}/username`, code: 'required', message: 'is required (or give "auth")' });
+  if (!fromAuth && password === undefined)
+    errors.push({ path: `${path}/password`, code: 'required', message: 'is required (or give "auth")' });
   const credentialPath = (field: string) => (fromAuth ? `${path}/auth` : `${path}/${field}`);
   const label = (field: string) => (fromAuth ? `${field} in auth ` : '');
   if (username !== undefined && !(fromAuth && username === '')) {
@@ -78,7 +87,9 @@ function decodeAuth(auth: string, path: string): { username: string; password: s
     return { error: { path, code: decoded.problem, message: `${what}; ${EVERY_PULL_FAILS}` } };
   }
   if (!decoded.utf8) {
-    return { error: { path, code: 'not_utf8', message: 'decodes to bytes that are not UTF-8 text, which regcred cannot carry over unchanged' } };
+    return {
+      error: { path, code: 'not_utf8', message: 'decodes to bytes that are not UTF-8 text, which regcred cannot carry over unchanged' },
+    };
   }
   return decoded;
 }

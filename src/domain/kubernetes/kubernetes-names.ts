@@ -63,7 +63,11 @@ export const annotationsSchema = z
   .superRefine((map, ctx) => {
     const size = Object.entries(map).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
     if (size > MAX_ANNOTATIONS_BYTES) {
-      ctx.addIssue({ code: 'custom', message: `annotations must total at most ${MAX_ANNOTATIONS_BYTES} bytes`, params: { rule: 'too_big' } });
+      ctx.addIssue({
+        code: 'custom',
+        message: `annotations must total at most ${MAX_ANNOTATIONS_BYTES} bytes`,
+        params: { rule: 'too_big' },
+      });
     }
   })
   .meta({ description: 'Annotations to set on the Secret (Kubernetes annotation rules).' });

@@ -53,9 +53,11 @@ async function applyToOne(
   options: FanOutOptions,
 ): Promise<NamespaceResult> {
   try {
-    if (!(await options.mayWrite(namespace))) return { namespace, result: 'forbidden', reason: 'you may not manage pull secrets in this namespace through regcred' };
+    if (!(await options.mayWrite(namespace)))
+      return { namespace, result: 'forbidden', reason: 'you may not manage pull secrets in this namespace through regcred' };
     const missing = await missingServiceAccounts(cluster, namespace, serviceAccounts);
-    if (missing.length > 0) return { namespace, result: 'failed', reason: `serviceaccount(s) not found: ${missing.join(', ')}; nothing written` };
+    if (missing.length > 0)
+      return { namespace, result: 'failed', reason: `serviceaccount(s) not found: ${missing.join(', ')}; nothing written` };
     const view = await applyPullSecret(cluster, { ...content, namespace });
     const written = { namespace, result: view.result ?? 'updated', name: view.name } as const;
     if (serviceAccounts.length === 0) return written;

@@ -25,7 +25,11 @@ export function readSecretManifest(manifest: unknown): SecretManifestInput {
   }
   const errors: FieldError[] = [];
   if (manifest.kind !== 'Secret') {
-    errors.push({ path: 'kind', code: manifest.kind === undefined ? 'required' : 'invalid_value', message: `must be "Secret"; ${AS_TEXT_PLAIN}` });
+    errors.push({
+      path: 'kind',
+      code: manifest.kind === undefined ? 'required' : 'invalid_value',
+      message: `must be "Secret"; ${AS_TEXT_PLAIN}`,
+    });
   }
   if (manifest.apiVersion !== undefined && manifest.apiVersion !== 'v1') {
     errors.push({ path: 'apiVersion', code: 'invalid_value', message: 'must be "v1"' });
@@ -34,13 +38,18 @@ export function readSecretManifest(manifest: unknown): SecretManifestInput {
   if (typeof type !== 'string') {
     errors.push({ path: 'type', code: 'invalid_type', message: 'must be a string' });
   } else if (!isPullSecretType(type)) {
-    errors.push({ path: 'type', code: 'invalid_value', message: `is ${quoteName(type)}; an image pull secret has type ${PULL_SECRET_TYPES.map((t) => `"${t}"`).join(' or ')}` });
+    errors.push({
+      path: 'type',
+      code: 'invalid_value',
+      message: `is ${quoteName(type)}; an image pull secret has type ${PULL_SECRET_TYPES.map((t) => `"${t}"`).join(' or ')}`,
+    });
   }
   const metadata = manifest.metadata ?? {};
   if (!isPlainObject(metadata)) errors.push({ path: 'metadata', code: 'invalid_type', message: 'must be an object' });
   const meta = isPlainObject(metadata) ? metadata : {};
   for (const field of ['name', 'namespace']) {
-    if (meta[field] != null && typeof meta[field] !== 'string') errors.push({ path: `metadata/${field}`, code: 'invalid_type', message: 'must be a string' });
+    if (meta[field] != null && typeof meta[field] !== 'string')
+      errors.push({ path: `metadata/${field}`, code: 'invalid_type', message: 'must be a string' });
   }
   const labels = stringMap(meta.labels, 'metadata/labels', errors);
   const data = stringMap(manifest.data, 'data', errors);

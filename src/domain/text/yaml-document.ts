@@ -33,7 +33,9 @@ export function parseSingleYamlDocument(text: string): unknown {
   } catch (error) {
     const tooMany = error instanceof Error && error.message.startsWith('Excessive alias count');
     throw new BadRequestError(
-      tooMany ? `The YAML body uses more than ${TO_JS_OPTIONS.maxAliasCount} aliases` : 'The YAML body has an alias without a matching anchor',
+      tooMany
+        ? `The YAML body uses more than ${TO_JS_OPTIONS.maxAliasCount} aliases`
+        : 'The YAML body has an alias without a matching anchor',
     );
   }
 }

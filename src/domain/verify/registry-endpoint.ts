@@ -45,7 +45,8 @@ export const repositorySchema = z
   .max(255, 'must be at most 255 characters')
   .regex(REPOSITORY, 'must be a repository path such as team/app, optionally with :tag')
   .meta({
-    description: 'With `verify`: also prove pull access to this repository (`name[:tag]`, path inside the registry, tag `latest` by default).',
+    description:
+      'With `verify`: also prove pull access to this repository (`name[:tag]`, path inside the registry, tag `latest` by default).',
     example: 'janedoe/jdoe-private',
   });
 

@@ -43,13 +43,22 @@ export async function verifyWithRegistry(
   };
 }
 
-async function verdictOf(transport: RegistryTransport, target: VerificationTarget, policy: VerifyPolicy, signal?: AbortSignal): Promise<Verdict> {
+async function verdictOf(
+  transport: RegistryTransport,
+  target: VerificationTarget,
+  policy: VerifyPolicy,
+  signal?: AbortSignal,
+): Promise<Verdict> {
   const endpoint = registryEndpoint(target.server, policy.insecureHosts);
   if ('refusal' in endpoint) return { status: 'error', method: 'none', detail: endpoint.refusal, refusedByGuard: true };
   const send = (request: RegistryRequest) => sendWithinOrigin(transport, request, signal);
   const repository = target.repository ? splitRepository(target.repository) : undefined;
   const probe: RegistryRequest = repository
-    ? { url: `${endpoint.origin}/v2/${repository.name}/manifests/${encodeURIComponent(repository.tag)}`, method: 'HEAD', headers: { accept: MANIFEST_TYPES } }
+    ? {
+        url: `${endpoint.origin}/v2/${repository.name}/manifests/${encodeURIComponent(repository.tag)}`,
+        method: 'HEAD',
+        headers: { accept: MANIFEST_TYPES },
+      }
     : { url: `${endpoint.origin}/v2/`, method: 'GET' };
   try {
     const anonymous = await send({ url: `${endpoint.origin}/v2/`, method: 'GET' });
@@ -58,7 +67,8 @@ async function verdictOf(transport: RegistryTransport, target: VerificationTarge
       if (!speaksRegistryApi(anonymous)) return notARegistry(anonymous);
       if (!repository) return { status: 'no-auth-required', method: 'none', detail: 'the registry answers /v2/ without a login' };
       challenged = await send(probe);
-      if (isGranted(challenged, true)) return { status: 'no-auth-required', method: 'none', detail: `${target.repository} can be pulled without a login` };
+      if (isGranted(challenged, true))
+        return { status: 'no-auth-required', method: 'none', detail: `${target.repository} can be pulled without a login` };
     }
     if (challenged.status !== 401) return unexpected(challenged);
     const challenge = challengeOf(challenged);
@@ -76,7 +86,13 @@ async function withBasic(send: Send, target: VerificationTarget, probe: Registry
   return judge(answer, 'basic', target, 'the registry');
 }
 
-async function withToken(send: Send, challenge: AuthChallenge, target: VerificationTarget, probe: RegistryRequest, repository?: string): Promise<Verdict> {
+async function withToken(
+  send: Send,
+  challenge: AuthChallenge,
+  target: VerificationTarget,
+  probe: RegistryRequest,
+  repository?: string,
+): Promise<Verdict> {
   const realm = realmUrl(challenge.params.realm);
   if (!(realm instanceof URL)) return { status: 'error', method: 'bearer', ...realm };
   if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
@@ -85,9 +101,14 @@ async function withToken(send: Send, challenge: AuthChallenge, target: Verificat
   if (scope) realm.searchParams.set('scope', scope);
   const tokenAnswer = await send({ url: realm.href, method: 'GET', headers: { authorization: basic(target) } });
   if (tokenAnswer.status === 401 || tokenAnswer.status === 403) {
-    return { status: 'invalid', method: 'bearer', detail: `the token service at ${realm.host} refused these credentials (${tokenAnswer.status})` };
+    return {
+      status: 'invalid',
+      method: 'bearer',
+      detail: `the token service at ${realm.host} refused these credentials (${tokenAnswer.status})`,
+    };
   }
-  if (tokenAnswer.status !== 200) return { status: 'error', method: 'bearer', detail: `the token service at ${realm.host} answered ${tokenAnswer.status}` };
+  if (tokenAnswer.status !== 200)
+    return { status: 'error', method: 'bearer', detail: `the token service at ${realm.host} answered ${tokenAnswer.status}` };
   const token = tokenIn(tokenAnswer.body);
   if (!token) return { status: 'error', method: 'bearer', detail: `the token service at ${realm.host} answered without a token` };
   const answer = await send({ ...probe, headers: { ...probe.headers, authorization: `Bearer ${token}` } });
@@ -153,7 +174,11 @@ function tokenIn(body: string): string | undefined {
 function unexpected(answer: RegistryResponse, method: Method = 'none'): Verdict {
   if (answer.status === 404 || (answer.status >= 200 && answer.status < 300)) return notARegistry(answer, method);
   if (answer.status >= 300 && answer.status < 400) {
-    return { status: 'error', method, detail: `redirected to ${hostOf(answer.headers.location)}; regcred follows at most ${MAX_REDIRECTS} redirects, and only within the same host` };
+    return {
+      status: 'error',
+      method,
+      detail: `redirected to ${hostOf(answer.headers.location)}; regcred follows at most ${MAX_REDIRECTS} redirects, and only within the same host`,
+    };
   }
   return { status: 'error', method, detail: `the registry answered ${answer.status}` };
 }
@@ -163,7 +188,8 @@ function notARegistry(answer: RegistryResponse, method: Method = 'none'): Verdic
 }
 
 function transportVerdict(error: RegistryTransportError): Verdict {
-  if (error.failure === 'unreachable' || error.failure === 'timeout') return { status: 'unreachable', method: 'none', detail: error.message };
+  if (error.failure === 'unreachable' || error.failure === 'timeout')
+    return { status: 'unreachable', method: 'none', detail: error.message };
   return { status: 'error', method: 'none', detail: error.message, refusedByGuard: error.failure === 'guard' };
 }
 
