@@ -1,5 +1,6 @@
+import { setMaxListeners } from 'node:events';
 import type { Response } from 'express';
-import type { RegistryCredential } from '../domain/docker-config/credential-schemas.js';
+import { MAX_REGISTRIES, type RegistryCredential } from '../domain/docker-config/credential-schemas.js';
 import type { RegistryVerification, RegistryVerifier, VerifyMode } from '../domain/verify/registry-verifier.js';
 import { enforceVerification, verifyRegistries } from '../domain/verify/verify-credentials.js';
 import { ValidationError } from '../errors.js';
@@ -36,6 +37,7 @@ export function requestSignal(res: Response): AbortSignal {
   const existing = res.locals.requestSignal as AbortSignal | undefined;
   if (existing) return existing;
   const controller = new AbortController();
+  setMaxListeners(LISTENERS_PER_REQUEST, controller.signal);
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(new Error('the client went away before its answer'));
   });
@@ -43,6 +45,9 @@ export function requestSignal(res: Response): AbortSignal {
   requestCallers.set(controller.signal, shareKeyOf(res.locals));
   return controller.signal;
 }
+
+// Two listeners per registry at most (its wait for a slot, its check's combined deadline), and a request names at most 100.
+const LISTENERS_PER_REQUEST = 2 * MAX_REGISTRIES + 8;
 
 // The signal stands for its request at the verify call sites; this tells whose request it is.
 const requestCallers = new WeakMap<AbortSignal, string>();
@@ -71,6 +76,8 @@ export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metri
     }
     // One deadline for the whole request, however many registries wait for a verification slot.
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]);
+    // Each registry of the request (up to 100) listens on it while it waits for a slot or runs.
+    setMaxListeners(LISTENERS_PER_REQUEST, deadline);
     const outcomes = await verifyRegistries(verifier, registries, deadline, requestCallers.get(signal));
     for (const { verification } of outcomes)
       metrics.registryVerifications.inc({ status: verification.status, method: verification.method });
