@@ -7,7 +7,7 @@ import { runLeg } from './fuzz/run-fuzz.js';
 
 // In CI a bounded run; `npm run fuzz` sends 100,000. The seed is fixed so a failure reproduces:
 // REGCRED_FUZZ_SEED=<printed seed> REGCRED_FUZZ_RUNS=<n> npx vitest run test/resilience/fuzz.test.ts
-const RUNS = Number(process.env.REGCRED_FUZZ_RUNS ?? 5000);
+const RUNS = Number(process.env.REGCRED_FUZZ_RUNS ?? 3000);
 const SEED = Number(process.env.REGCRED_FUZZ_SEED ?? 20_250_110);
 const FINDINGS_FILE = process.env.REGCRED_FUZZ_FINDINGS ?? '/tmp/fuzz-findings.txt';
 const CONCURRENCY = 4;
