@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { tokenSha256Hex } from '../domain/access/caller-tokens.js';
 import type { Request } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 
@@ -39,7 +39,7 @@ export class FailedAuthentications {
 
   /** Runs `check` for the request's token unless its address is over the limit; counts the outcome. */
   async screen<T>(req: Request, token: string | undefined, check: () => Promise<T | undefined>): Promise<Screened<T>> {
-    const known = token !== undefined && (this.accepted.get(digest(token)) ?? 0) > this.now();
+    const known = token !== undefined && (this.accepted.get(tokenSha256Hex(token)) ?? 0) > this.now();
     if (known) return { checked: true, caller: await check() };
     const entry = this.entryFor(clientAddressOf(req));
     if (entry.count + entry.pending >= this.limit) {
@@ -73,7 +73,7 @@ export class FailedAuthentications {
 
   private remember(token: string | undefined): void {
     if (token === undefined) return;
-    const key = digest(token);
+    const key = tokenSha256Hex(token);
     const now = this.now();
     this.accepted.delete(key);
     makeRoom(this.accepted, this.maxEntries, (expires) => expires <= now);
@@ -87,11 +87,6 @@ const ACCEPTED_TOKEN_MEMORY_MS = 15 * 60_000;
 /** The client address as the request and failed-authentication limits count it (IPv6 by /56). */
 export function clientAddressOf(req: Request): string {
   return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-}
-
-// Only the digest is kept: the token itself never lives longer than its request.
-function digest(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 function makeRoom<V>(map: Map<string, V>, maxEntries: number, expired: (value: V) => boolean): void {

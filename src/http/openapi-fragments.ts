@@ -65,7 +65,9 @@ export const fanOutAnswers = {
   '200': json('Every namespace created, updated or unchanged', 'FanOutResult'),
   '207': json('Mixed: some namespaces forbidden or failed (see `results`)', 'FanOutResult'),
 };
-export const credentialsBody = { required: true, content: { 'application/json': { schema: ref('CredentialsBody') } } };
+/** A required JSON request body of the named component schema. */
+export const jsonBody = (id: string) => ({ required: true, content: { 'application/json': { schema: ref(id) } } });
+export const credentialsBody = jsonBody('CredentialsBody');
 export const dockerConfigBody = {
   required: true,
   description:

@@ -8,7 +8,7 @@ import type { Route } from './routes.js';
 // routing) and the templates 405 + Allow are answered for.
 
 /** `/v1/namespaces/{namespace}` → `/v1/namespaces/:namespace`, the form express routes on. */
-export function expressPath(template: string): string {
+function expressPath(template: string): string {
   return template.replace(/\{([^}]+)\}/g, ':$1');
 }
 
@@ -26,10 +26,10 @@ export function templatePattern(template: string): RegExp {
 export function routerOf(routes: readonly Route[], context: RouteContext, prefix = ''): Router {
   const router = Router();
   for (const route of mountOrder(routes)) {
-    if (route.path.includes('{namespace}') && !route.operation)
-      throw new Error(`${route.operationId} is namespaced but names no operation`);
+    const namespaced = route.path.includes('{namespace}');
+    if (namespaced && !route.operation) throw new Error(`${route.operationId} is namespaced but names no operation`);
     const chain: RequestHandler[] = [
-      ...(route.path.includes('{namespace}') ? [authorize(context.access, route.operation!)] : []),
+      ...(namespaced ? [authorize(context.access, route.operation!)] : []),
       ...(route.body ? context.parsers[route.body] : []),
       route.handler(context),
     ];

@@ -24,9 +24,9 @@ import {
   fanOutAnswers,
   fanOutTargets,
   json,
+  jsonBody,
   manifestOut,
   param,
-  ref,
   renderParams,
   repository,
   serviceAccountsQuery,
@@ -38,7 +38,7 @@ import {
 import { continueParam, limitParam } from './params.js';
 import type { HandlerFactory } from './route-context.js';
 
-export type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
 
 /** One endpoint: everything the routers, openapi.yaml, 405 + Allow and audit lines know of it. */
 export interface Route {
@@ -80,7 +80,7 @@ export const ROUTES: readonly Route[] = [
       tags: ['pull secrets'], summary: 'Create a pull secret (409 when one of that name exists)',
       description: writeDescription,
       parameters: [dryRun, appendHash, verify],
-      requestBody: { required: true, content: { 'application/json': { schema: ref('CreatePullSecretBody') } } },
+      requestBody: jsonBody('CreatePullSecretBody'),
       responses: { '201': json('Created', 'PullSecretView'), ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
     },
   },
@@ -97,7 +97,7 @@ export const ROUTES: readonly Route[] = [
       tags: ['pull secrets'], summary: 'Create or update a pull secret from credentials (idempotent)',
       description: writeDescription,
       parameters: [dryRun, appendHash, verify],
-      requestBody: { required: true, content: { 'application/json': { schema: ref('ApplyPullSecretBody') } } },
+      requestBody: jsonBody('ApplyPullSecretBody'),
       responses: { ...written, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
     },
   },
@@ -106,7 +106,7 @@ export const ROUTES: readonly Route[] = [
     openapi: {
       tags: ['pull secrets'], summary: 'Add, replace or remove some registries of an existing pull secret; the rest is kept',
       parameters: [dryRun, verify],
-      requestBody: { required: true, content: { 'application/json': { schema: ref('PatchPullSecretBody') } } },
+      requestBody: jsonBody('PatchPullSecretBody'),
       responses: { '200': json('Updated, or unchanged (nothing written)', 'PullSecretView'), ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503) },
     },
   },
@@ -139,7 +139,7 @@ export const ROUTES: readonly Route[] = [
       tags: ['pull secrets'],
       summary: 'Create or update one pull secret in many namespaces (`namespaces` or `namespaceSelector`), each authorised on its own',
       parameters: [dryRun, appendHash, verify],
-      requestBody: { required: true, content: { 'application/json': { schema: ref('FanOutBody') } } },
+      requestBody: jsonBody('FanOutBody'),
       responses: { ...fanOutAnswers, ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
     },
   },
@@ -175,7 +175,7 @@ export const ROUTES: readonly Route[] = [
       description:
         'Limits: at most 100 images (each at most 512 characters) and at most 100 registries: `registries`, or the servers under `dockerconfigjson`\'s `auths` (every spelling of "auths" counted together); more is refused with 422 (`dockerconfigjson/auths`, `too_big`).',
       summary: 'Which credential would the kubelet use for each image? Credentials or a config.json from the request',
-      requestBody: { required: true, content: { 'application/json': { schema: ref('MatchBody') } } },
+      requestBody: jsonBody('MatchBody'),
       responses: { '200': json('Per image, the entries the kubelet would try, in order', 'MatchResult'), ...errors(400, 401, 413, 415, 422, 429) },
     },
   },
@@ -186,7 +186,7 @@ export const ROUTES: readonly Route[] = [
       description:
         'Limits: at most 100 images and 100 secret names. Each secret named is read once however often it is listed (at most 4 reads at a time). The secrets read may hold at most 4 MiB of data and annotations together (else 422, `secrets` or `serviceAccount`, code `byte_budget`) and at most 100 registry entries, a secret named twice counting twice (else 422, code `too_big`).',
       summary: "Which of the namespace's pull secrets would the kubelet use for each image (a Pod's `secrets`, or a ServiceAccount's)? Why is my Pod in ImagePullBackOff?",
-      requestBody: { required: true, content: { 'application/json': { schema: ref('NamespacedMatchBody') } } },
+      requestBody: jsonBody('NamespacedMatchBody'),
       responses: {
         '200': json('Per image, the entries the kubelet would try, in order', 'NamespacedMatchResult'),
         ...errors(400, 401, 403, 404, 413, 415, 422, 429, 502, 503),
@@ -197,7 +197,7 @@ export const ROUTES: readonly Route[] = [
     method: 'post', path: '/v1/verify', operationId: 'verifyCredentials', operation: 'verify', body: 'json', handler: verifyHandler,
     openapi: {
       tags: ['verify'], summary: 'Check credentials with their registries (Docker Registry V2 login, and pull access to `repository`); writes nothing',
-      requestBody: { required: true, content: { 'application/json': { schema: ref('VerifyBody') } } },
+      requestBody: jsonBody('VerifyBody'),
       responses: { '200': json('What each registry answered', 'VerificationReport'), ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
     },
   },

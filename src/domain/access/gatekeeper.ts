@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import {
   REQUIRED_PERMISSIONS,
@@ -8,7 +7,7 @@ import {
   type KubernetesIdentity,
   type Operation,
 } from './access-policy.js';
-import { findTokenCaller, type TokenEntry } from './caller-tokens.js';
+import { findTokenCaller, tokenSha256Hex, type TokenEntry } from './caller-tokens.js';
 
 /**
  * Decides who calls (authentication) and whether they may act in a namespace (authorisation).
@@ -61,12 +60,7 @@ export function kubernetesGatekeeper(reviewer: AccessReviewer, cache: ReviewCach
     mode: 'kubernetes',
     async authenticate(token) {
       if (!token) return undefined;
-      const key = createHash('sha256').update(token, 'utf8').digest('hex');
-      let identity = identities?.get(key);
-      if (identity === undefined) {
-        identity = (await reviewer.reviewToken(token)) ?? false;
-        identities?.set(key, identity);
-      }
+      const identity = await answerOnce(identities, tokenSha256Hex(token), async () => (await reviewer.reviewToken(token)) ?? false);
       return identity ? { name: identity.username, identity } : undefined;
     },
     async authorize(caller, operation, namespace) {
@@ -82,23 +76,42 @@ export function kubernetesGatekeeper(reviewer: AccessReviewer, cache: ReviewCach
           permission.verb,
           namespace,
         ]);
-        let allowed = decisions?.get(key);
-        if (allowed === undefined) {
-          allowed = await reviewer.reviewAccess(identity, permission, namespace);
-          decisions?.set(key, allowed);
-        }
-        if (!allowed) return false;
+        if (!(await answerOnce(decisions, key, () => reviewer.reviewAccess(identity, permission, namespace)))) return false;
       }
       return true;
     },
   };
 }
 
+/** A review cache, and the reviews under way for its keys (so concurrent requests with one token ask once). */
+interface ReviewCache<T extends object | boolean> {
+  answers: LRUCache<string, T>;
+  asking: Map<string, Promise<T>>;
+}
+
+/** The cached answer, else the review already under way for `key`, else a new one; with no cache (TTL 0), always a new one. */
+function answerOnce<T extends object | boolean>(cache: ReviewCache<T> | undefined, key: string, review: () => Promise<T>): Promise<T> {
+  if (!cache) return review();
+  const cached = cache.answers.get(key);
+  if (cached !== undefined) return Promise.resolve(cached);
+  let asking = cache.asking.get(key);
+  if (!asking) {
+    asking = review()
+      .then((answer) => {
+        cache.answers.set(key, answer);
+        return answer;
+      })
+      .finally(() => cache.asking.delete(key));
+    cache.asking.set(key, asking);
+  }
+  return asking;
+}
+
 /** No cache for a TTL of 0: lru-cache would read 0 as "never expires". */
-function reviewCache<T extends object | boolean>({ ttlMs, maxEntries = 1000, now }: ReviewCacheOptions): LRUCache<string, T> | undefined {
+function reviewCache<T extends object | boolean>({ ttlMs, maxEntries = 1000, now }: ReviewCacheOptions): ReviewCache<T> | undefined {
   if (ttlMs <= 0) return undefined;
   // ttlResolution 0: read the clock on every get, so an answer is never reused past its TTL.
   // lru-cache takes a start time of 0 for "no TTL", so an injected clock is shifted off 0.
   const perf = now ? { perf: { now: () => now() + 1 } } : {};
-  return new LRUCache<string, T>({ max: maxEntries, ttl: ttlMs, ttlResolution: 0, ...perf });
+  return { answers: new LRUCache<string, T>({ max: maxEntries, ttl: ttlMs, ttlResolution: 0, ...perf }), asking: new Map() };
 }

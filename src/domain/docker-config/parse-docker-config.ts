@@ -29,6 +29,12 @@ export function parseDockerConfigFile(raw: Buffer | string): ParsedDockerConfig 
   if (!isPlainObject(root)) throw new BadRequestError('The Docker config file must be a JSON object, like ~/.docker/config.json');
   const { entries, pathPrefix, warnings } = findEntries(root, jsonObjectMembers(text) ?? Object.entries(root));
 
+  // Counted before any entry is checked: past the cap, each entry's checks would be work for nothing.
+  if (entries.length > MAX_REGISTRIES) {
+    throw new ValidationError(`The Docker config file cannot become a pull secret: it lists ${entries.length} registries`, [
+      { path: 'auths', code: 'too_big', message: `must list at most ${MAX_REGISTRIES} registries` },
+    ]);
+  }
   const registries: RegistryCredential[] = [];
   const errors: FieldError[] = [];
   const empty: string[] = [];
@@ -47,9 +53,6 @@ export function parseDockerConfigFile(raw: Buffer | string): ParsedDockerConfig 
   if (errors.length === 0 && registries.length === 0) throw credentialStoreError();
   for (const server of empty) {
     warnings.push(`registry ${quoteName(server)}: left out, the file holds no credentials for it (a credential store keeps them)`);
-  }
-  if (entries.length > MAX_REGISTRIES) {
-    errors.push({ path: 'auths', code: 'too_big', message: `must list at most ${MAX_REGISTRIES} registries` });
   }
   if (errors.length > 0) {
     throw new ValidationError(`The Docker config file cannot become a pull secret: ${errors.length} problem(s), see errors`, errors);
@@ -85,7 +88,7 @@ function findEntries(root: Record<string, unknown>, members: JsonMembers): Entri
   }
   const dropped = Object.keys(root).filter((key) => goFoldedKey(key) !== 'auths');
   const warnings = dropped.length
-    ? [`only "auths" is kept; dropped top-level fields: ${dropped.map((key) => quoteName(key)).join(', ')}`]
+    ? [`only "auths" is kept; dropped top-level fields: ${dropped.map((key) => quoteName(redactUserinfo(key))).join(', ')}`]
     : [];
   if (config.entries.size === 0) {
     if (dropped.some(isCredentialStoreKey)) throw credentialStoreError();

@@ -9,8 +9,7 @@ import {
 import type { Cluster } from '../../domain/cluster.js';
 import { applyToNamespaces, type FanOutWrite, type NamespaceResult } from '../../domain/pull-secrets/fan-out.js';
 import { parseDockerConfigFile } from '../../domain/docker-config/parse-docker-config.js';
-import { describeDockerConfigJson } from '../../domain/docker-config/redact-docker-config.js';
-import { renderDockerConfigJson } from '../../domain/docker-config/render-docker-config.js';
+import { describePullSecretData } from '../../domain/secret-manifest/redact-secret.js';
 import { renderPullSecret } from '../../domain/secret-manifest/render-secret.js';
 import type { FanOutResult } from '../../domain/view-schemas.js';
 import { fanOutBodySchema, MAX_FAN_OUT_NAMESPACES } from '../../domain/pull-secrets/write-schemas.js';
@@ -66,7 +65,7 @@ function fanOut({ cluster, metrics, access, config, logger }: RouteContext) {
   const settings = { concurrency: config.fanOutConcurrency, logger };
   return async (res: Response, targets: Targets, write: Omit<FanOutWrite, 'namespaces'>, verification: FanOutResult['verification']) => {
     // Rendered once up front: input that cannot become a Secret is a 422 before any namespace is touched.
-    renderPullSecret({
+    const manifest = renderPullSecret({
       name: write.name,
       registries: write.registries,
       labels: write.labels,
@@ -106,13 +105,14 @@ function fanOut({ cluster, metrics, access, config, logger }: RouteContext) {
         },
       )
     ).map((r) => (decisions.get(r.namespace) === 'not-reviewed' ? { ...r, reason: NOT_REVIEWED } : r));
+    const servers = write.registries.map((x) => x.server);
     for (const r of results) {
       if (!write.dryRun && r.result !== 'forbidden') metrics.pullSecretsWritten.inc({ result: r.result });
       access.audit(res, {
         operation: 'apply',
         namespace: r.namespace,
         name: r.name ?? write.name,
-        servers: write.registries.map((x) => x.server),
+        servers,
         result: r.result === 'forbidden' ? 'denied' : r.result,
         ...(r.result === 'forbidden' || r.result === 'failed' ? { reason: r.result } : {}),
         ...linkAudit(r.serviceAccountLinks),
@@ -121,7 +121,7 @@ function fanOut({ cluster, metrics, access, config, logger }: RouteContext) {
     }
     const summary = summarise(results);
     const allSucceeded = results.every((r) => ['created', 'updated', 'unchanged'].includes(r.result) && !r.linkError);
-    const described = describeDockerConfigJson(JSON.parse(renderDockerConfigJson(write.registries)));
+    const described = describePullSecretData(manifest.type, manifest.data);
     const body: FanOutResult = {
       name: write.name,
       ...(write.dryRun ? { dryRun: true } : {}),
