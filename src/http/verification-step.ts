@@ -1,5 +1,8 @@
 import { setMaxListeners } from 'node:events';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { parseDockerConfigFile } from '../domain/docker-config/parse-docker-config.js';
+import { bodyBytes } from './body-parsers.js';
+import { withRepository } from './write-input.js';
 import { MAX_REGISTRIES, type RegistryCredential } from '../domain/docker-config/credential-schemas.js';
 import type { RegistryVerification, RegistryVerifier, VerifyMode } from '../domain/verify/registry-verifier.js';
 import { enforceVerification, verifyRegistries } from '../domain/verify/verify-credentials.js';
@@ -84,6 +87,23 @@ export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metri
     const warnings = enforceVerification(mode, outcomes, fieldOf);
     return { verification: outcomes.map((o) => o.verification), warnings };
   };
+}
+
+/**
+ * The registries of an uploaded config.json (multipart part or raw body), each with the query's
+ * `repository`, checked in the caller's `verify` mode; `warnings` holds the upload's and the check's.
+ * @throws what parseDockerConfigFile and the verification step throw
+ */
+export async function checkedDockerConfig(
+  verify: ReturnType<typeof verificationStep>,
+  req: Request,
+  res: Response,
+  query: { verify?: VerifyMode; repository?: string },
+): Promise<VerificationStep & { registries: RegistryCredential[] }> {
+  const parsed = parseDockerConfigFile(bodyBytes(req));
+  const registries = withRepository(parsed.registries, query.repository);
+  const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), requestSignal(res));
+  return { ...checked, registries, warnings: [...parsed.warnings, ...checked.warnings] };
 }
 
 /** For answers that carry a manifest, not a view: one `Regcred-Verification` header, `server=status` per registry. */

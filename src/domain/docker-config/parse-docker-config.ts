@@ -27,7 +27,7 @@ export function parseDockerConfigFile(raw: Buffer | string): ParsedDockerConfig 
   const text = textOf(raw);
   const root = parseJsonWithoutEcho(text, 'The Docker config file');
   if (!isPlainObject(root)) throw new BadRequestError('The Docker config file must be a JSON object, like ~/.docker/config.json');
-  const { entries, pathPrefix, warnings } = findEntries(root, jsonObjectMembers(text) ?? Object.entries(root));
+  const { entries, pathPrefix, warnings } = findEntries(root, jsonObjectMembers(text, root) ?? Object.entries(root));
 
   // Counted before any entry is checked: past the cap, each entry's checks would be work for nothing.
   if (entries.length > MAX_REGISTRIES) {

@@ -52,7 +52,7 @@ export function readPullSecretAsKubelet(type: string, data: Record<string, strin
   } catch {
     return { kind: 'fails', reason: `"${key}" is not valid JSON` };
   }
-  return readDockerConfigAsKubelet(json, format, maxEntries, jsonObjectMembers(text));
+  return readDockerConfigAsKubelet(json, format, maxEntries, jsonObjectMembers(text, json));
 }
 
 /**

@@ -42,7 +42,7 @@ export function describePullSecretData(type: string, data: Record<string, string
   } catch {
     return nothing(`"${key}" does not decode to valid JSON; ${EVERY_PULL_FAILS}`);
   }
-  return type === DOCKER_CONFIG_JSON_TYPE ? describeDockerConfigJson(json, jsonObjectMembers(text)) : describeDockercfg(json);
+  return type === DOCKER_CONFIG_JSON_TYPE ? describeDockerConfigJson(json, jsonObjectMembers(text, json)) : describeDockercfg(json);
 }
 
 /** A Secret as callers may see it: metadata and the redacted content; never annotations, which can hold a copy of the data. */

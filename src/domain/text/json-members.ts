@@ -6,30 +6,34 @@ export type JsonMembers = ReadonlyArray<readonly [string, unknown]>;
  * kept each time (JSON.parse keeps only its last value, at its first position). Undefined when
  * `text` is not a JSON object. Give it only text that JSON.parse accepted.
  */
-export function jsonObjectMembers(text: string): JsonMembers | undefined {
+export function jsonObjectMembers(text: string, parsed?: unknown): JsonMembers | undefined {
   try {
-    return scanMembers(text);
+    return scanMembers(text, parsed === undefined ? JSON.parse(text) : parsed);
   } catch {
     return undefined;
   }
 }
 
-// Callers have JSON.parse'd the text already, so the scan only needs to find where each member ends.
-function scanMembers(text: string): JsonMembers | undefined {
+// `parsed` is JSON.parse(text): a key that occurs once takes its value from there, so only the values of
+// repeated keys (whose earlier occurrences JSON.parse dropped) are parsed a second time.
+function scanMembers(text: string, parsed: unknown): JsonMembers | undefined {
   let at = skipSpace(text, 0);
-  if (text[at] !== '{') return undefined;
-  const members: [string, unknown][] = [];
+  if (text[at] !== '{' || typeof parsed !== 'object' || parsed === null) return undefined;
+  const spans: { key: string; start: number; end: number }[] = [];
+  const seen = new Map<string, number>();
   at = skipSpace(text, at + 1);
   while (text[at] === '"') {
     const keyEnd = endOfString(text, at);
     const key = JSON.parse(text.slice(at, keyEnd)) as string;
-    const valueStart = skipSpace(text, skipSpace(text, keyEnd) + 1);
-    const valueEnd = endOfValue(text, valueStart);
-    members.push([key, JSON.parse(text.slice(valueStart, valueEnd))]);
-    at = skipSpace(text, valueEnd);
+    const start = skipSpace(text, skipSpace(text, keyEnd) + 1);
+    const end = endOfValue(text, start);
+    spans.push({ key, start, end });
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    at = skipSpace(text, end);
     if (text[at] === ',') at = skipSpace(text, at + 1);
   }
-  return members;
+  const values = parsed as Record<string, unknown>;
+  return spans.map(({ key, start, end }) => [key, seen.get(key)! > 1 ? JSON.parse(text.slice(start, end)) : values[key]] as const);
 }
 
 function skipSpace(text: string, at: number): number {

@@ -8,20 +8,18 @@ import {
 } from '../../domain/access/authorize-namespaces.js';
 import type { Cluster } from '../../domain/cluster.js';
 import { applyToNamespaces, type FanOutWrite, type NamespaceResult } from '../../domain/pull-secrets/fan-out.js';
-import { parseDockerConfigFile } from '../../domain/docker-config/parse-docker-config.js';
 import { describePullSecretData } from '../../domain/secret-manifest/redact-secret.js';
 import { renderPullSecret } from '../../domain/secret-manifest/render-secret.js';
 import type { FanOutResult } from '../../domain/view-schemas.js';
 import { fanOutBodySchema, MAX_FAN_OUT_NAMESPACES } from '../../domain/pull-secrets/write-schemas.js';
 import { ValidationError } from '../../errors.js';
 import { callerOf, mayDo, mayDoEverywhere } from '../authenticate.js';
-import { bodyBytes } from '../body-parsers.js';
 import type { HandlerFactory, RouteContext } from '../route-context.js';
 import { fanOutDockerConfigQuerySchema, fanOutPathSchema, writeQuerySchema } from '../params.js';
 import { linkAudit } from '../write-audit.js';
-import { contentOf, withRepository, writeOptions } from '../write-input.js';
+import { contentOf, writeOptions } from '../write-input.js';
 import { parseInput } from '../validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, requestSignal } from '../verification-step.js';
+import { credentialsFieldOf, checkedDockerConfig, requestSignal } from '../verification-step.js';
 
 interface Targets {
   namespaces?: string[];
@@ -52,11 +50,8 @@ export const applyDockerConfigToNamespacesHandler: HandlerFactory = (context) =>
   return async (req, res) => {
     const { name } = parseInput(fanOutPathSchema, req.params, 'path');
     const query = parseInput(fanOutDockerConfigQuerySchema, req.query, 'query');
-    const parsed = parseDockerConfigFile(bodyBytes(req));
-    const registries = withRepository(parsed.registries, query.repository);
-    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), requestSignal(res));
-    const warnings = [...parsed.warnings, ...checked.warnings];
-    const write = { name, registries, ...checked, warnings, serviceAccounts: query.serviceAccounts, ...writeOptions(query) };
+    const checked = await checkedDockerConfig(verify, req, res, query);
+    const write = { name, ...checked, serviceAccounts: query.serviceAccounts, ...writeOptions(query) };
     await run(res, query, write, checked.verification);
   };
 };

@@ -1,5 +1,4 @@
 import type { Cluster } from '../../domain/cluster.js';
-import { parseDockerConfigFile } from '../../domain/docker-config/parse-docker-config.js';
 import { deletePullSecret } from '../../domain/pull-secrets/delete-pull-secret.js';
 import { listPullSecrets } from '../../domain/pull-secrets/list-pull-secrets.js';
 import { patchPullSecret } from '../../domain/pull-secrets/patch-pull-secret.js';
@@ -12,7 +11,6 @@ import {
   patchPullSecretBodySchema,
 } from '../../domain/pull-secrets/write-schemas.js';
 import { callerOf, mayDo, requirePermission } from '../authenticate.js';
-import { bodyBytes } from '../body-parsers.js';
 import {
   deleteQuerySchema,
   dockerConfigWriteQuerySchema,
@@ -25,9 +23,9 @@ import {
 } from '../params.js';
 import type { HandlerFactory } from '../route-context.js';
 import { parseInput } from '../validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, requestSignal } from '../verification-step.js';
+import { credentialsFieldOf, checkedDockerConfig, requestSignal } from '../verification-step.js';
 import { countWrites, reasonOf } from '../write-audit.js';
-import { contentOf, withRepository, writeOptions } from '../write-input.js';
+import { contentOf, writeOptions } from '../write-input.js';
 
 // The namespaced pull-secret operations; the route table authorises each before its body is read.
 
@@ -52,12 +50,9 @@ export const applyDockerConfigHandler: HandlerFactory = ({ cluster, metrics, acc
     const { namespace, name } = parseInput(secretPathSchema, req.params, 'path');
     const query = parseInput(dockerConfigWriteQuerySchema, req.query, 'query');
     if (query.serviceAccounts?.length) await requirePermission(access, res, 'link', namespace, name);
-    const parsed = parseDockerConfigFile(bodyBytes(req));
-    const registries = withRepository(parsed.registries, query.repository);
-    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), requestSignal(res));
-    const warnings = [...parsed.warnings, ...checked.warnings];
+    const checked = await checkedDockerConfig(verify, req, res, query);
     const write = thenLink(applyPullSecret, query.serviceAccounts);
-    const view = await counted(res, 'apply', write, { namespace, name, registries, ...checked, warnings, ...writeOptions(query) });
+    const view = await counted(res, 'apply', write, { namespace, name, ...checked, ...writeOptions(query) });
     res.status(view.result === 'created' ? 201 : 200).json(view);
   };
 };

@@ -1,17 +1,15 @@
 import type { Request, Response } from 'express';
 import { stringify } from 'yaml';
 import { inspectPullSecretInput } from '../../domain/secret-manifest/inspect.js';
-import { parseDockerConfigFile } from '../../domain/docker-config/parse-docker-config.js';
 import { renderPullSecret } from '../../domain/secret-manifest/render-secret.js';
 import { credentialsBodySchema, registriesOf, type RegistryCredential } from '../../domain/docker-config/credential-schemas.js';
 import type { SecretManifest } from '../../domain/view-schemas.js';
 import { NotAcceptableError } from '../../errors.js';
-import { bodyBytes } from '../body-parsers.js';
 import { dockerConfigRenderQuerySchema, noQuerySchema, renderQuerySchema } from '../params.js';
 import type { HandlerFactory } from '../route-context.js';
-import { withRepository } from '../write-input.js';
 import { parseInput } from '../validate.js';
-import { credentialsFieldOf, dockerConfigFieldOf, setVerificationHeader, requestSignal } from '../verification-step.js';
+import { credentialsFieldOf, checkedDockerConfig, setVerificationHeader, requestSignal } from '../verification-step.js';
+import { bodyBytes } from '../body-parsers.js';
 
 // Render and inspect: pure transformations of what the caller sends; the cluster is never touched (registries are, with `verify`).
 
@@ -30,11 +28,9 @@ export const renderDockerConfigHandler: HandlerFactory =
   ({ verify }) =>
   async (req, res) => {
     const query = parseInput(dockerConfigRenderQuerySchema, req.query, 'query');
-    const parsed = parseDockerConfigFile(bodyBytes(req));
-    const registries = withRepository(parsed.registries, query.repository);
-    const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), requestSignal(res));
+    const checked = await checkedDockerConfig(verify, req, res, query);
     setVerificationHeader(res, checked.verification);
-    sendManifest(req, res, render(query, registries), [...parsed.warnings, ...checked.warnings]);
+    sendManifest(req, res, render(query, checked.registries), checked.warnings);
   };
 
 export const inspectHandler: HandlerFactory = () => (req, res) => {
