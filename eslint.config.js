@@ -43,10 +43,11 @@ const DOMAIN_FOLDERS = {
   'docker-config': ['kubernetes', 'text', 'verify', 'view-schemas'],
   kubelet: ['docker-config', 'kubernetes', 'text'],
   'secret-manifest': ['docker-config', 'kubernetes', 'text', 'verify', 'view-schemas'],
-  'pull-secrets': ['cluster', 'docker-config', 'kubernetes', 'secret-manifest', 'text', 'verify', 'view-schemas'],
+  'pull-secrets': ['access', 'cluster', 'docker-config', 'kubernetes', 'secret-manifest', 'text', 'verify', 'view-schemas'],
   match: ['cluster', 'docker-config', 'kubelet', 'kubernetes', 'pull-secrets', 'text', 'view-schemas'],
+  distributions: ['access', 'cluster', 'docker-config', 'kubernetes', 'pull-secrets', 'secret-manifest', 'text', 'verify', 'view-schemas', 'watch'],
 };
-const DOMAIN_TOP = { cluster: ['kubernetes'], 'view-schemas': ['verify'] };
+const DOMAIN_TOP = { cluster: ['kubernetes'], 'view-schemas': ['verify'], watch: [] };
 const domainFolderRules = () => {
   const names = [...Object.keys(DOMAIN_FOLDERS), ...Object.keys(DOMAIN_TOP)];
   const refused = (self, allowed, up) =>

@@ -11,25 +11,28 @@ type WriteUseCase = (cluster: Cluster, write: PullSecretWrite) => Promise<PullSe
  * must exist before anything is written (422 naming the missing ones otherwise).
  * @throws LinkAfterWriteError when the secret was written but a ServiceAccount could not be linked
  */
-export function thenLink(write: WriteUseCase, serviceAccounts: readonly string[] | undefined): WriteUseCase {
-  if (!serviceAccounts?.length) return write;
-  return async (cluster, request) => {
-    const missing = await missingServiceAccounts(cluster, request.namespace, serviceAccounts);
-    if (missing.length > 0) {
-      throw new ValidationError(
-        `serviceaccount(s) not found in namespace "${request.namespace}": ${missing.join(', ')}; nothing was written`,
-        missing.map((name) => ({
-          path: `serviceAccounts/${serviceAccounts.indexOf(name)}`,
-          code: 'not_found',
-          message: `serviceaccount "${name}" does not exist`,
-        })),
-      );
-    }
-    const view = await write(cluster, request);
-    const { links, error } = await linkServiceAccounts(cluster, request.namespace, view.name, serviceAccounts, request.dryRun);
-    if (error) throw new LinkAfterWriteError(error, view.name, view.result ?? 'updated', links);
-    return { ...view, serviceAccountLinks: links };
-  };
+export async function writeThenLink(
+  cluster: Cluster,
+  write: WriteUseCase,
+  request: PullSecretWrite,
+  serviceAccounts: readonly string[] | undefined,
+): Promise<PullSecretView> {
+  if (!serviceAccounts?.length) return write(cluster, request);
+  const missing = await missingServiceAccounts(cluster, request.namespace, serviceAccounts);
+  if (missing.length > 0) {
+    throw new ValidationError(
+      `serviceaccount(s) not found in namespace "${request.namespace}": ${missing.join(', ')}; nothing was written`,
+      missing.map((name) => ({
+        path: `serviceAccounts/${serviceAccounts.indexOf(name)}`,
+        code: 'not_found',
+        message: `serviceaccount "${name}" does not exist`,
+      })),
+    );
+  }
+  const view = await write(cluster, request);
+  const { links, error } = await linkServiceAccounts(cluster, request.namespace, view.name, serviceAccounts, request.dryRun);
+  if (error) throw new LinkAfterWriteError(error, view.name, view.result ?? 'updated', links);
+  return { ...view, serviceAccountLinks: links };
 }
 
 /**

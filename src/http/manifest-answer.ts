@@ -1,0 +1,29 @@
+import type { Request, Response } from 'express';
+import { stringify } from 'yaml';
+import type { SecretManifest } from '../domain/view-schemas.js';
+import { NotAcceptableError } from '../errors.js';
+
+/**
+ * The manifest goes out as-is so it can be piped to `kubectl apply -f -`, as JSON or YAML as the
+ * caller accepts; warnings travel in Warning headers, as the Kubernetes API sends them.
+ * @throws NotAcceptableError when the caller accepts neither
+ */
+export function sendManifest(req: Request, res: Response, manifest: SecretManifest, warnings: readonly string[]): void {
+  const accept = req.headers.accept;
+  // Most callers send no Accept or */*: answer JSON without running content negotiation.
+  const format =
+    !accept || accept === '*/*' || accept === 'application/json'
+      ? 'application/json'
+      : req.accepts(['application/json', 'application/yaml']);
+  if (!format) throw new NotAcceptableError('this endpoint answers application/json or application/yaml');
+  for (const warning of warnings) res.append('Warning', `299 - "${headerSafe(warning)}"`);
+  if (format === 'application/yaml') {
+    res.type('application/yaml').send(stringify(manifest));
+  } else {
+    res.json(manifest);
+  }
+}
+
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]|"|\\/g, '?');
+}
