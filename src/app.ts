@@ -1,9 +1,10 @@
 import cors from 'cors';
 import express, { Router, type Express, type RequestHandler } from 'express';
-import helmet from 'helmet';
+import type { HelmetOptions } from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Cluster } from './domain/cluster.js';
+import type { DistributionCluster } from './domain/distributions/distribution-cluster.js';
 import type { Gatekeeper } from './domain/access/gatekeeper.js';
 import { accessLog } from './http/access-log.js';
 import { createAudit } from './http/audit.js';
@@ -16,6 +17,7 @@ import { buildOpenApiDocument } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
 import { limitPerCaller, limitPerIp } from './http/rate-limits.js';
 import { requestMetrics } from './http/request-metrics.js';
+import { staticSecurityHeaders } from './http/security-headers.js';
 import type { RouteContext } from './http/route-context.js';
 import { operationLookup, routerOf } from './http/route-table.js';
 import { ROUTES } from './http/routes.js';
@@ -33,12 +35,23 @@ export interface AppDependencies {
   gatekeeper: Gatekeeper;
   /** Checks credentials with registries (`verify`); speaks only to targets its egress guard allows. */
   verifier: RegistryVerifier;
+  /** PullSecretDistributions (their CRD installed); without them /v1/distributions answers 503. */
+  distributions?: DistributionCluster;
   /** True once shutdown began: /readyz answers 503 and connections are not kept alive. */
   isDraining?: () => boolean;
 }
 
 /** Builds the HTTP application; reads no environment and never listens. */
-export function createApp({ config, cluster, logger, metrics, gatekeeper, verifier, isDraining = () => false }: AppDependencies): Express {
+export function createApp({
+  config,
+  cluster,
+  distributions,
+  logger,
+  metrics,
+  gatekeeper,
+  verifier,
+  isDraining = () => false,
+}: AppDependencies): Express {
   if (gatekeeper.mode !== config.auth)
     throw new Error(`the gatekeeper is for auth mode ${gatekeeper.mode}, the config says ${config.auth}`);
   const app = express();
@@ -48,7 +61,7 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, verifi
   app.set('query parser', 'simple');
   app.use(requestMetrics(metrics));
   app.use(accessLog(logger));
-  app.use(securityHeaders());
+  app.use(staticSecurityHeaders(SECURITY_HEADERS));
   if (config.corsOrigins.length > 0) app.use(corsFor(config.corsOrigins));
   app.use((_req, res, next) => {
     // Answers about secrets are never cached by browsers or proxies (docs assets are small).
@@ -62,16 +75,11 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, verifi
   // A request's registry checks end within 25 s, inside the 30–60 s upstream timeouts proxies commonly use.
   const verify = verificationStep(verifier, metrics, Math.min(config.verify.timeoutMs * 4, 25_000));
   const parsers = createBodyParsers(config.bodyLimitBytes);
-  const context: RouteContext = { cluster, parsers, metrics, access, verify, config, logger, isDraining };
-  // Probes and metrics: everything in the route table outside /v1.
-  app.use(
-    routerOf(
-      ROUTES.filter((r) => !r.path.startsWith(`${V1}/`)),
-      context,
-    ),
-  );
+  const context: RouteContext = { cluster, distributions, parsers, metrics, access, verify, config, logger, isDraining };
+  // Everything under /v1 passes the gate first; then one router holds the whole route table.
+  app.use(V1, v1Gate(context));
+  app.use(routerOf(ROUTES, context));
   app.use(docsRouter(buildOpenApiDocument()));
-  app.use(V1, v1Router(context));
   app.use(methodNotAllowed(ROUTES));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
@@ -80,38 +88,37 @@ export function createApp({ config, cluster, logger, metrics, gatekeeper, verifi
 
 const V1 = '/v1';
 
-// Everything under /v1 needs a caller (render and inspect too: they take secrets in). The per-IP
-// limit comes first so unauthenticated floods are cut before any token is checked.
-function v1Router(context: RouteContext): Router {
+// Everything under /v1 needs a caller (render and inspect too: they take secrets in), known paths
+// or not. The per-IP limit comes first so unauthenticated floods are cut before any token is checked.
+function v1Gate(context: RouteContext): Router {
   const { access, config } = context;
-  const v1Routes = ROUTES.filter((r) => r.path.startsWith(`${V1}/`));
-  const operationOf = operationLookup(v1Routes, V1);
-  const v1 = Router();
-  v1.use(limitPerIp(config.ipRateLimitPerMinute), authenticate(access, operationOf));
+  const operationOf = operationLookup(
+    ROUTES.filter((r) => r.path.startsWith(`${V1}/`)),
+    V1,
+  );
+  const gate = Router();
+  gate.use(limitPerIp(config.ipRateLimitPerMinute), authenticate(access, operationOf));
   // In none mode every request is "anonymous": one shared budget would let one client starve all; the per-IP limit stands alone.
-  if (access.gatekeeper.mode !== 'none') v1.use(limitPerCaller(config.rateLimitPerMinute, access.audit, operationOf));
-  v1.use(routerOf(v1Routes, context, V1));
-  return v1;
+  if (access.gatekeeper.mode !== 'none') gate.use(limitPerCaller(config.rateLimitPerMinute, access.audit, operationOf));
+  return gate;
 }
 
 /**
- * helmet's headers, with a CSP Swagger UI at /docs works under (its assets are same-origin; it
+ * helmet's options, with a CSP Swagger UI at /docs works under (its assets are same-origin; it
  * uses inline styles and data: images). No upgrade-insecure-requests: regcred may serve plain HTTP.
  */
-function securityHeaders(): RequestHandler {
-  return helmet({
-    contentSecurityPolicy: {
-      directives: {
-        'default-src': ["'self'"],
-        'script-src': ["'self'"],
-        'style-src': ["'self'", "'unsafe-inline'"],
-        'img-src': ["'self'", 'data:'],
-        'connect-src': ["'self'"],
-        'upgrade-insecure-requests': null,
-      },
+const SECURITY_HEADERS: HelmetOptions = {
+  contentSecurityPolicy: {
+    directives: {
+      'default-src': ["'self'"],
+      'script-src': ["'self'"],
+      'style-src': ["'self'", "'unsafe-inline'"],
+      'img-src': ["'self'", 'data:'],
+      'connect-src': ["'self'"],
+      'upgrade-insecure-requests': null,
     },
-  });
-}
+  },
+};
 
 /** CORS for the configured origins only (off unless REGCRED_CORS_ORIGINS is set); preflights answered here. */
 function corsFor(origins: readonly string[]): RequestHandler {

@@ -127,6 +127,23 @@ export const envSchema = z
       .max(32)
       .default(16)
       .describe('namespaces one many-namespace PUT writes at once (1–32: regcred keeps at most 32 connections to the API server)'),
+    REGCRED_NAMESPACE: namespaceSchema
+      .optional()
+      .describe(
+        "regcred's own namespace: distributions' source Secrets and the leader Lease live here (default: `POD_NAMESPACE`, else `regcred`)",
+      ),
+    POD_NAMESPACE: namespaceSchema.optional().describe("set by the Deployment from the Pod's namespace (downward API)"),
+    REGCRED_CONTROLLER: z
+      .enum(['on', 'off'])
+      .default('on')
+      .describe('`off`: this replica serves the API only and never runs the distribution controller'),
+    REGCRED_CONTROLLER_RESYNC_SECONDS: positiveInt(300).describe('every distribution is reconciled at least this often, events or not'),
+    REGCRED_WATCH_TIMEOUT_SECONDS: positiveInt(300).describe(
+      'watches are re-established at least this often (API servers up to 1.20 can silently stop an idle watch)',
+    ),
+    REGCRED_LEASE_DURATION_SECONDS: positiveInt(15).describe(
+      'leader election: how long a leader that stopped renewing keeps the Lease before another replica takes over',
+    ),
   })
   .superRefine((env, ctx) => {
     // Half a TLS configuration would silently serve plain HTTP.
@@ -174,6 +191,17 @@ export interface Config {
   verify: VerifyConfig;
   /** Namespaces one many-namespace PUT writes at once. */
   fanOutConcurrency: number;
+  /** regcred's own namespace: source Secrets of distributions and the leader Lease. */
+  namespace: string;
+  /** The distribution controller: whether this replica runs it (when it leads), and its timings. */
+  controller: ControllerConfig;
+}
+
+export interface ControllerConfig {
+  enabled: boolean;
+  resyncSeconds: number;
+  watchTimeoutSeconds: number;
+  leaseDurationSeconds: number;
 }
 
 export interface VerifyConfig {
@@ -224,6 +252,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     reviewCacheSeconds: e.REGCRED_REVIEW_CACHE_SECONDS,
     corsOrigins: Object.freeze([...e.REGCRED_CORS_ORIGINS]),
     fanOutConcurrency: e.REGCRED_FANOUT_CONCURRENCY,
+    namespace: e.REGCRED_NAMESPACE ?? e.POD_NAMESPACE ?? 'regcred',
+    controller: Object.freeze({
+      enabled: e.REGCRED_CONTROLLER === 'on',
+      resyncSeconds: e.REGCRED_CONTROLLER_RESYNC_SECONDS,
+      watchTimeoutSeconds: e.REGCRED_WATCH_TIMEOUT_SECONDS,
+      leaseDurationSeconds: e.REGCRED_LEASE_DURATION_SECONDS,
+    }),
     verify: Object.freeze({
       ...(e.REGCRED_VERIFY_CA_FILE ? { caFile: e.REGCRED_VERIFY_CA_FILE } : {}),
       insecureHosts: Object.freeze([...e.REGCRED_VERIFY_INSECURE_HOSTS]),

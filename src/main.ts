@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { TokensFileError, parseTokensFile, tokenSha256Hex } from './domain/access/caller-tokens.js';
 import { kubernetesGatekeeper, openGatekeeper, tokenGatekeeper, type Gatekeeper } from './domain/access/gatekeeper.js';
 import type { RegistryVerifier } from './domain/verify/registry-verifier.js';
+import { startDistributionRuntime } from './distribution-runtime.js';
 import { createLogger } from './logger.js';
 import { VerifyCaFileError, verifierFromConfig } from './registry/verifier-from-config.js';
 import { createMetrics } from './metrics.js';
@@ -114,7 +115,10 @@ async function start(): Promise<void> {
       'REGCRED_AUTH=none: callers are not authenticated; anyone who reaches the port may write pull secrets',
     );
   }
-  const app = createApp({ config, cluster, logger, metrics, gatekeeper, verifier, isDraining: lifecycle.isDraining });
+  const distributions = selected.distributions;
+  const app = createApp({ config, cluster, distributions, logger, metrics, gatekeeper, verifier, isDraining: lifecycle.isDraining });
+  const controller =
+    distributions && config.controller.enabled ? startDistributionRuntime({ config, cluster, distributions, metrics, logger }) : undefined;
   let server;
   try {
     server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, app) : createHttpServer(app);
@@ -146,7 +150,9 @@ async function start(): Promise<void> {
   });
   if (tls && config.tls && 'setSecureContext' in server) reloadTlsOnChange(server, config.tls, tls, logger);
   const shutdown = drainOnShutdown(server, { lifecycle, logger, graceMs: config.shutdownGraceMs });
-  const stop = (signal: string) => void shutdown(signal).then(() => process.exit(0));
+  // The Lease is released as soon as shutdown begins, so another replica takes over while this one drains.
+  const stop = (signal: string) =>
+    void Promise.all([shutdown(signal), controller?.stop().catch(() => undefined)]).then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../config.js';
 import type { AccessReviewer } from '../domain/access/access-policy.js';
+import type { DistributionCluster } from '../domain/distributions/distribution-cluster.js';
 import type { KubeconfigSource } from './kubeconfig-source.js';
 import { KubernetesAccessReviewer } from './kubernetes-reviews.js';
 import { KeepAliveAgents } from './keep-alive-agent.js';
+import { KubernetesDistributions } from './kubernetes-distributions.js';
 import { KubernetesCluster } from './kubernetes.js';
 
 // This module is the only way in to @kubernetes/client-node at start-up, and create-cluster loads
@@ -14,6 +16,8 @@ import { KubernetesCluster } from './kubernetes.js';
 export interface KubernetesConnection {
   cluster: KubernetesCluster;
   reviewer: AccessReviewer;
+  /** The distribution controller's port, same identity and connection pool. */
+  distributions: DistributionCluster;
 }
 
 /** The cluster adapter and the access reviewer for what findKubeconfig found, sharing one identity. */
@@ -23,6 +27,7 @@ export function connectToKubernetes(source: Exclude<KubeconfigSource, { kind: 'n
   return {
     cluster: new KubernetesCluster(kubeConfig, { timeoutMs, agents }),
     reviewer: new KubernetesAccessReviewer(kubeConfig, { timeoutMs, agents }),
+    distributions: new KubernetesDistributions(kubeConfig, { timeoutMs, agents }),
   };
 }
 

@@ -1,7 +1,9 @@
 import { ConfigError, type Config } from '../config.js';
 import type { AccessReviewer } from '../domain/access/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
+import type { DistributionCluster } from '../domain/distributions/distribution-cluster.js';
 import { environmentOfProcess, findKubeconfig, type ClusterEnvironment } from './kubeconfig-source.js';
+import { MemoryDistributions } from './memory-distributions.js';
 import { MemoryCluster } from './memory.js';
 
 export type { ClusterEnvironment } from './kubeconfig-source.js';
@@ -15,6 +17,8 @@ export interface SelectedCluster {
   reason: string;
   /** TokenReview and SubjectAccessReview with the same identity; only a real cluster has them. */
   reviewer?: AccessReviewer;
+  /** The distribution controller's port over the same cluster (and identity). */
+  distributions?: DistributionCluster;
 }
 
 /**
@@ -33,7 +37,7 @@ export async function createCluster(config: Config, env: ClusterEnvironment = en
   }
   // Loaded only now: the embedded cluster never pays for the Kubernetes client.
   const { connectToKubernetes } = await import('./connect-kubernetes.js');
-  const { cluster, reviewer } = connectToKubernetes(source, config.clusterTimeoutMs);
+  const { cluster, reviewer, distributions } = connectToKubernetes(source, config.clusterTimeoutMs);
   const found = source.kind === 'files' ? `the kubeconfig from ${source.origin}` : "the pod's service account";
   return {
     cluster,
@@ -41,10 +45,13 @@ export async function createCluster(config: Config, env: ClusterEnvironment = en
     description: cluster.description,
     reason: `REGCRED_CLUSTER=${config.cluster}: using ${found}`,
     reviewer,
+    distributions,
   };
 }
 
 function memoryCluster(config: Config, reason: string): SelectedCluster {
-  const cluster = new MemoryCluster({ namespaces: config.memoryNamespaces });
-  return { cluster, kind: 'memory', description: cluster.description, reason };
+  // regcred's own namespace holds distributions' source Secrets and the leader Lease.
+  const namespaces = [...new Set([...config.memoryNamespaces, config.namespace])];
+  const cluster = new MemoryCluster({ namespaces });
+  return { cluster, kind: 'memory', description: cluster.description, reason, distributions: new MemoryDistributions(cluster) };
 }

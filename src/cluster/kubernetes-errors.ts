@@ -1,5 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import {
+  ClusterPermissionError,
   AlreadyExistsError,
   NamespaceNotFoundError,
   SecretNotFoundError,
@@ -11,8 +12,19 @@ import { DeadlineExceededError } from './deadline.js';
 
 /** What regcred was doing when a request failed, in the API's own terms (RBAC verb and resource). */
 export interface ApiCall {
-  verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
-  resource: 'secrets' | 'serviceaccounts' | 'namespaces' | 'tokenreviews' | 'subjectaccessreviews';
+  verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+  resource:
+    | 'secrets'
+    | 'serviceaccounts'
+    | 'namespaces'
+    | 'tokenreviews'
+    | 'subjectaccessreviews'
+    | 'pods'
+    | 'events'
+    | 'leases'
+    | 'pullsecretdistributions';
+  /** e.g. `status`: RBAC names it `<resource>/<subresource>`. */
+  subresource?: 'status';
   /** Empty for a call on cluster-scoped namespaces (a list). */
   namespace: string;
   name?: string;
@@ -25,9 +37,9 @@ interface StatusCause {
 }
 
 /** The parts of a metav1.Status we act on; everything else in an error body is ignored. */
-interface ApiStatus {
+export interface ApiStatus {
   reason?: string;
-  details?: { kind?: string; causes?: StatusCause[] };
+  details?: { kind?: string; name?: string; causes?: StatusCause[] };
 }
 
 /**
@@ -66,7 +78,7 @@ function translateApiStatus(code: number, status: ApiStatus, headers: Record<str
       if (status.details?.causes?.some((c) => c.reason === 'NamespaceTerminating')) {
         return new ConflictError(`namespace "${namespace}" is being deleted; no Secrets can be written to it`);
       }
-      return new UpstreamError(missingPermissionMessage(op));
+      return new ClusterPermissionError(missingPermissionMessage(op));
     case 404:
       if (op.resource === 'tokenreviews' || op.resource === 'subjectaccessreviews') break;
       if (verb === 'create' || op.resource === 'namespaces') return new NamespaceNotFoundError(namespace);
@@ -124,7 +136,7 @@ function invalidObjectError(op: ApiCall, causes: StatusCause[]): ValidationError
 }
 
 /** client-node 1.x hands the error body over as the raw JSON text (or undefined for 401). */
-function readStatus(body: unknown): ApiStatus {
+export function readStatus(body: unknown): ApiStatus {
   let parsed = body;
   if (typeof body === 'string') {
     try {

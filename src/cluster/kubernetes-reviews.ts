@@ -34,7 +34,7 @@ export class KubernetesAccessReviewer implements AccessReviewer {
     return { username: user.username, uid: user.uid, groups: user.groups ?? [], extra: user.extra };
   }
 
-  async reviewAccess(identity: KubernetesIdentity, { verb, resource }: Permission, namespace: string): Promise<boolean> {
+  async reviewAccess(identity: KubernetesIdentity, { verb, resource, group = '' }: Permission, namespace: string): Promise<boolean> {
     const op: ApiCall = { verb: 'create', resource: 'subjectaccessreviews', namespace };
     const review = await this.call(op, (o) =>
       this.authorization.createSubjectAccessReview(
@@ -45,7 +45,8 @@ export class KubernetesAccessReviewer implements AccessReviewer {
               uid: identity.uid,
               groups: identity.groups,
               extra: identity.extra,
-              resourceAttributes: { namespace, verb, group: '', version: 'v1', resource },
+              // RBAC ignores the version; the core group's is named as before.
+              resourceAttributes: { namespace, verb, group, ...(group ? {} : { version: 'v1' }), resource },
             },
           },
         },

@@ -23,6 +23,13 @@ export interface SeedServiceAccount {
 
 type StoredServiceAccount = Required<SeedServiceAccount> & { uid: string; resourceVersion: string };
 
+/** Told of every stored change, for the embedded cluster's watches. */
+export type ServiceAccountChange = (
+  type: 'ADDED' | 'MODIFIED' | 'DELETED',
+  account: ServiceAccountObject,
+  previous?: ServiceAccountObject,
+) => void;
+
 /** The in-memory cluster's ServiceAccounts, with the API server's optimistic concurrency. */
 export class MemoryServiceAccounts {
   private readonly byNamespace = new Map<string, Map<string, StoredServiceAccount>>();
@@ -30,6 +37,7 @@ export class MemoryServiceAccounts {
   constructor(
     private readonly namespaceExists: (namespace: string) => boolean,
     private readonly nextResourceVersion: () => string,
+    private readonly onChange: ServiceAccountChange = () => {},
   ) {}
 
   /** Stores a ServiceAccount as given (plus uid and resourceVersion), replacing one of that name. */
@@ -47,7 +55,9 @@ export class MemoryServiceAccounts {
     };
     let accounts = this.byNamespace.get(seed.namespace);
     if (!accounts) this.byNamespace.set(seed.namespace, (accounts = new Map()));
+    const existing = accounts.get(seed.name);
     accounts.set(seed.name, stored);
+    this.onChange(existing ? 'MODIFIED' : 'ADDED', toObject(stored), existing && toObject(existing));
     return toObject(stored);
   }
 
@@ -84,8 +94,29 @@ export class MemoryServiceAccounts {
     if (!options.dryRun) {
       updated.resourceVersion = this.nextResourceVersion();
       this.byNamespace.get(namespace)!.set(name, updated);
+      this.onChange('MODIFIED', toObject(updated), toObject(existing));
     }
     return toObject(updated);
+  }
+
+  /** Every ServiceAccount in every namespace, by namespace and name. */
+  listAll(): ServiceAccountObject[] {
+    return [...this.byNamespace.keys()].sort().flatMap((namespace) => this.list(namespace));
+  }
+
+  /** Removes one (behind the port's back: regcred never deletes ServiceAccounts); false when there is none. */
+  remove(namespace: string, name: string): boolean {
+    const existing = this.byNamespace.get(namespace)?.get(name);
+    if (!existing) return false;
+    this.byNamespace.get(namespace)!.delete(name);
+    this.onChange('DELETED', { ...toObject(existing), resourceVersion: this.nextResourceVersion() });
+    return true;
+  }
+
+  /** Removes every ServiceAccount of a namespace being deleted. */
+  removeNamespace(namespace: string): void {
+    for (const name of [...(this.byNamespace.get(namespace)?.keys() ?? [])]) this.remove(namespace, name);
+    this.byNamespace.delete(namespace);
   }
 }
 

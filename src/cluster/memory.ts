@@ -13,10 +13,13 @@ import {
 } from '../domain/cluster.js';
 import { matchesLabelSelector, parseLabelSelector } from '../domain/kubernetes/label-selector.js';
 import type { SecretDraft, SecretObject } from '../domain/kubernetes/secret.js';
-import { UpstreamError, ValidationError, type FieldError } from '../errors.js';
+import type { NamespaceObject } from '../domain/distributions/distribution-cluster.js';
+import { ConflictError, UpstreamError, ValidationError, type FieldError } from '../errors.js';
 import { toKubernetesTimestamp } from './kubernetes-time.js';
+import { MemoryNamespaces } from './memory-namespaces.js';
 import { MemoryServiceAccounts, type SeedServiceAccount } from './memory-service-accounts.js';
 import { undecodableDataKeys, validateSecret, validateSecretUpdate } from './memory-validation.js';
+import { MemoryChangeLog } from './memory-watch.js';
 
 /** A namespace of the in-memory cluster, with the labels that listNamespaces selects on. */
 export interface MemoryNamespace {
@@ -26,6 +29,8 @@ export interface MemoryNamespace {
 
 export interface MemoryClusterOptions {
   namespaces: readonly (string | MemoryNamespace)[];
+  /** Changes kept for watches to resume from (default 10,000); an older resourceVersion gets WatchExpiredError. */
+  historyLimit?: number;
 }
 
 /** A Secret to place in the store behind the port's back (tests), e.g. an immutable one. */
@@ -38,15 +43,19 @@ export type SeedSecret = Omit<SecretDraft, 'resourceVersion'> & { immutable?: bo
  */
 export class MemoryCluster implements Cluster {
   readonly description: string;
+  /** Every change to namespaces, Secrets and ServiceAccounts, for watches (memory-distributions.ts). */
+  readonly changes: MemoryChangeLog;
   private readonly secretsByNamespace = new Map<string, Map<string, SecretObject>>();
-  private readonly namespaceLabels = new Map<string, Record<string, string>>();
+  private readonly namespaces: MemoryNamespaces;
   private readonly serviceAccounts = new MemoryServiceAccounts(
-    (namespace) => this.namespaceLabels.has(namespace),
+    (namespace) => this.namespaces.has(namespace),
     () => this.nextResourceVersion(),
+    (type, account, previous) => this.changes.record('serviceaccounts', type, account, previous),
   );
-  private lastResourceVersion = 0;
 
   constructor(options: MemoryClusterOptions) {
+    this.changes = new MemoryChangeLog(options.historyLimit);
+    this.namespaces = new MemoryNamespaces(this.changes);
     const namespaces = options.namespaces.map((n) => (typeof n === 'string' ? { name: n } : n));
     for (const { name, labels } of namespaces) this.addNamespace(name, labels);
     this.description = `embedded in-memory cluster (namespaces: ${namespaces.map((n) => n.name).join(', ')}); nothing is persisted`;
@@ -55,7 +64,41 @@ export class MemoryCluster implements Cluster {
   /** Adds a namespace, or replaces the labels of one that exists. */
   addNamespace(namespace: string, labels: Record<string, string> = {}): void {
     if (!this.secretsByNamespace.has(namespace)) this.secretsByNamespace.set(namespace, new Map());
-    this.namespaceLabels.set(namespace, { ...labels });
+    this.namespaces.put(namespace, labels);
+  }
+
+  /** Marks a namespace Terminating and leaves it so, as the kit does without a namespace controller: Secrets can no longer be created there. */
+  terminateNamespace(namespace: string): void {
+    this.namespaces.terminate(namespace);
+  }
+
+  /** Deletes a namespace as the namespace controller would: Terminating, then its Secrets and ServiceAccounts, then itself. */
+  deleteNamespace(namespace: string): void {
+    this.namespaces.terminate(namespace);
+    for (const secret of [...(this.secretsByNamespace.get(namespace)?.values() ?? [])]) this.removeSecret(secret);
+    this.serviceAccounts.removeNamespace(namespace);
+    this.secretsByNamespace.delete(namespace);
+    this.namespaces.remove(namespace);
+  }
+
+  /** Deletes a ServiceAccount behind the port's back (regcred never does); false when there is none. */
+  deleteServiceAccount(namespace: string, name: string): boolean {
+    return this.serviceAccounts.remove(namespace, name);
+  }
+
+  /** Every namespace now, with uid, resourceVersion and phase. */
+  listNamespaceObjects(): NamespaceObject[] {
+    return this.namespaces.list();
+  }
+
+  /** Every Secret in every namespace now. */
+  listAllSecrets(): SecretObject[] {
+    return [...this.secretsByNamespace.values()].flatMap((secrets) => [...secrets.values()].map((s) => structuredClone(s)));
+  }
+
+  /** Every ServiceAccount in every namespace now. */
+  listAllServiceAccounts(): ServiceAccountObject[] {
+    return this.serviceAccounts.listAll();
   }
 
   /** Stores a ServiceAccount (replacing one of that name), with fields the port never shows; the namespace must exist. */
@@ -73,7 +116,9 @@ export class MemoryCluster implements Cluster {
     const secrets = this.secretsIn(seed.namespace);
     const stored = this.newObject({ ...seed, type: seed.type || 'Opaque' }, false);
     stored.immutable = seed.immutable ?? false;
+    const existing = secrets.get(seed.name);
     secrets.set(seed.name, stored);
+    this.changes.record('secrets', existing ? 'MODIFIED' : 'ADDED', stored, existing);
     return structuredClone(stored);
   }
 
@@ -94,14 +139,20 @@ export class MemoryCluster implements Cluster {
   }
 
   async createSecret(draft: SecretDraft, options: WriteOptions = {}): Promise<SecretObject> {
-    // The API server's order: decoding, namespace, validation, then existence.
+    // The API server's order: decoding, namespace (and its phase), validation, then existence.
     const incoming = normalise(draft);
     refuseUndecodable(incoming, 'create');
     const secrets = this.secretsIn(incoming.namespace);
+    if (this.namespaces.isTerminating(incoming.namespace)) {
+      throw new ConflictError(`namespace "${incoming.namespace}" is being deleted; no Secrets can be written to it`);
+    }
     refuseInvalid(incoming, validateSecret(incoming));
     if (secrets.has(incoming.name)) throw new AlreadyExistsError(incoming.namespace, incoming.name);
     const created = this.newObject(incoming, options.dryRun ?? false);
-    if (!options.dryRun) secrets.set(created.name, created);
+    if (!options.dryRun) {
+      secrets.set(created.name, created);
+      this.changes.record('secrets', 'ADDED', created);
+    }
     return structuredClone(created);
   }
 
@@ -122,6 +173,7 @@ export class MemoryCluster implements Cluster {
     if (!options.dryRun) {
       replaced.resourceVersion = this.nextResourceVersion();
       this.secretsIn(draft.namespace).set(draft.name, replaced);
+      this.changes.record('secrets', 'MODIFIED', replaced, existing);
     }
     return structuredClone(replaced);
   }
@@ -131,7 +183,7 @@ export class MemoryCluster implements Cluster {
     const existing = secrets?.get(name);
     if (!secrets || !existing) throw new SecretNotFoundError(namespace, name);
     if (existing.uid !== uid) throw new StaleWriteError(namespace, name);
-    if (!options.dryRun) secrets.delete(name);
+    if (!options.dryRun) this.removeSecret(existing);
   }
 
   async namespaceExists(namespace: string): Promise<boolean> {
@@ -158,11 +210,18 @@ export class MemoryCluster implements Cluster {
 
   async listNamespaces(labelSelector?: string): Promise<string[]> {
     const selector = parseLabelSelector(labelSelector ?? '');
-    const names = [...this.namespaceLabels].filter(([, labels]) => matchesLabelSelector(selector, labels)).map(([name]) => name);
-    return names.sort();
+    return this.namespaces
+      .list()
+      .filter(({ labels }) => matchesLabelSelector(selector, labels))
+      .map(({ name }) => name);
   }
 
   async ping(): Promise<void> {}
+
+  private removeSecret(secret: SecretObject): void {
+    this.secretsByNamespace.get(secret.namespace)?.delete(secret.name);
+    this.changes.record('secrets', 'DELETED', { ...secret, resourceVersion: this.nextResourceVersion() });
+  }
 
   private secretsIn(namespace: string): Map<string, SecretObject> {
     const secrets = this.secretsByNamespace.get(namespace);
@@ -187,8 +246,7 @@ export class MemoryCluster implements Cluster {
   }
 
   private nextResourceVersion(): string {
-    this.lastResourceVersion += 1;
-    return String(this.lastResourceVersion);
+    return this.changes.nextResourceVersion();
   }
 }
 

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../errors.js';
 import type { SecretDraft, SecretObject } from './kubernetes/secret.js';
 
 /** A ServiceAccount as regcred sees it: only the image pull secrets it links, none of its other fields. */
@@ -94,8 +94,11 @@ export class SecretNotFoundError extends NotFoundError {
 }
 
 export class AlreadyExistsError extends ConflictError {
-  constructor(namespace: string, name: string) {
-    super(`secret "${name}" already exists in namespace "${namespace}"; use PUT to create or update it`);
+  constructor(
+    readonly namespace: string,
+    readonly secretName: string,
+  ) {
+    super(`secret "${secretName}" already exists in namespace "${namespace}"; use PUT to create or update it`);
   }
 }
 
@@ -107,8 +110,9 @@ export class ServiceAccountNotFoundError extends NotFoundError {
 
 /** The object changed between read and write (optimistic concurrency); the caller may retry. */
 export class StaleWriteError extends ConflictError {
-  constructor(namespace: string, name: string, kind: 'secret' | 'serviceaccount' = 'secret') {
-    super(`${kind} "${name}" in namespace "${namespace}" was changed concurrently; retry the request`);
+  constructor(namespace: string, name: string, kind: 'secret' | 'serviceaccount' | 'lease' | 'pullsecretdistribution' = 'secret') {
+    const where = namespace ? ` in namespace "${namespace}"` : '';
+    super(`${kind} "${name}"${where} was changed concurrently; retry the request`);
   }
 }
 
@@ -121,3 +125,6 @@ export class ContinueTokenError extends ValidationError {
     super(`the continue token ${message}`, [{ path: 'continue', code: expired ? 'expired' : 'invalid_continue', message }]);
   }
 }
+
+/** The API server refused regcred itself (HTTP 403): its own RBAC lacks a permission. */
+export class ClusterPermissionError extends UpstreamError {}

@@ -3,6 +3,7 @@ import {
   ALL_NAMESPACES,
   REQUIRED_PERMISSIONS,
   forbidden,
+  forbiddenEverywhere,
   refuseDeniedNamespace,
   type Caller,
   type Operation,
@@ -91,6 +92,25 @@ export function authorize({ gatekeeper, denyNamespaces, audit }: AccessControl, 
     }
     next();
   };
+}
+
+/**
+ * May the caller do this operation in every namespace at once (a cluster-scoped review; in token
+ * mode only a `*` grant)? For routes whose operation is cluster-wide (CLUSTER_WIDE_OPERATIONS),
+ * before the body is read and before the cluster is asked anything.
+ */
+export function authorizeEverywhere(access: AccessControl, operation: Operation): RequestHandler {
+  return async (req, res, next) => {
+    await requireEverywhere(access, res, operation, typeof req.params.distribution === 'string' ? req.params.distribution : undefined);
+    next();
+  };
+}
+
+/** The check of authorizeEverywhere, inside a route (e.g. DELETE ?orphan=true also needs `orphanDistribution`). @throws ForbiddenError */
+export async function requireEverywhere(access: AccessControl, res: Response, operation: Operation, name?: string): Promise<void> {
+  if (await mayDoEverywhere(access, callerOf(res.locals), [operation])) return;
+  access.audit(res, { operation, ...(name ? { name } : {}), result: 'denied', reason: 'forbidden' });
+  throw forbiddenEverywhere();
 }
 
 /**

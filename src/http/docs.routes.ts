@@ -2,13 +2,14 @@ import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { readOnly } from './method-not-allowed.js';
 import { renderOpenApiYaml } from './openapi.js';
+import { routeLabel } from './request-metrics.js';
 
 /** The contract at /openapi.yaml and Swagger UI on it at /docs. */
 export function docsRouter(document: Record<string, unknown>): Router {
   const router = Router();
   const yaml = renderOpenApiYaml(document);
   router.use(['/openapi.yaml', '/docs'], readOnly);
-  router.get('/openapi.yaml', (_req, res) => {
+  router.get('/openapi.yaml', routeLabel('/openapi.yaml'), (_req, res) => {
     res.type('application/yaml').send(yaml);
   });
   router.use(

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { namespaceSchema, secretNameSchema } from '../domain/kubernetes/kubernetes-names.js';
+import { distributionNameSchema } from '../domain/distributions/distribution-schemas.js';
 import {
   appendHashParam,
+  distributionQueryTargets,
   dryRunParam,
+  orphanParam,
   namespaceSelectorParam,
   namespacesParam,
   repositoryParam,
@@ -97,5 +100,19 @@ export const written = {
   '201': json('Created', 'PullSecretView'),
 };
 
+export const distributionAccess =
+  'A distribution can reach namespaces that do not exist yet, so the caller needs a grant on every namespace: in token mode a `*` grant; in kubernetes mode RBAC on `pullsecretdistributions` in the API group `regcred.io` (cluster-wide: `list`, `get`, `create` and `update`, `delete`).';
+export const distributionWriteDescription = `${distributionAccess} The credentials are stored in the Secret \`distribution-{name}\` in regcred's own namespace (the PullSecretDistribution only names it); regcred's controller then keeps a copy in every targeted namespace and links it to the ServiceAccounts asked for. A request that changes nothing writes nothing (200, \`unchanged\`). When the distribution cannot be written, its Secret is put back as it was. 409 while it is being deleted.`;
+export const distributionWritten = {
+  '200': json('Updated, or unchanged (nothing written); `status` is the last one the controller wrote', 'DistributionView'),
+  '201': json('Created; the controller writes the copies shortly (see `status`)', 'DistributionView'),
+};
+export const orphan = param('orphan', 'query', orphanParam, false);
+export const distributionTargets = Object.entries(distributionQueryTargets).map(([key, schema]) => param(key, 'query', schema, false));
+
 /** The parameter of each `{name}` a path template may hold; a path item lists those of its template. */
-export const PATH_PARAMS: Readonly<Record<string, ReturnType<typeof param>>> = { namespace: ns, name };
+export const PATH_PARAMS: Readonly<Record<string, ReturnType<typeof param>>> = {
+  namespace: ns,
+  name,
+  distribution: param('distribution', 'path', distributionNameSchema),
+};

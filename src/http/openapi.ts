@@ -17,6 +17,13 @@ import {
   patchPullSecretBodySchema,
 } from '../domain/pull-secrets/write-schemas.js';
 import { registryVerificationSchema } from '../domain/verify/registry-verifier.js';
+import {
+  applyDistributionBodySchema,
+  distributionListSchema,
+  distributionStatusSchema,
+  distributionViewSchema,
+  namespaceStatusSchema,
+} from '../domain/distributions/distribution-schemas.js';
 import { lastVerificationSchema } from '../domain/verify/verification-annotation.js';
 import {
   healthSchema,
@@ -67,6 +74,11 @@ const COMPONENT_SCHEMAS = [
   registryVerificationSchema,
   lastVerificationSchema,
   verificationReportSchema,
+  applyDistributionBodySchema,
+  namespaceStatusSchema,
+  distributionStatusSchema,
+  distributionViewSchema,
+  distributionListSchema,
 ];
 
 /** The components of every schema with an id, generated from the zod schemas (the single source). */
@@ -103,6 +115,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     servers: [{ url: '/' }],
     tags: [
       { name: 'pull secrets' },
+      { name: 'distributions' },
       { name: 'render and inspect' },
       { name: 'verify' },
       { name: 'kubelet match' },

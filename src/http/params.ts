@@ -4,6 +4,14 @@ import { MAX_LIST_LIMIT } from '../domain/pull-secrets/list-pull-secrets.js';
 import { repositorySchema } from '../domain/verify/registry-endpoint.js';
 import { verifyModeSchema } from '../domain/verify/registry-verifier.js';
 import { checkOneTarget, labelSelectorSchema, namespacesField, serviceAccountsField } from '../domain/pull-secrets/write-schemas.js';
+import {
+  checkSomeTarget,
+  distributionNameSchema,
+  distributionNamespacesField,
+  distributionServiceAccountsField,
+  excludeNamespacesField,
+  expiresAtField,
+} from '../domain/distributions/distribution-schemas.js';
 
 const booleanFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -82,3 +90,29 @@ export const namespaceSelectorParam = labelSelectorSchema.optional();
 export const fanOutDockerConfigQuerySchema = dockerConfigWriteQuerySchema
   .extend({ namespaces: namespacesParam, namespaceSelector: namespaceSelectorParam })
   .superRefine(checkOneTarget);
+
+export const distributionPathSchema = z.strictObject({ distribution: distributionNameSchema });
+export const distributionWriteQuerySchema = z.strictObject({ verify: verifyParam });
+export const orphanParam = booleanFlag.optional().meta({
+  description: 'Leave the copies and the ServiceAccount links the distribution made where they are (only the distribution goes).',
+});
+export const distributionDeleteQuerySchema = z.strictObject({ orphan: orphanParam });
+
+// The JSON body's target fields, as query parameters of the config.json upload (lists comma-separated).
+export const distributionQueryTargets = {
+  secretName: secretNameSchema.default('regcred').meta({ description: 'The Secret name in every namespace (default `regcred`).' }),
+  namespaces: commaSeparated(distributionNamespacesField)
+    .optional()
+    .meta({ description: 'Comma-separated namespaces (present or future); with `namespaceSelector` too, a namespace in either.' }),
+  namespaceSelector: namespaceSelectorParam,
+  excludeNamespaces: commaSeparated(excludeNamespacesField)
+    .optional()
+    .meta({ description: 'Comma-separated namespaces or globs never written.' }),
+  serviceAccounts: commaSeparated(distributionServiceAccountsField)
+    .default([])
+    .meta({ description: 'Comma-separated ServiceAccounts to link in every namespace, or `*` for all of them.', example: 'default' }),
+  expiresAt: expiresAtField.optional(),
+};
+export const distributionDockerConfigQuerySchema = z
+  .strictObject({ ...distributionQueryTargets, verify: verifyParam, repository: repositoryParam })
+  .superRefine(checkSomeTarget);

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { Metrics } from '../metrics.js';
 
 /** The `route` label of requests no route matched (404s, 405s, Swagger UI's static files). */
@@ -6,31 +6,36 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * Observes every request's duration once, labelled with the route *template* (e.g.
- * `/v1/namespaces/:namespace/pullsecrets/:name`), never the path, which holds namespaces and names.
+ * `/v1/namespaces/:namespace/pullsecrets/:name`) that `routeLabel` recorded, never the path,
+ * which holds namespaces and names.
  */
 export function requestMetrics({ httpRequestDuration }: Pick<Metrics, 'httpRequestDuration'>): RequestHandler {
-  return (req, res, next) => {
-    const started = performance.now();
-    // Express sets req.route when a route matches, while req.baseUrl still holds the mount path of
-    // the routers around it; a thrown error resets baseUrl on its way out to the error handler, so
-    // the template is taken at that moment rather than when the response is finished.
-    let route: unknown;
-    let template = UNMATCHED_ROUTE;
-    Object.defineProperty(req, 'route', {
-      configurable: true,
-      enumerable: true,
-      get: () => route,
-      set: (value: { path?: unknown } | undefined) => {
-        route = value;
-        if (typeof value?.path === 'string') template = req.baseUrl + value.path;
+  function observe(this: Response): void {
+    const { locals } = this;
+    httpRequestDuration.observe(
+      {
+        method: this.req.method,
+        route: (locals.routeTemplate as string | undefined) ?? UNMATCHED_ROUTE,
+        status_code: String(this.statusCode),
       },
-    });
-    res.once('finish', () => {
-      httpRequestDuration.observe(
-        { method: req.method, route: template, status_code: String(res.statusCode) },
-        (performance.now() - started) / 1000,
-      );
-    });
+      (performance.now() - (locals.metricsStarted as number)) / 1000,
+    );
+  }
+  return (_req, res, next) => {
+    res.locals.metricsStarted = performance.now();
+    // One shared listener (a response finishes once): no closure per request.
+    res.on('finish', observe);
+    next();
+  };
+}
+
+/**
+ * The first handler of a route: records its template for the `route` label as it matches, so a
+ * thrown error (answered outside the route) is still counted under it.
+ */
+export function routeLabel(template: string): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.routeTemplate = template;
     next();
   };
 }

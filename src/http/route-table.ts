@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
-import type { Operation } from '../domain/access/access-policy.js';
-import { authorize } from './authenticate.js';
+import { CLUSTER_WIDE_OPERATIONS, type Operation } from '../domain/access/access-policy.js';
+import { authorize, authorizeEverywhere } from './authenticate.js';
+import { routeLabel } from './request-metrics.js';
 import type { RouteContext } from './route-context.js';
 import type { Route } from './routes.js';
 
@@ -28,8 +29,12 @@ export function routerOf(routes: readonly Route[], context: RouteContext, prefix
   for (const route of mountOrder(routes)) {
     const namespaced = route.path.includes('{namespace}');
     if (namespaced && !route.operation) throw new Error(`${route.operationId} is namespaced but names no operation`);
+    const clusterWide = route.operation !== undefined && CLUSTER_WIDE_OPERATIONS.has(route.operation);
+    if (namespaced && clusterWide) throw new Error(`${route.operationId} is namespaced but its operation is cluster-wide`);
     const chain: RequestHandler[] = [
+      routeLabel(expressPath(route.path)),
       ...(namespaced ? [authorize(context.access, route.operation!)] : []),
+      ...(clusterWide ? [authorizeEverywhere(context.access, route.operation!)] : []),
       ...(route.body ? context.parsers[route.body] : []),
       route.handler(context),
     ];

@@ -1,5 +1,12 @@
 import type { Operation } from '../domain/access/access-policy.js';
 import type { BodyParsers } from './body-parsers.js';
+import {
+  applyDistributionDockerConfigHandler,
+  applyDistributionHandler,
+  deleteDistributionHandler,
+  getDistributionHandler,
+  listDistributionsHandler,
+} from './handlers/distributions.js';
 import { applyDockerConfigToNamespacesHandler, applyToNamespacesHandler } from './handlers/fan-out.js';
 import { healthzHandler, readyzHandler, statusHandler } from './handlers/health.js';
 import { matchHandler, matchInNamespaceHandler } from './handlers/match.js';
@@ -18,6 +25,10 @@ import { verifyDockerConfigHandler, verifyHandler } from './handlers/verify.js';
 import {
   appendHash,
   credentialsBody,
+  distributionAccess,
+  distributionTargets,
+  distributionWriteDescription,
+  distributionWritten,
   dockerConfigBody,
   dryRun,
   errors,
@@ -26,6 +37,7 @@ import {
   json,
   jsonBody,
   manifestOut,
+  orphan,
   param,
   renderParams,
   repository,
@@ -150,6 +162,50 @@ export const ROUTES: readonly Route[] = [
       summary: 'Create or update one pull secret from a Docker config.json in many namespaces',
       parameters: [...fanOutTargets, dryRun, appendHash, verify, repository, serviceAccountsQuery], requestBody: dockerConfigBody,
       responses: { ...fanOutAnswers, ...errors(400, 401, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'get', path: '/v1/distributions', operationId: 'listDistributions', operation: 'listDistributions', handler: listDistributionsHandler,
+    openapi: {
+      tags: ['distributions'], summary: 'Every pull-secret distribution, redacted, with its status (by name, at most 500)',
+      description: distributionAccess,
+      responses: { '200': json('The distributions', 'DistributionList'), ...errors(401, 403, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'get', path: '/v1/distributions/{distribution}', operationId: 'getDistribution', operation: 'getDistribution', handler: getDistributionHandler,
+    openapi: {
+      tags: ['distributions'], summary: 'A pull-secret distribution, redacted, with the state of every namespace it targets',
+      description: distributionAccess,
+      responses: { '200': json('The distribution', 'DistributionView'), ...errors(400, 401, 403, 404, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'put', path: '/v1/distributions/{distribution}', operationId: 'applyDistribution', operation: 'applyDistribution', body: 'json', handler: applyDistributionHandler,
+    openapi: {
+      tags: ['distributions'], summary: 'Create or update a distribution: one pull secret kept in every namespace it targets, present and future',
+      description: distributionWriteDescription,
+      parameters: [verify],
+      requestBody: jsonBody('ApplyDistributionBody'),
+      responses: { ...distributionWritten, ...errors(400, 401, 403, 409, 413, 415, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'delete', path: '/v1/distributions/{distribution}', operationId: 'deleteDistribution', operation: 'deleteDistribution', handler: deleteDistributionHandler,
+    openapi: {
+      tags: ['distributions'], summary: 'Delete a distribution: the copies and links it made are removed, or kept with `orphan=true`',
+      description: `${distributionAccess} With \`orphan=true\` the caller also needs \`update\` (it marks the distribution first). The answer comes once the deletion is asked for; the controller then removes the copies and links, and the distribution goes (\`GET\` answers 404).`,
+      parameters: [orphan],
+      responses: { '202': json('Deletion asked for (`deleting: true`)', 'DistributionView'), ...errors(400, 401, 403, 404, 409, 422, 429, 502, 503) },
+    },
+  },
+  {
+    method: 'put', path: '/v1/distributions/{distribution}/dockerconfig', operationId: 'applyDistributionFromDockerConfig', operation: 'applyDistribution', body: 'dockerConfig', handler: applyDistributionDockerConfigHandler,
+    openapi: {
+      tags: ['distributions'], summary: 'Create or update a distribution from a Docker config.json; its targets as query parameters',
+      description: distributionWriteDescription,
+      parameters: [...distributionTargets, verify, repository], requestBody: dockerConfigBody,
+      responses: { ...distributionWritten, ...errors(400, 401, 403, 409, 413, 415, 422, 429, 502, 503) },
     },
   },
   {

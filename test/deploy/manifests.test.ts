@@ -21,6 +21,17 @@ const SECRET_VERBS = ['create', 'delete', 'get', 'list', 'patch'];
 const SERVICE_ACCOUNT_VERBS = ['get', 'list', 'patch'];
 const NAMESPACE_RULES = ['core/namespaces:get', 'core/namespaces:list'];
 const REVIEW_RULES = ['authentication.k8s.io/tokenreviews:create', 'authorization.k8s.io/subjectaccessreviews:create'];
+/** What the distribution controller adds cluster-wide: watches, Pods to report, Events, and its own resource. */
+const CONTROLLER_RULES = [
+  'core/secrets:watch',
+  'core/serviceaccounts:watch',
+  'core/namespaces:watch',
+  'core/pods:list',
+  'core/events:create',
+  ...['get', 'list', 'watch', 'create', 'patch', 'delete'].map((verb) => `regcred.io/pullsecretdistributions:${verb}`),
+  'regcred.io/pullsecretdistributions/status:patch',
+];
+const LEASE_RULES = ['coordination.k8s.io/leases:get', 'coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:update'];
 /** What regcred may do in a namespace it serves: its Secrets, and linking them to ServiceAccounts. */
 const namespacedRules = () => [
   ...SECRET_VERBS.map((verb) => `core/secrets:${verb}`),
@@ -41,23 +52,34 @@ describe.skipIf(!kubectlAvailable)('deploy/ (kubectl apply -k deploy/)', () => {
       [
         'ClusterRole',
         'ClusterRoleBinding',
+        'CustomResourceDefinition',
         'Deployment',
         'Namespace',
         'NetworkPolicy',
         'PodDisruptionBudget',
+        'Role',
+        'RoleBinding',
         'Service',
         'ServiceAccount',
       ].sort(),
     );
-    for (const o of objects.filter((o) => !['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind))) {
+    const clusterScoped = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition'];
+    for (const o of objects.filter((o) => !clusterScoped.includes(o.kind))) {
       expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('regcred');
     }
   });
 
-  it('when bound, then the ClusterRole grants exactly the calls regcred makes: secrets get/list/create/patch/delete, serviceaccounts get/list/patch, namespaces get/list, tokenreviews and subjectaccessreviews create', () => {
+  it('when bound, then the ClusterRole and the leader-election Role grant exactly the calls regcred makes: secrets, serviceaccounts and namespaces with watch, pods list, events create, pullsecretdistributions, reviews; leases only in its own namespace', () => {
     const [role] = find(objects, 'ClusterRole', 'regcred');
-    expect(normaliseRules(role.rules)).toEqual([...namespacedRules(), ...NAMESPACE_RULES, ...REVIEW_RULES].sort());
-    expect(normaliseRules(role.rules), 'the Operations declared in src/cluster/kubernetes*.ts').toEqual(callsDeclaredByTheAdapter());
+    expect(normaliseRules(role.rules)).toEqual([...namespacedRules(), ...NAMESPACE_RULES, ...REVIEW_RULES, ...CONTROLLER_RULES].sort());
+    const [leaderRole] = find(objects, 'Role', 'regcred-leader-election', 'regcred');
+    expect(normaliseRules(leaderRole.rules)).toEqual([...LEASE_RULES].sort());
+    expect(find(objects, 'RoleBinding', 'regcred-leader-election', 'regcred')[0].subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'regcred', namespace: 'regcred' },
+    ]);
+    expect(normaliseRules([...role.rules, ...leaderRole.rules]), 'the Operations declared in src/cluster/kubernetes*.ts').toEqual(
+      callsDeclaredByTheAdapter(),
+    );
     const [binding] = find(objects, 'ClusterRoleBinding', 'regcred');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'regcred' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'regcred', namespace: 'regcred' }]);
@@ -159,9 +181,15 @@ describe.skipIf(!kubectlAvailable)('deploy/overlays/namespaced', () => {
     }
   });
 
-  it('when rendered, then everything but the RBAC is the base, unchanged', () => {
+  it('when rendered, then everything but the RBAC and the controller switch is the base, unchanged', () => {
     const rbac = ['ClusterRole', 'Role', 'RoleBinding'];
-    expect(objects.filter((o) => !rbac.includes(o.kind))).toEqual(base.filter((o) => !rbac.includes(o.kind)));
+    const withoutSwitch = (list: KubeObject[]) => structuredClone(list.filter((o) => !rbac.includes(o.kind))).map(dropControllerSwitch);
+    expect(withoutSwitch(objects)).toEqual(withoutSwitch(base));
+  });
+
+  it('when rendered, then the distribution controller is off: it needs cluster-wide watches the overlay does not grant', () => {
+    const env = find(objects, 'Deployment', 'regcred')[0].spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+    expect(env).toContainEqual({ name: 'REGCRED_CONTROLLER', value: 'off' });
   });
 });
 
@@ -209,11 +237,11 @@ describe.skipIf(!kubectlAvailable || !realClusterAvailable())(
       await withRbacApplied(BASE, async () => {
         for (const namespace of ['team-a', 'kube-system']) {
           for (const verb of SECRET_VERBS) expect(await canI(verb, 'secrets', namespace), `${verb} secrets in ${namespace}`).toBe(true);
-          for (const verb of ['update', 'watch', 'deletecollection'])
-            expect(await canI(verb, 'secrets', namespace), `${verb} secrets`).toBe(false);
+          for (const verb of ['update', 'deletecollection']) expect(await canI(verb, 'secrets', namespace), `${verb} secrets`).toBe(false);
+          expect(await canI('watch', 'secrets', namespace)).toBe(true);
           for (const verb of SERVICE_ACCOUNT_VERBS)
             expect(await canI(verb, 'serviceaccounts', namespace), `${verb} serviceaccounts in ${namespace}`).toBe(true);
-          for (const verb of ['create', 'update', 'delete', 'watch'])
+          for (const verb of ['create', 'update', 'delete'])
             expect(await canI(verb, 'serviceaccounts', namespace), `${verb} serviceaccounts`).toBe(false);
           expect(await canI('create', 'serviceaccounts/token', namespace)).toBe(false);
         }
@@ -221,8 +249,11 @@ describe.skipIf(!kubectlAvailable || !realClusterAvailable())(
         expect(await canI('list', 'namespaces')).toBe(true);
         expect(await canI('create', 'namespaces')).toBe(false);
         expect(await canI('patch', 'namespaces/team-a')).toBe(false);
-        expect(await canI('watch', 'namespaces')).toBe(false);
+        expect(await canI('watch', 'namespaces')).toBe(true);
+        expect(await canI('list', 'pods', 'team-a')).toBe(true);
         expect(await canI('get', 'pods', 'team-a')).toBe(false);
+        expect(await canI('update', 'leases', 'regcred')).toBe(true);
+        expect(await canI('update', 'leases', 'team-a')).toBe(false);
       });
     });
 
@@ -247,6 +278,13 @@ describe.skipIf(!kubectlAvailable || !realClusterAvailable())(
     });
   },
 );
+
+function dropControllerSwitch(o: KubeObject): KubeObject {
+  if (o.kind !== 'Deployment') return o;
+  const container = o.spec.template.spec.containers[0];
+  container.env = (container.env as Array<{ name: string }>).filter((e) => e.name !== 'REGCRED_CONTROLLER');
+  return o;
+}
 
 /** Applies the RBAC objects of a rendering for real, runs the checks, and deletes them again. */
 async function withRbacApplied(directory: string, check: () => Promise<void>): Promise<void> {
@@ -278,7 +316,13 @@ async function canI(verb: string, resource: string, namespace?: string): Promise
         spec: {
           user: SA,
           groups: ['system:serviceaccounts', 'system:serviceaccounts:regcred', 'system:authenticated'],
-          resourceAttributes: { verb, resource: plural, namespace, ...named },
+          resourceAttributes: {
+            verb,
+            resource: plural,
+            namespace,
+            ...named,
+            ...(plural === 'leases' ? { group: 'coordination.k8s.io' } : {}),
+          },
         },
       },
     });
@@ -288,11 +332,17 @@ async function canI(verb: string, resource: string, namespace?: string): Promise
 /** Every `{ verb, resource }` Operation the real adapter's files declare for their API calls, as normalised rules. */
 function callsDeclaredByTheAdapter(): string[] {
   const directory = resolve(ROOT, 'src/cluster');
-  const groups: Record<string, string> = { tokenreviews: 'authentication.k8s.io', subjectaccessreviews: 'authorization.k8s.io' };
+  const groups: Record<string, string> = {
+    tokenreviews: 'authentication.k8s.io',
+    subjectaccessreviews: 'authorization.k8s.io',
+    leases: 'coordination.k8s.io',
+    pullsecretdistributions: 'regcred.io',
+  };
   const calls = new Set<string>();
   for (const file of readdirSync(directory).filter((f) => /^kubernetes.*\.ts$/.test(f))) {
-    for (const [, verb, resource] of readFileSync(resolve(directory, file), 'utf8').matchAll(/verb: '(\w+)', resource: '(\w+)'/g)) {
-      calls.add(`${groups[resource] ?? 'core'}/${resource}:${verb}`);
+    const text = readFileSync(resolve(directory, file), 'utf8');
+    for (const [, verb, resource, subresource] of text.matchAll(/verb: '(\w+)', resource: '(\w+)'(?:, subresource: '(\w+)')?/g)) {
+      calls.add(`${groups[resource] ?? 'core'}/${resource}${subresource ? `/${subresource}` : ''}:${verb}`);
     }
   }
   return [...calls].sort();

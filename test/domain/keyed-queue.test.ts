@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import { StaleWriteError } from '../../src/domain/cluster.js';
 import { KeyedQueue } from '../../src/domain/pull-secrets/keyed-queue.js';
-import { LOST_RACE, writeInTurn } from '../../src/domain/pull-secrets/write-retry.js';
+import { LOST_RACE, setWriteDeadline, writeInTurn } from '../../src/domain/pull-secrets/write-retry.js';
 
 describe('KeyedQueue', () => {
   it('when tasks of one key overlap, then they run one at a time in arrival order; other keys run meanwhile', async () => {
@@ -126,7 +126,7 @@ describe('waiting for a turn behind a task that does not settle (a frozen API se
     expect([queue.size, vi.getTimerCount()]).toEqual([0, 0]);
   });
 
-  it('when the write ahead never settles, then a queued writeInTurn is refused as busy (503, Retry-After: 1) at its deadline without a round', async () => {
+  it('when the write ahead never settles, then a queued writeInTurn is refused as busy (503, Retry-After: 1) at the 10 s deadline without a round', async () => {
     vi.useFakeTimers();
     const cluster = new MemoryCluster({ namespaces: [] });
     void writeInTurn(cluster, { key: 'k', round: () => new Promise<string>(() => undefined), giveUp: () => new Error('gave up') });
@@ -135,7 +135,6 @@ describe('waiting for a turn behind a task that does not settle (a frozen API se
       key: 'k',
       round: async () => (rounds++, 'queued'),
       giveUp: () => new Error('gave up'),
-      deadlineMs: 10_000,
     });
     const refusal = watched(queued);
     await vi.advanceTimersByTimeAsync(9_999);
@@ -144,5 +143,22 @@ describe('waiting for a turn behind a task that does not settle (a frozen API se
     expect(refusal.outcome).toMatch(/^rejected too many writes of k at once/);
     await expect(queued).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
     expect(rounds).toBe(0);
+  });
+
+  it("when the cluster client's write deadline is set, then a queued writeInTurn through it is refused at that deadline; other clients keep 10 s", async () => {
+    vi.useFakeTimers();
+    const [short, other] = [new MemoryCluster({ namespaces: [] }), new MemoryCluster({ namespaces: [] })];
+    setWriteDeadline(short, 1_500);
+    const hang = { key: 'k', round: () => new Promise<string>(() => undefined), giveUp: () => new Error('gave up') };
+    const queue = { key: 'k', round: async () => 'ran', giveUp: () => new Error('gave up') };
+    void writeInTurn(short, hang);
+    void writeInTurn(other, hang);
+    const [refusal, otherRefusal] = [watched(writeInTurn(short, queue)), watched(writeInTurn(other, queue))];
+    await vi.advanceTimersByTimeAsync(1_499);
+    expect(refusal.outcome).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect([refusal.outcome, otherRefusal.outcome]).toEqual([expect.stringMatching(/^rejected too many writes of k at once/), undefined]);
+    await vi.advanceTimersByTimeAsync(8_500);
+    expect(otherRefusal.outcome).toMatch(/^rejected too many writes of k at once/);
   });
 });

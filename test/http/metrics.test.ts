@@ -46,6 +46,7 @@ describe('GET /metrics', () => {
     expect((await request(app).get(`${url}/${NAME}`)).status).toBe(200);
     expect((await request(app).get(`${url}/${NAME}-missing`)).status).toBe(404);
     expect((await request(app).get(`/${NAMESPACE}/${NAME}`)).status).toBe(404);
+    expect((await request(app).get('/openapi.yaml')).status).toBe(200);
 
     const res = await request(app).get('/metrics');
     expectMatchesContract(res);
@@ -62,6 +63,7 @@ describe('GET /metrics', () => {
     expect(http('POST', '/v1/namespaces/:namespace/pullsecrets', 409)).toBe(1);
     expect(http('GET', SECRET_ROUTE, 404)).toBe(1);
     expect(http('GET', 'unmatched', 404)).toBe(1);
+    expect(http('GET', '/openapi.yaml', 200)).toBe(1);
 
     const written = (result: string) => sample(text, `regcred_pull_secrets_written_total{result="${result}"}`);
     expect([written('created'), written('updated'), written('unchanged'), written('failed')]).toEqual([1, 1, 1, 1]);

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { REQUIRED_PERMISSIONS } from '../../src/domain/access/access-policy.js';
 import type { RouteContext } from '../../src/http/route-context.js';
 import { operationLookup, routerOf } from '../../src/http/route-table.js';
@@ -14,6 +12,7 @@ import { openGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import { verifierFromConfig } from '../../src/registry/verifier-from-config.js';
+import { openApiDocument } from '../support/openapi-document.js';
 
 // What the app serves outside the route table, on purpose: the contract itself and Swagger UI.
 const OUTSIDE_THE_CONTRACT = new Set(['GET /openapi.yaml']);
@@ -41,7 +40,7 @@ function servedRoutes(stack: Layer[], prefix = ''): string[] {
 }
 
 function documentedRoutes(): string[] {
-  const contract = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as { paths: Record<string, object> };
+  const contract = openApiDocument<{ paths: Record<string, object> }>();
   return Object.entries(contract.paths).flatMap(([path, item]) =>
     Object.keys(item)
       .filter((m) => METHODS.includes(m))

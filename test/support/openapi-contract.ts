@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Response } from 'supertest';
 import { parse } from 'yaml';
+import { openApiDocument } from './openapi-document.js';
 
 type Operation = { responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
 type PathItem = Record<string, Operation>;
 
-const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as {
-  paths: Record<string, PathItem>;
-};
+const document = openApiDocument<{ paths: Record<string, PathItem> }>();
 const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
 ajv.addSchema(document, 'openapi');
 

@@ -12,6 +12,8 @@ const run = promisify(execFile);
 /** A kit of its own, for tests that stop or freeze the API server while other suites use the shared one. */
 export interface PrivateKit {
   kubeConfig(): KubeConfig;
+  /** Its admin kubeconfig file, for kubectl and for regcred processes. */
+  kubeconfigPath: string;
   /** ../shared/k8s/apiserver.sh on this kit: stop, start (waits for /readyz), pause (SIGSTOP), resume. */
   apiserver(action: 'stop' | 'start' | 'pause' | 'resume'): Promise<void>;
   destroy(): Promise<void>;
@@ -40,6 +42,7 @@ export async function startPrivateKit(): Promise<PrivateKit> {
     throw error;
   }
   return {
+    kubeconfigPath,
     kubeConfig: () => {
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromFile(kubeconfigPath);

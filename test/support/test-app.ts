@@ -5,10 +5,12 @@ import { instrumentCluster } from '../../src/cluster/instrumented-cluster.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import { defaultConfig, type Config } from '../../src/config.js';
 import type { Cluster } from '../../src/domain/cluster.js';
+import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
 import { openGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { RegistryVerifier } from '../../src/domain/verify/registry-verifier.js';
+import { setWriteDeadline } from '../../src/domain/pull-secrets/write-retry.js';
 import { verifierFromConfig } from '../../src/registry/verifier-from-config.js';
 import { recordContractViolations } from './contract-recorder.js';
 
@@ -31,6 +33,12 @@ export interface TestAppOptions {
   gatekeeper?: Gatekeeper;
   /** Default: the real verifier the config describes (by default it refuses loopback targets). */
   verifier?: RegistryVerifier;
+  /** PullSecretDistributions, for /v1/distributions (absent by default: those routes answer 503). */
+  distributions?: DistributionCluster;
+  /** Default: WRITE_DEADLINE_MS (10 s); tests that wait out the deadline set a short one. */
+  writeDeadlineMs?: number;
+  /** Default true; false only where the caller checks every answer against openapi.yaml itself (the fuzzer). */
+  recordContract?: boolean;
 }
 
 /** The app as main.ts builds it, over the in-memory cluster (namespaces `default` and `team-a` unless given), capturing its log; every answer is checked against openapi.yaml. */
@@ -46,16 +54,20 @@ export function buildTestApp(options: TestAppOptions = {}): TestApp {
   const metrics = options.metrics ?? createMetrics({ processMetrics: false });
   // Explicitly unauthenticated unless a test asks for a mode: most suites test what comes after the gate.
   const config = defaultConfig({ auth: options.gatekeeper?.mode ?? 'none', ...options.config });
-  const app = express().use(
-    recordContractViolations,
+  const instrumented = instrumentCluster(cluster, metrics);
+  if (options.writeDeadlineMs !== undefined) setWriteDeadline(instrumented, options.writeDeadlineMs);
+  const app = express();
+  if (options.recordContract !== false) app.use(recordContractViolations);
+  app.use(
     createApp({
       config,
       verifier: options.verifier ?? verifierFromConfig(config.verify),
-      cluster: instrumentCluster(cluster, metrics),
+      cluster: instrumented,
       logger: createLogger('debug', sink),
       metrics,
       isDraining: options.isDraining,
       gatekeeper: options.gatekeeper ?? openGatekeeper(),
+      distributions: options.distributions,
     }),
   );
   return { app, cluster, metrics, logLines };

@@ -16,23 +16,31 @@ export type Operation =
   | 'render'
   | 'inspect'
   | 'verify'
-  | 'status';
+  | 'status'
+  | 'listDistributions'
+  | 'getDistribution'
+  | 'applyDistribution'
+  | 'deleteDistribution'
+  | 'orphanDistribution';
 
-export type Verb = 'get' | 'list' | 'create' | 'patch' | 'delete';
-export type Resource = 'secrets' | 'serviceaccounts';
+export type Verb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
+export type Resource = 'secrets' | 'serviceaccounts' | 'pullsecretdistributions';
 
-/** A Kubernetes permission a caller must hold in the namespace, in kubernetes mode. */
+/** A Kubernetes permission a caller must hold in the namespace (or cluster-wide), in kubernetes mode. */
 export interface Permission {
   verb: Verb;
   resource: Resource;
+  /** The API group; absent for the core group (`''`). */
+  group?: string;
 }
 
 const on =
-  (resource: Resource) =>
+  (resource: Resource, group?: string) =>
   (...verbs: Verb[]): Permission[] =>
-    verbs.map((verb) => ({ verb, resource }));
+    verbs.map((verb) => ({ verb, resource, ...(group ? { group } : {}) }));
 const secrets = on('secrets');
 const serviceAccounts = on('serviceaccounts');
+const distributions = on('pullsecretdistributions', 'regcred.io');
 
 /**
  * The permissions each namespaced operation needs. A PUT may create or update, and the answer must
@@ -57,13 +65,39 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<Operation, readonly Permissio
   inspect: [],
   verify: [],
   status: [],
+  listDistributions: distributions('list'),
+  getDistribution: distributions('get'),
+  // Like a PUT of a secret: the answer must not tell whether the distribution exists.
+  applyDistribution: distributions('create', 'update'),
+  deleteDistribution: distributions('delete'),
+  // DELETE ?orphan=true also changes the object (an annotation) before deleting it.
+  orphanDistribution: distributions('update'),
 });
+
+/**
+ * Operations on PullSecretDistributions: a distribution reaches namespaces that may not exist yet, so
+ * these are authorised for every namespace at once (ALL_NAMESPACES), never per namespace.
+ */
+export const CLUSTER_WIDE_OPERATIONS: ReadonlySet<Operation> = new Set([
+  'listDistributions',
+  'getDistribution',
+  'applyDistribution',
+  'deleteDistribution',
+  'orphanDistribution',
+]);
 
 /** The namespace that stands for every namespace at once: a cluster-scoped SubjectAccessReview; in token mode only a `*` grant covers it. */
 export const ALL_NAMESPACES = '';
 
 /** Operations that write: each one gets an audit line. */
-export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set(['apply', 'create', 'delete', 'merge']);
+export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set([
+  'apply',
+  'create',
+  'delete',
+  'merge',
+  'applyDistribution',
+  'deleteDistribution',
+]);
 
 /** Who is calling, once authenticated. */
 export interface Caller {
@@ -117,6 +151,13 @@ export function grantsNamespace(globs: readonly string[], namespace: string): bo
  */
 export function refuseDeniedNamespace(denied: readonly string[], namespace: string): void {
   if (grantsNamespace(denied, namespace)) throw forbidden(namespace);
+}
+
+/** The 403 for a cluster-wide operation: the same whether or not the distribution exists. */
+export function forbiddenEverywhere(): ForbiddenError {
+  return new ForbiddenError(
+    'you may not manage pull secret distributions through regcred: a distribution can reach every namespace, so it takes a grant on all of them (token mode: "*"; kubernetes mode: RBAC on pullsecretdistributions.regcred.io)',
+  );
 }
 
 /** The one 403 message: the same whether or not the namespace or secret exists. */

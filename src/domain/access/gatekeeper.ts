@@ -72,6 +72,7 @@ export function kubernetesGatekeeper(reviewer: AccessReviewer, cache: ReviewCach
           identity.uid,
           identity.groups,
           identity.extra,
+          permission.group ?? '',
           permission.resource,
           permission.verb,
           namespace,

@@ -29,6 +29,13 @@ function queueOf(cluster: Cluster): KeyedQueue {
   return queue;
 }
 
+const deadlines = new WeakMap<Cluster, number>();
+
+/** Sets the deadline of writes through this cluster client instead of WRITE_DEADLINE_MS (tests of the deadline wait less). */
+export function setWriteDeadline(cluster: Cluster, deadlineMs: number): void {
+  deadlines.set(cluster, deadlineMs);
+}
+
 export interface WriteRounds<T> {
   /** The object written, e.g. `secret/ns/name`: writes of one key in this process run one after another. */
   key: string;
@@ -36,6 +43,7 @@ export interface WriteRounds<T> {
   round: () => Promise<T | typeof LOST_RACE>;
   /** The error for a write that kept losing until the deadline. */
   giveUp: () => Error;
+  /** Default: the cluster client's (setWriteDeadline), else WRITE_DEADLINE_MS. */
   deadlineMs?: number;
 }
 
@@ -44,7 +52,10 @@ export interface WriteRounds<T> {
  * one does not lose a race or the deadline (counted from the call, waiting included) has passed.
  * @throws the error `giveUp` makes, when time ran out; UnavailableError when it ran out before this write's turn came
  */
-export function writeInTurn<T>(cluster: Cluster, { key, round, giveUp, deadlineMs = WRITE_DEADLINE_MS }: WriteRounds<T>): Promise<T> {
+export function writeInTurn<T>(
+  cluster: Cluster,
+  { key, round, giveUp, deadlineMs = deadlines.get(cluster) ?? WRITE_DEADLINE_MS }: WriteRounds<T>,
+): Promise<T> {
   const deadline = Date.now() + deadlineMs;
   // Waited out the whole deadline behind other writes of the object (e.g. while the API server is slow
   // or frozen): busy, not a lost race; refused then, not once the write ahead finally settles.

@@ -1,7 +1,12 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import request from 'supertest';
+import { resolve } from 'node:path';
+import { KubernetesDistributions } from '../../../src/cluster/kubernetes-distributions.js';
 import { KubernetesCluster } from '../../../src/cluster/kubernetes.js';
+import { MemoryDistributions } from '../../../src/cluster/memory-distributions.js';
 import { MemoryCluster } from '../../../src/cluster/memory.js';
+import type { DistributionCluster } from '../../../src/domain/distributions/distribution-cluster.js';
+import { kubectl } from '../../deploy/kubectl.js';
 import { defaultConfig, type Config } from '../../../src/config.js';
 import { parseTokensFile } from '../../../src/domain/access/caller-tokens.js';
 import type { Cluster } from '../../../src/domain/cluster.js';
@@ -41,7 +46,12 @@ export interface FuzzTarget {
 }
 
 /** The app over a cluster holding this run's namespaces, with a pull secret and an Opaque Secret seeded in each. */
-async function target(cluster: Cluster, world: FuzzWorld, cleanUp: () => Promise<void>): Promise<FuzzTarget> {
+async function target(
+  cluster: Cluster,
+  world: FuzzWorld,
+  cleanUp: () => Promise<void>,
+  distributions: { port: DistributionCluster; namespace: string },
+): Promise<FuzzTarget> {
   const gatekeeper = world.tokens
     ? tokenGatekeeper(
         parseTokensFile(
@@ -52,7 +62,15 @@ async function target(cluster: Cluster, world: FuzzWorld, cleanUp: () => Promise
         ),
       )
     : undefined;
-  const testApp = buildTestApp({ cluster, gatekeeper, verifier: stubVerifier, config: unlimited() });
+  // judge() checks every answer against the contract, knowing the request that caused it.
+  const testApp = buildTestApp({
+    cluster,
+    gatekeeper,
+    verifier: stubVerifier,
+    config: { ...unlimited(), namespace: distributions.namespace },
+    recordContract: false,
+    distributions: distributions.port,
+  });
   for (const namespace of world.namespaces) {
     for (const name of ['regcred', 'seeded']) {
       const res = await request(testApp.app)
@@ -75,8 +93,10 @@ async function target(cluster: Cluster, world: FuzzWorld, cleanUp: () => Promise
 export function memoryTarget(seed: number, withTokens: boolean): Promise<FuzzTarget> {
   const world = newWorld(seed, ['fuzz-a', 'fuzz-b'], withTokens);
   const labels = { [world.label.key]: world.label.value };
-  const cluster = new MemoryCluster({ namespaces: [{ name: 'fuzz-a', labels }, { name: 'fuzz-b', labels }, 'kube-system', 'default'] });
-  return target(cluster, world, async () => {});
+  const cluster = new MemoryCluster({
+    namespaces: [{ name: 'fuzz-a', labels }, { name: 'fuzz-b', labels }, 'kube-system', 'default', 'regcred'],
+  });
+  return target(cluster, world, async () => {}, { port: new MemoryDistributions(cluster), namespace: 'regcred' });
 }
 
 /** Two fresh namespaces of the real API server, labelled for this run, removed afterwards. */
@@ -95,7 +115,44 @@ export async function realTarget(seed: number, withTokens: boolean): Promise<Fuz
     );
   }
   const cluster = new KubernetesCluster(adminKubeConfig(), { timeoutMs: 5000 });
-  return target(cluster, world, async () => {
-    await Promise.all(created.map((n) => n.remove()));
+  const distributions = await trackedDistributions();
+  return target(
+    cluster,
+    world,
+    async () => {
+      await distributions.remove();
+      await Promise.all(created.map((n) => n.remove()));
+    },
+    // Source Secrets go to a namespace of this run, removed with it.
+    { port: distributions.port, namespace: created[0]!.name },
+  );
+}
+
+const CRD = resolve(import.meta.dirname, '../../../deploy/base/crd-pullsecretdistribution.yaml');
+
+/** The real port, remembering every distribution it creates so the run removes them (they are cluster-scoped). */
+async function trackedDistributions(): Promise<{ port: DistributionCluster; remove(): Promise<void> }> {
+  const applied = await kubectl(['apply', '-f', CRD]);
+  if (applied.code !== 0) throw new Error(`applying the CRD failed: ${applied.stderr}`);
+  await kubectl(['wait', '--for', 'condition=established', '--timeout=30s', 'crd/pullsecretdistributions.regcred.io']);
+  const real = new KubernetesDistributions(adminKubeConfig(), { timeoutMs: 5000 });
+  const names = new Set<string>();
+  const port: DistributionCluster = Object.assign(Object.create(real) as DistributionCluster, {
+    createDistribution: async (draft: Parameters<DistributionCluster['createDistribution']>[0]) => {
+      const created = await real.createDistribution(draft);
+      names.add(created.name);
+      return created;
+    },
   });
+  return {
+    port,
+    remove: async () => {
+      for (const name of names) {
+        const found = await real.readDistribution(name).catch(() => undefined);
+        if (!found) continue;
+        await real.replaceDistribution({ ...found, finalizers: [], resourceVersion: found.resourceVersion ?? '' }).catch(() => undefined);
+        await real.deleteDistribution(name, found.uid ?? '').catch(() => undefined);
+      }
+    },
+  };
 }

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { openApiDocument } from '../../support/openapi-document.js';
 import type { Resolve, Schema } from './values.js';
 
 export interface Parameter {
@@ -27,7 +26,7 @@ const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
 
 /** Every operation in openapi.yaml (read once), and how to resolve the `$ref`s in their schemas. */
 export function loadOperations(): { operations: Operation[]; resolve: Resolve } {
-  const document = parse(readFileSync(new URL('../../../openapi.yaml', import.meta.url), 'utf8')) as Document;
+  const document = openApiDocument<Document>();
   const resolve: Resolve = (schema) => {
     const ref = schema.$ref;
     if (typeof ref !== 'string') return schema;

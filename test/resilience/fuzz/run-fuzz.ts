@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { applyServerTimeouts } from '../../../src/server-timeouts.js';
 import type { Express } from 'express';
-import { contractViolations } from '../../support/contract-recorder.js';
 import { judge, type Findings } from './findings.js';
 import { loadOperations } from './operations.js';
 import { requestArbitrary } from './requests.js';
@@ -68,8 +67,6 @@ export async function runLeg(leg: Leg, findings: Findings): Promise<LegResult> {
       await Promise.all(Array.from({ length: leg.concurrency }, worker));
       sent += size;
       drainLog(leg, forms, findings);
-      // judge() checked each answer against the contract itself, knowing the request that caused it.
-      contractViolations.splice(0);
     }
   } finally {
     agent.destroy();

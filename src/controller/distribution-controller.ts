@@ -1,0 +1,273 @@
+import type { Cluster, ServiceAccountObject } from '../domain/cluster.js';
+import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL, type DistributionObject } from '../domain/distributions/distribution.js';
+import type { DistributionCluster, NamespaceObject } from '../domain/distributions/distribution-cluster.js';
+import type { SecretObject } from '../domain/kubernetes/secret.js';
+import type { DistributionCaches } from './distribution-caches.js';
+import { Informer, type InformerHandlers, type InformerSignal } from './informer.js';
+import { reconcileDistribution, type ReconcileObserver, type ReconcileResult } from './reconcile-distribution.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface DistributionControllerOptions {
+  cluster: Cluster;
+  distributions: DistributionCluster;
+  /** regcred's own namespace: where source Secrets live. */
+  ownNamespace: string;
+  denyNamespaces: readonly string[];
+  /** Writes in flight at once within one reconcile. Default 16. */
+  concurrency?: number;
+  /** Distributions reconciled at once. Default 2. */
+  workers?: number;
+  watchTimeoutSeconds: number;
+  resyncSeconds: number;
+  observer: ControllerObserver;
+}
+
+/** Everything the controller tells the outside; the owner turns it into metrics, Events and log lines. */
+export interface ControllerObserver extends ReconcileObserver {
+  reconciled(
+    distribution: DistributionObject | undefined,
+    name: string,
+    result: ReconcileResult | { error: unknown },
+    seconds: number,
+  ): void;
+  informer(signal: InformerSignal): void;
+}
+
+const namespacedKey = (o: { namespace: string; name: string }) => `${o.namespace}/${o.name}`;
+
+/**
+ * Keeps every PullSecretDistribution's copies in line: informers over namespaces, the copies and
+ * sources, ServiceAccounts and the distributions; any change enqueues the distributions it may
+ * concern, and a worker reconciles each one from the caches. Runs only while this replica leads.
+ */
+export class DistributionController {
+  private readonly queue: WorkQueue;
+  private readonly namespaces: Informer<NamespaceObject>;
+  private readonly copies: Informer<SecretObject>;
+  private readonly sources: Informer<SecretObject>;
+  private readonly serviceAccounts: Informer<ServiceAccountObject>;
+  private readonly distributionInformer: Informer<DistributionObject>;
+  // Indexes the informers' handlers keep, so one reconcile never scans every object of a kind.
+  private readonly copiesByDistribution = new Map<string, Map<string, SecretObject>>();
+  private readonly accountsByNamespace = new Map<string, Map<string, ServiceAccountObject>>();
+  private started = false;
+
+  constructor(private readonly options: DistributionControllerOptions) {
+    const common = {
+      timeoutSeconds: options.watchTimeoutSeconds,
+      observer: (signal: InformerSignal) => options.observer.informer(signal),
+      resyncMs: 0,
+    };
+    const enqueueAll = () => this.enqueueAll();
+    this.namespaces = new Informer({
+      ...common,
+      source: options.distributions.namespaces,
+      keyOf: (n) => n.name,
+      versionOf: (n) => n.resourceVersion,
+      handlers: {
+        onAdd: enqueueAll,
+        onDelete: enqueueAll,
+        onUpdate: (before, after) => {
+          if (before.terminating !== after.terminating || !sameLabels(before.labels, after.labels)) enqueueAll();
+        },
+      },
+    });
+    this.copies = new Informer<SecretObject>({
+      ...common,
+      source: options.distributions.secretsLabelled(DISTRIBUTION_LABEL),
+      keyOf: namespacedKey,
+      versionOf: (s) => s.resourceVersion,
+      handlers: this.indexed(
+        this.copiesByDistribution,
+        (s) => s.labels[DISTRIBUTION_LABEL] ?? '',
+        (s) => {
+          this.writtenCopies.delete(namespacedKey(s));
+          this.enqueue(s.labels[DISTRIBUTION_LABEL]);
+        },
+      ),
+    });
+    this.sources = new Informer<SecretObject>({
+      ...common,
+      source: options.distributions.secretsLabelled(DISTRIBUTION_SOURCE_LABEL),
+      keyOf: namespacedKey,
+      versionOf: (s) => s.resourceVersion,
+      handlers: everyChange((s) => this.enqueue(s.labels[DISTRIBUTION_SOURCE_LABEL])),
+    });
+    this.serviceAccounts = new Informer<ServiceAccountObject>({
+      ...common,
+      source: options.distributions.serviceAccounts,
+      keyOf: namespacedKey,
+      versionOf: (sa) => sa.resourceVersion,
+      handlers: this.indexed(
+        this.accountsByNamespace,
+        (sa) => sa.namespace,
+        (sa) => {
+          this.writtenAccounts.delete(namespacedKey(sa));
+          this.enqueueLinking();
+        },
+      ),
+    });
+    this.distributionInformer = new Informer({
+      ...common,
+      // The one periodic resync: every distribution again, in case an event was missed.
+      resyncMs: options.resyncSeconds * 1000,
+      source: options.distributions.distributions,
+      keyOf: (d) => d.name,
+      versionOf: (d) => d.resourceVersion,
+      handlers: {
+        onAdd: (d) => this.enqueue(d.name),
+        onDelete: (d) => this.enqueue(d.name),
+        // A status write comes back as an update too: only changes of intent are work.
+        onUpdate: (before, after) => {
+          if (!sameIntent(before, after)) this.enqueue(after.name);
+        },
+        onResync: enqueueAll,
+      },
+    });
+    this.queue = new WorkQueue({
+      workers: options.workers ?? 2,
+      process: (name) => this.reconcile(name),
+      onError: () => undefined,
+    });
+  }
+
+  private get informers(): Informer<unknown>[] {
+    return [this.namespaces, this.copies, this.sources, this.serviceAccounts, this.distributionInformer] as Informer<unknown>[];
+  }
+
+  /** Starts the informers; reconciling begins once every cache holds a first full list (a partial view would remove copies). */
+  async start(): Promise<void> {
+    for (const informer of this.informers) informer.start();
+    await Promise.all(this.informers.map((i) => i.synced));
+    this.started = true;
+    this.enqueueAll();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    for (const informer of this.informers) informer.stop();
+    await this.queue.shutdown();
+  }
+
+  /** Every distribution again now, as the periodic resync does. */
+  resync(): void {
+    this.enqueueAll();
+  }
+
+  /** Reconciles waiting or running: 0 once the controller has caught up. */
+  get backlog(): number {
+    return this.queue.depth + this.queue.active;
+  }
+
+  private enqueue(name: string | undefined): void {
+    if (name && this.started) this.queue.enqueue(name);
+  }
+
+  private enqueueAll(): void {
+    for (const d of this.distributionInformer.list()) this.enqueue(d.name);
+  }
+
+  private enqueueLinking(): void {
+    for (const d of this.distributionInformer.list()) if (d.spec.serviceAccounts?.length) this.enqueue(d.name);
+  }
+
+  private async reconcile(name: string): Promise<void> {
+    const { observer } = this.options;
+    const started = performance.now();
+    const distribution = this.distributionInformer.get(name);
+    try {
+      const result = await reconcileDistribution(
+        {
+          cluster: this.options.cluster,
+          distributions: this.options.distributions,
+          caches: this.caches,
+          ownNamespace: this.options.ownNamespace,
+          denyNamespaces: this.options.denyNamespaces,
+          concurrency: this.options.concurrency ?? 16,
+          observer,
+        },
+        name,
+      );
+      observer.reconciled(distribution, name, result, (performance.now() - started) / 1000);
+      // A lost race: the watch brings the newer object shortly; look again after it.
+      if (result.retry) this.queue.enqueueAfter(name, 1000);
+    } catch (error) {
+      observer.reconciled(distribution, name, { error }, (performance.now() - started) / 1000);
+      throw error;
+    }
+  }
+
+  // Objects this controller wrote whose watch event has not arrived yet (see DistributionCaches.remember).
+  private readonly writtenCopies = new Map<string, SecretObject>();
+  private readonly writtenAccounts = new Map<string, ServiceAccountObject>();
+
+  private readonly caches: DistributionCaches = {
+    distribution: (name) => this.distributionInformer.get(name),
+    distributions: () => this.distributionInformer.list(),
+    namespaces: () => this.namespaces.list(),
+    copy: (namespace, name) => {
+      const key = `${namespace}/${name}`;
+      return this.writtenCopies.get(key) ?? this.copies.get(key);
+    },
+    copiesOf: (distribution) =>
+      [...(this.copiesByDistribution.get(distribution)?.values() ?? [])].map((c) => this.writtenCopies.get(namespacedKey(c)) ?? c),
+    serviceAccountsIn: (namespace) =>
+      [...(this.accountsByNamespace.get(namespace)?.values() ?? [])].map((sa) => this.writtenAccounts.get(namespacedKey(sa)) ?? sa),
+    remember: (copy) => void this.writtenCopies.set(namespacedKey(copy), copy),
+    rememberServiceAccount: (sa) => void this.writtenAccounts.set(namespacedKey(sa), sa),
+  };
+
+  /** Handlers that keep `index` (group → key → object) current and call `changed` with each object touched. */
+  private indexed<T extends { namespace: string; name: string }>(
+    index: Map<string, Map<string, T>>,
+    groupOf: (o: T) => string,
+    changed: (o: T) => void,
+  ): InformerHandlers<T> {
+    const put = (o: T) => {
+      const group = index.get(groupOf(o)) ?? new Map<string, T>();
+      group.set(namespacedKey(o), o);
+      index.set(groupOf(o), group);
+    };
+    const drop = (o: T) => {
+      const group = index.get(groupOf(o));
+      group?.delete(namespacedKey(o));
+      if (group?.size === 0) index.delete(groupOf(o));
+    };
+    return {
+      onAdd: (o) => {
+        put(o);
+        changed(o);
+      },
+      onUpdate: (before, after) => {
+        drop(before);
+        put(after);
+        changed(before);
+        if (groupOf(before) !== groupOf(after)) changed(after);
+      },
+      onDelete: (o) => {
+        drop(o);
+        changed(o);
+      },
+    };
+  }
+}
+
+function everyChange<T>(changed: (o: T) => void): InformerHandlers<T> {
+  return { onAdd: changed, onUpdate: (_before, after) => changed(after), onDelete: changed };
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+function sameIntent(a: DistributionObject, b: DistributionObject): boolean {
+  return (
+    a.generation === b.generation &&
+    a.deletionTimestamp === b.deletionTimestamp &&
+    JSON.stringify(a.finalizers) === JSON.stringify(b.finalizers) &&
+    JSON.stringify(a.annotations) === JSON.stringify(b.annotations) &&
+    // Objects without a generation (an adapter that does not keep one) compare by spec.
+    JSON.stringify(a.spec) === JSON.stringify(b.spec)
+  );
+}

@@ -1,0 +1,33 @@
+import type { DistributionObject, DistributionStatus } from '../domain/distributions/distribution.js';
+import type { ReconcileDependencies } from './reconcile-distribution.js';
+
+/** Writes the status only when more than its time stamp changed: a pass that changed nothing writes nothing. */
+export async function writeStatusIfChanged(
+  deps: Pick<ReconcileDependencies, 'distributions' | 'now'>,
+  distribution: DistributionObject,
+  status: DistributionStatus,
+): Promise<void> {
+  const { lastReconciled: _before, ...was } = distribution.status ?? {};
+  const { lastReconciled: _after, ...now } = status;
+  if (sameJson(was, now)) return;
+  await deps.distributions.replaceDistributionStatus(distribution.name, {
+    ...status,
+    lastReconciled: (deps.now ?? (() => new Date()))().toISOString(),
+  });
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
+  return value;
+}

@@ -1,0 +1,141 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { DistributionController, type ControllerObserver } from './controller/distribution-controller.js';
+import { LeaderElector } from './controller/leader-election.js';
+import type { Cluster } from './domain/cluster.js';
+import type { DistributionObject } from './domain/distributions/distribution.js';
+import type { DistributionCluster } from './domain/distributions/distribution-cluster.js';
+import type { Metrics } from './metrics.js';
+
+export interface DistributionRuntime {
+  /** Stops the controller (if leading) and releases the Lease. */
+  stop(): Promise<void>;
+  readonly identity: string;
+  isLeader(): boolean;
+}
+
+export const LEASE_NAME = 'regcred-controller';
+
+/**
+ * Runs the distribution controller on the one replica that holds the Lease; the others serve the
+ * API and wait to take over. Leadership lost means the controller stops at once: two writers of the
+ * same copies would fight.
+ */
+export function startDistributionRuntime({
+  config,
+  cluster,
+  distributions,
+  metrics,
+  logger,
+}: {
+  config: Readonly<Config>;
+  cluster: Cluster;
+  distributions: DistributionCluster;
+  metrics: Metrics;
+  logger: Logger;
+}): DistributionRuntime {
+  const log = logger.child({ component: 'controller' });
+  const observer = controllerObserver(distributions, metrics, log);
+  const elector = new LeaderElector({
+    leases: distributions.leases,
+    namespace: config.namespace,
+    name: LEASE_NAME,
+    leaseDurationSeconds: config.controller.leaseDurationSeconds,
+    renewDeadlineMs: Math.round(config.controller.leaseDurationSeconds * 1000 * (2 / 3)),
+    retryPeriodMs: Math.max(500, Math.round((config.controller.leaseDurationSeconds * 1000) / 7.5)),
+    callbacks: {
+      onStartedLeading: async (signal) => {
+        metrics.distributions.leader.set(1);
+        log.info({ identity: elector.identity }, 'leading: starting the distribution controller');
+        const controller = new DistributionController({
+          cluster,
+          distributions,
+          ownNamespace: config.namespace,
+          denyNamespaces: config.denyNamespaces,
+          concurrency: config.fanOutConcurrency,
+          watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
+          resyncSeconds: config.controller.resyncSeconds,
+          observer,
+        });
+        const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        // Stopped before its caches filled: start() then rejects, which is expected.
+        await Promise.race([controller.start().catch(() => undefined), stopped]);
+        await stopped;
+        await controller.stop();
+        metrics.distributions.leader.set(0);
+      },
+      onStoppedLeading: () => log.warn({ identity: elector.identity }, 'no longer leading: the distribution controller stopped'),
+      onNewLeader: (identity) => log.info({ leader: identity }, 'distribution controller leader'),
+    },
+    observer: (signal) => {
+      if (signal.type === 'failed') log.warn({ stage: signal.stage, error: errorKind(signal.error) }, 'leader election step failed');
+    },
+  });
+  elector.start();
+  return { stop: () => elector.stop(), identity: elector.identity, isLeader: () => elector.isLeader() };
+}
+
+function controllerObserver(distributions: DistributionCluster, metrics: Metrics, log: Logger): ControllerObserver {
+  const m = metrics.distributions;
+  const event = (d: DistributionObject, type: 'Normal' | 'Warning', reason: string, message: string) =>
+    void distributions.recordEvent({ distribution: { name: d.name, ...(d.uid ? { uid: d.uid } : {}) }, type, reason, message });
+  return {
+    restored(d, namespace, how) {
+      m.driftRestorations.inc({ distribution: d.name, how });
+      log.info({ distribution: d.name, namespace, how }, 'restored a copy someone changed');
+      event(d, 'Normal', 'DriftRestored', `restored secret "${d.spec.secretName}" in namespace "${namespace}" (it was ${how})`);
+    },
+    failed(d, namespace, reason) {
+      log.warn({ distribution: d.name, namespace, reason }, 'could not keep a copy');
+      event(d, 'Warning', 'CopyFailed', `namespace "${namespace}": ${reason}`);
+    },
+    rolledOut(d, status) {
+      log.info(
+        { distribution: d.name, contentHash: status.contentHash, copies: status.counts?.current },
+        'every copy carries the current content',
+      );
+      event(d, 'Normal', 'RolledOut', `all ${status.counts?.current ?? 0} copies carry ${status.contentHash}`);
+    },
+    unexpected(error) {
+      log.error({ error: errorKind(error) }, 'unexpected error in a reconcile');
+    },
+    reconciled(d, name, result, seconds) {
+      const outcome = 'error' in result ? 'error' : result.retry ? 'retry' : 'ok';
+      m.reconcileDuration.observe({ result: outcome }, seconds);
+      if ('error' in result) {
+        log.warn({ distribution: name, error: errorKind(result.error), message: safeMessage(result.error) }, 'reconcile failed; retrying');
+        return;
+      }
+      if (result.writes > 0) m.writes.inc({ distribution: name }, result.writes);
+      if (!d) {
+        m.namespaces.remove({ distribution: name });
+        m.credentialExpiry.remove({ distribution: name });
+        return;
+      }
+      const counts = (result.status ?? d.status)?.counts;
+      for (const state of ['inSync', 'pending', 'drifted-restored', 'forbidden', 'failed', 'excluded'] as const)
+        m.namespaces.set({ distribution: name, state }, counts?.[state] ?? 0);
+      const expires = d.spec.expiresAt ? Date.parse(d.spec.expiresAt) : NaN;
+      if (Number.isFinite(expires)) m.credentialExpiry.set({ distribution: name }, expires / 1000);
+    },
+    informer(signal) {
+      if (signal.type === 'listed' && signal.reason !== 'start')
+        m.watchRestarts.inc({ collection: signal.collection, reason: signal.reason });
+      if (signal.type === 'rewatched') m.watchRestarts.inc({ collection: signal.collection, reason: signal.reason });
+      if (signal.type === 'failed')
+        log.warn(
+          { collection: signal.collection, stage: signal.stage, error: errorKind(signal.error), retryInMs: signal.retryInMs },
+          'list or watch failed; retrying (is the PullSecretDistribution CRD installed and regcred allowed to watch?)',
+        );
+    },
+  };
+}
+
+function errorKind(error: unknown): string {
+  return (error as Error)?.constructor?.name ?? typeof error;
+}
+
+/** Our own errors' messages are written to be shown; anything else's may quote what it was given. */
+function safeMessage(error: unknown): string | undefined {
+  return error && typeof error === 'object' && 'status' in error && error instanceof Error ? error.message : undefined;
+}

@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { checkOneForm, credentialsFields } from '../docker-config/credential-schemas.js';
+import { namespaceSchema, secretNameSchema } from '../kubernetes/kubernetes-names.js';
+import { labelSelectorSchema, MAX_SERVICE_ACCOUNTS, serviceAccountsField } from '../pull-secrets/write-schemas.js';
+import { registryVerificationSchema } from '../verify/registry-verifier.js';
+import { registryViewSchema, writeResultSchema } from '../view-schemas.js';
+import { ALL_SERVICE_ACCOUNTS } from './distribution.js';
+
+/** A distribution names at most this many namespaces, and excludes at most this many. */
+export const MAX_DISTRIBUTION_NAMESPACES = 1000;
+
+// A label value (≤ 63) on every copy it makes, so a DNS-1123 label rather than a Secret's subdomain.
+export const distributionNameSchema = namespaceSchema.meta({
+  description: 'A PullSecretDistribution name: a DNS-1123 label of at most 63 characters (it labels every copy).',
+  example: 'payments',
+});
+
+const NAMESPACE_GLOB = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
+
+const uniqueList = <T extends z.ZodType<string>>(item: T, max: number, what: string) =>
+  z
+    .array(item)
+    .max(max, `must list at most ${max} ${what}`)
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((entry, i) => {
+        if (seen.has(entry)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate "${entry}"`, params: { rule: 'unique' } });
+        seen.add(entry);
+      });
+    });
+
+export const distributionNamespacesField = uniqueList(namespaceSchema, MAX_DISTRIBUTION_NAMESPACES, 'namespaces')
+  .min(1, 'must list at least one namespace')
+  .meta({
+    description: `Namespaces by name (at most ${MAX_DISTRIBUTION_NAMESPACES}); they need not exist yet: each gets its copy once created.`,
+    example: ['team-a', 'team-b'],
+  });
+
+export const excludeNamespacesField = uniqueList(
+  z
+    .string()
+    .max(63, 'must be at most 63 characters')
+    .regex(NAMESPACE_GLOB, 'must be a namespace name or a glob: lower-case letters, digits, "-" and "*"'),
+  MAX_DISTRIBUTION_NAMESPACES,
+  'namespaces',
+).meta({
+  description:
+    "Namespaces never written, whatever else matches: names or globs (`*` for any run of characters, as in regcred's deny list, which applies besides). A namespace labelled `regcred.io/exclude=true` is skipped too.",
+  example: ['team-a-sandbox', 'tmp-*'],
+});
+
+export const distributionServiceAccountsField = z
+  .array(z.string())
+  .max(MAX_SERVICE_ACCOUNTS, `must list at most ${MAX_SERVICE_ACCOUNTS} ServiceAccounts`)
+  .superRefine((list, ctx) => {
+    if (list.includes(ALL_SERVICE_ACCOUNTS)) {
+      if (list.length > 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${ALL_SERVICE_ACCOUNTS}" stands for every ServiceAccount and must be the only entry`,
+          params: { rule: 'exclusive' },
+        });
+      return;
+    }
+    const names = serviceAccountsField.safeParse(list);
+    for (const issue of names.error?.issues ?? []) {
+      const rule = issue.code === 'custom' ? (issue.params as { rule?: string } | undefined)?.rule : issue.code;
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, params: { rule: rule ?? 'custom' } });
+    }
+  })
+  .meta({
+    description:
+      'ServiceAccounts to link the secret to in every namespace: `[]` none (the default), names, or `["*"]` for every ServiceAccount, present and future. A named one missing from a namespace leaves it `pending` until it exists.',
+    example: ['default'],
+  });
+
+export const expiresAtField = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time, e.g. 2026-01-31T00:00:00Z' }).meta({
+  description: 'When the credential expires (RFC 3339, e.g. `2026-01-31T00:00:00Z`): shown as a metric; nothing stops at that time.',
+});
+
+/** What a distribution targets, and how its copies are named and linked: the same in the JSON body and the upload's query. */
+export const distributionTargetFields = {
+  secretName: secretNameSchema.default('regcred').meta({ description: 'The Secret name in every namespace (default `regcred`).' }),
+  namespaces: distributionNamespacesField.optional(),
+  namespaceSelector: labelSelectorSchema.optional(),
+  excludeNamespaces: excludeNamespacesField.optional(),
+  serviceAccounts: distributionServiceAccountsField.default([]),
+  expiresAt: expiresAtField.optional(),
+};
+
+/** `namespaces`, `namespaceSelector`, or both (a namespace in either is targeted). */
+export function checkSomeTarget(body: { namespaces?: unknown; namespaceSelector?: unknown }, ctx: z.RefinementCtx): void {
+  if (body.namespaces === undefined && body.namespaceSelector === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['namespaces'],
+      message: 'is required (or give "namespaceSelector", or both)',
+      params: { rule: 'required' },
+    });
+  }
+}
+
+const { labels: _labels, annotations: _annotations, ...credentials } = credentialsFields;
+
+export const applyDistributionBodySchema = z
+  .strictObject({ ...credentials, ...distributionTargetFields })
+  .superRefine(checkOneForm)
+  .superRefine(checkSomeTarget)
+  .meta({
+    id: 'ApplyDistributionBody',
+    description:
+      'Credentials (one registry, or `registries`), where the copies go (`namespaces` and/or `namespaceSelector`, less `excludeNamespaces`), their name and the ServiceAccounts to link in each.',
+    example: {
+      server: 'registry.example.com',
+      username: 'janedoe',
+      password: 's3cr3t',
+      namespaceSelector: 'team=payments',
+      serviceAccounts: ['*'],
+    },
+  });
+export type ApplyDistributionBody = z.infer<typeof applyDistributionBodySchema>;
+
+export const namespaceStatusSchema = z
+  .strictObject({
+    namespace: z.string(),
+    state: z.enum(['inSync', 'pending', 'drifted-restored', 'forbidden', 'failed', 'excluded']).meta({
+      description:
+        '`inSync`: the copy is current (and linked); `pending`: not yet (e.g. the namespace or a named ServiceAccount does not exist yet); `drifted-restored`: someone changed or deleted the copy and regcred put it back; `forbidden`: regcred may not write there; `failed`: `reason` says why; `excluded`: targeted, but excluded (`reason`).',
+    }),
+    contentHash: z.string().optional().meta({ description: 'The content hash the copy has (absent when there is none).' }),
+    lastSynced: z.string().optional().meta({ description: 'When regcred last wrote or confirmed the copy (RFC 3339).' }),
+    reason: z.string().optional(),
+  })
+  .meta({ id: 'DistributionNamespaceStatus' });
+
+export const distributionStatusSchema = z
+  .strictObject({
+    observedGeneration: z.number().int().optional().meta({ description: 'The generation the controller last acted on.' }),
+    contentHash: z.string().optional().meta({ description: "The hash of the source's content: a copy with it is current." }),
+    contentChangedAt: z.string().optional().meta({ description: 'When the content last changed: the start of a rotation.' }),
+    rolledOutAt: z.string().optional().meta({ description: 'When every targeted copy first carried `contentHash` after that.' }),
+    counts: z
+      .record(z.string(), z.number().int())
+      .optional()
+      .meta({ description: 'Namespaces per state, `targeted`, and `current` (those carrying `contentHash`).' }),
+    namespaces: z.array(namespaceStatusSchema).optional(),
+    podsLackingSecret: z
+      .array(z.strictObject({ namespace: z.string(), name: z.string(), serviceAccountName: z.string() }))
+      .optional()
+      .meta({ description: 'Pods created before their ServiceAccount was linked: they lack the secret until re-created (never evicted).' }),
+    message: z.string().optional().meta({ description: 'Why nothing could be distributed, if so.' }),
+    lastReconciled: z.string().optional(),
+  })
+  .meta({
+    id: 'DistributionStatus',
+    description: 'What the controller last found and did; absent until it first reconciles the distribution.',
+  });
+
+export const distributionViewSchema = z
+  .strictObject({
+    name: z.string(),
+    uid: z.string().optional(),
+    resourceVersion: z.string().optional(),
+    generation: z.number().int().optional(),
+    result: writeResultSchema.optional(),
+    secretName: z.string(),
+    namespaces: z.array(z.string()).optional(),
+    namespaceSelector: z.string().optional(),
+    excludeNamespaces: z.array(z.string()).optional(),
+    serviceAccounts: z.array(z.string()),
+    expiresAt: z.string().optional(),
+    source: z
+      .strictObject({ namespace: z.string(), secretName: z.string() })
+      .meta({ description: "The Secret in regcred's own namespace that holds the credentials." }),
+    registries: z.array(registryViewSchema).meta({ description: "The source's registries, redacted." }),
+    warnings: z.array(z.string()),
+    verification: z
+      .array(registryVerificationSchema)
+      .optional()
+      .meta({ description: 'With `verify`: what each registry answered just now.' }),
+    deleting: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'Deletion was asked for: the copies and links are being removed (kept with `orphan`).' }),
+    orphan: z.literal(true).optional().meta({ description: 'Its deletion leaves the copies and links where they are.' }),
+    status: distributionStatusSchema.optional(),
+  })
+  .meta({
+    id: 'DistributionView',
+    description: 'A PullSecretDistribution, redacted: where its copies go and how they are, never the credentials.',
+  });
+export type DistributionView = z.infer<typeof distributionViewSchema>;
+
+export const distributionListSchema = z
+  .strictObject({
+    items: z.array(distributionViewSchema),
+    truncated: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'More distributions exist than one answer holds; `kubectl get psd` lists them all.' }),
+  })
+  .meta({ id: 'DistributionList', description: 'Every distribution, by name (at most 500).' });
+export type DistributionList = z.infer<typeof distributionListSchema>;

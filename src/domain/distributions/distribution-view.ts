@@ -1,0 +1,96 @@
+import type { Cluster } from '../cluster.js';
+import type { SecretObject } from '../kubernetes/secret.js';
+import type { DistributionCluster } from './distribution-cluster.js';
+import { describePullSecretData } from '../secret-manifest/redact-secret.js';
+import { ORPHAN_ANNOTATION, type DistributionObject, type DistributionStatus } from './distribution.js';
+import type { DistributionView } from './distribution-schemas.js';
+
+/** What the distribution use-cases work with: Secrets, PullSecretDistributions, and where sources live. */
+export interface DistributionPorts {
+  cluster: Cluster;
+  distributions: DistributionCluster;
+  /** regcred's own namespace: the source Secrets are there. */
+  sourceNamespace: string;
+}
+
+/** Where a distribution's credentials are kept: `distribution-<name>` in regcred's own namespace. */
+export const sourceSecretName = (distribution: string): string => `distribution-${distribution}`;
+
+/**
+ * A distribution as callers may see it: its spec, its source's registries redacted as a pull
+ * secret's view describes them, and its status. Never a credential: only names, servers and usernames.
+ */
+export function toDistributionView(
+  distribution: DistributionObject,
+  sourceNamespace: string,
+  source: SecretObject | undefined,
+): DistributionView {
+  const { spec } = distribution;
+  const described = source
+    ? describePullSecretData(source.type, source.data)
+    : { registries: [], warnings: [`the source secret "${spec.source.secretName}" does not exist; copies are left as they are`] };
+  return {
+    name: distribution.name,
+    ...(distribution.uid !== undefined && { uid: distribution.uid }),
+    ...(distribution.resourceVersion !== undefined && { resourceVersion: distribution.resourceVersion }),
+    ...(distribution.generation !== undefined && { generation: distribution.generation }),
+    secretName: spec.secretName,
+    ...(spec.namespaces !== undefined && { namespaces: [...spec.namespaces] }),
+    ...(spec.namespaceSelector !== undefined && { namespaceSelector: spec.namespaceSelector }),
+    ...(spec.excludeNamespaces !== undefined && { excludeNamespaces: [...spec.excludeNamespaces] }),
+    serviceAccounts: [...spec.serviceAccounts],
+    ...(spec.expiresAt !== undefined && { expiresAt: spec.expiresAt }),
+    source: { namespace: sourceNamespace, secretName: spec.source.secretName },
+    registries: described.registries,
+    warnings: described.warnings,
+    ...(distribution.deletionTimestamp ? { deleting: true as const } : {}),
+    ...(distribution.annotations[ORPHAN_ANNOTATION] === 'true' ? { orphan: true as const } : {}),
+    ...(distribution.status ? { status: statusView(distribution.status) } : {}),
+  };
+}
+
+/** The view of a distribution, reading its source Secret. */
+export async function viewDistribution(
+  cluster: Cluster,
+  sourceNamespace: string,
+  distribution: DistributionObject,
+): Promise<DistributionView> {
+  const source = distribution.spec.source.secretName
+    ? await cluster.readSecret(sourceNamespace, distribution.spec.source.secretName)
+    : undefined;
+  return toDistributionView(distribution, sourceNamespace, source);
+}
+
+// Only the fields the contract describes: the controller's status may grow, the answer does not by accident.
+function statusView(status: DistributionStatus): NonNullable<DistributionView['status']> {
+  const pick = <K extends keyof DistributionStatus>(key: K) => (status[key] === undefined ? {} : { [key]: status[key] });
+  return {
+    ...pick('observedGeneration'),
+    ...pick('contentHash'),
+    ...pick('contentChangedAt'),
+    ...pick('rolledOutAt'),
+    ...(status.counts ? { counts: Object.fromEntries(Object.entries(status.counts).filter(([, n]) => typeof n === 'number')) } : {}),
+    ...(status.namespaces
+      ? {
+          namespaces: status.namespaces.map((n) => ({
+            namespace: n.namespace,
+            state: n.state,
+            ...(n.contentHash !== undefined && { contentHash: n.contentHash }),
+            ...(n.lastSynced !== undefined && { lastSynced: n.lastSynced }),
+            ...(n.reason !== undefined && { reason: n.reason }),
+          })),
+        }
+      : {}),
+    ...(status.podsLackingSecret
+      ? {
+          podsLackingSecret: status.podsLackingSecret.map(({ namespace, name, serviceAccountName }) => ({
+            namespace,
+            name,
+            serviceAccountName,
+          })),
+        }
+      : {}),
+    ...pick('message'),
+    ...pick('lastReconciled'),
+  };
+}

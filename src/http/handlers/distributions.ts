@@ -1,0 +1,115 @@
+import type { Response } from 'express';
+import { registriesOf } from '../../domain/docker-config/credential-schemas.js';
+import { applyDistribution, type ApplyDistribution } from '../../domain/distributions/apply-distribution.js';
+import { deleteDistribution } from '../../domain/distributions/delete-distribution.js';
+import type { DistributionSpec } from '../../domain/distributions/distribution.js';
+import { applyDistributionBodySchema } from '../../domain/distributions/distribution-schemas.js';
+import type { DistributionPorts } from '../../domain/distributions/distribution-view.js';
+import { getDistribution, listDistributions } from '../../domain/distributions/read-distributions.js';
+import { AppError, UnavailableError } from '../../errors.js';
+import type { AuditEntry } from '../audit.js';
+import { requireEverywhere } from '../authenticate.js';
+import {
+  distributionDeleteQuerySchema,
+  distributionDockerConfigQuerySchema,
+  distributionPathSchema,
+  distributionWriteQuerySchema,
+  noQuerySchema,
+} from '../params.js';
+import type { HandlerFactory, RouteContext } from '../route-context.js';
+import { parseInput } from '../validate.js';
+import { checkedDockerConfig, credentialsFieldOf, requestSignal } from '../verification-step.js';
+
+// /v1/distributions: the route table authorises each for every namespace at once before its body is read.
+
+export const applyDistributionHandler: HandlerFactory = (context) => async (req, res) => {
+  const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
+  const query = parseInput(distributionWriteQuerySchema, req.query, 'query');
+  const { secretName, namespaces, namespaceSelector, excludeNamespaces, serviceAccounts, expiresAt, ...credentials } = parseInput(
+    applyDistributionBodySchema,
+    req.body,
+    'body',
+  );
+  const ports = portsOf(context);
+  const registries = registriesOf(credentials);
+  const checked = await context.verify(query.verify, registries, credentialsFieldOf(credentials), requestSignal(res));
+  const target = targetOf({ secretName, namespaces, namespaceSelector, excludeNamespaces, serviceAccounts, expiresAt });
+  await apply(context, res, ports, { name, registries, target, ...checked });
+};
+
+export const applyDistributionDockerConfigHandler: HandlerFactory = (context) => async (req, res) => {
+  const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
+  const { verify, repository, ...targets } = parseInput(distributionDockerConfigQuerySchema, req.query, 'query');
+  const ports = portsOf(context);
+  const { registries, ...checked } = await checkedDockerConfig(context.verify, req, res, { verify, repository });
+  await apply(context, res, ports, { name, registries, target: targetOf(targets), ...checked });
+};
+
+export const listDistributionsHandler: HandlerFactory = (context) => async (req, res) => {
+  parseInput(noQuerySchema, req.query, 'query');
+  res.json(await listDistributions(portsOf(context)));
+};
+
+export const getDistributionHandler: HandlerFactory = (context) => async (req, res) => {
+  const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
+  parseInput(noQuerySchema, req.query, 'query');
+  res.json(await getDistribution(portsOf(context), name));
+};
+
+export const deleteDistributionHandler: HandlerFactory = (context) => async (req, res) => {
+  const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
+  const { orphan = false } = parseInput(distributionDeleteQuerySchema, req.query, 'query');
+  if (orphan) await requireEverywhere(context.access, res, 'orphanDistribution', name);
+  const view = await audited(context, res, { operation: 'deleteDistribution', name }, () =>
+    deleteDistribution(portsOf(context), name, orphan),
+  );
+  res.status(202).json(view);
+};
+
+/** The distribution endpoints need the PullSecretDistribution resource: without it (no CRD, not wired) they are unavailable. */
+function portsOf({ cluster, distributions, config }: RouteContext): DistributionPorts {
+  if (!distributions)
+    throw new UnavailableError(
+      'distributions are not available: this regcred runs without the PullSecretDistribution resource (is its CRD installed?)',
+      60,
+    );
+  return { cluster, distributions, sourceNamespace: config.namespace };
+}
+
+async function apply(context: RouteContext, res: Response, ports: DistributionPorts, command: ApplyDistribution): Promise<void> {
+  const servers = command.registries.map((r) => r.server);
+  const view = await audited(context, res, { operation: 'applyDistribution', name: command.name, servers }, () =>
+    applyDistribution(ports, command),
+  );
+  res.status(view.result === 'created' ? 201 : 200).json(view);
+}
+
+/** One audit line per write: what it did, or that it failed and why (the error's kind, never its message). */
+async function audited<T extends { result?: AuditEntry['result'] }>(
+  { access }: RouteContext,
+  res: Response,
+  entry: Omit<AuditEntry, 'result'>,
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    const done = await write();
+    access.audit(res, { ...entry, result: done.result ?? 'deleted' });
+    return done;
+  } catch (error) {
+    access.audit(res, { ...entry, result: 'failed', reason: error instanceof AppError ? `${error.status} ${error.title}` : 'error' });
+    throw error;
+  }
+}
+
+/** The spec's target fields, without the empty ones (an empty exclusion list is no exclusion). */
+function targetOf(fields: Omit<DistributionSpec, 'source'>): Omit<DistributionSpec, 'source'> {
+  const { namespaces, namespaceSelector, excludeNamespaces, expiresAt } = fields;
+  return {
+    secretName: fields.secretName,
+    ...(namespaces !== undefined && { namespaces }),
+    ...(namespaceSelector !== undefined && { namespaceSelector }),
+    ...(excludeNamespaces?.length ? { excludeNamespaces } : {}),
+    serviceAccounts: fields.serviceAccounts,
+    ...(expiresAt !== undefined && { expiresAt }),
+  };
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
+import { MemoryCluster } from '../../src/cluster/memory.js';
+import { ConflictError } from '../../src/errors.js';
+import { describeDistributionContract } from './distribution-contract.js';
+
+const HISTORY_LIMIT = 200;
+
+describeDistributionContract('MemoryDistributions', async () => {
+  const cluster = new MemoryCluster({ namespaces: ['regcred', 'default'], historyLimit: HISTORY_LIMIT });
+  const distributions = new MemoryDistributions(cluster);
+  let counter = 0;
+  return {
+    distributions,
+    cluster,
+    uniqueName: (prefix) => `${prefix}-${++counter}`,
+    createNamespace: async (name, labels) => cluster.addNamespace(name, labels),
+    setNamespaceLabels: async (name, labels) => cluster.addNamespace(name, labels),
+    deleteNamespace: async (name) => cluster.deleteNamespace(name),
+    createServiceAccount: async (namespace, name) => void cluster.seedServiceAccount({ namespace, name }),
+    deleteServiceAccount: async (namespace, name) => void cluster.deleteServiceAccount(namespace, name),
+    createPod: async (pod) => void distributions.seedPod(pod),
+    eventsAbout: async (name) =>
+      distributions.events
+        .filter((e) => e.distribution.name === name)
+        .map((e) => ({ type: e.type, reason: e.reason, message: e.message, uid: e.distribution.uid })),
+    expiredResourceVersion: async () => {
+      // More changes than the history keeps push resourceVersion 1 out of it, as etcd's compaction does.
+      for (let i = 0; i <= HISTORY_LIMIT; i++) cluster.addNamespace('churn', { round: String(i) });
+      return '1';
+    },
+    leaseNamespace: 'regcred',
+    cleanup: async () => {},
+  };
+});
+
+describe('MemoryDistributions beyond the contract', () => {
+  it('when a namespace is only marked for deletion, then it stays Terminating and refuses new Secrets', async () => {
+    const cluster = new MemoryCluster({ namespaces: ['going'] });
+    const distributions = new MemoryDistributions(cluster);
+    cluster.terminateNamespace('going');
+    expect((await distributions.namespaces.list()).items).toEqual([expect.objectContaining({ name: 'going', terminating: true })]);
+    const secret = { name: 's', namespace: 'going', type: 'Opaque', labels: {}, annotations: {}, data: {} };
+    await expect(cluster.createSecret(secret)).rejects.toThrow(ConflictError);
+  });
+
+  it('when a namespace is re-added with the same labels, then nothing changes and no resourceVersion is spent', async () => {
+    const cluster = new MemoryCluster({ namespaces: [{ name: 'a', labels: { team: 'x' } }] });
+    const before = (await new MemoryDistributions(cluster).namespaces.list()).resourceVersion;
+    cluster.addNamespace('a', { team: 'x' });
+    expect(cluster.changes.resourceVersion).toBe(before);
+  });
+
+  it('when more Events are recorded than it keeps, then the oldest go', async () => {
+    const distributions = new MemoryDistributions(new MemoryCluster({ namespaces: [] }));
+    const distribution = { name: 'd' };
+    for (let i = 0; i < 1005; i++) await distributions.recordEvent({ distribution, type: 'Normal', reason: 'Tick', message: String(i) });
+    expect(distributions.events).toHaveLength(1000);
+    expect(distributions.events[0].message).toBe('5');
+  });
+});

@@ -1,0 +1,431 @@
+import { Buffer } from 'node:buffer';
+import { resolve } from 'node:path';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributions.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
+import { MemoryCluster } from '../../src/cluster/memory.js';
+import { DistributionController, type ControllerObserver } from '../../src/controller/distribution-controller.js';
+import type { Cluster } from '../../src/domain/cluster.js';
+import {
+  CLEANUP_FINALIZER,
+  DISTRIBUTION_GROUP,
+  DISTRIBUTION_LABEL,
+  DISTRIBUTION_PLURAL,
+  DISTRIBUTION_SOURCE_LABEL,
+  DISTRIBUTION_VERSION,
+  ORPHAN_ANNOTATION,
+  type DistributionSpec,
+} from '../../src/domain/distributions/distribution.js';
+import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
+import { kubectl } from '../deploy/kubectl.js';
+import { createServiceAccountDirectly, removeNamespace } from '../cluster/real-service-accounts.js';
+import { eventually } from '../support/poll.js';
+import { adminKubeConfig, realClusterAvailable, uniqueName } from '../support/real-cluster.js';
+
+/** One cluster to run the controller against, and what a test does to it behind the controller's back. */
+interface Stage {
+  cluster: Cluster;
+  distributions: DistributionCluster;
+  ownNamespace: string;
+  createNamespace(name: string, labels: Record<string, string>): Promise<void>;
+  setNamespaceLabels(name: string, labels: Record<string, string>): Promise<void>;
+  createServiceAccount(namespace: string, name: string): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+const CANARY = 'canary-pw-7f3a';
+const configJson = (password: string) =>
+  Buffer.from(
+    JSON.stringify({
+      auths: { 'registry.example.com': { username: 'ci', password, auth: Buffer.from(`ci:${password}`).toString('base64') } },
+    }),
+  ).toString('base64');
+
+function memoryStage(): Stage {
+  const cluster = new MemoryCluster({ namespaces: ['regcred'] });
+  return {
+    cluster,
+    distributions: new MemoryDistributions(cluster),
+    ownNamespace: 'regcred',
+    createNamespace: async (name, labels) => cluster.addNamespace(name, labels),
+    setNamespaceLabels: async (name, labels) => cluster.addNamespace(name, labels),
+    createServiceAccount: async (namespace, name) => void cluster.seedServiceAccount({ namespace, name }),
+    cleanup: async () => undefined,
+  };
+}
+
+const CRD = resolve(import.meta.dirname, '../../deploy/base/crd-pullsecretdistribution.yaml');
+
+async function kitStage(): Promise<Stage> {
+  const admin = adminKubeConfig();
+  const core = admin.makeApiClient(CoreV1Api);
+  const namespaces: string[] = [];
+  const createNamespace = async (name: string, labels: Record<string, string>) => {
+    await core.createNamespace({ body: { metadata: { name, labels } } });
+    namespaces.push(name);
+  };
+  const ownNamespace = uniqueName('regcred-own');
+  await createNamespace(ownNamespace, {});
+  return {
+    cluster: new KubernetesCluster(admin, { timeoutMs: 5000 }),
+    distributions: new KubernetesDistributions(admin, { timeoutMs: 5000 }),
+    ownNamespace,
+    createNamespace,
+    setNamespaceLabels: async (name, labels) =>
+      void (await core.patchNamespace({ name, body: [{ op: 'replace', path: '/metadata/labels', value: labels }] })),
+    createServiceAccount: async (namespace, name) => void (await createServiceAccountDirectly({ namespace, name })),
+    cleanup: async () => {
+      for (const name of namespaces) await removeNamespace(name).catch(() => undefined);
+    },
+  };
+}
+
+const stages: Array<[string, () => Promise<Stage>]> = [['the in-memory cluster', async () => memoryStage()]];
+if (realClusterAvailable()) stages.push(['kube-apiserver v1.20 (kit)', kitStage]);
+
+function recordingObserver() {
+  const seen = { restored: [] as string[], failed: [] as string[], rolledOut: 0, unexpected: [] as unknown[], errors: [] as unknown[] };
+  const observer: ControllerObserver = {
+    restored: (_d, namespace, how) => seen.restored.push(`${namespace}:${how}`),
+    failed: (_d, namespace, reason) => seen.failed.push(`${namespace}:${reason}`),
+    rolledOut: () => void seen.rolledOut++,
+    unexpected: (error) => seen.unexpected.push(error),
+    reconciled: (_d, _name, result) => {
+      if ('error' in result) seen.errors.push(result.error);
+    },
+    informer: () => undefined,
+  };
+  return { observer, seen };
+}
+
+describe('the distribution controller', () => {
+  beforeAll(async () => {
+    if (!realClusterAvailable()) return;
+    expect((await kubectl(['apply', '-f', CRD])).code).toBe(0);
+    await kubectl(['wait', '--for', 'condition=established', '--timeout=30s', `crd/${DISTRIBUTION_PLURAL}.${DISTRIBUTION_GROUP}`]);
+  });
+
+  describe.each(stages)('on %s', (_title, makeStage) => {
+    let stage: Stage;
+    let controller: DistributionController | undefined;
+    const distributionNames: string[] = [];
+
+    afterEach(async () => {
+      await controller?.stop();
+      controller = undefined;
+      if (realClusterAvailable() && stage?.distributions instanceof KubernetesDistributions) {
+        const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
+        const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
+        for (const name of distributionNames.splice(0)) {
+          await custom
+            .patchClusterCustomObject({ ...CR, name, body: [{ op: 'add', path: '/metadata/finalizers', value: [] }] })
+            .catch(() => undefined);
+          await custom.deleteClusterCustomObject({ ...CR, name }).catch(() => undefined);
+        }
+      }
+      await stage?.cleanup();
+    });
+
+    afterAll(async () => controller?.stop());
+
+    async function arrange(spec: Partial<DistributionSpec> & { team: string }, password = CANARY) {
+      stage = await makeStage();
+      const name = uniqueName('psd');
+      distributionNames.push(name);
+      const sourceName = `distribution-${name}`;
+      await stage.cluster.createSecret({
+        namespace: stage.ownNamespace,
+        name: sourceName,
+        type: 'kubernetes.io/dockerconfigjson',
+        labels: { 'app.kubernetes.io/managed-by': 'regcred', [DISTRIBUTION_SOURCE_LABEL]: name },
+        annotations: {},
+        data: { '.dockerconfigjson': configJson(password) },
+      });
+      const { team, ...rest } = spec;
+      await stage.distributions.createDistribution({
+        name,
+        finalizers: [],
+        labels: {},
+        annotations: {},
+        spec: {
+          secretName: 'regcred',
+          source: { secretName: sourceName, namespace: stage.ownNamespace },
+          namespaceSelector: `team=${team}`,
+          serviceAccounts: [],
+          ...rest,
+        },
+      });
+      const { observer, seen } = recordingObserver();
+      controller = new DistributionController({
+        cluster: stage.cluster,
+        distributions: stage.distributions,
+        ownNamespace: stage.ownNamespace,
+        denyNamespaces: ['kube-system'],
+        watchTimeoutSeconds: 30,
+        resyncSeconds: 3600,
+        observer,
+      });
+      return { name, sourceName, seen, start: () => controller!.start() };
+    }
+
+    const copyIn = (namespace: string) => stage.cluster.readSecret(namespace, 'regcred');
+    const settled = () => eventually(async () => expect(controller!.backlog).toBe(0), { timeoutMs: 15_000 });
+
+    it('keeps a copy in every matching namespace, present and future, links every ServiceAccount, restores drift and removes copies where it stops matching', async () => {
+      const team = uniqueName('t');
+      const [a, b, later, other] = [uniqueName('ns-a'), uniqueName('ns-b'), uniqueName('ns-later'), uniqueName('ns-other')];
+      const { name, seen, start } = await arrange({ team, serviceAccounts: ['*'] });
+      await stage.createNamespace(a, { team });
+      await stage.createNamespace(b, { team });
+      await stage.createNamespace(other, { team: 'someone-else' });
+      await stage.createServiceAccount(a, 'default');
+      await start();
+
+      await eventually(
+        async () => {
+          for (const ns of [a, b]) {
+            const copy = await copyIn(ns);
+            expect(copy?.labels[DISTRIBUTION_LABEL]).toBe(name);
+            expect(Buffer.from(copy!.data['.dockerconfigjson']!, 'base64').toString()).toContain(CANARY);
+          }
+          expect((await stage.cluster.readServiceAccount(a, 'default'))?.imagePullSecrets).toEqual(['regcred']);
+        },
+        { timeoutMs: 15_000 },
+      );
+      expect(await copyIn(other)).toBeUndefined();
+
+      // A namespace created later, and a ServiceAccount created later.
+      await stage.createNamespace(later, { team });
+      await stage.createServiceAccount(b, 'builder');
+      await eventually(
+        async () => {
+          expect((await copyIn(later))?.labels[DISTRIBUTION_LABEL]).toBe(name);
+          expect((await stage.cluster.readServiceAccount(b, 'builder'))?.imagePullSecrets).toEqual(['regcred']);
+        },
+        { timeoutMs: 15_000 },
+      );
+
+      // Deleted and edited copies come back.
+      const deleted = (await copyIn(a))!;
+      await stage.cluster.deleteSecret(a, 'regcred', deleted.uid!);
+      await eventually(async () => expect((await copyIn(a))?.uid).toBeDefined(), { timeoutMs: 15_000 });
+      const edited = (await copyIn(b))!;
+      await stage.cluster.replaceSecret({
+        ...edited,
+        data: { '.dockerconfigjson': configJson('tampered') },
+        resourceVersion: edited.resourceVersion!,
+      });
+      await eventually(async () => expect((await copyIn(b))?.data['.dockerconfigjson']).toBe(configJson(CANARY)), { timeoutMs: 15_000 });
+      expect(seen.restored).toEqual(expect.arrayContaining([`${a}:deleted`, `${b}:edited`]));
+
+      // Stops matching: the copy and the link it added go.
+      await stage.setNamespaceLabels(a, { team: 'moved' });
+      await eventually(
+        async () => {
+          expect(await copyIn(a)).toBeUndefined();
+          expect((await stage.cluster.readServiceAccount(a, 'default'))?.imagePullSecrets).toEqual([]);
+        },
+        { timeoutMs: 15_000 },
+      );
+
+      await settled();
+      const status = (await stage.distributions.readDistribution(name))!.status!;
+      expect(status.counts).toMatchObject({ targeted: 2, current: 2 });
+      expect(status.namespaces!.map((n) => [n.namespace, n.state]).sort()).toEqual(
+        [
+          [b, 'drifted-restored'],
+          [later, 'inSync'],
+        ].sort(),
+      );
+      expect(JSON.stringify(status)).not.toContain(CANARY);
+      expect(seen.errors).toEqual([]);
+      expect(seen.unexpected).toEqual([]);
+    });
+
+    it('writes nothing when nothing changed: copies, links and status keep their resourceVersions through a resync', async () => {
+      const team = uniqueName('t');
+      const ns = uniqueName('ns');
+      const { name, start } = await arrange({ team, serviceAccounts: ['default'] });
+      await stage.createNamespace(ns, { team });
+      await stage.createServiceAccount(ns, 'default');
+      await start();
+      await eventually(async () => expect((await stage.distributions.readDistribution(name))?.status?.counts?.inSync).toBe(1), {
+        timeoutMs: 15_000,
+      });
+      await settled();
+      const before = [
+        (await copyIn(ns))!.resourceVersion,
+        (await stage.cluster.readServiceAccount(ns, 'default'))!.resourceVersion,
+        (await stage.distributions.readDistribution(name))!.resourceVersion,
+      ];
+      controller!.resync();
+      controller!.resync();
+      await new Promise((r) => setTimeout(r, 300));
+      await settled();
+      const after = [
+        (await copyIn(ns))!.resourceVersion,
+        (await stage.cluster.readServiceAccount(ns, 'default'))!.resourceVersion,
+        (await stage.distributions.readDistribution(name))!.resourceVersion,
+      ];
+      expect(after).toEqual(before);
+    });
+
+    it('rotates in place: every read during the rotation sees the old or the new credential, never none, and the status tracks the new hash until all carry it', async () => {
+      const team = uniqueName('t');
+      const namespaces = [uniqueName('ns-1'), uniqueName('ns-2'), uniqueName('ns-3')];
+      const { name, sourceName, start } = await arrange({ team });
+      for (const ns of namespaces) await stage.createNamespace(ns, { team });
+      await start();
+      await eventually(async () => expect((await stage.distributions.readDistribution(name))?.status?.counts?.current).toBe(3), {
+        timeoutMs: 15_000,
+      });
+      const oldHash = (await stage.distributions.readDistribution(name))!.status!.contentHash;
+      const uids = await Promise.all(namespaces.map(async (ns) => (await copyIn(ns))!.uid));
+
+      const reads: string[] = [];
+      let reading = true;
+      const reader = (async () => {
+        while (reading) {
+          for (const ns of namespaces) {
+            const copy = await copyIn(ns);
+            reads.push(
+              copy
+                ? copy.data['.dockerconfigjson'] === configJson(CANARY)
+                  ? 'old'
+                  : copy.data['.dockerconfigjson'] === configJson('new-pw')
+                    ? 'new'
+                    : 'other'
+                : 'none',
+            );
+          }
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      const source = (await stage.cluster.readSecret(stage.ownNamespace, sourceName))!;
+      await stage.cluster.replaceSecret({
+        ...source,
+        data: { '.dockerconfigjson': configJson('new-pw') },
+        resourceVersion: source.resourceVersion!,
+      });
+      await eventually(
+        async () => {
+          const status = (await stage.distributions.readDistribution(name))!.status!;
+          expect(status.contentHash).not.toBe(oldHash);
+          expect(status.counts?.current).toBe(3);
+          expect(status.rolledOutAt).toBeDefined();
+        },
+        { timeoutMs: 15_000 },
+      );
+      reading = false;
+      await reader;
+      expect(reads).not.toContain('none');
+      expect(reads).not.toContain('other');
+      expect(reads).toContain('new');
+      // Updated in place: the same objects.
+      expect(await Promise.all(namespaces.map(async (ns) => (await copyIn(ns))!.uid))).toEqual(uids);
+    });
+
+    it("leaves another installation's distribution alone: no copy, no status, no finalizer", async () => {
+      const team = uniqueName('t');
+      const ns = uniqueName('ns');
+      const { name, start } = await arrange({ team });
+      const mine = (await stage.distributions.readDistribution(name))!;
+      const theirs = uniqueName('psd-theirs');
+      distributionNames.push(theirs);
+      await stage.distributions.createDistribution({
+        name: theirs,
+        finalizers: [],
+        labels: {},
+        annotations: {},
+        spec: { ...mine.spec, source: { ...mine.spec.source, namespace: 'another-regcred' } },
+      });
+      await stage.createNamespace(ns, { team });
+      await start();
+      await eventually(async () => expect((await copyIn(ns))?.labels[DISTRIBUTION_LABEL]).toBe(name), { timeoutMs: 15_000 });
+      await settled();
+      const other = (await stage.distributions.readDistribution(theirs))!;
+      expect(other.status).toBeUndefined();
+      expect(other.finalizers).toEqual([]);
+    });
+
+    it('leaves a Secret it did not make alone and reports the namespace failed', async () => {
+      const team = uniqueName('t');
+      const ns = uniqueName('ns');
+      const { name, seen, start } = await arrange({ team });
+      await stage.createNamespace(ns, { team });
+      const foreign = await stage.cluster.createSecret({
+        namespace: ns,
+        name: 'regcred',
+        type: 'Opaque',
+        labels: {},
+        annotations: {},
+        data: { a: 'Yg==' },
+      });
+      await start();
+      await eventually(
+        async () => {
+          const status = (await stage.distributions.readDistribution(name))?.status;
+          expect(status?.namespaces).toEqual([
+            expect.objectContaining({ namespace: ns, state: 'failed', reason: expect.stringMatching(/someone else/) }),
+          ]);
+        },
+        { timeoutMs: 15_000 },
+      );
+      expect((await copyIn(ns))?.resourceVersion).toBe(foreign.resourceVersion);
+      expect(seen.failed).toHaveLength(1);
+    });
+
+    it('on deletion removes every copy and link it made and the source it was given, then lets the object go', async () => {
+      const team = uniqueName('t');
+      const [ns1, ns2] = [uniqueName('ns-1'), uniqueName('ns-2')];
+      const { name, sourceName, start } = await arrange({ team, serviceAccounts: ['default'] });
+      await stage.createNamespace(ns1, { team });
+      await stage.createNamespace(ns2, { team });
+      await stage.createServiceAccount(ns1, 'default');
+      await start();
+      await eventually(
+        async () => {
+          const d = await stage.distributions.readDistribution(name);
+          expect(d?.finalizers).toContain(CLEANUP_FINALIZER);
+          expect(d?.status?.counts?.current).toBe(2);
+        },
+        { timeoutMs: 15_000 },
+      );
+      const d = (await stage.distributions.readDistribution(name))!;
+      await stage.distributions.deleteDistribution(name, d.uid!);
+      await eventually(async () => expect(await stage.distributions.readDistribution(name)).toBeUndefined(), { timeoutMs: 15_000 });
+      expect(await copyIn(ns1)).toBeUndefined();
+      expect(await copyIn(ns2)).toBeUndefined();
+      expect((await stage.cluster.readServiceAccount(ns1, 'default'))?.imagePullSecrets).toEqual([]);
+      expect(await stage.cluster.readSecret(stage.ownNamespace, sourceName)).toBeUndefined();
+    });
+
+    it('with the orphan annotation, deletion keeps the copies and links and lets the object go', async () => {
+      const team = uniqueName('t');
+      const ns = uniqueName('ns');
+      const { name, start } = await arrange({ team, serviceAccounts: ['default'] });
+      await stage.createNamespace(ns, { team });
+      await stage.createServiceAccount(ns, 'default');
+      await start();
+      await eventually(async () => expect((await stage.distributions.readDistribution(name))?.status?.counts?.inSync).toBe(1), {
+        timeoutMs: 15_000,
+      });
+      const d = (await stage.distributions.readDistribution(name))!;
+      await stage.distributions.replaceDistribution({
+        name,
+        finalizers: d.finalizers,
+        labels: d.labels,
+        annotations: { ...d.annotations, [ORPHAN_ANNOTATION]: 'true' },
+        spec: d.spec,
+        resourceVersion: d.resourceVersion!,
+      });
+      const annotated = (await stage.distributions.readDistribution(name))!;
+      await stage.distributions.deleteDistribution(name, annotated.uid!);
+      await eventually(async () => expect(await stage.distributions.readDistribution(name)).toBeUndefined(), { timeoutMs: 15_000 });
+      expect((await copyIn(ns))?.labels[DISTRIBUTION_LABEL]).toBe(name);
+      expect((await stage.cluster.readServiceAccount(ns, 'default'))?.imagePullSecrets).toEqual(['regcred']);
+    });
+  });
+});

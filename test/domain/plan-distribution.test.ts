@@ -1,0 +1,302 @@
+import { Buffer } from 'node:buffer';
+import { describe, expect, it } from 'vitest';
+import type { ServiceAccountObject } from '../../src/domain/cluster.js';
+import { desiredCopyOf } from '../../src/domain/distributions/desired-copy.js';
+import {
+  CONTENT_HASH_ANNOTATION,
+  DISTRIBUTION_LABEL,
+  type DistributionObject,
+  type DistributionSpec,
+  type NamespaceStatus,
+} from '../../src/domain/distributions/distribution.js';
+import type { NamespaceObject } from '../../src/domain/distributions/distribution-cluster.js';
+import { statusAfter } from '../../src/domain/distributions/distribution-status.js';
+import { planDistribution, type DistributionWorld } from '../../src/domain/distributions/plan-distribution.js';
+import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
+
+const configJson = (password: string) =>
+  Buffer.from(
+    JSON.stringify({
+      auths: { 'registry.example.com': { username: 'u', password, auth: Buffer.from(`u:${password}`).toString('base64') } },
+    }),
+  );
+
+function sourceSecret(password: string): SecretObject {
+  return {
+    name: 'distribution-payments',
+    namespace: 'regcred',
+    type: 'kubernetes.io/dockerconfigjson',
+    labels: {},
+    annotations: {},
+    data: { '.dockerconfigjson': configJson(password).toString('base64') },
+    immutable: false,
+  };
+}
+
+const desired = (password = 'one') => {
+  const reading = desiredCopyOf(sourceSecret(password), { namespace: 'regcred', name: 'distribution-payments' });
+  if (!('desired' in reading)) throw new Error(reading.problem);
+  return reading.desired;
+};
+
+function distribution(spec: Partial<DistributionSpec> = {}, status?: DistributionObject['status']): DistributionObject {
+  return {
+    name: 'payments',
+    uid: 'u-1',
+    resourceVersion: '1',
+    generation: 1,
+    finalizers: ['regcred.io/cleanup'],
+    labels: {},
+    annotations: {},
+    spec: {
+      secretName: 'regcred',
+      source: { secretName: 'distribution-payments' },
+      namespaceSelector: 'team=payments',
+      serviceAccounts: [],
+      ...spec,
+    },
+    ...(status ? { status } : {}),
+  };
+}
+
+const ns = (name: string, labels: Record<string, string> = { team: 'payments' }, terminating = false): NamespaceObject => ({
+  name,
+  labels,
+  terminating,
+});
+
+function copy(namespace: string, overrides: Partial<SecretObject> = {}, password = 'one'): SecretObject {
+  const d = desired(password);
+  return {
+    name: 'regcred',
+    namespace,
+    type: 'kubernetes.io/dockerconfigjson',
+    uid: `uid-${namespace}`,
+    resourceVersion: '7',
+    labels: { 'app.kubernetes.io/managed-by': 'regcred', [DISTRIBUTION_LABEL]: 'payments' },
+    annotations: { [CONTENT_HASH_ANNOTATION]: d.contentHash },
+    data: d.data,
+    immutable: false,
+    ...overrides,
+  };
+}
+
+const sa = (namespace: string, name: string, imagePullSecrets: string[] = []): ServiceAccountObject => ({
+  namespace,
+  name,
+  resourceVersion: '3',
+  imagePullSecrets,
+});
+
+function world(
+  overrides: Partial<DistributionWorld> & { secrets?: SecretObject[]; accounts?: ServiceAccountObject[] } = {},
+): DistributionWorld {
+  const secrets = overrides.secrets ?? [];
+  const accounts = overrides.accounts ?? [];
+  return {
+    distribution: overrides.distribution ?? distribution(),
+    desired: overrides.desired ?? desired(),
+    namespaces: overrides.namespaces ?? [ns('a'), ns('b'), ns('other', { team: 'web' })],
+    secretIn: (namespace, name) => secrets.find((s) => s.namespace === namespace && s.name === name),
+    ownCopies: secrets.filter((s) => s.labels[DISTRIBUTION_LABEL] === (overrides.distribution ?? distribution()).name),
+    serviceAccountsIn: (namespace) => accounts.filter((a) => a.namespace === namespace),
+    denyNamespaces: overrides.denyNamespaces ?? ['kube-system'],
+  };
+}
+
+const none = new Map<string, NamespaceStatus>();
+
+describe('planDistribution', () => {
+  it('creates a copy in every namespace the selector matches, and none elsewhere', () => {
+    const plan = planDistribution(world(), none);
+    expect(plan.namespaces.map((p) => [p.namespace, p.state, p.write?.kind])).toEqual([
+      ['a', 'inSync', 'create'],
+      ['b', 'inSync', 'create'],
+    ]);
+    const draft = plan.namespaces[0]!.write!.draft;
+    expect(draft.labels[DISTRIBUTION_LABEL]).toBe('payments');
+    expect(draft.annotations[CONTENT_HASH_ANNOTATION]).toBe(desired().contentHash);
+    expect(draft.data).toEqual(desired().data);
+    expect(plan.removals).toEqual([]);
+  });
+
+  it('writes nothing when every copy is current', () => {
+    const plan = planDistribution(world({ secrets: [copy('a'), copy('b')] }), none);
+    expect(plan.namespaces.filter((p) => p.write)).toEqual([]);
+    expect(plan.removals).toEqual([]);
+  });
+
+  it('replaces a copy in place after a rotation, keeping labels others added, and calls it no drift', () => {
+    const old = copy('a', { labels: { ...copy('a').labels, owner: 'ops' } }, 'old');
+    const plan = planDistribution(world({ secrets: [old, copy('b')] }), none);
+    const a = plan.namespaces.find((p) => p.namespace === 'a')!;
+    expect(a.write?.kind).toBe('replace');
+    expect(a.write?.draft.resourceVersion).toBe('7');
+    expect(a.write?.draft.labels.owner).toBe('ops');
+    expect(a.drift).toBeUndefined();
+  });
+
+  it('restores an edited copy and a deleted one as drift', () => {
+    const edited = copy('a', { data: { '.dockerconfigjson': configJson('tampered').toString('base64') } });
+    const previous = new Map<string, NamespaceStatus>([['b', { namespace: 'b', state: 'inSync', contentHash: desired().contentHash }]]);
+    const plan = planDistribution(world({ secrets: [edited] }), previous);
+    expect(plan.namespaces.map((p) => [p.namespace, p.state, p.write?.kind, p.drift])).toEqual([
+      ['a', 'drifted-restored', 'replace', 'edited'],
+      ['b', 'drifted-restored', 'create', 'deleted'],
+    ]);
+  });
+
+  it('never touches a Secret of the same name that it did not make', () => {
+    const foreign = copy('a', { labels: {} });
+    const plan = planDistribution(world({ secrets: [foreign] }), none);
+    const a = plan.namespaces.find((p) => p.namespace === 'a')!;
+    expect(a.state).toBe('failed');
+    expect(a.write).toBeUndefined();
+    expect(a.reason).toMatch(/someone else/);
+    expect(plan.removals).toEqual([]);
+  });
+
+  it('excludes by spec, deny list, namespace label and deletion, and removes its copy there', () => {
+    const namespaces = [
+      ns('a'),
+      ns('b', { team: 'payments', 'regcred.io/exclude': 'true' }),
+      ns('kube-system'),
+      ns('c'),
+      ns('d', undefined, true),
+    ];
+    const d = distribution({ namespaces: ['kube-system'], excludeNamespaces: ['c'] });
+    const plan = planDistribution(world({ distribution: d, namespaces, secrets: [copy('b'), copy('other')] }), none);
+    expect(plan.namespaces.map((p) => [p.namespace, p.state])).toEqual([
+      ['a', 'inSync'],
+      ['b', 'excluded'],
+      ['c', 'excluded'],
+      ['d', 'excluded'],
+      ['kube-system', 'excluded'],
+    ]);
+    expect(plan.removals.map((r) => r.copy.namespace).sort()).toEqual(['b', 'other']);
+  });
+
+  it('names a namespace that does not exist yet as pending', () => {
+    const plan = planDistribution(world({ distribution: distribution({ namespaces: ['later'], namespaceSelector: undefined }) }), none);
+    expect(plan.namespaces).toEqual([expect.objectContaining({ namespace: 'later', state: 'pending', absent: true })]);
+  });
+
+  it('links every ServiceAccount with ["*"], and waits for named ones that are missing', () => {
+    const accounts = [sa('a', 'default'), sa('a', 'builder', ['regcred']), sa('b', 'default')];
+    const all = planDistribution(world({ distribution: distribution({ serviceAccounts: ['*'] }), accounts }), none);
+    expect(all.namespaces.map((p) => [p.namespace, p.links.map((l) => l.name)])).toEqual([
+      ['a', ['default']],
+      ['b', ['default']],
+    ]);
+    const named = planDistribution(world({ distribution: distribution({ serviceAccounts: ['builder'] }), accounts }), none);
+    expect(named.namespaces.map((p) => [p.namespace, p.state, p.links.length])).toEqual([
+      ['a', 'inSync', 0],
+      ['b', 'pending', 0],
+    ]);
+  });
+
+  it('unlinks before removing a copy the distribution no longer targets', () => {
+    const accounts = [sa('other', 'default', ['x', 'regcred'])];
+    const plan = planDistribution(
+      world({ distribution: distribution({ serviceAccounts: ['default'] }), secrets: [copy('other')], accounts }),
+      none,
+    );
+    expect(plan.removals).toHaveLength(1);
+    expect(plan.removals[0]!.unlinks.map((a) => a.name)).toEqual(['default']);
+  });
+
+  it('removes the old copy when secretName changes', () => {
+    const plan = planDistribution(world({ distribution: distribution({ secretName: 'pull' }), secrets: [copy('a'), copy('b')] }), none);
+    expect(plan.namespaces.map((p) => p.write?.kind)).toEqual(['create', 'create']);
+    expect(plan.removals.map((r) => `${r.copy.namespace}/${r.copy.name}`)).toEqual(['a/regcred', 'b/regcred']);
+  });
+});
+
+describe('desiredCopyOf', () => {
+  it('refuses a missing or unreadable source without a word of its content', () => {
+    expect(desiredCopyOf(undefined, { namespace: 'regcred', name: 's' })).toEqual({ problem: expect.stringMatching(/does not exist/) });
+    const broken = { ...sourceSecret('canary-pw'), data: { '.dockerconfigjson': Buffer.from('{"auths": canary-pw').toString('base64') } };
+    const reading = desiredCopyOf(broken, { namespace: 'regcred', name: 's' });
+    expect(reading).toEqual({ problem: expect.stringMatching(/valid config.json/) });
+    expect(JSON.stringify(reading)).not.toContain('canary-pw');
+  });
+
+  it('gives different hashes for different credentials and the same for the same', () => {
+    expect(desired('one').contentHash).toBe(desired('one').contentHash);
+    expect(desired('one').contentHash).not.toBe(desired('two').contentHash);
+    expect(desired('one').contentHash).toMatch(/^sha256:[0-9a-f]{16}$/);
+  });
+});
+
+describe('statusAfter', () => {
+  const now = new Date('2026-11-30T06:00:00.000Z');
+  const later = new Date('2026-11-30T06:05:00.000Z');
+
+  it('counts states and current copies, and marks the roll-out done when all are current', () => {
+    const status = statusAfter(
+      distribution(),
+      desired(),
+      [
+        { namespace: 'a', state: 'inSync', written: true, currentHash: desired().contentHash },
+        { namespace: 'b', state: 'excluded', written: false },
+        { namespace: 'c', state: 'pending', written: false, absent: true, reason: 'the namespace does not exist yet' },
+      ],
+      undefined,
+      now,
+    );
+    expect(status.counts).toEqual({ targeted: 2, current: 1, inSync: 1, excluded: 1, pending: 1 });
+    expect(status.rolledOutAt).toBe(now.toISOString());
+    expect(status.namespaces![0]).toEqual({
+      namespace: 'a',
+      state: 'inSync',
+      contentHash: desired().contentHash,
+      lastSynced: now.toISOString(),
+    });
+  });
+
+  it('yields the same status again when a later pass changes nothing', () => {
+    const outcomes = [{ namespace: 'a', state: 'inSync' as const, written: true, currentHash: desired().contentHash }];
+    const first = statusAfter(distribution(), desired(), outcomes, undefined, now);
+    const second = statusAfter(distribution({}, first), desired(), [{ ...outcomes[0]!, written: false }], undefined, later);
+    expect(second).toEqual(first);
+  });
+
+  it('starts a rotation when the content hash changes and completes it when every copy carries it', () => {
+    const before = statusAfter(
+      distribution(),
+      desired('one'),
+      [{ namespace: 'a', state: 'inSync', written: true, currentHash: desired('one').contentHash }],
+      undefined,
+      now,
+    );
+    const midway = statusAfter(
+      distribution({}, before),
+      desired('two'),
+      [
+        { namespace: 'a', state: 'failed', written: false, currentHash: desired('one').contentHash, reason: 'x' },
+        { namespace: 'b', state: 'inSync', written: true, currentHash: desired('two').contentHash },
+      ],
+      undefined,
+      later,
+    );
+    expect(midway.contentChangedAt).toBe(later.toISOString());
+    expect(midway.rolledOutAt).toBeUndefined();
+    expect(midway.counts).toMatchObject({ targeted: 2, current: 1 });
+  });
+});
+
+describe('statusAfter with more namespaces than a status lists', () => {
+  it('keeps every count but lists at most 1000 namespaces, those needing attention first', () => {
+    const d = desired();
+    const outcomes = Array.from({ length: 1500 }, (_, i) => ({
+      namespace: `ns-${String(i).padStart(4, '0')}`,
+      state: i === 1400 ? ('failed' as const) : ('inSync' as const),
+      written: false,
+      currentHash: d.contentHash,
+    }));
+    const status = statusAfter(distribution(), d, outcomes, undefined, new Date());
+    expect(status.counts).toMatchObject({ targeted: 1500, inSync: 1499, failed: 1 });
+    expect(status.namespaces).toHaveLength(1000);
+    expect(status.namespaces!.map((n) => n.namespace)).toContain('ns-1400');
+  });
+});
