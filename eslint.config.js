@@ -45,7 +45,18 @@ const DOMAIN_FOLDERS = {
   'secret-manifest': ['docker-config', 'kubernetes', 'text', 'verify', 'view-schemas'],
   'pull-secrets': ['access', 'cluster', 'docker-config', 'kubernetes', 'secret-manifest', 'text', 'verify', 'view-schemas'],
   match: ['cluster', 'docker-config', 'kubelet', 'kubernetes', 'pull-secrets', 'text', 'view-schemas'],
-  distributions: ['access', 'cluster', 'docker-config', 'kubernetes', 'pull-secrets', 'secret-manifest', 'text', 'verify', 'view-schemas', 'watch'],
+  distributions: [
+    'access',
+    'cluster',
+    'docker-config',
+    'kubernetes',
+    'pull-secrets',
+    'secret-manifest',
+    'text',
+    'verify',
+    'view-schemas',
+    'watch',
+  ],
 };
 const DOMAIN_TOP = { cluster: ['kubernetes'], 'view-schemas': ['verify'], watch: [] };
 const domainFolderRules = () => {
