@@ -7,7 +7,7 @@ import { routeLabel } from './request-metrics.js';
 /** The contract at /openapi.yaml and Swagger UI on it at /docs. */
 export function docsRouter(document: Record<string, unknown>): Router {
   const router = Router();
-  const yaml = renderOpenApiYaml(document);
+  const yaml = yamlOf(document);
   router.use(['/openapi.yaml', '/docs'], readOnly);
   router.get('/openapi.yaml', routeLabel('/openapi.yaml'), (_req, res) => {
     res.type('application/yaml').send(yaml);
@@ -21,4 +21,16 @@ export function docsRouter(document: Record<string, unknown>): Router {
     }),
   );
   return router;
+}
+
+const rendered = new WeakMap<Record<string, unknown>, string>();
+
+/** Rendered once per document: every app of a process (tests build hundreds) serves the same text. */
+function yamlOf(document: Record<string, unknown>): string {
+  let yaml = rendered.get(document);
+  if (yaml === undefined) {
+    yaml = renderOpenApiYaml(document);
+    rendered.set(document, yaml);
+  }
+  return yaml;
 }

@@ -103,7 +103,15 @@ function componentSchemas(): Record<string, JsonSchema> {
 }
 
 /** The OpenAPI document, built from the zod schemas; openapi.yaml is this, serialised. */
+let built: Record<string, unknown> | undefined;
+
+/** The contract, built once per process: it derives from the route table and schemas alone. */
 export function buildOpenApiDocument(): Record<string, unknown> {
+  built ??= buildDocument();
+  return built;
+}
+
+function buildDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: {

@@ -36,7 +36,7 @@ export const dockerConfigFieldOf =
  * receiving the request, so it does not end handling; verificationStep adds its own deadline.
  * The signal also carries whose request it is (see shareKeyOf), for the caller's verification share.
  */
-export function requestSignal(res: Response): AbortSignal {
+function requestSignal(res: Response): AbortSignal {
   const existing = res.locals.requestSignal as AbortSignal | undefined;
   if (existing) return existing;
   const controller = new AbortController();
@@ -57,7 +57,7 @@ const requestCallers = new WeakMap<AbortSignal, string>();
 
 /**
  * Runs the caller's `verify` mode over the registries of a request, within `deadlineMs` and while
- * `signal` (see requestSignal) holds, within the caller's share of the verifier's slots (all its
+ * the request's signal (see requestSignal) holds, within the caller's share of the verifier's slots (all its
  * requests together), counting outcomes. Without `verify` a named repository is a mistake worth
  * saying (it would otherwise be silently ignored).
  * @throws VerificationFailedError (422), RegistryUnverifiableError (502) under verify=required
@@ -67,7 +67,8 @@ export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metri
     mode: VerifyMode | undefined,
     registries: readonly RegistryCredential[],
     fieldOf: FieldOf,
-    signal: AbortSignal,
+    // The response, not its signal: most requests do not verify, and the signal costs an AbortController and a listener.
+    res: Response,
   ): Promise<VerificationStep> => {
     if (!mode || mode === 'false') {
       if (registries.some((r) => r.repository)) {
@@ -77,6 +78,7 @@ export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metri
       }
       return { warnings: [] };
     }
+    const signal = requestSignal(res);
     // One deadline for the whole request, however many registries wait for a verification slot.
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]);
     // Each registry of the request (up to 100) listens on it while it waits for a slot or runs.
@@ -102,7 +104,7 @@ export async function checkedDockerConfig(
 ): Promise<VerificationStep & { registries: RegistryCredential[] }> {
   const parsed = parseDockerConfigFile(bodyBytes(req));
   const registries = withRepository(parsed.registries, query.repository);
-  const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), requestSignal(res));
+  const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), res);
   return { ...checked, registries, warnings: [...parsed.warnings, ...checked.warnings] };
 }
 

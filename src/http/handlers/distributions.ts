@@ -18,7 +18,7 @@ import {
 } from '../params.js';
 import type { HandlerFactory, RouteContext } from '../route-context.js';
 import { parseInput } from '../validate.js';
-import { checkedDockerConfig, credentialsFieldOf, requestSignal } from '../verification-step.js';
+import { checkedDockerConfig, credentialsFieldOf } from '../verification-step.js';
 
 // /v1/distributions: the route table authorises each for every namespace at once before its body is read.
 
@@ -32,7 +32,7 @@ export const applyDistributionHandler: HandlerFactory = (context) => async (req,
   );
   const ports = portsOf(context);
   const registries = registriesOf(credentials);
-  const checked = await context.verify(query.verify, registries, credentialsFieldOf(credentials), requestSignal(res));
+  const checked = await context.verify(query.verify, registries, credentialsFieldOf(credentials), res);
   const target = targetOf({ secretName, namespaces, namespaceSelector, excludeNamespaces, serviceAccounts, expiresAt });
   await apply(context, res, ports, { name, registries, target, ...checked });
 };

@@ -9,7 +9,7 @@ import { fanOutDockerConfigQuerySchema, fanOutPathSchema, writeQuerySchema } fro
 import { recordWriteOutcome } from '../write-audit.js';
 import { contentOf, writeOptions } from '../write-input.js';
 import { parseInput } from '../validate.js';
-import { credentialsFieldOf, checkedDockerConfig, requestSignal } from '../verification-step.js';
+import { credentialsFieldOf, checkedDockerConfig } from '../verification-step.js';
 
 /**
  * One pull secret to many namespaces: `PUT /v1/pullsecrets/{name}` (credentials) and
@@ -20,7 +20,7 @@ export const applyToNamespacesHandler: HandlerFactory = (context) => async (req,
   const query = parseInput(writeQuerySchema, req.query, 'query');
   const { namespaces, namespaceSelector, serviceAccounts, ...body } = parseInput(fanOutBodySchema, req.body, 'body');
   const content = contentOf(body);
-  const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), requestSignal(res));
+  const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
   const targets = { namespaces, namespaceSelector };
   await distribute(context, res, { name, ...content, ...checked, serviceAccounts, ...writeOptions(query), targets });
 };

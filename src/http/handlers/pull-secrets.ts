@@ -20,7 +20,7 @@ import {
 } from '../params.js';
 import type { HandlerFactory } from '../route-context.js';
 import { parseInput } from '../validate.js';
-import { credentialsFieldOf, checkedDockerConfig, requestSignal } from '../verification-step.js';
+import { credentialsFieldOf, checkedDockerConfig } from '../verification-step.js';
 import { recordWriteOutcome } from '../write-audit.js';
 import { contentOf, writeOptions } from '../write-input.js';
 
@@ -33,7 +33,7 @@ export const applyPullSecretHandler: HandlerFactory = (context) => async (req, r
   const body = parseInput(applyPullSecretBodySchema, req.body, 'body');
   if (body.serviceAccounts?.length) await requirePermission(context.access, res, 'link', namespace, name);
   const content = contentOf(body);
-  const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), requestSignal(res));
+  const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
   const command = { namespace, name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
   const outcome = await applyAndLink(context.cluster, command);
   recordWriteOutcome(context, res, outcome);
@@ -59,7 +59,7 @@ export const createPullSecretHandler: HandlerFactory = (context) => async (req, 
   const body = parseInput(createPullSecretBodySchema, req.body, 'body');
   if (body.serviceAccounts?.length) await requirePermission(context.access, res, 'link', namespace, body.name);
   const content = contentOf(body);
-  const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), requestSignal(res));
+  const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
   const command = { namespace, name: body.name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
   const outcome = await createAndLink(context.cluster, command);
   recordWriteOutcome(context, res, outcome);
@@ -72,7 +72,7 @@ export const mergePullSecretHandler: HandlerFactory = (context) => async (req, r
   const query = parseInput(patchQuerySchema, req.query, 'query');
   const body = parseInput(patchPullSecretBodySchema, req.body, 'body');
   const upsert = registriesOf({ registries: body.upsert ?? [] });
-  const checked = await context.verify(query.verify, upsert, (i) => `upsert/${i}/password`, requestSignal(res));
+  const checked = await context.verify(query.verify, upsert, (i) => `upsert/${i}/password`, res);
   const command = { namespace, name, upsert, remove: body.remove ?? [], ...checked, dryRun: query.dryRun === 'server' };
   const outcome = await mergeRegistries(context.cluster, command);
   recordWriteOutcome(context, res, outcome);

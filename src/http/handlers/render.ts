@@ -6,7 +6,7 @@ import { sendManifest } from '../manifest-answer.js';
 import { dockerConfigRenderQuerySchema, noQuerySchema, renderQuerySchema } from '../params.js';
 import type { HandlerFactory } from '../route-context.js';
 import { parseInput } from '../validate.js';
-import { credentialsFieldOf, checkedDockerConfig, setVerificationHeader, requestSignal } from '../verification-step.js';
+import { credentialsFieldOf, checkedDockerConfig, setVerificationHeader } from '../verification-step.js';
 
 // Render and inspect: pure transformations of what the caller sends; the cluster is never touched (registries are, with `verify`).
 
@@ -16,7 +16,7 @@ export const renderHandler: HandlerFactory =
     const { name, namespace, appendHash, verify: mode } = parseInput(renderQuerySchema, req.query, 'query');
     const body = parseInput(credentialsBodySchema, req.body, 'body');
     const registries = registriesOf(body);
-    const checked = await verify(mode, registries, credentialsFieldOf(body), requestSignal(res));
+    const checked = await verify(mode, registries, credentialsFieldOf(body), res);
     setVerificationHeader(res, checked.verification);
     const manifest = renderPullSecret({ name, namespace, registries, labels: body.labels, annotations: body.annotations, appendHash });
     sendManifest(req, res, manifest, checked.warnings);

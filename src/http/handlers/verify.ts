@@ -3,7 +3,7 @@ import type { VerificationReport } from '../../domain/view-schemas.js';
 import { verifyQuerySchema, noQuerySchema } from '../params.js';
 import type { HandlerFactory } from '../route-context.js';
 import { parseInput } from '../validate.js';
-import { credentialsFieldOf, checkedDockerConfig, requestSignal } from '../verification-step.js';
+import { credentialsFieldOf, checkedDockerConfig } from '../verification-step.js';
 
 // Checks credentials with their registries and reports; writes nothing anywhere.
 
@@ -13,7 +13,7 @@ export const verifyHandler: HandlerFactory =
     parseInput(noQuerySchema, req.query, 'query');
     const body = parseInput(verifyBodySchema, req.body, 'body');
     const registries = registriesOf(body);
-    const { verification = [], warnings } = await verify('true', registries, credentialsFieldOf(body), requestSignal(res));
+    const { verification = [], warnings } = await verify('true', registries, credentialsFieldOf(body), res);
     res.json({ registries: verification, warnings } satisfies VerificationReport);
   };
 
