@@ -1,12 +1,15 @@
 // `npm run bench`: regcred against its baselines, each server in a child process on 127.0.0.1;
 // prints a table and writes bench/results/latest.json. See README "Benchmarks".
-// BENCH_ONLY=fanout (or render, apply; comma-separated) runs only those parts.
+// BENCH_ONLY=fanout (or render, apply, distributions; comma-separated) runs only those parts; distributions-outage is
+// the last step of distributions alone.
 import { availableParallelism, loadavg } from 'node:os';
 import { benchApply } from './lib/apply.js';
+import { benchDistributionOutage, type OutageSettings } from './lib/distribution-outage.js';
+import { benchDistributions, type DistributionSettings } from './lib/distributions.js';
 import { compileServers, productionNodeFlags, startServer } from './lib/children.js';
 import { benchFanOut, type FanOutSettings } from './lib/fan-out.js';
 import { renderRequest } from './lib/fixtures.js';
-import { obtainKit, type Kit } from './lib/kit.js';
+import { obtainKit, startPrivateKit, type Kit } from './lib/kit.js';
 import { compare, MemoryWatch, type Settings } from './lib/measure.js';
 import { isClean, printResults, TARGETS, writeResults, type Results } from './lib/report.js';
 import { defaultConfig } from '../src/config.js';
@@ -27,7 +30,23 @@ const fanOutSettings: FanOutSettings = {
   kubectlBudgetSeconds: Number(process.env.BENCH_KUBECTL_SECONDS ?? 60),
   spotChecks: 10,
 };
-const PARTS = ['render', 'apply', 'fanout'] as const;
+const distributionSettings: DistributionSettings = {
+  namespaces: Number(process.env.BENCH_DISTRIBUTION_NAMESPACES ?? 1000),
+  events: Number(process.env.BENCH_DISTRIBUTION_EVENTS ?? 50),
+  links: Number(process.env.BENCH_DISTRIBUTION_LINKS ?? 20),
+  spacingMs: 200,
+  resyncSeconds: 5,
+  hardStopSeconds: Number(process.env.BENCH_DISTRIBUTION_HARD_STOP_SECONDS ?? 300),
+};
+const outageSettings: OutageSettings = {
+  churnEveryMs: 200,
+  churnBeforeMs: 5000,
+  churnAfterMs: 5000,
+  outageMs: 10_000,
+  resyncSeconds: 5,
+  settleWaitMs: 60_000,
+};
+const PARTS = ['render', 'apply', 'fanout', 'distributions', 'distributions-outage'] as const;
 type Part = (typeof PARTS)[number];
 const only = partsToRun(process.env.BENCH_ONLY);
 // A run of some parts only does not overwrite the full run's figures.
@@ -71,6 +90,17 @@ function sharedKit(): Promise<Kit | { skipped: string }> {
     (error: unknown) => ({ skipped: (error as Error).message }),
   );
   return kit;
+}
+
+/** A kit only the distributions part uses (BENCH_DISTRIBUTION_KIT=private), stopped at the end. */
+function privateKit(): Promise<Kit | { skipped: string }> {
+  return startPrivateKit().then(
+    (k) => {
+      cleanups.push(k.stop);
+      return k;
+    },
+    (error: unknown) => ({ skipped: (error as Error).message }),
+  );
 }
 
 let interrupted = false;
@@ -132,6 +162,26 @@ async function main(): Promise<void> {
     const target = await sharedKit();
     fanOut = 'skipped' in target ? target : await benchFanOut(target, fanOutSettings, cleanups);
   }
+  let distributions: Results['distributions'];
+  if (runs('distributions')) {
+    process.stderr.write(
+      `distributions: a PullSecretDistribution over ${distributionSettings.namespaces} namespaces, through regcred's controller\n`,
+    );
+    // A kit of its own keeps this run's controller and those of others (tests) off each other's distributions.
+    const target = process.env.BENCH_DISTRIBUTION_KIT === 'private' ? await privateKit() : await sharedKit();
+    distributions = 'skipped' in target ? target : await benchDistributions(target, distributionSettings, TARGETS.distributions, cleanups);
+  }
+  let distributionsOutage: Results['distributionsOutage'];
+  // Part 6 of the distributions bench, also to be run alone (it needs a private kit of its own).
+  if (runs('distributions') || runs('distributions-outage')) {
+    process.stderr.write(
+      `distributions-outage: the API server of a private kit stopped for ${outageSettings.outageMs / 1000} s under namespace churn\n`,
+    );
+    distributionsOutage = await benchDistributionOutage(outageSettings, TARGETS.distributions, cleanups).catch((error: unknown) => {
+      if (interrupted) throw error;
+      return { skipped: `failed: ${(error as Error).message}` };
+    });
+  }
   await cleanUp();
   const regcredPeaks = Object.entries(watch.peaksMB)
     .filter(([name]) => name.startsWith('regcred'))
@@ -154,6 +204,8 @@ async function main(): Promise<void> {
         }
       : {}),
     fanOut,
+    distributions,
+    distributionsOutage,
   };
   printResults(results);
   writeResults(results, RESULTS_FILE);

@@ -1,5 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -67,16 +69,63 @@ export function startServer(
       clearTimeout(timer);
       child.removeAllListeners('exit');
       child.once('exit', () => running.delete(child));
-      const pid = child.pid!;
-      resolve({
-        name,
-        pid,
-        url: `http://127.0.0.1:${message.port}`,
-        peakRssMB: () => (statusKiB(pid, 'VmHWM') * 1024) / 1e6,
-        rssMB: () => (statusKiB(pid, 'VmRSS') * 1024) / 1e6,
-        cpuSeconds: () => cpuSeconds(pid),
-        stop: () => stopChild(child),
-      });
+      resolve(handleOf(name, child, message.port));
+    });
+  });
+}
+
+/**
+ * Starts regcred's own entry point, the compiled src/main.ts (controller and leader election
+ * included), with the V8 flags of start:prod, listening on a free port on 127.0.0.1, and waits until
+ * /healthz answers. `env` is added to the bench's own environment; stdout (the logs) goes to /dev/null.
+ */
+export async function startRegcredMain(name: string, env: Record<string, string>): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...productionNodeFlags(), 'bench/.build/src/main.js'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  const handle = handleOf(name, child, port);
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`);
+    if (
+      await fetch(`${handle.url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return handle;
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${name} did not answer /healthz within ${STARTUP_TIMEOUT_MS} ms`);
+}
+
+function handleOf(name: string, child: ChildProcess, port: number): ServerProcess {
+  const pid = child.pid!;
+  return {
+    name,
+    pid,
+    url: `http://127.0.0.1:${port}`,
+    peakRssMB: () => (statusKiB(pid, 'VmHWM') * 1024) / 1e6,
+    rssMB: () => (statusKiB(pid, 'VmRSS') * 1024) / 1e6,
+    cpuSeconds: () => cpuSeconds(pid),
+    stop: () => stopChild(child),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
     });
   });
 }

@@ -26,6 +26,16 @@ export interface Kit {
 export async function obtainKit(): Promise<Kit> {
   const { REGCRED_K8S_SERVER: server, KUBECONFIG: kubeconfig } = process.env;
   if (server && kubeconfig) return { kubeconfig, server, startedHere: false, stop: async () => {} };
+  return startPrivateKit();
+}
+
+/** A kit the bench started: its API server may be stopped and started again (apiserver.sh). */
+export interface PrivateKit extends Kit {
+  apiserver(action: 'stop' | 'start'): Promise<void>;
+}
+
+/** Starts a kit in a state dir of its own (so no one else's kit is touched); stop() removes it. */
+export async function startPrivateKit(): Promise<PrivateKit> {
   const dir = await mkdtemp(join(tmpdir(), 'regcred-bench-kit-'));
   const env = { ...process.env, REGCRED_K8S_DIR: dir };
   if (existsSync(SHARED_BINARY)) {
@@ -33,15 +43,21 @@ export async function obtainKit(): Promise<Kit> {
     await mkdir(join(dir, 'bin'));
     await symlink(SHARED_BINARY, join(dir, 'bin', 'kube-apiserver'));
   }
+  const script = (name: string, ...args: string[]) => run('bash', [join(KIT_DIR, name), ...args], { env, timeout: 120_000 });
   const stop = async () => {
-    await run('bash', [join(KIT_DIR, 'down.sh')], { env, timeout: 30_000 }).catch(() => undefined);
+    await script('down.sh').catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const { stdout } = await run('bash', [join(KIT_DIR, 'up.sh')], { env, timeout: 120_000 });
-    const exports = parseExports(stdout);
+    const exports = parseExports((await script('up.sh')).stdout);
     if (!exports.KUBECONFIG || !exports.REGCRED_K8S_SERVER) throw new Error('up.sh printed no KUBECONFIG or REGCRED_K8S_SERVER');
-    return { kubeconfig: exports.KUBECONFIG, server: exports.REGCRED_K8S_SERVER, startedHere: true, stop };
+    return {
+      kubeconfig: exports.KUBECONFIG,
+      server: exports.REGCRED_K8S_SERVER,
+      startedHere: true,
+      stop,
+      apiserver: async (action) => void (await script('apiserver.sh', action)),
+    };
   } catch (error) {
     await stop();
     const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' | ');

@@ -53,17 +53,42 @@ async function removeNamespace(core: CoreV1Api, name: string): Promise<void> {
 export class NamespaceBatch {
   /** The label every namespace of the batch carries, so leftovers of a killed run can be found. */
   static readonly LABEL = 'regcred.bench/batch';
-  readonly prefix = uniqueName('regcred-fanout');
+  readonly prefix: string;
   private readonly created = new Set<string>();
   private readonly limit;
   private creating: Promise<unknown> = Promise.resolve();
+  private readonly adding = new Set<Promise<unknown>>();
   private stopped = false;
 
   constructor(
     private readonly core: CoreV1Api,
     concurrency: number,
+    prefix = 'regcred-fanout',
   ) {
     this.limit = pLimit(concurrency);
+    this.prefix = uniqueName(prefix);
+  }
+
+  /** The selector over the batch's namespaces (its label), those created later by add() included. */
+  get selector(): string {
+    return `${NamespaceBatch.LABEL}=${this.prefix}`;
+  }
+
+  /** Creates one more namespace, `<prefix>-<suffix>`, at once (not queued behind a bulk creation); answers its name. */
+  async add(suffix: string): Promise<string> {
+    if (this.stopped) throw new Error('namespace batch removed while being created');
+    const name = `${this.prefix}-${suffix}`;
+    const creation = (async () => {
+      await this.core.createNamespace({ body: { metadata: { name, labels: { [NamespaceBatch.LABEL]: this.prefix } } } });
+      this.created.add(name);
+    })();
+    this.adding.add(creation);
+    try {
+      await creation;
+    } finally {
+      this.adding.delete(creation);
+    }
+    return name;
   }
 
   /** Creates `<prefix>-000`, `<prefix>-001`, … and answers their names, in order. */
@@ -86,7 +111,7 @@ export class NamespaceBatch {
   async remove(): Promise<void> {
     // Creations still queued fail fast; those under way are waited for, so none is left behind.
     this.stopped = true;
-    await this.creating;
+    await Promise.allSettled([this.creating, ...this.adding]);
     const names = [...this.created];
     this.created.clear();
     const failures = (await Promise.allSettled(names.map((name) => this.limit(() => removeNamespace(this.core, name))))).filter(

@@ -1,10 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fixed, verdict } from './format.js';
 import type { Measurement } from './load.js';
+import { distributionLines, outageLines, type DistributionResults, type OutageResults } from './report-distributions.js';
 import { fanOutLines, type FanOutResults } from './report-fan-out.js';
 
 /** fanOutSpeedupMin: kubectl's ms per namespace over regcred's, for creating one pull secret in each of 500 namespaces. */
-export const TARGETS = { renderRatioMin: 0.8, applyP50AddedMsMax: 2, peakRssMBMax: 120, fanOutSpeedupMin: 10 };
+export const TARGETS = {
+  renderRatioMin: 0.8,
+  applyP50AddedMsMax: 2,
+  peakRssMBMax: 120,
+  fanOutSpeedupMin: 10,
+  distributions: { coldStartMsMax: 10_000, newNamespaceP99MsMax: 2000, restoreP99MsMax: 2000, noOpWritesMax: 0, missingMax: 0 },
+};
 
 export interface ApplyRun {
   connections: number;
@@ -33,6 +40,8 @@ export interface Results {
   /** Under the render and apply loads (the fan-out reports its own peaks). */
   memory?: { regcredPeakMB: number; regcredSampledMaxMB: number; peaksMB: Record<string, number>; met: boolean };
   fanOut?: FanOutResults;
+  distributions?: DistributionResults;
+  distributionsOutage?: OutageResults;
 }
 
 /** A measurement counts only if every answer was a 2xx and, where bodies were checked, each passed. */
@@ -81,6 +90,8 @@ export function printResults(r: Results): void {
     ...(r.apply ? applyLines(r.apply) : []),
     ...(r.memory ? memoryLines(r.memory) : []),
     ...(r.fanOut ? fanOutLines(r.fanOut, TARGETS.fanOutSpeedupMin) : []),
+    ...(r.distributions ? distributionLines(r.distributions, TARGETS.distributions) : []),
+    ...(r.distributionsOutage ? outageLines(r.distributionsOutage, TARGETS.distributions) : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

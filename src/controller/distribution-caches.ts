@@ -19,4 +19,5 @@ export interface DistributionCaches {
    */
   remember?(copy: SecretObject): void;
   rememberServiceAccount?(serviceAccount: ServiceAccountObject): void;
+  rememberDistribution?(distribution: DistributionObject): void;
 }

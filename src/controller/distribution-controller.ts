@@ -115,10 +115,17 @@ export class DistributionController {
       keyOf: (d) => d.name,
       versionOf: (d) => d.resourceVersion,
       handlers: {
-        onAdd: (d) => this.enqueue(d.name),
-        onDelete: (d) => this.enqueue(d.name),
+        onAdd: (d) => {
+          this.writtenDistributions.delete(d.name);
+          this.enqueue(d.name);
+        },
+        onDelete: (d) => {
+          this.writtenDistributions.delete(d.name);
+          this.enqueue(d.name);
+        },
         // A status write comes back as an update too: only changes of intent are work.
         onUpdate: (before, after) => {
+          this.writtenDistributions.delete(after.name);
           if (!sameIntent(before, after)) this.enqueue(after.name);
         },
         onResync: enqueueAll,
@@ -200,9 +207,10 @@ export class DistributionController {
   // Objects this controller wrote whose watch event has not arrived yet (see DistributionCaches.remember).
   private readonly writtenCopies = new Map<string, SecretObject>();
   private readonly writtenAccounts = new Map<string, ServiceAccountObject>();
+  private readonly writtenDistributions = new Map<string, DistributionObject>();
 
   private readonly caches: DistributionCaches = {
-    distribution: (name) => this.distributionInformer.get(name),
+    distribution: (name) => this.writtenDistributions.get(name) ?? this.distributionInformer.get(name),
     distributions: () => this.distributionInformer.list(),
     namespaces: () => this.namespaces.list(),
     copy: (namespace, name) => {
@@ -215,6 +223,7 @@ export class DistributionController {
       [...(this.accountsByNamespace.get(namespace)?.values() ?? [])].map((sa) => this.writtenAccounts.get(namespacedKey(sa)) ?? sa),
     remember: (copy) => void this.writtenCopies.set(namespacedKey(copy), copy),
     rememberServiceAccount: (sa) => void this.writtenAccounts.set(namespacedKey(sa), sa),
+    rememberDistribution: (d) => void this.writtenDistributions.set(d.name, d),
   };
 
   /** Handlers that keep `index` (group → key → object) current and call `changed` with each object touched. */

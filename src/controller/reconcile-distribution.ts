@@ -61,11 +61,12 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
   if ((distribution.spec.source?.namespace ?? deps.ownNamespace) !== deps.ownNamespace) return { retry: false, writes: 0 };
   if (distribution.deletionTimestamp) return cleanUp(deps, distribution);
   if (!distribution.finalizers.includes(CLEANUP_FINALIZER)) {
-    await deps.distributions.replaceDistribution({
+    const updated = await deps.distributions.replaceDistribution({
       ...draftOf(distribution),
       finalizers: [...distribution.finalizers, CLEANUP_FINALIZER],
       resourceVersion: distribution.resourceVersion ?? '',
     });
+    deps.caches.rememberDistribution?.(updated);
     // The change comes back through the watch, and with it the next reconcile.
     return { retry: false, writes: 1 };
   }

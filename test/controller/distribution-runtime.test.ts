@@ -1,0 +1,110 @@
+import { Buffer } from 'node:buffer';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
+import { MemoryCluster } from '../../src/cluster/memory.js';
+import { defaultConfig } from '../../src/config.js';
+import { LEASE_NAME, startDistributionRuntime, type DistributionRuntime } from '../../src/distribution-runtime.js';
+import { DISTRIBUTION_SOURCE_LABEL } from '../../src/domain/distributions/distribution.js';
+import { createMetrics } from '../../src/metrics.js';
+import { eventually } from '../support/poll.js';
+
+// The runtime as main.ts starts it, on the in-memory cluster: leadership, metrics, Events, log lines.
+const CANARY = 'canary-runtime-pw';
+const configJson = (password: string) =>
+  Buffer.from(JSON.stringify({ auths: { 'registry.example.com': { auth: Buffer.from(`ci:${password}`).toString('base64') } } })).toString(
+    'base64',
+  );
+
+function logCapture() {
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+  return { logger, lines };
+}
+
+describe('the distribution runtime (leader election, metrics, Events) on the in-memory cluster', () => {
+  let runtime: DistributionRuntime | undefined;
+  afterEach(async () => {
+    await runtime?.stop();
+    runtime = undefined;
+  });
+
+  async function arrange() {
+    const cluster = new MemoryCluster({ namespaces: ['regcred', { name: 'team-a', labels: { team: 'a' } }] });
+    const distributions = new MemoryDistributions(cluster);
+    cluster.seedServiceAccount({ namespace: 'team-a', name: 'default' });
+    distributions.seedPod({ namespace: 'team-a', name: 'api-1', serviceAccountName: 'default', imagePullSecrets: [] });
+    await cluster.createSecret({
+      namespace: 'regcred',
+      name: 'src',
+      type: 'kubernetes.io/dockerconfigjson',
+      labels: { [DISTRIBUTION_SOURCE_LABEL]: 'payments' },
+      annotations: {},
+      data: { '.dockerconfigjson': configJson(CANARY) },
+    });
+    await distributions.createDistribution({
+      name: 'payments',
+      finalizers: [],
+      labels: {},
+      annotations: {},
+      spec: {
+        secretName: 'regcred',
+        source: { secretName: 'src', namespace: 'regcred' },
+        namespaceSelector: 'team=a',
+        serviceAccounts: ['default'],
+        expiresAt: '2027-01-01T00:00:00Z',
+      },
+    });
+    const metrics = createMetrics({ processMetrics: false });
+    const { logger, lines } = logCapture();
+    const config = defaultConfig({ namespace: 'regcred' });
+    runtime = startDistributionRuntime({ config, cluster, distributions, metrics, logger });
+    return { cluster, distributions, metrics, lines };
+  }
+
+  it('leads, keeps the copy, reports Pods admitted before the link, and counts it all in metrics', async () => {
+    const { cluster, distributions, metrics, lines } = await arrange();
+    await eventually(async () => expect((await distributions.readDistribution('payments'))?.status?.counts?.inSync).toBe(1));
+    expect(runtime!.isLeader()).toBe(true);
+    expect((await distributions.leases.read('regcred', LEASE_NAME))?.holderIdentity).toBe(runtime!.identity);
+    const status = (await distributions.readDistribution('payments'))!.status!;
+    expect(status.podsLackingSecret).toEqual([{ namespace: 'team-a', name: 'api-1', serviceAccountName: 'default' }]);
+    expect((await cluster.readServiceAccount('team-a', 'default'))?.imagePullSecrets).toEqual(['regcred']);
+
+    const text = await eventually(async () => {
+      const t = await metrics.registry.metrics();
+      expect(t).toContain('regcred_distribution_namespaces{distribution="payments",state="inSync"} 1');
+      return t;
+    });
+    expect(text).toContain('regcred_controller_leader 1');
+    expect(text).toMatch(/regcred_distribution_writes_total\{distribution="payments"\} [1-9]/);
+    expect(text).toContain(
+      `regcred_credential_expiry_timestamp_seconds{distribution="payments"} ${Date.parse('2027-01-01T00:00:00Z') / 1000}`,
+    );
+
+    // Drift: an Event, a counter, a log line; never the credential anywhere.
+    const copy = (await cluster.readSecret('team-a', 'regcred'))!;
+    await cluster.deleteSecret('team-a', 'regcred', copy.uid!);
+    await eventually(async () => expect(await cluster.readSecret('team-a', 'regcred')).toBeDefined());
+    await eventually(async () => {
+      expect(distributions.events.map((e) => e.reason)).toContain('DriftRestored');
+      expect(await metrics.registry.metrics()).toContain(
+        'regcred_distribution_drift_restorations_total{distribution="payments",how="deleted"} 1',
+      );
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const everything = [lines.join('\n'), await metrics.registry.metrics(), JSON.stringify(distributions.events)].join('\n');
+    expect(everything).not.toContain(CANARY);
+    expect(everything).not.toContain(configJson(CANARY));
+  });
+
+  it('releases the Lease on stop, so another replica can lead at once', async () => {
+    const { distributions, metrics } = await arrange();
+    await eventually(async () => expect(runtime!.isLeader()).toBe(true));
+    await runtime!.stop();
+    runtime = undefined;
+    const lease = (await distributions.leases.read('regcred', LEASE_NAME))!;
+    expect(lease.holderIdentity ?? '').toBe('');
+    expect(await metrics.registry.metrics()).toContain('regcred_controller_leader 0');
+  });
+});
