@@ -129,7 +129,7 @@ function adminCore(): CoreV1Api {
   return adminKubeConfig().makeApiClient(CoreV1Api);
 }
 
-function kitKubeconfigPath(): string {
+export function kitKubeconfigPath(): string {
   const path = process.env.KUBECONFIG;
   if (!realClusterAvailable() || !path) throw new Error('the real cluster is not enabled for this run (REGCRED_TEST_CLUSTER)');
   return path;
