@@ -46,6 +46,8 @@ import { KubernetesLeases } from './kubernetes-leases.js';
 import { toSecretObject } from './kubernetes-secrets.js';
 import { toServiceAccountObject } from './kubernetes-service-accounts.js';
 import { KubernetesWatchSource, LIST_PAGE_SIZE, type ListPage } from './kubernetes-watch.js';
+
+const SECRET_PAGE_SIZE = 20;
 import type { WatchConnection } from './kubernetes-watch-stream.js';
 
 export interface KubernetesDistributionsOptions {
@@ -116,15 +118,19 @@ export class KubernetesDistributions implements DistributionCluster {
   secretsLabelled(labelSelector: string): KubernetesWatchSource<SecretObject> {
     // Parsed here too, so a bad selector fails as in the in-memory cluster (a LabelSelectorError), not as a 400.
     parseLabelSelector(labelSelector);
-    return this.source({
-      description: `secrets(${labelSelector})`,
-      path: '/api/v1/secrets',
-      labelSelector,
-      operation: { verb: 'watch', resource: 'secrets', namespace: '' },
-      listOperation: { verb: 'list', resource: 'secrets', namespace: '' },
-      convert: (raw) => toSecretObject(raw as never),
-      listPage: (page, o) => this.core.listSecretForAllNamespaces({ ...page, labelSelector }, o) as Promise<ListPage>,
-    });
+    return this.source(
+      {
+        description: `secrets(${labelSelector})`,
+        path: '/api/v1/secrets',
+        labelSelector,
+        operation: { verb: 'watch', resource: 'secrets', namespace: '' },
+        listOperation: { verb: 'list', resource: 'secrets', namespace: '' },
+        convert: (raw) => toSecretObject(raw as never),
+        listPage: (page, o) => this.core.listSecretForAllNamespaces({ ...page, labelSelector }, o) as Promise<ListPage>,
+      },
+      // A Secret may hold up to 1 MiB: pages of 500 could exceed the heap; 20 stay near 20 MiB at worst.
+      Math.min(this.pageSize, SECRET_PAGE_SIZE),
+    );
   }
 
   async readDistribution(name: string): Promise<DistributionObject | undefined> {
@@ -201,8 +207,11 @@ export class KubernetesDistributions implements DistributionCluster {
     return `KubernetesDistributions { ${this.description} }`;
   }
 
-  private source<T>(endpoint: ConstructorParameters<typeof KubernetesWatchSource<T>>[0]): KubernetesWatchSource<T> {
-    return new KubernetesWatchSource(endpoint, this.connection, this.call, this.pageSize);
+  private source<T>(
+    endpoint: ConstructorParameters<typeof KubernetesWatchSource<T>>[0],
+    pageSize = this.pageSize,
+  ): KubernetesWatchSource<T> {
+    return new KubernetesWatchSource(endpoint, this.connection, this.call, pageSize);
   }
 
   /** Runs one API call under the deadline and translates whatever it throws. */

@@ -3,6 +3,7 @@ import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL, type DistributionObject 
 import type { DistributionCluster, NamespaceObject } from '../domain/distributions/distribution-cluster.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
 import type { DistributionCaches } from './distribution-caches.js';
+import { digested, mappedSource } from './digested-source.js';
 import { Informer, type InformerHandlers, type InformerSignal } from './informer.js';
 import { reconcileDistribution, type ReconcileObserver, type ReconcileResult } from './reconcile-distribution.js';
 import { WorkQueue } from './work-queue.js';
@@ -74,7 +75,8 @@ export class DistributionController {
     });
     this.copies = new Informer<SecretObject>({
       ...common,
-      source: options.distributions.secretsLabelled(DISTRIBUTION_LABEL),
+      // Digests, not data: 1,000 copies of a 1 MiB Secret would not fit the heap.
+      source: mappedSource(options.distributions.secretsLabelled(DISTRIBUTION_LABEL), digested),
       keyOf: namespacedKey,
       versionOf: (s) => s.resourceVersion,
       handlers: this.indexed(
@@ -88,7 +90,7 @@ export class DistributionController {
     });
     this.sources = new Informer<SecretObject>({
       ...common,
-      source: options.distributions.secretsLabelled(DISTRIBUTION_SOURCE_LABEL),
+      source: mappedSource(options.distributions.secretsLabelled(DISTRIBUTION_SOURCE_LABEL), digested),
       keyOf: namespacedKey,
       versionOf: (s) => s.resourceVersion,
       handlers: everyChange((s) => this.enqueue(s.labels[DISTRIBUTION_SOURCE_LABEL])),
@@ -217,11 +219,18 @@ export class DistributionController {
       const key = `${namespace}/${name}`;
       return this.writtenCopies.get(key) ?? this.copies.get(key);
     },
-    copiesOf: (distribution) =>
-      [...(this.copiesByDistribution.get(distribution)?.values() ?? [])].map((c) => this.writtenCopies.get(namespacedKey(c)) ?? c),
+    copiesOf: (distribution) => {
+      const copies = new Map<string, SecretObject>();
+      for (const copy of this.copiesByDistribution.get(distribution)?.values() ?? [])
+        copies.set(namespacedKey(copy), this.writtenCopies.get(namespacedKey(copy)) ?? copy);
+      // Written but not yet seen by the watch: a deletion must not miss them.
+      for (const [key, copy] of this.writtenCopies)
+        if (copy.labels[DISTRIBUTION_LABEL] === distribution && !copies.has(key)) copies.set(key, copy);
+      return [...copies.values()];
+    },
     serviceAccountsIn: (namespace) =>
       [...(this.accountsByNamespace.get(namespace)?.values() ?? [])].map((sa) => this.writtenAccounts.get(namespacedKey(sa)) ?? sa),
-    remember: (copy) => void this.writtenCopies.set(namespacedKey(copy), copy),
+    remember: (copy) => void this.writtenCopies.set(namespacedKey(copy), digested(copy)),
     rememberServiceAccount: (sa) => void this.writtenAccounts.set(namespacedKey(sa), sa),
     rememberDistribution: (d) => void this.writtenDistributions.set(d.name, d),
   };

@@ -3,7 +3,6 @@ import { AlreadyExistsError, ClusterPermissionError, NamespaceNotFoundError, Sta
 import { desiredCopyOf, type DesiredCopy } from '../domain/distributions/desired-copy.js';
 import {
   CLEANUP_FINALIZER,
-  DISTRIBUTION_LABEL,
   DISTRIBUTION_SOURCE_LABEL,
   ORPHAN_ANNOTATION,
   type DistributionObject,
@@ -232,15 +231,16 @@ async function remove(
   }
 }
 
-/** Deletion asked for: remove what the distribution made (fresh from the API server, not the cache), then let it go. */
+/** Deletion asked for: remove what the distribution made, then let it go. */
 async function cleanUp(deps: ReconcileDependencies, distribution: DistributionObject): Promise<ReconcileResult> {
   if (!distribution.finalizers.includes(CLEANUP_FINALIZER)) return { retry: false, writes: 0 };
   let writes = 0;
   const count = (n: number) => (writes += n);
   if (distribution.annotations[ORPHAN_ANNOTATION] !== 'true') {
-    const listing = await deps.distributions.secretsLabelled(`${DISTRIBUTION_LABEL}=${distribution.name}`).list();
+    // From the caches, which hold every copy (this replica's own writes included) since its informers
+    // listed at start: a fresh list would hold every copy's data at once, up to 1 MiB each.
     const limit = pLimit(deps.concurrency);
-    const removals = listing.items.map((copy) => ({
+    const removals = deps.caches.copiesOf(distribution.name).map((copy) => ({
       copy,
       unlinks: deps.caches.serviceAccountsIn(copy.namespace).filter((sa) => sa.imagePullSecrets.includes(copy.name)),
     }));

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import type { ServiceAccountObject } from '../../src/domain/cluster.js';
-import { desiredCopyOf } from '../../src/domain/distributions/desired-copy.js';
+import { desiredCopyOf, digestsOf } from '../../src/domain/distributions/desired-copy.js';
 import {
   CONTENT_HASH_ANNOTATION,
   DISTRIBUTION_LABEL,
@@ -124,6 +124,14 @@ describe('planDistribution', () => {
     const plan = planDistribution(world({ secrets: [copy('a'), copy('b')] }), none);
     expect(plan.namespaces.filter((p) => p.write)).toEqual([]);
     expect(plan.removals).toEqual([]);
+  });
+
+  it('compares a copy cached as digests (no data held) with the source, and still sees a tampered one', () => {
+    const cached = { ...copy('a'), data: digestsOf(copy('a').data) };
+    expect(cached.data['.dockerconfigjson']).toMatch(/^digest:/);
+    expect(planDistribution(world({ secrets: [cached, copy('b')] }), none).namespaces.filter((p) => p.write)).toEqual([]);
+    const tampered = { ...cached, data: digestsOf({ '.dockerconfigjson': configJson('tampered').toString('base64') }) };
+    expect(planDistribution(world({ secrets: [tampered, copy('b')] }), none).namespaces[0]!.write?.kind).toBe('replace');
   });
 
   it('replaces a copy in place after a rotation, keeping labels others added, and calls it no drift', () => {

@@ -6,6 +6,8 @@ import { DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, type SecretObject } fr
 /** What every copy of a distribution carries: the source's `.dockerconfigjson`, and its hash. */
 export interface DesiredCopy {
   data: Record<string, string>;
+  /** dataDigest of each value of `data`: what a copy cached in digested form is compared with. */
+  digests: Record<string, string>;
   contentHash: string;
 }
 
@@ -27,10 +29,23 @@ export function desiredCopyOf(source: SecretObject | undefined, where: { namespa
   } catch {
     return { problem: `${named} does not hold a valid config.json` };
   }
-  return { desired: { data: { [DOCKER_CONFIG_JSON_KEY]: raw.toString('base64') }, contentHash: contentHashOf(raw) } };
+  const data = { [DOCKER_CONFIG_JSON_KEY]: raw.toString('base64') };
+  return { desired: { data, digests: digestsOf(data), contentHash: contentHashOf(raw) } };
 }
 
 /** `sha256:` and the first 16 hex digits of the config.json's bytes: tells copies apart, reveals nothing usable. */
 export function contentHashOf(raw: Uint8Array): string {
   return `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * A stand-in for a Secret value in a cache: a controller over many copies keeps their digests, not
+ * up to 1 MiB of data each. Never equal to a real value (base64 has no ":").
+ */
+export function dataDigest(value: string): string {
+  return `digest:${createHash('sha256').update(value).digest('base64url')}`;
+}
+
+export function digestsOf(data: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, dataDigest(value)]));
 }

@@ -157,15 +157,16 @@ function planNamespace(world: DistributionWorld, namespace: string, before: Name
   };
 }
 
+/** A cached copy may hold digests of its values instead of the values (see dataDigest): either compares. */
 function isCurrent(copy: SecretObject, world: DistributionWorld): boolean {
-  const { data, contentHash } = world.desired;
+  const { data, digests, contentHash } = world.desired;
   const keys = Object.keys(copy.data);
   return (
     copy.labels[DISTRIBUTION_LABEL] === world.distribution.name &&
     copy.labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
     copy.annotations[CONTENT_HASH_ANNOTATION] === contentHash &&
     keys.length === Object.keys(data).length &&
-    keys.every((key) => copy.data[key] === data[key])
+    keys.every((key) => copy.data[key] === data[key] || copy.data[key] === digests[key])
   );
 }
 
