@@ -46,6 +46,7 @@ import { KubernetesLeases } from './kubernetes-leases.js';
 import { toSecretObject } from './kubernetes-secrets.js';
 import { toServiceAccountObject } from './kubernetes-service-accounts.js';
 import { KubernetesWatchSource, LIST_PAGE_SIZE, type ListPage } from './kubernetes-watch.js';
+import { digestsOf } from '../domain/distributions/desired-copy.js';
 
 const SECRET_PAGE_SIZE = 20;
 import type { WatchConnection } from './kubernetes-watch-stream.js';
@@ -115,7 +116,7 @@ export class KubernetesDistributions implements DistributionCluster {
     });
   }
 
-  secretsLabelled(labelSelector: string): KubernetesWatchSource<SecretObject> {
+  secretsLabelled(labelSelector: string, options: { digestData?: boolean } = {}): KubernetesWatchSource<SecretObject> {
     // Parsed here too, so a bad selector fails as in the in-memory cluster (a LabelSelectorError), not as a 400.
     parseLabelSelector(labelSelector);
     return this.source(
@@ -125,7 +126,10 @@ export class KubernetesDistributions implements DistributionCluster {
         labelSelector,
         operation: { verb: 'watch', resource: 'secrets', namespace: '' },
         listOperation: { verb: 'list', resource: 'secrets', namespace: '' },
-        convert: (raw) => toSecretObject(raw as never),
+        convert: (raw) => {
+          const secret = toSecretObject(raw as never);
+          return options.digestData ? { ...secret, data: digestsOf(secret.data) } : secret;
+        },
         listPage: (page, o) => this.core.listSecretForAllNamespaces({ ...page, labelSelector }, o) as Promise<ListPage>,
       },
       // A Secret may hold up to 1 MiB: pages of 500 could exceed the heap; 20 stay near 20 MiB at worst.

@@ -11,7 +11,8 @@ import {
 import type { DistributionDraft, DistributionObject, DistributionStatus } from '../domain/distributions/distribution.js';
 import { matchesLabelSelector, parseLabelSelector } from '../domain/kubernetes/label-selector.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
-import type { WatchSource } from '../domain/watch.js';
+import { mapWatchSource, type WatchSource } from '../domain/watch.js';
+import { digestsOf } from '../domain/distributions/desired-copy.js';
 import { ValidationError } from '../errors.js';
 import { toKubernetesTimestamp } from './kubernetes-time.js';
 import { MemoryLeases } from './memory-leases.js';
@@ -55,10 +56,11 @@ export class MemoryDistributions implements DistributionCluster {
     );
   }
 
-  secretsLabelled(labelSelector: string): WatchSource<SecretObject> {
+  secretsLabelled(labelSelector: string, options: { digestData?: boolean } = {}): WatchSource<SecretObject> {
     const selector = parseLabelSelector(labelSelector);
     const matches = (secret: SecretObject) => matchesLabelSelector(selector, secret.labels);
-    return this.source(`secrets(${labelSelector})`, 'secrets', () => this.cluster.listAllSecrets().filter(matches), matches);
+    const source = this.source(`secrets(${labelSelector})`, 'secrets', () => this.cluster.listAllSecrets().filter(matches), matches);
+    return options.digestData ? mapWatchSource(source, (secret) => ({ ...secret, data: digestsOf(secret.data) })) : source;
   }
 
   async readDistribution(name: string): Promise<DistributionObject | undefined> {

@@ -3,7 +3,7 @@ import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL, type DistributionObject 
 import type { DistributionCluster, NamespaceObject } from '../domain/distributions/distribution-cluster.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
 import type { DistributionCaches } from './distribution-caches.js';
-import { digested, mappedSource } from './digested-source.js';
+import { digestsOf } from '../domain/distributions/desired-copy.js';
 import { Informer, type InformerHandlers, type InformerSignal } from './informer.js';
 import { reconcileDistribution, type ReconcileObserver, type ReconcileResult } from './reconcile-distribution.js';
 import { WorkQueue } from './work-queue.js';
@@ -76,7 +76,7 @@ export class DistributionController {
     this.copies = new Informer<SecretObject>({
       ...common,
       // Digests, not data: 1,000 copies of a 1 MiB Secret would not fit the heap.
-      source: mappedSource(options.distributions.secretsLabelled(DISTRIBUTION_LABEL), digested),
+      source: options.distributions.secretsLabelled(DISTRIBUTION_LABEL, { digestData: true }),
       keyOf: namespacedKey,
       versionOf: (s) => s.resourceVersion,
       handlers: this.indexed(
@@ -90,7 +90,7 @@ export class DistributionController {
     });
     this.sources = new Informer<SecretObject>({
       ...common,
-      source: mappedSource(options.distributions.secretsLabelled(DISTRIBUTION_SOURCE_LABEL), digested),
+      source: options.distributions.secretsLabelled(DISTRIBUTION_SOURCE_LABEL, { digestData: true }),
       keyOf: namespacedKey,
       versionOf: (s) => s.resourceVersion,
       handlers: everyChange((s) => this.enqueue(s.labels[DISTRIBUTION_SOURCE_LABEL])),
@@ -230,7 +230,7 @@ export class DistributionController {
     },
     serviceAccountsIn: (namespace) =>
       [...(this.accountsByNamespace.get(namespace)?.values() ?? [])].map((sa) => this.writtenAccounts.get(namespacedKey(sa)) ?? sa),
-    remember: (copy) => void this.writtenCopies.set(namespacedKey(copy), digested(copy)),
+    remember: (copy) => void this.writtenCopies.set(namespacedKey(copy), { ...copy, data: digestsOf(copy.data) }),
     rememberServiceAccount: (sa) => void this.writtenAccounts.set(namespacedKey(sa), sa),
     rememberDistribution: (d) => void this.writtenDistributions.set(d.name, d),
   };

@@ -44,3 +44,19 @@ export class WatchExpiredError extends AppError {
     super(410, 'Gone', `the watch on ${collection} expired; list again`);
   }
 }
+
+/** The same collection, every object passed through `map` as it arrives (lists and watch events). */
+export function mapWatchSource<T>(source: WatchSource<T>, map: (object: T) => T): WatchSource<T> {
+  return {
+    description: source.description,
+    list: async () => {
+      const listing = await source.list();
+      return { ...listing, items: listing.items.map(map) };
+    },
+    watch: (resourceVersion, timeoutSeconds, handlers) =>
+      source.watch(resourceVersion, timeoutSeconds, {
+        onEvent: (event) => handlers.onEvent(event.type === 'BOOKMARK' ? event : { ...event, object: map(event.object) }),
+        onClose: (error) => handlers.onClose(error),
+      }),
+  };
+}

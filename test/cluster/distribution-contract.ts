@@ -1,3 +1,4 @@
+import { digestsOf } from '../../src/domain/distributions/desired-copy.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StaleWriteError, type Cluster } from '../../src/domain/cluster.js';
 import {
@@ -139,6 +140,25 @@ export function describeDistributionContract(name: string, makeFixture: () => Pr
         await eventually(async () => expect(changesTo(w.events, 'other').map((e) => e.type)).toEqual(['ADDED', 'DELETED']));
         expect(changesTo(w.events, 'copy')[1].object).toMatchObject({ namespace: ns, labels: { v: '2' }, data: { token: b64('copy') } });
         expect(w.events.filter((e) => e.type !== 'BOOKMARK' && e.object.namespace !== ns)).toEqual([]);
+      });
+
+      it('when asked for digests, then lists and watch events carry each data value as its digest, never the value', async () => {
+        const ns = f.uniqueName('ns-digests');
+        await f.createNamespace(ns);
+        const source = port.secretsLabelled(`${DISTRIBUTION_LABEL}=${ns}`, { digestData: true });
+        const w = watching(source, (await source.list()).resourceVersion);
+        const data = { '.dockerconfigjson': b64('{"auths":{"canary-digest-host":{}}}') };
+        await f.cluster.createSecret({
+          name: 'copy',
+          namespace: ns,
+          type: 'Opaque',
+          labels: { [DISTRIBUTION_LABEL]: ns },
+          annotations: {},
+          data,
+        });
+        expect((await source.list()).items.map((s) => s.data)).toEqual([digestsOf(data)]);
+        await eventually(async () => expect(changesTo(w.events, 'copy').map((e) => e.object.data)).toEqual([digestsOf(data)]));
+        expect(JSON.stringify(w.events)).not.toContain(data['.dockerconfigjson']);
       });
 
       it('when a ServiceAccount is created, linked and deleted, then the watch over every namespace sees each change', async () => {

@@ -59,8 +59,12 @@ export interface DistributionEvent {
  */
 export interface DistributionCluster {
   readonly namespaces: WatchSource<NamespaceObject>;
-  /** Secrets in every namespace whose labels match the selector (e.g. `regcred.io/distribution`). */
-  secretsLabelled(labelSelector: string): WatchSource<SecretObject>;
+  /**
+   * Secrets in every namespace whose labels match the selector (e.g. `regcred.io/distribution`).
+   * With `digestData`, each data value arrives as its dataDigest (desired-copy.ts), page by page,
+   * so a cache of many Secrets never holds their data (up to 1 MiB each).
+   */
+  secretsLabelled(labelSelector: string, options?: { digestData?: boolean }): WatchSource<SecretObject>;
   /** ServiceAccounts in every namespace. */
   readonly serviceAccounts: WatchSource<ServiceAccountObject>;
   readonly distributions: WatchSource<DistributionObject>;
