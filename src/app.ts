@@ -18,7 +18,7 @@ import { errorHandler, notFoundHandler } from './http/problem.js';
 import { limitPerCaller, limitPerIp } from './http/rate-limits.js';
 import { requestMetrics } from './http/request-metrics.js';
 import { staticSecurityHeaders } from './http/security-headers.js';
-import type { RouteContext } from './http/route-context.js';
+import type { ControllerState, RouteContext } from './http/route-context.js';
 import { operationLookup, routerOf } from './http/route-table.js';
 import { ROUTES } from './http/routes.js';
 import { verificationStep } from './http/verification-step.js';
@@ -39,6 +39,8 @@ export interface AppDependencies {
   distributions?: DistributionCluster;
   /** True once shutdown began: /readyz answers 503 and connections are not kept alive. */
   isDraining?: () => boolean;
+  /** This replica's distribution controller (leader or standby), shown by GET /v1/status. */
+  controller?: ControllerState;
 }
 
 /** Builds the HTTP application; reads no environment and never listens. */
@@ -51,6 +53,7 @@ export function createApp({
   gatekeeper,
   verifier,
   isDraining = () => false,
+  controller,
 }: AppDependencies): Express {
   if (gatekeeper.mode !== config.auth)
     throw new Error(`the gatekeeper is for auth mode ${gatekeeper.mode}, the config says ${config.auth}`);
@@ -75,7 +78,7 @@ export function createApp({
   // A request's registry checks end within 25 s, inside the 30–60 s upstream timeouts proxies commonly use.
   const verify = verificationStep(verifier, metrics, Math.min(config.verify.timeoutMs * 4, 25_000));
   const parsers = createBodyParsers(config.bodyLimitBytes);
-  const context: RouteContext = { cluster, distributions, parsers, metrics, access, verify, config, logger, isDraining };
+  const context: RouteContext = { cluster, distributions, parsers, metrics, access, verify, config, logger, isDraining, controller };
   // Everything under /v1 passes the gate first; then one router holds the whole route table.
   app.use(V1, v1Gate(context));
   app.use(routerOf(ROUTES, context));

@@ -116,9 +116,19 @@ async function start(): Promise<void> {
     );
   }
   const distributions = selected.distributions;
-  const app = createApp({ config, cluster, distributions, logger, metrics, gatekeeper, verifier, isDraining: lifecycle.isDraining });
   const controller =
     distributions && config.controller.enabled ? startDistributionRuntime({ config, cluster, distributions, metrics, logger }) : undefined;
+  const app = createApp({
+    config,
+    cluster,
+    distributions,
+    logger,
+    metrics,
+    gatekeeper,
+    verifier,
+    isDraining: lifecycle.isDraining,
+    ...(controller ? { controller } : {}),
+  });
   let server;
   try {
     server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, app) : createHttpServer(app);

@@ -212,5 +212,14 @@ export const serviceStatusSchema = z
       description: 'The cluster regcred writes to: kubeconfig context and API server, in-cluster, or the embedded in-memory cluster',
     }),
     detail: z.string().optional().meta({ description: 'Why the service is not ready' }),
+    controller: z
+      .strictObject({
+        state: z.enum(['leading', 'standby', 'off']).meta({
+          description:
+            '`leading`: this replica runs the distribution controller; `standby`: another replica holds the Lease; `off`: REGCRED_CONTROLLER=off or no distributions here',
+        }),
+        identity: z.string().optional().meta({ description: 'This replica’s identity in the Lease' }),
+      })
+      .meta({ description: 'The PullSecretDistribution controller on this replica' }),
   })
   .meta({ id: 'ServiceStatus' });

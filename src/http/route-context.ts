@@ -21,6 +21,13 @@ export interface RouteContext {
   logger: Logger;
   /** True once shutdown began: readiness answers 503. */
   isDraining: () => boolean;
+  /** This replica's distribution controller, when it takes part in the leader election. */
+  controller?: ControllerState;
+}
+
+export interface ControllerState {
+  readonly identity: string;
+  isLeader(): boolean;
 }
 
 /** Builds one route's handler from the app's dependencies. */

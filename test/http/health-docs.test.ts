@@ -42,6 +42,7 @@ describe('health, readiness and docs', () => {
       status: 'unavailable',
       cluster: broken.description,
       detail: 'the cluster did not answer within 5000 ms',
+      controller: { state: 'off' },
     });
     const { app: tokenApp } = buildTestApp({
       gatekeeper: tokenGatekeeper(parseTokensFile('[{"caller":"ci","token":"ci-token-0123456789abcdef","namespaces":["default"]}]')),
@@ -51,6 +52,16 @@ describe('health, readiness and docs', () => {
     expect(anonymous.status).toBe(401);
     const ok = await request(tokenApp).get('/v1/status').set('Authorization', 'Bearer ci-token-0123456789abcdef');
     expect(ok.body).toMatchObject({ status: 'ok', cluster: expect.stringContaining('in-memory') });
+  });
+
+  it('GET /v1/status says whether this replica leads the distribution controller or stands by, and its Lease identity', async () => {
+    let leading = true;
+    const { app } = buildTestApp({ controller: { identity: 'host-1a2b3c4d', isLeader: () => leading } });
+    const first = await request(app).get('/v1/status');
+    expectMatchesContract(first);
+    expect(first.body.controller).toEqual({ state: 'leading', identity: 'host-1a2b3c4d' });
+    leading = false;
+    expect((await request(app).get('/v1/status')).body.controller).toEqual({ state: 'standby', identity: 'host-1a2b3c4d' });
   });
 
   it('serves the committed openapi.yaml, and it is what the schemas generate (run `npm run openapi` when this fails)', async () => {

@@ -35,6 +35,8 @@ export interface TestAppOptions {
   verifier?: RegistryVerifier;
   /** PullSecretDistributions, for /v1/distributions (absent by default: those routes answer 503). */
   distributions?: DistributionCluster;
+  /** The distribution controller's state, for GET /v1/status (absent: `off`). */
+  controller?: { identity: string; isLeader(): boolean };
   /** Default: WRITE_DEADLINE_MS (10 s); tests that wait out the deadline set a short one. */
   writeDeadlineMs?: number;
   /** Default true; false only where the caller checks every answer against openapi.yaml itself (the fuzzer). */
@@ -68,6 +70,7 @@ export function buildTestApp(options: TestAppOptions = {}): TestApp {
       isDraining: options.isDraining,
       gatekeeper: options.gatekeeper ?? openGatekeeper(),
       distributions: options.distributions,
+      ...(options.controller ? { controller: options.controller } : {}),
     }),
   );
   return { app, cluster, metrics, logLines };

@@ -24,10 +24,11 @@ export const readyzHandler: HandlerFactory =
 
 /** GET /v1/status: readiness with the detail an authenticated caller may see (which cluster, why not ready). */
 export const statusHandler: HandlerFactory =
-  ({ cluster, isDraining }) =>
+  ({ cluster, isDraining, controller }) =>
   async (_req, res) => {
     const readiness = await readinessOf(cluster, isDraining);
-    res.json({ ...readiness, cluster: cluster.description });
+    const state = controller ? { state: controller.isLeader() ? 'leading' : 'standby', identity: controller.identity } : { state: 'off' };
+    res.json({ ...readiness, cluster: cluster.description, controller: state });
   };
 
 async function readinessOf(cluster: Cluster, isDraining: () => boolean): Promise<{ status: 'ok' | 'unavailable'; detail?: string }> {
