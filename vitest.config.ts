@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Files that replace a module with vi.mock need a module cache of their own; every other file
 // shares its worker's cache, so the app, the contract and Ajv are loaded once per worker, not per file.
-const NEEDS_OWN_MODULES = ['test/domain/match-entry-budget.test.ts'];
+const NEEDS_OWN_MODULES = ['test/domain/match/match-entry-budget.test.ts'];
 
 export default defineConfig({
   test: {

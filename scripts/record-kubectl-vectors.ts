@@ -2,7 +2,7 @@
 // regcred with kubectl on machines that have no kubectl. Run: npx tsx scripts/record-kubectl-vectors.ts
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { kubectlVersion, runKubectl, type KubectlCase, type KubectlVectorFile } from '../test/domain/kubectl-create-secret.js';
+import { kubectlVersion, runKubectl, type KubectlCase, type KubectlVectorFile } from '../test/support/kubectl-create-secret.js';
 
 const OUTPUT = fileURLToPath(new URL('../test/fixtures/kubectl-vectors.json', import.meta.url));
 

@@ -9,7 +9,7 @@ import {
   dockerDesktopConfig,
   everythingIn,
   kubectlDockerConfigJson,
-} from './docker-config-samples.js';
+} from '../support/docker-config-samples.js';
 
 // One unique password, in every place a secret can hide. Whatever these functions return or
 // throw, as a caller or a log would see it, must not contain it in any form.

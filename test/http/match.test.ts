@@ -6,7 +6,7 @@ import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
-// The kubelet's matching rules themselves are specified in test/domain/match-images.test.ts and
+// The kubelet's matching rules themselves are specified in test/domain/match/match-images.test.ts and
 // kubelet-keyring.test.ts; here: the HTTP layer, the secrets and ServiceAccounts it reads, and refusals.
 
 const PASSWORD = `pw-${Date.now()}-never-shown`;

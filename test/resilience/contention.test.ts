@@ -8,7 +8,7 @@ import { adminKubeConfig, createTestNamespace, realClusterAvailable } from '../s
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const WRITERS = 50;
-// Shorter than the production WRITE_DEADLINE_MS (10 s, proven in test/domain/keyed-queue.test.ts), so waiting it out costs little.
+// Shorter than the production WRITE_DEADLINE_MS (10 s, proven in test/domain/pull-secrets/keyed-queue.test.ts), so waiting it out costs little.
 const DEADLINE_MS = 1_500;
 
 interface Arena {

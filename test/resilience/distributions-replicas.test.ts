@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { Watch } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL } from '../../src/domain/distributions/distribution.js';
 import { eventually } from '../support/poll.js';
 import { adminKubeConfig, kitKubeconfigPath, realClusterAvailable, uniqueName } from '../support/real-cluster.js';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { goFilepathMatch, type GoMatchOutcome } from '../../src/domain/kubelet/go-filepath-match.js';
-import { toGoString } from '../../src/domain/kubelet/go-url.js';
+import { goFilepathMatch, type GoMatchOutcome } from '../../../src/domain/kubelet/go-filepath-match.js';
+import { toGoString } from '../../../src/domain/kubelet/go-url.js';
 
 const match = (pattern: string, name: string) => goFilepathMatch(toGoString(pattern), toGoString(name));
 

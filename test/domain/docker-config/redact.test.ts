@@ -1,7 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { describePullSecretData } from '../../src/domain/secret-manifest/redact-secret.js';
-import { REDACTED, registryViewSchema } from '../../src/domain/view-schemas.js';
-import { authOf, base64, DOCKER_HUB, dockerConfigJsonData, dockerDesktopConfig, kubectlDockerConfigJson } from './docker-config-samples.js';
+import { describePullSecretData } from '../../../src/domain/secret-manifest/redact-secret.js';
+import { REDACTED, registryViewSchema } from '../../../src/domain/view-schemas.js';
+import {
+  authOf,
+  base64,
+  DOCKER_HUB,
+  dockerConfigJsonData,
+  dockerDesktopConfig,
+  kubectlDockerConfigJson,
+} from '../../support/docker-config-samples.js';
 
 const JSON_TYPE = 'kubernetes.io/dockerconfigjson';
 const CFG_TYPE = 'kubernetes.io/dockercfg';

@@ -1,18 +1,18 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import type { ServiceAccountObject } from '../../src/domain/cluster.js';
-import { desiredCopyOf, digestsOf } from '../../src/domain/distributions/desired-copy.js';
+import type { ServiceAccountObject } from '../../../src/domain/cluster.js';
+import { desiredCopyOf, digestsOf } from '../../../src/domain/distributions/desired-copy.js';
 import {
   CONTENT_HASH_ANNOTATION,
   DISTRIBUTION_LABEL,
   type DistributionObject,
   type DistributionSpec,
   type NamespaceStatus,
-} from '../../src/domain/distributions/distribution.js';
-import type { NamespaceObject } from '../../src/domain/distributions/distribution-cluster.js';
-import { statusAfter } from '../../src/domain/distributions/distribution-status.js';
-import { planDistribution, type DistributionWorld } from '../../src/domain/distributions/plan-distribution.js';
-import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
+} from '../../../src/domain/distributions/distribution.js';
+import type { NamespaceObject } from '../../../src/domain/distributions/distribution-cluster.js';
+import { statusAfter } from '../../../src/domain/distributions/distribution-status.js';
+import { planDistribution, type DistributionWorld } from '../../../src/domain/distributions/plan-distribution.js';
+import type { SecretObject } from '../../../src/domain/kubernetes/secret.js';
 
 const configJson = (password: string) =>
   Buffer.from(

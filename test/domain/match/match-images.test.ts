@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { matchImages, type MissingPullSecret, type PullSecretSource } from '../../src/domain/match/match-images.js';
-import { matchBodySchema, matchResultSchema, namespacedMatchBodySchema } from '../../src/domain/match/match-schemas.js';
-import { registriesOf } from '../../src/domain/docker-config/credential-schemas.js';
-import { authOf, base64, DOCKER_HUB } from './docker-config-samples.js';
+import { matchImages, type MissingPullSecret, type PullSecretSource } from '../../../src/domain/match/match-images.js';
+import { matchBodySchema, matchResultSchema, namespacedMatchBodySchema } from '../../../src/domain/match/match-schemas.js';
+import { registriesOf } from '../../../src/domain/docker-config/credential-schemas.js';
+import { authOf, base64, DOCKER_HUB } from '../../support/docker-config-samples.js';
 
 const pullSecret = (name: string, auths: Record<string, unknown>): PullSecretSource => ({
   name,

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryCluster } from '../../src/cluster/memory.js';
-import type { Operation } from '../../src/domain/access/access-policy.js';
-import { MAX_FAN_OUT_REFUSALS } from '../../src/domain/access/authorize-namespaces.js';
-import type { Cluster } from '../../src/domain/cluster.js';
+import { MemoryCluster } from '../../../src/cluster/memory.js';
+import type { Operation } from '../../../src/domain/access/access-policy.js';
+import { MAX_FAN_OUT_REFUSALS } from '../../../src/domain/access/authorize-namespaces.js';
+import type { Cluster } from '../../../src/domain/cluster.js';
 import {
   distributePullSecret,
   NOT_REVIEWED,
   type DistributePullSecret,
   type DistributionPorts,
-} from '../../src/domain/pull-secrets/distribute-pull-secret.js';
-import { MAX_FAN_OUT_NAMESPACES } from '../../src/domain/pull-secrets/write-schemas.js';
-import type { Distributed } from '../../src/domain/pull-secrets/write-outcome.js';
-import { UnavailableError, ValidationError } from '../../src/errors.js';
+} from '../../../src/domain/pull-secrets/distribute-pull-secret.js';
+import { MAX_FAN_OUT_NAMESPACES } from '../../../src/domain/pull-secrets/write-schemas.js';
+import type { Distributed } from '../../../src/domain/pull-secrets/write-outcome.js';
+import { UnavailableError, ValidationError } from '../../../src/errors.js';
 
 const registries = [{ server: 'registry.example.com', username: 'janedoe', password: 'pw-not-shown' }];
 const command = (targets: DistributePullSecret['targets'], more: Partial<DistributePullSecret> = {}): DistributePullSecret => ({

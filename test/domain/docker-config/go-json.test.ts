@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { compareGoStrings, encodeGoJsonString, goMap, goStruct, marshalGoJson } from '../../src/domain/docker-config/go-json.js';
+import { compareGoStrings, encodeGoJsonString, goMap, goStruct, marshalGoJson } from '../../../src/domain/docker-config/go-json.js';
 
 describe('encodeGoJsonString', () => {
   it('when the string needs no escaping, then it is only quoted', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { AppError, BadRequestError, ValidationError } from '../../src/errors.js';
-import { parseDockerConfigFile } from '../../src/domain/docker-config/parse-docker-config.js';
-import { authOf, base64, DOCKER_HUB, dockerDesktopConfig, plainDockerLoginConfig, thrownBy } from './docker-config-samples.js';
+import { AppError, BadRequestError, ValidationError } from '../../../src/errors.js';
+import { parseDockerConfigFile } from '../../../src/domain/docker-config/parse-docker-config.js';
+import { authOf, base64, DOCKER_HUB, dockerDesktopConfig, plainDockerLoginConfig, thrownBy } from '../../support/docker-config-samples.js';
 
 const parse = (config: unknown) => parseDockerConfigFile(typeof config === 'string' ? config : JSON.stringify(config));
 const errorOf = (config: unknown) => thrownBy(() => parse(config)) as AppError;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryCluster } from '../../src/cluster/memory.js';
-import { StaleWriteError } from '../../src/domain/cluster.js';
-import { KeyedQueue } from '../../src/domain/pull-secrets/keyed-queue.js';
-import { LOST_RACE, setWriteDeadline, writeInTurn } from '../../src/domain/pull-secrets/write-retry.js';
+import { MemoryCluster } from '../../../src/cluster/memory.js';
+import { StaleWriteError } from '../../../src/domain/cluster.js';
+import { KeyedQueue } from '../../../src/domain/pull-secrets/keyed-queue.js';
+import { LOST_RACE, setWriteDeadline, writeInTurn } from '../../../src/domain/pull-secrets/write-retry.js';
 
 describe('KeyedQueue', () => {
   it('when tasks of one key overlap, then they run one at a time in arrival order; other keys run meanwhile', async () => {

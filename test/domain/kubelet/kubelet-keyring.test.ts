@@ -8,8 +8,8 @@ import {
   readPullSecretAsKubelet,
   urlsMatchStr,
   type KubeletCredential,
-} from '../../src/domain/kubelet/kubelet-keyring.js';
-import { base64 } from './docker-config-samples.js';
+} from '../../../src/domain/kubelet/kubelet-keyring.js';
+import { base64 } from '../../support/docker-config-samples.js';
 
 // Mirrors kubernetes/kubernetes pkg/credentialprovider/keyring_test.go, config_test.go and
 // secrets/secrets_test.go case by case; each describe names the Go test it follows.

@@ -5,10 +5,10 @@ import {
   namespaceMatches,
   refuseDeniedNamespace,
   type AccessReviewer,
-} from '../../src/domain/access/access-policy.js';
-import { TokensFileError, findTokenCaller, parseTokensFile, tokenSha256Hex } from '../../src/domain/access/caller-tokens.js';
-import { kubernetesGatekeeper } from '../../src/domain/access/gatekeeper.js';
-import { ForbiddenError } from '../../src/errors.js';
+} from '../../../src/domain/access/access-policy.js';
+import { TokensFileError, findTokenCaller, parseTokensFile, tokenSha256Hex } from '../../../src/domain/access/caller-tokens.js';
+import { kubernetesGatekeeper } from '../../../src/domain/access/gatekeeper.js';
+import { ForbiddenError } from '../../../src/errors.js';
 
 describe('namespace globs', () => {
   it.each([

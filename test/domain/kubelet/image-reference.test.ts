@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseImageReference } from '../../src/domain/kubelet/image-reference.js';
+import { parseImageReference } from '../../../src/domain/kubelet/image-reference.js';
 
 const repositoryOf = (image: string) => {
   const reference = parseImageReference(image);

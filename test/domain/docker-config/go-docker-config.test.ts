@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
-import { decodeGoDockerConfig } from '../../src/domain/docker-config/go-docker-config.js';
-import { parseDockerConfigFile } from '../../src/domain/docker-config/parse-docker-config.js';
-import { readPullSecretAsKubelet } from '../../src/domain/kubelet/kubelet-docker-config.js';
-import { describePullSecretData } from '../../src/domain/secret-manifest/redact-secret.js';
-import { jsonObjectMembers } from '../../src/domain/text/json-members.js';
-import { authOf, dockerConfigJsonData } from './docker-config-samples.js';
+import { ValidationError } from '../../../src/errors.js';
+import { decodeGoDockerConfig } from '../../../src/domain/docker-config/go-docker-config.js';
+import { parseDockerConfigFile } from '../../../src/domain/docker-config/parse-docker-config.js';
+import { readPullSecretAsKubelet } from '../../../src/domain/kubelet/kubelet-docker-config.js';
+import { describePullSecretData } from '../../../src/domain/secret-manifest/redact-secret.js';
+import { jsonObjectMembers } from '../../../src/domain/text/json-members.js';
+import { authOf, dockerConfigJsonData } from '../../support/docker-config-samples.js';
 
 // What json.Unmarshal into the kubelet's DockerConfigJSON leaves (pkg/credentialprovider/config.go):
 // keys match "auths" case-insensitively; each object is merged into the one map (a non-nil map is

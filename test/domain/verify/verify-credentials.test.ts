@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { VerificationOutcome } from '../../src/domain/verify/registry-verifier.js';
-import { enforceVerification, RegistryUnverifiableError, VerificationFailedError } from '../../src/domain/verify/verify-credentials.js';
+import type { VerificationOutcome } from '../../../src/domain/verify/registry-verifier.js';
+import { enforceVerification, RegistryUnverifiableError, VerificationFailedError } from '../../../src/domain/verify/verify-credentials.js';
 
 const outcome = (status: VerificationOutcome['verification']['status'], refusedByGuard = false): VerificationOutcome => ({
   verification: { server: `${status}.example`, status, method: 'basic', detail: `it was ${status}`, checkedAt: 't' },

@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
-import * as fields from '../../src/domain/docker-config/docker-config-fields.js';
-import { matchImages, MAX_MATCH_ENTRIES } from '../../src/domain/match/match-images.js';
-import { authOf, base64 } from './docker-config-samples.js';
+import { ValidationError } from '../../../src/errors.js';
+import * as fields from '../../../src/domain/docker-config/docker-config-fields.js';
+import { matchImages, MAX_MATCH_ENTRIES } from '../../../src/domain/match/match-images.js';
+import { authOf, base64 } from '../../support/docker-config-samples.js';
 
 // Every `auth` the match reads is decoded by decodeAuthField: counting its calls counts the entries decoded.
-vi.mock('../../src/domain/docker-config/docker-config-fields.js', async (importOriginal) => {
+vi.mock('../../../src/domain/docker-config/docker-config-fields.js', async (importOriginal) => {
   const actual = await importOriginal<typeof fields>();
   return { ...actual, decodeAuthField: vi.fn(actual.decodeAuthField) };
 });

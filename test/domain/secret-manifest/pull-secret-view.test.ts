@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { toPullSecretView } from '../../src/domain/secret-manifest/redact-secret.js';
-import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
-import { pullSecretViewSchema, REDACTED } from '../../src/domain/view-schemas.js';
-import { dockerConfigJsonData, kubectlDockerConfigJson } from './docker-config-samples.js';
+import { toPullSecretView } from '../../../src/domain/secret-manifest/redact-secret.js';
+import type { SecretObject } from '../../../src/domain/kubernetes/secret.js';
+import { pullSecretViewSchema, REDACTED } from '../../../src/domain/view-schemas.js';
+import { dockerConfigJsonData, kubectlDockerConfigJson } from '../../support/docker-config-samples.js';
 
 function secret(overrides: Partial<SecretObject> = {}): SecretObject {
   return {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { decodeAuthField, goFoldedKey, keysMatching, readEntryFields } from '../../src/domain/docker-config/docker-config-fields.js';
+import { decodeAuthField, goFoldedKey, keysMatching, readEntryFields } from '../../../src/domain/docker-config/docker-config-fields.js';
 
 // The vectors of the kubelet's TestDecodeDockerConfigFieldAuth (pkg/credentialprovider/config_test.go).
 describe('decodeAuthField, as the kubelet decodes "auth"', () => {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import { renderDockerConfigJson } from '../../src/domain/docker-config/render-docker-config.js';
-import { renderPullSecret } from '../../src/domain/secret-manifest/render-secret.js';
-import { DOCKER_HUB_SERVER, type RegistryCredential } from '../../src/domain/docker-config/credential-schemas.js';
-import { kubectlVersion, runKubectl, type KubectlVector, type KubectlVectorFile } from './kubectl-create-secret.js';
+import { renderDockerConfigJson } from '../../../src/domain/docker-config/render-docker-config.js';
+import { renderPullSecret } from '../../../src/domain/secret-manifest/render-secret.js';
+import { DOCKER_HUB_SERVER, type RegistryCredential } from '../../../src/domain/docker-config/credential-schemas.js';
+import { kubectlVersion, runKubectl, type KubectlVector, type KubectlVectorFile } from '../../support/kubectl-create-secret.js';
 
 // Recorded by scripts/record-kubectl-vectors.ts; re-run it after changing its table.
-const recorded = JSON.parse(readFileSync(new URL('../fixtures/kubectl-vectors.json', import.meta.url), 'utf8')) as KubectlVectorFile;
+const recorded = JSON.parse(readFileSync(new URL('../../fixtures/kubectl-vectors.json', import.meta.url), 'utf8')) as KubectlVectorFile;
 const liveKubectl = kubectlVersion();
 
 // kubectl's flags as regcred's input: an absent --docker-server means kubectl's default.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWwwAuthenticate } from '../../src/domain/verify/www-authenticate.js';
+import { parseWwwAuthenticate } from '../../../src/domain/verify/www-authenticate.js';
 
 describe('WWW-Authenticate challenges', () => {
   it.each([

@@ -4,8 +4,8 @@ import {
   readLastVerification,
   VERIFICATION_ANNOTATION,
   verificationAnnotationValue,
-} from '../../src/domain/verify/verification-annotation.js';
-import type { RegistryVerification } from '../../src/domain/verify/registry-verifier.js';
+} from '../../../src/domain/verify/verification-annotation.js';
+import type { RegistryVerification } from '../../../src/domain/verify/registry-verifier.js';
 
 const result = (server: string, status: RegistryVerification['status'], checkedAt: string): RegistryVerification => ({
   server,

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { fromGoString, parseGoUrl, splitGoHostPort, toGoString, type GoUrl } from '../../src/domain/kubelet/go-url.js';
+import { fromGoString, parseGoUrl, splitGoHostPort, toGoString, type GoUrl } from '../../../src/domain/kubelet/go-url.js';
 
 const parse = (raw: string) => parseGoUrl(toGoString(raw));
 const urlOf = (raw: string): GoUrl => {

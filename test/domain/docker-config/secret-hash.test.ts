@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { dockerConfigJsonData } from '../../src/domain/secret-manifest/render-secret.js';
-import { DOCKER_HUB_SERVER } from '../../src/domain/docker-config/credential-schemas.js';
-import { secretNameWithHash } from '../../src/domain/docker-config/secret-hash.js';
-import { DOCKER_CONFIG_JSON_TYPE } from '../../src/domain/kubernetes/secret.js';
+import { dockerConfigJsonData } from '../../../src/domain/secret-manifest/render-secret.js';
+import { DOCKER_HUB_SERVER } from '../../../src/domain/docker-config/credential-schemas.js';
+import { secretNameWithHash } from '../../../src/domain/docker-config/secret-hash.js';
+import { DOCKER_CONFIG_JSON_TYPE } from '../../../src/domain/kubernetes/secret.js';
 
 // kubectl's own test vectors (create_secret_docker_test.go): test-user / test-password on Docker Hub.
 const testUser = { server: DOCKER_HUB_SERVER, username: 'test-user', password: 'test-password' };

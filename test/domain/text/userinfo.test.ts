@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
-import { parseDockerConfigFile } from '../../src/domain/docker-config/parse-docker-config.js';
-import { hasUserinfo, redactUserinfo } from '../../src/domain/text/redact-userinfo.js';
-import { matchBodySchema } from '../../src/domain/match/match-schemas.js';
-import { credentialsBodySchema, serverSchema } from '../../src/domain/docker-config/credential-schemas.js';
-import { patchPullSecretBodySchema } from '../../src/domain/pull-secrets/write-schemas.js';
-import { authOf, thrownBy } from './docker-config-samples.js';
+import { ValidationError } from '../../../src/errors.js';
+import { parseDockerConfigFile } from '../../../src/domain/docker-config/parse-docker-config.js';
+import { hasUserinfo, redactUserinfo } from '../../../src/domain/text/redact-userinfo.js';
+import { matchBodySchema } from '../../../src/domain/match/match-schemas.js';
+import { credentialsBodySchema, serverSchema } from '../../../src/domain/docker-config/credential-schemas.js';
+import { patchPullSecretBodySchema } from '../../../src/domain/pull-secrets/write-schemas.js';
+import { authOf, thrownBy } from '../../support/docker-config-samples.js';
 
 // One rule for userinfo in a server: what writes refuse is exactly what views redact.
 

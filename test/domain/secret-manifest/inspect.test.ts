@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { AppError, BadRequestError, UnsupportedMediaTypeError, ValidationError } from '../../src/errors.js';
-import { inspectPullSecretInput } from '../../src/domain/secret-manifest/inspect.js';
-import { inspectViewSchema, REDACTED } from '../../src/domain/view-schemas.js';
-import { dockerConfigJsonData, kubectlDockerConfigJson, thrownBy } from './docker-config-samples.js';
+import { AppError, BadRequestError, UnsupportedMediaTypeError, ValidationError } from '../../../src/errors.js';
+import { inspectPullSecretInput } from '../../../src/domain/secret-manifest/inspect.js';
+import { inspectViewSchema, REDACTED } from '../../../src/domain/view-schemas.js';
+import { dockerConfigJsonData, kubectlDockerConfigJson, thrownBy } from '../../support/docker-config-samples.js';
 
 const CONFIG = kubectlDockerConfigJson('registry.example.com', 'jane', 's3cr3t');
 const VALUE = dockerConfigJsonData(CONFIG)['.dockerconfigjson'];

@@ -5,8 +5,8 @@ import {
   parseLabelSelector,
   type LabelRequirement,
   type LabelSelectorRule,
-} from '../../src/domain/kubernetes/label-selector.js';
-import { ValidationError } from '../../src/errors.js';
+} from '../../../src/domain/kubernetes/label-selector.js';
+import { ValidationError } from '../../../src/errors.js';
 
 // Most cases are apimachinery's own (pkg/labels/selector_test.go: TestSelectorParse,
 // TestSetSelectorParser, TestSelectorMatches, TestRequirementConstructor,

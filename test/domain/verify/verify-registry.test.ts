@@ -4,9 +4,9 @@ import {
   type RegistryRequest,
   type RegistryResponse,
   type RegistryTransport,
-} from '../../src/domain/verify/registry-transport.js';
-import type { VerificationTarget } from '../../src/domain/verify/registry-verifier.js';
-import { verifyWithRegistry } from '../../src/domain/verify/verify-registry.js';
+} from '../../../src/domain/verify/registry-transport.js';
+import type { VerificationTarget } from '../../../src/domain/verify/registry-verifier.js';
+import { verifyWithRegistry } from '../../../src/domain/verify/verify-registry.js';
 
 type Route = (request: RegistryRequest) => Partial<RegistryResponse> | RegistryTransportError;
 

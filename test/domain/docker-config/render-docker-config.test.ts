@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { renderDockerConfigJson } from '../../src/domain/docker-config/render-docker-config.js';
-import { DOCKER_HUB_SERVER } from '../../src/domain/docker-config/credential-schemas.js';
+import { renderDockerConfigJson } from '../../../src/domain/docker-config/render-docker-config.js';
+import { DOCKER_HUB_SERVER } from '../../../src/domain/docker-config/credential-schemas.js';
 
 const base64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 

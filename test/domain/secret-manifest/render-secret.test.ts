@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
-import { renderDockerConfigJson } from '../../src/domain/docker-config/render-docker-config.js';
-import { dockerConfigJsonData, renderPullSecret } from '../../src/domain/secret-manifest/render-secret.js';
-import { MAX_PASSWORD_LENGTH } from '../../src/domain/docker-config/credential-schemas.js';
-import { MAX_SECRET_DATA_BYTES } from '../../src/domain/kubernetes/secret.js';
+import { ValidationError } from '../../../src/errors.js';
+import { renderDockerConfigJson } from '../../../src/domain/docker-config/render-docker-config.js';
+import { dockerConfigJsonData, renderPullSecret } from '../../../src/domain/secret-manifest/render-secret.js';
+import { MAX_PASSWORD_LENGTH } from '../../../src/domain/docker-config/credential-schemas.js';
+import { MAX_SECRET_DATA_BYTES } from '../../../src/domain/kubernetes/secret.js';
 
 const registry = { server: 'registry.example.com', username: 'jane', password: 'hunter2-secret' };
 const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
