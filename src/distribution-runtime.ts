@@ -35,7 +35,8 @@ export function startDistributionRuntime({
   logger: Logger;
 }): DistributionRuntime {
   const log = logger.child({ component: 'controller' });
-  const observer = controllerObserver(distributions, metrics, log);
+  const warnings = new RepeatedWarnings();
+  const observer = controllerObserver(distributions, metrics, log, warnings);
   const elector = new LeaderElector({
     leases: distributions.leases,
     namespace: config.namespace,
@@ -68,14 +69,34 @@ export function startDistributionRuntime({
       onNewLeader: (identity) => log.info({ leader: identity }, 'distribution controller leader'),
     },
     observer: (signal) => {
-      if (signal.type === 'failed') log.warn({ stage: signal.stage, error: errorKind(signal.error) }, 'leader election step failed');
+      if (signal.type === 'failed' && warnings.due(`lease:${signal.stage}:${errorKind(signal.error)}`))
+        log.warn(
+          { stage: signal.stage, error: errorKind(signal.error), message: safeMessage(signal.error) },
+          `leader election step failed; retrying (said at most once a minute; does namespace "${config.namespace}" exist?)`,
+        );
     },
   });
   elector.start();
   return { stop: () => elector.stop(), identity: elector.identity, isLeader: () => elector.isLeader() };
 }
 
-function controllerObserver(distributions: DistributionCluster, metrics: Metrics, log: Logger): ControllerObserver {
+/** The same failure, retried every few seconds, is logged once a minute: the first time tells, the rest only fill the log. */
+class RepeatedWarnings {
+  private readonly last = new Map<string, number>();
+  due(key: string, now = Date.now()): boolean {
+    const previous = this.last.get(key);
+    if (previous !== undefined && now - previous < 60_000) return false;
+    this.last.set(key, now);
+    return true;
+  }
+}
+
+function controllerObserver(
+  distributions: DistributionCluster,
+  metrics: Metrics,
+  log: Logger,
+  warnings: RepeatedWarnings,
+): ControllerObserver {
   const m = metrics.distributions;
   const event = (d: DistributionObject, type: 'Normal' | 'Warning', reason: string, message: string) =>
     void distributions.recordEvent({ distribution: { name: d.name, ...(d.uid ? { uid: d.uid } : {}) }, type, reason, message });
@@ -103,7 +124,11 @@ function controllerObserver(distributions: DistributionCluster, metrics: Metrics
       const outcome = 'error' in result ? 'error' : result.retry ? 'retry' : 'ok';
       m.reconcileDuration.observe({ result: outcome }, seconds);
       if ('error' in result) {
-        log.warn({ distribution: name, error: errorKind(result.error), message: safeMessage(result.error) }, 'reconcile failed; retrying');
+        if (warnings.due(`reconcile:${name}:${errorKind(result.error)}`))
+          log.warn(
+            { distribution: name, error: errorKind(result.error), message: safeMessage(result.error) },
+            'reconcile failed; retrying',
+          );
         return;
       }
       if (result.writes > 0) m.writes.inc({ distribution: name }, result.writes);
@@ -122,7 +147,7 @@ function controllerObserver(distributions: DistributionCluster, metrics: Metrics
       if (signal.type === 'listed' && signal.reason !== 'start')
         m.watchRestarts.inc({ collection: signal.collection, reason: signal.reason });
       if (signal.type === 'rewatched') m.watchRestarts.inc({ collection: signal.collection, reason: signal.reason });
-      if (signal.type === 'failed')
+      if (signal.type === 'failed' && warnings.due(`informer:${signal.collection}:${signal.stage}:${errorKind(signal.error)}`))
         log.warn(
           { collection: signal.collection, stage: signal.stage, error: errorKind(signal.error), retryInMs: signal.retryInMs },
           'list or watch failed; retrying (is the PullSecretDistribution CRD installed and regcred allowed to watch?)',

@@ -107,4 +107,19 @@ describe('the distribution runtime (leader election, metrics, Events) on the in-
     expect(lease.holderIdentity ?? '').toBe('');
     expect(await metrics.registry.metrics()).toContain('regcred_controller_leader 0');
   });
+
+  it('when its namespace is missing, it keeps trying to lead but says so once a minute, not at every attempt', async () => {
+    const cluster = new MemoryCluster({ namespaces: ['default'] });
+    const distributions = new MemoryDistributions(cluster);
+    const { logger, lines } = logCapture();
+    const config = defaultConfig({ namespace: 'nowhere', controller: { ...defaultConfig().controller, leaseDurationSeconds: 3 } });
+    runtime = startDistributionRuntime({ config, cluster, distributions, metrics: createMetrics({ processMetrics: false }), logger });
+    // Attempts every 0.5–1.1 s: several fail in 3 s.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(runtime.isLeader()).toBe(false);
+    const warnings = lines.filter((l) => l.includes('leader election step failed'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('NamespaceNotFoundError');
+    expect(warnings[0]).toContain('nowhere');
+  });
 });
