@@ -58,6 +58,8 @@ export interface KubernetesDistributionsOptions {
   agents?: KeepAliveAgents;
   /** Items per page of a list (default 500). */
   listPageSize?: number;
+  /** How long past its timeoutSeconds a silent watch is ended (default 15 s); shorter in tests. */
+  watchStallGraceMs?: number;
 }
 
 const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
@@ -88,7 +90,13 @@ export class KubernetesDistributions implements DistributionCluster {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const server = new ServerConfiguration(kubeConfig.getCurrentCluster()?.server ?? '', {});
-    this.connection = { kubeConfig, server, agents: new KeepAliveAgents(), connectTimeoutMs: options.timeoutMs };
+    this.connection = {
+      kubeConfig,
+      server,
+      agents: new KeepAliveAgents(),
+      connectTimeoutMs: options.timeoutMs,
+      ...(options.watchStallGraceMs === undefined ? {} : { stallGraceMs: options.watchStallGraceMs }),
+    };
     this.leases = new KubernetesLeases(kubeConfig.makeApiClient(CoordinationV1Api), this.call);
     this.namespaces = this.source({
       description: 'namespaces',

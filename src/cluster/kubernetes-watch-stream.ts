@@ -25,6 +25,8 @@ export interface WatchConnection {
   agents: KeepAliveAgents;
   /** Until the response headers arrive; the stream itself has no deadline but its timeoutSeconds. */
   connectTimeoutMs: number;
+  /** Default STALL_GRACE_MS. */
+  stallGraceMs?: number;
 }
 
 export interface WatchTarget<T> {
@@ -69,7 +71,7 @@ export function openWatch<T>(
     () => close(unavailability(new DeadlineExceededError(connection.connectTimeoutMs))),
     connection.connectTimeoutMs,
   );
-  const stallTimer = setTimeout(() => close(), timeoutSeconds * 1000 + STALL_GRACE_MS);
+  const stallTimer = setTimeout(() => close(), timeoutSeconds * 1000 + (connection.stallGraceMs ?? STALL_GRACE_MS));
 
   const deliver = (line: string) => {
     let event: RawEvent;

@@ -15,7 +15,10 @@ afterEach(async () => close());
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-async function fakeApiServer(handler: Handler): Promise<{ port: KubernetesDistributions; requests: URL[] }> {
+async function fakeApiServer(
+  handler: Handler,
+  options: { watchStallGraceMs?: number } = {},
+): Promise<{ port: KubernetesDistributions; requests: URL[] }> {
   const requests: URL[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -36,7 +39,7 @@ async function fakeApiServer(handler: Handler): Promise<{ port: KubernetesDistri
     contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
     currentContext: 'fake',
   });
-  return { port: new KubernetesDistributions(kubeConfig, { timeoutMs: TIMEOUT_MS }), requests };
+  return { port: new KubernetesDistributions(kubeConfig, { timeoutMs: TIMEOUT_MS, ...options }), requests };
 }
 
 function watchNamespaces(port: KubernetesDistributions, timeoutSeconds = 30) {
@@ -90,6 +93,23 @@ describe('KubernetesDistributions watches against a fake API server', () => {
       await eventually(async () => expect(w.closes).toHaveLength(1));
       expect(w.closes[0].error).toBeInstanceOf(WatchExpiredError);
     }
+  });
+
+  it('when a watch goes silent and stays open past its timeoutSeconds (the idle-watch stall of API servers up to 1.20), then it is ended without an error so the informer watches again', async () => {
+    const { port } = await fakeApiServer(
+      (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write(namespaceEvent('ADDED', 'before-the-stall', '43'));
+        // …and then nothing, and no end: the server neither sends nor closes.
+      },
+      { watchStallGraceMs: 300 },
+    );
+    const started = performance.now();
+    const w = watchNamespaces(port, 1);
+    await eventually(async () => expect(w.closes).toHaveLength(1), { timeoutMs: 5000 });
+    expect(w.closes[0]!.error).toBeUndefined();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(w.events.map((e) => e.type)).toEqual(['ADDED']);
   });
 
   it('when the API server never answers, then the watch closes with UnavailableError after the connect deadline', async () => {
