@@ -29,8 +29,11 @@ export interface DistributionFixture {
   createPod(pod: PodObject): Promise<void>;
   /** The Events recorded about a distribution, read behind the port's back. */
   eventsAbout(name: string): Promise<{ type: string; reason: string; message: string; uid?: string }[]>;
-  /** A resourceVersion older than the oldest change the cluster still holds for watches. */
-  expiredResourceVersion(): Promise<string>;
+  /**
+   * A resourceVersion older than the cluster still holds events for, or undefined when that cannot
+   * be arranged reliably (the 410 translation is then covered against a fake API server).
+   */
+  expiredResourceVersion(): Promise<string | undefined>;
   /** Namespace for Leases (exists). */
   leaseNamespace: string;
   cleanup(): Promise<void>;
@@ -191,9 +194,10 @@ export function describeDistributionContract(name: string, makeFixture: () => Pr
         expect((await port.distributions.list()).items.map((d) => d.name)).toContain(first.name);
       });
 
-      it('when the resourceVersion is older than the cluster keeps, then the watch closes with WatchExpiredError and no events', async () => {
+      it('when the resourceVersion is older than the cluster keeps, then the watch closes with WatchExpiredError and no events', async (ctx) => {
         const old = await f.expiredResourceVersion();
-        const w = watching(port.namespaces, old);
+        if (old === undefined) ctx.skip();
+        const w = watching(port.namespaces, old!);
         await eventually(async () => expect(w.closes).toHaveLength(1));
         expect(w.closes[0].error).toBeInstanceOf(WatchExpiredError);
         expect((w.closes[0].error as Error).message).toContain('namespaces');

@@ -77,8 +77,10 @@ describe.skipIf(!enabled)(title, () => {
         const list = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name}` });
         return list.items.map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', uid: e.involvedObject.uid }));
       },
-      // The watch cache starts at the API server's start, far beyond resourceVersion 1.
-      expiredResourceVersion: async () => '1',
+      // resourceVersion 1 expires on a kit that has run a while, but a freshly started API server (as
+      // in CI) kept a watch from it open without an event: not reliable. test/resilience/
+      // distribution-watch.test.ts covers the 410 (status or ERROR event) against a fake API server.
+      expiredResourceVersion: async () => undefined,
       leaseNamespace: 'default',
       cleanup: async () => {
         for (const name of namespaces) await removeNamespace(name).catch(() => undefined);
