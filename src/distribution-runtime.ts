@@ -6,6 +6,9 @@ import type { Cluster } from './domain/cluster.js';
 import type { DistributionObject } from './domain/distributions/distribution.js';
 import type { DistributionCluster } from './domain/distributions/distribution-cluster.js';
 import type { Metrics } from './metrics.js';
+import type { DesiredCopy } from './domain/distributions/desired-copy.js';
+import { sourceVerificationProblem } from './domain/distributions/verify-source.js';
+import type { RegistryVerifier } from './domain/verify/registry-verifier.js';
 
 export interface DistributionRuntime {
   /** Stops the controller (if leading) and releases the Lease. */
@@ -15,6 +18,8 @@ export interface DistributionRuntime {
 }
 
 export const LEASE_NAME = 'regcred-controller';
+// As for a request's checks: within the 25 s a request's verification may take.
+const VERIFY_DEADLINE_MS = 25_000;
 
 /**
  * Runs the distribution controller on the one replica that holds the Lease; the others serve the
@@ -27,12 +32,15 @@ export function startDistributionRuntime({
   distributions,
   metrics,
   logger,
+  verifier,
 }: {
   config: Readonly<Config>;
   cluster: Cluster;
   distributions: DistributionCluster;
   metrics: Metrics;
   logger: Logger;
+  /** For distributions with spec.verify=required; without it their new content is never rolled out. */
+  verifier?: RegistryVerifier;
 }): DistributionRuntime {
   const log = logger.child({ component: 'controller' });
   const warnings = new RepeatedWarnings();
@@ -57,6 +65,12 @@ export function startDistributionRuntime({
           watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
           resyncSeconds: config.controller.resyncSeconds,
           observer,
+          ...(verifier
+            ? {
+                verifySource: (desired: DesiredCopy) =>
+                  sourceVerificationProblem(verifier, desired, AbortSignal.timeout(VERIFY_DEADLINE_MS)),
+              }
+            : {}),
         });
         const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         // Stopped before its caches filled: start() then rejects, which is expected.

@@ -117,7 +117,9 @@ async function start(): Promise<void> {
   }
   const distributions = selected.distributions;
   const controller =
-    distributions && config.controller.enabled ? startDistributionRuntime({ config, cluster, distributions, metrics, logger }) : undefined;
+    distributions && config.controller.enabled
+      ? startDistributionRuntime({ config, cluster, distributions, metrics, logger, verifier })
+      : undefined;
   const app = createApp({
     config,
     cluster,

@@ -3,7 +3,7 @@ import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL, type DistributionObject 
 import type { DistributionCluster, NamespaceObject } from '../domain/distributions/distribution-cluster.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
 import type { DistributionCaches } from './distribution-caches.js';
-import { digestsOf } from '../domain/distributions/desired-copy.js';
+import { digestsOf, type DesiredCopy } from '../domain/distributions/desired-copy.js';
 import { Informer, type InformerHandlers, type InformerSignal } from './informer.js';
 import { reconcileDistribution, type ReconcileObserver, type ReconcileResult } from './reconcile-distribution.js';
 import { WorkQueue } from './work-queue.js';
@@ -21,6 +21,8 @@ export interface DistributionControllerOptions {
   watchTimeoutSeconds: number;
   resyncSeconds: number;
   observer: ControllerObserver;
+  /** Checks new source content with its registries for distributions with spec.verify=required. */
+  verifySource?: (desired: DesiredCopy) => Promise<string | undefined>;
 }
 
 /** Everything the controller tells the outside; the owner turns it into metrics, Events and log lines. */
@@ -194,6 +196,7 @@ export class DistributionController {
           denyNamespaces: this.options.denyNamespaces,
           concurrency: this.options.concurrency ?? 16,
           observer,
+          ...(this.options.verifySource ? { verifySource: this.options.verifySource } : {}),
         },
         name,
       );

@@ -28,6 +28,8 @@ export interface ReconcileDependencies {
   /** Writes in flight at once within one reconcile. */
   concurrency: number;
   observer: ReconcileObserver;
+  /** With spec.verify=required: checks new source content with the registries (undefined: accepted, else why not). */
+  verifySource?: (desired: DesiredCopy) => Promise<string | undefined>;
   now?: () => Date;
 }
 
@@ -85,6 +87,16 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
     });
     return { retry: false, writes: 0 };
   }
+  const unverified = await verificationProblem(deps, distribution, source.desired);
+  if (unverified) {
+    // Nothing is written: every copy keeps the content it has until the registries accept the new one.
+    await writeStatusIfChanged(deps, distribution, {
+      ...distribution.status,
+      message: `the new credential (${source.desired.contentHash}) was not rolled out: ${unverified}`,
+      observedGeneration: distribution.generation,
+    });
+    return { retry: false, writes: 0 };
+  }
   const previous = new Map((distribution.status?.namespaces ?? []).map((s) => [s.namespace, s]));
   const plan = planDistribution(
     {
@@ -121,10 +133,28 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
   const removed = await Promise.all(plan.removals.map((r) => limit(() => remove(deps, distribution, r, count))));
   if (removed.includes(false)) retry = true;
   const pods = await podsLackingSecret(deps, distribution, outcomes);
-  const status = statusAfter(distribution, source.desired, outcomes, pods, now);
+  const status = {
+    ...statusAfter(distribution, source.desired, outcomes, pods, now),
+    ...(distribution.spec.verify === 'required' ? { verifiedContentHash: source.desired.contentHash } : {}),
+  };
   await writeStatusIfChanged(deps, distribution, status);
   if (status.rolledOutAt && !distribution.status?.rolledOutAt) deps.observer.rolledOut(distribution, status);
   return { retry, writes, status };
+}
+
+/** Why new content may not be rolled out yet under spec.verify=required; undefined when it may. */
+async function verificationProblem(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  desired: DesiredCopy,
+): Promise<string | undefined> {
+  if (distribution.spec.verify !== 'required' || distribution.status?.verifiedContentHash === desired.contentHash) return undefined;
+  if (!deps.verifySource) return 'no registry verifier is configured';
+  try {
+    return await deps.verifySource(desired);
+  } catch (error) {
+    return error instanceof AppError ? error.message : 'the check failed unexpectedly';
+  }
 }
 
 function specProblem(distribution: DistributionObject): string | undefined {

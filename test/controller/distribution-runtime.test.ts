@@ -7,6 +7,7 @@ import { defaultConfig } from '../../src/config.js';
 import { LEASE_NAME, startDistributionRuntime, type DistributionRuntime } from '../../src/distribution-runtime.js';
 import { DISTRIBUTION_SOURCE_LABEL } from '../../src/domain/distributions/distribution.js';
 import { createMetrics } from '../../src/metrics.js';
+import type { RegistryVerifier } from '../../src/domain/verify/registry-verifier.js';
 import { eventually } from '../support/poll.js';
 
 // The runtime as main.ts starts it, on the in-memory cluster: leadership, metrics, Events, log lines.
@@ -121,5 +122,91 @@ describe('the distribution runtime (leader election, metrics, Events) on the in-
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('NamespaceNotFoundError');
     expect(warnings[0]).toContain('nowhere');
+  });
+
+  it('with spec.verify=required, new source content reaches no copy until the registry accepts it', async () => {
+    const cluster = new MemoryCluster({ namespaces: ['regcred', { name: 'team-a', labels: { team: 'a' } }] });
+    const distributions = new MemoryDistributions(cluster);
+    const checked: string[] = [];
+    const verifier: RegistryVerifier = {
+      verify: async (target) => {
+        checked.push(target.password);
+        const accepted = !target.password.startsWith('refused');
+        return {
+          verification: {
+            server: target.server,
+            status: accepted ? 'valid' : 'invalid',
+            method: 'basic',
+            detail: accepted ? 'accepted' : 'the registry refused the credentials',
+            checkedAt: new Date().toISOString(),
+          },
+          refusedByGuard: false,
+        };
+      },
+    };
+    const source = await cluster.createSecret({
+      namespace: 'regcred',
+      name: 'src',
+      type: 'kubernetes.io/dockerconfigjson',
+      labels: { [DISTRIBUTION_SOURCE_LABEL]: 'payments' },
+      annotations: {},
+      data: { '.dockerconfigjson': configJson('first-pw') },
+    });
+    await distributions.createDistribution({
+      name: 'payments',
+      finalizers: [],
+      labels: {},
+      annotations: {},
+      spec: {
+        secretName: 'regcred',
+        source: { secretName: 'src', namespace: 'regcred' },
+        namespaceSelector: 'team=a',
+        serviceAccounts: [],
+        verify: 'required',
+      },
+    });
+    const { logger } = logCapture();
+    runtime = startDistributionRuntime({
+      config: defaultConfig({ namespace: 'regcred' }),
+      cluster,
+      distributions,
+      metrics: createMetrics({ processMetrics: false }),
+      logger,
+      verifier,
+    });
+    await eventually(async () =>
+      expect((await cluster.readSecret('team-a', 'regcred'))?.data['.dockerconfigjson']).toBe(configJson('first-pw')),
+    );
+    const first = (await distributions.readDistribution('payments'))!.status!;
+    expect(first.verifiedContentHash).toBe(first.contentHash);
+    const copyBefore = (await cluster.readSecret('team-a', 'regcred'))!;
+
+    const current = (await cluster.readSecret('regcred', 'src'))!;
+    await cluster.replaceSecret({
+      ...current,
+      data: { '.dockerconfigjson': configJson('refused-pw') },
+      resourceVersion: current.resourceVersion!,
+    });
+    await eventually(async () =>
+      expect((await distributions.readDistribution('payments'))?.status?.message).toMatch(/was not rolled out: .*invalid/),
+    );
+    expect(checked).toContain('refused-pw');
+    expect((await cluster.readSecret('team-a', 'regcred'))?.resourceVersion).toBe(copyBefore.resourceVersion);
+    expect(JSON.stringify((await distributions.readDistribution('payments'))!.status)).not.toContain('refused-pw');
+
+    const refused = (await cluster.readSecret('regcred', 'src'))!;
+    await cluster.replaceSecret({
+      ...refused,
+      data: { '.dockerconfigjson': configJson('second-pw') },
+      resourceVersion: refused.resourceVersion!,
+    });
+    await eventually(async () =>
+      expect((await cluster.readSecret('team-a', 'regcred'))?.data['.dockerconfigjson']).toBe(configJson('second-pw')),
+    );
+    await eventually(async () => {
+      const status = (await distributions.readDistribution('payments'))!.status!;
+      expect(status.verifiedContentHash).toBe(status.contentHash);
+      expect(status.message).toBeUndefined();
+    });
   });
 });

@@ -138,6 +138,10 @@ export const distributionStatusSchema = z
     observedGeneration: z.number().int().optional().meta({ description: 'The generation the controller last acted on.' }),
     contentHash: z.string().optional().meta({ description: "The hash of the source's content: a copy with it is current." }),
     contentChangedAt: z.string().optional().meta({ description: 'When the content last changed: the start of a rotation.' }),
+    verifiedContentHash: z
+      .string()
+      .optional()
+      .meta({ description: 'With `spec.verify: required` (kubectl-managed sources): the content hash the registries last accepted.' }),
     rolledOutAt: z.string().optional().meta({ description: 'When every targeted copy first carried `contentHash` after that.' }),
     counts: z
       .record(z.string(), z.number().int())

@@ -42,6 +42,11 @@ export interface DistributionSpec {
   serviceAccounts: string[];
   /** When the credential expires (RFC 3339), shown as a metric; nothing stops at that time. */
   expiresAt?: string;
+  /**
+   * `required`: a new source content reaches no copy until every registry in it has accepted the
+   * credentials (for sources changed with kubectl; the API checks with `?verify=required` itself).
+   */
+  verify?: 'required';
 }
 
 export type NamespaceState = 'inSync' | 'pending' | 'drifted-restored' | 'forbidden' | 'failed' | 'excluded';
@@ -69,6 +74,8 @@ export interface DistributionStatus {
   contentHash?: string;
   /** When the content hash last changed: the start of a rotation. */
   contentChangedAt?: string;
+  /** With spec.verify=required: the content hash the registries last accepted. */
+  verifiedContentHash?: string;
   /** When every targeted copy first carried contentHash after that change. */
   rolledOutAt?: string;
   counts?: Partial<Record<NamespaceState, number>> & { targeted: number; current: number };
