@@ -144,7 +144,7 @@ describe('the distribution runtime (leader election, metrics, Events) on the in-
         };
       },
     };
-    const source = await cluster.createSecret({
+    await cluster.createSecret({
       namespace: 'regcred',
       name: 'src',
       type: 'kubernetes.io/dockerconfigjson',
