@@ -594,6 +594,29 @@ describe('/v1/distributions listing limit', () => {
   });
 });
 
+describe('/v1/distributions managed by another installation', () => {
+  it('when a distribution names another regcred namespace, then its view shows that namespace and its registries, and a PUT is a 409', async () => {
+    const cluster = new MemoryCluster({ namespaces: ['regcred', 'platform'] });
+    const distributions = new MemoryDistributions(cluster);
+    await request(buildTestApp({ cluster, distributions, config: { namespace: 'platform' } }).app)
+      .put('/v1/distributions/shared')
+      .send({ ...credentials, namespaces: ['team-a'] })
+      .expect(201);
+    const here = buildTestApp({ cluster, distributions, config: { namespace: 'regcred' } });
+    const view = await request(here.app).get('/v1/distributions/shared');
+    expectMatchesContract(view);
+    expect(view.body.source).toEqual({ namespace: 'platform', secretName: 'distribution-shared' });
+    expect(view.body.registries).toMatchObject([{ server: 'registry.example.com' }]);
+    expect(view.body.warnings).toEqual([]);
+    const put = await request(here.app)
+      .put('/v1/distributions/shared')
+      .send({ ...credentials, namespaces: ['team-a'] });
+    expectMatchesContract(put);
+    expect(put.status).toBe(409);
+    expect(put.body.detail).toContain('namespace "platform"');
+  });
+});
+
 describe('/v1/distributions without the PullSecretDistribution resource', () => {
   it('when regcred runs without it, then every distribution route answers 503 problem+json saying so', async () => {
     const t = buildTestApp();

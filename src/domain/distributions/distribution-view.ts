@@ -40,7 +40,8 @@ export function toDistributionView(
     ...(spec.excludeNamespaces !== undefined && { excludeNamespaces: [...spec.excludeNamespaces] }),
     serviceAccounts: [...spec.serviceAccounts],
     ...(spec.expiresAt !== undefined && { expiresAt: spec.expiresAt }),
-    source: { namespace: sourceNamespace, secretName: spec.source.secretName },
+    // A distribution another installation manages names its own namespace.
+    source: { namespace: spec.source.namespace ?? sourceNamespace, secretName: spec.source.secretName },
     registries: described.registries,
     warnings: described.warnings,
     ...(distribution.deletionTimestamp ? { deleting: true as const } : {}),
@@ -56,7 +57,7 @@ export async function viewDistribution(
   distribution: DistributionObject,
 ): Promise<DistributionView> {
   const source = distribution.spec.source.secretName
-    ? await cluster.readSecret(sourceNamespace, distribution.spec.source.secretName)
+    ? await cluster.readSecret(distribution.spec.source.namespace ?? sourceNamespace, distribution.spec.source.secretName)
     : undefined;
   return toDistributionView(distribution, sourceNamespace, source);
 }
