@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import { DistributionController, type ControllerObserver } from './controller/distribution-controller.js';
 import { LeaderElector } from './controller/leader-election.js';
 import type { Cluster } from './domain/cluster.js';
-import type { DistributionObject } from './domain/distributions/distribution.js';
+import type { DistributionObject, NamespaceState } from './domain/distributions/distribution.js';
 import type { DistributionCluster } from './domain/distributions/distribution-cluster.js';
 import type { Metrics } from './metrics.js';
 import type { DesiredCopy } from './domain/distributions/desired-copy.js';
@@ -18,6 +18,7 @@ export interface DistributionRuntime {
 }
 
 export const LEASE_NAME = 'regcred-controller';
+const NAMESPACE_STATES: readonly NamespaceState[] = ['inSync', 'pending', 'drifted-restored', 'forbidden', 'failed', 'excluded'];
 // As for a request's checks: within the 25 s a request's verification may take.
 const VERIFY_DEADLINE_MS = 25_000;
 
@@ -33,6 +34,7 @@ export function startDistributionRuntime({
   metrics,
   logger,
   verifier,
+  identity,
 }: {
   config: Readonly<Config>;
   cluster: Cluster;
@@ -41,12 +43,15 @@ export function startDistributionRuntime({
   logger: Logger;
   /** For distributions with spec.verify=required; without it their new content is never rolled out. */
   verifier?: RegistryVerifier;
+  /** This replica's name in the Lease; default: the hostname and a random suffix. */
+  identity?: string;
 }): DistributionRuntime {
   const log = logger.child({ component: 'controller' });
   const warnings = new RepeatedWarnings();
   const observer = controllerObserver(distributions, metrics, log, warnings);
   const elector = new LeaderElector({
     leases: distributions.leases,
+    ...(identity ? { identity } : {}),
     namespace: config.namespace,
     name: LEASE_NAME,
     leaseDurationSeconds: config.controller.leaseDurationSeconds,
@@ -147,13 +152,13 @@ function controllerObserver(
       }
       if (result.writes > 0) m.writes.inc({ distribution: name }, result.writes);
       if (!d) {
-        m.namespaces.remove({ distribution: name });
+        // prom-client removes a series only by its full label set.
+        for (const state of NAMESPACE_STATES) m.namespaces.remove({ distribution: name, state });
         m.credentialExpiry.remove({ distribution: name });
         return;
       }
       const counts = (result.status ?? d.status)?.counts;
-      for (const state of ['inSync', 'pending', 'drifted-restored', 'forbidden', 'failed', 'excluded'] as const)
-        m.namespaces.set({ distribution: name, state }, counts?.[state] ?? 0);
+      for (const state of NAMESPACE_STATES) m.namespaces.set({ distribution: name, state }, counts?.[state] ?? 0);
       const expires = d.spec.expiresAt ? Date.parse(d.spec.expiresAt) : NaN;
       if (Number.isFinite(expires)) m.credentialExpiry.set({ distribution: name }, expires / 1000);
     },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createApp } from './app.js';
@@ -9,13 +9,25 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { TokensFileError, parseTokensFile, tokenSha256Hex } from './domain/access/caller-tokens.js';
 import { kubernetesGatekeeper, openGatekeeper, tokenGatekeeper, type Gatekeeper } from './domain/access/gatekeeper.js';
 import type { RegistryVerifier } from './domain/verify/registry-verifier.js';
-import { startDistributionRuntime } from './distribution-runtime.js';
+import { defaultIdentity } from './controller/lease-record.js';
+import { startDistributionRuntime, type DistributionRuntime } from './distribution-runtime.js';
 import { createLogger } from './logger.js';
 import { VerifyCaFileError, verifierFromConfig } from './registry/verifier-from-config.js';
 import { createMetrics } from './metrics.js';
 import { applyServerTimeouts } from './server-timeouts.js';
 import { Lifecycle, drainOnShutdown } from './shutdown.js';
 import { describeCertificate, readTlsCredentials, reloadTlsOnChange, type TlsCredentials } from './tls.js';
+
+/** Writes a file only its owner may read, also when it existed before with wider permissions (`mode` applies only to a new file). */
+function writeOwnerOnly(path: string, text: string): void {
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** A start-up failure the operator must fix: the message, on stderr, and exit code 2. */
 function refuseToStart(message: string): never {
@@ -58,7 +70,7 @@ function createGatekeeper(config: Readonly<Config>, selected: SelectedCluster): 
       const token = randomBytes(32).toString('base64url');
       if (config.tokenOutputFile) {
         try {
-          writeFileSync(config.tokenOutputFile, `${token}\n`, { mode: 0o600 });
+          writeOwnerOnly(config.tokenOutputFile, `${token}\n`);
         } catch {
           refuseToStart('cannot write REGCRED_TOKEN_OUTPUT_FILE');
         }
@@ -116,10 +128,9 @@ async function start(): Promise<void> {
     );
   }
   const distributions = selected.distributions;
-  const controller =
-    distributions && config.controller.enabled
-      ? startDistributionRuntime({ config, cluster, distributions, metrics, logger, verifier })
-      : undefined;
+  // The controller joins the leader election once the port is ours: a start that fails to listen never holds the Lease.
+  const controllerIdentity = distributions && config.controller.enabled ? defaultIdentity() : undefined;
+  let controller: DistributionRuntime | undefined;
   const app = createApp({
     config,
     cluster,
@@ -129,7 +140,7 @@ async function start(): Promise<void> {
     gatekeeper,
     verifier,
     isDraining: lifecycle.isDraining,
-    ...(controller ? { controller } : {}),
+    controller: controllerIdentity ? { identity: controllerIdentity, isLeader: () => controller?.isLeader() ?? false } : undefined,
   });
   let server;
   try {
@@ -143,6 +154,8 @@ async function start(): Promise<void> {
     process.exit(1);
   });
   server.listen(config.port, config.host, () => {
+    if (distributions && controllerIdentity)
+      controller = startDistributionRuntime({ config, cluster, distributions, metrics, logger, verifier, identity: controllerIdentity });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const scheme = tls ? 'https' : 'http';

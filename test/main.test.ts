@@ -14,6 +14,8 @@ describe('starting the service (src/main.ts) with nothing configured: one proces
   let outputFile: string;
   beforeAll(async () => {
     outputFile = join(mkdtempSync(join(tmpdir(), 'regcred-token-')), 'token');
+    // Left over, readable by all: the token must still end up readable by its owner only.
+    writeFileSync(outputFile, 'an older token, longer than the new one, so truncation shows too\n', { mode: 0o644 });
     service = await startService({ REGCRED_TOKEN_OUTPUT_FILE: outputFile, REGCRED_SHUTDOWN_GRACE_MS: '20000' });
   });
   afterAll(killServices);

@@ -97,6 +97,13 @@ describe('the distribution runtime (leader election, metrics, Events) on the in-
     const everything = [lines.join('\n'), await metrics.registry.metrics(), JSON.stringify(distributions.events)].join('\n');
     expect(everything).not.toContain(CANARY);
     expect(everything).not.toContain(configJson(CANARY));
+
+    // Deleted: its series go, not linger with their last counts.
+    await distributions.deleteDistribution('payments', (await distributions.readDistribution('payments'))!.uid!);
+    await eventually(async () => expect(await distributions.readDistribution('payments')).toBeUndefined());
+    await eventually(async () =>
+      expect(await metrics.registry.metrics()).not.toContain('regcred_distribution_namespaces{distribution="payments"'),
+    );
   });
 
   it('releases the Lease on stop, so another replica can lead at once', async () => {
