@@ -90,21 +90,29 @@ export function openWatch<T>(
   };
 
   const stream = (response: IncomingMessage) => {
-    let buffered = '';
+    // The partial line so far, in pieces: each chunk is searched once, so a 1 MiB event arriving
+    // in 16 KiB chunks is not rescanned and recopied at every chunk.
+    let pieces: string[] = [];
+    let pending = 0;
     response.setEncoding('utf8');
     response.on('data', (chunk: string) => {
-      buffered += chunk;
+      let start = 0;
       let newline: number;
-      while (!closed && (newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
+      while (!closed && (newline = chunk.indexOf('\n', start)) >= 0) {
+        const line = (pieces.length > 0 ? pieces.join('') + chunk.slice(start, newline) : chunk.slice(start, newline)).trim();
+        pieces = [];
+        pending = 0;
+        start = newline + 1;
         try {
           if (line) deliver(line);
         } catch (error) {
           close(error);
         }
       }
-      if (buffered.length > MAX_LINE_CHARS) close(new UpstreamError(`the watch on ${target.description} sent an oversized event`));
+      if (closed || start >= chunk.length) return;
+      pieces.push(chunk.slice(start));
+      pending += chunk.length - start;
+      if (pending > MAX_LINE_CHARS) close(new UpstreamError(`the watch on ${target.description} sent an oversized event`));
     });
     response.on('end', () => {
       ended = true;

@@ -33,10 +33,12 @@ export class KubernetesWatchSource<T> implements WatchSource<T> {
 
   async list(): Promise<Listing<T>> {
     try {
-      return await this.listPaged(this.pageSize);
+      return await this.listPaged();
     } catch (error) {
-      // A continue token outlived the API server's compaction: list it whole, as client-go's pager falls back to.
-      if (error instanceof WatchExpiredError) return this.listPaged(undefined);
+      // A continue token outlived the API server's compaction: list again from the start, still in
+      // pages (client-go's pager lists whole instead, but one page of every copy of a 1 MiB Secret
+      // would not fit the heap). Once: a second expiry goes to the caller, whose informer retries later.
+      if (error instanceof WatchExpiredError) return this.listPaged();
       throw error;
     }
   }
@@ -45,7 +47,8 @@ export class KubernetesWatchSource<T> implements WatchSource<T> {
     return openWatch(this.connection, this.endpoint, resourceVersion, timeoutSeconds, handlers);
   }
 
-  private async listPaged(limit: number | undefined): Promise<Listing<T>> {
+  private async listPaged(): Promise<Listing<T>> {
+    const limit = this.pageSize;
     const operation = this.endpoint.listOperation;
     const items: T[] = [];
     let resourceVersion = '';

@@ -9,10 +9,14 @@ interface Change {
   /** The object before a MODIFIED: a filtered watch turns a change into or out of its filter into ADDED or DELETED. */
   previous?: unknown;
   resourceVersion: number;
+  /** Roughly what the change holds in memory. */
+  bytes: number;
 }
 
 /** How many changes the embedded cluster keeps for watches to resume from, like etcd before compaction. */
 export const DEFAULT_HISTORY_LIMIT = 10_000;
+/** …and at most this much of them: a Secret may hold 1 MiB, and each change keeps it twice (before and after). */
+export const DEFAULT_HISTORY_BYTES = 32 * 1024 * 1024;
 
 /**
  * The embedded cluster's resourceVersions and its change history: one increasing counter for
@@ -27,7 +31,12 @@ export class MemoryChangeLog {
   private compactedThrough = 0;
   private readonly subscribers = new Set<(change: Change) => void>();
 
-  constructor(private readonly historyLimit = DEFAULT_HISTORY_LIMIT) {}
+  private historyBytes = 0;
+
+  constructor(
+    private readonly historyLimit = DEFAULT_HISTORY_LIMIT,
+    private readonly historyByteLimit = DEFAULT_HISTORY_BYTES,
+  ) {}
 
   nextResourceVersion(): string {
     this.last += 1;
@@ -47,9 +56,15 @@ export class MemoryChangeLog {
       object: structuredClone(object),
       ...(previous === undefined ? {} : { previous: structuredClone(previous) }),
       resourceVersion: Number(object.resourceVersion),
+      bytes: approximateBytes(object) + approximateBytes(previous),
     };
     this.history.push(change);
-    if (this.history.length > this.historyLimit) this.compactedThrough = this.history.shift()!.resourceVersion;
+    this.historyBytes += change.bytes;
+    while (this.history.length > this.historyLimit || (this.historyBytes > this.historyByteLimit && this.history.length > 1)) {
+      const dropped = this.history.shift()!;
+      this.historyBytes -= dropped.bytes;
+      this.compactedThrough = dropped.resourceVersion;
+    }
     for (const notify of this.subscribers) notify(change);
   }
 
@@ -126,4 +141,13 @@ function asSeenThrough<T>(change: Change, matches: (object: T) => boolean): Watc
   const before = change.type === 'MODIFIED' && change.previous !== undefined && matches(change.previous as T);
   if (change.type === 'MODIFIED' && before !== now) return { type: now ? 'ADDED' : 'DELETED', object, resourceVersion };
   return now ? { type: change.type, object, resourceVersion } : undefined;
+}
+
+/** The size that matters: a Secret's data values (up to 1 MiB), plus a little for the rest. */
+function approximateBytes(object: unknown): number {
+  if (object === undefined) return 0;
+  const data = (object as { data?: Record<string, string> }).data;
+  let bytes = 512;
+  if (data && typeof data === 'object') for (const value of Object.values(data)) bytes += typeof value === 'string' ? value.length : 0;
+  return bytes;
 }

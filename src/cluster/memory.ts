@@ -31,6 +31,8 @@ export interface MemoryClusterOptions {
   namespaces: readonly (string | MemoryNamespace)[];
   /** Changes kept for watches to resume from (default 10,000); an older resourceVersion gets WatchExpiredError. */
   historyLimit?: number;
+  /** …and at most this many bytes of them (default 32 MiB): each change of a Secret keeps its data twice. */
+  historyBytes?: number;
 }
 
 /** A Secret to place in the store behind the port's back (tests), e.g. an immutable one. */
@@ -54,7 +56,7 @@ export class MemoryCluster implements Cluster {
   );
 
   constructor(options: MemoryClusterOptions) {
-    this.changes = new MemoryChangeLog(options.historyLimit);
+    this.changes = new MemoryChangeLog(options.historyLimit, options.historyBytes);
     this.namespaces = new MemoryNamespaces(this.changes);
     const namespaces = options.namespaces.map((n) => (typeof n === 'string' ? { name: n } : n));
     for (const { name, labels } of namespaces) this.addNamespace(name, labels);

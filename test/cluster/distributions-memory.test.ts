@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import { ConflictError } from '../../src/errors.js';
+import { WatchExpiredError } from '../../src/domain/watch.js';
+import { eventually } from '../support/poll.js';
 import { describeDistributionContract } from './distribution-contract.js';
 
 const HISTORY_LIMIT = 200;
@@ -35,6 +37,22 @@ describeDistributionContract('MemoryDistributions', async () => {
 });
 
 describe('MemoryDistributions beyond the contract', () => {
+  it('when large Secrets change, then the watch history keeps no more than its byte budget: a watch from before gets WatchExpiredError', async () => {
+    const cluster = new MemoryCluster({ namespaces: ['big'], historyBytes: 1024 * 1024 });
+    const distributions = new MemoryDistributions(cluster);
+    const source = distributions.secretsLabelled('regcred.io/distribution');
+    const before = (await source.list()).resourceVersion;
+    const data = { '.dockerconfigjson': 'A'.repeat(400 * 1024) };
+    const labels = { 'regcred.io/distribution': 'x' };
+    // The create keeps 400 KiB, the replace 800 KiB (before and after): beyond 1 MiB together.
+    const first = await cluster.createSecret({ namespace: 'big', name: 's', type: 'Opaque', labels, annotations: {}, data });
+    await cluster.replaceSecret({ ...first, labels: { ...labels, v: '2' }, resourceVersion: first.resourceVersion! });
+    const closes: unknown[] = [];
+    source.watch(before, 30, { onEvent: () => undefined, onClose: (error) => closes.push(error) });
+    await eventually(async () => expect(closes).toHaveLength(1));
+    expect(closes[0]).toBeInstanceOf(WatchExpiredError);
+  });
+
   it('when a namespace is only marked for deletion, then it stays Terminating and refuses new Secrets', async () => {
     const cluster = new MemoryCluster({ namespaces: ['going'] });
     const distributions = new MemoryDistributions(cluster);
