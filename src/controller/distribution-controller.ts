@@ -137,7 +137,7 @@ export class DistributionController {
     });
     this.queue = new WorkQueue({
       workers: options.workers ?? 2,
-      process: (name) => this.reconcile(name),
+      process: (name, signal) => this.reconcile(name, signal),
       onError: () => undefined,
     });
   }
@@ -182,7 +182,7 @@ export class DistributionController {
     for (const d of this.distributionInformer.list()) if (d.spec.serviceAccounts?.length) this.enqueue(d.name);
   }
 
-  private async reconcile(name: string): Promise<void> {
+  private async reconcile(name: string, signal: AbortSignal): Promise<void> {
     const { observer } = this.options;
     const started = performance.now();
     const distribution = this.distributionInformer.get(name);
@@ -196,6 +196,7 @@ export class DistributionController {
           denyNamespaces: this.options.denyNamespaces,
           concurrency: this.options.concurrency ?? 16,
           observer,
+          signal,
           ...(this.options.verifySource ? { verifySource: this.options.verifySource } : {}),
         },
         name,

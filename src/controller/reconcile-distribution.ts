@@ -28,6 +28,8 @@ export interface ReconcileDependencies {
   /** Writes in flight at once within one reconcile. */
   concurrency: number;
   observer: ReconcileObserver;
+  /** Aborts when this replica stops leading: no write starts after that (another replica may be writing). */
+  signal?: AbortSignal;
   /** With spec.verify=required: checks new source content with the registries (undefined: accepted, else why not). */
   verifySource?: (desired: DesiredCopy) => Promise<string | undefined>;
   now?: () => Date;
@@ -57,7 +59,7 @@ export interface ReconcileResult {
  */
 export async function reconcileDistribution(deps: ReconcileDependencies, name: string): Promise<ReconcileResult> {
   const distribution = deps.caches.distribution(name);
-  if (!distribution) return { retry: false, writes: 0 };
+  if (!distribution || deps.signal?.aborted) return { retry: false, writes: 0 };
   // Another installation's (its source lives in that installation's namespace): not ours to touch.
   if ((distribution.spec.source?.namespace ?? deps.ownNamespace) !== deps.ownNamespace) return { retry: false, writes: 0 };
   if (distribution.deletionTimestamp) return cleanUp(deps, distribution);
@@ -186,7 +188,7 @@ async function carryOut(
     ...(plan.currentHash ? { currentHash: plan.currentHash } : {}),
     ...(plan.absent ? { absent: true } : {}),
   };
-  if (!plan.write && plan.links.length === 0) return base;
+  if ((!plan.write && plan.links.length === 0) || deps.signal?.aborted) return base;
   try {
     let written = false;
     if (plan.write) {
@@ -241,6 +243,7 @@ async function remove(
   count: (n: number) => void,
 ): Promise<boolean> {
   const { copy, unlinks } = removal;
+  if (deps.signal?.aborted) return false;
   try {
     for (const sa of unlinks) {
       const kept = sa.imagePullSecrets.filter((n) => n !== copy.name);

@@ -3,13 +3,13 @@ import type { ReconcileDependencies } from './reconcile-distribution.js';
 
 /** Writes the status only when more than its time stamp changed: a pass that changed nothing writes nothing. */
 export async function writeStatusIfChanged(
-  deps: Pick<ReconcileDependencies, 'distributions' | 'now' | 'caches'>,
+  deps: Pick<ReconcileDependencies, 'distributions' | 'now' | 'caches' | 'signal'>,
   distribution: DistributionObject,
   status: DistributionStatus,
 ): Promise<void> {
   const { lastReconciled: _before, ...was } = distribution.status ?? {};
   const { lastReconciled: _after, ...now } = status;
-  if (sameJson(was, now)) return;
+  if (sameJson(was, now) || deps.signal?.aborted) return;
   const updated = await deps.distributions.replaceDistributionStatus(distribution.name, {
     ...status,
     lastReconciled: (deps.now ?? (() => new Date()))().toISOString(),
