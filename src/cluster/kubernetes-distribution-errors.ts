@@ -1,16 +1,16 @@
 import { ApiException } from '@kubernetes/client-node';
-import { NamespaceNotFoundError, StaleWriteError } from '../domain/cluster.js';
+import { ClusterPermissionError, NamespaceNotFoundError, StaleWriteError } from '../domain/cluster.js';
 import { DistributionNotFoundError } from '../domain/distributions/distribution-cluster.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL } from '../domain/distributions/distribution.js';
 import { WatchExpiredError } from '../domain/watch.js';
-import { ForbiddenError, NotFoundError, UpstreamError, ValidationError, type AppError, type FieldError } from '../errors.js';
-import { readStatus, translateClusterError, type ApiCall, type ApiStatus } from './kubernetes-errors.js';
+import { NotFoundError, UpstreamError, type AppError } from '../errors.js';
+import { invalidObjectError, readStatus, translateClusterError, type ApiCall, type ApiStatus } from './kubernetes-errors.js';
 
 const DISTRIBUTIONS = `${DISTRIBUTION_PLURAL}.${DISTRIBUTION_GROUP}`;
 
 /**
- * translateClusterError for the distribution controller's calls: 403 is a ForbiddenError (the
- * reconciler reports such a namespace as `forbidden`), 404/409/410/422 are read per resource; the
+ * translateClusterError for the distribution controller's calls: 403 is regcred's own missing
+ * permission (the reconciler reports such a namespace `forbidden`), 404/409/410/422 are read per resource; the
  * rest (401, 429, 503, network, deadline) as for every other call.
  */
 export function translateDistributionError(error: unknown, op: ApiCall): AppError {
@@ -26,7 +26,8 @@ export function translateStatus(code: number, status: ApiStatus, op: ApiCall): A
   const { namespace, name = '' } = op;
   switch (code) {
     case 403:
-      return new ForbiddenError(missingPermission(op));
+      // regcred's own identity was refused, not its caller: as for every other call (a 502, never the caller's 403).
+      return new ClusterPermissionError(missingPermission(op));
     case 404:
       if (op.resource === DISTRIBUTION_PLURAL) {
         // An object that is not there names itself in details; a resource the API server does not serve does not.
@@ -46,7 +47,7 @@ export function translateStatus(code: number, status: ApiStatus, op: ApiCall): A
     case 410:
       return new WatchExpiredError(op.resource);
     case 422:
-      return invalid(op, status);
+      return invalidObjectError(op, status.details?.causes ?? []);
   }
   return undefined;
 }
@@ -55,16 +56,4 @@ function missingPermission({ verb, resource, subresource, namespace }: ApiCall):
   const what = subresource ? `${resource}/${subresource}` : resource;
   const where = namespace ? ` in namespace "${namespace}"` : ' (cluster-wide)';
   return `regcred's own identity lacks the RBAC permission to ${verb} ${what}${where}`;
-}
-
-function invalid(op: ApiCall, status: ApiStatus): ValidationError {
-  const errors: FieldError[] = (status.details?.causes ?? []).map((cause) => ({
-    path: cause.field ?? '',
-    code: cause.reason ?? 'FieldValueInvalid',
-    message: cause.message ?? 'invalid value',
-  }));
-  const fields = [...new Set(errors.map((e) => e.path).filter(Boolean))];
-  const which = fields.length > 0 ? `: ${fields.join(', ')}` : '';
-  const where = op.namespace ? ` in namespace "${op.namespace}"` : '';
-  return new ValidationError(`the Kubernetes API server refused ${op.resource} "${op.name ?? ''}"${where} as invalid${which}`, errors);
 }

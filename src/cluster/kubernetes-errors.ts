@@ -120,7 +120,8 @@ function singular({ resource }: ApiCall): 'secret' | 'serviceaccount' {
   return resource === 'serviceaccounts' ? 'serviceaccount' : 'secret';
 }
 
-function invalidObjectError(op: ApiCall, causes: StatusCause[]): ValidationError {
+/** A 422: the fields the API server named, for any object regcred writes (cluster-scoped ones have no namespace). */
+export function invalidObjectError(op: ApiCall, causes: StatusCause[]): ValidationError {
   const { namespace, name = '' } = op;
   const errors: FieldError[] = causes.map((cause) => ({
     path: cause.field ?? '',
@@ -129,10 +130,9 @@ function invalidObjectError(op: ApiCall, causes: StatusCause[]): ValidationError
   }));
   const fields = [...new Set(errors.map((e) => e.path).filter(Boolean))];
   const which = fields.length > 0 ? `: ${fields.join(', ')}` : '';
-  return new ValidationError(
-    `the Kubernetes API server refused ${singular(op)} "${name}" in namespace "${namespace}" as invalid${which}`,
-    errors,
-  );
+  const kind = op.resource === 'secrets' || op.resource === 'serviceaccounts' ? singular(op) : op.resource;
+  const where = namespace ? ` in namespace "${namespace}"` : '';
+  return new ValidationError(`the Kubernetes API server refused ${kind} "${name}"${where} as invalid${which}`, errors);
 }
 
 /** client-node 1.x hands the error body over as the raw JSON text (or undefined for 401). */

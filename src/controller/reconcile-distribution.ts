@@ -13,7 +13,7 @@ import { planDistribution, type NamespacePlan, type Removal } from '../domain/di
 import { statusAfter, type NamespaceOutcome } from '../domain/distributions/distribution-status.js';
 import { parseLabelSelector } from '../domain/kubernetes/label-selector.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../domain/kubernetes/secret.js';
-import { AppError, ForbiddenError } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { DistributionCaches } from './distribution-caches.js';
 import { podsLackingSecret } from './pods-lacking-secret.js';
 import { writeStatusIfChanged } from './status-writes.js';
@@ -229,7 +229,7 @@ function failureOf(deps: ReconcileDependencies, error: unknown): Pick<NamespaceO
     return { state: 'failed', reason: `secret "${error.secretName}" exists and was made by someone else; it is left as it is` };
   if (error instanceof StaleWriteError) return { state: 'pending', reason: 'changed while being written; retrying', retry: true };
   if (error instanceof NamespaceNotFoundError) return { state: 'pending', reason: 'the namespace does not exist yet' };
-  if (error instanceof ClusterPermissionError || error instanceof ForbiddenError) return { state: 'forbidden', reason: error.message };
+  if (error instanceof ClusterPermissionError) return { state: 'forbidden', reason: error.message };
   if (error instanceof AppError) return { state: 'failed', reason: error.message, retry: error.status >= 500 };
   deps.observer.unexpected(error);
   return { state: 'failed', reason: 'unexpected error; see the service log', retry: true };

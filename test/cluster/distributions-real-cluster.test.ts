@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributions.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';
-import { ForbiddenError } from '../../src/errors.js';
+import { ClusterPermissionError } from '../../src/domain/cluster.js';
 import { kubectl } from '../deploy/kubectl.js';
 import { eventually } from '../support/poll.js';
 import { adminKubeConfig, realClusterAvailable, uniqueName, userKubeConfig } from '../support/real-cluster.js';
@@ -97,15 +97,15 @@ describe.skipIf(!enabled)(title, () => {
   });
 
   describe('beyond the contract', () => {
-    it('when regcred lacks RBAC for a call, then lists and watches fail with ForbiddenError and recording an Event does not fail', async () => {
+    it('when regcred lacks RBAC for a call, then lists and watches fail with ClusterPermissionError (regcred’s own permission, not its caller’s) and recording an Event does not fail', async () => {
       const alice = new KubernetesDistributions(userKubeConfig('alice'), { timeoutMs: TIMEOUT_MS });
-      await expect(alice.namespaces.list()).rejects.toThrow(ForbiddenError);
-      await expect(alice.distributions.list()).rejects.toThrow(ForbiddenError);
-      await expect(alice.readDistribution('anything')).rejects.toThrow(ForbiddenError);
+      await expect(alice.namespaces.list()).rejects.toThrow(ClusterPermissionError);
+      await expect(alice.distributions.list()).rejects.toThrow(ClusterPermissionError);
+      await expect(alice.readDistribution('anything')).rejects.toThrow(ClusterPermissionError);
       const closes: unknown[] = [];
       alice.secretsLabelled('regcred.io/distribution').watch('1', 30, { onEvent: () => {}, onClose: (error) => closes.push(error) });
       await eventually(async () => expect(closes).toHaveLength(1));
-      expect(closes[0]).toBeInstanceOf(ForbiddenError);
+      expect(closes[0]).toBeInstanceOf(ClusterPermissionError);
       expect((closes[0] as Error).message).toMatch(/lacks the RBAC permission to watch secrets/);
       await expect(
         alice.recordEvent({ distribution: { name: uniqueName('psd') }, type: 'Normal', reason: 'Test', message: 'x' }),
