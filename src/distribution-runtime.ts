@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import { DistributionController, type ControllerObserver } from './controller/distribution-controller.js';
 import { LeaderElector } from './controller/leader-election.js';
 import type { Cluster } from './domain/cluster.js';
-import type { DistributionObject, NamespaceState } from './domain/distributions/distribution.js';
+import { NAMESPACE_STATES, type DistributionObject } from './domain/distributions/distribution.js';
 import type { DistributionCluster } from './domain/distributions/distribution-cluster.js';
 import type { Metrics } from './metrics.js';
 import type { DesiredCopy } from './domain/distributions/desired-copy.js';
@@ -18,7 +18,6 @@ export interface DistributionRuntime {
 }
 
 export const LEASE_NAME = 'regcred-controller';
-const NAMESPACE_STATES: readonly NamespaceState[] = ['inSync', 'pending', 'drifted-restored', 'forbidden', 'failed', 'excluded'];
 // As for a request's checks: within the 25 s a request's verification may take.
 const VERIFY_DEADLINE_MS = 25_000;
 

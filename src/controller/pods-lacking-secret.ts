@@ -1,4 +1,4 @@
-import type { DistributionObject, DistributionStatus } from '../domain/distributions/distribution.js';
+import { ALL_SERVICE_ACCOUNTS, type DistributionObject, type DistributionStatus } from '../domain/distributions/distribution.js';
 import type { NamespaceOutcome } from '../domain/distributions/distribution-status.js';
 import type { ReconcileDependencies } from './reconcile-distribution.js';
 
@@ -40,5 +40,5 @@ const MAX_PODS_REPORTED = 100;
 
 function selectedNames(distribution: DistributionObject, deps: Pick<ReconcileDependencies, 'caches'>, namespace: string): string[] {
   const wanted = distribution.spec.serviceAccounts;
-  return wanted.includes('*') ? deps.caches.serviceAccountsIn(namespace).map((sa) => sa.name) : wanted;
+  return wanted.includes(ALL_SERVICE_ACCOUNTS) ? deps.caches.serviceAccountsIn(namespace).map((sa) => sa.name) : wanted;
 }

@@ -27,8 +27,6 @@ export class WorkQueue {
   private readonly again = new Set<string>();
   private readonly delayed = new Map<string, { readyAt: number; timer: ReturnType<typeof setTimeout> }>();
   private readonly failures = new Map<string, number>();
-  // Keys whose running task called retry() itself: the success must not forget that.
-  private readonly retriedWhileRunning = new Set<string>();
   private readonly tasks = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private readonly workers: number;
@@ -73,17 +71,16 @@ export class WorkQueue {
   }
 
   /** Enqueues the key after its next backoff delay, and returns that delay. */
-  retry(key: string): number {
+  private retry(key: string): number {
     const failures = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, failures);
-    if (this.running.has(key)) this.retriedWhileRunning.add(key);
     const delay = backoffDelay(failures, this.backoff, this.options.random);
     this.enqueueAfter(key, delay);
     return delay;
   }
 
   /** Starts the key's backoff afresh. */
-  forget(key: string): void {
+  private forget(key: string): void {
     this.failures.delete(key);
   }
 
@@ -112,11 +109,10 @@ export class WorkQueue {
   private async run(key: string): Promise<void> {
     try {
       await this.options.process(key, this.abort.signal);
-      if (!this.retriedWhileRunning.has(key)) this.forget(key);
+      this.forget(key);
     } catch (error) {
       if (!this.shuttingDown) this.report(key, error, this.retry(key));
     } finally {
-      this.retriedWhileRunning.delete(key);
       this.running.delete(key);
       if (this.again.delete(key)) this.waiting.add(key);
       if (!this.shuttingDown) this.pump();

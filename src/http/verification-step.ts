@@ -34,7 +34,6 @@ export const dockerConfigFieldOf =
  * Aborted when the client goes away before its answer is sent (it disconnected or reset the
  * connection): work done for it from then on would be wasted. Node's request timeout covers only
  * receiving the request, so it does not end handling; verificationStep adds its own deadline.
- * The signal also carries whose request it is (see shareKeyOf), for the caller's verification share.
  */
 function requestSignal(res: Response): AbortSignal {
   const existing = res.locals.requestSignal as AbortSignal | undefined;
@@ -45,15 +44,11 @@ function requestSignal(res: Response): AbortSignal {
     if (!res.writableFinished) controller.abort(new Error('the client went away before its answer'));
   });
   res.locals.requestSignal = controller.signal;
-  requestCallers.set(controller.signal, shareKeyOf(res.locals));
   return controller.signal;
 }
 
 // Two listeners per registry at most (its wait for a slot, its check's combined deadline), and a request names at most 100.
 const LISTENERS_PER_REQUEST = 2 * MAX_REGISTRIES + 8;
-
-// The signal stands for its request at the verify call sites; this tells whose request it is.
-const requestCallers = new WeakMap<AbortSignal, string>();
 
 /**
  * Runs the caller's `verify` mode over the registries of a request, within `deadlineMs` and while
@@ -83,7 +78,7 @@ export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metri
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]);
     // Each registry of the request (up to 100) listens on it while it waits for a slot or runs.
     setMaxListeners(LISTENERS_PER_REQUEST, deadline);
-    const outcomes = await verifyRegistries(verifier, registries, deadline, requestCallers.get(signal));
+    const outcomes = await verifyRegistries(verifier, registries, deadline, shareKeyOf(res.locals));
     for (const { verification } of outcomes)
       metrics.registryVerifications.inc({ status: verification.status, method: verification.method });
     const warnings = enforceVerification(mode, outcomes, fieldOf);

@@ -89,16 +89,6 @@ export const CLUSTER_WIDE_OPERATIONS: ReadonlySet<Operation> = new Set([
 /** The namespace that stands for every namespace at once: a cluster-scoped SubjectAccessReview; in token mode only a `*` grant covers it. */
 export const ALL_NAMESPACES = '';
 
-/** Operations that write: each one gets an audit line. */
-export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set([
-  'apply',
-  'create',
-  'delete',
-  'merge',
-  'applyDistribution',
-  'deleteDistribution',
-]);
-
 /** Who is calling, once authenticated. */
 export interface Caller {
   /** The name audit lines and rate limits use: a token's caller name or a Kubernetes user name. */

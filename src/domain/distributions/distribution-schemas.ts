@@ -1,13 +1,21 @@
 import { z } from 'zod';
 import { checkOneForm, credentialsFields } from '../docker-config/credential-schemas.js';
 import { namespaceSchema, secretNameSchema } from '../kubernetes/kubernetes-names.js';
-import { labelSelectorSchema, MAX_SERVICE_ACCOUNTS, serviceAccountsField } from '../pull-secrets/write-schemas.js';
+import {
+  labelSelectorSchema,
+  MAX_FAN_OUT_NAMESPACES,
+  MAX_SERVICE_ACCOUNTS,
+  namespacesField,
+  serviceAccountsField,
+  uniqueItems,
+} from '../pull-secrets/write-schemas.js';
 import { registryVerificationSchema } from '../verify/registry-verifier.js';
 import { registryViewSchema, writeResultSchema } from '../view-schemas.js';
-import { ALL_SERVICE_ACCOUNTS } from './distribution.js';
+import { ALL_SERVICE_ACCOUNTS, NAMESPACE_STATES } from './distribution.js';
 
 /** A distribution names at most this many namespaces, and excludes at most this many. */
-export const MAX_DISTRIBUTION_NAMESPACES = 1000;
+/** As for a fan-out: named namespaces (a selector may match any number). */
+export const MAX_DISTRIBUTION_NAMESPACES = MAX_FAN_OUT_NAMESPACES;
 
 // A label value (≤ 63) on every copy it makes, so a DNS-1123 label rather than a Secret's subdomain.
 export const distributionNameSchema = namespaceSchema.meta({
@@ -17,26 +25,12 @@ export const distributionNameSchema = namespaceSchema.meta({
 
 const NAMESPACE_GLOB = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
 
-const uniqueList = <T extends z.ZodType<string>>(item: T, max: number, what: string) =>
-  z
-    .array(item)
-    .max(max, `must list at most ${max} ${what}`)
-    .superRefine((list, ctx) => {
-      const seen = new Set<string>();
-      list.forEach((entry, i) => {
-        if (seen.has(entry)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate "${entry}"`, params: { rule: 'unique' } });
-        seen.add(entry);
-      });
-    });
+export const distributionNamespacesField = namespacesField.meta({
+  description: `Namespaces by name (at most ${MAX_DISTRIBUTION_NAMESPACES}); they need not exist yet: each gets its copy once created.`,
+  example: ['team-a', 'team-b'],
+});
 
-export const distributionNamespacesField = uniqueList(namespaceSchema, MAX_DISTRIBUTION_NAMESPACES, 'namespaces')
-  .min(1, 'must list at least one namespace')
-  .meta({
-    description: `Namespaces by name (at most ${MAX_DISTRIBUTION_NAMESPACES}); they need not exist yet: each gets its copy once created.`,
-    example: ['team-a', 'team-b'],
-  });
-
-export const excludeNamespacesField = uniqueList(
+export const excludeNamespacesField = uniqueItems(
   z
     .string()
     .max(63, 'must be at most 63 characters')
@@ -123,7 +117,7 @@ export type ApplyDistributionBody = z.infer<typeof applyDistributionBodySchema>;
 export const namespaceStatusSchema = z
   .strictObject({
     namespace: z.string(),
-    state: z.enum(['inSync', 'pending', 'drifted-restored', 'forbidden', 'failed', 'excluded']).meta({
+    state: z.enum(NAMESPACE_STATES).meta({
       description:
         '`inSync`: the copy is current (and linked); `pending`: not yet (e.g. the namespace or a named ServiceAccount does not exist yet); `drifted-restored`: someone changed or deleted the copy and regcred put it back; `forbidden`: regcred may not write there; `failed`: `reason` says why; `excluded`: targeted, but excluded (`reason`).',
     }),

@@ -49,7 +49,8 @@ export interface DistributionSpec {
   verify?: 'required';
 }
 
-export type NamespaceState = 'inSync' | 'pending' | 'drifted-restored' | 'forbidden' | 'failed' | 'excluded';
+export const NAMESPACE_STATES = ['inSync', 'pending', 'drifted-restored', 'forbidden', 'failed', 'excluded'] as const;
+export type NamespaceState = (typeof NAMESPACE_STATES)[number];
 
 export interface NamespaceStatus {
   namespace: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { annotationsSchema, labelsSchema, namespaceSchema, secretNameSchema } from '../kubernetes/kubernetes-names.js';
+import { annotationsSchema, labelsSchema } from '../kubernetes/kubernetes-names.js';
 import { hasUserinfo, redactUserinfo } from '../text/redact-userinfo.js';
 import { repositorySchema } from '../verify/registry-endpoint.js';
 
@@ -181,4 +181,3 @@ export function registriesOf(body: CredentialsShape): RegistryCredential[] {
   }));
 }
 
-export { namespaceSchema, secretNameSchema };

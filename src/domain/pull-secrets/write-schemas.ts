@@ -9,7 +9,7 @@ export const MAX_FAN_OUT_NAMESPACES = 1000;
 
 const serviceAccountNameSchema = secretNameSchema.meta({ description: 'A ServiceAccount name (DNS-1123 subdomain).', example: 'default' });
 
-const uniqueItems = <T extends z.ZodType>(item: T, max: number, what: string) =>
+export const uniqueItems = <T extends z.ZodType>(item: T, max: number, what: string) =>
   z
     .array(item)
     .max(max, `must list at most ${max} ${what}`)
