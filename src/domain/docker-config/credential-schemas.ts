@@ -180,4 +180,3 @@ export function registriesOf(body: CredentialsShape): RegistryCredential[] {
     ...(r.repository ? { repository: r.repository } : {}),
   }));
 }
-
