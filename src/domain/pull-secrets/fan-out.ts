@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
 import { AppError } from '../../errors.js';
 import type { Cluster } from '../cluster.js';
-import { applyPullSecret, type PullSecretWrite } from './pull-secrets.js';
+import { applyDraft, draftOf, type PullSecretWrite } from './pull-secrets.js';
+import type { SecretDraft } from '../kubernetes/secret.js';
 import { linkServiceAccounts, missingServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
 
 export type NamespaceOutcome = 'created' | 'updated' | 'unchanged' | 'forbidden' | 'failed';
@@ -42,13 +43,20 @@ export interface FanOutOptions {
 export async function applyToNamespaces(cluster: Cluster, write: FanOutWrite, options: FanOutOptions): Promise<NamespaceResult[]> {
   const limit = pLimit(options.concurrency);
   const { namespaces, serviceAccounts = [], ...content } = write;
-  return Promise.all(namespaces.map((namespace) => limit(() => applyToOne(cluster, namespace, content, serviceAccounts, options))));
+  // Rendered once: only the namespace differs between the copies (a hashed name does not depend on it).
+  const draft = draftOf({ ...content, namespace: '' });
+  return Promise.all(
+    namespaces.map((namespace) =>
+      limit(() => applyToOne(cluster, namespace, { ...draft, namespace }, content.dryRun, serviceAccounts, options)),
+    ),
+  );
 }
 
 async function applyToOne(
   cluster: Cluster,
   namespace: string,
-  content: Omit<PullSecretWrite, 'namespace'>,
+  draft: SecretDraft,
+  dryRun: boolean | undefined,
   serviceAccounts: readonly string[],
   options: FanOutOptions,
 ): Promise<NamespaceResult> {
@@ -58,11 +66,11 @@ async function applyToOne(
     const missing = await missingServiceAccounts(cluster, namespace, serviceAccounts);
     if (missing.length > 0)
       return { namespace, result: 'failed', reason: `serviceaccount(s) not found: ${missing.join(', ')}; nothing written` };
-    const view = await applyPullSecret(cluster, { ...content, namespace });
-    const written = { namespace, result: view.result ?? 'updated', name: view.name } as const;
+    const { secret, result } = await applyDraft(cluster, draft, dryRun);
+    const written = { namespace, result, name: secret.name } as const;
     if (serviceAccounts.length === 0) return written;
     // The secret is written by now: a linking failure does not make the namespace `failed`.
-    const { links, error } = await linkServiceAccounts(cluster, namespace, view.name, serviceAccounts, content.dryRun);
+    const { links, error } = await linkServiceAccounts(cluster, namespace, secret.name, serviceAccounts, dryRun);
     return { ...written, serviceAccountLinks: links, ...(error ? { linkError: `${error.message}; repeat the request to finish` } : {}) };
   } catch (error) {
     if (error instanceof AppError) return { namespace, result: 'failed', reason: error.message };

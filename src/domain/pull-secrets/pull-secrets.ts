@@ -32,21 +32,41 @@ export interface PullSecretWrite {
  * take turns, and one that loses to another replica (or a create) re-reads and updates.
  */
 export async function applyPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
-  const draft = draftOf(write);
+  const { secret, result, warnings } = await applyDraft(cluster, draftOf(write), write.dryRun);
+  return viewOf(
+    secret,
+    result,
+    result === 'unchanged' ? { ...write, dryRun: undefined } : { ...write, warnings: [...(write.warnings ?? []), ...warnings] },
+  );
+}
+
+/** What a write did, before it is described: the Secret as stored (or as a dry run would store it). */
+export interface Written {
+  secret: SecretObject;
+  result: WriteResult;
+  /** What the write changed beyond the request (kubectl's last-applied annotation dropped). */
+  warnings: string[];
+}
+
+/**
+ * applyPullSecret's write, of a draft rendered already: a fan-out renders once and writes the same
+ * draft to every namespace, and describes none of them.
+ */
+export function applyDraft(cluster: Cluster, draft: SecretDraft, dryRun?: boolean): Promise<Written> {
   return writeInTurn(cluster, {
     key: secretKey(draft.namespace, draft.name),
     round: async () => {
       const existing = await cluster.readSecret(draft.namespace, draft.name);
       if (!existing) {
         try {
-          return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
+          return { secret: await cluster.createSecret(draft, { dryRun }), result: 'created' as const, warnings: [] };
         } catch (error) {
           if (error instanceof AlreadyExistsError) return LOST_RACE;
           throw error;
         }
       }
       assertRegcredMayOverwrite(existing);
-      return replaceIfChanged(cluster, existing, mergeInto(existing, draft), write);
+      return replaceDraftIfChanged(cluster, existing, mergeInto(existing, draft), dryRun);
     },
     giveUp: () => new StaleWriteError(draft.namespace, draft.name),
   });
@@ -66,14 +86,23 @@ export async function replaceIfChanged(
   desired: SecretDraft,
   report: Pick<PullSecretWrite, 'dryRun' | 'warnings' | 'verification'>,
 ): Promise<PullSecretView | typeof LOST_RACE> {
+  const written = await replaceDraftIfChanged(cluster, existing, desired, report.dryRun);
+  if (written === LOST_RACE) return written;
+  if (written.result === 'unchanged') return viewOf(written.secret, 'unchanged', { ...report, dryRun: undefined });
+  return viewOf(written.secret, 'updated', { ...report, warnings: [...(report.warnings ?? []), ...written.warnings] });
+}
+
+async function replaceDraftIfChanged(
+  cluster: Cluster,
+  existing: SecretObject,
+  desired: SecretDraft,
+  dryRun: boolean | undefined,
+): Promise<Written | typeof LOST_RACE> {
   const { annotations, warnings } = withoutLastApplied(desired.annotations);
-  if (sameContent(existing, { ...desired, annotations })) return viewOf(existing, 'unchanged', { ...report, dryRun: undefined });
+  if (sameContent(existing, { ...desired, annotations })) return { secret: existing, result: 'unchanged', warnings: [] };
   try {
-    const replaced = await cluster.replaceSecret(
-      { ...desired, annotations, resourceVersion: existing.resourceVersion! },
-      { dryRun: report.dryRun },
-    );
-    return viewOf(replaced, 'updated', { ...report, warnings: [...(report.warnings ?? []), ...warnings] });
+    const replaced = await cluster.replaceSecret({ ...desired, annotations, resourceVersion: existing.resourceVersion! }, { dryRun });
+    return { secret: replaced, result: 'updated', warnings };
   } catch (error) {
     if (error instanceof StaleWriteError || error instanceof SecretNotFoundError) return LOST_RACE;
     throw error;
@@ -109,7 +138,7 @@ export async function readPullSecret(cluster: Cluster, namespace: string, name: 
   return secret;
 }
 
-function draftOf(write: PullSecretWrite): SecretDraft {
+export function draftOf(write: PullSecretWrite): SecretDraft {
   const manifest = renderPullSecret({
     name: write.name,
     namespace: write.namespace,
