@@ -8,7 +8,8 @@ import { NotAcceptableError } from '../errors.js';
  * caller accepts; warnings travel in Warning headers, as the Kubernetes API sends them.
  * @throws NotAcceptableError when the caller accepts neither
  */
-export function sendManifest(req: Request, res: Response, manifest: SecretManifest, warnings: readonly string[]): void {
+/** The format the caller accepts for a manifest; checked before any work (registry checks included) is done. @throws NotAcceptableError */
+export function manifestFormat(req: Request): 'application/json' | 'application/yaml' {
   const accept = req.headers.accept;
   // Most callers send no Accept or */*: answer JSON without running content negotiation.
   const format =
@@ -16,6 +17,15 @@ export function sendManifest(req: Request, res: Response, manifest: SecretManife
       ? 'application/json'
       : req.accepts(['application/json', 'application/yaml']);
   if (!format) throw new NotAcceptableError('this endpoint answers application/json or application/yaml');
+  return format as 'application/json' | 'application/yaml';
+}
+
+export function sendManifest(
+  res: Response,
+  format: ReturnType<typeof manifestFormat>,
+  manifest: SecretManifest,
+  warnings: readonly string[],
+): void {
   for (const warning of warnings) res.append('Warning', `299 - "${headerSafe(warning)}"`);
   if (format === 'application/yaml') {
     res.type('application/yaml').send(stringify(manifest));

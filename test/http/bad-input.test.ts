@@ -138,6 +138,21 @@ describe('invalid requests get a 4xx problem+json naming the field and the rule'
     await expectProblem(res, 406);
   });
 
+  it('an unacceptable Accept on render with verify → 406 before any registry is asked', async () => {
+    const asked: string[] = [];
+    const { app: verifying } = buildTestApp({
+      verifier: {
+        verify: async (target) => {
+          asked.push(target.server);
+          throw new Error('a registry was asked although the answer could not be sent');
+        },
+      },
+    });
+    const res = await request(verifying).post('/v1/render?verify=true').set('Accept', 'text/html').send({ username: 'u', password: 'p' });
+    await expectProblem(res, 406);
+    expect(asked).toEqual([]);
+  });
+
   it('deeply nested JSON → 4xx problem, and the process keeps serving', async () => {
     const depth = 20_000;
     const nested = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;

@@ -2,7 +2,7 @@ import { inspectPullSecretInput } from '../../domain/secret-manifest/inspect.js'
 import { renderPullSecret } from '../../domain/secret-manifest/render-secret.js';
 import { credentialsBodySchema, registriesOf } from '../../domain/docker-config/credential-schemas.js';
 import { bodyBytes } from '../body-parsers.js';
-import { sendManifest } from '../manifest-answer.js';
+import { manifestFormat, sendManifest } from '../manifest-answer.js';
 import { dockerConfigRenderQuerySchema, noQuerySchema, renderQuerySchema } from '../params.js';
 import type { HandlerFactory } from '../route-context.js';
 import { parseInput } from '../validate.js';
@@ -15,22 +15,24 @@ export const renderHandler: HandlerFactory =
   async (req, res) => {
     const { name, namespace, appendHash, verify: mode } = parseInput(renderQuerySchema, req.query, 'query');
     const body = parseInput(credentialsBodySchema, req.body, 'body');
+    const format = manifestFormat(req);
     const registries = registriesOf(body);
     const checked = await verify(mode, registries, credentialsFieldOf(body), res);
     setVerificationHeader(res, checked.verification);
     const manifest = renderPullSecret({ name, namespace, registries, labels: body.labels, annotations: body.annotations, appendHash });
-    sendManifest(req, res, manifest, checked.warnings);
+    sendManifest(res, format, manifest, checked.warnings);
   };
 
 export const renderDockerConfigHandler: HandlerFactory =
   ({ verify }) =>
   async (req, res) => {
     const query = parseInput(dockerConfigRenderQuerySchema, req.query, 'query');
+    const format = manifestFormat(req);
     const { registries, verification, warnings } = await checkedDockerConfig(verify, req, res, query);
     setVerificationHeader(res, verification);
     sendManifest(
-      req,
       res,
+      format,
       renderPullSecret({ name: query.name, namespace: query.namespace, registries, appendHash: query.appendHash }),
       warnings,
     );
