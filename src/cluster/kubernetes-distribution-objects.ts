@@ -148,7 +148,7 @@ function microTime(value: Date | string | undefined): string | undefined {
 }
 
 function timestamp(value: Date | string): string {
-  return typeof value === 'string' ? value : value.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return typeof value === 'string' ? value : toKubernetesTimestamp(value);
 }
 
 const MAX_EVENT_MESSAGE_CHARS = 1024;

@@ -94,6 +94,6 @@ function linkAudit(links: readonly ServiceAccountLink[] | undefined): Pick<Audit
 }
 
 /** A failure's kind for the audit line (its title, or "error"); never its message, which may quote input. */
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   return error instanceof AppError ? `${error.status} ${error.title}` : 'error';
 }

@@ -6,7 +6,7 @@ import type { DistributionSpec } from '../../domain/distributions/distribution.j
 import { applyDistributionBodySchema } from '../../domain/distributions/distribution-schemas.js';
 import type { DistributionPorts } from '../../domain/distributions/distribution-view.js';
 import { getDistribution, listDistributions } from '../../domain/distributions/read-distributions.js';
-import { AppError, UnavailableError } from '../../errors.js';
+import { UnavailableError } from '../../errors.js';
 import type { AuditEntry } from '../audit.js';
 import { requireEverywhere } from '../authenticate.js';
 import {
@@ -16,6 +16,7 @@ import {
   distributionWriteQuerySchema,
   noQuerySchema,
 } from '../params.js';
+import { reasonOf } from '../write-audit.js';
 import type { HandlerFactory, RouteContext } from '../route-context.js';
 import { parseInput } from '../validate.js';
 import { checkedDockerConfig, credentialsFieldOf } from '../verification-step.js';
@@ -60,7 +61,7 @@ export const deleteDistributionHandler: HandlerFactory = (context) => async (req
   const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
   const { orphan = false } = parseInput(distributionDeleteQuerySchema, req.query, 'query');
   if (orphan) await requireEverywhere(context.access, res, 'orphanDistribution', name);
-  const view = await audited(context, res, { operation: 'deleteDistribution', name }, () =>
+  const view = await auditedWrite(context, res, { operation: 'deleteDistribution', name }, () =>
     deleteDistribution(portsOf(context), name, orphan),
   );
   res.status(202).json(view);
@@ -78,14 +79,14 @@ function portsOf({ cluster, distributions, config }: RouteContext): Distribution
 
 async function apply(context: RouteContext, res: Response, ports: DistributionPorts, command: ApplyDistribution): Promise<void> {
   const servers = command.registries.map((r) => r.server);
-  const view = await audited(context, res, { operation: 'applyDistribution', name: command.name, servers }, () =>
+  const view = await auditedWrite(context, res, { operation: 'applyDistribution', name: command.name, servers }, () =>
     applyDistribution(ports, command),
   );
   res.status(view.result === 'created' ? 201 : 200).json(view);
 }
 
-/** One audit line per write: what it did, or that it failed and why (the error's kind, never its message). */
-async function audited<T extends { result?: AuditEntry['result'] }>(
+/** One audit line per distribution write: what it did, or that it failed and why (reasonOf: the error's kind, never its message). */
+async function auditedWrite<T extends { result?: AuditEntry['result'] }>(
   { access }: RouteContext,
   res: Response,
   entry: Omit<AuditEntry, 'result'>,
@@ -96,7 +97,7 @@ async function audited<T extends { result?: AuditEntry['result'] }>(
     access.audit(res, { ...entry, result: done.result ?? 'deleted' });
     return done;
   } catch (error) {
-    access.audit(res, { ...entry, result: 'failed', reason: error instanceof AppError ? `${error.status} ${error.title}` : 'error' });
+    access.audit(res, { ...entry, result: 'failed', reason: reasonOf(error) });
     throw error;
   }
 }
