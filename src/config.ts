@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { splitCommaList } from './domain/text/comma-list.js';
 import { namespaceSchema } from './domain/kubernetes/kubernetes-names.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -31,12 +32,7 @@ export const envSchema = z
     REGCRED_MEMORY_NAMESPACES: z
       .string()
       .default('default')
-      .transform((s) =>
-        s
-          .split(',')
-          .map((n) => n.trim())
-          .filter(Boolean),
-      )
+      .transform(splitCommaList)
       .pipe(z.array(namespaceSchema).min(1, 'must name at least one namespace'))
       .describe('comma-separated namespaces the embedded cluster has'),
     REGCRED_BODY_LIMIT_BYTES: positiveInt(512 * 1024).describe('cap on request bodies and uploads'),
@@ -62,12 +58,7 @@ export const envSchema = z
     REGCRED_DENY_NAMESPACES: z
       .string()
       .default('kube-system,kube-public,kube-node-lease')
-      .transform((s) =>
-        s
-          .split(',')
-          .map((n) => n.trim())
-          .filter(Boolean),
-      )
+      .transform(splitCommaList)
       .describe('refused for every caller in every mode (globs allowed)'),
     REGCRED_RATE_LIMIT_PER_MINUTE: positiveInt(600).describe('requests per caller per minute (429 beyond)'),
     REGCRED_IP_RATE_LIMIT_PER_MINUTE: positiveInt(1200).describe('requests per client address per minute, before authentication'),
@@ -84,12 +75,7 @@ export const envSchema = z
     REGCRED_CORS_ORIGINS: z
       .string()
       .default('')
-      .transform((s) =>
-        s
-          .split(',')
-          .map((n) => n.trim())
-          .filter(Boolean),
-      )
+      .transform(splitCommaList)
       .pipe(z.array(z.url('must be a comma-separated list of origins such as https://console.example.com')))
       .describe('comma-separated browser origins allowed by CORS; off when unset'),
     REGCRED_VERIFY_CA_FILE: filePath.describe(
@@ -98,12 +84,7 @@ export const envSchema = z
     REGCRED_VERIFY_INSECURE_HOSTS: z
       .string()
       .default('')
-      .transform((s) =>
-        s
-          .split(',')
-          .map((h) => h.trim().toLowerCase())
-          .filter(Boolean),
-      )
+      .transform((s) => splitCommaList(s.toLowerCase()))
       .pipe(
         z.array(
           z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/, 'must be a comma-separated list of host or host:port'),

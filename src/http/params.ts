@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { splitCommaList } from '../domain/text/comma-list.js';
 import { namespaceSchema, secretNameSchema } from '../domain/kubernetes/kubernetes-names.js';
 import { MAX_LIST_LIMIT } from '../domain/pull-secrets/list-pull-secrets.js';
 import { repositorySchema } from '../domain/verify/registry-endpoint.js';
@@ -31,16 +32,7 @@ export const repositoryParam = repositorySchema
 
 export const writeQuerySchema = z.strictObject({ dryRun: dryRunParam, appendHash: appendHashParam, verify: verifyParam });
 /** A comma-separated query value, validated item by item as the JSON body's array would be. */
-const commaSeparated = <T extends z.ZodType<unknown, string[]>>(list: T) =>
-  z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    )
-    .pipe(list);
+const commaSeparated = <T extends z.ZodType<unknown, string[]>>(list: T) => z.string().transform(splitCommaList).pipe(list);
 
 export const serviceAccountsParam = commaSeparated(serviceAccountsField).optional().meta({
   description: 'Comma-separated ServiceAccounts to link the secret to (as `serviceAccounts` in a JSON body).',
