@@ -617,6 +617,42 @@ describe('/v1/distributions managed by another installation', () => {
   });
 });
 
+describe('/v1/distributions list answers', () => {
+  it('sum each status up (per-namespace entries only in GET one), and concurrent lists share one listing', async () => {
+    const cluster = new MemoryCluster({ namespaces: ['regcred', 'team-a'] });
+    const memory = new MemoryDistributions(cluster);
+    let listings = 0;
+    const slowList: typeof memory.distributions = {
+      description: memory.distributions.description,
+      watch: (...args) => memory.distributions.watch(...args),
+      list: async () => {
+        listings++;
+        await new Promise((r) => setTimeout(r, 50));
+        return memory.distributions.list();
+      },
+    };
+    const distributions = Object.assign(Object.create(memory) as MemoryDistributions, { distributions: slowList });
+    const t = buildTestApp({ cluster, distributions, config: { namespace: 'regcred' } });
+    await request(t.app)
+      .put('/v1/distributions/summed')
+      .send({ ...credentials, namespaces: ['team-a'] })
+      .expect(201);
+    await memory.replaceDistributionStatus('summed', {
+      contentHash: 'sha256:0123456789abcdef',
+      counts: { targeted: 1, current: 1, inSync: 1 },
+      namespaces: [{ namespace: 'team-a', state: 'inSync', contentHash: 'sha256:0123456789abcdef' }],
+    });
+    const lists = await Promise.all(Array.from({ length: 10 }, () => request(t.app).get('/v1/distributions')));
+    expect(listings).toBe(1);
+    for (const list of lists) {
+      expectMatchesContract(list);
+      expect(list.body.items[0].status).toEqual({ contentHash: 'sha256:0123456789abcdef', counts: { targeted: 1, current: 1, inSync: 1 } });
+    }
+    const one = await request(t.app).get('/v1/distributions/summed');
+    expect(one.body.status.namespaces).toEqual([{ namespace: 'team-a', state: 'inSync', contentHash: 'sha256:0123456789abcdef' }]);
+  });
+});
+
 describe('/v1/distributions without the PullSecretDistribution resource', () => {
   it('when regcred runs without it, then every distribution route answers 503 problem+json saying so', async () => {
     const t = buildTestApp();

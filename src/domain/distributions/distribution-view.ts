@@ -69,6 +69,7 @@ function statusView(status: DistributionStatus): NonNullable<DistributionView['s
     ...pick('observedGeneration'),
     ...pick('contentHash'),
     ...pick('contentChangedAt'),
+    ...pick('verifiedContentHash'),
     ...pick('rolledOutAt'),
     ...(status.counts ? { counts: Object.fromEntries(Object.entries(status.counts).filter(([, n]) => typeof n === 'number')) } : {}),
     ...(status.namespaces
