@@ -3,6 +3,7 @@ import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL, type DistributionObject 
 import type { DistributionCluster, NamespaceObject } from '../domain/distributions/distribution-cluster.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
 import type { DistributionCaches } from './distribution-caches.js';
+import { namespaceTargeting } from '../domain/distributions/plan-distribution.js';
 import { digestsOf, type DesiredCopy } from '../domain/distributions/desired-copy.js';
 import { Informer, type InformerHandlers, type InformerSignal } from './informer.js';
 import { reconcileDistribution, type ReconcileObserver, type ReconcileResult } from './reconcile-distribution.js';
@@ -62,16 +63,18 @@ export class DistributionController {
       resyncMs: 0,
     };
     const enqueueAll = () => this.enqueueAll();
+    const concerning = (...namespaces: NamespaceObject[]) => this.enqueueTargeting(namespaces, () => true);
     this.namespaces = new Informer({
       ...common,
       source: options.distributions.namespaces,
       keyOf: (n) => n.name,
       versionOf: (n) => n.resourceVersion,
       handlers: {
-        onAdd: enqueueAll,
-        onDelete: enqueueAll,
+        onAdd: concerning,
+        onDelete: concerning,
+        // Before and after: one that stops matching loses its copy.
         onUpdate: (before, after) => {
-          if (before.terminating !== after.terminating || !sameLabels(before.labels, after.labels)) enqueueAll();
+          if (before.terminating !== after.terminating || !sameLabels(before.labels, after.labels)) concerning(before, after);
         },
       },
     });
@@ -107,7 +110,7 @@ export class DistributionController {
         (sa) => sa.namespace,
         (sa) => {
           this.writtenAccounts.delete(namespacedKey(sa));
-          this.enqueueLinking();
+          this.enqueueLinking(sa.namespace);
         },
       ),
     });
@@ -178,8 +181,29 @@ export class DistributionController {
     for (const d of this.distributionInformer.list()) this.enqueue(d.name);
   }
 
-  private enqueueLinking(): void {
-    for (const d of this.distributionInformer.list()) if (d.spec.serviceAccounts?.length) this.enqueue(d.name);
+  /** The distributions that link ServiceAccounts and target the namespace of one that changed. */
+  private enqueueLinking(namespace: string): void {
+    const known = this.namespaces.get(namespace);
+    this.enqueueTargeting(known ? [known] : [{ name: namespace, labels: {} }], (d) => d.spec.serviceAccounts?.length > 0);
+  }
+
+  /** The distributions (those `also` keeps) that name or select any of the namespaces: the only ones a change there concerns. */
+  private enqueueTargeting(
+    namespaces: readonly Pick<NamespaceObject, 'name' | 'labels'>[],
+    also: (d: DistributionObject) => boolean,
+  ): void {
+    for (const d of this.distributionInformer.list()) {
+      if (!also(d)) continue;
+      let targets: ReturnType<typeof namespaceTargeting>;
+      try {
+        targets = namespaceTargeting(d.spec);
+      } catch {
+        // A selector that does not parse: its reconcile says so in the status.
+        this.enqueue(d.name);
+        continue;
+      }
+      if (namespaces.some(targets)) this.enqueue(d.name);
+    }
   }
 
   private async reconcile(name: string, signal: AbortSignal): Promise<void> {

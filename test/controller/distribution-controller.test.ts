@@ -86,13 +86,21 @@ const stages: Array<[string, () => Promise<Stage>]> = [['the in-memory cluster',
 if (realClusterAvailable()) stages.push(['kube-apiserver v1.20 (kit)', kitStage]);
 
 function recordingObserver() {
-  const seen = { restored: [] as string[], failed: [] as string[], rolledOut: 0, unexpected: [] as unknown[], errors: [] as unknown[] };
+  const seen = {
+    restored: [] as string[],
+    failed: [] as string[],
+    rolledOut: 0,
+    unexpected: [] as unknown[],
+    errors: [] as unknown[],
+    reconciles: 0,
+  };
   const observer: ControllerObserver = {
     restored: (_d, namespace, how) => seen.restored.push(`${namespace}:${how}`),
     failed: (_d, namespace, reason) => seen.failed.push(`${namespace}:${reason}`),
     rolledOut: () => void seen.rolledOut++,
     unexpected: (error) => seen.unexpected.push(error),
     reconciled: (_d, _name, result) => {
+      seen.reconciles++;
       if ('error' in result) seen.errors.push(result.error);
     },
     informer: () => undefined,
@@ -270,6 +278,27 @@ describe('the distribution controller', () => {
         (await stage.distributions.readDistribution(name))!.resourceVersion,
       ];
       expect(after).toEqual(before);
+    });
+
+    it('leaves a distribution alone when namespaces it neither names nor selects come and go', async () => {
+      const team = uniqueName('t');
+      const ns = uniqueName('ns');
+      const { name, seen, start } = await arrange({ team });
+      await stage.createNamespace(ns, { team });
+      await start();
+      await eventually(async () => expect((await stage.distributions.readDistribution(name))?.status?.counts?.inSync).toBe(1), {
+        timeoutMs: 15_000,
+      });
+      await settled();
+      await new Promise((r) => setTimeout(r, 300));
+      const before = seen.reconciles;
+      for (let i = 0; i < 3; i++) await stage.createNamespace(uniqueName('unrelated'), { team: `${team}-other` });
+      const targeted = uniqueName('ns-late');
+      await stage.createNamespace(targeted, { team });
+      await eventually(async () => expect((await copyIn(targeted))?.labels[DISTRIBUTION_LABEL]).toBe(name), { timeoutMs: 15_000 });
+      await settled();
+      // The targeted namespace (and the events of its own write) reconcile; the three others do not.
+      expect(seen.reconciles - before).toBeLessThan(3);
     });
 
     it('rotates in place: every read during the rotation sees the old or the new credential, never none, and the status tracks the new hash until all carry it', async () => {

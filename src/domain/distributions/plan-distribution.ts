@@ -9,6 +9,7 @@ import {
   DISTRIBUTION_LABEL,
   EXCLUDE_NAMESPACE_LABEL,
   type DistributionObject,
+  type DistributionSpec,
   type NamespaceState,
   type NamespaceStatus,
 } from './distribution.js';
@@ -67,10 +68,9 @@ export interface DistributionPlan {
 export function planDistribution(world: DistributionWorld, previous: ReadonlyMap<string, NamespaceStatus>): DistributionPlan {
   const { spec } = world.distribution;
   const existing = new Map(world.namespaces.map((n) => [n.name, n]));
-  const selector = spec.namespaceSelector === undefined ? undefined : parseLabelSelector(spec.namespaceSelector);
-  const named = new Set(spec.namespaces ?? []);
-  const candidates = new Set<string>(named);
-  if (selector) for (const n of world.namespaces) if (matchesLabelSelector(selector, n.labels)) candidates.add(n.name);
+  const targets = namespaceTargeting(spec);
+  const candidates = new Set<string>(spec.namespaces ?? []);
+  for (const n of world.namespaces) if (targets(n)) candidates.add(n.name);
 
   const plans: NamespacePlan[] = [];
   const kept = new Set<string>();
@@ -92,6 +92,16 @@ export function planDistribution(world: DistributionWorld, previous: ReadonlyMap
     .filter((copy) => !(kept.has(copy.namespace) && copy.name === spec.secretName))
     .map((copy) => ({ copy, unlinks: linkedTo(world, copy) }));
   return { namespaces: plans, removals };
+}
+
+/**
+ * Whether the spec names or selects a namespace (before exclusions), the selector parsed once.
+ * @throws LabelSelectorError when the selector does not parse
+ */
+export function namespaceTargeting(spec: DistributionSpec): (namespace: Pick<NamespaceObject, 'name' | 'labels'>) => boolean {
+  const named = new Set(spec.namespaces ?? []);
+  const selector = spec.namespaceSelector === undefined ? undefined : parseLabelSelector(spec.namespaceSelector);
+  return (namespace) => named.has(namespace.name) || (selector !== undefined && matchesLabelSelector(selector, namespace.labels));
 }
 
 function exclusionOf(world: DistributionWorld, name: string, namespace: NamespaceObject | undefined): string | undefined {
