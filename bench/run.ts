@@ -1,11 +1,12 @@
 // `npm run bench`: regcred against its baselines, each server in a child process on 127.0.0.1;
 // prints a table and writes bench/results/latest.json. See README "Benchmarks".
-// BENCH_ONLY=fanout (or render, apply, distributions; comma-separated) runs only those parts; distributions-outage is
-// the last step of distributions alone.
+// BENCH_ONLY=fanout (or render, apply, distributions, distribution-fuzz; comma-separated) runs only those parts;
+// distributions-outage is the last step of distributions alone.
 import { availableParallelism, loadavg } from 'node:os';
 import { benchApply } from './lib/apply.js';
 import { benchDistributionOutage, type OutageSettings } from './lib/distribution-outage.js';
 import { benchDistributions, type DistributionSettings } from './lib/distributions.js';
+import { benchDistributionFuzz, distributionFuzzLines, type DistributionFuzzResults } from './lib/distribution-fuzz.js';
 import { compileServers, productionNodeFlags, startServer } from './lib/children.js';
 import { benchFanOut, type FanOutSettings } from './lib/fan-out.js';
 import { renderRequest } from './lib/fixtures.js';
@@ -46,7 +47,14 @@ const outageSettings: OutageSettings = {
   resyncSeconds: 5,
   settleWaitMs: 60_000,
 };
-const PARTS = ['render', 'apply', 'fanout', 'distributions', 'distributions-outage'] as const;
+// The distribution fuzzer's hostile objects against regcred as deployed: the worst /healthz latency meanwhile.
+const distributionFuzzSettings = {
+  objects: Number(process.env.BENCH_FUZZ_OBJECTS ?? 300),
+  seed: Number(process.env.REGCRED_FUZZ_SEED ?? 20_251_216),
+  settleSeconds: 10,
+  probeIntervalMs: 20,
+};
+const PARTS = ['render', 'apply', 'fanout', 'distributions', 'distributions-outage', 'distribution-fuzz'] as const;
 type Part = (typeof PARTS)[number];
 const only = partsToRun(process.env.BENCH_ONLY);
 // A run of some parts only does not overwrite the full run's figures.
@@ -182,12 +190,20 @@ async function main(): Promise<void> {
       return { skipped: `failed: ${(error as Error).message}` };
     });
   }
+  let distributionFuzz: DistributionFuzzResults | undefined;
+  if (runs('distribution-fuzz')) {
+    process.stderr.write('distribution-fuzz: hostile PullSecretDistribution objects on a private kit while /healthz is probed\n');
+    distributionFuzz = await benchDistributionFuzz(distributionFuzzSettings, cleanups).catch((error: unknown) => {
+      if (interrupted) throw error;
+      return { skipped: `failed: ${(error as Error).message}` };
+    });
+  }
   await cleanUp();
   const regcredPeaks = Object.entries(watch.peaksMB)
     .filter(([name]) => name.startsWith('regcred'))
     .map(([, mb]) => mb);
   const regcredPeakMB = Math.max(...regcredPeaks);
-  const results: Results = {
+  const results: Results & { distributionFuzz?: DistributionFuzzResults } = {
     ...(only ? { only } : {}),
     startedAt,
     environment: { ...environment, loadAverage1mAfter: Math.round(loadavg()[0]! * 100) / 100 },
@@ -206,8 +222,10 @@ async function main(): Promise<void> {
     fanOut,
     distributions,
     distributionsOutage,
+    distributionFuzz,
   };
   printResults(results);
+  if (distributionFuzz) process.stdout.write(`${distributionFuzzLines(distributionFuzz).join('\n')}\n`);
   writeResults(results, RESULTS_FILE);
   process.stdout.write(`results written to bench/results/${RESULTS_FILE.pathname.split('/').at(-1)}\n`);
 }

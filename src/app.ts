@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Cluster } from './domain/cluster.js';
 import type { DistributionCluster } from './domain/distributions/distribution-cluster.js';
+import { deniedNamespaces } from './domain/access/denied-namespaces.js';
 import type { Gatekeeper } from './domain/access/gatekeeper.js';
 import { accessLog } from './http/access-log.js';
 import { createAudit } from './http/audit.js';
@@ -74,7 +75,7 @@ export function createApp({
     next();
   });
   const failedAuthentications = new FailedAuthentications({ limit: config.authFailuresPerMinute });
-  const access: AccessControl = { gatekeeper, denyNamespaces: config.denyNamespaces, audit: createAudit(logger), failedAuthentications };
+  const access: AccessControl = { gatekeeper, denyNamespaces: deniedNamespaces(config), audit: createAudit(logger), failedAuthentications };
   // A request's registry checks end within 25 s, inside the 30–60 s upstream timeouts proxies commonly use.
   const verify = verificationStep(verifier, metrics, Math.min(config.verify.timeoutMs * 4, 25_000));
   const parsers = createBodyParsers(config.bodyLimitBytes);

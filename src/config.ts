@@ -59,7 +59,9 @@ export const envSchema = z
       .string()
       .default('kube-system,kube-public,kube-node-lease')
       .transform(splitCommaList)
-      .describe('refused for every caller in every mode (globs allowed)'),
+      .describe(
+        "refused for every caller in every mode (globs allowed); regcred's own namespace (`REGCRED_NAMESPACE`) is always refused besides, and distributions never write into either",
+      ),
     REGCRED_RATE_LIMIT_PER_MINUTE: positiveInt(600).describe('requests per caller per minute (429 beyond)'),
     REGCRED_IP_RATE_LIMIT_PER_MINUTE: positiveInt(1200).describe('requests per client address per minute, before authentication'),
     REGCRED_AUTH_FAILURES_PER_MINUTE: positiveInt(30).describe(
@@ -111,7 +113,7 @@ export const envSchema = z
     REGCRED_NAMESPACE: namespaceSchema
       .optional()
       .describe(
-        "regcred's own namespace: distributions' source Secrets and the leader Lease live here (default: `POD_NAMESPACE`, else `regcred`)",
+        "regcred's own namespace: distributions' source Secrets and the leader Lease live here (default: `POD_NAMESPACE`, else `regcred`); always refused to callers of `/v1/namespaces/…` and many-namespace writes, like the deny list",
       ),
     POD_NAMESPACE: namespaceSchema.optional().describe("set by the Deployment from the Pod's namespace (downward API)"),
     REGCRED_CONTROLLER: z
@@ -157,7 +159,7 @@ export interface Config {
   tokensFile?: string;
   /** Token mode: where to write the generated token (mode 0600), if anywhere. */
   tokenOutputFile?: string;
-  /** Namespaces no caller may write or read through regcred, whatever its grants. */
+  /** Namespaces no caller may write or read through regcred, whatever its grants (as configured: deniedNamespaces adds the own one). */
   denyNamespaces: readonly string[];
   /** Requests per minute per authenticated caller, and per client IP before authentication. */
   rateLimitPerMinute: number;

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { DistributionController, type ControllerObserver } from './controller/distribution-controller.js';
 import { LeaderElector } from './controller/leader-election.js';
 import type { Cluster } from './domain/cluster.js';
+import { deniedNamespaces } from './domain/access/denied-namespaces.js';
 import { NAMESPACE_STATES, type DistributionObject } from './domain/distributions/distribution.js';
 import type { DistributionCluster } from './domain/distributions/distribution-cluster.js';
 import type { Metrics } from './metrics.js';
@@ -64,7 +65,7 @@ export function startDistributionRuntime({
           cluster,
           distributions,
           ownNamespace: config.namespace,
-          denyNamespaces: config.denyNamespaces,
+          denyNamespaces: deniedNamespaces(config),
           concurrency: config.fanOutConcurrency,
           watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
           resyncSeconds: config.controller.resyncSeconds,
@@ -107,6 +108,15 @@ class RepeatedWarnings {
     this.last.set(key, now);
     return true;
   }
+
+  /** Forgets the keys that start with `prefix` (a distribution that went). */
+  forget(prefix: string): void {
+    for (const key of this.last.keys()) if (key.startsWith(prefix)) this.last.delete(key);
+  }
+
+  get size(): number {
+    return this.last.size;
+  }
 }
 
 function controllerObserver(
@@ -127,6 +137,10 @@ function controllerObserver(
     failed(d, namespace, reason) {
       log.warn({ distribution: d.name, namespace, reason }, 'could not keep a copy');
       event(d, 'Warning', 'CopyFailed', `namespace "${namespace}": ${reason}`);
+    },
+    refused(d, problem) {
+      log.warn({ distribution: d.name, problem }, 'distribution refused: nothing is done for it');
+      event(d, 'Warning', 'InvalidSpec', problem);
     },
     rolledOut(d, status) {
       log.info(
@@ -154,6 +168,9 @@ function controllerObserver(
         // prom-client removes a series only by its full label set.
         for (const state of NAMESPACE_STATES) m.namespaces.remove({ distribution: name, state });
         m.credentialExpiry.remove({ distribution: name });
+        m.writes.remove({ distribution: name });
+        for (const how of ['edited', 'deleted']) m.driftRestorations.remove({ distribution: name, how });
+        warnings.forget(`reconcile:${name}:`);
         return;
       }
       const counts = (result.status ?? d.status)?.counts;

@@ -124,21 +124,25 @@ export class KubernetesDistributions implements DistributionCluster {
     });
   }
 
-  secretsLabelled(labelSelector: string, options: { digestData?: boolean } = {}): KubernetesWatchSource<SecretObject> {
+  secretsLabelled(labelSelector: string, options: { digestData?: boolean; namespace?: string } = {}): KubernetesWatchSource<SecretObject> {
     // Parsed here too, so a bad selector fails as in the in-memory cluster (a LabelSelectorError), not as a 400.
     parseLabelSelector(labelSelector);
+    const { namespace } = options;
     return this.source(
       {
-        description: `secrets(${labelSelector})`,
-        path: '/api/v1/secrets',
+        description: `secrets(${labelSelector})${namespace ? ` in ${namespace}` : ''}`,
+        path: namespace ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets` : '/api/v1/secrets',
         labelSelector,
-        operation: { verb: 'watch', resource: 'secrets', namespace: '' },
-        listOperation: { verb: 'list', resource: 'secrets', namespace: '' },
+        operation: { verb: 'watch', resource: 'secrets', namespace: namespace ?? '' },
+        listOperation: { verb: 'list', resource: 'secrets', namespace: namespace ?? '' },
         convert: (raw) => {
           const secret = toSecretObject(raw as never);
           return options.digestData ? { ...secret, data: digestsOf(secret.data) } : secret;
         },
-        listPage: (page, o) => this.core.listSecretForAllNamespaces({ ...page, labelSelector }, o) as Promise<ListPage>,
+        listPage: (page, o) =>
+          (namespace
+            ? this.core.listNamespacedSecret({ namespace, ...page, labelSelector }, o)
+            : this.core.listSecretForAllNamespaces({ ...page, labelSelector }, o)) as Promise<ListPage>,
       },
       // A Secret may hold up to 1 MiB: pages of 500 could exceed the heap; 20 stay near 20 MiB at worst.
       Math.min(this.pageSize, SECRET_PAGE_SIZE),

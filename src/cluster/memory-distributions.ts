@@ -56,9 +56,11 @@ export class MemoryDistributions implements DistributionCluster {
     );
   }
 
-  secretsLabelled(labelSelector: string, options: { digestData?: boolean } = {}): WatchSource<SecretObject> {
+  secretsLabelled(labelSelector: string, options: { digestData?: boolean; namespace?: string } = {}): WatchSource<SecretObject> {
     const selector = parseLabelSelector(labelSelector);
-    const matches = (secret: SecretObject) => matchesLabelSelector(selector, secret.labels);
+    const { namespace } = options;
+    const matches = (secret: SecretObject) =>
+      (namespace === undefined || secret.namespace === namespace) && matchesLabelSelector(selector, secret.labels);
     const source = this.source(`secrets(${labelSelector})`, 'secrets', () => this.cluster.listAllSecrets().filter(matches), matches);
     return options.digestData ? mapWatchSource(source, (secret) => ({ ...secret, data: digestsOf(secret.data) })) : source;
   }

@@ -13,6 +13,8 @@ export interface DistributionCaches {
   /** Every Secret labelled as made by this distribution. */
   copiesOf(distribution: string): SecretObject[];
   serviceAccountsIn(namespace: string): ServiceAccountObject[];
+  /** The links a copy recorded when it was deleted (by someone else), while this replica leads. */
+  formerLinks?(namespace: string, name: string): string[];
   /**
    * What a write just returned, until the watch delivers it: the next reconcile then plans from
    * it rather than from the older cached object (which would only lose a race and retry).

@@ -5,8 +5,12 @@ import type { SecretObject } from '../domain/kubernetes/secret.js';
 import type { DistributionCaches } from './distribution-caches.js';
 import { namespaceTargeting } from '../domain/distributions/plan-distribution.js';
 import { digestsOf, type DesiredCopy } from '../domain/distributions/desired-copy.js';
+import { linkedServiceAccountsOf } from '../domain/distributions/copy-marks.js';
 import { Informer, type InformerHandlers, type InformerSignal } from './informer.js';
-import { reconcileDistribution, type ReconcileObserver, type ReconcileResult } from './reconcile-distribution.js';
+import { NamespaceMemory } from './namespace-memory.js';
+import type { ReconcileObserver, ReconcileResult } from './reconcile-dependencies.js';
+import { reconcileDistribution } from './reconcile-distribution.js';
+import { timeSlicePause } from './time-slice.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface DistributionControllerOptions {
@@ -14,6 +18,7 @@ export interface DistributionControllerOptions {
   distributions: DistributionCluster;
   /** regcred's own namespace: where source Secrets live. */
   ownNamespace: string;
+  /** The deny list; regcred's own namespace is never written besides. */
   denyNamespaces: readonly string[];
   /** Writes in flight at once within one reconcile. Default 16. */
   concurrency?: number;
@@ -37,6 +42,7 @@ export interface ControllerObserver extends ReconcileObserver {
   informer(signal: InformerSignal): void;
 }
 
+const MAX_DELETED_LINKS = 10_000;
 const namespacedKey = (o: { namespace: string; name: string }) => `${o.namespace}/${o.name}`;
 
 /**
@@ -54,6 +60,12 @@ export class DistributionController {
   // Indexes the informers' handlers keep, so one reconcile never scans every object of a kind.
   private readonly copiesByDistribution = new Map<string, Map<string, SecretObject>>();
   private readonly accountsByNamespace = new Map<string, Map<string, ServiceAccountObject>>();
+  // Each distribution's targeting, parsed once per version of it (events on every namespace ask it).
+  private readonly targeting = new Map<
+    string,
+    { resourceVersion: string | undefined; targets: (n: Pick<NamespaceObject, 'name' | 'labels'>) => boolean }
+  >();
+  private readonly memory: NamespaceMemory;
   private started = false;
 
   constructor(private readonly options: DistributionControllerOptions) {
@@ -91,11 +103,19 @@ export class DistributionController {
           this.writtenCopies.delete(namespacedKey(s));
           this.enqueue(s.labels[DISTRIBUTION_LABEL]);
         },
+        (s) => {
+          const linked = linkedServiceAccountsOf(s);
+          if (linked.length === 0) return;
+          this.deletedLinks.set(namespacedKey(s), linked);
+          // Bounded: past it the oldest record goes (its restored copy then records only new links).
+          if (this.deletedLinks.size > MAX_DELETED_LINKS) this.deletedLinks.delete(this.deletedLinks.keys().next().value!);
+        },
       ),
     });
     this.sources = new Informer<SecretObject>({
       ...common,
-      source: options.distributions.secretsLabelled(DISTRIBUTION_SOURCE_LABEL, { digestData: true }),
+      // Sources live in regcred's own namespace only: a labelled Secret elsewhere is nobody's source.
+      source: options.distributions.secretsLabelled(DISTRIBUTION_SOURCE_LABEL, { digestData: true, namespace: options.ownNamespace }),
       keyOf: namespacedKey,
       versionOf: (s) => s.resourceVersion,
       handlers: everyChange((s) => this.enqueue(s.labels[DISTRIBUTION_SOURCE_LABEL])),
@@ -128,6 +148,8 @@ export class DistributionController {
         },
         onDelete: (d) => {
           this.writtenDistributions.delete(d.name);
+          this.targeting.delete(d.name);
+          this.memory.forget(d.name);
           this.enqueue(d.name);
         },
         // A status write comes back as an update too: only changes of intent are work.
@@ -138,8 +160,11 @@ export class DistributionController {
         onResync: enqueueAll,
       },
     });
+    this.memory = new NamespaceMemory(options.resyncSeconds * 1000);
+    // A distribution that keeps failing is retried at 1 s, 2 s, 4 s … up to the resync period, not every second.
     this.queue = new WorkQueue({
       workers: options.workers ?? 2,
+      backoff: { initialMs: 1000, maxMs: Math.max(1000, options.resyncSeconds * 1000) },
       process: (name, signal) => this.reconcile(name, signal),
       onError: () => undefined,
     });
@@ -194,15 +219,22 @@ export class DistributionController {
   ): void {
     for (const d of this.distributionInformer.list()) {
       if (!also(d)) continue;
-      let targets: ReturnType<typeof namespaceTargeting>;
-      try {
-        targets = namespaceTargeting(d.spec);
-      } catch {
-        // A selector that does not parse: its reconcile says so in the status.
-        this.enqueue(d.name);
-        continue;
-      }
-      if (namespaces.some(targets)) this.enqueue(d.name);
+      const targets = this.targetsOf(d);
+      if (!targets || namespaces.some(targets)) this.enqueue(d.name);
+    }
+  }
+
+  /** Undefined when the spec cannot say (a selector that does not parse: its reconcile says so in the status). */
+  private targetsOf(d: DistributionObject): ((n: Pick<NamespaceObject, 'name' | 'labels'>) => boolean) | undefined {
+    const known = this.targeting.get(d.name);
+    if (known && known.resourceVersion === d.resourceVersion) return known.targets;
+    try {
+      const targets = namespaceTargeting(d.spec);
+      this.targeting.set(d.name, { resourceVersion: d.resourceVersion, targets });
+      return targets;
+    } catch {
+      this.targeting.delete(d.name);
+      return undefined;
     }
   }
 
@@ -210,8 +242,9 @@ export class DistributionController {
     const { observer } = this.options;
     const started = performance.now();
     const distribution = this.distributionInformer.get(name);
+    let result: ReconcileResult;
     try {
-      const result = await reconcileDistribution(
+      result = await reconcileDistribution(
         {
           cluster: this.options.cluster,
           distributions: this.options.distributions,
@@ -220,24 +253,28 @@ export class DistributionController {
           denyNamespaces: this.options.denyNamespaces,
           concurrency: this.options.concurrency ?? 16,
           observer,
+          memory: this.memory,
+          pause: timeSlicePause(),
           signal,
           ...(this.options.verifySource ? { verifySource: this.options.verifySource } : {}),
         },
         name,
       );
       observer.reconciled(distribution, name, result, (performance.now() - started) / 1000);
-      // A lost race: the watch brings the newer object shortly; look again after it.
-      if (result.retry) this.queue.enqueueAfter(name, 1000);
     } catch (error) {
       observer.reconciled(distribution, name, { error }, (performance.now() - started) / 1000);
       throw error;
     }
+    // Through the queue's per-key backoff; a pass that needs nothing more starts it afresh.
+    if (result.retry) throw new RetryLater();
   }
 
   // Objects this controller wrote whose watch event has not arrived yet (see DistributionCaches.remember).
   private readonly writtenCopies = new Map<string, SecretObject>();
   private readonly writtenAccounts = new Map<string, ServiceAccountObject>();
   private readonly writtenDistributions = new Map<string, DistributionObject>();
+  // The links recorded on copies someone deleted, so the restored copy records them again.
+  private readonly deletedLinks = new Map<string, string[]>();
 
   private readonly caches: DistributionCaches = {
     distribution: (name) => this.writtenDistributions.get(name) ?? this.distributionInformer.get(name),
@@ -258,6 +295,7 @@ export class DistributionController {
     },
     serviceAccountsIn: (namespace) =>
       [...(this.accountsByNamespace.get(namespace)?.values() ?? [])].map((sa) => this.writtenAccounts.get(namespacedKey(sa)) ?? sa),
+    formerLinks: (namespace, name) => this.deletedLinks.get(`${namespace}/${name}`) ?? [],
     remember: (copy) => void this.writtenCopies.set(namespacedKey(copy), { ...copy, data: digestsOf(copy.data) }),
     rememberServiceAccount: (sa) => void this.writtenAccounts.set(namespacedKey(sa), sa),
     rememberDistribution: (d) => void this.writtenDistributions.set(d.name, d),
@@ -268,6 +306,7 @@ export class DistributionController {
     index: Map<string, Map<string, T>>,
     groupOf: (o: T) => string,
     changed: (o: T) => void,
+    deleted: (o: T) => void = () => undefined,
   ): InformerHandlers<T> {
     const put = (o: T) => {
       const group = index.get(groupOf(o)) ?? new Map<string, T>();
@@ -292,11 +331,15 @@ export class DistributionController {
       },
       onDelete: (o) => {
         drop(o);
+        deleted(o);
         changed(o);
       },
     };
   }
 }
+
+/** A reconcile that must run again: the work queue retries it after its backoff. */
+class RetryLater extends Error {}
 
 function everyChange<T>(changed: (o: T) => void): InformerHandlers<T> {
   return { onAdd: changed, onUpdate: (_before, after) => changed(after), onDelete: changed };

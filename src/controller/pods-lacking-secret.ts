@@ -1,6 +1,6 @@
 import { ALL_SERVICE_ACCOUNTS, type DistributionObject, type DistributionStatus } from '../domain/distributions/distribution.js';
 import type { NamespaceOutcome } from '../domain/distributions/distribution-status.js';
-import type { ReconcileDependencies } from './reconcile-distribution.js';
+import type { ReconcileDependencies } from './reconcile-dependencies.js';
 
 /**
  * Pods admitted before their ServiceAccount was linked: a Pod copies its ServiceAccount's
@@ -36,7 +36,7 @@ export async function podsLackingSecret(
 }
 
 const MAX_POD_NAMESPACES_PER_PASS = 20;
-const MAX_PODS_REPORTED = 100;
+export const MAX_PODS_REPORTED = 100;
 
 function selectedNames(distribution: DistributionObject, deps: Pick<ReconcileDependencies, 'caches'>, namespace: string): string[] {
   const wanted = distribution.spec.serviceAccounts;

@@ -1,138 +1,90 @@
 import pLimit from 'p-limit';
-import { AlreadyExistsError, ClusterPermissionError, NamespaceNotFoundError, StaleWriteError, type Cluster } from '../domain/cluster.js';
-import { desiredCopyOf, type DesiredCopy } from '../domain/distributions/desired-copy.js';
+import { StaleWriteError } from '../domain/cluster.js';
+import { desiredCopyOf, type SourceReading } from '../domain/distributions/desired-copy.js';
 import {
   CLEANUP_FINALIZER,
-  DISTRIBUTION_SOURCE_LABEL,
-  ORPHAN_ANNOTATION,
+  DISTRIBUTION_UID_ANNOTATION,
+  INSTALLATION_ANNOTATION,
   type DistributionObject,
-  type DistributionStatus,
+  type NamespaceStatus,
 } from '../domain/distributions/distribution.js';
-import type { DistributionCluster } from '../domain/distributions/distribution-cluster.js';
-import { planDistribution, type NamespacePlan, type Removal } from '../domain/distributions/plan-distribution.js';
 import { statusAfter, type NamespaceOutcome } from '../domain/distributions/distribution-status.js';
-import { parseLabelSelector } from '../domain/kubernetes/label-selector.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../domain/kubernetes/secret.js';
-import { AppError } from '../errors.js';
-import type { DistributionCaches } from './distribution-caches.js';
+import { isManagedBy, sourceBinding } from '../domain/distributions/ownership.js';
+import { planDistribution } from '../domain/distributions/plan-distribution.js';
+import { distributionNameProblem, specProblem } from '../domain/distributions/spec-problem.js';
+import { AppError, ValidationError } from '../errors.js';
+import { cleanUp, distributionDraftOf } from './clean-up.js';
+import { carryOut, removeCopy, type Count } from './copy-writes.js';
 import { podsLackingSecret } from './pods-lacking-secret.js';
+import type { ReconcileDependencies, ReconcileResult } from './reconcile-dependencies.js';
 import { writeStatusIfChanged } from './status-writes.js';
 
-export interface ReconcileDependencies {
-  cluster: Cluster;
-  distributions: DistributionCluster;
-  caches: DistributionCaches;
-  /** regcred's own namespace, where source Secrets live. */
-  ownNamespace: string;
-  denyNamespaces: readonly string[];
-  /** Writes in flight at once within one reconcile. */
-  concurrency: number;
-  observer: ReconcileObserver;
-  /** Aborts when this replica stops leading: no write starts after that (another replica may be writing). */
-  signal?: AbortSignal;
-  /** With spec.verify=required: checks new source content with the registries (undefined: accepted, else why not). */
-  verifySource?: (desired: DesiredCopy) => Promise<string | undefined>;
-  now?: () => Date;
-}
-
-/** What a reconcile tells the outside (metrics, Events, logs); never secret material. */
-export interface ReconcileObserver {
-  restored(distribution: DistributionObject, namespace: string, how: 'edited' | 'deleted'): void;
-  failed(distribution: DistributionObject, namespace: string, reason: string): void;
-  rolledOut(distribution: DistributionObject, status: DistributionStatus): void;
-  unexpected(error: unknown): void;
-}
-
-export interface ReconcileResult {
-  /** Reconcile again soon: a write lost a race or the cluster did not answer. */
-  retry: boolean;
-  /** Copies created, replaced or removed, and links changed: 0 when nothing needed doing. */
-  writes: number;
-  /** The status this pass computed, when it got that far. */
-  status?: DistributionStatus;
-}
+const NOTHING: ReconcileResult = { retry: false, writes: 0 };
 
 /**
  * Brings one distribution's copies and links in line with its spec and source, and records the
- * outcome in its status (written only when it changed). Deletion: removes every copy and link it
- * made (unless orphaned), then its finalizer, so a restart half-way simply finishes the job.
+ * outcome in its status (written only when it changed). Only the installation that claimed the
+ * object acts on it; the first pass claims it (with the cleanup finalizer, in one conditional
+ * write, so of two installations exactly one wins). Deletion: see cleanUp.
  */
 export async function reconcileDistribution(deps: ReconcileDependencies, name: string): Promise<ReconcileResult> {
   const distribution = deps.caches.distribution(name);
-  if (!distribution || deps.signal?.aborted) return { retry: false, writes: 0 };
-  // Another installation's (its source lives in that installation's namespace): not ours to touch.
-  if ((distribution.spec.source?.namespace ?? deps.ownNamespace) !== deps.ownNamespace) return { retry: false, writes: 0 };
+  if (!distribution || deps.signal?.aborted) return NOTHING;
+  if (!isManagedBy(distribution, deps.ownNamespace)) return NOTHING;
   if (distribution.deletionTimestamp) return cleanUp(deps, distribution);
-  if (!distribution.finalizers.includes(CLEANUP_FINALIZER)) {
-    const updated = await deps.distributions.replaceDistribution({
-      ...draftOf(distribution),
-      finalizers: [...distribution.finalizers, CLEANUP_FINALIZER],
-      resourceVersion: distribution.resourceVersion ?? '',
-    });
-    deps.caches.rememberDistribution?.(updated);
-    // The change comes back through the watch, and with it the next reconcile.
-    return { retry: false, writes: 1 };
-  }
-  const now = (deps.now ?? (() => new Date()))();
-  const problem = specProblem(distribution);
-  const source = problem
-    ? { problem }
-    : desiredCopyOf(await deps.cluster.readSecret(deps.ownNamespace, distribution.spec.source.secretName), {
-        namespace: deps.ownNamespace,
-        name: distribution.spec.source.secretName,
-      });
-  if ('problem' in source) {
-    await writeStatusIfChanged(deps, distribution, {
-      ...distribution.status,
-      message: source.problem,
-      observedGeneration: distribution.generation,
-    });
-    return { retry: false, writes: 0 };
-  }
+  // Checked again here: an object stored under an older CRD, or one the schema cannot express, reaches
+  // the controller too. Not claimed: it gets no finalizer, no copy, and its deletion needs nobody.
+  const invalid = distributionNameProblem(distribution.name) ?? specProblem(distribution.spec);
+  if (invalid) return refuse(deps, distribution, invalid);
+  if (distribution.annotations[INSTALLATION_ANNOTATION] !== deps.ownNamespace || !distribution.finalizers.includes(CLEANUP_FINALIZER))
+    return claim(deps, distribution);
+
+  const problem = installationProblem(distribution, deps.ownNamespace);
+  if (problem) return reportOnly(deps, distribution, problem);
+  let writes = 0;
+  const count: Count = (n) => (writes += n);
+  const source = await readSource(deps, distribution, count);
+  if (source === 'lost-race') return { retry: true, writes };
+  if ('problem' in source) return { ...(await reportOnly(deps, distribution, source.problem)), writes };
   const unverified = await verificationProblem(deps, distribution, source.desired);
-  if (unverified) {
+  if (unverified)
     // Nothing is written: every copy keeps the content it has until the registries accept the new one.
-    await writeStatusIfChanged(deps, distribution, {
-      ...distribution.status,
-      message: `the new credential (${source.desired.contentHash}) was not rolled out: ${unverified}`,
-      observedGeneration: distribution.generation,
-    });
-    return { retry: false, writes: 0 };
-  }
+    return {
+      ...(await reportOnly(deps, distribution, `the new credential (${source.desired.contentHash}) was not rolled out: ${unverified}`)),
+      writes,
+    };
+
+  const now = (deps.now ?? (() => new Date()))();
   const previous = new Map((distribution.status?.namespaces ?? []).map((s) => [s.namespace, s]));
-  const plan = planDistribution(
+  const plan = await planDistribution(
     {
       distribution,
       desired: source.desired,
       namespaces: deps.caches.namespaces(),
       secretIn: (namespace, secretName) => deps.caches.copy(namespace, secretName),
-      ownCopies: deps.caches.copiesOf(distribution.name),
+      labelledCopies: deps.caches.copiesOf(distribution.name),
       serviceAccountsIn: (namespace) => deps.caches.serviceAccountsIn(namespace),
+      ...(deps.caches.formerLinks ? { formerLinks: deps.caches.formerLinks } : {}),
       denyNamespaces: deps.denyNamespaces,
+      ownNamespace: deps.ownNamespace,
     },
     previous,
+    deps.pause,
   );
   const limit = pLimit(deps.concurrency);
-  let writes = 0;
   let retry = false;
-  const count = (n: number) => (writes += n);
   const outcomes = await Promise.all(
     plan.namespaces.map((p) =>
       limit(async (): Promise<NamespaceOutcome> => {
         const outcome = await carryOut(deps, distribution, source.desired, p, count);
         if (outcome.retry) retry = true;
         if (outcome.drift) deps.observer.restored(distribution, p.namespace, outcome.drift);
-        const before = previous.get(p.namespace);
-        if (
-          (outcome.state === 'failed' || outcome.state === 'forbidden') &&
-          (before?.state !== outcome.state || before.reason !== outcome.reason)
-        )
-          deps.observer.failed(distribution, p.namespace, outcome.reason ?? outcome.state);
+        reportFailure(deps, distribution, outcome, previous.get(p.namespace));
         return outcome;
       }),
     ),
   );
-  const removed = await Promise.all(plan.removals.map((r) => limit(() => remove(deps, distribution, r, count))));
+  const removed = await Promise.all(plan.removals.map((r) => limit(() => removeCopy(deps, distribution, r, count))));
   if (removed.includes(false)) retry = true;
   const pods = await podsLackingSecret(deps, distribution, outcomes);
   const status = {
@@ -144,11 +96,111 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
   return { retry, writes, status };
 }
 
+/** Records this installation's claim and its finalizer; the change comes back through the watch, and with it the next reconcile. */
+async function claim(deps: ReconcileDependencies, distribution: DistributionObject): Promise<ReconcileResult> {
+  try {
+    const updated = await deps.distributions.replaceDistribution({
+      ...distributionDraftOf(distribution),
+      annotations: { ...distribution.annotations, [INSTALLATION_ANNOTATION]: deps.ownNamespace },
+      finalizers: distribution.finalizers.includes(CLEANUP_FINALIZER)
+        ? distribution.finalizers
+        : [...distribution.finalizers, CLEANUP_FINALIZER],
+      resourceVersion: distribution.resourceVersion ?? '',
+    });
+    deps.caches.rememberDistribution?.(updated);
+    return { retry: false, writes: 1 };
+  } catch (error) {
+    // Another installation (or an edit) got there first: the watch brings the newer object.
+    if (error instanceof StaleWriteError) return { retry: true, writes: 0 };
+    throw error;
+  }
+}
+
+/** A claimed object whose spec names another installation: the claim holds (only its holder can finish a deletion). */
+function installationProblem(distribution: DistributionObject, ownNamespace: string): string | undefined {
+  const named = distribution.spec.source.namespace;
+  if (named === undefined || named === ownNamespace) return undefined;
+  return `spec.source.namespace names "${named}", but the regcred installation in "${ownNamespace}" holds this distribution (${INSTALLATION_ANNOTATION}); it keeps the copies as they are and finishes a deletion; to move the distribution, delete it (orphan=true keeps the copies) and create it there`;
+}
+
+/**
+ * The source's content, if this distribution may use it: the Secret in regcred's own namespace that
+ * is labelled for this name and bound to this very object. Unbound, it is bound now (first use).
+ */
+async function readSource(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  count: Count,
+): Promise<SourceReading | 'lost-race'> {
+  const where = { namespace: deps.ownNamespace, name: distribution.spec.source.secretName };
+  const source = await deps.cluster.readSecret(where.namespace, where.name);
+  if (!source) return desiredCopyOf(undefined, where);
+  const binding = sourceBinding(source, distribution);
+  if ('problem' in binding) return binding;
+  const reading = desiredCopyOf(source, where);
+  if ('problem' in reading || binding.bound || deps.signal?.aborted) return reading;
+  try {
+    await deps.cluster.replaceSecret({
+      name: source.name,
+      namespace: source.namespace,
+      type: source.type,
+      labels: source.labels,
+      annotations: { ...source.annotations, [DISTRIBUTION_UID_ANNOTATION]: distribution.uid ?? '' },
+      data: source.data,
+      resourceVersion: source.resourceVersion ?? '',
+    });
+    count(1);
+    return reading;
+  } catch (error) {
+    if (error instanceof StaleWriteError) return 'lost-race';
+    throw error;
+  }
+}
+
+/**
+ * An object that breaks the rules: said once (Event, warning), and in its status where the API
+ * server still accepts a status write (one stored under an older CRD that breaks today's schema
+ * takes none: Kubernetes 1.20 validates the whole object on every write).
+ */
+async function refuse(deps: ReconcileDependencies, distribution: DistributionObject, problem: string): Promise<ReconcileResult> {
+  if (deps.memory.shouldReport(distribution.name, '', problem, distribution.status?.message)) deps.observer.refused(distribution, problem);
+  try {
+    return await reportOnly(deps, distribution, problem);
+  } catch (error) {
+    if (error instanceof ValidationError) return NOTHING;
+    throw error;
+  }
+}
+
+/** Only the message changes: copies, links and the rest of the status stay as they are. */
+async function reportOnly(deps: ReconcileDependencies, distribution: DistributionObject, message: string): Promise<ReconcileResult> {
+  await writeStatusIfChanged(deps, distribution, { ...distribution.status, message, observedGeneration: distribution.generation });
+  return NOTHING;
+}
+
+/** An Event and a warning only when a namespace's failure is new or its reason changed, not on every retry. */
+function reportFailure(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  outcome: NamespaceOutcome,
+  before: NamespaceStatus | undefined,
+): void {
+  if (outcome.state !== 'failed' && outcome.state !== 'forbidden') {
+    deps.memory.settled(distribution.name, outcome.namespace);
+    return;
+  }
+  const failure = `${outcome.state}: ${outcome.reason ?? ''}`;
+  const recorded =
+    before && (before.state === 'failed' || before.state === 'forbidden') ? `${before.state}: ${before.reason ?? ''}` : undefined;
+  if (deps.memory.shouldReport(distribution.name, outcome.namespace, failure, recorded))
+    deps.observer.failed(distribution, outcome.namespace, outcome.reason ?? outcome.state);
+}
+
 /** Why new content may not be rolled out yet under spec.verify=required; undefined when it may. */
 async function verificationProblem(
   deps: ReconcileDependencies,
   distribution: DistributionObject,
-  desired: DesiredCopy,
+  desired: Parameters<NonNullable<ReconcileDependencies['verifySource']>>[0],
 ): Promise<string | undefined> {
   if (distribution.spec.verify !== 'required' || distribution.status?.verifiedContentHash === desired.contentHash) return undefined;
   if (!deps.verifySource) return 'no registry verifier is configured';
@@ -157,144 +209,4 @@ async function verificationProblem(
   } catch (error) {
     return error instanceof AppError ? error.message : 'the check failed unexpectedly';
   }
-}
-
-function specProblem(distribution: DistributionObject): string | undefined {
-  const { spec } = distribution;
-  if (!spec.source?.secretName) return 'spec.source.secretName is required';
-  if (!spec.namespaces?.length && spec.namespaceSelector === undefined) return 'give spec.namespaces or spec.namespaceSelector';
-  if (spec.namespaceSelector !== undefined) {
-    try {
-      parseLabelSelector(spec.namespaceSelector);
-    } catch (error) {
-      return `spec.namespaceSelector: ${(error as Error).message}`;
-    }
-  }
-  return undefined;
-}
-
-async function carryOut(
-  deps: ReconcileDependencies,
-  distribution: DistributionObject,
-  desired: DesiredCopy,
-  plan: NamespacePlan,
-  count: (n: number) => void,
-): Promise<NamespaceOutcome & { retry?: boolean }> {
-  const base: NamespaceOutcome = {
-    namespace: plan.namespace,
-    state: plan.state,
-    written: false,
-    ...(plan.reason ? { reason: plan.reason } : {}),
-    ...(plan.currentHash ? { currentHash: plan.currentHash } : {}),
-    ...(plan.absent ? { absent: true } : {}),
-  };
-  if ((!plan.write && plan.links.length === 0) || deps.signal?.aborted) return base;
-  try {
-    let written = false;
-    if (plan.write) {
-      const copy =
-        plan.write.kind === 'create'
-          ? await deps.cluster.createSecret(plan.write.draft)
-          : await deps.cluster.replaceSecret(plan.write.draft);
-      deps.caches.remember?.(copy);
-      count(1);
-      written = true;
-    }
-    const { secretName } = distribution.spec;
-    for (const sa of plan.links) {
-      const linked = await deps.cluster.setServiceAccountPullSecrets(
-        plan.namespace,
-        sa.name,
-        [...sa.imagePullSecrets, secretName],
-        sa.resourceVersion ?? '',
-      );
-      deps.caches.rememberServiceAccount?.(linked);
-      count(1);
-    }
-    return {
-      ...base,
-      written,
-      currentHash: written ? desired.contentHash : plan.currentHash,
-      linked: plan.links.map((sa) => sa.name),
-      ...(plan.drift && written ? { drift: plan.drift } : {}),
-    };
-  } catch (error) {
-    return { ...base, ...failureOf(deps, error), written: false };
-  }
-}
-
-function failureOf(deps: ReconcileDependencies, error: unknown): Pick<NamespaceOutcome, 'state' | 'reason'> & { retry?: boolean } {
-  if (error instanceof AlreadyExistsError)
-    // Not in the cache of labelled Secrets, so not made by any distribution.
-    return { state: 'failed', reason: `secret "${error.secretName}" exists and was made by someone else; it is left as it is` };
-  if (error instanceof StaleWriteError) return { state: 'pending', reason: 'changed while being written; retrying', retry: true };
-  if (error instanceof NamespaceNotFoundError) return { state: 'pending', reason: 'the namespace does not exist yet' };
-  if (error instanceof ClusterPermissionError) return { state: 'forbidden', reason: error.message };
-  if (error instanceof AppError) return { state: 'failed', reason: error.message, retry: error.status >= 500 };
-  deps.observer.unexpected(error);
-  return { state: 'failed', reason: 'unexpected error; see the service log', retry: true };
-}
-
-/** Unlinks, then deletes (uid precondition): the copy is gone only after nothing points at it. False when it must be tried again. */
-async function remove(
-  deps: ReconcileDependencies,
-  distribution: DistributionObject,
-  removal: Removal,
-  count: (n: number) => void,
-): Promise<boolean> {
-  const { copy, unlinks } = removal;
-  if (deps.signal?.aborted) return false;
-  try {
-    for (const sa of unlinks) {
-      const kept = sa.imagePullSecrets.filter((n) => n !== copy.name);
-      deps.caches.rememberServiceAccount?.(
-        await deps.cluster.setServiceAccountPullSecrets(copy.namespace, sa.name, kept, sa.resourceVersion ?? ''),
-      );
-      count(1);
-    }
-    await deps.cluster.deleteSecret(copy.namespace, copy.name, copy.uid ?? '');
-    count(1);
-    return true;
-  } catch (error) {
-    if (error instanceof AppError && error.status === 404) return true;
-    if (!(error instanceof AppError)) deps.observer.unexpected(error);
-    else if (!(error instanceof StaleWriteError))
-      deps.observer.failed(distribution, copy.namespace, `could not remove the copy: ${error.message}`);
-    return false;
-  }
-}
-
-/** Deletion asked for: remove what the distribution made, then let it go. */
-async function cleanUp(deps: ReconcileDependencies, distribution: DistributionObject): Promise<ReconcileResult> {
-  if (!distribution.finalizers.includes(CLEANUP_FINALIZER)) return { retry: false, writes: 0 };
-  let writes = 0;
-  const count = (n: number) => (writes += n);
-  if (distribution.annotations[ORPHAN_ANNOTATION] !== 'true') {
-    // From the caches, which hold every copy (this replica's own writes included) since its informers
-    // listed at start: a fresh list would hold every copy's data at once, up to 1 MiB each.
-    const limit = pLimit(deps.concurrency);
-    const removals = deps.caches.copiesOf(distribution.name).map((copy) => ({
-      copy,
-      unlinks: deps.caches.serviceAccountsIn(copy.namespace).filter((sa) => sa.imagePullSecrets.includes(copy.name)),
-    }));
-    const removed = await Promise.all(removals.map((r) => limit(() => remove(deps, distribution, r, count))));
-    if (removed.includes(false)) return { retry: true, writes };
-    const source = await deps.cluster.readSecret(deps.ownNamespace, distribution.spec.source?.secretName ?? '');
-    // Only a source regcred's API stored for this distribution goes with it; one a user made (GitOps) stays.
-    if (source?.labels[DISTRIBUTION_SOURCE_LABEL] === distribution.name && source.labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) {
-      const done = await remove(deps, distribution, { copy: source, unlinks: [] }, count);
-      if (!done) return { retry: true, writes };
-    }
-  }
-  await deps.distributions.replaceDistribution({
-    ...draftOf(distribution),
-    finalizers: distribution.finalizers.filter((f) => f !== CLEANUP_FINALIZER),
-    resourceVersion: distribution.resourceVersion ?? '',
-  });
-  return { retry: false, writes: writes + 1 };
-}
-
-function draftOf(distribution: DistributionObject) {
-  const { name, finalizers, labels, annotations, spec } = distribution;
-  return { name, finalizers, labels, annotations, spec };
 }

@@ -1,5 +1,5 @@
 import type { DistributionObject, DistributionStatus } from '../domain/distributions/distribution.js';
-import type { ReconcileDependencies } from './reconcile-distribution.js';
+import type { ReconcileDependencies } from './reconcile-dependencies.js';
 
 /** Writes the status only when more than its time stamp changed: a pass that changed nothing writes nothing. */
 export async function writeStatusIfChanged(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REQUIRED_PERMISSIONS, type Operation } from '../domain/access/access-policy.js';
 import { namespaceSchema, secretNameSchema } from '../domain/kubernetes/kubernetes-names.js';
 import { distributionNameSchema } from '../domain/distributions/distribution-schemas.js';
 import {
@@ -100,13 +101,24 @@ export const written = {
   '201': json('Created', 'PullSecretView'),
 };
 
-export const distributionAccess =
-  'A distribution can reach namespaces that do not exist yet, so the caller needs a grant on every namespace: in token mode a `*` grant; in kubernetes mode RBAC on `pullsecretdistributions` in the API group `regcred.io` (cluster-wide: `list`, `get`, `create` and `update`, `delete`).';
-export const distributionWriteDescription = `${distributionAccess} The credentials are stored in the Secret \`distribution-{name}\` in regcred's own namespace (the PullSecretDistribution only names it); regcred's controller then keeps a copy in every targeted namespace and links it to the ServiceAccounts asked for. A request that changes nothing writes nothing (200, \`unchanged\`). When the distribution cannot be written, its Secret is put back as it was. 409 while it is being deleted.`;
+/** The RBAC an operation asks in kubernetes mode, in words: "`create`, `update` on `pullsecretdistributions.regcred.io`; …". */
+function rightsOf(operation: Operation): string {
+  const verbs = new Map<string, string[]>();
+  for (const { verb, resource, group } of REQUIRED_PERMISSIONS[operation]) {
+    const name = group ? `${resource}.${group}` : resource;
+    verbs.set(name, [...(verbs.get(name) ?? []), `\`${verb}\``]);
+  }
+  return [...verbs].map(([resource, v]) => `${v.join(', ')} on \`${resource}\``).join('; ');
+}
+const everyNamespace = (rights: string) =>
+  `A distribution can reach namespaces that do not exist yet, so the caller needs a grant on every namespace: in token mode a \`*\` grant; in kubernetes mode, cluster-wide RBAC: ${rights}.`;
+export const distributionAccess = (operation: Operation) => everyNamespace(rightsOf(operation));
+export const distributionWriteDescription = `${distributionAccess('applyDistribution')} With \`serviceAccounts\` not empty, also ${rightsOf('linkDistribution')}. The controller writes the copies and links with regcred's own rights, so the caller must hold them itself, in every namespace (the ClusterRole \`regcred-distribution-editor\` grants all of it). The credentials are stored in the Secret \`distribution-{name}\` in regcred's own namespace (the PullSecretDistribution only names it); regcred's controller then keeps a copy in every targeted namespace and links it to the ServiceAccounts asked for. A request that changes nothing writes nothing (200, \`unchanged\`). When the distribution cannot be written, its Secret is put back as it was. 409 while it is being deleted, or when another regcred installation manages it (its claim, or \`spec.source.namespace\`).`;
 export const distributionWritten = {
   '200': json('Updated, or unchanged (nothing written); `status` is the last one the controller wrote', 'DistributionView'),
   '201': json('Created; the controller writes the copies shortly (see `status`)', 'DistributionView'),
 };
+export const distributionDeleteDescription = `${everyNamespace(`${rightsOf('deleteDistribution')}; ${rightsOf('unlinkDistribution')}, or with \`orphan=true\` instead ${rightsOf('orphanDistribution')} (it marks the distribution first)`)} The answer comes once the deletion is asked for; the controller then removes the copies and links, and the distribution goes (\`GET\` answers 404).`;
 export const orphan = param('orphan', 'query', orphanParam, false);
 export const distributionTargets = Object.entries(distributionQueryTargets).map(([key, schema]) => param(key, 'query', schema, false));
 

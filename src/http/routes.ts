@@ -26,6 +26,7 @@ import {
   appendHash,
   credentialsBody,
   distributionAccess,
+  distributionDeleteDescription,
   distributionTargets,
   distributionWriteDescription,
   distributionWritten,
@@ -168,7 +169,7 @@ export const ROUTES: readonly Route[] = [
     method: 'get', path: '/v1/distributions', operationId: 'listDistributions', operation: 'listDistributions', handler: listDistributionsHandler,
     openapi: {
       tags: ['distributions'], summary: 'Every pull-secret distribution, redacted, with its status (by name, at most 500)',
-      description: distributionAccess,
+      description: distributionAccess('listDistributions'),
       responses: { '200': json('The distributions', 'DistributionList'), ...errors(401, 403, 422, 429, 502, 503) },
     },
   },
@@ -176,7 +177,7 @@ export const ROUTES: readonly Route[] = [
     method: 'get', path: '/v1/distributions/{distribution}', operationId: 'getDistribution', operation: 'getDistribution', handler: getDistributionHandler,
     openapi: {
       tags: ['distributions'], summary: 'A pull-secret distribution, redacted, with the state of every namespace it targets',
-      description: distributionAccess,
+      description: distributionAccess('getDistribution'),
       responses: { '200': json('The distribution', 'DistributionView'), ...errors(400, 401, 403, 404, 422, 429, 502, 503) },
     },
   },
@@ -194,7 +195,7 @@ export const ROUTES: readonly Route[] = [
     method: 'delete', path: '/v1/distributions/{distribution}', operationId: 'deleteDistribution', operation: 'deleteDistribution', handler: deleteDistributionHandler,
     openapi: {
       tags: ['distributions'], summary: 'Delete a distribution: the copies and links it made are removed, or kept with `orphan=true`',
-      description: `${distributionAccess} With \`orphan=true\` the caller also needs \`update\` (it marks the distribution first). The answer comes once the deletion is asked for; the controller then removes the copies and links, and the distribution goes (\`GET\` answers 404).`,
+      description: distributionDeleteDescription,
       parameters: [orphan],
       responses: { '202': json('Deletion asked for (`deleting: true`)', 'DistributionView'), ...errors(400, 401, 403, 404, 409, 422, 429, 502, 503) },
     },

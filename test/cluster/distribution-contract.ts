@@ -145,6 +145,27 @@ export function describeDistributionContract(name: string, makeFixture: () => Pr
         expect(w.events.filter((e) => e.type !== 'BOOKMARK' && e.object.namespace !== ns)).toEqual([]);
       });
 
+      it("when limited to one namespace, then a labelled watch lists and sees only that namespace's Secrets", async () => {
+        const [own, elsewhere] = [f.uniqueName('ns-own'), f.uniqueName('ns-elsewhere')];
+        await f.createNamespace(own);
+        await f.createNamespace(elsewhere);
+        const selector = `${DISTRIBUTION_LABEL}=${own}`;
+        const source = port.secretsLabelled(selector, { namespace: own });
+        const w = watching(source, (await source.list()).resourceVersion);
+        const labelled = (namespace: string) => ({
+          name: 'source',
+          namespace,
+          type: 'Opaque',
+          labels: { [DISTRIBUTION_LABEL]: own },
+          annotations: {},
+          data: { token: b64(namespace) },
+        });
+        await f.cluster.createSecret(labelled(elsewhere));
+        await f.cluster.createSecret(labelled(own));
+        expect((await source.list()).items.map((s) => `${s.namespace}/${s.name}`)).toEqual([`${own}/source`]);
+        await eventually(async () => expect(changesTo(w.events, 'source').map((e) => e.object.namespace)).toEqual([own]));
+      });
+
       it('when asked for digests, then lists and watch events carry each data value as its digest, never the value', async () => {
         const ns = f.uniqueName('ns-digests');
         await f.createNamespace(ns);

@@ -1,121 +1,30 @@
 import { Buffer } from 'node:buffer';
-import { resolve } from 'node:path';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributions.js';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
-import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
-import { DistributionController, type ControllerObserver } from '../../src/controller/distribution-controller.js';
-import type { Cluster } from '../../src/domain/cluster.js';
+import { DistributionController } from '../../src/controller/distribution-controller.js';
 import {
   CLEANUP_FINALIZER,
-  DISTRIBUTION_GROUP,
   DISTRIBUTION_LABEL,
-  DISTRIBUTION_PLURAL,
   DISTRIBUTION_SOURCE_LABEL,
-  DISTRIBUTION_VERSION,
+  DISTRIBUTION_UID_ANNOTATION,
+  LINKED_SERVICE_ACCOUNTS_ANNOTATION,
   ORPHAN_ANNOTATION,
   type DistributionSpec,
 } from '../../src/domain/distributions/distribution.js';
-import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
-import { kubectl } from '../deploy/kubectl.js';
-import { createServiceAccountDirectly, removeNamespace } from '../cluster/real-service-accounts.js';
+import {
+  applyCrdWhenOnKit,
+  distributionStages,
+  recordingObserver,
+  STAGE_CANARY as CANARY,
+  stageConfigJson as configJson,
+  type Stage,
+} from '../support/distribution-stage.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, realClusterAvailable, uniqueName } from '../support/real-cluster.js';
-
-/** One cluster to run the controller against, and what a test does to it behind the controller's back. */
-interface Stage {
-  cluster: Cluster;
-  distributions: DistributionCluster;
-  ownNamespace: string;
-  createNamespace(name: string, labels: Record<string, string>): Promise<void>;
-  setNamespaceLabels(name: string, labels: Record<string, string>): Promise<void>;
-  createServiceAccount(namespace: string, name: string): Promise<void>;
-  cleanup(): Promise<void>;
-}
-
-const CANARY = 'canary-pw-7f3a';
-const configJson = (password: string) =>
-  Buffer.from(
-    JSON.stringify({
-      auths: { 'registry.example.com': { username: 'ci', password, auth: Buffer.from(`ci:${password}`).toString('base64') } },
-    }),
-  ).toString('base64');
-
-function memoryStage(): Stage {
-  const cluster = new MemoryCluster({ namespaces: ['regcred'] });
-  return {
-    cluster,
-    distributions: new MemoryDistributions(cluster),
-    ownNamespace: 'regcred',
-    createNamespace: async (name, labels) => cluster.addNamespace(name, labels),
-    setNamespaceLabels: async (name, labels) => cluster.addNamespace(name, labels),
-    createServiceAccount: async (namespace, name) => void cluster.seedServiceAccount({ namespace, name }),
-    cleanup: async () => undefined,
-  };
-}
-
-const CRD = resolve(import.meta.dirname, '../../deploy/base/crd-pullsecretdistribution.yaml');
-
-async function kitStage(): Promise<Stage> {
-  const admin = adminKubeConfig();
-  const core = admin.makeApiClient(CoreV1Api);
-  const namespaces: string[] = [];
-  const createNamespace = async (name: string, labels: Record<string, string>) => {
-    await core.createNamespace({ body: { metadata: { name, labels } } });
-    namespaces.push(name);
-  };
-  const ownNamespace = uniqueName('regcred-own');
-  await createNamespace(ownNamespace, {});
-  return {
-    cluster: new KubernetesCluster(admin, { timeoutMs: 5000 }),
-    distributions: new KubernetesDistributions(admin, { timeoutMs: 5000 }),
-    ownNamespace,
-    createNamespace,
-    setNamespaceLabels: async (name, labels) =>
-      void (await core.patchNamespace({ name, body: [{ op: 'replace', path: '/metadata/labels', value: labels }] })),
-    createServiceAccount: async (namespace, name) => void (await createServiceAccountDirectly({ namespace, name })),
-    cleanup: async () => {
-      for (const name of namespaces) await removeNamespace(name).catch(() => undefined);
-    },
-  };
-}
-
-const stages: Array<[string, () => Promise<Stage>]> = [['the in-memory cluster', async () => memoryStage()]];
-if (realClusterAvailable()) stages.push(['kube-apiserver v1.20 (kit)', kitStage]);
-
-function recordingObserver() {
-  const seen = {
-    restored: [] as string[],
-    failed: [] as string[],
-    rolledOut: 0,
-    unexpected: [] as unknown[],
-    errors: [] as unknown[],
-    reconciles: 0,
-  };
-  const observer: ControllerObserver = {
-    restored: (_d, namespace, how) => seen.restored.push(`${namespace}:${how}`),
-    failed: (_d, namespace, reason) => seen.failed.push(`${namespace}:${reason}`),
-    rolledOut: () => void seen.rolledOut++,
-    unexpected: (error) => seen.unexpected.push(error),
-    reconciled: (_d, _name, result) => {
-      seen.reconciles++;
-      if ('error' in result) seen.errors.push(result.error);
-    },
-    informer: () => undefined,
-  };
-  return { observer, seen };
-}
+import { uniqueName } from '../support/real-cluster.js';
 
 describe('the distribution controller', () => {
-  beforeAll(async () => {
-    if (!realClusterAvailable()) return;
-    expect((await kubectl(['apply', '-f', CRD])).code).toBe(0);
-    await kubectl(['wait', '--for', 'condition=established', '--timeout=30s', `crd/${DISTRIBUTION_PLURAL}.${DISTRIBUTION_GROUP}`]);
-  });
+  beforeAll(applyCrdWhenOnKit);
 
-  describe.each(stages)('on %s', (_title, makeStage) => {
+  describe.each(distributionStages())('on %s', (_title, makeStage) => {
     let stage: Stage;
     let controller: DistributionController | undefined;
     const distributionNames: string[] = [];
@@ -123,17 +32,7 @@ describe('the distribution controller', () => {
     afterEach(async () => {
       await controller?.stop();
       controller = undefined;
-      if (realClusterAvailable() && stage?.distributions instanceof KubernetesDistributions) {
-        const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
-        const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
-        for (const name of distributionNames.splice(0)) {
-          await custom
-            .patchClusterCustomObject({ ...CR, name, body: [{ op: 'add', path: '/metadata/finalizers', value: [] }] })
-            .catch(() => undefined);
-          await custom.deleteClusterCustomObject({ ...CR, name }).catch(() => undefined);
-        }
-      }
-      await stage?.cleanup();
+      await stage?.cleanup(distributionNames.splice(0));
     });
 
     afterAll(async () => controller?.stop());
@@ -291,14 +190,14 @@ describe('the distribution controller', () => {
       });
       await settled();
       await new Promise((r) => setTimeout(r, 300));
-      const before = seen.reconciles;
+      const before = seen.reconcilesOf.get(name) ?? 0;
       for (let i = 0; i < 3; i++) await stage.createNamespace(uniqueName('unrelated'), { team: `${team}-other` });
       const targeted = uniqueName('ns-late');
       await stage.createNamespace(targeted, { team });
       await eventually(async () => expect((await copyIn(targeted))?.labels[DISTRIBUTION_LABEL]).toBe(name), { timeoutMs: 15_000 });
       await settled();
       // The targeted namespace (and the events of its own write) reconcile; the three others do not.
-      expect(seen.reconciles - before).toBeLessThan(3);
+      expect((seen.reconcilesOf.get(name) ?? 0) - before).toBeLessThan(3);
     });
 
     it('rotates in place: every read during the rotation sees the old or the new credential, never none, and the status tracks the new hash until all carry it', async () => {
@@ -431,7 +330,7 @@ describe('the distribution controller', () => {
       expect(await stage.cluster.readSecret(stage.ownNamespace, sourceName)).toBeUndefined();
     });
 
-    it('with the orphan annotation, deletion keeps the copies and links and lets the object go', async () => {
+    it('with the orphan annotation, deletion keeps the copies (content, links) without the marks that bind them, and lets the object go', async () => {
       const team = uniqueName('t');
       const ns = uniqueName('ns');
       const { name, start } = await arrange({ team, serviceAccounts: ['default'] });
@@ -453,7 +352,12 @@ describe('the distribution controller', () => {
       const annotated = (await stage.distributions.readDistribution(name))!;
       await stage.distributions.deleteDistribution(name, annotated.uid!);
       await eventually(async () => expect(await stage.distributions.readDistribution(name)).toBeUndefined(), { timeoutMs: 15_000 });
-      expect((await copyIn(ns))?.labels[DISTRIBUTION_LABEL]).toBe(name);
+      const kept = (await copyIn(ns))!;
+      expect(Buffer.from(kept.data['.dockerconfigjson']!, 'base64').toString()).toContain(CANARY);
+      // No later distribution of this name can take it back.
+      expect(kept.labels[DISTRIBUTION_LABEL]).toBeUndefined();
+      expect(kept.annotations[DISTRIBUTION_UID_ANNOTATION]).toBeUndefined();
+      expect(kept.annotations[LINKED_SERVICE_ACCOUNTS_ANNOTATION]).toBeUndefined();
       expect((await stage.cluster.readServiceAccount(ns, 'default'))?.imagePullSecrets).toEqual(['regcred']);
     });
   });

@@ -101,9 +101,12 @@ describe('the distribution runtime (leader election, metrics, Events) on the in-
     // Deleted: its series go, not linger with their last counts.
     await distributions.deleteDistribution('payments', (await distributions.readDistribution('payments'))!.uid!);
     await eventually(async () => expect(await distributions.readDistribution('payments')).toBeUndefined());
-    await eventually(async () =>
-      expect(await metrics.registry.metrics()).not.toContain('regcred_distribution_namespaces{distribution="payments"'),
-    );
+    await eventually(async () => {
+      const left = await metrics.registry.metrics();
+      expect(left).not.toContain('regcred_distribution_namespaces{distribution="payments"');
+      expect(left).not.toContain('regcred_distribution_writes_total{distribution="payments"}');
+      expect(left).not.toContain('regcred_distribution_drift_restorations_total{distribution="payments"');
+    });
   });
 
   it('releases the Lease on stop, so another replica can lead at once', async () => {

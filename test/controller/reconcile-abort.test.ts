@@ -3,10 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import type { DistributionCaches } from '../../src/controller/distribution-caches.js';
-import { reconcileDistribution, type ReconcileObserver } from '../../src/controller/reconcile-distribution.js';
-import { CLEANUP_FINALIZER, DISTRIBUTION_LABEL } from '../../src/domain/distributions/distribution.js';
+import { NamespaceMemory } from '../../src/controller/namespace-memory.js';
+import type { ReconcileObserver } from '../../src/controller/reconcile-dependencies.js';
+import { reconcileDistribution } from '../../src/controller/reconcile-distribution.js';
+import {
+  CLEANUP_FINALIZER,
+  DISTRIBUTION_LABEL,
+  DISTRIBUTION_SOURCE_LABEL,
+  INSTALLATION_ANNOTATION,
+} from '../../src/domain/distributions/distribution.js';
 
-const quiet: ReconcileObserver = { restored: () => {}, failed: () => {}, rolledOut: () => {}, unexpected: () => {} };
+const quiet: ReconcileObserver = { restored: () => {}, failed: () => {}, refused: () => {}, rolledOut: () => {}, unexpected: () => {} };
 
 async function arrange() {
   const cluster = new MemoryCluster({ namespaces: ['regcred', { name: 'team-a', labels: { team: 'a' } }] });
@@ -16,7 +23,7 @@ async function arrange() {
     namespace: 'regcred',
     name: 'src',
     type: 'kubernetes.io/dockerconfigjson',
-    labels: {},
+    labels: { [DISTRIBUTION_SOURCE_LABEL]: 'payments' },
     annotations: {},
     data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { 'registry.example.com': { auth } } })).toString('base64') },
   });
@@ -24,7 +31,7 @@ async function arrange() {
     name: 'payments',
     finalizers: [CLEANUP_FINALIZER],
     labels: {},
-    annotations: {},
+    annotations: { [INSTALLATION_ANNOTATION]: 'regcred' },
     spec: { secretName: 'regcred', source: { secretName: 'src', namespace: 'regcred' }, namespaceSelector: 'team=a', serviceAccounts: [] },
   });
   // The caches as informers would hold them, read straight from the store.
@@ -47,11 +54,12 @@ describe('reconcileDistribution when this replica stops leading', () => {
     const stopped = new AbortController();
     stopped.abort();
     const deps = { cluster, distributions, caches, ownNamespace: 'regcred', denyNamespaces: [], concurrency: 4, observer: quiet };
-    expect(await reconcileDistribution({ ...deps, signal: stopped.signal }, 'payments')).toEqual({ retry: false, writes: 0 });
+    const memory = new NamespaceMemory(60_000);
+    expect(await reconcileDistribution({ ...deps, memory, signal: stopped.signal }, 'payments')).toEqual({ retry: false, writes: 0 });
     expect(await cluster.readSecret('team-a', 'regcred')).toBeUndefined();
     expect((await distributions.readDistribution('payments'))!.status).toBeUndefined();
-    // The same pass, leading: the copy is written (so the test above can fail).
-    expect((await reconcileDistribution({ ...deps, signal: new AbortController().signal }, 'payments')).writes).toBe(1);
+    // The same pass, leading: the source is bound to the object and the copy is written (so the test above can fail).
+    expect((await reconcileDistribution({ ...deps, memory, signal: new AbortController().signal }, 'payments')).writes).toBe(2);
     expect((await cluster.readSecret('team-a', 'regcred'))?.labels[DISTRIBUTION_LABEL]).toBe('payments');
   });
 });

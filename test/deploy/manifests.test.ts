@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AuthorizationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLUSTER_WIDE_OPERATIONS, REQUIRED_PERMISSIONS } from '../../src/domain/access/access-policy.js';
 import { eventually } from '../support/poll.js';
 import { adminKubeConfig, realClusterAvailable } from '../support/real-cluster.js';
 import { find, kubectl, kubectlAvailable, normaliseRules, render, type KubeObject } from './kubectl.js';
@@ -51,6 +52,7 @@ describe.skipIf(!kubectlAvailable)('deploy/ (kubectl apply -k deploy/)', () => {
     expect(objects.map((o) => o.kind).sort()).toEqual(
       [
         'ClusterRole',
+        'ClusterRole',
         'ClusterRoleBinding',
         'CustomResourceDefinition',
         'Deployment',
@@ -85,6 +87,24 @@ describe.skipIf(!kubectlAvailable)('deploy/ (kubectl apply -k deploy/)', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'regcred', namespace: 'regcred' }]);
     expect(podSpec().serviceAccountName).toBe('regcred');
     expect(podSpec().automountServiceAccountToken).toBe(true);
+  });
+
+  it('when a person or pipeline manages distributions, then regcred-distribution-editor grants the rights the API asks, cluster-wide, and is bound to no one', () => {
+    const [editor] = find(objects, 'ClusterRole', 'regcred-distribution-editor');
+    expect(normaliseRules(editor.rules)).toEqual(
+      [
+        ...['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map((verb) => `regcred.io/pullsecretdistributions:${verb}`),
+        ...['create', 'patch', 'delete'].map((verb) => `core/secrets:${verb}`),
+        ...['get', 'patch'].map((verb) => `core/serviceaccounts:${verb}`),
+      ].sort(),
+    );
+    expect(objects.filter((o) => o.roleRef?.name === 'regcred-distribution-editor')).toEqual([]);
+    const header = readFileSync(resolve(ROOT, 'deploy/base/clusterrole-distribution-editor.yaml'), 'utf8');
+    expect(header).toMatch(/^# regcred-distribution-editor:.*\n#\n# THIS IS CLUSTER-WIDE PULL-SECRET WRITE\./);
+    const asked = [...CLUSTER_WIDE_OPERATIONS].flatMap((operation) =>
+      REQUIRED_PERMISSIONS[operation].map(({ verb, resource, group }) => `${group ?? 'core'}/${resource}:${verb}`),
+    );
+    for (const rule of asked) expect(normaliseRules(editor.rules), 'every right the API asks of a distribution caller').toContain(rule);
   });
 
   it('when the pods run, then they are non-root (UID 1000), read-only, unprivileged, without capabilities, under RuntimeDefault seccomp', () => {

@@ -1,177 +1,30 @@
-import { resolve } from 'node:path';
-import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes-reviews.js';
-import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributions.js';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
 import { parseTokensFile } from '../../src/domain/access/caller-tokens.js';
-import { kubernetesGatekeeper, tokenGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
-import type { Cluster } from '../../src/domain/cluster.js';
-import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
+import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import {
   CLEANUP_FINALIZER,
   DISTRIBUTION_GROUP,
   DISTRIBUTION_PLURAL,
   DISTRIBUTION_SOURCE_LABEL,
-  DISTRIBUTION_VERSION,
   ORPHAN_ANNOTATION,
 } from '../../src/domain/distributions/distribution.js';
-import type { RegistryVerifier } from '../../src/domain/verify/registry-verifier.js';
 import { UpstreamError } from '../../src/errors.js';
-import { kubectl } from '../deploy/kubectl.js';
-import { createLabelledNamespace, removeNamespace } from '../cluster/real-service-accounts.js';
+import { distributionArenas, fakeVerifier, type Arena } from '../support/distribution-arenas.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
-import { adminKubeConfig, realClusterAvailable, uniqueName, userToken } from '../support/real-cluster.js';
+import { adminKubeConfig, uniqueName, userToken } from '../support/real-cluster.js';
 import { buildTestApp, type TestAppOptions } from '../support/test-app.js';
 
 const CANARY = `canary-Dst-${Date.now()}-q9Z`;
 const base64 = (text: string) => Buffer.from(text).toString('base64');
 const credentials = { server: 'registry.example.com', username: 'janedoe', password: CANARY };
-const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
-
-/** A stored object's fields the tests read, and the whole of it as the cluster holds it (`text`, for the canary). */
-interface Stored {
-  text: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  deletionTimestamp?: string;
-  finalizers: string[];
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  type?: string;
-  data?: Record<string, string>;
-  spec?: Record<string, unknown>;
-}
-
-interface Arena {
-  cluster: Cluster;
-  distributions: DistributionCluster;
-  /** regcred's own namespace: the source Secrets go there. */
-  sourceNamespace: string;
-  /** The stored source Secret, or undefined. */
-  storedSource(name: string): Promise<Stored | undefined>;
-  /** The stored PullSecretDistribution, or undefined. */
-  storedDistribution(name: string): Promise<Stored | undefined>;
-  /** A distribution name no other test (or run) uses; removed at cleanup, finalizers and all. */
-  unique(prefix: string): string;
-  /** A gatekeeper in kubernetes mode (real API server only). */
-  kubernetesGatekeeper?: () => Gatekeeper;
-  cleanup(): Promise<void>;
-}
-
-const realEnabled = realClusterAvailable();
-const arenas: [string, boolean, () => Promise<Arena>][] = [
-  [
-    'the in-memory cluster',
-    true,
-    async () => {
-      const cluster = new MemoryCluster({ namespaces: ['default', 'team-a', 'regcred'] });
-      const distributions = new MemoryDistributions(cluster);
-      let n = 0;
-      return {
-        cluster,
-        distributions,
-        sourceNamespace: 'regcred',
-        storedSource: async (name) => portStored(await cluster.readSecret('regcred', name)),
-        storedDistribution: async (name) => portStored(await distributions.readDistribution(name)),
-        unique: (prefix) => `${prefix}-${++n}`,
-        cleanup: async () => undefined,
-      };
-    },
-  ],
-  [
-    realEnabled ? 'a real kube-apiserver' : 'a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)',
-    realEnabled,
-    async () => {
-      const crd = resolve(import.meta.dirname, '../../deploy/base/crd-pullsecretdistribution.yaml');
-      const applied = await kubectl(['apply', '-f', crd]);
-      expect(applied.code, applied.stderr).toBe(0);
-      const established = await kubectl([
-        'wait',
-        '--for',
-        'condition=established',
-        '--timeout=30s',
-        `crd/${DISTRIBUTION_PLURAL}.${DISTRIBUTION_GROUP}`,
-      ]);
-      expect(established.code, established.stderr).toBe(0);
-      const admin = adminKubeConfig();
-      const core = admin.makeApiClient(CoreV1Api);
-      const custom = admin.makeApiClient(CustomObjectsApi);
-      const sourceNamespace = await createLabelledNamespace('dist-http', {});
-      const names: string[] = [];
-      return {
-        cluster: new KubernetesCluster(admin, { timeoutMs: 5000 }),
-        distributions: new KubernetesDistributions(admin, { timeoutMs: 5000 }),
-        sourceNamespace,
-        storedSource: (name) => core.readNamespacedSecret({ namespace: sourceNamespace, name }).then(apiStored, () => undefined),
-        storedDistribution: (name) => custom.getClusterCustomObject({ ...CR, name }).then(apiStored, () => undefined),
-        unique: (prefix) => {
-          const name = uniqueName(prefix);
-          names.push(name);
-          return name;
-        },
-        kubernetesGatekeeper: () =>
-          kubernetesGatekeeper(new KubernetesAccessReviewer(adminKubeConfig(), { timeoutMs: 5000 }), { ttlMs: 0 }),
-        cleanup: async () => {
-          for (const name of names) {
-            await custom
-              .patchClusterCustomObject({ ...CR, name, body: [{ op: 'add', path: '/metadata/finalizers', value: [] }] })
-              .catch(() => undefined);
-            await custom.deleteClusterCustomObject({ ...CR, name }).catch(() => undefined);
-          }
-          await removeNamespace(sourceNamespace);
-        },
-      };
-    },
-  ],
-];
-
-type Loose = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** An object as the ports hand it over (metadata at the top). */
-function portStored(object: object | undefined): Stored | undefined {
-  if (!object) return undefined;
-  const o = JSON.parse(JSON.stringify(object)) as Loose;
-  return { text: JSON.stringify(o), finalizers: [], labels: {}, annotations: {}, ...o };
-}
-
-/** An object as the API server returns it (metadata apart). */
-function apiStored(object: object): Stored {
-  const o = JSON.parse(JSON.stringify(object)) as Loose;
-  const m = o.metadata ?? {};
-  return {
-    text: JSON.stringify(o),
-    uid: m.uid,
-    resourceVersion: m.resourceVersion,
-    generation: m.generation,
-    deletionTimestamp: m.deletionTimestamp,
-    finalizers: m.finalizers ?? [],
-    labels: m.labels ?? {},
-    annotations: m.annotations ?? {},
-    type: o.type,
-    data: o.data,
-    spec: o.spec,
-  };
-}
-
-/** A verifier that accepts every password but "wrong", without any network. */
-const fakeVerifier: RegistryVerifier = {
-  async verify({ server, password }) {
-    const status = password === 'wrong' ? 'invalid' : 'valid';
-    return {
-      verification: { server, status, method: 'basic', detail: status, checkedAt: new Date().toISOString() },
-      refusedByGuard: false,
-    };
-  },
-};
 
 const auditLines = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true);
 
-describe.each(arenas)('/v1/distributions on %s', (title, enabled, makeArena) => {
+describe.each(distributionArenas)('/v1/distributions on %s', (title, enabled, makeArena) => {
   let arena: Arena;
   beforeAll(async () => {
     if (enabled) arena = await makeArena();
@@ -526,7 +379,7 @@ describe.each(arenas)('/v1/distributions on %s', (title, enabled, makeArena) => 
     });
 
     it.skipIf(!enabled || !title.startsWith('a real'))(
-      'kubernetes mode: only a caller with RBAC on pullsecretdistributions.regcred.io, cluster-wide',
+      'kubernetes mode: only a caller with RBAC on pullsecretdistributions.regcred.io and on the Secrets it writes, cluster-wide',
       async () => {
         const t = appWith({ gatekeeper: arena.kubernetesGatekeeper!(), config: { auth: 'kubernetes' } });
         const name = arena.unique('rbac');
@@ -542,7 +395,10 @@ describe.each(arenas)('/v1/distributions on %s', (title, enabled, makeArena) => 
         await rbac.createClusterRole({
           body: {
             metadata: { name: role },
-            rules: [{ apiGroups: [DISTRIBUTION_GROUP], resources: [DISTRIBUTION_PLURAL], verbs: ['get', 'create', 'update'] }],
+            rules: [
+              { apiGroups: [DISTRIBUTION_GROUP], resources: [DISTRIBUTION_PLURAL], verbs: ['get', 'create', 'update'] },
+              { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'patch'] },
+            ],
           },
         });
         await rbac.createClusterRoleBinding({
@@ -595,7 +451,7 @@ describe('/v1/distributions listing limit', () => {
 });
 
 describe('/v1/distributions managed by another installation', () => {
-  it('when a distribution names another regcred namespace, then its view shows that namespace and its registries, and a PUT is a 409', async () => {
+  it('when a distribution names another regcred namespace, then its view names that installation without reading its source, and a PUT is a 409', async () => {
     const cluster = new MemoryCluster({ namespaces: ['regcred', 'platform'] });
     const distributions = new MemoryDistributions(cluster);
     await request(buildTestApp({ cluster, distributions, config: { namespace: 'platform' } }).app)
@@ -605,9 +461,10 @@ describe('/v1/distributions managed by another installation', () => {
     const here = buildTestApp({ cluster, distributions, config: { namespace: 'regcred' } });
     const view = await request(here.app).get('/v1/distributions/shared');
     expectMatchesContract(view);
-    expect(view.body.source).toEqual({ namespace: 'platform', secretName: 'distribution-shared' });
-    expect(view.body.registries).toMatchObject([{ server: 'registry.example.com' }]);
-    expect(view.body.warnings).toEqual([]);
+    expect(view.body).toMatchObject({ installation: 'platform', source: { namespace: 'platform', secretName: 'distribution-shared' } });
+    expect(view.body.registries).toEqual([]);
+    expect(view.body.warnings).toEqual([expect.stringContaining('managed by the regcred installation in namespace "platform"')]);
+    expect(view.text).not.toContain('janedoe');
     const put = await request(here.app)
       .put('/v1/distributions/shared')
       .send({ ...credentials, namespaces: ['team-a'] });

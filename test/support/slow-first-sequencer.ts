@@ -10,6 +10,8 @@ const SLOW_FIRST = [
   'test/resilience/distributions-replicas.test.ts',
   'test/resilience/bounded-work.test.ts',
   'test/resilience/fuzz.test.ts',
+  'test/controller/crd-upgrade.test.ts',
+  'test/resilience/fuzz-distribution-objects.test.ts',
   'test/resilience/contention.test.ts',
   'test/resilience/production-heap.test.ts',
   'test/controller/leader-election-real-cluster.test.ts',

@@ -21,7 +21,9 @@ export type Operation =
   | 'getDistribution'
   | 'applyDistribution'
   | 'deleteDistribution'
-  | 'orphanDistribution';
+  | 'orphanDistribution'
+  | 'linkDistribution'
+  | 'unlinkDistribution';
 
 export type Verb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
 export type Resource = 'secrets' | 'serviceaccounts' | 'pullsecretdistributions';
@@ -67,11 +69,18 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<Operation, readonly Permissio
   status: [],
   listDistributions: distributions('list'),
   getDistribution: distributions('get'),
-  // Like a PUT of a secret: the answer must not tell whether the distribution exists.
-  applyDistribution: distributions('create', 'update'),
-  deleteDistribution: distributions('delete'),
+  // Like a PUT of a secret: the answer must not tell whether the distribution exists. The
+  // controller then writes pull secrets in every namespace it targets, with regcred's rights: the
+  // caller must hold those itself, as for a PUT in each namespace (regcred never lends its rights).
+  applyDistribution: [...distributions('create', 'update'), ...secrets('create', 'patch')],
+  // The controller removes the copies it made.
+  deleteDistribution: [...distributions('delete'), ...secrets('delete')],
   // DELETE ?orphan=true also changes the object (an annotation) before deleting it.
   orphanDistribution: distributions('update'),
+  // A distribution with serviceAccounts: the controller links them in every namespace it targets.
+  linkDistribution: serviceAccounts('get', 'patch'),
+  // A DELETE without ?orphan=true: the controller unlinks what it linked.
+  unlinkDistribution: serviceAccounts('patch'),
 });
 
 /**
@@ -84,6 +93,8 @@ export const CLUSTER_WIDE_OPERATIONS: ReadonlySet<Operation> = new Set([
   'applyDistribution',
   'deleteDistribution',
   'orphanDistribution',
+  'linkDistribution',
+  'unlinkDistribution',
 ]);
 
 /** The namespace that stands for every namespace at once: a cluster-scoped SubjectAccessReview; in token mode only a `*` grant covers it. */
@@ -163,7 +174,7 @@ export function refuseDeniedNamespace(denied: readonly string[], namespace: stri
 /** The 403 for a cluster-wide operation: the same whether or not the distribution exists. */
 export function forbiddenEverywhere(): ForbiddenError {
   return new ForbiddenError(
-    'you may not manage pull secret distributions through regcred: a distribution can reach every namespace, so it takes a grant on all of them (token mode: "*"; kubernetes mode: RBAC on pullsecretdistributions.regcred.io)',
+    'you may not manage pull secret distributions through regcred: a distribution can reach every namespace, so it takes a grant on all of them (token mode: "*"; kubernetes mode: cluster-wide RBAC on pullsecretdistributions.regcred.io and on the secrets and serviceaccounts it writes, as the ClusterRole regcred-distribution-editor grants)',
   );
 }
 

@@ -62,9 +62,10 @@ export interface DistributionCluster {
   /**
    * Secrets in every namespace whose labels match the selector (e.g. `regcred.io/distribution`).
    * With `digestData`, each data value arrives as its dataDigest (desired-copy.ts), page by page,
-   * so a cache of many Secrets never holds their data (up to 1 MiB each).
+   * so a cache of many Secrets never holds their data (up to 1 MiB each). With `namespace`, only
+   * that namespace's (a narrower watch, and a narrower right).
    */
-  secretsLabelled(labelSelector: string, options?: { digestData?: boolean }): WatchSource<SecretObject>;
+  secretsLabelled(labelSelector: string, options?: { digestData?: boolean; namespace?: string }): WatchSource<SecretObject>;
   /** ServiceAccounts in every namespace. */
   readonly serviceAccounts: WatchSource<ServiceAccountObject>;
   readonly distributions: WatchSource<DistributionObject>;

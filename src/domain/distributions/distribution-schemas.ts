@@ -167,10 +167,17 @@ export const distributionViewSchema = z
     excludeNamespaces: z.array(z.string()).optional(),
     serviceAccounts: z.array(z.string()),
     expiresAt: z.string().optional(),
+    installation: z.string().meta({
+      description:
+        "The namespace of the regcred installation that manages the distribution (its claim, else `spec.source.namespace`; neither: this one). Another installation's distribution is shown without its registries: its source is read only there.",
+    }),
     source: z
       .strictObject({ namespace: z.string(), secretName: z.string() })
-      .meta({ description: "The Secret in regcred's own namespace that holds the credentials." }),
-    registries: z.array(registryViewSchema).meta({ description: "The source's registries, redacted." }),
+      .meta({ description: "The Secret in the managing installation's own namespace that holds the credentials." }),
+    registries: z.array(registryViewSchema).meta({
+      description:
+        "The source's registries, redacted: only from a source this installation manages and that is bound to this distribution (else empty, and `warnings` says why).",
+    }),
     warnings: z.array(z.string()),
     verification: z
       .array(registryVerificationSchema)

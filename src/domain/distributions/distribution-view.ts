@@ -4,12 +4,13 @@ import type { DistributionCluster } from './distribution-cluster.js';
 import { describePullSecretData } from '../secret-manifest/redact-secret.js';
 import { ORPHAN_ANNOTATION, type DistributionObject, type DistributionStatus } from './distribution.js';
 import type { DistributionView } from './distribution-schemas.js';
+import { isManagedBy, managingInstallation, sourceBinding } from './ownership.js';
 
 /** What the distribution use-cases work with: Secrets, PullSecretDistributions, and where sources live. */
 export interface DistributionPorts {
   cluster: Cluster;
   distributions: DistributionCluster;
-  /** regcred's own namespace: the source Secrets are there. */
+  /** regcred's own namespace: the source Secrets are there, and no others are read. */
   sourceNamespace: string;
 }
 
@@ -19,16 +20,20 @@ export const sourceSecretName = (distribution: string): string => `distribution-
 /**
  * A distribution as callers may see it: its spec, its source's registries redacted as a pull
  * secret's view describes them, and its status. Never a credential: only names, servers and usernames.
+ * `source` is what this installation read for it (viewDistribution): registries are shown only from
+ * a source bound to this very distribution, and never for one another installation manages.
  */
 export function toDistributionView(
   distribution: DistributionObject,
-  sourceNamespace: string,
+  ownNamespace: string,
   source: SecretObject | undefined,
 ): DistributionView {
   const { spec } = distribution;
-  const described = source
-    ? describePullSecretData(source.type, source.data)
-    : { registries: [], warnings: [`the source secret "${spec.source.secretName}" does not exist; copies are left as they are`] };
+  const installation = managingInstallation(distribution) ?? ownNamespace;
+  const described =
+    installation === ownNamespace
+      ? describeSource(distribution, source)
+      : { registries: [], warnings: [`managed by the regcred installation in namespace "${installation}"; its source is not read here`] };
   return {
     name: distribution.name,
     ...(distribution.uid !== undefined && { uid: distribution.uid }),
@@ -40,8 +45,9 @@ export function toDistributionView(
     ...(spec.excludeNamespaces !== undefined && { excludeNamespaces: [...spec.excludeNamespaces] }),
     serviceAccounts: [...spec.serviceAccounts],
     ...(spec.expiresAt !== undefined && { expiresAt: spec.expiresAt }),
-    // A distribution another installation manages names its own namespace.
-    source: { namespace: spec.source.namespace ?? sourceNamespace, secretName: spec.source.secretName },
+    installation,
+    // Sources live in the managing installation's own namespace, whatever else the spec names.
+    source: { namespace: installation, secretName: spec.source.secretName },
     registries: described.registries,
     warnings: described.warnings,
     ...(distribution.deletionTimestamp ? { deleting: true as const } : {}),
@@ -50,16 +56,33 @@ export function toDistributionView(
   };
 }
 
-/** The view of a distribution, reading its source Secret. */
+/**
+ * The view of a distribution. Its source is read only when this installation manages it, and
+ * only in regcred's own namespace: the spec may name any namespace and any Secret, and regcred's
+ * rights are not the caller's.
+ */
 export async function viewDistribution(
   cluster: Cluster,
-  sourceNamespace: string,
+  ownNamespace: string,
   distribution: DistributionObject,
 ): Promise<DistributionView> {
-  const source = distribution.spec.source.secretName
-    ? await cluster.readSecret(distribution.spec.source.namespace ?? sourceNamespace, distribution.spec.source.secretName)
-    : undefined;
-  return toDistributionView(distribution, sourceNamespace, source);
+  const { secretName } = distribution.spec.source;
+  const source = secretName && isManagedBy(distribution, ownNamespace) ? await cluster.readSecret(ownNamespace, secretName) : undefined;
+  return toDistributionView(distribution, ownNamespace, source);
+}
+
+function describeSource(
+  distribution: DistributionObject,
+  source: SecretObject | undefined,
+): Pick<DistributionView, 'registries' | 'warnings'> {
+  if (!source)
+    return {
+      registries: [],
+      warnings: [`the source secret "${distribution.spec.source.secretName}" does not exist; copies are left as they are`],
+    };
+  const binding = sourceBinding(source, distribution);
+  if ('problem' in binding) return { registries: [], warnings: [binding.problem] };
+  return describePullSecretData(source.type, source.data);
 }
 
 // Only the fields the contract describes: the controller's status may grow, the answer does not by accident.

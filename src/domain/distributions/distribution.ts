@@ -12,6 +12,19 @@ export const DISTRIBUTION_PLURAL = 'pullsecretdistributions';
 export const DISTRIBUTION_LABEL = 'regcred.io/distribution';
 /** On a source Secret: the distribution whose credentials it holds. */
 export const DISTRIBUTION_SOURCE_LABEL = 'regcred.io/distribution-source';
+/**
+ * On a copy: the UID of the distribution object that made it; on a source: the UID of the one
+ * distribution object allowed to use it (recorded on first use). A name alone proves nothing: a
+ * later object of the same name has another UID.
+ */
+export const DISTRIBUTION_UID_ANNOTATION = 'regcred.io/distribution-uid';
+/** On a copy: the ServiceAccounts (comma-separated) whose reference to it regcred added, the only ones it removes. */
+export const LINKED_SERVICE_ACCOUNTS_ANNOTATION = 'regcred.io/linked-service-accounts';
+/**
+ * On a distribution: the namespace of the regcred installation that claimed it (with its finalizer).
+ * Only that installation reconciles it and finishes its deletion; every other leaves it alone.
+ */
+export const INSTALLATION_ANNOTATION = 'regcred.io/installation';
 /** On a copy: the content hash it was written with. */
 export const CONTENT_HASH_ANNOTATION = 'regcred.io/content-hash';
 /** A namespace labelled `regcred.io/exclude=true` gets no copy from any distribution. */

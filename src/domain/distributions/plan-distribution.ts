@@ -1,12 +1,14 @@
 import { grantsNamespace } from '../access/access-policy.js';
 import type { ServiceAccountObject } from '../cluster.js';
 import { matchesLabelSelector, parseLabelSelector } from '../kubernetes/label-selector.js';
-import { DOCKER_CONFIG_JSON_TYPE, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
+import { DOCKER_CONFIG_JSON_TYPE, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
+import { copyDraft, linkedServiceAccountsOf, sameLinks } from './copy-marks.js';
 import type { DesiredCopy } from './desired-copy.js';
 import {
   ALL_SERVICE_ACCOUNTS,
   CONTENT_HASH_ANNOTATION,
   DISTRIBUTION_LABEL,
+  DISTRIBUTION_UID_ANNOTATION,
   EXCLUDE_NAMESPACE_LABEL,
   type DistributionObject,
   type DistributionSpec,
@@ -14,6 +16,7 @@ import {
   type NamespaceStatus,
 } from './distribution.js';
 import type { NamespaceObject } from './distribution-cluster.js';
+import { isOwnCopy, isUnmarkedCopy } from './ownership.js';
 
 /** What the controller knows of the cluster when it reconciles one distribution (its informers' caches). */
 export interface DistributionWorld {
@@ -22,11 +25,15 @@ export interface DistributionWorld {
   namespaces: readonly NamespaceObject[];
   /** The Secret named `spec.secretName` in a namespace, if the cache holds one (only labelled Secrets are cached). */
   secretIn(namespace: string, name: string): SecretObject | undefined;
-  /** Every Secret labelled as made by this distribution, wherever it is and whatever its name. */
-  ownCopies: readonly SecretObject[];
+  /** Every Secret labelled with this distribution's name, wherever it is: proven ours only by isOwnCopy. */
+  labelledCopies: readonly SecretObject[];
   serviceAccountsIn(namespace: string): readonly ServiceAccountObject[];
-  /** The service's deny list (globs): never written, whatever a distribution says. */
+  /** The links a copy recorded when someone deleted it: a restored copy records them again. */
+  formerLinks?(namespace: string, name: string): readonly string[];
+  /** The service's deny list (globs): never written or changed, whatever a distribution says. */
   denyNamespaces: readonly string[];
+  /** regcred's own namespace (sources, Lease): never written by a distribution. */
+  ownNamespace: string;
 }
 
 export type CopyWrite = { kind: 'create'; draft: SecretDraft } | { kind: 'replace'; draft: SecretDraft & { resourceVersion: string } };
@@ -36,6 +43,7 @@ export interface NamespacePlan {
   /** What the namespace is if every step below succeeds. */
   state: NamespaceState;
   reason?: string;
+  /** Written before any link: the copy records the links first, so a removal later knows which are ours. */
   write?: CopyWrite;
   /** The copy was current and someone changed or deleted it: this write restores it. */
   drift?: 'edited' | 'deleted';
@@ -49,7 +57,7 @@ export interface NamespacePlan {
 
 export interface Removal {
   copy: SecretObject;
-  /** ServiceAccounts of its namespace that reference it and that the distribution links: their reference goes too. */
+  /** ServiceAccounts whose reference to the copy regcred added (recorded on it) and that still hold it. */
   unlinks: ServiceAccountObject[];
 }
 
@@ -58,14 +66,21 @@ export interface DistributionPlan {
   removals: Removal[];
 }
 
+/** Called between namespaces; the controller yields the event loop there once a slice of time is used. */
+export type Pause = () => Promise<void> | void;
+
 /**
- * Compares what a distribution asks for with what the cluster holds, and says what to write. Pure:
- * the controller carries it out. A namespace is targeted when it is named or its labels match the
- * selector, unless excluded (spec, deny list, `regcred.io/exclude=true`, being deleted). Only Secrets
- * labelled with this distribution's name are ever changed or removed; a Secret of the same name that
- * this distribution did not make is reported, never touched.
+ * Compares what a distribution asks for with what the cluster holds, and says what to write. Pure
+ * but for `pause`. A namespace is targeted when it is named or its labels match the selector, unless
+ * excluded (spec, deny list, regcred's own namespace, `regcred.io/exclude=true`, being deleted).
+ * Only copies this very object made (isOwnCopy: its UID) are changed or removed; a Secret of the
+ * same name that it did not make is reported, never touched, and nothing in a deny-listed namespace is.
  */
-export function planDistribution(world: DistributionWorld, previous: ReadonlyMap<string, NamespaceStatus>): DistributionPlan {
+export async function planDistribution(
+  world: DistributionWorld,
+  previous: ReadonlyMap<string, NamespaceStatus>,
+  pause: Pause = () => undefined,
+): Promise<DistributionPlan> {
   const { spec } = world.distribution;
   const existing = new Map(world.namespaces.map((n) => [n.name, n]));
   const targets = namespaceTargeting(spec);
@@ -75,6 +90,7 @@ export function planDistribution(world: DistributionWorld, previous: ReadonlyMap
   const plans: NamespacePlan[] = [];
   const kept = new Set<string>();
   for (const name of [...candidates].sort()) {
+    await pause();
     const namespace = existing.get(name);
     const excluded = exclusionOf(world, name, namespace);
     if (excluded) {
@@ -88,9 +104,10 @@ export function planDistribution(world: DistributionWorld, previous: ReadonlyMap
     kept.add(name);
     plans.push(planNamespace(world, name, previous.get(name)));
   }
-  const removals = world.ownCopies
+  const removals = world.labelledCopies
+    .filter((copy) => isOwnCopy(copy, world.distribution) && !untouchable(world, copy.namespace))
     .filter((copy) => !(kept.has(copy.namespace) && copy.name === spec.secretName))
-    .map((copy) => ({ copy, unlinks: linkedTo(world, copy) }));
+    .map((copy) => ({ copy, unlinks: recordedLinks(world, copy) }));
   return { namespaces: plans, removals };
 }
 
@@ -104,10 +121,22 @@ export function namespaceTargeting(spec: DistributionSpec): (namespace: Pick<Nam
   return (namespace) => named.has(namespace.name) || (selector !== undefined && matchesLabelSelector(selector, namespace.labels));
 }
 
+/** Namespaces where a distribution changes nothing at all, not even its own copies: the deny list and regcred's own. */
+export function untouchable(world: Pick<DistributionWorld, 'denyNamespaces' | 'ownNamespace'>, namespace: string): boolean {
+  return namespace === world.ownNamespace || grantsNamespace(world.denyNamespaces, namespace);
+}
+
+/** The ServiceAccounts of the copy's namespace recorded on it as linked by regcred, that still reference it. */
+export function recordedLinks(world: Pick<DistributionWorld, 'serviceAccountsIn'>, copy: SecretObject): ServiceAccountObject[] {
+  const recorded = new Set(linkedServiceAccountsOf(copy));
+  return world.serviceAccountsIn(copy.namespace).filter((sa) => recorded.has(sa.name) && sa.imagePullSecrets.includes(copy.name));
+}
+
 function exclusionOf(world: DistributionWorld, name: string, namespace: NamespaceObject | undefined): string | undefined {
   const { spec } = world.distribution;
-  if (grantsNamespace(spec.excludeNamespaces ?? [], name)) return 'listed in excludeNamespaces';
+  if (name === world.ownNamespace) return "regcred's own namespace";
   if (grantsNamespace(world.denyNamespaces, name)) return "on regcred's deny list";
+  if (grantsNamespace(spec.excludeNamespaces ?? [], name)) return 'listed in excludeNamespaces';
   if (namespace?.labels[EXCLUDE_NAMESPACE_LABEL] === 'true') return `labelled ${EXCLUDE_NAMESPACE_LABEL}=true`;
   if (namespace?.terminating) return 'the namespace is being deleted';
   return undefined;
@@ -117,15 +146,9 @@ function planNamespace(world: DistributionWorld, namespace: string, before: Name
   const { distribution, desired } = world;
   const { secretName } = distribution.spec;
   const copy = world.secretIn(namespace, secretName);
-  if (copy && copy.labels[DISTRIBUTION_LABEL] !== distribution.name) {
-    const owner = copy.labels[DISTRIBUTION_LABEL];
-    return {
-      namespace,
-      state: 'failed',
-      reason: `secret "${secretName}" exists and was made by ${owner ? `distribution "${owner}"` : 'someone else'}; it is left as it is`,
-      links: [],
-    };
-  }
+  const adopting = copy !== undefined && isUnmarkedCopy(copy, distribution);
+  if (copy && !adopting && !isOwnCopy(copy, distribution))
+    return { namespace, state: 'failed', reason: foreignReason(world, copy), links: [] };
   if (copy && copy.type !== DOCKER_CONFIG_JSON_TYPE) {
     // The type of a Secret cannot change in place, and a delete would leave a moment without one.
     return {
@@ -137,7 +160,9 @@ function planNamespace(world: DistributionWorld, namespace: string, before: Name
   }
   const wasCurrent =
     before !== undefined && ['inSync', 'drifted-restored'].includes(before.state) && before.contentHash === desired.contentHash;
-  const links = linksNeeded(world, namespace);
+  const selected = selectedServiceAccounts(world, namespace);
+  const links = selected.filter((sa) => !sa.imagePullSecrets.includes(secretName));
+  const linked = linksToRecord(world, namespace, copy, adopting, selected, links);
   const missing = missingServiceAccounts(world, namespace);
   const linkState = (state: NamespaceState): Pick<NamespacePlan, 'state' | 'reason'> =>
     missing.length > 0 ? { state: 'pending', reason: `waiting for serviceaccount(s): ${missing.join(', ')}` } : { state };
@@ -146,51 +171,76 @@ function planNamespace(world: DistributionWorld, namespace: string, before: Name
     return {
       namespace,
       ...linkState(wasCurrent ? 'drifted-restored' : 'inSync'),
-      write: { kind: 'create', draft: draftOf(world, namespace) },
+      write: { kind: 'create', draft: copyDraft(distribution, desired, namespace, linked) },
       ...(wasCurrent ? { drift: 'deleted' as const } : {}),
       links,
     };
   }
-  if (isCurrent(copy, world)) {
+  const replace: CopyWrite = {
+    kind: 'replace',
+    draft: { ...copyDraft(distribution, desired, namespace, linked, copy), resourceVersion: copy.resourceVersion ?? '' },
+  };
+  if (contentCurrent(copy, world)) {
     const kept = before?.state === 'drifted-restored' && before.contentHash === desired.contentHash ? 'drifted-restored' : 'inSync';
-    return { namespace, ...linkState(kept), links, currentHash };
+    // Marks only (adoption, links recorded): not drift.
+    const marksCurrent = !adopting && sameLinks(copy, linked);
+    return { namespace, ...linkState(kept), ...(marksCurrent ? {} : { write: replace }), links, currentHash };
   }
   // The copy says it carries today's content but does not: someone edited it.
   const edited = currentHash === desired.contentHash || wasCurrent;
   return {
     namespace,
     ...linkState(edited ? 'drifted-restored' : 'inSync'),
-    write: { kind: 'replace', draft: { ...draftOf(world, namespace, copy), resourceVersion: copy.resourceVersion ?? '' } },
+    write: replace,
     ...(edited ? { drift: 'edited' as const } : {}),
     links,
     ...(currentHash ? { currentHash } : {}),
   };
 }
 
+function foreignReason(world: DistributionWorld, copy: SecretObject): string {
+  const { name, spec } = world.distribution;
+  const owner = copy.labels[DISTRIBUTION_LABEL];
+  const maker =
+    owner === name && copy.annotations[DISTRIBUTION_UID_ANNOTATION] !== undefined
+      ? 'an earlier distribution of this name'
+      : owner && owner !== name
+        ? `distribution "${owner}"`
+        : 'someone else';
+  return `secret "${spec.secretName}" exists and was made by ${maker}; it is left as it is`;
+}
+
+/**
+ * The links the copy records after this pass: those recorded before whose ServiceAccount still
+ * exists, and those this pass adds. A copy adopted from before links were recorded takes the
+ * selected ServiceAccounts that reference it (what older versions removed with it).
+ */
+function linksToRecord(
+  world: DistributionWorld,
+  namespace: string,
+  copy: SecretObject | undefined,
+  adopting: boolean,
+  selected: readonly ServiceAccountObject[],
+  adding: readonly ServiceAccountObject[],
+): string[] {
+  const present = new Set(world.serviceAccountsIn(namespace).map((sa) => sa.name));
+  const earlier = adopting
+    ? selected.filter((sa) => sa.imagePullSecrets.includes(world.distribution.spec.secretName)).map((sa) => sa.name)
+    : copy
+      ? linkedServiceAccountsOf(copy).filter((name) => present.has(name))
+      : (world.formerLinks?.(namespace, world.distribution.spec.secretName) ?? []).filter((name) => present.has(name));
+  return [...new Set([...earlier, ...adding.map((sa) => sa.name)])].sort();
+}
+
 /** A cached copy may hold digests of its values instead of the values (see dataDigest): either compares. */
-function isCurrent(copy: SecretObject, world: DistributionWorld): boolean {
+function contentCurrent(copy: SecretObject, world: DistributionWorld): boolean {
   const { data, digests, contentHash } = world.desired;
   const keys = Object.keys(copy.data);
   return (
-    copy.labels[DISTRIBUTION_LABEL] === world.distribution.name &&
-    copy.labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
     copy.annotations[CONTENT_HASH_ANNOTATION] === contentHash &&
     keys.length === Object.keys(data).length &&
     keys.every((key) => copy.data[key] === data[key] || copy.data[key] === digests[key])
   );
-}
-
-/** Our labels and annotation over whatever others added to the copy (kept: they are not ours to remove). */
-function draftOf(world: DistributionWorld, namespace: string, copy?: SecretObject): SecretDraft {
-  const { distribution, desired } = world;
-  return {
-    name: distribution.spec.secretName,
-    namespace,
-    type: DOCKER_CONFIG_JSON_TYPE,
-    labels: { ...copy?.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [DISTRIBUTION_LABEL]: distribution.name },
-    annotations: { ...copy?.annotations, [CONTENT_HASH_ANNOTATION]: desired.contentHash },
-    data: { ...desired.data },
-  };
 }
 
 function selectedServiceAccounts(world: DistributionWorld, namespace: string): ServiceAccountObject[] {
@@ -200,17 +250,8 @@ function selectedServiceAccounts(world: DistributionWorld, namespace: string): S
   return wanted.includes(ALL_SERVICE_ACCOUNTS) ? [...present] : present.filter((sa) => wanted.includes(sa.name));
 }
 
-function linksNeeded(world: DistributionWorld, namespace: string): ServiceAccountObject[] {
-  const { secretName } = world.distribution.spec;
-  return selectedServiceAccounts(world, namespace).filter((sa) => !sa.imagePullSecrets.includes(secretName));
-}
-
 function missingServiceAccounts(world: DistributionWorld, namespace: string): string[] {
   const wanted = world.distribution.spec.serviceAccounts.filter((name) => name !== ALL_SERVICE_ACCOUNTS);
   const present = new Set(world.serviceAccountsIn(namespace).map((sa) => sa.name));
   return wanted.filter((name) => !present.has(name));
-}
-
-function linkedTo(world: DistributionWorld, copy: SecretObject): ServiceAccountObject[] {
-  return selectedServiceAccounts(world, copy.namespace).filter((sa) => sa.imagePullSecrets.includes(copy.name));
 }

@@ -6,7 +6,7 @@ import { repositorySchema } from '../verify/registry-endpoint.js';
 /** kubectl's default for `--docker-server`: the key Docker Hub credentials live under. */
 export const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
 export const MAX_REGISTRIES = 100;
-/** Annotations regcred writes itself; callers may not forge them. */
+/** Annotations and labels regcred writes itself; callers may not forge them. */
 export const RESERVED_ANNOTATION_PREFIX = 'regcred.io/';
 // Generous for registry tokens (ECR, GCR access tokens, JWTs), small enough that the Secret
 // stays under the API server's 1 MiB even with several registries.
@@ -95,7 +95,13 @@ export const credentialsFields = {
     .max(MAX_REGISTRIES, `must list at most ${MAX_REGISTRIES} registries`)
     .optional()
     .meta({ description: 'Several registries in one Secret; use instead of the single-registry fields.' }),
-  labels: labelsSchema.optional(),
+  // A caller's Secret labelled as a distribution's copy or source could be taken for one.
+  labels: labelsSchema
+    .refine((map) => !Object.keys(map).some((key) => key.startsWith(RESERVED_ANNOTATION_PREFIX)), {
+      message: `keys under ${RESERVED_ANNOTATION_PREFIX} are regcred's own (they mark what its distributions made and use) and cannot be set`,
+      params: { rule: 'reserved' },
+    })
+    .optional(),
   annotations: annotationsSchema
     .refine((map) => !Object.keys(map).some((key) => key.startsWith(RESERVED_ANNOTATION_PREFIX)), {
       message: `keys under ${RESERVED_ANNOTATION_PREFIX} are regcred's own (e.g. the last verification) and cannot be set`,

@@ -21,7 +21,9 @@ import type { HandlerFactory, RouteContext } from '../route-context.js';
 import { parseInput } from '../validate.js';
 import { checkedDockerConfig, credentialsFieldOf } from '../verification-step.js';
 
-// /v1/distributions: the route table authorises each for every namespace at once before its body is read.
+// /v1/distributions: the route table authorises each for every namespace at once before its body is
+// read (for a write, with the Secret rights the controller then uses); what the body or query adds
+// (ServiceAccounts to link or unlink) is authorised here, before anything is checked or written.
 
 export const applyDistributionHandler: HandlerFactory = (context) => async (req, res) => {
   const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
@@ -32,6 +34,7 @@ export const applyDistributionHandler: HandlerFactory = (context) => async (req,
     'body',
   );
   const ports = portsOf(context);
+  await requireLinkRights(context, res, name, serviceAccounts);
   const registries = registriesOf(credentials);
   const checked = await context.verify(query.verify, registries, credentialsFieldOf(credentials), res);
   const target = targetOf({ secretName, namespaces, namespaceSelector, excludeNamespaces, serviceAccounts, expiresAt });
@@ -42,6 +45,7 @@ export const applyDistributionDockerConfigHandler: HandlerFactory = (context) =>
   const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
   const { verify, repository, ...targets } = parseInput(distributionDockerConfigQuerySchema, req.query, 'query');
   const ports = portsOf(context);
+  await requireLinkRights(context, res, name, targets.serviceAccounts);
   const { registries, ...checked } = await checkedDockerConfig(context.verify, req, res, { verify, repository });
   await apply(context, res, ports, { name, registries, target: targetOf(targets), ...checked });
 };
@@ -60,12 +64,17 @@ export const getDistributionHandler: HandlerFactory = (context) => async (req, r
 export const deleteDistributionHandler: HandlerFactory = (context) => async (req, res) => {
   const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
   const { orphan = false } = parseInput(distributionDeleteQuerySchema, req.query, 'query');
-  if (orphan) await requireEverywhere(context.access, res, 'orphanDistribution', name);
+  await requireEverywhere(context.access, res, orphan ? 'orphanDistribution' : 'unlinkDistribution', name);
   const view = await auditedWrite(context, res, { operation: 'deleteDistribution', name }, () =>
     deleteDistribution(portsOf(context), name, orphan),
   );
   res.status(202).json(view);
 };
+
+/** A distribution linking ServiceAccounts changes them in every namespace it targets: the caller must be allowed that itself. */
+async function requireLinkRights(context: RouteContext, res: Response, name: string, serviceAccounts: readonly string[]): Promise<void> {
+  if (serviceAccounts.length > 0) await requireEverywhere(context.access, res, 'linkDistribution', name);
+}
 
 /** The distribution endpoints need the PullSecretDistribution resource: without it (no CRD, not wired) they are unavailable. */
 function portsOf({ cluster, distributions, config }: RouteContext): DistributionPorts {

@@ -5,6 +5,8 @@ import { desiredCopyOf, digestsOf } from '../../../src/domain/distributions/desi
 import {
   CONTENT_HASH_ANNOTATION,
   DISTRIBUTION_LABEL,
+  DISTRIBUTION_UID_ANNOTATION,
+  LINKED_SERVICE_ACCOUNTS_ANNOTATION,
   type DistributionObject,
   type DistributionSpec,
   type NamespaceStatus,
@@ -74,7 +76,7 @@ function copy(namespace: string, overrides: Partial<SecretObject> = {}, password
     uid: `uid-${namespace}`,
     resourceVersion: '7',
     labels: { 'app.kubernetes.io/managed-by': 'regcred', [DISTRIBUTION_LABEL]: 'payments' },
-    annotations: { [CONTENT_HASH_ANNOTATION]: d.contentHash },
+    annotations: { [CONTENT_HASH_ANNOTATION]: d.contentHash, [DISTRIBUTION_UID_ANNOTATION]: 'u-1' },
     data: d.data,
     immutable: false,
     ...overrides,
@@ -98,17 +100,18 @@ function world(
     desired: overrides.desired ?? desired(),
     namespaces: overrides.namespaces ?? [ns('a'), ns('b'), ns('other', { team: 'web' })],
     secretIn: (namespace, name) => secrets.find((s) => s.namespace === namespace && s.name === name),
-    ownCopies: secrets.filter((s) => s.labels[DISTRIBUTION_LABEL] === (overrides.distribution ?? distribution()).name),
+    labelledCopies: secrets.filter((s) => s.labels[DISTRIBUTION_LABEL] === (overrides.distribution ?? distribution()).name),
     serviceAccountsIn: (namespace) => accounts.filter((a) => a.namespace === namespace),
     denyNamespaces: overrides.denyNamespaces ?? ['kube-system'],
+    ownNamespace: 'regcred',
   };
 }
 
 const none = new Map<string, NamespaceStatus>();
 
-describe('planDistribution', () => {
-  it('creates a copy in every namespace the selector matches, and none elsewhere', () => {
-    const plan = planDistribution(world(), none);
+describe('planDistribution', async () => {
+  it('creates a copy in every namespace the selector matches, and none elsewhere', async () => {
+    const plan = await planDistribution(world(), none);
     expect(plan.namespaces.map((p) => [p.namespace, p.state, p.write?.kind])).toEqual([
       ['a', 'inSync', 'create'],
       ['b', 'inSync', 'create'],
@@ -120,23 +123,23 @@ describe('planDistribution', () => {
     expect(plan.removals).toEqual([]);
   });
 
-  it('writes nothing when every copy is current', () => {
-    const plan = planDistribution(world({ secrets: [copy('a'), copy('b')] }), none);
+  it('writes nothing when every copy is current', async () => {
+    const plan = await planDistribution(world({ secrets: [copy('a'), copy('b')] }), none);
     expect(plan.namespaces.filter((p) => p.write)).toEqual([]);
     expect(plan.removals).toEqual([]);
   });
 
-  it('compares a copy cached as digests (no data held) with the source, and still sees a tampered one', () => {
+  it('compares a copy cached as digests (no data held) with the source, and still sees a tampered one', async () => {
     const cached = { ...copy('a'), data: digestsOf(copy('a').data) };
     expect(cached.data['.dockerconfigjson']).toMatch(/^digest:/);
-    expect(planDistribution(world({ secrets: [cached, copy('b')] }), none).namespaces.filter((p) => p.write)).toEqual([]);
+    expect((await planDistribution(world({ secrets: [cached, copy('b')] }), none)).namespaces.filter((p) => p.write)).toEqual([]);
     const tampered = { ...cached, data: digestsOf({ '.dockerconfigjson': configJson('tampered').toString('base64') }) };
-    expect(planDistribution(world({ secrets: [tampered, copy('b')] }), none).namespaces[0]!.write?.kind).toBe('replace');
+    expect((await planDistribution(world({ secrets: [tampered, copy('b')] }), none)).namespaces[0]!.write?.kind).toBe('replace');
   });
 
-  it('replaces a copy in place after a rotation, keeping labels others added, and calls it no drift', () => {
+  it('replaces a copy in place after a rotation, keeping labels others added, and calls it no drift', async () => {
     const old = copy('a', { labels: { ...copy('a').labels, owner: 'ops' } }, 'old');
-    const plan = planDistribution(world({ secrets: [old, copy('b')] }), none);
+    const plan = await planDistribution(world({ secrets: [old, copy('b')] }), none);
     const a = plan.namespaces.find((p) => p.namespace === 'a')!;
     expect(a.write?.kind).toBe('replace');
     expect(a.write?.draft.resourceVersion).toBe('7');
@@ -144,19 +147,19 @@ describe('planDistribution', () => {
     expect(a.drift).toBeUndefined();
   });
 
-  it('restores an edited copy and a deleted one as drift', () => {
+  it('restores an edited copy and a deleted one as drift', async () => {
     const edited = copy('a', { data: { '.dockerconfigjson': configJson('tampered').toString('base64') } });
     const previous = new Map<string, NamespaceStatus>([['b', { namespace: 'b', state: 'inSync', contentHash: desired().contentHash }]]);
-    const plan = planDistribution(world({ secrets: [edited] }), previous);
+    const plan = await planDistribution(world({ secrets: [edited] }), previous);
     expect(plan.namespaces.map((p) => [p.namespace, p.state, p.write?.kind, p.drift])).toEqual([
       ['a', 'drifted-restored', 'replace', 'edited'],
       ['b', 'drifted-restored', 'create', 'deleted'],
     ]);
   });
 
-  it('never touches a Secret of the same name that it did not make', () => {
+  it('never touches a Secret of the same name that it did not make', async () => {
     const foreign = copy('a', { labels: {} });
-    const plan = planDistribution(world({ secrets: [foreign] }), none);
+    const plan = await planDistribution(world({ secrets: [foreign] }), none);
     const a = plan.namespaces.find((p) => p.namespace === 'a')!;
     expect(a.state).toBe('failed');
     expect(a.write).toBeUndefined();
@@ -164,7 +167,7 @@ describe('planDistribution', () => {
     expect(plan.removals).toEqual([]);
   });
 
-  it('excludes by spec, deny list, namespace label and deletion, and removes its copy there', () => {
+  it('excludes by spec, deny list, namespace label and deletion, and removes its copy there', async () => {
     const namespaces = [
       ns('a'),
       ns('b', { team: 'payments', 'regcred.io/exclude': 'true' }),
@@ -173,7 +176,7 @@ describe('planDistribution', () => {
       ns('d', undefined, true),
     ];
     const d = distribution({ namespaces: ['kube-system'], excludeNamespaces: ['c'] });
-    const plan = planDistribution(world({ distribution: d, namespaces, secrets: [copy('b'), copy('other')] }), none);
+    const plan = await planDistribution(world({ distribution: d, namespaces, secrets: [copy('b'), copy('other')] }), none);
     expect(plan.namespaces.map((p) => [p.namespace, p.state])).toEqual([
       ['a', 'inSync'],
       ['b', 'excluded'],
@@ -184,39 +187,114 @@ describe('planDistribution', () => {
     expect(plan.removals.map((r) => r.copy.namespace).sort()).toEqual(['b', 'other']);
   });
 
-  it('names a namespace that does not exist yet as pending', () => {
-    const plan = planDistribution(world({ distribution: distribution({ namespaces: ['later'], namespaceSelector: undefined }) }), none);
+  it('names a namespace that does not exist yet as pending', async () => {
+    const plan = await planDistribution(
+      world({ distribution: distribution({ namespaces: ['later'], namespaceSelector: undefined }) }),
+      none,
+    );
     expect(plan.namespaces).toEqual([expect.objectContaining({ namespace: 'later', state: 'pending', absent: true })]);
   });
 
-  it('links every ServiceAccount with ["*"], and waits for named ones that are missing', () => {
+  it('links every ServiceAccount with ["*"], and waits for named ones that are missing', async () => {
     const accounts = [sa('a', 'default'), sa('a', 'builder', ['regcred']), sa('b', 'default')];
-    const all = planDistribution(world({ distribution: distribution({ serviceAccounts: ['*'] }), accounts }), none);
+    const all = await planDistribution(world({ distribution: distribution({ serviceAccounts: ['*'] }), accounts }), none);
     expect(all.namespaces.map((p) => [p.namespace, p.links.map((l) => l.name)])).toEqual([
       ['a', ['default']],
       ['b', ['default']],
     ]);
-    const named = planDistribution(world({ distribution: distribution({ serviceAccounts: ['builder'] }), accounts }), none);
+    const named = await planDistribution(world({ distribution: distribution({ serviceAccounts: ['builder'] }), accounts }), none);
     expect(named.namespaces.map((p) => [p.namespace, p.state, p.links.length])).toEqual([
       ['a', 'inSync', 0],
       ['b', 'pending', 0],
     ]);
   });
 
-  it('unlinks before removing a copy the distribution no longer targets', () => {
-    const accounts = [sa('other', 'default', ['x', 'regcred'])];
-    const plan = planDistribution(
-      world({ distribution: distribution({ serviceAccounts: ['default'] }), secrets: [copy('other')], accounts }),
+  it('unlinks before removing a copy the distribution no longer targets', async () => {
+    const accounts = [sa('other', 'default', ['x', 'regcred']), sa('other', 'builder', ['regcred'])];
+    const linked = copy('other', { annotations: { ...copy('other').annotations, [LINKED_SERVICE_ACCOUNTS_ANNOTATION]: 'default' } });
+    const plan = await planDistribution(
+      world({ distribution: distribution({ serviceAccounts: ['*'] }), secrets: [linked], accounts }),
       none,
     );
     expect(plan.removals).toHaveLength(1);
+    // builder referenced it before regcred did anything there: not ours to remove.
     expect(plan.removals[0]!.unlinks.map((a) => a.name)).toEqual(['default']);
   });
 
-  it('removes the old copy when secretName changes', () => {
-    const plan = planDistribution(world({ distribution: distribution({ secretName: 'pull' }), secrets: [copy('a'), copy('b')] }), none);
+  it('removes the old copy when secretName changes', async () => {
+    const plan = await planDistribution(
+      world({ distribution: distribution({ secretName: 'pull' }), secrets: [copy('a'), copy('b')] }),
+      none,
+    );
     expect(plan.namespaces.map((p) => p.write?.kind)).toEqual(['create', 'create']);
     expect(plan.removals.map((r) => `${r.copy.namespace}/${r.copy.name}`)).toEqual(['a/regcred', 'b/regcred']);
+  });
+});
+
+describe('planDistribution: ownership proven by UID, not by labels', () => {
+  it("changes and removes only copies carrying this object's UID: forged or earlier-object copies are left alone", async () => {
+    const forged = copy('other', { annotations: { [CONTENT_HASH_ANNOTATION]: 'sha256:x' }, uid: 'forged' });
+    const earlier = copy('web', { annotations: { ...copy('web').annotations, [DISTRIBUTION_UID_ANNOTATION]: 'u-0' } });
+    const denied = copy('kube-system');
+    const own = copy('regcred');
+    const namespaces = [ns('a'), ns('other', { team: 'web' }), ns('web', { team: 'web' }), ns('kube-system', {}), ns('regcred', {})];
+    const plan = await planDistribution(world({ namespaces, secrets: [forged, earlier, denied, own] }), none);
+    // forged has no UID mark, so it is not removed either (only adopted where the distribution writes anyway).
+    expect(plan.removals).toEqual([]);
+  });
+
+  it('reports a copy of this name made by an earlier object of the same name as failed, and leaves it', async () => {
+    const earlier = copy('a', { annotations: { ...copy('a').annotations, [DISTRIBUTION_UID_ANNOTATION]: 'u-0' } });
+    const plan = await planDistribution(world({ secrets: [earlier] }), none);
+    const a = plan.namespaces.find((p) => p.namespace === 'a')!;
+    expect(a).toMatchObject({ state: 'failed', reason: expect.stringMatching(/earlier distribution of this name/) });
+    expect(a.write).toBeUndefined();
+  });
+
+  it('adopts a copy made before copies carried a UID, in place and without calling it drift', async () => {
+    const { [DISTRIBUTION_UID_ANNOTATION]: _uid, ...annotations } = copy('a').annotations;
+    const unmarked = copy('a', { annotations });
+    const accounts = [sa('a', 'default', ['regcred'])];
+    const plan = await planDistribution(
+      world({ distribution: distribution({ serviceAccounts: ['default'] }), secrets: [unmarked, copy('b')], accounts }),
+      none,
+    );
+    const a = plan.namespaces.find((p) => p.namespace === 'a')!;
+    expect(a.write?.kind).toBe('replace');
+    expect(a.write?.draft.resourceVersion).toBe('7');
+    expect(a.write?.draft.annotations[DISTRIBUTION_UID_ANNOTATION]).toBe('u-1');
+    // Older versions removed the selected ServiceAccounts' reference with the copy: recorded as ours.
+    expect(a.write?.draft.annotations[LINKED_SERVICE_ACCOUNTS_ANNOTATION]).toBe('default');
+    expect(a.write?.draft.data).toEqual(desired().data);
+    expect(a.drift).toBeUndefined();
+    expect(a.state).toBe('inSync');
+  });
+
+  it('records the ServiceAccounts it links on the copy before linking them', async () => {
+    const accounts = [sa('a', 'default'), sa('a', 'builder', ['regcred'])];
+    const plan = await planDistribution(
+      world({ distribution: distribution({ serviceAccounts: ['*'] }), secrets: [copy('a')], accounts }),
+      none,
+    );
+    const a = plan.namespaces.find((p) => p.namespace === 'a')!;
+    expect(a.links.map((l) => l.name)).toEqual(['default']);
+    expect(a.write?.draft.annotations[LINKED_SERVICE_ACCOUNTS_ANNOTATION]).toBe('default');
+  });
+
+  it("never targets regcred's own namespace, even when named or selected", async () => {
+    const namespaces = [ns('a'), ns('regcred')];
+    const plan = await planDistribution(world({ distribution: distribution({ namespaces: ['regcred'] }), namespaces }), none);
+    expect(plan.namespaces.map((p) => [p.namespace, p.state, p.write?.kind])).toEqual([
+      ['a', 'inSync', 'create'],
+      ['regcred', 'excluded', undefined],
+    ]);
+  });
+
+  it('pauses between namespaces, so a long plan can yield', async () => {
+    let pauses = 0;
+    const namespaces = Array.from({ length: 50 }, (_, i) => ns(`n-${i}`));
+    await planDistribution(world({ namespaces }), none, () => void pauses++);
+    expect(pauses).toBe(50);
   });
 });
 

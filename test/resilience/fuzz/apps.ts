@@ -116,15 +116,16 @@ export async function realTarget(seed: number, withTokens: boolean): Promise<Fuz
   }
   const cluster = new KubernetesCluster(adminKubeConfig(), { timeoutMs: 5000 });
   const distributions = await trackedDistributions();
+  // Source Secrets go to a namespace of this run, removed with it: regcred's own, out of every caller's reach.
+  const own = await createTestNamespace('fuzz-own');
   return target(
     cluster,
     world,
     async () => {
       await distributions.remove();
-      await Promise.all(created.map((n) => n.remove()));
+      await Promise.all([...created, own].map((n) => n.remove()));
     },
-    // Source Secrets go to a namespace of this run, removed with it.
-    { port: distributions.port, namespace: created[0]!.name },
+    { port: distributions.port, namespace: own.name },
   );
 }
 

@@ -1,0 +1,48 @@
+import type { Cluster } from '../domain/cluster.js';
+import type { DesiredCopy } from '../domain/distributions/desired-copy.js';
+import type { DistributionObject, DistributionStatus } from '../domain/distributions/distribution.js';
+import type { DistributionCluster } from '../domain/distributions/distribution-cluster.js';
+import type { Pause } from '../domain/distributions/plan-distribution.js';
+import type { DistributionCaches } from './distribution-caches.js';
+import type { NamespaceMemory } from './namespace-memory.js';
+
+export interface ReconcileDependencies {
+  cluster: Cluster;
+  distributions: DistributionCluster;
+  caches: DistributionCaches;
+  /** regcred's own namespace, where source Secrets live: this installation's name in claims. */
+  ownNamespace: string;
+  /** The deny list, regcred's own namespace included: nothing there is ever written or changed. */
+  denyNamespaces: readonly string[];
+  /** Writes in flight at once within one reconcile. */
+  concurrency: number;
+  observer: ReconcileObserver;
+  /** Failures reported and creates known to conflict, across reconciles. */
+  memory: NamespaceMemory;
+  /** Aborts when this replica stops leading: no write starts after that (another replica may be writing). */
+  signal?: AbortSignal;
+  /** With spec.verify=required: checks new source content with the registries (undefined: accepted, else why not). */
+  verifySource?: (desired: DesiredCopy) => Promise<string | undefined>;
+  /** Yields the event loop during a long plan. */
+  pause?: Pause;
+  now?: () => Date;
+}
+
+/** What a reconcile tells the outside (metrics, Events, logs); never secret material. */
+export interface ReconcileObserver {
+  restored(distribution: DistributionObject, namespace: string, how: 'edited' | 'deleted'): void;
+  failed(distribution: DistributionObject, namespace: string, reason: string): void;
+  /** The object breaks the rules (its spec or name): nothing is done for it. Said once per problem. */
+  refused(distribution: DistributionObject, problem: string): void;
+  rolledOut(distribution: DistributionObject, status: DistributionStatus): void;
+  unexpected(error: unknown): void;
+}
+
+export interface ReconcileResult {
+  /** Reconcile again after the queue's backoff: a write lost a race, failed, or the cluster did not answer. */
+  retry: boolean;
+  /** Copies created, replaced or removed, links changed and marks recorded: 0 when nothing needed doing. */
+  writes: number;
+  /** The status this pass computed, when it got that far. */
+  status?: DistributionStatus;
+}

@@ -1,0 +1,265 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { DistributionSpec } from '../../../src/domain/distributions/distribution.js';
+import { MAX_DISTRIBUTION_NAMESPACES } from '../../../src/domain/distributions/distribution-schemas.js';
+import { MAX_PODS_REPORTED } from '../../../src/controller/pods-lacking-secret.js';
+import { MAX_STATUS_NAMESPACES } from '../../../src/domain/distributions/distribution-status.js';
+import {
+  distributionNameProblem,
+  MAX_PROBLEM_CHARS,
+  specProblem,
+  specWithinSchema,
+} from '../../../src/domain/distributions/spec-problem.js';
+import { labelSelectorSchema, MAX_SERVICE_ACCOUNTS } from '../../../src/domain/pull-secrets/write-schemas.js';
+
+type Schema = { [key: string]: unknown; properties?: Record<string, Schema>; items?: Schema };
+
+const CRD_FILE = resolve(import.meta.dirname, '../../../deploy/base/crd-pullsecretdistribution.yaml');
+const crd = parse(readFileSync(CRD_FILE, 'utf8')) as { spec: { versions: { schema: { openAPIV3Schema: Schema } }[] } };
+const root = crd.spec.versions[0]!.schema.openAPIV3Schema;
+const specSchema = root.properties!.spec!;
+const field = (name: string) => specSchema.properties![name]!;
+
+/** The CRD's spec schema as the API server applies it, in Ajv: list-type set → uniqueItems, RFC 3339 date-time. */
+function crdSpecValidator(): ValidateFunction {
+  const translate = (schema: Schema): Schema => {
+    const out: Schema = {};
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === 'x-kubernetes-list-type') out.uniqueItems = value === 'set';
+      else if (key === 'properties')
+        out.properties = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, translate(v)]));
+      else if (key === 'items') out.items = translate(value as Schema);
+      else if (!key.startsWith('x-kubernetes-') && key !== 'default' && key !== 'description') out[key] = value;
+    }
+    return out;
+  };
+  const ajv = new Ajv({ strict: false, allErrors: false });
+  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+  return ajv.compile(translate(specSchema));
+}
+
+const valid = (extra: Partial<DistributionSpec> = {}): Record<string, unknown> => ({
+  secretName: 'regcred',
+  source: { secretName: 'distribution-payments' },
+  namespaces: ['team-a'],
+  serviceAccounts: [],
+  ...extra,
+});
+
+describe('specProblem: a stored distribution spec, checked again with the API rules', () => {
+  it('when the spec is what the API writes, then there is no problem', () => {
+    expect(specProblem(valid())).toBeUndefined();
+    expect(specProblem(valid({ namespaces: undefined, namespaceSelector: 'team in (a,b),!legacy' }))).toBeUndefined();
+    expect(
+      specProblem(
+        valid({
+          source: { secretName: 'distribution-payments', namespace: 'regcred' },
+          excludeNamespaces: ['tmp-*', 'sandbox'],
+          serviceAccounts: ['*'],
+          expiresAt: '2026-01-31T00:00:00Z',
+          verify: 'required',
+        }),
+      ),
+    ).toBeUndefined();
+  });
+
+  it("when a rule of today's controller is broken, then it answers as today's controller did", () => {
+    expect(specProblem({ ...valid(), source: undefined })).toBe('spec.source.secretName is required');
+    expect(specProblem(valid({ source: { secretName: '' } }))).toBe('spec.source.secretName is required');
+    expect(specProblem(valid({ namespaces: undefined }))).toBe('give spec.namespaces or spec.namespaceSelector');
+    expect(specProblem(valid({ namespaces: [] }))).toBe('give spec.namespaces or spec.namespaceSelector');
+    expect(specProblem(valid({ namespaceSelector: 'team in (a' }))).toMatch(/^spec\.namespaceSelector: found .*expected/);
+  });
+
+  it('when an empty namespaces list stands beside a selector, then it is accepted (the API asks for one, but it harms nothing)', () => {
+    expect(specProblem(valid({ namespaces: [], namespaceSelector: 'team=a' }))).toBeUndefined();
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['not an object', { spec: 'x' }, /^spec: must be an object$/],
+    ['source.secretName upper-case', { source: { secretName: 'Payments' } }, /^spec\.source\.secretName: must be a DNS-1123 subdomain/],
+    [
+      'source.secretName too long',
+      { source: { secretName: 'a'.repeat(254) } },
+      /^spec\.source\.secretName: must be at most 253 characters$/,
+    ],
+    ['source.secretName a number', { source: { secretName: 7 } }, /^spec\.source\.secretName: must be a string$/],
+    [
+      'source.namespace a subdomain',
+      { source: { secretName: 's', namespace: 'a.b' } },
+      /^spec\.source\.namespace: must be a DNS-1123 label/,
+    ],
+    ['secretName with "_"', { secretName: 'a_b' }, /^spec\.secretName: must be a DNS-1123 subdomain/],
+    [
+      '1,001 namespaces',
+      { namespaces: Array.from({ length: 1001 }, (_, i) => `ns-${i}`) },
+      /^spec\.namespaces: must list at most 1000 namespaces$/,
+    ],
+    ['an upper-case namespace', { namespaces: ['ok', 'Team-A'] }, /^spec\.namespaces\[1\]: must be a DNS-1123 label/],
+    ['a 64-character namespace', { namespaces: ['a'.repeat(64)] }, /^spec\.namespaces\[0\]: must be at most 63 characters$/],
+    ['a repeated namespace', { namespaces: ['a', 'a'] }, /^spec\.namespaces\[1\]: duplicate "a"$/],
+    ['namespaces a string', { namespaces: 'team-a' }, /^spec\.namespaces: must be a list of namespaces$/],
+    ['a namespace that is a number', { namespaces: [1] }, /^spec\.namespaces\[0\]: must be a string$/],
+    ['an empty selector', { namespaceSelector: '' }, /^spec\.namespaceSelector: must not be empty$/],
+    ['a selector past 1024', { namespaceSelector: `a=${'b'.repeat(1023)}` }, /^spec\.namespaceSelector: must be at most 1024 characters$/],
+    ['a bad label key', { namespaceSelector: '-x=1' }, /^spec\.namespaceSelector: invalid label key/],
+    [
+      '1,001 excludes',
+      { excludeNamespaces: Array.from({ length: 1001 }, (_, i) => `x-${i}`) },
+      /^spec\.excludeNamespaces: must list at most 1000/,
+    ],
+    ['an exclude with "?"', { excludeNamespaces: ['tmp-?'] }, /^spec\.excludeNamespaces\[0\]: must be a namespace name or a glob/],
+    [
+      '51 ServiceAccounts',
+      { serviceAccounts: Array.from({ length: 51 }, (_, i) => `sa-${i}`) },
+      /^spec\.serviceAccounts: must list at most 50 ServiceAccounts$/,
+    ],
+    ['"*" beside a name', { serviceAccounts: ['*', 'default'] }, /^spec\.serviceAccounts: "\*" stands for every ServiceAccount/],
+    ['a ServiceAccount "**"', { serviceAccounts: ['**'] }, /^spec\.serviceAccounts\[0\]: must be a DNS-1123 subdomain/],
+    ['expiresAt not a date', { expiresAt: 'tomorrow' }, /^spec\.expiresAt: must be an RFC 3339 date-time/],
+    ['verify other than required', { verify: 'always' }, /^spec\.verify: must be "required" when given$/],
+  ])('when %s, then the problem names the field and the rule', (_title, change, expected) => {
+    const spec = 'spec' in change ? change.spec : { ...valid(), ...change };
+    expect(specProblem(spec)).toMatch(expected);
+  });
+
+  it('when the spec is hostile (20,000 namespaces × 20,000 globs), then it is answered in milliseconds', () => {
+    const namespaces = Array.from({ length: 20_000 }, (_, i) => `ns-${i}`);
+    const excludeNamespaces = Array.from({ length: 20_000 }, (_, i) => `*-${i}-*-*-*`);
+    const started = performance.now();
+    const problem = specProblem(valid({ namespaces, excludeNamespaces }));
+    expect(performance.now() - started).toBeLessThan(20);
+    expect(problem).toBe('spec.namespaces: must list at most 1000 namespaces');
+  });
+
+  it('when the spec is the largest legal one, then it is answered in well under a reconcile budget', () => {
+    const spec = valid({
+      namespaces: Array.from({ length: 1000 }, (_, i) => `team-${i}-${'x'.repeat(50)}`),
+      excludeNamespaces: Array.from({ length: 1000 }, (_, i) => `*-${i}-*-${'y'.repeat(40)}*`),
+      serviceAccounts: Array.from({ length: 50 }, (_, i) => `sa-${i}.${'z'.repeat(200)}`),
+      namespaceSelector: Array.from({ length: 60 }, (_, i) => `k${i}=v`).join(','),
+    });
+    specProblem(spec); // warm up
+    const started = performance.now();
+    expect(specProblem(spec)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+
+  it('when a stored value is long, then the problem quotes a bounded piece of it, never the whole', () => {
+    const junk = `${'Q'.repeat(900)}(${'W'.repeat(100)}`;
+    for (const spec of [
+      valid({ namespaceSelector: junk }),
+      valid({ namespaces: ['a', `X${'y'.repeat(61)}`, 'a'] }),
+      valid({ source: { secretName: 'S'.repeat(253) } }),
+      valid({ namespaces: ['a'.repeat(100_000)] }),
+      valid({ serviceAccounts: [`${'d'.repeat(250)}`, `${'d'.repeat(250)}`] }),
+    ]) {
+      const problem = specProblem(spec)!;
+      expect(problem.length).toBeLessThanOrEqual(MAX_PROBLEM_CHARS);
+      expect(problem).not.toMatch(/(.)\1{45}/);
+    }
+  });
+});
+
+describe('distributionNameProblem', () => {
+  it('when the name is a DNS-1123 label, then there is none; otherwise it names metadata.name', () => {
+    expect(distributionNameProblem('payments')).toBeUndefined();
+    expect(distributionNameProblem('team.payments')).toMatch(/^metadata\.name: must be a DNS-1123 label/);
+    expect(distributionNameProblem('a'.repeat(64))).toMatch(/^metadata\.name: must be at most 63 characters/);
+  });
+});
+
+describe('the CRD carries the API limits (deploy/base/crd-pullsecretdistribution.yaml)', () => {
+  const crdAccepts = crdSpecValidator();
+
+  it('when the limits are read from the CRD, then they are the API ones and the controller caps of its status', () => {
+    expect(field('namespaces')).toMatchObject({ maxItems: MAX_DISTRIBUTION_NAMESPACES, 'x-kubernetes-list-type': 'set' });
+    expect(field('namespaces').items).toMatchObject({ maxLength: 63 });
+    expect(field('excludeNamespaces')).toMatchObject({ maxItems: MAX_DISTRIBUTION_NAMESPACES, 'x-kubernetes-list-type': 'set' });
+    expect(field('serviceAccounts')).toMatchObject({ maxItems: MAX_SERVICE_ACCOUNTS, 'x-kubernetes-list-type': 'set' });
+    expect(field('namespaceSelector')).toMatchObject({
+      minLength: labelSelectorSchema.minLength,
+      maxLength: labelSelectorSchema.maxLength,
+    });
+    const status = root.properties!.status!.properties!;
+    // A cap below what the controller writes would make every status write of a large distribution fail.
+    expect(status.namespaces).toMatchObject({ maxItems: MAX_STATUS_NAMESPACES });
+    expect(status.podsLackingSecret).toMatchObject({ maxItems: MAX_PODS_REPORTED });
+    // Names stay unconstrained: an object stored under a longer name could never lose its finalizer.
+    expect(root.properties!.metadata).toEqual({ type: 'object' });
+  });
+
+  const name = fc.oneof(
+    fc.constantFrom('team-a', 'a', 'Team-A', 'a.b', '-a', 'a-', '*', '**', 'tmp-*', 'a_b', '', 'é', 'a'.repeat(63), 'b'.repeat(64)),
+    fc.stringMatching(/^[a-z0-9*.A-Z_-]{0,70}$/),
+  );
+  const names = (max: number) => fc.array(name, { maxLength: max });
+  const specs = fc.record(
+    {
+      secretName: name,
+      source: fc.record({ secretName: name, namespace: name }, { requiredKeys: ['secretName'] }),
+      namespaces: names(4),
+      namespaceSelector: fc.constantFrom('team=a', 'a in (b', '', '!x', 'x', 'A=b'),
+      excludeNamespaces: names(4),
+      serviceAccounts: names(3),
+      verify: fc.constantFrom('required', 'always'),
+    },
+    { requiredKeys: ['source'] },
+  );
+
+  it('when the CRD refuses a spec, then specProblem refuses it too; where only specProblem does, it is a rule the schema cannot express', () => {
+    // What a structural schema without CEL cannot say: "*" alone, a selector that parses, some target.
+    const controllerOnly = /^(spec\.serviceAccounts: "\*" stands|spec\.namespaceSelector: (?!must)|give spec\.namespaces)/;
+    fc.assert(
+      fc.property(specs, (spec) => {
+        const problem = specProblem(spec);
+        if (!crdAccepts(spec)) expect(problem).toBeDefined();
+        else if (problem) expect(problem).toMatch(controllerOnly);
+      }),
+      { numRuns: 2000, seed: 16 },
+    );
+  });
+
+  it('when the lists are at and just past their limits, then the CRD and specProblem agree', () => {
+    const many = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+    for (const [n, ok] of [
+      [MAX_DISTRIBUTION_NAMESPACES, true],
+      [MAX_DISTRIBUTION_NAMESPACES + 1, false],
+    ] as const) {
+      for (const spec of [valid({ namespaces: many(n, 'ns') }), valid({ excludeNamespaces: many(n, 'x') })]) {
+        expect(crdAccepts(spec)).toBe(ok);
+        expect(specProblem(spec) === undefined).toBe(ok);
+      }
+    }
+    for (const [n, ok] of [
+      [MAX_SERVICE_ACCOUNTS, true],
+      [MAX_SERVICE_ACCOUNTS + 1, false],
+    ] as const) {
+      const spec = valid({ serviceAccounts: many(n, 'sa') });
+      expect(crdAccepts(spec)).toBe(ok);
+      expect(specProblem(spec) === undefined).toBe(ok);
+    }
+  });
+
+  it('when a deleted object breaks the schema, then specWithinSchema gives a spec the CRD accepts, keeping the valid fields', () => {
+    fc.assert(
+      fc.property(specs, (spec) => {
+        const trimmed = specWithinSchema(spec as unknown as DistributionSpec);
+        expect(crdAccepts(trimmed)).toBe(true);
+        if (!specProblem(spec)) expect(trimmed).toBe(spec);
+      }),
+      { numRuns: 1000, seed: 17 },
+    );
+    const trimmed = specWithinSchema(
+      valid({
+        namespaces: Array.from({ length: 1500 }, (_, i) => `ns-${i}`),
+        source: { secretName: 'src', namespace: 'regcred' },
+      }) as never,
+    );
+    expect(trimmed).toEqual({ secretName: 'regcred', source: { secretName: 'src', namespace: 'regcred' }, serviceAccounts: [] });
+  });
+});
