@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listStoredDistributions, preflightFindings } from '../../scripts/crd-schema.js';
 import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributions.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
-import { DistributionController, type ControllerObserver } from '../../src/controller/distribution-controller.js';
+import { DistributionController } from '../../src/controller/distribution-controller.js';
 import { desiredCopyOf, type DesiredCopy } from '../../src/domain/distributions/desired-copy.js';
 import {
   CLEANUP_FINALIZER,
@@ -21,6 +21,7 @@ import {
 import { specWithinSchema } from '../../src/domain/distributions/spec-problem.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../src/domain/kubernetes/secret.js';
 import { kubectl } from '../deploy/kubectl.js';
+import { recordingObserver } from '../support/distribution-stage.js';
 import { eventually } from '../support/poll.js';
 import { startPrivateKit, type PrivateKit } from '../support/private-kit.js';
 import { realClusterAvailable } from '../support/real-cluster.js';
@@ -235,15 +236,7 @@ describe.skipIf(!enabled)(`upgrading the CRD over objects stored under the previ
 
   describe("then regcred's controller", () => {
     beforeAll(async () => {
-      const observer: ControllerObserver = {
-        restored: () => undefined,
-        failed: () => undefined,
-        refused: () => undefined,
-        rolledOut: () => undefined,
-        unexpected: (error) => void unexpected.push(error),
-        reconciled: () => undefined,
-        informer: () => undefined,
-      };
+      const observer = recordingObserver({ unexpected }).observer;
       controller = new DistributionController({
         cluster: new KubernetesCluster(kubeConfig, { timeoutMs: 5000 }),
         distributions: new KubernetesDistributions(kubeConfig, { timeoutMs: 5000 }),

@@ -6,11 +6,12 @@ import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributi
 import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
 import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
 import { MemoryCluster } from '../../src/cluster/memory.js';
-import { DistributionController, type ControllerObserver } from '../../src/controller/distribution-controller.js';
+import { DistributionController } from '../../src/controller/distribution-controller.js';
 import type { Cluster } from '../../src/domain/cluster.js';
 import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
 import { DISTRIBUTION_UID_ANNOTATION } from '../../src/domain/distributions/distribution.js';
 import { kubectl } from '../deploy/kubectl.js';
+import { recordingObserver } from '../support/distribution-stage.js';
 import { eventually } from '../support/poll.js';
 import { startPrivateKit, type PrivateKit } from '../support/private-kit.js';
 import { realClusterAvailable } from '../support/real-cluster.js';
@@ -98,15 +99,7 @@ describe(`fuzzing kubectl-applied PullSecretDistribution objects with the contro
       const onUnhandled = (reason: unknown) => void unhandled.push(reason);
       process.on('unhandledRejection', onUnhandled);
       closers.push(async () => void process.off('unhandledRejection', onUnhandled));
-      const observer: ControllerObserver = {
-        restored: () => undefined,
-        failed: () => undefined,
-        refused: () => undefined,
-        rolledOut: () => undefined,
-        unexpected: (error) => void unexpected.push(error),
-        reconciled: () => undefined,
-        informer: () => undefined,
-      };
+      const observer = recordingObserver({ unexpected }).observer;
       const controller = new DistributionController({
         cluster: leakCheckingCluster(leg.cluster, world, leaks),
         distributions: leg.distributions,

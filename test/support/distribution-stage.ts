@@ -95,14 +95,14 @@ export async function applyCrdWhenOnKit(): Promise<void> {
   if (realClusterAvailable()) await applyDistributionCrd(kitKubeconfigPath());
 }
 
-/** An observer that records what the controller reports. */
-export function recordingObserver() {
+/** An observer that records what the controller reports (`unexpected` errors into the array given, if one is). */
+export function recordingObserver(into: { unexpected?: unknown[] } = {}) {
   const seen = {
     restored: [] as string[],
     failed: [] as string[],
     refused: [] as string[],
     rolledOut: 0,
-    unexpected: [] as unknown[],
+    unexpected: into.unexpected ?? ([] as unknown[]),
     errors: [] as unknown[],
     reconciles: 0,
     /** By distribution: on the shared kit the controller also sees other suites' distributions. */
