@@ -6,6 +6,18 @@ import tseslint from 'typescript-eslint';
 // gets the same rules: ports injected, the domain used as it is.
 const layer = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
 
+// Only src/cluster/kubernetes/ knows client-node and its errors; everything else reaches a cluster through
+// a domain port, and the embedded cluster never loads it. Repeated in each layer's block below for the
+// reason given at DOMAIN_PURE; the first block covers the files no layer names (main.ts, cloud/…).
+const CLIENT_NODE = {
+  group: ['@kubernetes/client-node', '@kubernetes/client-node/*'],
+  message: 'Only src/cluster/kubernetes/ imports @kubernetes/client-node; everything else goes through a domain port.',
+};
+const CLUSTER_NO_HTTP = {
+  group: ['**/http/**', 'express', 'express/*'],
+  message: 'cluster/ implements the domain port; it knows nothing of HTTP.',
+};
+
 // domain/ is pure: no framework, client, logger or metrics, no I/O module (node:crypto and node:buffer
 // are fine), nothing from the layers around it. One rule for the whole tree, repeated in each folder's
 // block because a later block replaces a rule's options rather than adding to them.
@@ -20,10 +32,10 @@ const DOMAIN_PURE = [
   },
   {
     group: [
-      '**/http/*',
-      '**/controller/*',
-      '**/cluster/*',
-      '**/registry/*',
+      '**/http/**',
+      '**/controller/**',
+      '**/cluster/**',
+      '**/registry/**',
       '**/app.js',
       '**/main.js',
       '**/config.js',
@@ -87,13 +99,14 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  { ...layer(['src/**/*.ts'], [CLIENT_NODE]), ignores: ['src/cluster/kubernetes/**'] },
   layer(['src/domain/**/*.ts'], DOMAIN_PURE),
   ...domainFolderRules(),
   layer(
     ['src/http/**/*.ts'],
     [
       {
-        group: ['**/cluster/*', '**/registry/*', '**/controller/*', '@kubernetes/client-node'],
+        group: ['**/cluster/**', '**/registry/**', '**/controller/**', '@kubernetes/client-node'],
         message: 'http/ gets the cluster and registry ports injected; it never imports an adapter (nor the controller).',
       },
     ],
@@ -102,22 +115,43 @@ export default tseslint.config(
     ['src/controller/**/*.ts'],
     [
       {
-        group: ['**/http/*', '**/cluster/*', '**/registry/*', 'express', 'express/*'],
+        group: ['**/http/**', '**/cluster/**', '**/registry/**', 'express', 'express/*'],
         message: 'controller/ gets its ports injected like http/; it never imports an adapter or HTTP code.',
       },
+      CLIENT_NODE,
     ],
   ),
   layer(
     ['src/registry/**/*.ts'],
     [
       {
-        group: ['../http/*', '../cluster/*', 'express', 'express/*', '@kubernetes/client-node'],
+        group: ['../http/**', '../cluster/**', 'express', 'express/*', '@kubernetes/client-node'],
         message: 'registry/ implements the domain verifier port; it knows nothing of HTTP routes or clusters.',
       },
     ],
   ),
+  // The top of cluster/ (the choice between the adapters, the instrumentation, what both share) loads
+  // kubernetes/ only by a dynamic import, once a real cluster is chosen.
+  layer(['src/cluster/**/*.ts'], [CLUSTER_NO_HTTP, CLIENT_NODE]),
   layer(
-    ['src/cluster/**/*.ts'],
-    [{ group: ['../http/*', 'express', 'express/*'], message: 'cluster/ implements the domain port; it knows nothing of HTTP.' }],
+    ['src/cluster/memory/**/*.ts'],
+    [
+      CLUSTER_NO_HTTP,
+      CLIENT_NODE,
+      {
+        group: ['../kubernetes/*', '**/cluster/kubernetes/*'],
+        message: 'memory/ is the embedded cluster: it never imports the real adapter; what both need lives at the top of cluster/.',
+      },
+    ],
+  ),
+  layer(
+    ['src/cluster/kubernetes/**/*.ts'],
+    [
+      CLUSTER_NO_HTTP,
+      {
+        group: ['../memory/*', '**/cluster/memory/*'],
+        message: 'kubernetes/ is the real adapter: it never imports the embedded cluster; what both need lives at the top of cluster/.',
+      },
+    ],
   ),
 );

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryCluster } from '../src/cluster/memory.js';
+import { MemoryCluster } from '../src/cluster/memory/cluster.js';
 import { Lifecycle, drainOnShutdown } from '../src/shutdown.js';
 import { buildTestApp, type TestApp } from './support/test-app.js';
 

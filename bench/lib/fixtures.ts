@@ -1,6 +1,7 @@
-import type { RequestFactory } from './load.js';
-
 /** The bearer token every bench request carries (regcred checks it; the baselines ignore it). */
+/** What one connection sends next: `connection` is its index, `sequence` unique across the whole bench. */
+export type RequestFactory = (connection: number, sequence: number) => { method: 'POST' | 'PUT'; path: string; body: string };
+
 export const BENCH_TOKEN = 'bench-token-not-a-secret-0123456789';
 
 /** The one credential the brief names; `password` is varied per request where every write must change something. */

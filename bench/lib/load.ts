@@ -1,8 +1,5 @@
 import autocannon, { type Client, type Request } from 'autocannon';
-import { BENCH_TOKEN } from './fixtures.js';
-
-/** What one connection sends next: `connection` is its index, `sequence` unique across the whole bench. */
-export type RequestFactory = (connection: number, sequence: number) => { method: 'POST' | 'PUT'; path: string; body: string };
+import { BENCH_TOKEN, type RequestFactory } from './fixtures.js';
 
 export interface LoadOptions {
   url: string;

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerProcess } from './children.js';
-import { runLoad, summarize, type Measurement, type RequestFactory, type Sample } from './load.js';
+import type { RequestFactory } from './fixtures.js';
+import { runLoad, summarize, type Measurement, type Sample } from './load.js';
 
 export interface Settings {
   /** Measured seconds per server, split into `rounds` slices. */

@@ -6,7 +6,7 @@
 // so the difference measured is regcred's own work, not its transport.
 import { CoreV1Api, KubeConfig, Observable, PatchStrategy, setHeaderOptions, type ConfigurationOptions } from '@kubernetes/client-node';
 import express from 'express';
-import { KeepAliveAgents } from '../../src/cluster/keep-alive-agent.js';
+import { KeepAliveAgents } from '../../src/cluster/kubernetes/keep-alive-agent.js';
 import { listenAndReport } from './listen.js';
 
 interface Credentials {

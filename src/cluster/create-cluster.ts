@@ -2,11 +2,11 @@ import { ConfigError, type Config } from '../config.js';
 import type { AccessReviewer } from '../domain/access/access-policy.js';
 import type { Cluster } from '../domain/cluster.js';
 import type { DistributionCluster } from '../domain/distributions/distribution-cluster.js';
-import { environmentOfProcess, findKubeconfig, type ClusterEnvironment } from './kubeconfig-source.js';
-import { MemoryDistributions } from './memory-distributions.js';
-import { MemoryCluster } from './memory.js';
+import { environmentOfProcess, findKubeconfig, type ClusterEnvironment } from './kubernetes/kubeconfig-source.js';
+import { MemoryDistributions } from './memory/distributions.js';
+import { MemoryCluster } from './memory/cluster.js';
 
-export type { ClusterEnvironment } from './kubeconfig-source.js';
+export type { ClusterEnvironment } from './kubernetes/kubeconfig-source.js';
 
 export interface SelectedCluster {
   cluster: Cluster;
@@ -36,7 +36,7 @@ export async function createCluster(config: Config, env: ClusterEnvironment = en
     return memoryCluster(config, `REGCRED_CLUSTER=auto and no cluster configuration was found: ${source.searched}`);
   }
   // Loaded only now: the embedded cluster never pays for the Kubernetes client.
-  const { connectToKubernetes } = await import('./connect-kubernetes.js');
+  const { connectToKubernetes } = await import('./kubernetes/connect.js');
   const { cluster, reviewer, distributions } = connectToKubernetes(source, config.clusterTimeoutMs);
   const found = source.kind === 'files' ? `the kubeconfig from ${source.origin}` : "the pod's service account";
   return {

@@ -8,7 +8,7 @@ import {
   ORPHAN_ANNOTATION,
   type DistributionObject,
 } from '../domain/distributions/distribution.js';
-import { isOwnCopy, isUnmarkedCopy } from '../domain/distributions/ownership.js';
+import { copyOwnership } from '../domain/distributions/ownership.js';
 import { namespaceTargeting, recordedLinks, untouchable, type Removal } from '../domain/distributions/plan-distribution.js';
 import { specProblem, specWithinSchema } from '../domain/distributions/spec-problem.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../domain/kubernetes/secret.js';
@@ -61,9 +61,9 @@ export async function cleanUp(deps: ReconcileDependencies, distribution: Distrib
 }
 
 /**
- * The copies a deletion removes or releases: those this object made, and copies from before copies
- * carried a UID where the spec still sends its secret (what that version would have removed) —
- * never in the deny list or regcred's own namespace.
+ * The copies a deletion removes or releases: those this object provably made, and unproven ones
+ * (from versions before the proof) where the spec still sends its secret, which it would have
+ * adopted — never in the deny list or regcred's own namespace.
  */
 function copiesToLetGo(deps: ReconcileDependencies, distribution: DistributionObject): Removal[] {
   const world = { denyNamespaces: deps.denyNamespaces, ownNamespace: deps.ownNamespace };
@@ -72,9 +72,10 @@ function copiesToLetGo(deps: ReconcileDependencies, distribution: DistributionOb
   const removals: Removal[] = [];
   for (const copy of deps.caches.copiesOf(distribution.name)) {
     if (untouchable(world, copy.namespace)) continue;
-    if (isOwnCopy(copy, distribution)) removals.push({ copy, unlinks: recordedLinks(deps.caches, copy) });
+    const ownership = copyOwnership(copy, distribution, deps.proofKey);
+    if (ownership === 'own') removals.push({ copy, unlinks: recordedLinks(deps.caches, copy) });
     else if (
-      isUnmarkedCopy(copy, distribution) &&
+      ownership === 'unproven' &&
       copy.name === distribution.spec.secretName &&
       targets({ name: copy.namespace, labels: namespaces.get(copy.namespace)?.labels ?? {} })
     )

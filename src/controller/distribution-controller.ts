@@ -7,7 +7,9 @@ import { namespaceTargeting } from '../domain/distributions/plan-distribution.js
 import { digestsOf, type DesiredCopy } from '../domain/distributions/desired-copy.js';
 import { linkedServiceAccountsOf } from '../domain/distributions/copy-marks.js';
 import { Informer, type InformerHandlers, type InformerSignal } from './informer.js';
+import type { ProofKey } from '../domain/distributions/ownership-proof.js';
 import { NamespaceMemory } from './namespace-memory.js';
+import { loadOwnershipKey } from './ownership-key.js';
 import type { ReconcileObserver, ReconcileResult } from './reconcile-dependencies.js';
 import { reconcileDistribution } from './reconcile-distribution.js';
 import { timeSlicePause } from './time-slice.js';
@@ -67,6 +69,8 @@ export class DistributionController {
   >();
   private readonly memory: NamespaceMemory;
   private started = false;
+  // Loaded (or made) at start, before the first reconcile.
+  private proofKey: ProofKey | undefined;
 
   constructor(private readonly options: DistributionControllerOptions) {
     const common = {
@@ -177,7 +181,11 @@ export class DistributionController {
   /** Starts the informers; reconciling begins once every cache holds a first full list (a partial view would remove copies). */
   async start(): Promise<void> {
     for (const informer of this.informers) informer.start();
-    await Promise.all(this.informers.map((i) => i.synced));
+    const [key] = await Promise.all([
+      loadOwnershipKey(this.options.cluster, this.options.ownNamespace),
+      ...this.informers.map((i) => i.synced),
+    ]);
+    this.proofKey = key;
     this.started = true;
     this.enqueueAll();
   }
@@ -254,6 +262,7 @@ export class DistributionController {
           concurrency: this.options.concurrency ?? 16,
           observer,
           memory: this.memory,
+          proofKey: this.proofKey!,
           pause: timeSlicePause(),
           signal,
           ...(this.options.verifySource ? { verifySource: this.options.verifySource } : {}),

@@ -2,6 +2,7 @@ import type { Cluster } from '../domain/cluster.js';
 import type { DesiredCopy } from '../domain/distributions/desired-copy.js';
 import type { DistributionObject, DistributionStatus } from '../domain/distributions/distribution.js';
 import type { DistributionCluster } from '../domain/distributions/distribution-cluster.js';
+import type { ProofKey } from '../domain/distributions/ownership-proof.js';
 import type { Pause } from '../domain/distributions/plan-distribution.js';
 import type { DistributionCaches } from './distribution-caches.js';
 import type { NamespaceMemory } from './namespace-memory.js';
@@ -17,6 +18,8 @@ export interface ReconcileDependencies {
   /** Writes in flight at once within one reconcile. */
   concurrency: number;
   observer: ReconcileObserver;
+  /** This installation's key for the proofs that a copy is its own. */
+  proofKey: ProofKey;
   /** Failures reported and creates known to conflict, across reconciles. */
   memory: NamespaceMemory;
   /** Aborts when this replica stops leading: no write starts after that (another replica may be writing). */

@@ -67,6 +67,7 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
       ...(deps.caches.formerLinks ? { formerLinks: deps.caches.formerLinks } : {}),
       denyNamespaces: deps.denyNamespaces,
       ownNamespace: deps.ownNamespace,
+      proofKey: deps.proofKey,
     },
     previous,
     deps.pause,

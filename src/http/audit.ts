@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import type { Caller, Operation } from '../domain/access/access-policy.js';
-import { requestIdOf } from './access-log.js';
+import { requestIdOf } from './pipeline/access-log.js';
 
 /** What an audit line records about one write or denial; never a secret value. */
 export interface AuditEntry {
@@ -24,6 +24,9 @@ export interface AuditEntry {
 }
 
 export type Audit = (res: Response, entry: AuditEntry) => void;
+
+/** Which operation a request's method and path are, for audit lines written before routing. */
+export type OperationOf = (method: string, path: string) => Operation | 'unknown';
 
 /**
  * One structured line per write and per denial, on a child logger marked `audit: true`:

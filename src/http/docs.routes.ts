@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { readOnly } from './method-not-allowed.js';
+import { readOnly } from './pipeline/method-not-allowed.js';
 import { renderOpenApiYaml } from './openapi.js';
-import { routeLabel } from './request-metrics.js';
+import { routeLabel } from './pipeline/request-metrics.js';
 
 /** The contract at /openapi.yaml and Swagger UI on it at /docs. */
 export function docsRouter(document: Record<string, unknown>): Router {

@@ -41,7 +41,8 @@ import {
   serviceAccountLinkSchema,
 } from '../domain/view-schemas.js';
 import { PATH_PARAMS, type JsonSchema } from './openapi-fragments.js';
-import { ROUTES, type Route } from './routes.js';
+import type { Route } from './route.js';
+import { ROUTES } from './routes.js';
 
 const COMPONENT_SCHEMAS = [
   registryCredentialSchema,

@@ -1,5 +1,3 @@
-import type { Operation } from '../domain/access/access-policy.js';
-import type { BodyParsers } from './body-parsers.js';
 import {
   applyDistributionDockerConfigHandler,
   applyDistributionHandler,
@@ -49,27 +47,7 @@ import {
   written,
 } from './openapi-fragments.js';
 import { continueParam, limitParam } from './params.js';
-import type { HandlerFactory } from './route-context.js';
-
-type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
-
-/** One endpoint: everything the routers, openapi.yaml, 405 + Allow and audit lines know of it. */
-export interface Route {
-  method: Method;
-  /** OpenAPI template (`/v1/namespaces/{namespace}/pullsecrets/{name}`); under /v1 a caller is needed, elsewhere not. */
-  path: string;
-  operationId: string;
-  /**
-   * What the caller asks to do, as access-policy names it (its permissions, audit lines). A path with
-   * `{namespace}` is authorised for it in that namespace before its body is read. None for probes and metrics.
-   */
-  operation?: Operation;
-  /** How the body is read, after authorisation; none: the route takes no body. */
-  body?: keyof BodyParsers;
-  handler: HandlerFactory;
-  /** The OpenAPI operation, less `operationId`; path parameters are listed by the path item from the template. */
-  openapi: Record<string, unknown>;
-}
+import type { Route } from './route.js';
 
 /**
  * THE route table. The order of entries is the order of openapi.yaml's paths and operations;

@@ -1,14 +1,14 @@
 import { setMaxListeners } from 'node:events';
 import type { Request, Response } from 'express';
 import { parseDockerConfigFile } from '../domain/docker-config/parse-docker-config.js';
-import { bodyBytes } from './body-parsers.js';
+import { bodyBytes } from './pipeline/body-parsers.js';
 import { withRepository } from './write-input.js';
 import { MAX_REGISTRIES, type RegistryCredential } from '../domain/docker-config/credential-schemas.js';
 import type { RegistryVerification, RegistryVerifier, VerifyMode } from '../domain/verify/registry-verifier.js';
 import { enforceVerification, verifyRegistries } from '../domain/verify/verify-credentials.js';
 import { ValidationError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { shareKeyOf } from './authenticate.js';
+import { shareKeyOf } from './access.js';
 
 export interface VerificationStep {
   /** Registry answers, present when verification ran. */

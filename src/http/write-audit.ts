@@ -5,7 +5,7 @@ import type { WriteOutcome, WriteTarget } from '../domain/pull-secrets/write-out
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { AuditEntry } from './audit.js';
-import type { AccessControl } from './authenticate.js';
+import type { AccessControl } from './access.js';
 
 interface Recorded {
   entry: AuditEntry;

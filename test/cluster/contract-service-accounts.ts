@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SeedServiceAccount } from '../../src/cluster/memory-service-accounts.js';
+import type { SeedServiceAccount } from '../../src/cluster/memory/service-accounts.js';
 import { ServiceAccountNotFoundError, StaleWriteError, type Cluster, type ServiceAccountObject } from '../../src/domain/cluster.js';
 import { LabelSelectorError } from '../../src/domain/kubernetes/label-selector.js';
 import { ValidationError } from '../../src/errors.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SeedSecret } from '../../src/cluster/memory.js';
+import type { SeedSecret } from '../../src/cluster/memory/cluster.js';
 import {
   AlreadyExistsError,
   ContinueTokenError,

@@ -4,8 +4,8 @@ import { delimiter, join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCluster, type ClusterEnvironment } from '../../src/cluster/create-cluster.js';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { ConfigError, defaultConfig } from '../../src/config.js';
 
 const TOKEN = 'sekret-token-0123456789';

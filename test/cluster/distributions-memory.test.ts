@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryDistributions } from '../../src/cluster/memory/distributions.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { ConflictError } from '../../src/errors.js';
 import { WatchExpiredError } from '../../src/domain/watch.js';
 import { eventually } from '../support/poll.js';

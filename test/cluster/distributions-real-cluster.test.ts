@@ -1,8 +1,8 @@
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributions.js';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';
 import { ClusterPermissionError } from '../../src/domain/cluster.js';
 import { kubectl } from '../deploy/kubectl.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { instrumentCluster } from '../../src/cluster/instrumented-cluster.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { createMetrics } from '../../src/metrics.js';
 
 describe('instrumentCluster, for ServiceAccounts and namespaces', () => {

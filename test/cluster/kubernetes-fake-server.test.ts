@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { AlreadyExistsError } from '../../src/domain/cluster.js';
 import { ConflictError, UnavailableError, UpstreamError } from '../../src/errors.js';
 

@@ -1,6 +1,6 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { parseLabelSelector } from '../../src/domain/kubernetes/label-selector.js';
 import { ConflictError, UnavailableError, UpstreamError, ValidationError } from '../../src/errors.js';
 import {

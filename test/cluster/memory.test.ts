@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { NamespaceNotFoundError } from '../../src/domain/cluster.js';
 import { describeServiceAccountContract } from './contract-service-accounts.js';
 import { describeClusterContract } from './contract.js';

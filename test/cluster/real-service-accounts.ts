@@ -1,6 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import { toServiceAccountObject } from '../../src/cluster/kubernetes-service-accounts.js';
-import type { SeedServiceAccount } from '../../src/cluster/memory-service-accounts.js';
+import { toServiceAccountObject } from '../../src/cluster/kubernetes/service-accounts.js';
+import type { SeedServiceAccount } from '../../src/cluster/memory/service-accounts.js';
 import type { ServiceAccountObject } from '../../src/domain/cluster.js';
 import { adminKubeConfig, uniqueName } from '../support/real-cluster.js';
 

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listStoredDistributions, preflightFindings } from '../../scripts/crd-schema.js';
-import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributions.js';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { DistributionController } from '../../src/controller/distribution-controller.js';
 import { desiredCopyOf, type DesiredCopy } from '../../src/domain/distributions/desired-copy.js';
 import {

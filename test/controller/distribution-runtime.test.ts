@@ -1,8 +1,8 @@
 import { Buffer } from 'node:buffer';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryDistributions } from '../../src/cluster/memory/distributions.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { defaultConfig } from '../../src/config.js';
 import { LEASE_NAME, startDistributionRuntime, type DistributionRuntime } from '../../src/distribution-runtime.js';
 import { DISTRIBUTION_SOURCE_LABEL } from '../../src/domain/distributions/distribution.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributions.js';
+import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
 import { LeaderElector } from '../../src/controller/leader-election.js';
 import type { LeaseStore } from '../../src/domain/distributions/distribution-cluster.js';
 import { FreezableLeaseStore } from '../support/fake-lease-store.js';

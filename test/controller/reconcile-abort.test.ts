@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryDistributions } from '../../src/cluster/memory/distributions.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import type { DistributionCaches } from '../../src/controller/distribution-caches.js';
 import { NamespaceMemory } from '../../src/controller/namespace-memory.js';
 import type { ReconcileObserver } from '../../src/controller/reconcile-dependencies.js';
@@ -55,11 +55,15 @@ describe('reconcileDistribution when this replica stops leading', () => {
     stopped.abort();
     const deps = { cluster, distributions, caches, ownNamespace: 'regcred', denyNamespaces: [], concurrency: 4, observer: quiet };
     const memory = new NamespaceMemory(60_000);
-    expect(await reconcileDistribution({ ...deps, memory, signal: stopped.signal }, 'payments')).toEqual({ retry: false, writes: 0 });
+    const proofKey = { bytes: new Uint8Array(32) };
+    expect(await reconcileDistribution({ ...deps, memory, proofKey, signal: stopped.signal }, 'payments')).toEqual({
+      retry: false,
+      writes: 0,
+    });
     expect(await cluster.readSecret('team-a', 'regcred')).toBeUndefined();
     expect((await distributions.readDistribution('payments'))!.status).toBeUndefined();
     // The same pass, leading: the source is bound to the object and the copy is written (so the test above can fail).
-    expect((await reconcileDistribution({ ...deps, memory, signal: new AbortController().signal }, 'payments')).writes).toBe(2);
+    expect((await reconcileDistribution({ ...deps, memory, proofKey, signal: new AbortController().signal }, 'payments')).writes).toBe(2);
     expect((await cluster.readSecret('team-a', 'regcred'))?.labels[DISTRIBUTION_LABEL]).toBe('payments');
   });
 });

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { accessLog } from '../../src/http/access-log.js';
+import { accessLog } from '../../src/http/pipeline/access-log.js';
 import { createLogger } from '../../src/logger.js';
 
 function loggedApp(level: string) {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes-reviews.js';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { parseTokensFile, tokenSha256Hex } from '../../src/domain/access/caller-tokens.js';
 import { kubernetesGatekeeper, tokenGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';

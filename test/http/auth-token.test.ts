@@ -2,7 +2,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { parseTokensFile, tokenSha256Hex } from '../../src/domain/access/caller-tokens.js';
 import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { buildTestApp, type TestAppOptions } from '../support/test-app.js';
 

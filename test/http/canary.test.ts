@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { adminKubeConfig, createTestNamespace, realClusterAvailable } from '../support/real-cluster.js';
 import { parseTokensFile } from '../../src/domain/access/caller-tokens.js';
 import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { buildTestApp } from '../support/test-app.js';
 

@@ -1,7 +1,7 @@
 import { RbacAuthorizationV1Api, type V1PolicyRule } from '@kubernetes/client-node';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes-reviews.js';
+import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.js';
 import type { AccessReviewer, KubernetesIdentity, Permission } from '../../src/domain/access/access-policy.js';
 import { kubernetesGatekeeper, openGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL } from '../../src/domain/distributions/distribution.js';

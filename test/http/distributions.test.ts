@@ -1,8 +1,8 @@
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryDistributions } from '../../src/cluster/memory/distributions.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { parseTokensFile } from '../../src/domain/access/caller-tokens.js';
 import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import {

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
-import { FailedAuthentications } from '../../src/http/failed-authentications.js';
+import { FailedAuthentications } from '../../src/http/pipeline/failed-authentications.js';
 
 const from = (ip: string) => ({ ip, socket: {} }) as unknown as Request;
 

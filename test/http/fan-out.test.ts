@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { parseTokensFile } from '../../src/domain/access/caller-tokens.js';
 import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { renderOpenApiYaml } from '../../src/http/openapi.js';
 import { UnavailableError } from '../../src/errors.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { parseTokensFile } from '../../src/domain/access/caller-tokens.js';
 import { tokenGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';

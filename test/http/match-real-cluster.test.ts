@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes-reviews.js';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { kubernetesGatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import {

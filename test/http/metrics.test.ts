@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { UnavailableError } from '../../src/errors.js';
 import { createMetrics } from '../../src/metrics.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';

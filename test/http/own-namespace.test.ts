@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes-reviews.js';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { parseTokensFile } from '../../src/domain/access/caller-tokens.js';
 import { deniedNamespaces } from '../../src/domain/access/denied-namespaces.js';
 import { kubernetesGatekeeper, openGatekeeper, tokenGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryCluster } from '../../src/cluster/memory.js';
+import type { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import type { RegistryVerifier } from '../../src/domain/verify/registry-verifier.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import {
   adminKubeConfig,

@@ -2,7 +2,7 @@ import express, { type RequestHandler } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { staticSecurityHeaders } from '../../src/http/security-headers.js';
+import { staticSecurityHeaders } from '../../src/http/pipeline/security-headers.js';
 
 /** The headers an app answers with when `headers` is its only middleware (Date aside, which changes). */
 async function headersSetBy(headers: RequestHandler): Promise<Record<string, unknown>> {

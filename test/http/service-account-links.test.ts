@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { StaleWriteError } from '../../src/domain/cluster.js';
 import { UnavailableError } from '../../src/errors.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';

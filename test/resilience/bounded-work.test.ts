@@ -1,8 +1,8 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
-import { MemoryCluster, type SeedSecret } from '../../src/cluster/memory.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
+import { MemoryCluster, type SeedSecret } from '../../src/cluster/memory/cluster.js';
 import type { Cluster, SecretListOptions } from '../../src/domain/cluster.js';
 import { secretBytes } from '../../src/domain/pull-secrets/read-budget.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';

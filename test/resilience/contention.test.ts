@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import type { Cluster } from '../../src/domain/cluster.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { adminKubeConfig, createTestNamespace, realClusterAvailable } from '../support/real-cluster.js';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributions.js';
+import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
 import { WatchExpiredError, type WatchEvent } from '../../src/domain/watch.js';
 import { UnavailableError, UpstreamError } from '../../src/errors.js';
 import { eventually } from '../support/poll.js';

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { expect } from 'vitest';
-import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes-reviews.js';
-import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributions.js';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
-import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.js';
+import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
+import { MemoryDistributions } from '../../src/cluster/memory/distributions.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { kubernetesGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
 import type { Cluster } from '../../src/domain/cluster.js';
 import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';

@@ -1,9 +1,9 @@
 import { Buffer } from 'node:buffer';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { KubernetesDistributions } from '../../src/cluster/kubernetes-distributions.js';
-import { KubernetesCluster } from '../../src/cluster/kubernetes.js';
-import { MemoryDistributions } from '../../src/cluster/memory-distributions.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
+import { MemoryDistributions } from '../../src/cluster/memory/distributions.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import type { ControllerObserver } from '../../src/controller/distribution-controller.js';
 import type { Cluster } from '../../src/domain/cluster.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';

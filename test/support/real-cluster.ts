@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { toSecretObject } from '../../src/cluster/kubernetes-secrets.js';
-import type { SeedSecret } from '../../src/cluster/memory.js';
+import { toSecretObject } from '../../src/cluster/kubernetes/secrets.js';
+import type { SeedSecret } from '../../src/cluster/memory/cluster.js';
 import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
 import { REAL_CLUSTER_FLAG } from './global-setup.js';
 

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import express, { type Express } from 'express';
 import { createApp } from '../../src/app.js';
 import { instrumentCluster } from '../../src/cluster/instrumented-cluster.js';
-import { MemoryCluster } from '../../src/cluster/memory.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { defaultConfig, type Config } from '../../src/config.js';
 import type { Cluster } from '../../src/domain/cluster.js';
 import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';

@@ -1,5 +1,6 @@
 import { DOCKER_CONFIG_JSON_TYPE, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
 import type { DesiredCopy } from './desired-copy.js';
+import { OWNERSHIP_PROOF_ANNOTATION, ownershipProof, type ProofKey } from './ownership-proof.js';
 import {
   CONTENT_HASH_ANNOTATION,
   DISTRIBUTION_LABEL,
@@ -19,6 +20,7 @@ export function linkedServiceAccountsOf(copy: Pick<SecretObject, 'annotations'>)
  * the distribution's UID, the links it added), over whatever others added to the copy (kept: not ours to remove).
  */
 export function copyDraft(
+  key: ProofKey,
   distribution: Pick<DistributionObject, 'name' | 'uid' | 'spec'>,
   desired: DesiredCopy,
   namespace: string,
@@ -26,16 +28,23 @@ export function copyDraft(
   copy?: SecretObject,
 ): SecretDraft {
   const { [LINKED_SERVICE_ACCOUNTS_ANNOTATION]: _linked, ...annotations } = copy?.annotations ?? {};
+  const name = distribution.spec.secretName;
+  const uid = distribution.uid ?? '';
   return {
-    name: distribution.spec.secretName,
+    name,
     namespace,
     type: DOCKER_CONFIG_JSON_TYPE,
     labels: { ...copy?.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [DISTRIBUTION_LABEL]: distribution.name },
     annotations: {
       ...annotations,
       [CONTENT_HASH_ANNOTATION]: desired.contentHash,
-      [DISTRIBUTION_UID_ANNOTATION]: distribution.uid ?? '',
+      [DISTRIBUTION_UID_ANNOTATION]: uid,
       ...(linked.length > 0 ? { [LINKED_SERVICE_ACCOUNTS_ANNOTATION]: [...linked].sort().join(',') } : {}),
+      [OWNERSHIP_PROOF_ANNOTATION]: ownershipProof(key, {
+        distribution: { name: distribution.name, uid },
+        copy: { namespace, name },
+        linked,
+      }),
     },
     data: { ...desired.data },
   };
@@ -57,6 +66,7 @@ export function withoutOwnershipMarks(copy: SecretObject): SecretDraft & { resou
     [DISTRIBUTION_UID_ANNOTATION]: _uid,
     [LINKED_SERVICE_ACCOUNTS_ANNOTATION]: _linked,
     [CONTENT_HASH_ANNOTATION]: _hash,
+    [OWNERSHIP_PROOF_ANNOTATION]: _proof,
     ...annotations
   } = copy.annotations;
   return {

@@ -1,4 +1,5 @@
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretObject } from '../kubernetes/secret.js';
+import { linkedServiceAccountsOf } from './copy-marks.js';
 import {
   DISTRIBUTION_LABEL,
   DISTRIBUTION_SOURCE_LABEL,
@@ -6,6 +7,7 @@ import {
   INSTALLATION_ANNOTATION,
   type DistributionObject,
 } from './distribution.js';
+import { OWNERSHIP_PROOF_ANNOTATION, proves, type ProofKey } from './ownership-proof.js';
 
 /**
  * Which regcred installation manages a distribution: the one whose claim it carries; unclaimed, the
@@ -42,28 +44,34 @@ export function sourceBinding(source: SecretObject, distribution: Pick<Distribut
   };
 }
 
-/**
- * Whether a Secret is a copy this distribution object made: our managed-by label, its name label and
- * its UID. Labels anyone can set are not enough alone; the UID is what no other object has.
- */
-export function isOwnCopy(secret: SecretObject, distribution: Pick<DistributionObject, 'name' | 'uid'>): boolean {
-  return (
-    secret.labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
-    secret.labels[DISTRIBUTION_LABEL] === distribution.name &&
-    distribution.uid !== undefined &&
-    secret.annotations[DISTRIBUTION_UID_ANNOTATION] === distribution.uid
-  );
-}
+export type CopyOwnership =
+  /** Made by this very object: proven (ownershipProof) over its UID, the copy's place and its links. */
+  | 'own'
+  /** Made, provably, by an earlier object of the same name: left alone. */
+  | 'earlier'
+  /** Our labels, but nothing proves who made it (versions before the proof, a lost key, a forgery): adopted only where the distribution writes anyway, never removed on its labels' word. */
+  | 'unproven'
+  /** Not labelled as this distribution's copy at all. */
+  | 'foreign';
 
 /**
- * A copy written before copies carried their distribution's UID (regcred before this mark): our
- * labels and content hash but no UID. Adopted only where the distribution writes anyway (a
- * targeted namespace, its own secret name), never removed on the labels' word.
+ * Who made a Secret labelled as a copy. Labels and the UID annotation anyone can set (a UID is
+ * public); the proof only regcred can compute, and it binds the namespace, the name and the links.
  */
-export function isUnmarkedCopy(secret: SecretObject, distribution: Pick<DistributionObject, 'name'>): boolean {
-  return (
-    secret.labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
-    secret.labels[DISTRIBUTION_LABEL] === distribution.name &&
-    secret.annotations[DISTRIBUTION_UID_ANNOTATION] === undefined
-  );
+export function copyOwnership(secret: SecretObject, distribution: Pick<DistributionObject, 'name' | 'uid'>, key: ProofKey): CopyOwnership {
+  if (secret.labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || secret.labels[DISTRIBUTION_LABEL] !== distribution.name) return 'foreign';
+  const uid = secret.annotations[DISTRIBUTION_UID_ANNOTATION];
+  if (!uid) return 'unproven';
+  const proven = proves(key, secret.annotations[OWNERSHIP_PROOF_ANNOTATION], {
+    distribution: { name: distribution.name, uid },
+    copy: { namespace: secret.namespace, name: secret.name },
+    linked: linkedServiceAccountsOf(secret),
+  });
+  if (!proven) return 'unproven';
+  return uid === distribution.uid ? 'own' : 'earlier';
+}
+
+/** A copy this very object made (see copyOwnership). */
+export function isOwnCopy(secret: SecretObject, distribution: Pick<DistributionObject, 'name' | 'uid'>, key: ProofKey): boolean {
+  return copyOwnership(secret, distribution, key) === 'own';
 }

@@ -16,7 +16,8 @@ import {
   type NamespaceStatus,
 } from './distribution.js';
 import type { NamespaceObject } from './distribution-cluster.js';
-import { isOwnCopy, isUnmarkedCopy } from './ownership.js';
+import { copyOwnership, isOwnCopy } from './ownership.js';
+import type { ProofKey } from './ownership-proof.js';
 
 /** What the controller knows of the cluster when it reconciles one distribution (its informers' caches). */
 export interface DistributionWorld {
@@ -25,7 +26,7 @@ export interface DistributionWorld {
   namespaces: readonly NamespaceObject[];
   /** The Secret named `spec.secretName` in a namespace, if the cache holds one (only labelled Secrets are cached). */
   secretIn(namespace: string, name: string): SecretObject | undefined;
-  /** Every Secret labelled with this distribution's name, wherever it is: proven ours only by isOwnCopy. */
+  /** Every Secret labelled with this distribution's name, wherever it is: ours only when isOwnCopy proves it. */
   labelledCopies: readonly SecretObject[];
   serviceAccountsIn(namespace: string): readonly ServiceAccountObject[];
   /** The links a copy recorded when someone deleted it: a restored copy records them again. */
@@ -34,6 +35,8 @@ export interface DistributionWorld {
   denyNamespaces: readonly string[];
   /** regcred's own namespace (sources, Lease): never written by a distribution. */
   ownNamespace: string;
+  /** This installation's key for ownership proofs. */
+  proofKey: ProofKey;
 }
 
 export type CopyWrite = { kind: 'create'; draft: SecretDraft } | { kind: 'replace'; draft: SecretDraft & { resourceVersion: string } };
@@ -73,7 +76,7 @@ export type Pause = () => Promise<void> | void;
  * Compares what a distribution asks for with what the cluster holds, and says what to write. Pure
  * but for `pause`. A namespace is targeted when it is named or its labels match the selector, unless
  * excluded (spec, deny list, regcred's own namespace, `regcred.io/exclude=true`, being deleted).
- * Only copies this very object made (isOwnCopy: its UID) are changed or removed; a Secret of the
+ * Only copies this very object provably made (isOwnCopy) are changed or removed; a Secret of the
  * same name that it did not make is reported, never touched, and nothing in a deny-listed namespace is.
  */
 export async function planDistribution(
@@ -105,7 +108,7 @@ export async function planDistribution(
     plans.push(planNamespace(world, name, previous.get(name)));
   }
   const removals = world.labelledCopies
-    .filter((copy) => isOwnCopy(copy, world.distribution) && !untouchable(world, copy.namespace))
+    .filter((copy) => isOwnCopy(copy, world.distribution, world.proofKey) && !untouchable(world, copy.namespace))
     .filter((copy) => !(kept.has(copy.namespace) && copy.name === spec.secretName))
     .map((copy) => ({ copy, unlinks: recordedLinks(world, copy) }));
   return { namespaces: plans, removals };
@@ -146,9 +149,9 @@ function planNamespace(world: DistributionWorld, namespace: string, before: Name
   const { distribution, desired } = world;
   const { secretName } = distribution.spec;
   const copy = world.secretIn(namespace, secretName);
-  const adopting = copy !== undefined && isUnmarkedCopy(copy, distribution);
-  if (copy && !adopting && !isOwnCopy(copy, distribution))
-    return { namespace, state: 'failed', reason: foreignReason(world, copy), links: [] };
+  const ownership = copy ? copyOwnership(copy, distribution, world.proofKey) : undefined;
+  const adopting = ownership === 'unproven';
+  if (copy && ownership !== 'own' && !adopting) return { namespace, state: 'failed', reason: foreignReason(world, copy), links: [] };
   if (copy && copy.type !== DOCKER_CONFIG_JSON_TYPE) {
     // The type of a Secret cannot change in place, and a delete would leave a moment without one.
     return {
@@ -171,14 +174,14 @@ function planNamespace(world: DistributionWorld, namespace: string, before: Name
     return {
       namespace,
       ...linkState(wasCurrent ? 'drifted-restored' : 'inSync'),
-      write: { kind: 'create', draft: copyDraft(distribution, desired, namespace, linked) },
+      write: { kind: 'create', draft: copyDraft(world.proofKey, distribution, desired, namespace, linked) },
       ...(wasCurrent ? { drift: 'deleted' as const } : {}),
       links,
     };
   }
   const replace: CopyWrite = {
     kind: 'replace',
-    draft: { ...copyDraft(distribution, desired, namespace, linked, copy), resourceVersion: copy.resourceVersion ?? '' },
+    draft: { ...copyDraft(world.proofKey, distribution, desired, namespace, linked, copy), resourceVersion: copy.resourceVersion ?? '' },
   };
   if (contentCurrent(copy, world)) {
     const kept = before?.state === 'drifted-restored' && before.contentHash === desired.contentHash ? 'drifted-restored' : 'inSync';
@@ -202,7 +205,7 @@ function foreignReason(world: DistributionWorld, copy: SecretObject): string {
   const { name, spec } = world.distribution;
   const owner = copy.labels[DISTRIBUTION_LABEL];
   const maker =
-    owner === name && copy.annotations[DISTRIBUTION_UID_ANNOTATION] !== undefined
+    copyOwnership(copy, world.distribution, world.proofKey) === 'earlier'
       ? 'an earlier distribution of this name'
       : owner && owner !== name
         ? `distribution "${owner}"`

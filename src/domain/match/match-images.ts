@@ -12,7 +12,8 @@ import {
   type PullSecretReading,
 } from '../kubelet/kubelet-keyring.js';
 import type { ImageMatch, MatchResult } from './match-schemas.js';
-import { credentialWarnings, keyWarnings, matchKeyring, nearMisses, origin, prefixWarnings, type MatchKeyring } from './match-warnings.js';
+import { matchKeyring, type MatchKeyring, type SourcedCredential } from './match-keyring.js';
+import { credentialWarnings, keyWarnings, nearMisses, origin, prefixWarnings } from './match-warnings.js';
 import { redactUserinfo } from '../text/redact-userinfo.js';
 import type { RegistryCredential } from '../docker-config/credential-schemas.js';
 
@@ -38,13 +39,6 @@ export type CredentialSources =
   | { secrets: ReadonlyArray<PullSecretSource | MissingPullSecret>; field?: string }
   | { dockerConfig: unknown }
   | { registries: readonly RegistryCredential[] };
-
-export interface SourcedCredential extends KubeletCredential {
-  /** Absent for credentials given in the request. */
-  secret?: string;
-  /** The server as shown: verbatim but for its userinfo (redactUserinfo). */
-  shown: string;
-}
 
 const EVERY_PULL_FAILS = 'the kubelet fails every image pull of the Pod';
 

@@ -8,7 +8,7 @@ import type { DistributionPorts } from '../../domain/distributions/distribution-
 import { getDistribution, listDistributions } from '../../domain/distributions/read-distributions.js';
 import { UnavailableError } from '../../errors.js';
 import type { AuditEntry } from '../audit.js';
-import { requireEverywhere } from '../authenticate.js';
+import { requireEverywhere } from '../access.js';
 import {
   distributionDeleteQuerySchema,
   distributionDockerConfigQuerySchema,
@@ -17,7 +17,7 @@ import {
   noQuerySchema,
 } from '../params.js';
 import { reasonOf } from '../write-audit.js';
-import type { HandlerFactory, RouteContext } from '../route-context.js';
+import type { HandlerFactory, RouteContext } from '../route.js';
 import { parseInput } from '../validate.js';
 import { checkedDockerConfig, credentialsFieldOf } from '../verification-step.js';
 

@@ -3,8 +3,8 @@ import { grantsNamespace, type Operation } from '../../domain/access/access-poli
 import type { NamespaceAccess } from '../../domain/access/authorize-namespaces.js';
 import { distributePullSecret, type DistributePullSecret } from '../../domain/pull-secrets/distribute-pull-secret.js';
 import { fanOutBodySchema } from '../../domain/pull-secrets/write-schemas.js';
-import { callerOf, mayDo, mayDoEverywhere } from '../authenticate.js';
-import type { HandlerFactory, RouteContext } from '../route-context.js';
+import { callerOf, mayDo, mayDoEverywhere } from '../access.js';
+import type { HandlerFactory, RouteContext } from '../route.js';
 import { fanOutDockerConfigQuerySchema, fanOutPathSchema, writeQuerySchema } from '../params.js';
 import { recordWriteOutcome } from '../write-audit.js';
 import { contentOf, writeOptions } from '../write-input.js';

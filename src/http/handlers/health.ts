@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Cluster } from '../../domain/cluster.js';
 import { AppError } from '../../errors.js';
-import type { HandlerFactory } from '../route-context.js';
+import type { HandlerFactory } from '../route.js';
 
 // Liveness says the process serves; readiness says the cluster answers too, and turns false for good
 // once draining. Both are unauthenticated, so they say status only: which cluster regcred talks to

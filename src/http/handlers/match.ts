@@ -2,9 +2,9 @@ import { matchImagesInNamespace } from '../../domain/match/match-in-namespace.js
 import { matchImagesInTurns } from '../../domain/match/match-images.js';
 import { matchBodySchema, namespacedMatchBodySchema } from '../../domain/match/match-schemas.js';
 import { registriesOf } from '../../domain/docker-config/credential-schemas.js';
-import { requirePermission } from '../authenticate.js';
+import { requirePermission } from '../access.js';
 import { namespacePathSchema, noQuerySchema } from '../params.js';
-import type { HandlerFactory } from '../route-context.js';
+import type { HandlerFactory } from '../route.js';
 import { parseInput } from '../validate.js';
 
 // The kubelet match simulator: which credential the kubelet would use for each image, and why.

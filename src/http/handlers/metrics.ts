@@ -1,4 +1,4 @@
-import type { HandlerFactory } from '../route-context.js';
+import type { HandlerFactory } from '../route.js';
 
 /** GET /metrics: the Prometheus text exposition of this app's registry (unauthenticated, like the probes). */
 export const metricsHandler: HandlerFactory =

@@ -7,7 +7,7 @@ import {
   createPullSecretBodySchema,
   patchPullSecretBodySchema,
 } from '../../domain/pull-secrets/write-schemas.js';
-import { callerOf, mayDo, requirePermission } from '../authenticate.js';
+import { callerOf, mayDo, requirePermission } from '../access.js';
 import {
   deleteQuerySchema,
   dockerConfigWriteQuerySchema,
@@ -18,7 +18,7 @@ import {
   secretPathSchema,
   writeQuerySchema,
 } from '../params.js';
-import type { HandlerFactory } from '../route-context.js';
+import type { HandlerFactory } from '../route.js';
 import { parseInput } from '../validate.js';
 import { credentialsFieldOf, checkedDockerConfig } from '../verification-step.js';
 import { recordWriteOutcome } from '../write-audit.js';

@@ -1,10 +1,10 @@
 import { inspectPullSecretInput } from '../../domain/secret-manifest/inspect.js';
 import { renderPullSecret } from '../../domain/secret-manifest/render-secret.js';
 import { credentialsBodySchema, registriesOf } from '../../domain/docker-config/credential-schemas.js';
-import { bodyBytes } from '../body-parsers.js';
+import { bodyBytes } from '../pipeline/body-parsers.js';
 import { manifestFormat, sendManifest } from '../manifest-answer.js';
 import { dockerConfigRenderQuerySchema, noQuerySchema, renderQuerySchema } from '../params.js';
-import type { HandlerFactory } from '../route-context.js';
+import type { HandlerFactory } from '../route.js';
 import { parseInput } from '../validate.js';
 import { credentialsFieldOf, checkedDockerConfig, setVerificationHeader } from '../verification-step.js';
 

@@ -1,7 +1,7 @@
 import { registriesOf, verifyBodySchema } from '../../domain/docker-config/credential-schemas.js';
 import type { VerificationReport } from '../../domain/view-schemas.js';
 import { verifyQuerySchema, noQuerySchema } from '../params.js';
-import type { HandlerFactory } from '../route-context.js';
+import type { HandlerFactory } from '../route.js';
 import { parseInput } from '../validate.js';
 import { credentialsFieldOf, checkedDockerConfig } from '../verification-step.js';
 

@@ -15,6 +15,8 @@ import type { NamespaceObject } from '../../../src/domain/distributions/distribu
 import { statusAfter } from '../../../src/domain/distributions/distribution-status.js';
 import { planDistribution, type DistributionWorld } from '../../../src/domain/distributions/plan-distribution.js';
 import type { SecretObject } from '../../../src/domain/kubernetes/secret.js';
+import { linkedServiceAccountsOf } from '../../../src/domain/distributions/copy-marks.js';
+import { OWNERSHIP_PROOF_ANNOTATION, ownershipProof, type ProofKey } from '../../../src/domain/distributions/ownership-proof.js';
 
 const configJson = (password: string) =>
   Buffer.from(
@@ -67,20 +69,32 @@ const ns = (name: string, labels: Record<string, string> = { team: 'payments' },
   terminating,
 });
 
+const KEY: ProofKey = { bytes: new Uint8Array(32).fill(7) };
+
+/** A copy as the distribution wrote it (or `overrides.annotations`), proven with KEY over the UID and links it carries, if it carries a UID. */
 function copy(namespace: string, overrides: Partial<SecretObject> = {}, password = 'one'): SecretObject {
   const d = desired(password);
-  return {
+  const secret: SecretObject = {
     name: 'regcred',
     namespace,
     type: 'kubernetes.io/dockerconfigjson',
     uid: `uid-${namespace}`,
     resourceVersion: '7',
     labels: { 'app.kubernetes.io/managed-by': 'regcred', [DISTRIBUTION_LABEL]: 'payments' },
-    annotations: { [CONTENT_HASH_ANNOTATION]: d.contentHash, [DISTRIBUTION_UID_ANNOTATION]: 'u-1' },
     data: d.data,
     immutable: false,
     ...overrides,
+    annotations: { ...(overrides.annotations ?? { [CONTENT_HASH_ANNOTATION]: d.contentHash, [DISTRIBUTION_UID_ANNOTATION]: 'u-1' }) },
   };
+  const uid = secret.annotations[DISTRIBUTION_UID_ANNOTATION];
+  delete secret.annotations[OWNERSHIP_PROOF_ANNOTATION];
+  if (uid)
+    secret.annotations[OWNERSHIP_PROOF_ANNOTATION] = ownershipProof(KEY, {
+      distribution: { name: 'payments', uid },
+      copy: { namespace, name: secret.name },
+      linked: linkedServiceAccountsOf(secret),
+    });
+  return secret;
 }
 
 const sa = (namespace: string, name: string, imagePullSecrets: string[] = []): ServiceAccountObject => ({
@@ -104,6 +118,7 @@ function world(
     serviceAccountsIn: (namespace) => accounts.filter((a) => a.namespace === namespace),
     denyNamespaces: overrides.denyNamespaces ?? ['kube-system'],
     ownNamespace: 'regcred',
+    proofKey: KEY,
   };
 }
 
@@ -241,6 +256,23 @@ describe('planDistribution: ownership proven by UID, not by labels', () => {
     const plan = await planDistribution(world({ namespaces, secrets: [forged, earlier, denied, own] }), none);
     // forged has no UID mark, so it is not removed either (only adopted where the distribution writes anyway).
     expect(plan.removals).toEqual([]);
+  });
+
+  it('neither removes nor unlinks for a copy whose UID and proof were lifted from a real copy elsewhere', async () => {
+    const real = copy('a');
+    const lifted = {
+      ...real,
+      namespace: 'other',
+      name: 'regcred-mirror',
+      uid: 'forged',
+      annotations: { ...real.annotations, [LINKED_SERVICE_ACCOUNTS_ANNOTATION]: 'builder' },
+    };
+    const accounts = [sa('other', 'builder', ['regcred-mirror'])];
+    const plan = await planDistribution(world({ secrets: [real, lifted], accounts }), none);
+    expect(plan.removals).toEqual([]);
+    // A proof made up for that place without the key proves nothing either.
+    const madeUp = { ...lifted, annotations: { ...lifted.annotations, [OWNERSHIP_PROOF_ANNOTATION]: 'v1:AAAA' } };
+    expect((await planDistribution(world({ secrets: [real, madeUp], accounts }), none)).removals).toEqual([]);
   });
 
   it('reports a copy of this name made by an earlier object of the same name as failed, and leaves it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryCluster } from '../../../src/cluster/memory.js';
+import { MemoryCluster } from '../../../src/cluster/memory/cluster.js';
 import type { Operation } from '../../../src/domain/access/access-policy.js';
 import { MAX_FAN_OUT_REFUSALS } from '../../../src/domain/access/authorize-namespaces.js';
 import type { Cluster } from '../../../src/domain/cluster.js';

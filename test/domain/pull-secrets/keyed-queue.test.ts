@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryCluster } from '../../../src/cluster/memory.js';
+import { MemoryCluster } from '../../../src/cluster/memory/cluster.js';
 import { StaleWriteError } from '../../../src/domain/cluster.js';
 import { KeyedQueue } from '../../../src/domain/pull-secrets/keyed-queue.js';
 import { LOST_RACE, setWriteDeadline, writeInTurn } from '../../../src/domain/pull-secrets/write-retry.js';

@@ -1,10 +1,10 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import request from 'supertest';
 import { resolve } from 'node:path';
-import { KubernetesDistributions } from '../../../src/cluster/kubernetes-distributions.js';
-import { KubernetesCluster } from '../../../src/cluster/kubernetes.js';
-import { MemoryDistributions } from '../../../src/cluster/memory-distributions.js';
-import { MemoryCluster } from '../../../src/cluster/memory.js';
+import { KubernetesDistributions } from '../../../src/cluster/kubernetes/distributions.js';
+import { KubernetesCluster } from '../../../src/cluster/kubernetes/cluster.js';
+import { MemoryDistributions } from '../../../src/cluster/memory/distributions.js';
+import { MemoryCluster } from '../../../src/cluster/memory/cluster.js';
 import type { DistributionCluster } from '../../../src/domain/distributions/distribution-cluster.js';
 import { kubectl } from '../../deploy/kubectl.js';
 import { defaultConfig, type Config } from '../../../src/config.js';

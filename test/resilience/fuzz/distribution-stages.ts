@@ -2,8 +2,8 @@ import { Buffer } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { crdValidator } from '../../../scripts/crd-schema.js';
-import type { MemoryDistributions } from '../../../src/cluster/memory-distributions.js';
-import type { MemoryCluster } from '../../../src/cluster/memory.js';
+import type { MemoryDistributions } from '../../../src/cluster/memory/distributions.js';
+import type { MemoryCluster } from '../../../src/cluster/memory/cluster.js';
 import {
   DISTRIBUTION_GROUP,
   DISTRIBUTION_PLURAL,

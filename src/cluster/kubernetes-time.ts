@@ -1,4 +1,0 @@
-/** RFC 3339 at second precision: how the API server writes metadata timestamps. */
-export function toKubernetesTimestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
