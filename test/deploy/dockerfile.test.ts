@@ -22,6 +22,10 @@ const packageJson = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8
 };
 const ignored = dockerignorePatterns(resolve(ROOT, '.dockerignore'));
 const run = promisify(execFile);
+// Production runs a supported LTS line: Node 24 (maintained until April 2028). Node 20 reached its
+// end of life in April 2026; engines still admits 20.19+ so that the README's commands run on
+// machines that have it, but the image never ships it.
+const PRODUCTION_NODE_MAJOR = 24;
 
 const of = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
 const last = (stage: Stage, keyword: string) => of(stage, keyword).at(-1);
@@ -54,13 +58,13 @@ describe('Dockerfile', () => {
     expect(posix.resolve(workdir(final), dist!.args.split(/\s+/)[1])).toBe(posix.join(workdir(final), 'dist'));
   });
 
-  it('when a base image is named, then it is an official node image pinned to an exact version that satisfies package.json engines', () => {
+  it('when a base image is named, then it is an official Node 24 image pinned to an exact version that satisfies package.json engines', () => {
     const minimum = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(packageJson.engines.node)!.slice(1).map(Number);
     for (const { image } of stages) {
       const pinned = /^node:(\d+)\.(\d+)\.(\d+)-(bookworm-slim|alpine3\.\d+)(@sha256:[0-9a-f]{64})?$/.exec(image);
       expect(pinned, `${image}: an exact node version, slim or alpine, never latest`).not.toBeNull();
       const version = pinned!.slice(1, 4).map(Number);
-      expect(version[0], 'the major version the project targets').toBe(minimum[0]);
+      expect(version[0], 'the supported LTS line production runs').toBe(PRODUCTION_NODE_MAJOR);
       expect(
         compareVersions(version, minimum),
         `${image} satisfies engines ${packageJson.engines.node} (npm ci is engine-strict)`,

@@ -1,20 +1,17 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { SLOW_SUITES } from './slow-suites.js';
 
-// Files that each take tens of seconds (a private API server, real regcred processes, the fuzzer):
-// started first, they run beside the many short files instead of after them. vitest orders by
-// the durations it cached in earlier runs, but a clean clone (CI) has none.
+// The longest files start first, so they run beside the many short ones instead of after them.
+// vitest orders by the durations it cached in earlier runs, but a clean clone (CI) has none: the
+// slow suites in their listed order, then the longest of the rest.
 const SLOW_FIRST = [
-  'test/resilience/distributions-outage.test.ts',
-  'test/resilience/faults.test.ts',
-  'test/main.test.ts',
-  'test/resilience/distributions-replicas.test.ts',
-  'test/resilience/bounded-work.test.ts',
-  'test/resilience/fuzz.test.ts',
-  'test/controller/crd-upgrade.test.ts',
-  'test/resilience/fuzz-distribution-objects.test.ts',
-  'test/resilience/contention.test.ts',
-  'test/resilience/production-heap.test.ts',
-  'test/controller/leader-election-real-cluster.test.ts',
+  ...SLOW_SUITES,
+  'test/cluster/distributions-real-cluster.test.ts',
+  'test/controller/distribution-ownership.test.ts',
+  'test/controller/distribution-controller.test.ts',
+  'test/deploy/manifests.test.ts',
+  'test/cluster/kubernetes.test.ts',
+  'test/resilience/abuse.test.ts',
 ];
 
 export default class SlowFirstSequencer extends BaseSequencer {

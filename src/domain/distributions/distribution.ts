@@ -11,7 +11,7 @@ export const DISTRIBUTION_PLURAL = 'pullsecretdistributions';
 /** On every copy: which distribution made it (the only copies a distribution ever changes or removes). */
 export const DISTRIBUTION_LABEL = 'regcred.io/distribution';
 /** On a source Secret: the distribution whose credentials it holds. */
-export const DISTRIBUTION_SOURCE_LABEL = 'regcred.io/distribution-source';
+export { DISTRIBUTION_SOURCE_LABEL } from '../kubernetes/secret.js';
 /**
  * On a copy: the UID of the distribution object that made it; on a source: the UID of the one
  * distribution object allowed to use it (recorded on first use). A name alone proves nothing: a

@@ -8,6 +8,12 @@ export type PullSecretType = (typeof PULL_SECRET_TYPES)[number];
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'regcred';
+/**
+ * On a source Secret: the distribution whose credentials it holds. Defined with the Secret's other
+ * labels (distributions/distribution.ts re-exports it) because the per-namespace writes in
+ * pull-secrets/ refuse such a Secret, and pull-secrets/ does not import distributions/.
+ */
+export const DISTRIBUTION_SOURCE_LABEL = 'regcred.io/distribution-source';
 /** The API server refuses Secrets whose data (decoded) totals more than this. */
 export const MAX_SECRET_DATA_BYTES = 1024 * 1024;
 

@@ -1,11 +1,13 @@
 import type { Cluster } from '../cluster.js';
+import { assertNotDistributionSource } from './distribution-sources.js';
 import { readPullSecret } from './pull-secrets.js';
 import { unlinkServiceAccounts, withDetail, withUnrestored, type ServiceAccountLink } from './service-account-links.js';
 
 /**
- * Deletes a pull secret, and only a pull secret: other Secrets are refused. With `unlink`, every
- * ServiceAccount of the namespace that names it first loses that entry (so no Pod created later
- * references a missing secret); the ServiceAccounts changed are returned. All or nothing: when
+ * Deletes a pull secret, and only a pull secret: other Secrets, and a distribution's source, are
+ * refused. With `unlink`, every ServiceAccount of the namespace that names it first loses that
+ * entry (so no Pod created later references a missing secret); the ServiceAccounts changed are
+ * returned. All or nothing: when
  * unlinking fails, or the delete fails and the secret is still there, every reference removed is put
  * back in its place. When the delete failed but the secret is gone all the same (the API server did
  * delete it and its answer was lost, or another caller or `kubectl delete` got there first), the
@@ -18,6 +20,7 @@ export async function deletePullSecret(
   options: { dryRun?: boolean; unlink?: boolean } = {},
 ): Promise<ServiceAccountLink[]> {
   const secret = await readPullSecret(cluster, namespace, name);
+  assertNotDistributionSource(secret);
   if (!options.unlink) {
     await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun: options.dryRun });
     return [];

@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { AlreadyExistsError, NamespaceNotFoundError, SecretNotFoundError, StaleWriteError, type Cluster } from '../cluster.js';
+import { assertNotDistributionSource, collisionError } from './distribution-sources.js';
 import { referencing } from './service-account-links.js';
 import { withoutLastApplied } from './last-applied.js';
 import { toPullSecretView } from '../secret-manifest/redact-secret.js';
@@ -112,7 +113,11 @@ async function replaceDraftIfChanged(
 /** Creates the pull secret; refuses when any Secret of that name exists (kubectl create semantics). */
 export async function createPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
   const draft = draftOf(write);
-  return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
+  try {
+    return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
+  } catch (error) {
+    throw error instanceof AlreadyExistsError ? await collisionError(cluster, error) : error;
+  }
 }
 
 /** The redacted view; with `withReferences`, also the ServiceAccounts that reference the secret. */
@@ -160,7 +165,9 @@ export function draftOf(write: PullSecretWrite): SecretDraft {
   };
 }
 
+/** Refuses to overwrite a distribution's source, another type, or an immutable Secret. @throws ConflictError */
 export function assertRegcredMayOverwrite(existing: SecretObject): void {
+  assertNotDistributionSource(existing);
   const where = `secret "${existing.name}" in namespace "${existing.namespace}"`;
   if (existing.type === DOCKER_CFG_TYPE) {
     throw new ConflictError(
