@@ -1,6 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { REQUIRED_PERMISSIONS } from '../../src/domain/access/access-policy.js';
 import { operationLookup, routerOf } from '../../src/http/mount-routes.js';
 import type { Route, RouteContext } from '../../src/http/route.js';
@@ -101,12 +102,29 @@ describe('the route table', () => {
     const answer =
       (text: string): Route['handler'] =>
       () =>
-      (_req, res) => {
+      (_input, _req, res) => {
         res.send(text);
       };
+    const byName = { params: z.strictObject({ name: z.string() }) };
     const routes: Route[] = [
-      { method: 'get', path: '/v1/things/{name}', operationId: 'byName', operation: 'get', handler: answer('param'), openapi: {} },
-      { method: 'get', path: '/v1/things/latest', operationId: 'latest', operation: 'get', handler: answer('static'), openapi: {} },
+      {
+        method: 'get',
+        path: '/v1/things/{name}',
+        operationId: 'byName',
+        operation: 'get',
+        input: byName,
+        handler: answer('param'),
+        openapi: {},
+      },
+      {
+        method: 'get',
+        path: '/v1/things/latest',
+        operationId: 'latest',
+        operation: 'get',
+        input: {},
+        handler: answer('static'),
+        openapi: {},
+      },
     ];
     const app = express().use('/v1', routerOf(routes, {} as RouteContext, '/v1'));
     expect((await request(app).get('/v1/things/latest')).text).toBe('static');
