@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REQUIRED_PERMISSIONS, type Operation } from '../domain/access/access-policy.js';
+import { YAML_TYPES } from './pipeline/body-parsers.js';
 import type { BodyKind } from './route.js';
 
 // The pieces the route table's OpenAPI fragments are made of (see routes.ts); openapi.ts assembles them.
@@ -65,7 +66,7 @@ export function requestBodyOf(kind: BodyKind | undefined, schema: z.ZodType | un
     required: true,
     content: {
       'application/json': document,
-      'application/yaml': document,
+      ...Object.fromEntries(YAML_TYPES.map((type) => [type, document])),
       'text/plain': { schema: { type: 'string', description: 'A base64 .dockerconfigjson value' } },
     },
   };
