@@ -21,10 +21,8 @@ import { checkedDockerConfig, credentialsFieldOf } from '../verification-step.js
 type ApplyInput = { params: DistributionPath; query: DistributionWriteQuery; body: ApplyDistributionBody };
 
 export const applyDistributionHandler: HandlerFactory<ApplyInput> = (context) => async (input, _req, res) => {
-  const {
-    params: { distribution: name },
-    query,
-  } = input;
+  const { distribution: name } = input.params;
+  const query = input.query;
   const { secretName, namespaces, namespaceSelector, excludeNamespaces, serviceAccounts, expiresAt, ...credentials } = input.body;
   const ports = portsOf(context);
   await requireLinkRights(context, res, name, serviceAccounts);

@@ -16,10 +16,8 @@ import { credentialsFieldOf, checkedDockerConfig } from '../verification-step.js
  */
 export const applyToNamespacesHandler: HandlerFactory<{ params: FanOutPath; query: WriteQuery; body: FanOutBody }> =
   (context) => async (input, _req, res) => {
-    const {
-      params: { name },
-      query,
-    } = input;
+    const { name } = input.params;
+    const query = input.query;
     const { namespaces, namespaceSelector, serviceAccounts, ...body } = input.body;
     const content = contentOf(body);
     const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);

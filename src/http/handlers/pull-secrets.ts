@@ -15,73 +15,61 @@ import { contentOf, writeOptions } from '../write-input.js';
 
 type ApplyInput = { params: SecretPath; query: WriteQuery; body: ApplyPullSecretBody };
 
-export const applyPullSecretHandler: HandlerFactory<ApplyInput> = (context) => async (input, _req, res) => {
-  const {
-    params: { namespace, name },
-    query,
-    body,
-  } = input;
-  if (body.serviceAccounts?.length) await requirePermission(context.access, res, 'link', namespace, name);
-  const content = contentOf(body);
-  const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
-  const command = { namespace, name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
-  const outcome = await applyAndLink(context.cluster, command);
-  recordWriteOutcome(context, res, outcome);
-  if (outcome.kind === 'failed') throw outcome.error;
-  res.status(outcome.view.result === 'created' ? 201 : 200).json(outcome.view);
-};
+export const applyPullSecretHandler: HandlerFactory<ApplyInput> =
+  (context) =>
+  async ({ params: { namespace, name }, query, body }, _req, res) => {
+    if (body.serviceAccounts?.length) await requirePermission(context.access, res, 'link', namespace, name);
+    const content = contentOf(body);
+    const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
+    const command = { namespace, name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
+    const outcome = await applyAndLink(context.cluster, command);
+    recordWriteOutcome(context, res, outcome);
+    if (outcome.kind === 'failed') throw outcome.error;
+    res.status(outcome.view.result === 'created' ? 201 : 200).json(outcome.view);
+  };
 
 type ApplyDockerConfigInput = { params: SecretPath; query: DockerConfigWriteQuery; body: Buffer };
 
-export const applyDockerConfigHandler: HandlerFactory<ApplyDockerConfigInput> = (context) => async (input, _req, res) => {
-  const {
-    params: { namespace, name },
-    query,
-    body,
-  } = input;
-  if (query.serviceAccounts?.length) await requirePermission(context.access, res, 'link', namespace, name);
-  const checked = await checkedDockerConfig(context.verify, body, res, query);
-  const command = { namespace, name, ...checked, serviceAccounts: query.serviceAccounts, ...writeOptions(query) };
-  const outcome = await applyAndLink(context.cluster, command);
-  recordWriteOutcome(context, res, outcome);
-  if (outcome.kind === 'failed') throw outcome.error;
-  res.status(outcome.view.result === 'created' ? 201 : 200).json(outcome.view);
-};
+export const applyDockerConfigHandler: HandlerFactory<ApplyDockerConfigInput> =
+  (context) =>
+  async ({ params: { namespace, name }, query, body }, _req, res) => {
+    if (query.serviceAccounts?.length) await requirePermission(context.access, res, 'link', namespace, name);
+    const checked = await checkedDockerConfig(context.verify, body, res, query);
+    const command = { namespace, name, ...checked, serviceAccounts: query.serviceAccounts, ...writeOptions(query) };
+    const outcome = await applyAndLink(context.cluster, command);
+    recordWriteOutcome(context, res, outcome);
+    if (outcome.kind === 'failed') throw outcome.error;
+    res.status(outcome.view.result === 'created' ? 201 : 200).json(outcome.view);
+  };
 
 type CreateInput = { params: NamespacePath; query: WriteQuery; body: CreatePullSecretBody };
 
-export const createPullSecretHandler: HandlerFactory<CreateInput> = (context) => async (input, _req, res) => {
-  const {
-    params: { namespace },
-    query,
-    body,
-  } = input;
-  if (body.serviceAccounts?.length) await requirePermission(context.access, res, 'link', namespace, body.name);
-  const content = contentOf(body);
-  const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
-  const command = { namespace, name: body.name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
-  const outcome = await createAndLink(context.cluster, command);
-  recordWriteOutcome(context, res, outcome);
-  if (outcome.kind === 'failed') throw outcome.error;
-  res.status(201).location(`/v1/namespaces/${namespace}/pullsecrets/${outcome.view.name}`).json(outcome.view);
-};
+export const createPullSecretHandler: HandlerFactory<CreateInput> =
+  (context) =>
+  async ({ params: { namespace }, query, body }, _req, res) => {
+    if (body.serviceAccounts?.length) await requirePermission(context.access, res, 'link', namespace, body.name);
+    const content = contentOf(body);
+    const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
+    const command = { namespace, name: body.name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
+    const outcome = await createAndLink(context.cluster, command);
+    recordWriteOutcome(context, res, outcome);
+    if (outcome.kind === 'failed') throw outcome.error;
+    res.status(201).location(`/v1/namespaces/${namespace}/pullsecrets/${outcome.view.name}`).json(outcome.view);
+  };
 
 type MergeInput = { params: SecretPath; query: PatchQuery; body: PatchPullSecretBody };
 
-export const mergePullSecretHandler: HandlerFactory<MergeInput> = (context) => async (input, _req, res) => {
-  const {
-    params: { namespace, name },
-    query,
-    body,
-  } = input;
-  const upsert = registriesOf({ registries: body.upsert ?? [] });
-  const checked = await context.verify(query.verify, upsert, (i) => `upsert/${i}/password`, res);
-  const command = { namespace, name, upsert, remove: body.remove ?? [], ...checked, dryRun: query.dryRun === 'server' };
-  const outcome = await mergeRegistries(context.cluster, command);
-  recordWriteOutcome(context, res, outcome);
-  if (outcome.kind === 'failed') throw outcome.error;
-  res.json(outcome.view);
-};
+export const mergePullSecretHandler: HandlerFactory<MergeInput> =
+  (context) =>
+  async ({ params: { namespace, name }, query, body }, _req, res) => {
+    const upsert = registriesOf({ registries: body.upsert ?? [] });
+    const checked = await context.verify(query.verify, upsert, (i) => `upsert/${i}/password`, res);
+    const command = { namespace, name, upsert, remove: body.remove ?? [], ...checked, dryRun: query.dryRun === 'server' };
+    const outcome = await mergeRegistries(context.cluster, command);
+    recordWriteOutcome(context, res, outcome);
+    if (outcome.kind === 'failed') throw outcome.error;
+    res.json(outcome.view);
+  };
 
 export const listPullSecretsHandler: HandlerFactory<{ params: NamespacePath; query: ListQuery }> =
   ({ cluster, access }) =>
