@@ -1,6 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { parse } from 'yaml';
-import { ABSENT, contractViolation, requestViolation, UNREADABLE } from './openapi-contract.js';
+import { ABSENT, contractViolation, documentIn, requestViolation } from './openapi-contract.js';
 
 /** Contract violations seen by apps built with buildTestApp; checked after every test (test/support/contract-setup.ts). */
 export const contractViolations: string[] = [];
@@ -46,20 +45,11 @@ export const recordContractViolations: RequestHandler = (req, res, next) => {
   next();
 };
 
-/** What the request's body held, as the app's parsers left it: a JSON object, or an upload's bytes (a multipart file's, parsed as the JSON body would be). */
+/** What the request's body held, as the app's parsers left it: a JSON object, or an upload's bytes (a multipart file's, read as the JSON body would be). */
 export function documentOf(req: Request, contentType: string): unknown {
   const file = (req as { file?: { buffer: Buffer } }).file;
-  const raw: unknown = file?.buffer ?? req.body;
+  if (file) return documentIn(file.buffer, 'application/json');
+  const raw: unknown = req.body;
   if (raw === undefined) return ABSENT;
-  if (!Buffer.isBuffer(raw)) return raw;
-  if (raw.length === 0) return ABSENT;
-  const mediaType = file ? 'application/json' : contentType.split(';')[0]!.trim().toLowerCase();
-  const text = raw.toString('utf8');
-  try {
-    if (mediaType.endsWith('json')) return JSON.parse(text) as unknown;
-    if (mediaType.includes('yaml')) return parse(text) as unknown;
-    return text;
-  } catch {
-    return UNREADABLE;
-  }
+  return Buffer.isBuffer(raw) ? documentIn(raw, contentType) : raw;
 }

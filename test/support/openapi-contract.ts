@@ -56,9 +56,23 @@ export interface ObservedRequest {
 export const ABSENT = Symbol('absent');
 export const UNREADABLE = Symbol('unreadable');
 
+/** The document a body's bytes hold, read by their media type (JSON, YAML, else text). */
+export function documentIn(bytes: Buffer, mediaType: string): unknown {
+  if (bytes.length === 0) return ABSENT;
+  const type = mediaType.split(';')[0]!.trim().toLowerCase();
+  const text = bytes.toString('utf8');
+  try {
+    if (type.endsWith('json')) return JSON.parse(text) as unknown;
+    if (type.includes('yaml')) return parse(text) as unknown;
+    return text;
+  } catch {
+    return UNREADABLE;
+  }
+}
+
 /**
- * Why the app accepted a request that breaks openapi.yaml (a parameter or query key the operation does not
- * document, a value off its schema, a required one missing, a body of an undocumented media type or off its
+ * Why the app accepted a request that breaks openapi.yaml (a query key an operation with query parameters does
+ * not document, a value off its schema, a required one missing, a body of an undocumented media type or off its
  * schema), or undefined. A refused request is not judged: the contract's JSON schemas cannot say every rule
  * the app's zod schemas and decoders check (refinements, cross-field rules, Go's config.json decoding).
  */
@@ -89,15 +103,19 @@ export function requestViolation({ method, url, status, contentType, body }: Obs
     const validate = validatorAt(...at, 'schema');
     if (!validate(value)) problems.push(`${p.in} parameter ${p.name}: ${ajv.errorsText(validate.errors)}`);
   }
+  // OpenAPI allows keys it does not name; regcred's query schemas are strict, so an operation that names some takes no others
+  // (one that names none may ignore its query: the probes and /metrics do).
   const known = new Set(documented.filter(({ p }) => p.in === 'query').map(({ p }) => p.name));
-  for (const key of Object.keys(sent.query)) if (!known.has(key)) problems.push(`query parameter ${key} is not documented`);
+  if (known.size > 0)
+    for (const key of Object.keys(sent.query)) if (!known.has(key)) problems.push(`query parameter ${key} is not documented`);
   problems.push(...bodyProblems(operation, ['paths', match.template, verb, 'requestBody'], contentType, body));
   return problems.length > 0 ? `${where}: the request breaks openapi.yaml: ${problems.join('; ')}` : undefined;
 }
 
 function bodyProblems(operation: Operation, at: string[], contentType: string, body: unknown): string[] {
   const requestBody = operation.requestBody;
-  if (!requestBody) return body === ABSENT ? [] : ['it has a body, and the operation documents none'];
+  // A body sent to an operation that takes none is not read (nor, by OpenAPI, given a meaning).
+  if (!requestBody) return [];
   if (body === ABSENT) return requestBody.required ? ['the body is required'] : [];
   const sent = contentType.split(';')[0]!.trim().toLowerCase();
   // A `+json` type is JSON (RFC 6839): application/json's entry documents it.
