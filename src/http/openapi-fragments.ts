@@ -1,19 +1,7 @@
 import { z } from 'zod';
 import { REQUIRED_PERMISSIONS, type Operation } from '../domain/access/access-policy.js';
-import { namespaceSchema, secretNameSchema } from '../domain/kubernetes/kubernetes-names.js';
-import { distributionNameSchema } from '../domain/distributions/distribution-schemas.js';
-import {
-  appendHashParam,
-  distributionQueryTargets,
-  dryRunParam,
-  orphanParam,
-  namespaceSelectorParam,
-  namespacesParam,
-  repositoryParam,
-  serviceAccountsParam,
-  unlinkParam,
-  verifyParam,
-} from './params.js';
+import { YAML_TYPES } from './pipeline/body-parsers.js';
+import type { BodyKind } from './route.js';
 
 // The pieces the route table's OpenAPI fragments are made of (see routes.ts); openapi.ts assembles them.
 
@@ -25,15 +13,64 @@ function inline(schema: z.ZodType): JsonSchema {
   return rest;
 }
 
-export const param = (name: string, where: 'path' | 'query', schema: z.ZodType, required = where === 'path') => ({
+/** A schema's description, or that of the schema it wraps (`.optional()`, `.default()` make wrappers without one). */
+function descriptionOf(schema: z.ZodType): string | undefined {
+  for (let s: z.ZodType | undefined = schema; s; s = (s._zod.def as { innerType?: z.ZodType }).innerType) {
+    const description = (s.meta() as { description?: string } | undefined)?.description;
+    if (description) return description;
+  }
+  return undefined;
+}
+
+const param = (name: string, where: 'path' | 'query', schema: z.ZodType) => ({
   name,
   in: where,
-  required,
+  // A field that takes no value (optional, or with a default) need not be sent.
+  required: !schema.safeParse(undefined).success,
   schema: inline(schema),
-  ...((schema.meta() as { description?: string } | undefined)?.description
-    ? { description: (schema.meta() as { description: string }).description }
-    : {}),
+  ...(descriptionOf(schema) ? { description: descriptionOf(schema) } : {}),
 });
+
+/** The OpenAPI parameters of a route's path or query schema, one per field, in the schema's order. */
+export function parametersOf(where: 'path' | 'query', schema: z.ZodObject | undefined): ReturnType<typeof param>[] {
+  return Object.entries(schema?.shape ?? {}).map(([name, field]) => param(name, where, field as z.ZodType));
+}
+
+/** A body schema by reference when it has an id (it is a component), else inline. */
+function schemaOf(schema: z.ZodType): JsonSchema {
+  const id = (schema.meta() as { id?: string } | undefined)?.id;
+  return id ? ref(id) : inline(schema);
+}
+
+/**
+ * The request body of a route: its media types are its body parser's, each described by the route's body
+ * schema — an upload's by the schema of the document it holds (a YAML manifest's, once parsed, is the JSON one).
+ */
+export function requestBodyOf(kind: BodyKind | undefined, schema: z.ZodType | undefined): JsonSchema | undefined {
+  if (!kind || !schema) return undefined;
+  const document = { schema: schemaOf(schema) };
+  if (kind === 'json') return { required: true, content: { 'application/json': document } };
+  if (kind === 'dockerConfig')
+    return {
+      required: true,
+      description:
+        'A Docker `config.json`: as the raw JSON body, or as the multipart part `config` (`curl -F config=@$HOME/.docker/config.json`).',
+      content: {
+        'application/json': document,
+        'multipart/form-data': {
+          schema: { type: 'object', required: ['config'], properties: { config: { type: 'string', format: 'binary' } } },
+        },
+      },
+    };
+  return {
+    required: true,
+    content: {
+      'application/json': document,
+      ...Object.fromEntries(YAML_TYPES.map((type) => [type, document])),
+      'text/plain': { schema: { type: 'string', description: 'A base64 .dockerconfigjson value' } },
+    },
+  };
+}
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
 export const json = (description: string, id: string) => ({ description, content: { 'application/json': { schema: ref(id) } } });
@@ -53,47 +90,15 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'The cluster did not answer in time (in kubernetes auth mode, also while reviewing the caller)',
 };
 
-const ns = param('namespace', 'path', namespaceSchema);
-const name = param('name', 'path', secretNameSchema);
-export const dryRun = param('dryRun', 'query', dryRunParam, false);
-export const appendHash = param('appendHash', 'query', appendHashParam, false);
-export const verify = param('verify', 'query', verifyParam, false);
-export const repository = param('repository', 'query', repositoryParam, false);
-export const serviceAccountsQuery = param('serviceAccounts', 'query', serviceAccountsParam, false);
-export const unlink = param('unlink', 'query', unlinkParam, false);
-export const fanOutTargets = [
-  param('namespaces', 'query', namespacesParam, false),
-  param('namespaceSelector', 'query', namespaceSelectorParam, false),
-];
 export const fanOutAnswers = {
   '200': json('Every namespace created, updated or unchanged', 'FanOutResult'),
   '207': json('Mixed: some namespaces forbidden or failed (see `results`)', 'FanOutResult'),
-};
-/** A required JSON request body of the named component schema. */
-export const jsonBody = (id: string) => ({ required: true, content: { 'application/json': { schema: ref(id) } } });
-export const credentialsBody = jsonBody('CredentialsBody');
-export const dockerConfigBody = {
-  required: true,
-  description:
-    'A Docker `config.json`: as the raw JSON body, or as the multipart part `config` (`curl -F config=@$HOME/.docker/config.json`).',
-  content: {
-    'application/json': { schema: { type: 'object', description: 'The contents of ~/.docker/config.json' } },
-    'multipart/form-data': {
-      schema: { type: 'object', required: ['config'], properties: { config: { type: 'string', format: 'binary' } } },
-    },
-  },
 };
 export const manifestOut = {
   description:
     'The rendered Secret manifest (contains the credentials). `Warning` headers list what was dropped from a config.json and, with `verify`, every registry short of `valid`; `Regcred-Verification` lists `server=status` per registry.',
   content: { 'application/json': { schema: ref('SecretManifest') }, 'application/yaml': { schema: ref('SecretManifest') } },
 };
-export const renderParams = [
-  param('name', 'query', secretNameSchema, false),
-  param('namespace', 'query', namespaceSchema, false),
-  appendHash,
-  verify,
-];
 export const writeDescription =
   "Concurrent writes of one secret all succeed; the last one's content stays. With `serviceAccounts`, each is linked after the secret is written; when linking fails, the answer is the linking error's problem (409, 502, 503 …: not everything asked was done), and it says what was: `result` (`created`, `updated`, `unchanged`), `name`, and `serviceAccountLinks` up to the one that `failed`. Repeating the request finishes the linking. A `kubectl.kubernetes.io/last-applied-configuration` annotation (which holds a copy of earlier credentials) is removed by any update, with a warning.";
 export const written = {
@@ -119,12 +124,3 @@ export const distributionWritten = {
   '201': json('Created; the controller writes the copies shortly (see `status`)', 'DistributionView'),
 };
 export const distributionDeleteDescription = `${everyNamespace(`${rightsOf('deleteDistribution')}; ${rightsOf('unlinkDistribution')}, or with \`orphan=true\` instead ${rightsOf('orphanDistribution')} (it marks the distribution first)`)} The answer comes once the deletion is asked for; the controller then removes the copies and links, and the distribution goes (\`GET\` answers 404).`;
-export const orphan = param('orphan', 'query', orphanParam, false);
-export const distributionTargets = Object.entries(distributionQueryTargets).map(([key, schema]) => param(key, 'query', schema, false));
-
-/** The parameter of each `{name}` a path template may hold; a path item lists those of its template. */
-export const PATH_PARAMS: Readonly<Record<string, ReturnType<typeof param>>> = {
-  namespace: ns,
-  name,
-  distribution: param('distribution', 'path', distributionNameSchema),
-};

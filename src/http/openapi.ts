@@ -40,7 +40,7 @@ import {
   namespaceResultSchema,
   serviceAccountLinkSchema,
 } from '../domain/view-schemas.js';
-import { PATH_PARAMS, type JsonSchema } from './openapi-fragments.js';
+import { parametersOf, requestBodyOf, type JsonSchema } from './openapi-fragments.js';
 import type { Route } from './route.js';
 import { ROUTES } from './routes.js';
 
@@ -85,7 +85,9 @@ const COMPONENT_SCHEMAS = [
 /** The components of every schema with an id, generated from the zod schemas (the single source). */
 function componentSchemas(): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
-  for (const schema of COMPONENT_SCHEMAS) {
+  // The request bodies with an id are components too (the listed ones keep their place; others follow).
+  const bodies = ROUTES.flatMap((r) => (r.input.body && (r.input.body.meta() as { id?: string } | undefined)?.id ? [r.input.body] : []));
+  for (const schema of new Set<z.ZodType>([...COMPONENT_SCHEMAS, ...bodies])) {
     const id = (schema.meta() as { id: string }).id;
     registry.add(schema, { id });
   }
@@ -152,19 +154,27 @@ export function renderOpenApiYaml(document: Record<string, unknown> = buildOpenA
   return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
-/** openapi.yaml's paths: one path item per template, in the table's order, its parameters named by the template. */
+/**
+ * openapi.yaml's paths: one path item per template, in the table's order, with the path parameters of its
+ * routes' params schemas; each operation with the parameters of its query schema and the request body of its body schema.
+ */
 function pathsOf(routes: readonly Route[]): Record<string, Record<string, unknown>> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const { path, method, operationId, openapi } of routes) {
-    const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
-    const item = (paths[path] ??= names.length > 0 ? { parameters: names.map((n) => pathParam(path, n)) } : {});
-    item[method] = { operationId, ...openapi };
+  for (const { path, method, operationId, openapi, input, body } of routes) {
+    const pathParameters = parametersOf('path', input.params);
+    const item = (paths[path] ??= pathParameters.length > 0 ? { parameters: pathParameters } : {});
+    if (JSON.stringify(item.parameters ?? []) !== JSON.stringify(pathParameters))
+      throw new Error(`${operationId}: the routes of ${path} must share one params schema`);
+    const { responses, ...rest } = openapi;
+    const parameters = parametersOf('query', input.query);
+    const requestBody = requestBodyOf(body, input.body);
+    item[method] = {
+      operationId,
+      ...rest,
+      ...(parameters.length > 0 && { parameters }),
+      ...(requestBody && { requestBody }),
+      responses,
+    };
   }
   return paths;
-}
-
-function pathParam(path: string, name: string): unknown {
-  const parameter = PATH_PARAMS[name];
-  if (!parameter) throw new Error(`${path}: no parameter {${name}} in PATH_PARAMS`);
-  return parameter;
 }

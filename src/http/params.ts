@@ -79,8 +79,8 @@ export const namespacesParam = commaSeparated(namespacesField)
   .optional()
   .meta({ description: 'Comma-separated namespaces to write to (or give `namespaceSelector`).', example: 'team-a,team-b' });
 export const namespaceSelectorParam = labelSelectorSchema.optional();
-export const fanOutDockerConfigQuerySchema = dockerConfigWriteQuerySchema
-  .extend({ namespaces: namespacesParam, namespaceSelector: namespaceSelectorParam })
+export const fanOutDockerConfigQuerySchema = z
+  .strictObject({ namespaces: namespacesParam, namespaceSelector: namespaceSelectorParam, ...dockerConfigWriteQuerySchema.shape })
   .superRefine(checkOneTarget);
 
 export const distributionPathSchema = z.strictObject({ distribution: distributionNameSchema });
@@ -108,3 +108,21 @@ export const distributionQueryTargets = {
 export const distributionDockerConfigQuerySchema = z
   .strictObject({ ...distributionQueryTargets, verify: verifyParam, repository: repositoryParam })
   .superRefine(checkSomeTarget);
+
+// What the handlers are given from these, once their routes validated them.
+export type WriteQuery = z.output<typeof writeQuerySchema>;
+export type DockerConfigWriteQuery = z.output<typeof dockerConfigWriteQuerySchema>;
+export type SecretPath = z.output<typeof secretPathSchema>;
+export type NamespacePath = z.output<typeof namespacePathSchema>;
+export type DistributionPath = z.output<typeof distributionPathSchema>;
+export type ListQuery = z.output<typeof listQuerySchema>;
+export type DeleteQuery = z.output<typeof deleteQuerySchema>;
+export type PatchQuery = z.output<typeof patchQuerySchema>;
+export type RenderQuery = z.output<typeof renderQuerySchema>;
+export type DockerConfigRenderQuery = z.output<typeof dockerConfigRenderQuerySchema>;
+export type VerifyQuery = z.output<typeof verifyQuerySchema>;
+export type FanOutPath = z.output<typeof fanOutPathSchema>;
+export type FanOutDockerConfigQuery = z.output<typeof fanOutDockerConfigQuerySchema>;
+export type DistributionWriteQuery = z.output<typeof distributionWriteQuerySchema>;
+export type DistributionDeleteQuery = z.output<typeof distributionDeleteQuerySchema>;
+export type DistributionDockerConfigQuery = z.output<typeof distributionDockerConfigQuerySchema>;

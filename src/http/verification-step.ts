@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { parseDockerConfigFile } from '../domain/docker-config/parse-docker-config.js';
-import { bodyBytes } from './pipeline/body-parsers.js';
 import { withRepository } from './write-input.js';
 import { MAX_REGISTRIES, type RegistryCredential } from '../domain/docker-config/credential-schemas.js';
 import type { RegistryVerification, RegistryVerifier, VerifyMode } from '../domain/verify/registry-verifier.js';
@@ -93,11 +92,11 @@ export function verificationStep(verifier: RegistryVerifier, metrics: Pick<Metri
  */
 export async function checkedDockerConfig(
   verify: ReturnType<typeof verificationStep>,
-  req: Request,
+  upload: Buffer,
   res: Response,
   query: { verify?: VerifyMode; repository?: string },
 ): Promise<VerificationStep & { registries: RegistryCredential[] }> {
-  const parsed = parseDockerConfigFile(bodyBytes(req));
+  const parsed = parseDockerConfigFile(upload);
   const registries = withRepository(parsed.registries, query.repository);
   const checked = await verify(query.verify, registries, dockerConfigFieldOf(registries), res);
   return { ...checked, registries, warnings: [...parsed.warnings, ...checked.warnings] };

@@ -1,6 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { REQUIRED_PERMISSIONS } from '../../src/domain/access/access-policy.js';
 import { operationLookup, routerOf } from '../../src/http/mount-routes.js';
 import type { Route, RouteContext } from '../../src/http/route.js';
@@ -101,15 +102,50 @@ describe('the route table', () => {
     const answer =
       (text: string): Route['handler'] =>
       () =>
-      (_req, res) => {
+      (_input, _req, res) => {
         res.send(text);
       };
+    const byName = { params: z.strictObject({ name: z.string() }) };
     const routes: Route[] = [
-      { method: 'get', path: '/v1/things/{name}', operationId: 'byName', operation: 'get', handler: answer('param'), openapi: {} },
-      { method: 'get', path: '/v1/things/latest', operationId: 'latest', operation: 'get', handler: answer('static'), openapi: {} },
+      {
+        method: 'get',
+        path: '/v1/things/{name}',
+        operationId: 'byName',
+        operation: 'get',
+        input: byName,
+        handler: answer('param'),
+        openapi: {},
+      },
+      {
+        method: 'get',
+        path: '/v1/things/latest',
+        operationId: 'latest',
+        operation: 'get',
+        input: {},
+        handler: answer('static'),
+        openapi: {},
+      },
     ];
     const app = express().use('/v1', routerOf(routes, {} as RouteContext, '/v1'));
     expect((await request(app).get('/v1/things/latest')).text).toBe('static');
     expect((await request(app).get('/v1/things/other')).text).toBe('param');
+  });
+
+  it('when a route validates its input, then its handler gets what the schemas give; a params schema that misnames the template is refused at mount', async () => {
+    const route: Route = {
+      method: 'get',
+      path: '/v1/things/{name}',
+      operationId: 'byName',
+      operation: 'get',
+      input: { params: z.strictObject({ name: z.string().max(3) }), query: z.strictObject({ n: z.string().transform(Number).optional() }) },
+      handler: () => (input, _req, res) => {
+        res.json(input);
+      },
+      openapi: {},
+    };
+    const app = express().use('/v1', routerOf([route], {} as RouteContext, '/v1'));
+    expect((await request(app).get('/v1/things/abc?n=2')).body).toEqual({ params: { name: 'abc' }, query: { n: 2 } });
+    const misnamed = { ...route, input: { params: z.strictObject({ other: z.string() }) } };
+    expect(() => routerOf([misnamed], {} as RouteContext, '/v1')).toThrow(/byName: the params schema must name exactly \{name\}/);
   });
 });

@@ -1,10 +1,13 @@
-import type { RequestHandler } from 'express';
-import { contractViolation } from './openapi-contract.js';
+import type { Request, RequestHandler } from 'express';
+import { ABSENT, contractViolation, documentIn, requestViolation } from './openapi-contract.js';
 
 /** Contract violations seen by apps built with buildTestApp; checked after every test (test/support/contract-setup.ts). */
 export const contractViolations: string[] = [];
 
-/** Middleware that checks every response the app sends against openapi.yaml, so no test can forget to. */
+/**
+ * Middleware that checks every response the app sends against openapi.yaml, and every request it accepted
+ * (its parameters and its body, once the app's parsers read it), so no test can forget to.
+ */
 export const recordContractViolations: RequestHandler = (req, res, next) => {
   const chunks: Buffer[] = [];
   const write = res.write.bind(res);
@@ -29,6 +32,24 @@ export const recordContractViolations: RequestHandler = (req, res, next) => {
       text: Buffer.concat(chunks).toString('utf8'),
     });
     if (violation) contractViolations.push(violation);
+    const contentType = String(req.headers['content-type'] ?? '');
+    const accepted = requestViolation({
+      method: req.method,
+      url: req.originalUrl,
+      status: res.statusCode,
+      contentType,
+      body: documentOf(req, contentType),
+    });
+    if (accepted) contractViolations.push(accepted);
   });
   next();
 };
+
+/** What the request's body held, as the app's parsers left it: a JSON object, or an upload's bytes (a multipart file's, read as the JSON body would be). */
+export function documentOf(req: Request, contentType: string): unknown {
+  const file = (req as { file?: { buffer: Buffer } }).file;
+  if (file) return documentIn(file.buffer, 'application/json');
+  const raw: unknown = req.body;
+  if (raw === undefined) return ABSENT;
+  return Buffer.isBuffer(raw) ? documentIn(raw, contentType) : raw;
+}

@@ -172,6 +172,7 @@ export const verifyBodySchema = z
     description: 'Credentials to check with their registries (the same forms as for writes, without labels or annotations).',
     example: { server: 'registry.example.com', username: 'janedoe', password: 's3cr3t', repository: 'janedoe/jdoe-private' },
   });
+export type VerifyBody = z.infer<typeof verifyBodySchema>;
 
 /** The registries of a credentials body, with kubectl's default server applied. */
 export function registriesOf(body: CredentialsShape): RegistryCredential[] {

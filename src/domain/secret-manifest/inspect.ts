@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.js';
 import { decodeStdBase64 } from '../docker-config/docker-config-fields.js';
 import { isPlainObject, parseJsonWithoutEcho, textOf } from '../text/json-text.js';
@@ -10,6 +11,9 @@ import { parseSingleYamlDocument } from '../text/yaml-document.js';
 const YAML_MEDIA_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 const WHAT_TO_SEND = 'a Secret manifest (JSON or YAML) or a base64-encoded .dockerconfigjson value';
 type Format = 'json' | 'yaml' | 'base64';
+
+/** A manifest sent to inspect, as JSON or YAML: any object (readSecretManifest says what a pull secret must hold). */
+export const inspectableManifestSchema = z.looseObject({}).meta({ description: 'A Secret manifest (in YAML: the same document)' });
 
 /**
  * The redacted view of what a caller pasted: a Secret manifest in JSON or YAML (`data` or

@@ -3,36 +3,27 @@ import { registriesOf } from '../../domain/docker-config/credential-schemas.js';
 import { applyDistribution, type ApplyDistribution } from '../../domain/distributions/apply-distribution.js';
 import { deleteDistribution } from '../../domain/distributions/delete-distribution.js';
 import type { DistributionSpec } from '../../domain/distributions/distribution.js';
-import { applyDistributionBodySchema } from '../../domain/distributions/distribution-schemas.js';
+import type { ApplyDistributionBody } from '../../domain/distributions/distribution-schemas.js';
 import type { DistributionPorts } from '../../domain/distributions/distribution-view.js';
 import { getDistribution, listDistributions } from '../../domain/distributions/read-distributions.js';
 import { UnavailableError } from '../../errors.js';
 import type { AuditEntry } from '../audit.js';
 import { requireEverywhere } from '../access.js';
-import {
-  distributionDeleteQuerySchema,
-  distributionDockerConfigQuerySchema,
-  distributionPathSchema,
-  distributionWriteQuerySchema,
-  noQuerySchema,
-} from '../params.js';
+import type { DistributionDeleteQuery, DistributionDockerConfigQuery, DistributionPath, DistributionWriteQuery } from '../params.js';
 import { reasonOf } from '../write-audit.js';
 import type { HandlerFactory, RouteContext } from '../route.js';
-import { parseInput } from '../validate.js';
 import { checkedDockerConfig, credentialsFieldOf } from '../verification-step.js';
 
 // /v1/distributions: the route table authorises each for every namespace at once before its body is
 // read (for a write, with the Secret rights the controller then uses); what the body or query adds
 // (ServiceAccounts to link or unlink) is authorised here, before anything is checked or written.
 
-export const applyDistributionHandler: HandlerFactory = (context) => async (req, res) => {
-  const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
-  const query = parseInput(distributionWriteQuerySchema, req.query, 'query');
-  const { secretName, namespaces, namespaceSelector, excludeNamespaces, serviceAccounts, expiresAt, ...credentials } = parseInput(
-    applyDistributionBodySchema,
-    req.body,
-    'body',
-  );
+type ApplyInput = { params: DistributionPath; query: DistributionWriteQuery; body: ApplyDistributionBody };
+
+export const applyDistributionHandler: HandlerFactory<ApplyInput> = (context) => async (input, _req, res) => {
+  const { distribution: name } = input.params;
+  const query = input.query;
+  const { secretName, namespaces, namespaceSelector, excludeNamespaces, serviceAccounts, expiresAt, ...credentials } = input.body;
   const ports = portsOf(context);
   await requireLinkRights(context, res, name, serviceAccounts);
   const registries = registriesOf(credentials);
@@ -41,29 +32,32 @@ export const applyDistributionHandler: HandlerFactory = (context) => async (req,
   await apply(context, res, ports, { name, registries, target, ...checked });
 };
 
-export const applyDistributionDockerConfigHandler: HandlerFactory = (context) => async (req, res) => {
-  const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
-  const { verify, repository, ...targets } = parseInput(distributionDockerConfigQuerySchema, req.query, 'query');
+type ApplyDockerConfigInput = { params: DistributionPath; query: DistributionDockerConfigQuery; body: Buffer };
+
+export const applyDistributionDockerConfigHandler: HandlerFactory<ApplyDockerConfigInput> = (context) => async (input, _req, res) => {
+  const { distribution: name } = input.params;
+  const { verify, repository, ...targets } = input.query;
   const ports = portsOf(context);
   await requireLinkRights(context, res, name, targets.serviceAccounts);
-  const { registries, ...checked } = await checkedDockerConfig(context.verify, req, res, { verify, repository });
+  const { registries, ...checked } = await checkedDockerConfig(context.verify, input.body, res, { verify, repository });
   await apply(context, res, ports, { name, registries, target: targetOf(targets), ...checked });
 };
 
-export const listDistributionsHandler: HandlerFactory = (context) => async (req, res) => {
-  parseInput(noQuerySchema, req.query, 'query');
+export const listDistributionsHandler: HandlerFactory = (context) => async (_input, _req, res) => {
   res.json(await listDistributions(portsOf(context)));
 };
 
-export const getDistributionHandler: HandlerFactory = (context) => async (req, res) => {
-  const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
-  parseInput(noQuerySchema, req.query, 'query');
-  res.json(await getDistribution(portsOf(context), name));
-};
+export const getDistributionHandler: HandlerFactory<{ params: DistributionPath }> =
+  (context) =>
+  async ({ params }, _req, res) => {
+    res.json(await getDistribution(portsOf(context), params.distribution));
+  };
 
-export const deleteDistributionHandler: HandlerFactory = (context) => async (req, res) => {
-  const { distribution: name } = parseInput(distributionPathSchema, req.params, 'path');
-  const { orphan = false } = parseInput(distributionDeleteQuerySchema, req.query, 'query');
+type DeleteInput = { params: DistributionPath; query: DistributionDeleteQuery };
+
+export const deleteDistributionHandler: HandlerFactory<DeleteInput> = (context) => async (input, _req, res) => {
+  const { distribution: name } = input.params;
+  const { orphan = false } = input.query;
   await requireEverywhere(context.access, res, orphan ? 'orphanDistribution' : 'unlinkDistribution', name);
   const view = await auditedWrite(context, res, { operation: 'deleteDistribution', name }, () =>
     deleteDistribution(portsOf(context), name, orphan),

@@ -2,36 +2,37 @@ import type { Response } from 'express';
 import { grantsNamespace, type Operation } from '../../domain/access/access-policy.js';
 import type { NamespaceAccess } from '../../domain/access/authorize-namespaces.js';
 import { distributePullSecret, type DistributePullSecret } from '../../domain/pull-secrets/distribute-pull-secret.js';
-import { fanOutBodySchema } from '../../domain/pull-secrets/write-schemas.js';
+import type { FanOutBody } from '../../domain/pull-secrets/write-schemas.js';
 import { callerOf, mayDo, mayDoEverywhere } from '../access.js';
 import type { HandlerFactory, RouteContext } from '../route.js';
-import { fanOutDockerConfigQuerySchema, fanOutPathSchema, writeQuerySchema } from '../params.js';
+import type { FanOutDockerConfigQuery, FanOutPath, WriteQuery } from '../params.js';
 import { recordWriteOutcome } from '../write-audit.js';
 import { contentOf, writeOptions } from '../write-input.js';
-import { parseInput } from '../validate.js';
 import { credentialsFieldOf, checkedDockerConfig } from '../verification-step.js';
 
 /**
  * One pull secret to many namespaces: `PUT /v1/pullsecrets/{name}` (credentials) and
  * `…/dockerconfig` (a config.json), each namespace authorised on its own; 200 when all succeeded, 207 otherwise.
  */
-export const applyToNamespacesHandler: HandlerFactory = (context) => async (req, res) => {
-  const { name } = parseInput(fanOutPathSchema, req.params, 'path');
-  const query = parseInput(writeQuerySchema, req.query, 'query');
-  const { namespaces, namespaceSelector, serviceAccounts, ...body } = parseInput(fanOutBodySchema, req.body, 'body');
-  const content = contentOf(body);
-  const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
-  const targets = { namespaces, namespaceSelector };
-  await distribute(context, res, { name, ...content, ...checked, serviceAccounts, ...writeOptions(query), targets });
-};
+export const applyToNamespacesHandler: HandlerFactory<{ params: FanOutPath; query: WriteQuery; body: FanOutBody }> =
+  (context) => async (input, _req, res) => {
+    const { name } = input.params;
+    const query = input.query;
+    const { namespaces, namespaceSelector, serviceAccounts, ...body } = input.body;
+    const content = contentOf(body);
+    const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
+    const targets = { namespaces, namespaceSelector };
+    await distribute(context, res, { name, ...content, ...checked, serviceAccounts, ...writeOptions(query), targets });
+  };
 
-export const applyDockerConfigToNamespacesHandler: HandlerFactory = (context) => async (req, res) => {
-  const { name } = parseInput(fanOutPathSchema, req.params, 'path');
-  const { namespaces, namespaceSelector, serviceAccounts, ...query } = parseInput(fanOutDockerConfigQuerySchema, req.query, 'query');
-  const checked = await checkedDockerConfig(context.verify, req, res, query);
-  const targets = { namespaces, namespaceSelector };
-  await distribute(context, res, { name, ...checked, serviceAccounts, ...writeOptions(query), targets });
-};
+export const applyDockerConfigToNamespacesHandler: HandlerFactory<{ params: FanOutPath; query: FanOutDockerConfigQuery; body: Buffer }> =
+  (context) => async (input, _req, res) => {
+    const { name } = input.params;
+    const { namespaces, namespaceSelector, serviceAccounts, ...query } = input.query;
+    const checked = await checkedDockerConfig(context.verify, input.body, res, query);
+    const targets = { namespaces, namespaceSelector };
+    await distribute(context, res, { name, ...checked, serviceAccounts, ...writeOptions(query), targets });
+  };
 
 async function distribute(context: RouteContext, res: Response, command: DistributePullSecret): Promise<void> {
   const { cluster, config, logger } = context;

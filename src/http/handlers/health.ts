@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import type { Cluster } from '../../domain/cluster.js';
 import { AppError } from '../../errors.js';
 import type { HandlerFactory } from '../route.js';
@@ -7,16 +7,16 @@ import type { HandlerFactory } from '../route.js';
 // once draining. Both are unauthenticated, so they say status only: which cluster regcred talks to
 // is for the start-up line and the authenticated GET /v1/status.
 
-export const healthzHandler: HandlerFactory = () => healthz;
+export const healthzHandler: HandlerFactory = () => (_input, req, res) => healthz(req, res);
 
 /** GET /healthz, on its own: it needs nothing (the Dockerfile's health check is tested against it). */
-export const healthz: RequestHandler = (_req, res) => {
+export const healthz = (_req: Request, res: Response): void => {
   res.json({ status: 'ok' });
 };
 
 export const readyzHandler: HandlerFactory =
   ({ cluster, isDraining }) =>
-  async (_req, res) => {
+  async (_input, _req, res) => {
     const readiness = await readinessOf(cluster, isDraining);
     if (readiness.status === 'ok') res.json({ status: 'ok' });
     else res.status(503).set('Retry-After', '5').json({ status: 'unavailable' });
@@ -25,7 +25,7 @@ export const readyzHandler: HandlerFactory =
 /** GET /v1/status: readiness with the detail an authenticated caller may see (which cluster, why not ready). */
 export const statusHandler: HandlerFactory =
   ({ cluster, isDraining, controller }) =>
-  async (_req, res) => {
+  async (_input, _req, res) => {
     const readiness = await readinessOf(cluster, isDraining);
     const state = controller ? { state: controller.isLeader() ? 'leading' : 'standby', identity: controller.identity } : { state: 'off' };
     res.json({ ...readiness, cluster: cluster.description, controller: state });

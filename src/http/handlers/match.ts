@@ -1,27 +1,23 @@
 import { matchImagesInNamespace } from '../../domain/match/match-in-namespace.js';
 import { matchImagesInTurns } from '../../domain/match/match-images.js';
-import { matchBodySchema, namespacedMatchBodySchema } from '../../domain/match/match-schemas.js';
+import type { MatchBody, NamespacedMatchBody } from '../../domain/match/match-schemas.js';
 import { registriesOf } from '../../domain/docker-config/credential-schemas.js';
 import { requirePermission } from '../access.js';
-import { namespacePathSchema, noQuerySchema } from '../params.js';
+import type { NamespacePath } from '../params.js';
 import type { HandlerFactory } from '../route.js';
-import { parseInput } from '../validate.js';
 
 // The kubelet match simulator: which credential the kubelet would use for each image, and why.
 
-export const matchHandler: HandlerFactory = () => async (req, res) => {
-  parseInput(noQuerySchema, req.query, 'query');
-  const body = parseInput(matchBodySchema, req.body, 'body');
-  const sources = body.dockerconfigjson !== undefined ? { dockerConfig: body.dockerconfigjson } : { registries: registriesOf(body) };
-  res.json(await matchImagesInTurns(body.images, sources));
-};
+export const matchHandler: HandlerFactory<{ body: MatchBody }> =
+  () =>
+  async ({ body }, _req, res) => {
+    const sources = body.dockerconfigjson !== undefined ? { dockerConfig: body.dockerconfigjson } : { registries: registriesOf(body) };
+    res.json(await matchImagesInTurns(body.images, sources));
+  };
 
-export const matchInNamespaceHandler: HandlerFactory =
+export const matchInNamespaceHandler: HandlerFactory<{ params: NamespacePath; body: NamespacedMatchBody }> =
   ({ cluster, access }) =>
-  async (req, res) => {
-    const { namespace } = parseInput(namespacePathSchema, req.params, 'path');
-    parseInput(noQuerySchema, req.query, 'query');
-    const body = parseInput(namespacedMatchBodySchema, req.body, 'body');
+  async ({ params: { namespace }, body }, _req, res) => {
     if (body.serviceAccount !== undefined) await requirePermission(access, res, 'readServiceAccount', namespace);
     res.json(await matchImagesInNamespace(cluster, namespace, body));
   };

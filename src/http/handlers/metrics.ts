@@ -3,7 +3,7 @@ import type { HandlerFactory } from '../route.js';
 /** GET /metrics: the Prometheus text exposition of this app's registry (unauthenticated, like the probes). */
 export const metricsHandler: HandlerFactory =
   ({ metrics: { registry } }) =>
-  async (_req, res) => {
+  async (_input, _req, res) => {
     const text = await registry.metrics();
     res.type(registry.contentType).send(text);
   };

@@ -1,20 +1,16 @@
 import { inspectPullSecretInput } from '../../domain/secret-manifest/inspect.js';
 import { renderPullSecret } from '../../domain/secret-manifest/render-secret.js';
-import { credentialsBodySchema, registriesOf } from '../../domain/docker-config/credential-schemas.js';
-import { bodyBytes } from '../pipeline/body-parsers.js';
+import { registriesOf, type CredentialsBody } from '../../domain/docker-config/credential-schemas.js';
 import { manifestFormat, sendManifest } from '../manifest-answer.js';
-import { dockerConfigRenderQuerySchema, noQuerySchema, renderQuerySchema } from '../params.js';
+import type { DockerConfigRenderQuery, RenderQuery } from '../params.js';
 import type { HandlerFactory } from '../route.js';
-import { parseInput } from '../validate.js';
 import { credentialsFieldOf, checkedDockerConfig, setVerificationHeader } from '../verification-step.js';
 
 // Render and inspect: pure transformations of what the caller sends; the cluster is never touched (registries are, with `verify`).
 
-export const renderHandler: HandlerFactory =
+export const renderHandler: HandlerFactory<{ query: RenderQuery; body: CredentialsBody }> =
   ({ verify }) =>
-  async (req, res) => {
-    const { name, namespace, appendHash, verify: mode } = parseInput(renderQuerySchema, req.query, 'query');
-    const body = parseInput(credentialsBodySchema, req.body, 'body');
+  async ({ query: { name, namespace, appendHash, verify: mode }, body }, req, res) => {
     const format = manifestFormat(req);
     const registries = registriesOf(body);
     const checked = await verify(mode, registries, credentialsFieldOf(body), res);
@@ -23,12 +19,11 @@ export const renderHandler: HandlerFactory =
     sendManifest(res, format, manifest, checked.warnings);
   };
 
-export const renderDockerConfigHandler: HandlerFactory =
+export const renderDockerConfigHandler: HandlerFactory<{ query: DockerConfigRenderQuery; body: Buffer }> =
   ({ verify }) =>
-  async (req, res) => {
-    const query = parseInput(dockerConfigRenderQuerySchema, req.query, 'query');
+  async ({ query, body }, req, res) => {
     const format = manifestFormat(req);
-    const { registries, verification, warnings } = await checkedDockerConfig(verify, req, res, query);
+    const { registries, verification, warnings } = await checkedDockerConfig(verify, body, res, query);
     setVerificationHeader(res, verification);
     sendManifest(
       res,
@@ -38,7 +33,8 @@ export const renderDockerConfigHandler: HandlerFactory =
     );
   };
 
-export const inspectHandler: HandlerFactory = () => (req, res) => {
-  parseInput(noQuerySchema, req.query, 'query');
-  res.json(inspectPullSecretInput(bodyBytes(req), req.get('content-type')));
-};
+export const inspectHandler: HandlerFactory<{ body: Buffer }> =
+  () =>
+  ({ body }, req, res) => {
+    res.json(inspectPullSecretInput(body, req.get('content-type')));
+  };

@@ -1,4 +1,5 @@
-import { contractViolation } from '../../support/openapi-contract.js';
+import { gunzipSync } from 'node:zlib';
+import { ABSENT, contractViolation, documentIn, requestViolation, UNREADABLE } from '../../support/openapi-contract.js';
 import type { FuzzRequest } from './requests.js';
 import type { Outcome } from './send.js';
 
@@ -87,6 +88,8 @@ export function judge(
   }
   const violation = request.method === 'HEAD' ? undefined : breaksContract(request, status, String(headers['content-type'] ?? ''), text);
   if (violation) findings.add('contract', request.label, violation.slice(0, 300), () => `${example()} => ${status} ${text.slice(0, 200)}`);
+  const accepted = request.method === 'HEAD' ? undefined : acceptedOffContract(request, status);
+  if (accepted) findings.add('contract', request.label, accepted.slice(0, 300), () => `${example()} => ${status} ${text.slice(0, 200)}`);
   const rendered = request.path.startsWith('/v1/render') && status < 300;
   const headerText = JSON.stringify(headers);
   for (const form of canaryForms) {
@@ -111,5 +114,28 @@ function breaksContract(request: FuzzRequest, status: number, contentType: strin
     return violation && !UNLISTED_METHOD.test(violation) ? violation : undefined;
   } catch (error) {
     return `the answer cannot be read as its media type: ${(error as Error).message}`;
+  }
+}
+
+/** Why the app accepted a request openapi.yaml forbids, or undefined (requestViolation judges only accepted ones). */
+function acceptedOffContract(request: FuzzRequest, status: number): string | undefined {
+  const contentType = request.headers['content-type'] ?? '';
+  return requestViolation({ method: request.method, url: request.path, status, contentType, body: documentOf(request, contentType) });
+}
+
+/** What the request's body held, as the app reads it: inflated, a multipart upload's `config` part, then by media type. */
+function documentOf(request: FuzzRequest, contentType: string): unknown {
+  if (!request.body) return ABSENT;
+  try {
+    const bytes = request.headers['content-encoding'] === 'gzip' ? gunzipSync(request.body) : request.body;
+    if (!contentType.toLowerCase().startsWith('multipart/form-data')) return documentIn(bytes, contentType);
+    // The app took the upload, so it is well formed: the file is what follows the part's headers, up to the next boundary.
+    const boundary = /boundary="?([^";]+)/i.exec(contentType)?.[1];
+    const text = bytes.toString('utf8');
+    const start = text.indexOf('\r\n\r\n') + 4;
+    const end = text.indexOf(`\r\n--${boundary}`, start);
+    return documentIn(Buffer.from(text.slice(start, end < 0 ? undefined : end), 'utf8'), 'application/json');
+  } catch {
+    return UNREADABLE;
   }
 }
