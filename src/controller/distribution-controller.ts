@@ -1,13 +1,20 @@
 import type { Cluster, ServiceAccountObject } from '../domain/cluster.js';
+import type { DesiredCopy } from '../domain/distributions/desired-copy.js';
 import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL, type DistributionObject } from '../domain/distributions/distribution.js';
 import type { DistributionCluster, NamespaceObject } from '../domain/distributions/distribution-cluster.js';
-import type { SecretObject } from '../domain/kubernetes/secret.js';
-import type { DistributionCaches } from './distribution-caches.js';
-import { namespaceTargeting } from '../domain/distributions/plan-distribution.js';
-import { digestsOf, type DesiredCopy } from '../domain/distributions/desired-copy.js';
-import { linkedServiceAccountsOf } from '../domain/distributions/copy-marks.js';
-import { Informer, type InformerHandlers, type InformerSignal } from './informer.js';
 import type { ProofKey } from '../domain/distributions/ownership-proof.js';
+import type { SecretObject } from '../domain/kubernetes/secret.js';
+import { ControllerCaches, namespacedKey } from './controller-caches.js';
+import {
+  distributionOfCopy,
+  distributionOfSource,
+  distributionsLinkingIn,
+  distributionsTargeting,
+  isChangeOfIntent,
+  namespaceChangeMatters,
+  Targeting,
+} from './event-keys.js';
+import { Informer, type InformerHandlers, type InformerSignal } from './informer.js';
 import { NamespaceMemory } from './namespace-memory.js';
 import { loadOwnershipKey } from './ownership-key.js';
 import type { ReconcileObserver, ReconcileResult } from './reconcile-dependencies.js';
@@ -44,13 +51,11 @@ export interface ControllerObserver extends ReconcileObserver {
   informer(signal: InformerSignal): void;
 }
 
-const MAX_DELETED_LINKS = 10_000;
-const namespacedKey = (o: { namespace: string; name: string }) => `${o.namespace}/${o.name}`;
-
 /**
  * Keeps every PullSecretDistribution's copies in line: informers over namespaces, the copies and
  * sources, ServiceAccounts and the distributions; any change enqueues the distributions it may
- * concern, and a worker reconciles each one from the caches. Runs only while this replica leads.
+ * concern (event-keys.ts), and a worker reconciles each one from the caches. Runs only while this
+ * replica leads.
  */
 export class DistributionController {
   private readonly queue: WorkQueue;
@@ -59,110 +64,62 @@ export class DistributionController {
   private readonly sources: Informer<SecretObject>;
   private readonly serviceAccounts: Informer<ServiceAccountObject>;
   private readonly distributionInformer: Informer<DistributionObject>;
-  // Indexes the informers' handlers keep, so one reconcile never scans every object of a kind.
-  private readonly copiesByDistribution = new Map<string, Map<string, SecretObject>>();
-  private readonly accountsByNamespace = new Map<string, Map<string, ServiceAccountObject>>();
-  // Each distribution's targeting, parsed once per version of it (events on every namespace ask it).
-  private readonly targeting = new Map<
-    string,
-    { resourceVersion: string | undefined; targets: (n: Pick<NamespaceObject, 'name' | 'labels'>) => boolean }
-  >();
+  private readonly caches: ControllerCaches;
+  private readonly targeting = new Targeting();
   private readonly memory: NamespaceMemory;
   private started = false;
   // Loaded (or made) at start, before the first reconcile.
   private proofKey: ProofKey | undefined;
 
   constructor(private readonly options: DistributionControllerOptions) {
-    const common = {
-      timeoutSeconds: options.watchTimeoutSeconds,
-      observer: (signal: InformerSignal) => options.observer.informer(signal),
-      resyncMs: 0,
-    };
-    const enqueueAll = () => this.enqueueAll();
-    const concerning = (...namespaces: NamespaceObject[]) => this.enqueueTargeting(namespaces, () => true);
-    this.namespaces = new Informer({
-      ...common,
+    const informer = <T>(
+      settings: Omit<ConstructorParameters<typeof Informer<T>>[0], 'timeoutSeconds' | 'observer' | 'resyncMs'> & { resyncMs?: number },
+    ) =>
+      new Informer<T>({
+        timeoutSeconds: options.watchTimeoutSeconds,
+        observer: (signal: InformerSignal) => options.observer.informer(signal),
+        resyncMs: 0,
+        ...settings,
+      });
+    this.caches = new ControllerCaches({
+      distribution: (name) => this.distributionInformer.get(name),
+      distributions: () => this.distributionInformer.list(),
+      namespaces: () => this.namespaces.list(),
+      copy: (key) => this.copies.get(key),
+    });
+    this.namespaces = informer<NamespaceObject>({
       source: options.distributions.namespaces,
       keyOf: (n) => n.name,
       versionOf: (n) => n.resourceVersion,
-      handlers: {
-        onAdd: concerning,
-        onDelete: concerning,
-        // Before and after: one that stops matching loses its copy.
-        onUpdate: (before, after) => {
-          if (before.terminating !== after.terminating || !sameLabels(before.labels, after.labels)) concerning(before, after);
-        },
-      },
+      handlers: this.namespaceHandlers(),
     });
-    this.copies = new Informer<SecretObject>({
-      ...common,
+    this.copies = informer<SecretObject>({
       // Digests, not data: 1,000 copies of a 1 MiB Secret would not fit the heap.
       source: options.distributions.secretsLabelled(DISTRIBUTION_LABEL, { digestData: true }),
       keyOf: namespacedKey,
       versionOf: (s) => s.resourceVersion,
-      handlers: this.indexed(
-        this.copiesByDistribution,
-        (s) => s.labels[DISTRIBUTION_LABEL] ?? '',
-        (s) => {
-          this.writtenCopies.delete(namespacedKey(s));
-          this.enqueue(s.labels[DISTRIBUTION_LABEL]);
-        },
-        (s) => {
-          const linked = linkedServiceAccountsOf(s);
-          if (linked.length === 0) return;
-          this.deletedLinks.set(namespacedKey(s), linked);
-          // Bounded: past it the oldest record goes (its restored copy then records only new links).
-          if (this.deletedLinks.size > MAX_DELETED_LINKS) this.deletedLinks.delete(this.deletedLinks.keys().next().value!);
-        },
-      ),
+      handlers: this.copyHandlers(),
     });
-    this.sources = new Informer<SecretObject>({
-      ...common,
+    this.sources = informer<SecretObject>({
       // Sources live in regcred's own namespace only: a labelled Secret elsewhere is nobody's source.
       source: options.distributions.secretsLabelled(DISTRIBUTION_SOURCE_LABEL, { digestData: true, namespace: options.ownNamespace }),
       keyOf: namespacedKey,
       versionOf: (s) => s.resourceVersion,
-      handlers: everyChange((s) => this.enqueue(s.labels[DISTRIBUTION_SOURCE_LABEL])),
+      handlers: everyChange((s) => this.enqueue(distributionOfSource(s))),
     });
-    this.serviceAccounts = new Informer<ServiceAccountObject>({
-      ...common,
+    this.serviceAccounts = informer<ServiceAccountObject>({
       source: options.distributions.serviceAccounts,
       keyOf: namespacedKey,
       versionOf: (sa) => sa.resourceVersion,
-      handlers: this.indexed(
-        this.accountsByNamespace,
-        (sa) => sa.namespace,
-        (sa) => {
-          this.writtenAccounts.delete(namespacedKey(sa));
-          this.enqueueLinking(sa.namespace);
-        },
-      ),
+      handlers: this.serviceAccountHandlers(),
     });
-    this.distributionInformer = new Informer({
-      ...common,
+    this.distributionInformer = informer<DistributionObject>({
       // The one periodic resync: every distribution again, in case an event was missed.
       resyncMs: options.resyncSeconds * 1000,
       source: options.distributions.distributions,
       keyOf: (d) => d.name,
       versionOf: (d) => d.resourceVersion,
-      handlers: {
-        onAdd: (d) => {
-          this.writtenDistributions.delete(d.name);
-          this.enqueue(d.name);
-        },
-        onDelete: (d) => {
-          this.writtenDistributions.delete(d.name);
-          this.targeting.delete(d.name);
-          this.memory.forget(d.name);
-          this.enqueue(d.name);
-        },
-        // A status write comes back as an update too: only changes of intent are work.
-        onUpdate: (before, after) => {
-          this.writtenDistributions.delete(after.name);
-          if (!sameIntent(before, after)) this.enqueue(after.name);
-        },
-        onResync: enqueueAll,
-      },
+      handlers: this.distributionHandlers(),
     });
     this.memory = new NamespaceMemory(options.resyncSeconds * 1000);
     // A distribution that keeps failing is retried at 1 s, 2 s, 4 s … up to the resync period, not every second.
@@ -206,44 +163,85 @@ export class DistributionController {
     return this.queue.depth + this.queue.active;
   }
 
-  private enqueue(name: string | undefined): void {
-    if (name && this.started) this.queue.enqueue(name);
+  // A namespace that comes, goes, or starts or stops matching (before and after: one that stops matching loses its copy).
+  private namespaceHandlers(): InformerHandlers<NamespaceObject> {
+    const concerning = (...namespaces: NamespaceObject[]) =>
+      this.enqueue(...distributionsTargeting(namespaces, this.distributionInformer.list(), this.targeting));
+    return {
+      onAdd: concerning,
+      onDelete: concerning,
+      onUpdate: (before, after) => {
+        if (namespaceChangeMatters(before, after)) concerning(before, after);
+      },
+    };
+  }
+
+  private copyHandlers(): InformerHandlers<SecretObject> {
+    return {
+      onAdd: (copy) => {
+        this.caches.copySeen(copy);
+        this.enqueue(distributionOfCopy(copy));
+      },
+      onUpdate: (before, after) => {
+        this.caches.copySeen(after, { before });
+        this.enqueue(distributionOfCopy(before), distributionOfCopy(after));
+      },
+      onDelete: (copy) => {
+        this.caches.copySeen(copy, { deleted: true });
+        this.enqueue(distributionOfCopy(copy));
+      },
+    };
+  }
+
+  // A ServiceAccount concerns the distributions that link ServiceAccounts in its namespace.
+  private serviceAccountHandlers(): InformerHandlers<ServiceAccountObject> {
+    const concerning = (account: ServiceAccountObject) => {
+      const namespace = this.namespaces.get(account.namespace) ?? { name: account.namespace, labels: {} };
+      this.enqueue(...distributionsLinkingIn(namespace, this.distributionInformer.list(), this.targeting));
+    };
+    return {
+      onAdd: (account) => {
+        this.caches.serviceAccountSeen(account);
+        concerning(account);
+      },
+      onUpdate: (before, after) => {
+        this.caches.serviceAccountSeen(after, { before });
+        concerning(after);
+      },
+      onDelete: (account) => {
+        this.caches.serviceAccountSeen(account, { deleted: true });
+        concerning(account);
+      },
+    };
+  }
+
+  private distributionHandlers(): InformerHandlers<DistributionObject> {
+    return {
+      onAdd: (d) => {
+        this.caches.distributionSeen(d);
+        this.enqueue(d.name);
+      },
+      onUpdate: (before, after) => {
+        this.caches.distributionSeen(after);
+        if (isChangeOfIntent(before, after)) this.enqueue(after.name);
+      },
+      onDelete: (d) => {
+        this.caches.distributionSeen(d);
+        this.targeting.forget(d.name);
+        this.memory.forget(d.name);
+        this.enqueue(d.name);
+      },
+      onResync: () => this.enqueueAll(),
+    };
+  }
+
+  private enqueue(...names: (string | undefined)[]): void {
+    if (!this.started) return;
+    for (const name of names) if (name) this.queue.enqueue(name);
   }
 
   private enqueueAll(): void {
-    for (const d of this.distributionInformer.list()) this.enqueue(d.name);
-  }
-
-  /** The distributions that link ServiceAccounts and target the namespace of one that changed. */
-  private enqueueLinking(namespace: string): void {
-    const known = this.namespaces.get(namespace);
-    this.enqueueTargeting(known ? [known] : [{ name: namespace, labels: {} }], (d) => d.spec.serviceAccounts?.length > 0);
-  }
-
-  /** The distributions (those `also` keeps) that name or select any of the namespaces: the only ones a change there concerns. */
-  private enqueueTargeting(
-    namespaces: readonly Pick<NamespaceObject, 'name' | 'labels'>[],
-    also: (d: DistributionObject) => boolean,
-  ): void {
-    for (const d of this.distributionInformer.list()) {
-      if (!also(d)) continue;
-      const targets = this.targetsOf(d);
-      if (!targets || namespaces.some(targets)) this.enqueue(d.name);
-    }
-  }
-
-  /** Undefined when the spec cannot say (a selector that does not parse: its reconcile says so in the status). */
-  private targetsOf(d: DistributionObject): ((n: Pick<NamespaceObject, 'name' | 'labels'>) => boolean) | undefined {
-    const known = this.targeting.get(d.name);
-    if (known && known.resourceVersion === d.resourceVersion) return known.targets;
-    try {
-      const targets = namespaceTargeting(d.spec);
-      this.targeting.set(d.name, { resourceVersion: d.resourceVersion, targets });
-      return targets;
-    } catch {
-      this.targeting.delete(d.name);
-      return undefined;
-    }
+    this.enqueue(...this.distributionInformer.list().map((d) => d.name));
   }
 
   private async reconcile(name: string, signal: AbortSignal): Promise<void> {
@@ -277,74 +275,6 @@ export class DistributionController {
     // Through the queue's per-key backoff; a pass that needs nothing more starts it afresh.
     if (result.retry) throw new RetryLater();
   }
-
-  // Objects this controller wrote whose watch event has not arrived yet (see DistributionCaches.remember).
-  private readonly writtenCopies = new Map<string, SecretObject>();
-  private readonly writtenAccounts = new Map<string, ServiceAccountObject>();
-  private readonly writtenDistributions = new Map<string, DistributionObject>();
-  // The links recorded on copies someone deleted, so the restored copy records them again.
-  private readonly deletedLinks = new Map<string, string[]>();
-
-  private readonly caches: DistributionCaches = {
-    distribution: (name) => this.writtenDistributions.get(name) ?? this.distributionInformer.get(name),
-    distributions: () => this.distributionInformer.list(),
-    namespaces: () => this.namespaces.list(),
-    copy: (namespace, name) => {
-      const key = `${namespace}/${name}`;
-      return this.writtenCopies.get(key) ?? this.copies.get(key);
-    },
-    copiesOf: (distribution) => {
-      const copies = new Map<string, SecretObject>();
-      for (const copy of this.copiesByDistribution.get(distribution)?.values() ?? [])
-        copies.set(namespacedKey(copy), this.writtenCopies.get(namespacedKey(copy)) ?? copy);
-      // Written but not yet seen by the watch: a deletion must not miss them.
-      for (const [key, copy] of this.writtenCopies)
-        if (copy.labels[DISTRIBUTION_LABEL] === distribution && !copies.has(key)) copies.set(key, copy);
-      return [...copies.values()];
-    },
-    serviceAccountsIn: (namespace) =>
-      [...(this.accountsByNamespace.get(namespace)?.values() ?? [])].map((sa) => this.writtenAccounts.get(namespacedKey(sa)) ?? sa),
-    formerLinks: (namespace, name) => this.deletedLinks.get(`${namespace}/${name}`) ?? [],
-    remember: (copy) => void this.writtenCopies.set(namespacedKey(copy), { ...copy, data: digestsOf(copy.data) }),
-    rememberServiceAccount: (sa) => void this.writtenAccounts.set(namespacedKey(sa), sa),
-    rememberDistribution: (d) => void this.writtenDistributions.set(d.name, d),
-  };
-
-  /** Handlers that keep `index` (group → key → object) current and call `changed` with each object touched. */
-  private indexed<T extends { namespace: string; name: string }>(
-    index: Map<string, Map<string, T>>,
-    groupOf: (o: T) => string,
-    changed: (o: T) => void,
-    deleted: (o: T) => void = () => undefined,
-  ): InformerHandlers<T> {
-    const put = (o: T) => {
-      const group = index.get(groupOf(o)) ?? new Map<string, T>();
-      group.set(namespacedKey(o), o);
-      index.set(groupOf(o), group);
-    };
-    const drop = (o: T) => {
-      const group = index.get(groupOf(o));
-      group?.delete(namespacedKey(o));
-      if (group?.size === 0) index.delete(groupOf(o));
-    };
-    return {
-      onAdd: (o) => {
-        put(o);
-        changed(o);
-      },
-      onUpdate: (before, after) => {
-        drop(before);
-        put(after);
-        changed(before);
-        if (groupOf(before) !== groupOf(after)) changed(after);
-      },
-      onDelete: (o) => {
-        drop(o);
-        deleted(o);
-        changed(o);
-      },
-    };
-  }
 }
 
 /** A reconcile that must run again: the work queue retries it after its backoff. */
@@ -352,20 +282,4 @@ class RetryLater extends Error {}
 
 function everyChange<T>(changed: (o: T) => void): InformerHandlers<T> {
   return { onAdd: changed, onUpdate: (_before, after) => changed(after), onDelete: changed };
-}
-
-function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
-}
-
-function sameIntent(a: DistributionObject, b: DistributionObject): boolean {
-  return (
-    a.generation === b.generation &&
-    a.deletionTimestamp === b.deletionTimestamp &&
-    JSON.stringify(a.finalizers) === JSON.stringify(b.finalizers) &&
-    JSON.stringify(a.annotations) === JSON.stringify(b.annotations) &&
-    // Objects without a generation (an adapter that does not keep one) compare by spec.
-    JSON.stringify(a.spec) === JSON.stringify(b.spec)
-  );
 }

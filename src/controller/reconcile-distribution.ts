@@ -64,7 +64,7 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
       secretIn: (namespace, secretName) => deps.caches.copy(namespace, secretName),
       labelledCopies: deps.caches.copiesOf(distribution.name),
       serviceAccountsIn: (namespace) => deps.caches.serviceAccountsIn(namespace),
-      ...(deps.caches.formerLinks ? { formerLinks: deps.caches.formerLinks } : {}),
+      formerLinks: (namespace, secretName) => deps.caches.formerLinks?.(namespace, secretName) ?? [],
       denyNamespaces: deps.denyNamespaces,
       ownNamespace: deps.ownNamespace,
       proofKey: deps.proofKey,

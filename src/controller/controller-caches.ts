@@ -1,0 +1,127 @@
+import type { ServiceAccountObject } from '../domain/cluster.js';
+import { linkedServiceAccountsOf } from '../domain/distributions/copy-marks.js';
+import { digestsOf } from '../domain/distributions/desired-copy.js';
+import { DISTRIBUTION_LABEL, type DistributionObject } from '../domain/distributions/distribution.js';
+import type { NamespaceObject } from '../domain/distributions/distribution-cluster.js';
+import type { SecretObject } from '../domain/kubernetes/secret.js';
+import type { DistributionCaches } from './distribution-caches.js';
+
+/** What the caches read the informers through. */
+export interface InformerViews {
+  distribution(name: string): DistributionObject | undefined;
+  distributions(): DistributionObject[];
+  namespaces(): NamespaceObject[];
+  copy(key: string): SecretObject | undefined;
+}
+
+const MAX_DELETED_LINKS = 10_000;
+
+export const namespacedKey = (o: { namespace: string; name: string }): string => `${o.namespace}/${o.name}`;
+
+/**
+ * The informers' objects as one reconcile reads them: two indexes (copies by distribution,
+ * ServiceAccounts by namespace) so no reconcile scans every object of a kind, and this replica's
+ * own writes laid over them until the watch brings them back (planning from an older object would
+ * only lose a race and retry).
+ */
+export class ControllerCaches implements DistributionCaches {
+  private readonly copiesByDistribution = new Map<string, Map<string, SecretObject>>();
+  private readonly accountsByNamespace = new Map<string, Map<string, ServiceAccountObject>>();
+  private readonly writtenCopies = new Map<string, SecretObject>();
+  private readonly writtenAccounts = new Map<string, ServiceAccountObject>();
+  private readonly writtenDistributions = new Map<string, DistributionObject>();
+  // The links recorded on copies someone deleted, so the restored copy records them again.
+  private readonly deletedLinks = new Map<string, string[]>();
+
+  constructor(private readonly informers: InformerViews) {}
+
+  distribution(name: string): DistributionObject | undefined {
+    return this.writtenDistributions.get(name) ?? this.informers.distribution(name);
+  }
+
+  distributions(): DistributionObject[] {
+    return this.informers.distributions();
+  }
+
+  namespaces(): NamespaceObject[] {
+    return this.informers.namespaces();
+  }
+
+  copy(namespace: string, name: string): SecretObject | undefined {
+    const key = `${namespace}/${name}`;
+    return this.writtenCopies.get(key) ?? this.informers.copy(key);
+  }
+
+  copiesOf(distribution: string): SecretObject[] {
+    const copies = new Map<string, SecretObject>();
+    for (const copy of this.copiesByDistribution.get(distribution)?.values() ?? [])
+      copies.set(namespacedKey(copy), this.writtenCopies.get(namespacedKey(copy)) ?? copy);
+    // Written but not yet seen by the watch: a deletion must not miss them.
+    for (const [key, copy] of this.writtenCopies)
+      if (copy.labels[DISTRIBUTION_LABEL] === distribution && !copies.has(key)) copies.set(key, copy);
+    return [...copies.values()];
+  }
+
+  serviceAccountsIn(namespace: string): ServiceAccountObject[] {
+    return [...(this.accountsByNamespace.get(namespace)?.values() ?? [])].map((sa) => this.writtenAccounts.get(namespacedKey(sa)) ?? sa);
+  }
+
+  formerLinks(namespace: string, name: string): string[] {
+    return this.deletedLinks.get(`${namespace}/${name}`) ?? [];
+  }
+
+  remember(copy: SecretObject): void {
+    this.writtenCopies.set(namespacedKey(copy), { ...copy, data: digestsOf(copy.data) });
+  }
+
+  rememberServiceAccount(serviceAccount: ServiceAccountObject): void {
+    this.writtenAccounts.set(namespacedKey(serviceAccount), serviceAccount);
+  }
+
+  rememberDistribution(distribution: DistributionObject): void {
+    this.writtenDistributions.set(distribution.name, distribution);
+  }
+
+  /** A copy came, changed (`before` → `copy`) or went: the index follows, and the watch caught up with our write. */
+  copySeen(copy: SecretObject, change: { before?: SecretObject; deleted?: boolean } = {}): void {
+    if (change.before) unindex(this.copiesByDistribution, distributionOf(change.before), change.before);
+    if (change.deleted) {
+      unindex(this.copiesByDistribution, distributionOf(copy), copy);
+      this.rememberDeletedLinks(copy);
+    } else index(this.copiesByDistribution, distributionOf(copy), copy);
+    this.writtenCopies.delete(namespacedKey(copy));
+  }
+
+  serviceAccountSeen(account: ServiceAccountObject, change: { before?: ServiceAccountObject; deleted?: boolean } = {}): void {
+    if (change.before) unindex(this.accountsByNamespace, change.before.namespace, change.before);
+    if (change.deleted) unindex(this.accountsByNamespace, account.namespace, account);
+    else index(this.accountsByNamespace, account.namespace, account);
+    this.writtenAccounts.delete(namespacedKey(account));
+  }
+
+  distributionSeen(distribution: DistributionObject): void {
+    this.writtenDistributions.delete(distribution.name);
+  }
+
+  private rememberDeletedLinks(copy: SecretObject): void {
+    const linked = linkedServiceAccountsOf(copy);
+    if (linked.length === 0) return;
+    this.deletedLinks.set(namespacedKey(copy), linked);
+    // Bounded: past it the oldest record goes (its restored copy then records only new links).
+    if (this.deletedLinks.size > MAX_DELETED_LINKS) this.deletedLinks.delete(this.deletedLinks.keys().next().value!);
+  }
+}
+
+const distributionOf = (copy: SecretObject): string => copy.labels[DISTRIBUTION_LABEL] ?? '';
+
+function index<T extends { namespace: string; name: string }>(byGroup: Map<string, Map<string, T>>, group: string, o: T): void {
+  const members = byGroup.get(group) ?? new Map<string, T>();
+  members.set(namespacedKey(o), o);
+  byGroup.set(group, members);
+}
+
+function unindex<T extends { namespace: string; name: string }>(byGroup: Map<string, Map<string, T>>, group: string, o: T): void {
+  const members = byGroup.get(group);
+  members?.delete(namespacedKey(o));
+  if (members?.size === 0) byGroup.delete(group);
+}
