@@ -1,19 +1,18 @@
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';
 import { ClusterPermissionError } from '../../src/domain/cluster.js';
-import { kubectl } from '../deploy/kubectl.js';
+import { applyDistributionCrd } from '../support/distribution-crd.js';
+import { kubectl } from '../support/kubectl.js';
 import { eventually } from '../support/poll.js';
 import { adminKubeConfig, realClusterAvailable, uniqueName, userKubeConfig } from '../support/real-cluster.js';
 import { describeDistributionContract } from './distribution-contract.js';
-import { createServiceAccountDirectly, removeNamespace } from './real-service-accounts.js';
+import { createServiceAccountDirectly, removeNamespace } from '../support/real-service-accounts.js';
 
 const enabled = realClusterAvailable();
 const TIMEOUT_MS = 5000;
-const CRD = resolve(import.meta.dirname, '../../deploy/base/crd-pullsecretdistribution.yaml');
 const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
 const title = enabled
   ? 'KubernetesDistributions on kube-apiserver v1.20.2'
@@ -22,16 +21,7 @@ const title = enabled
 describe.skipIf(!enabled)(title, () => {
   beforeAll(async () => {
     // The CRD as deploy/ ships it, applied the way a user would.
-    const applied = await kubectl(['apply', '-f', CRD]);
-    expect(applied.code, applied.stderr).toBe(0);
-    const established = await kubectl([
-      'wait',
-      '--for',
-      'condition=established',
-      '--timeout=30s',
-      `crd/${DISTRIBUTION_PLURAL}.${DISTRIBUTION_GROUP}`,
-    ]);
-    expect(established.code, established.stderr).toBe(0);
+    await applyDistributionCrd();
   });
 
   describeDistributionContract('KubernetesDistributions', async () => {

@@ -20,7 +20,7 @@ import {
   createServiceAccountDirectly,
   readServiceAccountDirectly,
   removeNamespace,
-} from './real-service-accounts.js';
+} from '../support/real-service-accounts.js';
 
 const enabled = realClusterAvailable();
 const TIMEOUT_MS = 5000;

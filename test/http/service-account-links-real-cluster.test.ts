@@ -9,7 +9,7 @@ import {
   createServiceAccountDirectly,
   readServiceAccountDirectly,
   removeNamespace,
-} from '../cluster/real-service-accounts.js';
+} from '../support/real-service-accounts.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { eventually } from '../support/poll.js';
 import { adminKubeConfig, grantRights, grantSecrets, realClusterAvailable, userToken } from '../support/real-cluster.js';

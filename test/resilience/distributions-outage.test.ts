@@ -4,7 +4,8 @@ import { DISTRIBUTION_LABEL } from '../../src/domain/distributions/distribution.
 import { eventually } from '../support/poll.js';
 import { startPrivateKit, type PrivateKit } from '../support/private-kit.js';
 import { realClusterAvailable, uniqueName } from '../support/real-cluster.js';
-import { applyDistributionCrd, KitObjects, startReplica, type Replica } from '../support/regcred-replicas.js';
+import { applyDistributionCrd } from '../support/distribution-crd.js';
+import { KitObjects, startReplica, type Replica } from '../support/regcred-replicas.js';
 
 // One regcred process on a private kit (the shared one is never stopped): its API server is stopped
 // while the controller is writing copies, and started again 5 s later. The Lease is long enough

@@ -2,17 +2,12 @@ import { Buffer } from 'node:buffer';
 import { Watch } from '@kubernetes/client-node';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL } from '../../src/domain/distributions/distribution.js';
+import { ciDockerConfigJson } from '../support/docker-config-samples.js';
 import { eventually } from '../support/poll.js';
 import { adminKubeConfig, kitKubeconfigPath, realClusterAvailable, uniqueName } from '../support/real-cluster.js';
-import {
-  applyDistributionCrd,
-  dockerConfigJson,
-  KitObjects,
-  kubectlApply,
-  startReplica,
-  type Replica,
-} from '../support/regcred-replicas.js';
-import { kubectl } from '../deploy/kubectl.js';
+import { KitObjects, startReplica, type Replica } from '../support/regcred-replicas.js';
+import { applyDistributionCrd } from '../support/distribution-crd.js';
+import { kubectl, kubectlApply } from '../support/kubectl.js';
 import { killServices } from '../support/service-process.js';
 
 // Two real regcred processes, one Lease between them: the leader is killed with SIGKILL (no release
@@ -55,7 +50,7 @@ metadata:
   labels: { ${DISTRIBUTION_SOURCE_LABEL}: ${distribution} }
 type: kubernetes.io/dockerconfigjson
 data:
-  .dockerconfigjson: ${dockerConfigJson(CANARY)}
+  .dockerconfigjson: ${ciDockerConfigJson(CANARY)}
 `;
 
 const distributionYaml = (name: string, source: string, secretName: string, selector: string, own: string) => `

@@ -20,7 +20,7 @@ import {
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretObject } from '../../src/domain/kubernetes/secret.js';
 import { ROUTES } from '../../src/http/routes.js';
 import { createMetrics } from '../../src/metrics.js';
-import { fakeVerifier } from '../support/distribution-arenas.js';
+import { fakeVerifier } from '../support/fake-verifier.js';
 import { memoryWorld, privateKitWorld, type HostileNames, type HostileWorld } from '../support/hostile-worlds.js';
 import { eventually } from '../support/poll.js';
 import { realClusterAvailable } from '../support/real-cluster.js';

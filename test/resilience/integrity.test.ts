@@ -6,7 +6,7 @@ import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import type { Cluster } from '../../src/domain/cluster.js';
 import { UnavailableError } from '../../src/errors.js';
-import { createLabelledNamespace, createServiceAccountDirectly, removeNamespace } from '../cluster/real-service-accounts.js';
+import { createLabelledNamespace, createServiceAccountDirectly, removeNamespace } from '../support/real-service-accounts.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { adminKubeConfig, realClusterAvailable, userKubeConfig } from '../support/real-cluster.js';
 import { buildTestApp } from '../support/test-app.js';

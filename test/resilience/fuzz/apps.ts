@@ -1,12 +1,11 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import request from 'supertest';
-import { resolve } from 'node:path';
 import { KubernetesDistributions } from '../../../src/cluster/kubernetes/distributions.js';
 import { KubernetesCluster } from '../../../src/cluster/kubernetes/cluster.js';
 import { MemoryDistributions } from '../../../src/cluster/memory/distributions.js';
 import { MemoryCluster } from '../../../src/cluster/memory/cluster.js';
 import type { DistributionCluster } from '../../../src/domain/distributions/distribution-cluster.js';
-import { kubectl } from '../../deploy/kubectl.js';
+import { applyDistributionCrd } from '../../support/distribution-crd.js';
 import { defaultConfig, type Config } from '../../../src/config.js';
 import { parseTokensFile } from '../../../src/domain/access/caller-tokens.js';
 import type { Cluster } from '../../../src/domain/cluster.js';
@@ -129,13 +128,9 @@ export async function realTarget(seed: number, withTokens: boolean): Promise<Fuz
   );
 }
 
-const CRD = resolve(import.meta.dirname, '../../../deploy/base/crd-pullsecretdistribution.yaml');
-
 /** The real port, remembering every distribution it creates so the run removes them (they are cluster-scoped). */
 async function trackedDistributions(): Promise<{ port: DistributionCluster; remove(): Promise<void> }> {
-  const applied = await kubectl(['apply', '-f', CRD]);
-  if (applied.code !== 0) throw new Error(`applying the CRD failed: ${applied.stderr}`);
-  await kubectl(['wait', '--for', 'condition=established', '--timeout=30s', 'crd/pullsecretdistributions.regcred.io']);
+  await applyDistributionCrd();
   const real = new KubernetesDistributions(adminKubeConfig(), { timeoutMs: 5000 });
   const names = new Set<string>();
   const port: DistributionCluster = Object.assign(Object.create(real) as DistributionCluster, {

@@ -2,7 +2,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { toServiceAccountObject } from '../../src/cluster/kubernetes/service-accounts.js';
 import type { SeedServiceAccount } from '../../src/cluster/memory/service-accounts.js';
 import type { ServiceAccountObject } from '../../src/domain/cluster.js';
-import { adminKubeConfig, uniqueName } from '../support/real-cluster.js';
+import { adminKubeConfig, uniqueName } from './real-cluster.js';
 
 // Arranging and inspecting ServiceAccounts and namespaces on the kit with the admin client,
 // behind the back of the code under test.

@@ -1,0 +1,133 @@
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.js';
+import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
+import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
+import { MemoryDistributions } from '../../src/cluster/memory/distributions.js';
+import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
+import { kubernetesGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
+import type { Cluster } from '../../src/domain/cluster.js';
+import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';
+import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
+import { applyDistributionCrd } from './distribution-crd.js';
+import { adminKubeConfig, realClusterAvailable, uniqueName } from './real-cluster.js';
+import { createServiceAccountDirectly, removeNamespace } from './real-service-accounts.js';
+import { apiStored, portStored, type Stored } from './stored-object.js';
+
+// The clusters the suites run against, one interface for both: the in-memory one, and the shared
+// kit's kube-apiserver when the real-cluster suites run. Use it as `describe.each(clusterArenas())`.
+
+export type { Stored } from './stored-object.js';
+
+/** One cluster, and what a test does to it behind the back of the code under test. */
+export interface ClusterArena {
+  cluster: Cluster;
+  distributions: DistributionCluster;
+  /** A namespace standing for regcred's own: the source Secrets go there. */
+  ownNamespace: string;
+  createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
+  setNamespaceLabels(name: string, labels: Record<string, string>): Promise<void>;
+  createServiceAccount(namespace: string, name: string, imagePullSecrets?: string[]): Promise<void>;
+  /** The stored Secret in the own namespace, or undefined. */
+  storedSource(name: string): Promise<Stored | undefined>;
+  /** The stored PullSecretDistribution, or undefined. */
+  storedDistribution(name: string): Promise<Stored | undefined>;
+  /** A distribution name no other test (or run) uses; removed at cleanup, finalizers and all. */
+  unique(prefix: string): string;
+  /** A gatekeeper in kubernetes mode (the kit only). */
+  kubernetesGatekeeper?: () => Gatekeeper;
+  /** Removes the namespaces it made, the distributions `unique` named and those given (finalizers first). */
+  cleanup(distributionNames?: readonly string[]): Promise<void>;
+}
+
+/** How the in-memory cluster starts. */
+export interface MemoryArenaOptions {
+  /** regcred's own namespace: a fresh name unless given. */
+  ownNamespace?: string;
+  /** The namespaces it holds at the start, in order: the own one and kube-system unless given. */
+  namespaces?: readonly string[];
+}
+
+const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
+const TIMEOUT = { timeoutMs: 5000 };
+
+export function memoryArena(options: MemoryArenaOptions = {}): ClusterArena {
+  const ownNamespace = options.ownNamespace ?? uniqueName('regcred-own');
+  const cluster = new MemoryCluster({ namespaces: options.namespaces ?? [ownNamespace, 'kube-system'] });
+  const distributions = new MemoryDistributions(cluster);
+  let n = 0;
+  return {
+    cluster,
+    distributions,
+    ownNamespace,
+    createNamespace: async (name, labels = {}) => cluster.addNamespace(name, labels),
+    setNamespaceLabels: async (name, labels) => cluster.addNamespace(name, labels),
+    createServiceAccount: async (namespace, name, imagePullSecrets = []) =>
+      void cluster.seedServiceAccount({ namespace, name, imagePullSecrets }),
+    storedSource: async (name) => portStored(await cluster.readSecret(ownNamespace, name)),
+    storedDistribution: async (name) => portStored(await distributions.readDistribution(name)),
+    unique: (prefix) => `${prefix}-${++n}`,
+    cleanup: async () => undefined,
+  };
+}
+
+let crdApplied: Promise<void> | undefined;
+
+/** The shared kit through its admin, with a fresh own namespace; the CRD is applied once per worker. */
+export async function kitArena(): Promise<ClusterArena> {
+  crdApplied ??= applyDistributionCrd();
+  await crdApplied;
+  const admin = adminKubeConfig();
+  const core = admin.makeApiClient(CoreV1Api);
+  const custom = admin.makeApiClient(CustomObjectsApi);
+  const namespaces: string[] = [];
+  const named: string[] = [];
+  const createNamespace = async (name: string, labels: Record<string, string> = {}) => {
+    await core.createNamespace({ body: { metadata: { name, labels } } });
+    namespaces.push(name);
+  };
+  const ownNamespace = uniqueName('regcred-own');
+  await createNamespace(ownNamespace);
+  return {
+    cluster: new KubernetesCluster(admin, TIMEOUT),
+    distributions: new KubernetesDistributions(admin, TIMEOUT),
+    ownNamespace,
+    createNamespace,
+    setNamespaceLabels: async (name, labels) =>
+      void (await core.patchNamespace({ name, body: [{ op: 'replace', path: '/metadata/labels', value: labels }] })),
+    createServiceAccount: async (namespace, name, imagePullSecrets = []) =>
+      void (await createServiceAccountDirectly({ namespace, name, imagePullSecrets })),
+    storedSource: (name) => core.readNamespacedSecret({ namespace: ownNamespace, name }).then(apiStored, () => undefined),
+    storedDistribution: (name) => custom.getClusterCustomObject({ ...CR, name }).then(apiStored, () => undefined),
+    unique: (prefix) => {
+      const name = uniqueName(prefix);
+      named.push(name);
+      return name;
+    },
+    kubernetesGatekeeper: () => kubernetesGatekeeper(new KubernetesAccessReviewer(admin, TIMEOUT), { ttlMs: 0 }),
+    cleanup: async (distributionNames = []) => {
+      for (const name of [...named.splice(0), ...distributionNames]) {
+        await custom
+          .patchClusterCustomObject({ ...CR, name, body: [{ op: 'add', path: '/metadata/finalizers', value: [] }] })
+          .catch(() => undefined);
+        await custom.deleteClusterCustomObject({ ...CR, name }).catch(() => undefined);
+      }
+      for (const name of namespaces.splice(0)) await removeNamespace(name).catch(() => undefined);
+    },
+  };
+}
+
+/** The title of the kit's arena in `describe.each`. */
+export const KIT_ARENA = 'a real kube-apiserver (kit)';
+
+/** [title, make]: the in-memory cluster, and the kit when the real-cluster suites run (no suite is loaded that cannot run). */
+export function clusterArenas(memory: MemoryArenaOptions = {}): Array<[string, () => Promise<ClusterArena>]> {
+  const arenas: Array<[string, () => Promise<ClusterArena>]> = [['the in-memory cluster', async () => memoryArena(memory)]];
+  if (realClusterAvailable()) arenas.push([KIT_ARENA, kitArena]);
+  return arenas;
+}
+
+/** The in-memory cluster as the HTTP suites know it: regcred's own namespace is `regcred`, beside default and team-a. */
+export const HTTP_MEMORY_ARENA: MemoryArenaOptions = {
+  ownNamespace: 'regcred',
+  namespaces: ['default', 'team-a', 'kube-system', 'regcred'],
+};
