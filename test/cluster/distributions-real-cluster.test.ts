@@ -7,9 +7,15 @@ import { ClusterPermissionError } from '../../src/domain/cluster.js';
 import { applyDistributionCrd } from '../support/distribution-crd.js';
 import { kubectl } from '../support/kubectl.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, realClusterAvailable, uniqueName, userKubeConfig } from '../support/real-cluster.js';
+import {
+  adminKubeConfig,
+  createServiceAccountDirectly,
+  realClusterAvailable,
+  removeNamespace,
+  uniqueName,
+  userKubeConfig,
+} from '../support/real-cluster.js';
 import { describeDistributionContract } from './distribution-contract.js';
-import { createServiceAccountDirectly, removeNamespace } from '../support/real-service-accounts.js';
 
 const enabled = realClusterAvailable();
 const TIMEOUT_MS = 5000;

@@ -5,22 +5,20 @@ import { parseLabelSelector } from '../../src/domain/kubernetes/label-selector.j
 import { ConflictError, UnavailableError, UpstreamError, ValidationError } from '../../src/errors.js';
 import {
   adminKubeConfig,
+  createLabelledNamespace,
   createPullSecretWithKubectl,
   createSecretDirectly,
+  createServiceAccountDirectly,
   createTestNamespace,
+  readServiceAccountDirectly,
   realClusterAvailable,
+  removeNamespace,
+  type TestNamespace,
   uniqueName,
   userKubeConfig,
-  type TestNamespace,
 } from '../support/real-cluster.js';
 import { describeServiceAccountContract } from './contract-service-accounts.js';
 import { describeClusterContract } from './contract.js';
-import {
-  createLabelledNamespace,
-  createServiceAccountDirectly,
-  readServiceAccountDirectly,
-  removeNamespace,
-} from '../support/real-service-accounts.js';
 
 const enabled = realClusterAvailable();
 const TIMEOUT_MS = 5000;

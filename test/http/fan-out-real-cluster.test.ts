@@ -4,15 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { kubernetesGatekeeper } from '../../src/domain/access/gatekeeper.js';
-import {
-  createLabelledNamespace,
-  createServiceAccountDirectly,
-  readServiceAccountDirectly,
-  removeNamespace,
-} from '../support/real-service-accounts.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, grantSecrets, realClusterAvailable, uniqueName, userToken } from '../support/real-cluster.js';
+import {
+  adminKubeConfig,
+  createLabelledNamespace,
+  createServiceAccountDirectly,
+  grantSecrets,
+  readServiceAccountDirectly,
+  realClusterAvailable,
+  removeNamespace,
+  uniqueName,
+  userToken,
+} from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const enabled = realClusterAvailable();

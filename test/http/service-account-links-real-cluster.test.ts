@@ -4,15 +4,19 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { kubernetesGatekeeper } from '../../src/domain/access/gatekeeper.js';
-import {
-  createLabelledNamespace,
-  createServiceAccountDirectly,
-  readServiceAccountDirectly,
-  removeNamespace,
-} from '../support/real-service-accounts.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, grantRights, grantSecrets, realClusterAvailable, userToken } from '../support/real-cluster.js';
+import {
+  adminKubeConfig,
+  createLabelledNamespace,
+  createServiceAccountDirectly,
+  grantRights,
+  grantSecrets,
+  readServiceAccountDirectly,
+  realClusterAvailable,
+  removeNamespace,
+  userToken,
+} from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const enabled = realClusterAvailable();

@@ -6,9 +6,15 @@ import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import type { Cluster } from '../../src/domain/cluster.js';
 import { UnavailableError } from '../../src/errors.js';
-import { createLabelledNamespace, createServiceAccountDirectly, removeNamespace } from '../support/real-service-accounts.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
-import { adminKubeConfig, realClusterAvailable, userKubeConfig } from '../support/real-cluster.js';
+import {
+  adminKubeConfig,
+  createLabelledNamespace,
+  createServiceAccountDirectly,
+  realClusterAvailable,
+  removeNamespace,
+  userKubeConfig,
+} from '../support/real-cluster.js';
 import { buildTestApp } from '../support/test-app.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';

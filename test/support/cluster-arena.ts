@@ -9,8 +9,7 @@ import type { Cluster } from '../../src/domain/cluster.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';
 import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
 import { applyDistributionCrd } from './distribution-crd.js';
-import { adminKubeConfig, realClusterAvailable, uniqueName } from './real-cluster.js';
-import { createServiceAccountDirectly, removeNamespace } from './real-service-accounts.js';
+import { adminKubeConfig, createServiceAccountDirectly, realClusterAvailable, removeNamespace, uniqueName } from './real-cluster.js';
 import { apiStored, portStored, type Stored } from './stored-object.js';
 
 // The clusters the suites run against, one interface for both: the in-memory one, and the shared
