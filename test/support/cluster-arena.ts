@@ -3,13 +3,20 @@ import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.j
 import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { MemoryDistributions } from '../../src/cluster/memory/distributions.js';
-import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
+import { MemoryCluster, type SeedSecret } from '../../src/cluster/memory/cluster.js';
 import { kubernetesGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
 import type { Cluster } from '../../src/domain/cluster.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';
 import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
 import { applyDistributionCrd } from './distribution-crd.js';
-import { adminKubeConfig, createServiceAccountDirectly, realClusterAvailable, removeNamespace, uniqueName } from './real-cluster.js';
+import {
+  adminKubeConfig,
+  createSecretDirectly,
+  createServiceAccountDirectly,
+  realClusterAvailable,
+  removeNamespace,
+  uniqueName,
+} from './real-cluster.js';
 import { apiStored, portStored, type Stored } from './stored-object.js';
 
 // The clusters the suites run against, one interface for both: the in-memory one, and the shared
@@ -19,13 +26,19 @@ export type { Stored } from './stored-object.js';
 
 /** One cluster, and what a test does to it behind the back of the code under test. */
 export interface ClusterArena {
+  kind: 'memory' | 'kit';
+  /** The cluster as its admin sees it: to arrange and inspect, and for the code under test. */
   cluster: Cluster;
+  /** A client of its own for the same cluster, as a second regcred replica has (on memory the same cluster). */
+  connect(timeoutMs?: number): Cluster;
   distributions: DistributionCluster;
   /** A namespace standing for regcred's own: the source Secrets go there. */
   ownNamespace: string;
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
   setNamespaceLabels(name: string, labels: Record<string, string>): Promise<void>;
   createServiceAccount(namespace: string, name: string, imagePullSecrets?: string[]): Promise<void>;
+  /** Stores a Secret as given, bypassing the code under test. */
+  seedSecret(secret: SeedSecret): Promise<void>;
   /** The stored Secret in the own namespace, or undefined. */
   storedSource(name: string): Promise<Stored | undefined>;
   /** The stored PullSecretDistribution, or undefined. */
@@ -55,13 +68,16 @@ export function memoryArena(options: MemoryArenaOptions = {}): ClusterArena {
   const distributions = new MemoryDistributions(cluster);
   let n = 0;
   return {
+    kind: 'memory',
     cluster,
+    connect: () => cluster,
     distributions,
     ownNamespace,
     createNamespace: async (name, labels = {}) => cluster.addNamespace(name, labels),
     setNamespaceLabels: async (name, labels) => cluster.addNamespace(name, labels),
     createServiceAccount: async (namespace, name, imagePullSecrets = []) =>
       void cluster.seedServiceAccount({ namespace, name, imagePullSecrets }),
+    seedSecret: async (secret) => void cluster.seedSecret(secret),
     storedSource: async (name) => portStored(await cluster.readSecret(ownNamespace, name)),
     storedDistribution: async (name) => portStored(await distributions.readDistribution(name)),
     unique: (prefix) => `${prefix}-${++n}`,
@@ -87,7 +103,9 @@ export async function kitArena(): Promise<ClusterArena> {
   const ownNamespace = uniqueName('regcred-own');
   await createNamespace(ownNamespace);
   return {
+    kind: 'kit',
     cluster: new KubernetesCluster(admin, TIMEOUT),
+    connect: (timeoutMs = TIMEOUT.timeoutMs) => new KubernetesCluster(adminKubeConfig(), { timeoutMs }),
     distributions: new KubernetesDistributions(admin, TIMEOUT),
     ownNamespace,
     createNamespace,
@@ -95,6 +113,7 @@ export async function kitArena(): Promise<ClusterArena> {
       void (await core.patchNamespace({ name, body: [{ op: 'replace', path: '/metadata/labels', value: labels }] })),
     createServiceAccount: async (namespace, name, imagePullSecrets = []) =>
       void (await createServiceAccountDirectly({ namespace, name, imagePullSecrets })),
+    seedSecret: async (secret) => void (await createSecretDirectly(secret)),
     storedSource: (name) => core.readNamespacedSecret({ namespace: ownNamespace, name }).then(apiStored, () => undefined),
     storedDistribution: (name) => custom.getClusterCustomObject({ ...CR, name }).then(apiStored, () => undefined),
     unique: (prefix) => {
