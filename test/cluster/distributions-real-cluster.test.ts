@@ -10,6 +10,7 @@ import { eventually } from '../support/poll.js';
 import {
   adminKubeConfig,
   createServiceAccountDirectly,
+  kitSuiteTitle,
   realClusterAvailable,
   removeNamespace,
   uniqueName,
@@ -20,9 +21,7 @@ import { describeDistributionContract } from './distribution-contract.js';
 const enabled = realClusterAvailable();
 const TIMEOUT_MS = 5000;
 const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
-const title = enabled
-  ? 'KubernetesDistributions on kube-apiserver v1.20.2'
-  : 'KubernetesDistributions (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('KubernetesDistributions on kube-apiserver v1.20.2');
 
 describe.skipIf(!enabled)(title, () => {
   beforeAll(async () => {

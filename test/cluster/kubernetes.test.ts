@@ -10,6 +10,7 @@ import {
   createSecretDirectly,
   createServiceAccountDirectly,
   createTestNamespace,
+  kitSuiteTitle,
   readServiceAccountDirectly,
   realClusterAvailable,
   removeNamespace,
@@ -22,9 +23,7 @@ import { describeClusterContract } from './contract.js';
 
 const enabled = realClusterAvailable();
 const TIMEOUT_MS = 5000;
-const title = enabled
-  ? 'KubernetesCluster on kube-apiserver v1.20.2'
-  : 'KubernetesCluster (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('KubernetesCluster on kube-apiserver v1.20.2');
 
 describe.skipIf(!enabled)(title, () => {
   describeClusterContract('KubernetesCluster', async () => {

@@ -23,7 +23,7 @@ import { applyDistributionCrd, DISTRIBUTION_CRD, PREVIOUS_DISTRIBUTION_CRD } fro
 import { recordingObserver } from '../support/recording-observer.js';
 import { eventually } from '../support/poll.js';
 import { startPrivateKit, type PrivateKit } from '../support/private-kit.js';
-import { realClusterAvailable } from '../support/real-cluster.js';
+import { kitSuiteTitle, realClusterAvailable } from '../support/real-cluster.js';
 
 // Kubernetes 1.20 has no validation ratcheting: once a CRD with limits is applied, an object stored
 // under today's CRD that breaks them can no longer be written at all. On a kit of its own (the shared
@@ -31,7 +31,6 @@ import { realClusterAvailable } from '../support/real-cluster.js';
 // controller left them, then the new CRD, then the new controller.
 
 const enabled = realClusterAvailable();
-const skipped = enabled ? '' : ' (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
 const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
 const CANARY = 'canary-upgrade-5d1c';
 const OWN = 'regcred-upgrade';
@@ -41,7 +40,7 @@ const tooMany = (first: string) => [first, ...Array.from({ length: 1499 }, (_, i
 
 type Stored = { metadata: { name: string; uid: string; resourceVersion: string; deletionTimestamp?: string; finalizers?: string[] } };
 
-describe.skipIf(!enabled)(`upgrading the CRD over objects stored under the previous one (private kit)${skipped}`, () => {
+describe.skipIf(!enabled)(kitSuiteTitle(`upgrading the CRD over objects stored under the previous one (private kit)`), () => {
   let kit: PrivateKit;
   let kubeConfig: KubeConfig;
   let core: CoreV1Api;

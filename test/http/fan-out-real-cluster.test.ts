@@ -11,6 +11,7 @@ import {
   createLabelledNamespace,
   createServiceAccountDirectly,
   grantSecrets,
+  kitSuiteTitle,
   readServiceAccountDirectly,
   realClusterAvailable,
   removeNamespace,
@@ -20,9 +21,7 @@ import {
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const enabled = realClusterAvailable();
-const title = enabled
-  ? 'fan-out on a real kube-apiserver'
-  : 'fan-out on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('fan-out on a real kube-apiserver');
 const credentials = { server: 'registry.example.com', username: 'janedoe', password: 'pw-not-shown' };
 const COUNT = 20;
 

@@ -12,6 +12,7 @@ import {
   createServiceAccountDirectly,
   grantRights,
   grantSecrets,
+  kitSuiteTitle,
   readServiceAccountDirectly,
   realClusterAvailable,
   removeNamespace,
@@ -20,9 +21,7 @@ import {
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const enabled = realClusterAvailable();
-const title = enabled
-  ? 'linking ServiceAccounts on a real kube-apiserver'
-  : 'linking ServiceAccounts on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('linking ServiceAccounts on a real kube-apiserver');
 const credentials = { server: 'registry.example.com', username: 'janedoe', password: 'pw-not-shown' };
 
 const grantServiceAccounts = (namespace: string, user: 'alice', verbs: string[]) => grantRights(namespace, user, 'serviceaccounts', verbs);

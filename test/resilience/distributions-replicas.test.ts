@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL } from '../../src/domain/distributions/distribution.js';
 import { ciDockerConfigJson } from '../support/docker-config-samples.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, kitKubeconfigPath, realClusterAvailable, uniqueName } from '../support/real-cluster.js';
+import { adminKubeConfig, kitKubeconfigPath, kitSuiteTitle, realClusterAvailable, uniqueName } from '../support/real-cluster.js';
 import { KitObjects, startReplica, type Replica } from '../support/regcred-replicas.js';
 import { applyDistributionCrd } from '../support/distribution-crd.js';
 import { kubectl, kubectlApply } from '../support/kubectl.js';
@@ -17,7 +17,6 @@ import { killServices } from '../support/service-process.js';
 // other suites' controllers leave these alone, and these theirs.
 
 const enabled = realClusterAvailable();
-const skipped = enabled ? '' : ' (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
 const LEASE_SECONDS = '3';
 const CANARY = `canary-${uniqueName('pw')}`;
 
@@ -64,7 +63,7 @@ spec:
   namespaceSelector: ${selector}
 `;
 
-describe.skipIf(!enabled)(`two regcred processes, one leader${skipped}`, () => {
+describe.skipIf(!enabled)(kitSuiteTitle(`two regcred processes, one leader`), () => {
   let kubeconfig: string;
   let kit: KitObjects;
   let replicas: Replica[] = [];

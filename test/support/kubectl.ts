@@ -32,3 +32,10 @@ export async function kubectlApply(kubeconfigPath: string, yaml: string): Promis
   const applied = await kubectl(['--kubeconfig', kubeconfigPath, 'apply', '-f', '-'], yaml);
   if (applied.code !== 0) throw new Error(`kubectl apply failed: ${applied.stderr}`);
 }
+
+/** What `kubectl get secret … -o jsonpath='{.data.\.dockerconfigjson}' | base64 --decode` prints. */
+export async function decodedWithKubectl(namespace: string, name: string): Promise<string> {
+  const got = await kubectl(['-n', namespace, 'get', 'secret', name, '-o', 'jsonpath={.data.\\.dockerconfigjson}']);
+  if (got.code !== 0) throw new Error(`kubectl get secret failed: ${got.stderr}`);
+  return Buffer.from(got.stdout, 'base64').toString('utf8');
+}

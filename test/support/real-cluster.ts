@@ -18,6 +18,11 @@ export function realClusterAvailable(): boolean {
   return process.env[REAL_CLUSTER_FLAG] === '1';
 }
 
+/** A kit suite's title, saying how to run it when the real-cluster suites are off. */
+export function kitSuiteTitle(title: string): string {
+  return realClusterAvailable() ? title : `${title} (SKIPPED: run with REGCRED_TEST_CLUSTER=required)`;
+}
+
 /** The kit's admin (system:masters): for arranging and inspecting, not for the code under test. */
 export function adminKubeConfig(): KubeConfig {
   return kubeConfigFile(kitKubeconfigPath());
