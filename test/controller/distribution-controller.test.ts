@@ -80,7 +80,7 @@ describe('the distribution controller', () => {
       await arena.createNamespace(a, { team });
       await arena.createNamespace(b, { team });
       await arena.createNamespace(other, { team: 'someone-else' });
-      await arena.createServiceAccount(a, 'default');
+      await arena.seedServiceAccount({ namespace: a, name: 'default' });
       await start();
 
       await eventually(
@@ -98,7 +98,7 @@ describe('the distribution controller', () => {
 
       // A namespace created later, and a ServiceAccount created later.
       await arena.createNamespace(later, { team });
-      await arena.createServiceAccount(b, 'builder');
+      await arena.seedServiceAccount({ namespace: b, name: 'builder' });
       await eventually(
         async () => {
           expect((await copyIn(later))?.labels[DISTRIBUTION_LABEL]).toBe(name);
@@ -149,7 +149,7 @@ describe('the distribution controller', () => {
       const ns = uniqueName('ns');
       const { name, start } = await arrange({ team, serviceAccounts: ['default'] });
       await arena.createNamespace(ns, { team });
-      await arena.createServiceAccount(ns, 'default');
+      await arena.seedServiceAccount({ namespace: ns, name: 'default' });
       await start();
       await eventually(async () => expect((await arena.distributions.readDistribution(name))?.status?.counts?.inSync).toBe(1), {
         timeoutMs: 15_000,
@@ -304,7 +304,7 @@ describe('the distribution controller', () => {
       const { name, sourceName, start } = await arrange({ team, serviceAccounts: ['default'] });
       await arena.createNamespace(ns1, { team });
       await arena.createNamespace(ns2, { team });
-      await arena.createServiceAccount(ns1, 'default');
+      await arena.seedServiceAccount({ namespace: ns1, name: 'default' });
       await start();
       await eventually(
         async () => {
@@ -328,7 +328,7 @@ describe('the distribution controller', () => {
       const ns = uniqueName('ns');
       const { name, start } = await arrange({ team, serviceAccounts: ['default'] });
       await arena.createNamespace(ns, { team });
-      await arena.createServiceAccount(ns, 'default');
+      await arena.seedServiceAccount({ namespace: ns, name: 'default' });
       await start();
       await eventually(async () => expect((await arena.distributions.readDistribution(name))?.status?.counts?.inSync).toBe(1), {
         timeoutMs: 15_000,

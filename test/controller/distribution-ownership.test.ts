@@ -142,7 +142,7 @@ describe('the distribution controller acts only for what it can prove is its own
         annotations: { [CONTENT_HASH_ANNOTATION]: 'sha256:0000000000000000' },
         data: { '.dockerconfigjson': configJson('victim-own') },
       });
-      await arena.createServiceAccount(victim, 'default', ['regcred']);
+      await arena.seedServiceAccount({ namespace: victim, name: 'default', imagePullSecrets: ['regcred'] });
       // Even one carrying the object's UID (left from before the deny list named the namespace).
       const denied = await arena.cluster.createSecret({
         namespace: 'kube-system',
@@ -167,8 +167,8 @@ describe('the distribution controller acts only for what it can prove is its own
       const team = uniqueName('t');
       const ns = uniqueName('ns');
       await arena.createNamespace(ns, { team });
-      await arena.createServiceAccount(ns, 'default');
-      await arena.createServiceAccount(ns, 'builder', ['regcred']);
+      await arena.seedServiceAccount({ namespace: ns, name: 'default' });
+      await arena.seedServiceAccount({ namespace: ns, name: 'builder', imagePullSecrets: ['regcred'] });
       const name = uniqueName('psd');
       await source(`distribution-${name}`, name);
       await distribution(name, { namespaceSelector: `team=${team}`, serviceAccounts: ['*'] });

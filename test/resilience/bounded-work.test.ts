@@ -60,7 +60,7 @@ interface Arena {
 /** What these tests do with a cluster, behind the app's back. */
 function suiteArena(arena: ClusterArena): Arena {
   const namespace = arena.ownNamespace;
-  const seed = (secret: Omit<SeedSecret, 'namespace'>) => arena.seedSecret({ ...secret, namespace });
+  const seed = async (secret: Omit<SeedSecret, 'namespace'>) => void (await arena.seedSecret({ ...secret, namespace }));
   return {
     namespace,
     cluster: arena.connect(20_000),
@@ -69,7 +69,7 @@ function suiteArena(arena: ClusterArena): Arena {
       arena.kind === 'kit'
         ? createPullSecretWithKubectl(namespace, name, { server, username: 'user', password: 'pw' })
         : seed(pullSecret(name, { [server]: { username: 'user', password: 'pw', auth: b64('user:pw') } })),
-    serviceAccount: (name, imagePullSecrets) => arena.createServiceAccount(namespace, name, imagePullSecrets),
+    serviceAccount: async (name, imagePullSecrets) => void (await arena.seedServiceAccount({ namespace, name, imagePullSecrets })),
     // The kit has no controllers: ServiceAccounts and Secrets go with the namespace, by hand.
     remove: () => arena.cleanup(),
   };

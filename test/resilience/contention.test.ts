@@ -24,7 +24,7 @@ function suiteArena(arena: ClusterArena): Arena {
   return {
     namespace,
     client: () => (arena.kind === 'memory' ? withRoundTrips(arena.cluster) : arena.connect(10_000)),
-    seedServiceAccount: (name) => arena.createServiceAccount(namespace, name),
+    seedServiceAccount: async (name) => void (await arena.seedServiceAccount({ namespace, name })),
     readServiceAccountPullSecrets: async (name) => (await arena.cluster.readServiceAccount(namespace, name))?.imagePullSecrets,
     remove: () => arena.cleanup(),
   };

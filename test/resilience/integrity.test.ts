@@ -46,7 +46,7 @@ function suiteArena(arena: ClusterArena): Arena {
   return {
     namespace,
     client: () => arena.connect(),
-    seedServiceAccount: (name, imagePullSecrets) => arena.createServiceAccount(namespace, name, imagePullSecrets),
+    seedServiceAccount: async (name, imagePullSecrets) => void (await arena.seedServiceAccount({ namespace, name, imagePullSecrets })),
     pullSecretsOf: async (name) => (await arena.cluster.readServiceAccount(namespace, name))?.imagePullSecrets,
     storedText: async (name) => {
       const secret = await stored(name);

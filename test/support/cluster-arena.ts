@@ -3,16 +3,19 @@ import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.j
 import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { MemoryDistributions } from '../../src/cluster/memory/distributions.js';
-import { MemoryCluster, type SeedSecret } from '../../src/cluster/memory/cluster.js';
+import { MemoryCluster, type MemoryClusterOptions, type SeedSecret } from '../../src/cluster/memory/cluster.js';
+import type { SeedServiceAccount } from '../../src/cluster/memory/service-accounts.js';
 import { kubernetesGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
-import type { Cluster } from '../../src/domain/cluster.js';
+import type { Cluster, ServiceAccountObject } from '../../src/domain/cluster.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';
 import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
+import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
 import { applyDistributionCrd } from './distribution-crd.js';
 import {
   adminKubeConfig,
   createSecretDirectly,
   createServiceAccountDirectly,
+  readServiceAccountDirectly,
   realClusterAvailable,
   removeNamespace,
   uniqueName,
@@ -36,9 +39,12 @@ export interface ClusterArena {
   ownNamespace: string;
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
   setNamespaceLabels(name: string, labels: Record<string, string>): Promise<void>;
-  createServiceAccount(namespace: string, name: string, imagePullSecrets?: string[]): Promise<void>;
-  /** Stores a Secret as given, bypassing the code under test. */
-  seedSecret(secret: SeedSecret): Promise<void>;
+  /** Stores a ServiceAccount with every field given, bypassing the code under test. */
+  seedServiceAccount(seed: SeedServiceAccount): Promise<ServiceAccountObject>;
+  /** Every field a seed can set, as stored, or undefined when there is no such ServiceAccount. */
+  readServiceAccountFields(namespace: string, name: string): Promise<Required<SeedServiceAccount> | undefined>;
+  /** Stores a Secret as given, bypassing the code under test (an immutable one, say). */
+  seedSecret(secret: SeedSecret): Promise<SecretObject>;
   /** The stored Secret in the own namespace, or undefined. */
   storedSource(name: string): Promise<Stored | undefined>;
   /** The stored PullSecretDistribution, or undefined. */
@@ -56,7 +62,7 @@ export interface MemoryArenaOptions {
   /** regcred's own namespace: a fresh name unless given. */
   ownNamespace?: string;
   /** The namespaces it holds at the start, in order: the own one and kube-system unless given. */
-  namespaces?: readonly string[];
+  namespaces?: MemoryClusterOptions['namespaces'];
 }
 
 const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
@@ -75,9 +81,9 @@ export function memoryArena(options: MemoryArenaOptions = {}): ClusterArena {
     ownNamespace,
     createNamespace: async (name, labels = {}) => cluster.addNamespace(name, labels),
     setNamespaceLabels: async (name, labels) => cluster.addNamespace(name, labels),
-    createServiceAccount: async (namespace, name, imagePullSecrets = []) =>
-      void cluster.seedServiceAccount({ namespace, name, imagePullSecrets }),
-    seedSecret: async (secret) => void cluster.seedSecret(secret),
+    seedServiceAccount: async (seed) => cluster.seedServiceAccount(seed),
+    readServiceAccountFields: async (namespace, name) => cluster.readServiceAccountFields(namespace, name),
+    seedSecret: async (secret) => cluster.seedSecret(secret),
     storedSource: async (name) => portStored(await cluster.readSecret(ownNamespace, name)),
     storedDistribution: async (name) => portStored(await distributions.readDistribution(name)),
     unique: (prefix) => `${prefix}-${++n}`,
@@ -111,9 +117,9 @@ export async function kitArena(): Promise<ClusterArena> {
     createNamespace,
     setNamespaceLabels: async (name, labels) =>
       void (await core.patchNamespace({ name, body: [{ op: 'replace', path: '/metadata/labels', value: labels }] })),
-    createServiceAccount: async (namespace, name, imagePullSecrets = []) =>
-      void (await createServiceAccountDirectly({ namespace, name, imagePullSecrets })),
-    seedSecret: async (secret) => void (await createSecretDirectly(secret)),
+    seedServiceAccount: createServiceAccountDirectly,
+    readServiceAccountFields: readServiceAccountDirectly,
+    seedSecret: createSecretDirectly,
     storedSource: (name) => core.readNamespacedSecret({ namespace: ownNamespace, name }).then(apiStored, () => undefined),
     storedDistribution: (name) => custom.getClusterCustomObject({ ...CR, name }).then(apiStored, () => undefined),
     unique: (prefix) => {
