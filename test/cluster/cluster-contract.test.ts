@@ -1,21 +1,23 @@
 import { describe } from 'vitest';
-import { clusterArenas } from '../support/cluster-arena.js';
+import { clusterArenas, type ClusterArena } from '../support/cluster-arena.js';
 import { uniqueName } from '../support/real-cluster.js';
 import { describeServiceAccountContract } from './contract-service-accounts.js';
 import { describeClusterContract } from './contract.js';
 
 // The Cluster port's contract on each cluster arena: the in-memory adapter must mean what the kit's does.
 
+/** What both contracts' fixtures take from an arena: an empty namespace, one that does not exist, the cleanup. */
+const basics = (arena: ClusterArena) => ({
+  cluster: arena.cluster,
+  namespace: arena.ownNamespace,
+  missingNamespace: uniqueName('missing'),
+  cleanup: () => arena.cleanup(),
+});
+
 describe.each(clusterArenas({ ownNamespace: 'contract', namespaces: ['contract'] }))('on %s', (title, makeArena) => {
   describeClusterContract(title, async () => {
     const arena = await makeArena();
-    return {
-      cluster: arena.cluster,
-      namespace: arena.ownNamespace,
-      missingNamespace: uniqueName('missing'),
-      seedSecret: arena.seedSecret,
-      cleanup: () => arena.cleanup(),
-    };
+    return { ...basics(arena), seedSecret: arena.seedSecret };
   });
 });
 
@@ -25,9 +27,7 @@ describe.each(clusterArenas({ ownNamespace: 'contract', namespaces: ['contract',
   describeServiceAccountContract(title, async () => {
     const arena = await makeArena();
     return {
-      cluster: arena.cluster,
-      namespace: arena.ownNamespace,
-      missingNamespace: uniqueName('missing'),
+      ...basics(arena),
       seedServiceAccount: arena.seedServiceAccount,
       readServiceAccountFields: arena.readServiceAccountFields,
       createNamespace: async (labels) => {
@@ -35,7 +35,6 @@ describe.each(clusterArenas({ ownNamespace: 'contract', namespaces: ['contract',
         await arena.createNamespace(name, labels);
         return name;
       },
-      cleanup: () => arena.cleanup(),
     };
   });
 });
