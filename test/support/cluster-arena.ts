@@ -8,7 +8,7 @@ import type { SeedServiceAccount } from '../../src/cluster/memory/service-accoun
 import { kubernetesGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
 import type { Cluster, ServiceAccountObject } from '../../src/domain/cluster.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';
-import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
+import type { DistributionCluster, PodObject } from '../../src/domain/distributions/distribution-cluster.js';
 import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
 import { applyDistributionCrd } from './distribution-crd.js';
 import {
@@ -39,10 +39,17 @@ export interface ClusterArena {
   ownNamespace: string;
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
   setNamespaceLabels(name: string, labels: Record<string, string>): Promise<void>;
+  /** Marks it Terminating, removes its Secrets and ServiceAccounts, then the namespace. */
+  deleteNamespace(name: string): Promise<void>;
   /** Stores a ServiceAccount with every field given, bypassing the code under test. */
   seedServiceAccount(seed: SeedServiceAccount): Promise<ServiceAccountObject>;
   /** Every field a seed can set, as stored, or undefined when there is no such ServiceAccount. */
   readServiceAccountFields(namespace: string, name: string): Promise<Required<SeedServiceAccount> | undefined>;
+  deleteServiceAccount(namespace: string, name: string): Promise<void>;
+  /** A Pod that is never scheduled (its ServiceAccount must exist). */
+  createPod(pod: PodObject): Promise<void>;
+  /** The Events recorded about a distribution. */
+  eventsAbout(name: string): Promise<{ type: string; reason: string; message: string; uid?: string }[]>;
   /** Stores a Secret as given, bypassing the code under test (an immutable one, say). */
   seedSecret(secret: SeedSecret): Promise<SecretObject>;
   /** The stored Secret in the own namespace, or undefined. */
@@ -58,7 +65,7 @@ export interface ClusterArena {
 }
 
 /** How the in-memory cluster starts. */
-export interface MemoryArenaOptions {
+export interface MemoryArenaOptions extends Partial<MemoryClusterOptions> {
   /** regcred's own namespace: a fresh name unless given. */
   ownNamespace?: string;
   /** The namespaces it holds at the start, in order: the own one and kube-system unless given. */
@@ -70,7 +77,8 @@ const TIMEOUT = { timeoutMs: 5000 };
 
 export function memoryArena(options: MemoryArenaOptions = {}): ClusterArena {
   const ownNamespace = options.ownNamespace ?? uniqueName('regcred-own');
-  const cluster = new MemoryCluster({ namespaces: options.namespaces ?? [ownNamespace, 'kube-system'] });
+  const { ownNamespace: _, namespaces, ...rest } = options;
+  const cluster = new MemoryCluster({ ...rest, namespaces: namespaces ?? [ownNamespace, 'kube-system'] });
   const distributions = new MemoryDistributions(cluster);
   let n = 0;
   return {
@@ -81,6 +89,13 @@ export function memoryArena(options: MemoryArenaOptions = {}): ClusterArena {
     ownNamespace,
     createNamespace: async (name, labels = {}) => cluster.addNamespace(name, labels),
     setNamespaceLabels: async (name, labels) => cluster.addNamespace(name, labels),
+    deleteNamespace: async (name) => cluster.deleteNamespace(name),
+    deleteServiceAccount: async (namespace, name) => void cluster.deleteServiceAccount(namespace, name),
+    createPod: async (pod) => void distributions.seedPod(pod),
+    eventsAbout: async (name) =>
+      distributions.events
+        .filter((e) => e.distribution.name === name)
+        .map((e) => ({ type: e.type, reason: e.reason, message: e.message, uid: e.distribution.uid })),
     seedServiceAccount: async (seed) => cluster.seedServiceAccount(seed),
     readServiceAccountFields: async (namespace, name) => cluster.readServiceAccountFields(namespace, name),
     seedSecret: async (secret) => cluster.seedSecret(secret),
@@ -116,7 +131,23 @@ export async function kitArena(): Promise<ClusterArena> {
     ownNamespace,
     createNamespace,
     setNamespaceLabels: async (name, labels) =>
-      void (await core.patchNamespace({ name, body: [{ op: 'replace', path: '/metadata/labels', value: labels }] })),
+      void (await core.patchNamespace({ name, body: [{ op: 'add', path: '/metadata/labels', value: labels }] })),
+    deleteNamespace: removeNamespace,
+    deleteServiceAccount: async (namespace, name) => void (await core.deleteNamespacedServiceAccount({ namespace, name })),
+    createPod: async ({ namespace, name, serviceAccountName, imagePullSecrets }) => {
+      // No token controller in the kit: without automountServiceAccountToken the admission waits for a token Secret.
+      const spec = {
+        serviceAccountName,
+        automountServiceAccountToken: false,
+        imagePullSecrets: imagePullSecrets.map((n) => ({ name: n })),
+      };
+      const containers = [{ name: 'app', image: 'registry.example.com/app:1' }];
+      await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { ...spec, containers } } });
+    },
+    eventsAbout: async (name) => {
+      const list = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name}` });
+      return list.items.map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', uid: e.involvedObject.uid }));
+    },
     seedServiceAccount: createServiceAccountDirectly,
     readServiceAccountFields: readServiceAccountDirectly,
     seedSecret: createSecretDirectly,
