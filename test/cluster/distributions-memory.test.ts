@@ -4,37 +4,6 @@ import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { ConflictError } from '../../src/errors.js';
 import { WatchExpiredError } from '../../src/domain/watch.js';
 import { eventually } from '../support/poll.js';
-import { describeDistributionContract } from './distribution-contract.js';
-
-const HISTORY_LIMIT = 200;
-
-describeDistributionContract('MemoryDistributions', async () => {
-  const cluster = new MemoryCluster({ namespaces: ['regcred', 'default'], historyLimit: HISTORY_LIMIT });
-  const distributions = new MemoryDistributions(cluster);
-  let counter = 0;
-  return {
-    distributions,
-    cluster,
-    uniqueName: (prefix) => `${prefix}-${++counter}`,
-    createNamespace: async (name, labels) => cluster.addNamespace(name, labels),
-    setNamespaceLabels: async (name, labels) => cluster.addNamespace(name, labels),
-    deleteNamespace: async (name) => cluster.deleteNamespace(name),
-    createServiceAccount: async (namespace, name) => void cluster.seedServiceAccount({ namespace, name }),
-    deleteServiceAccount: async (namespace, name) => void cluster.deleteServiceAccount(namespace, name),
-    createPod: async (pod) => void distributions.seedPod(pod),
-    eventsAbout: async (name) =>
-      distributions.events
-        .filter((e) => e.distribution.name === name)
-        .map((e) => ({ type: e.type, reason: e.reason, message: e.message, uid: e.distribution.uid })),
-    expiredResourceVersion: async () => {
-      // More changes than the history keeps push resourceVersion 1 out of it, as etcd's compaction does.
-      for (let i = 0; i <= HISTORY_LIMIT; i++) cluster.addNamespace('churn', { round: String(i) });
-      return '1';
-    },
-    leaseNamespace: 'regcred',
-    cleanup: async () => {},
-  };
-});
 
 describe('MemoryDistributions beyond the contract', () => {
   it('when large Secrets change, then the watch history keeps no more than its byte budget: a watch from before gets WatchExpiredError', async () => {

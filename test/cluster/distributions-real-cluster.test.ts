@@ -1,99 +1,27 @@
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { resolve } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
-import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';
 import { ClusterPermissionError } from '../../src/domain/cluster.js';
-import { kubectl } from '../deploy/kubectl.js';
+import { applyDistributionCrd } from '../support/distribution-crd.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, realClusterAvailable, uniqueName, userKubeConfig } from '../support/real-cluster.js';
-import { describeDistributionContract } from './distribution-contract.js';
-import { createServiceAccountDirectly, removeNamespace } from './real-service-accounts.js';
+import {
+  adminKubeConfig,
+  kitSuiteTitle,
+  realClusterAvailable,
+  removeNamespace,
+  uniqueName,
+  userKubeConfig,
+} from '../support/real-cluster.js';
 
 const enabled = realClusterAvailable();
 const TIMEOUT_MS = 5000;
-const CRD = resolve(import.meta.dirname, '../../deploy/base/crd-pullsecretdistribution.yaml');
-const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
-const title = enabled
-  ? 'KubernetesDistributions on kube-apiserver v1.20.2'
-  : 'KubernetesDistributions (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('KubernetesDistributions on kube-apiserver v1.20.2');
 
 describe.skipIf(!enabled)(title, () => {
   beforeAll(async () => {
     // The CRD as deploy/ ships it, applied the way a user would.
-    const applied = await kubectl(['apply', '-f', CRD]);
-    expect(applied.code, applied.stderr).toBe(0);
-    const established = await kubectl([
-      'wait',
-      '--for',
-      'condition=established',
-      '--timeout=30s',
-      `crd/${DISTRIBUTION_PLURAL}.${DISTRIBUTION_GROUP}`,
-    ]);
-    expect(established.code, established.stderr).toBe(0);
-  });
-
-  describeDistributionContract('KubernetesDistributions', async () => {
-    const admin = adminKubeConfig();
-    const core = admin.makeApiClient(CoreV1Api);
-    const custom = admin.makeApiClient(CustomObjectsApi);
-    const namespaces: string[] = [];
-    const prefixed: string[] = [];
-    return {
-      distributions: new KubernetesDistributions(admin, { timeoutMs: TIMEOUT_MS }),
-      cluster: new KubernetesCluster(admin, { timeoutMs: TIMEOUT_MS }),
-      uniqueName: (prefix) => {
-        const name = uniqueName(prefix);
-        prefixed.push(name);
-        return name;
-      },
-      createNamespace: async (name, labels) => {
-        await core.createNamespace({ body: { metadata: { name, labels } } });
-        namespaces.push(name);
-      },
-      setNamespaceLabels: async (name, labels) => {
-        await core.patchNamespace({ name, body: [{ op: 'add', path: '/metadata/labels', value: labels }] });
-      },
-      deleteNamespace: (name) => removeNamespace(name),
-      createServiceAccount: async (namespace, name) => void (await createServiceAccountDirectly({ namespace, name })),
-      deleteServiceAccount: async (namespace, name) => void (await core.deleteNamespacedServiceAccount({ namespace, name })),
-      createPod: async (pod) => {
-        await core.createNamespacedPod({
-          namespace: pod.namespace,
-          body: {
-            metadata: { name: pod.name },
-            spec: {
-              serviceAccountName: pod.serviceAccountName,
-              // No token controller in the kit: without this the ServiceAccount admission waits for a token Secret.
-              automountServiceAccountToken: false,
-              imagePullSecrets: pod.imagePullSecrets.map((name) => ({ name })),
-              containers: [{ name: 'app', image: 'registry.example.com/app:1' }],
-            },
-          },
-        });
-      },
-      eventsAbout: async (name) => {
-        const list = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name}` });
-        return list.items.map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', uid: e.involvedObject.uid }));
-      },
-      // resourceVersion 1 expires on a kit that has run a while, but a freshly started API server (as
-      // in CI) kept a watch from it open without an event: not reliable. test/resilience/
-      // distribution-watch.test.ts covers the 410 (status or ERROR event) against a fake API server.
-      expiredResourceVersion: async () => undefined,
-      leaseNamespace: 'default',
-      cleanup: async () => {
-        for (const name of namespaces) await removeNamespace(name).catch(() => undefined);
-        for (const name of prefixed) {
-          // Drop finalizers first, or a distribution under deletion would stay.
-          await custom
-            .patchClusterCustomObject({ ...CR, name, body: [{ op: 'add', path: '/metadata/finalizers', value: [] }] })
-            .catch(() => undefined);
-          await custom.deleteClusterCustomObject({ ...CR, name }).catch(() => undefined);
-          await kubectl(['delete', 'lease', '-n', 'default', name, '--ignore-not-found']);
-        }
-      },
-    };
+    await applyDistributionCrd();
   });
 
   describe('beyond the contract', () => {

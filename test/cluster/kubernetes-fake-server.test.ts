@@ -1,48 +1,22 @@
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { AlreadyExistsError } from '../../src/domain/cluster.js';
 import { ConflictError, UnavailableError, UpstreamError } from '../../src/errors.js';
+import { answering, kubeConfigAt, refusingApiServer, silentApiServer, startFakeApiServer } from '../support/fake-api-server.js';
+import { stopTestServers } from '../support/loopback.js';
 
 // No kit needed: a fake "API server" answers exactly what a test wants, or nothing at all.
 
 const TIMEOUT_MS = 400;
 const draft = { name: 'regcred', namespace: 'team-a', type: 'Opaque', labels: {}, annotations: {}, data: {} };
-let close: () => Promise<void> = async () => {};
-afterEach(async () => close());
+afterEach(stopTestServers);
 
-function clusterAt(server: string): KubernetesCluster {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    // client-node allows plain http only with skipTLSVerify.
-    clusters: [{ name: 'fake', server, skipTLSVerify: server.startsWith('http:') }],
-    users: [{ name: 'fake', token: 'fake-token' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-    currentContext: 'fake',
-  });
-  return new KubernetesCluster(kubeConfig, { timeoutMs: TIMEOUT_MS });
-}
-
-async function listen(server: Server | ReturnType<typeof createHttpServer>, sockets: Set<Socket>): Promise<number> {
-  server.on('connection', (socket: Socket) => sockets.add(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  close = () =>
-    new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    });
-  return (server.address() as AddressInfo).port;
-}
+const clusterAt = (server: string) => new KubernetesCluster(kubeConfigAt(server), { timeoutMs: TIMEOUT_MS });
 
 /** An API server that answers every request with `status` and `body` (and `headers`). */
 async function fakeApiServer(status: number, body: unknown, headers: Record<string, string> = {}): Promise<KubernetesCluster> {
-  const server = createHttpServer((_req: IncomingMessage, res: ServerResponse) => {
-    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-  });
-  return clusterAt(`http://127.0.0.1:${await listen(server, new Set())}`);
+  const { kubeConfig } = await startFakeApiServer(answering(status, body, headers));
+  return new KubernetesCluster(kubeConfig, { timeoutMs: TIMEOUT_MS });
 }
 
 const failure = (call: Promise<unknown>) =>
@@ -53,9 +27,7 @@ const failure = (call: Promise<unknown>) =>
 
 describe('KubernetesCluster against a fake API server', () => {
   it('when nothing listens on the port, then it fails at once with UnavailableError (connection refused)', async () => {
-    const port = await listen(createTcpServer(), new Set());
-    await close();
-    const cluster = clusterAt(`https://127.0.0.1:${port}`);
+    const cluster = clusterAt(await refusingApiServer());
     const error = await failure(cluster.readSecret('team-a', 'regcred'));
     expect(error).toBeInstanceOf(UnavailableError);
     expect((error as Error).message).toBe('could not reach the Kubernetes API server: connection refused');
@@ -63,11 +35,7 @@ describe('KubernetesCluster against a fake API server', () => {
   });
 
   it('when the server accepts connections but never answers, then calls give up after timeoutMs', async () => {
-    const port = await listen(
-      createTcpServer(() => {}),
-      new Set(),
-    );
-    const cluster = clusterAt(`https://127.0.0.1:${port}`);
+    const cluster = clusterAt(await silentApiServer());
     for (const call of [() => cluster.listSecrets('team-a', { limit: 1 }), () => cluster.ping()]) {
       const started = performance.now();
       const error = await failure(call());

@@ -6,60 +6,18 @@ import { ConflictError, UnavailableError, UpstreamError, ValidationError } from 
 import {
   adminKubeConfig,
   createPullSecretWithKubectl,
-  createSecretDirectly,
   createTestNamespace,
+  kitSuiteTitle,
   realClusterAvailable,
-  uniqueName,
-  userKubeConfig,
   type TestNamespace,
+  userKubeConfig,
 } from '../support/real-cluster.js';
-import { describeServiceAccountContract } from './contract-service-accounts.js';
-import { describeClusterContract } from './contract.js';
-import {
-  createLabelledNamespace,
-  createServiceAccountDirectly,
-  readServiceAccountDirectly,
-  removeNamespace,
-} from './real-service-accounts.js';
 
 const enabled = realClusterAvailable();
 const TIMEOUT_MS = 5000;
-const title = enabled
-  ? 'KubernetesCluster on kube-apiserver v1.20.2'
-  : 'KubernetesCluster (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('KubernetesCluster on kube-apiserver v1.20.2');
 
 describe.skipIf(!enabled)(title, () => {
-  describeClusterContract('KubernetesCluster', async () => {
-    const namespace = await createTestNamespace('contract');
-    return {
-      cluster: new KubernetesCluster(adminKubeConfig(), { timeoutMs: TIMEOUT_MS }),
-      namespace: namespace.name,
-      missingNamespace: uniqueName('missing'),
-      seedSecret: createSecretDirectly,
-      cleanup: namespace.remove,
-    };
-  });
-
-  describeServiceAccountContract('KubernetesCluster', async () => {
-    const namespace = await createTestNamespace('sa-contract');
-    const created = [namespace.name];
-    return {
-      cluster: new KubernetesCluster(adminKubeConfig(), { timeoutMs: TIMEOUT_MS }),
-      namespace: namespace.name,
-      missingNamespace: uniqueName('missing'),
-      seedServiceAccount: createServiceAccountDirectly,
-      readServiceAccountFields: readServiceAccountDirectly,
-      createNamespace: async (labels) => {
-        const name = await createLabelledNamespace('labelled', labels);
-        created.push(name);
-        return name;
-      },
-      cleanup: async () => {
-        for (const name of created) await removeNamespace(name);
-      },
-    };
-  });
-
   describe('beyond the contract', () => {
     let namespace: TestNamespace;
     let cluster: KubernetesCluster;

@@ -1,37 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { NamespaceNotFoundError } from '../../src/domain/cluster.js';
-import { describeServiceAccountContract } from './contract-service-accounts.js';
-import { describeClusterContract } from './contract.js';
-
-describeClusterContract('MemoryCluster', async () => {
-  const cluster = new MemoryCluster({ namespaces: ['contract'] });
-  return {
-    cluster,
-    namespace: 'contract',
-    missingNamespace: 'no-such-namespace',
-    seedSecret: async (seed) => cluster.seedSecret(seed),
-    cleanup: async () => {},
-  };
-});
-
-describeServiceAccountContract('MemoryCluster', async () => {
-  const cluster = new MemoryCluster({ namespaces: ['contract', { name: 'kube-system', labels: { tier: 'system' } }] });
-  let created = 0;
-  return {
-    cluster,
-    namespace: 'contract',
-    missingNamespace: 'no-such-namespace',
-    seedServiceAccount: async (seed) => cluster.seedServiceAccount(seed),
-    readServiceAccountFields: async (namespace, name) => cluster.readServiceAccountFields(namespace, name),
-    createNamespace: async (labels) => {
-      const name = `labelled-${++created}`;
-      cluster.addNamespace(name, labels);
-      return name;
-    },
-    cleanup: async () => {},
-  };
-});
 
 describe('MemoryCluster', () => {
   it('says it is embedded and that nothing is persisted', () => {

@@ -1,5 +1,3 @@
-import { Buffer } from 'node:buffer';
-import { resolve } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listStoredDistributions, preflightFindings } from '../../scripts/crd-schema.js';
@@ -20,11 +18,12 @@ import {
 } from '../../src/domain/distributions/distribution.js';
 import { specWithinSchema } from '../../src/domain/distributions/spec-problem.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../src/domain/kubernetes/secret.js';
-import { kubectl } from '../deploy/kubectl.js';
-import { recordingObserver } from '../support/distribution-stage.js';
+import { ciDockerConfigJson } from '../support/docker-config-samples.js';
+import { applyDistributionCrd, DISTRIBUTION_CRD, PREVIOUS_DISTRIBUTION_CRD } from '../support/distribution-crd.js';
+import { recordingObserver } from '../support/recording-observer.js';
 import { eventually } from '../support/poll.js';
 import { startPrivateKit, type PrivateKit } from '../support/private-kit.js';
-import { realClusterAvailable } from '../support/real-cluster.js';
+import { kitSuiteTitle, realClusterAvailable } from '../support/real-cluster.js';
 
 // Kubernetes 1.20 has no validation ratcheting: once a CRD with limits is applied, an object stored
 // under today's CRD that breaks them can no longer be written at all. On a kit of its own (the shared
@@ -32,9 +31,6 @@ import { realClusterAvailable } from '../support/real-cluster.js';
 // controller left them, then the new CRD, then the new controller.
 
 const enabled = realClusterAvailable();
-const skipped = enabled ? '' : ' (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
-const OLD_CRD = resolve(import.meta.dirname, '../fixtures/crd-pullsecretdistribution-v1.yaml');
-const NEW_CRD = resolve(import.meta.dirname, '../../deploy/base/crd-pullsecretdistribution.yaml');
 const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
 const CANARY = 'canary-upgrade-5d1c';
 const OWN = 'regcred-upgrade';
@@ -44,14 +40,7 @@ const tooMany = (first: string) => [first, ...Array.from({ length: 1499 }, (_, i
 
 type Stored = { metadata: { name: string; uid: string; resourceVersion: string; deletionTimestamp?: string; finalizers?: string[] } };
 
-const configJson = (password: string) =>
-  Buffer.from(
-    JSON.stringify({
-      auths: { 'registry.example.com': { username: 'ci', password, auth: Buffer.from(`ci:${password}`).toString('base64') } },
-    }),
-  ).toString('base64');
-
-describe.skipIf(!enabled)(`upgrading the CRD over objects stored under the previous one (private kit)${skipped}`, () => {
+describe.skipIf(!enabled)(kitSuiteTitle(`upgrading the CRD over objects stored under the previous one (private kit)`), () => {
   let kit: PrivateKit;
   let kubeConfig: KubeConfig;
   let core: CoreV1Api;
@@ -60,10 +49,6 @@ describe.skipIf(!enabled)(`upgrading the CRD over objects stored under the previ
   let desired: DesiredCopy;
   const unexpected: unknown[] = [];
 
-  const kubectlOn = async (...args: string[]) => {
-    const done = await kubectl(['--kubeconfig', kit.kubeconfigPath, ...args]);
-    if (done.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${done.stderr}`);
-  };
   const read = (name: string) =>
     custom.getClusterCustomObject({ ...CR, name }).then(
       (o) => o as Stored & { spec: DistributionSpec; status?: Record<string, unknown> },
@@ -90,7 +75,7 @@ describe.skipIf(!enabled)(`upgrading the CRD over objects stored under the previ
   const source = (name: string) => ({
     metadata: { name: `distribution-${name}`, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [DISTRIBUTION_SOURCE_LABEL]: name } },
     type: 'kubernetes.io/dockerconfigjson',
-    data: { '.dockerconfigjson': configJson(CANARY) },
+    data: { '.dockerconfigjson': ciDockerConfigJson(CANARY) },
   });
   /** A JSON patch with the resourceVersion precondition, as the controller writes. */
   const patch = (name: string, resourceVersion: string, ops: object[], subresource?: 'status') => {
@@ -121,8 +106,7 @@ describe.skipIf(!enabled)(`upgrading the CRD over objects stored under the previ
     kubeConfig = kit.kubeConfig();
     core = kubeConfig.makeApiClient(CoreV1Api);
     custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    await kubectlOn('apply', '-f', OLD_CRD);
-    await kubectlOn('wait', '--for', 'condition=established', '--timeout=60s', `crd/${DISTRIBUTION_PLURAL}.${DISTRIBUTION_GROUP}`);
+    await applyDistributionCrd(kit.kubeconfigPath, PREVIOUS_DISTRIBUTION_CRD);
     for (const name of [OWN, TEAM_A, TEAM_B]) await core.createNamespace({ body: { metadata: { name } } });
 
     // As today's API and controller left them: sources and a copy without any UID, a status from before.
@@ -134,7 +118,7 @@ describe.skipIf(!enabled)(`upgrading the CRD over objects stored under the previ
         type: 'kubernetes.io/dockerconfigjson',
         labels: {},
         annotations: {},
-        data: { '.dockerconfigjson': configJson(CANARY) },
+        data: { '.dockerconfigjson': ciDockerConfigJson(CANARY) },
         immutable: false,
       },
       { namespace: OWN, name: 'distribution-payments' },
@@ -168,7 +152,7 @@ describe.skipIf(!enabled)(`upgrading the CRD over objects stored under the previ
     });
     await store('probe', { ...base, source: { secretName: 'distribution-probe', namespace: 'elsewhere' }, namespaces: tooMany('x') });
 
-    await kubectlOn('apply', '-f', NEW_CRD);
+    await applyDistributionCrd(kit.kubeconfigPath);
     // Established already (the previous version was): wait until the new schema is the one applied.
     await eventually(
       async () => {
@@ -226,7 +210,7 @@ describe.skipIf(!enabled)(`upgrading the CRD over objects stored under the previ
   });
 
   it('when the preflight reads the stored objects, then it lists those the new CRD blocks and those the controller refuses, and not the valid one', async () => {
-    const findings = preflightFindings((await listStoredDistributions(kubeConfig))!, NEW_CRD).filter((f) => f.name !== 'probe');
+    const findings = preflightFindings((await listStoredDistributions(kubeConfig))!, DISTRIBUTION_CRD).filter((f) => f.name !== 'probe');
     expect(findings.map((f) => [f.name, f.verdict]).sort()).toEqual([
       ['too-many', 'blocks'],
       ['upper-case', 'blocks'],

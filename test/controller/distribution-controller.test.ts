@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DistributionController } from '../../src/controller/distribution-controller.js';
 import {
   CLEANUP_FINALIZER,
@@ -10,40 +10,33 @@ import {
   ORPHAN_ANNOTATION,
   type DistributionSpec,
 } from '../../src/domain/distributions/distribution.js';
-import {
-  applyCrdWhenOnKit,
-  distributionStages,
-  recordingObserver,
-  STAGE_CANARY as CANARY,
-  stageConfigJson as configJson,
-  type Stage,
-} from '../support/distribution-stage.js';
+import { clusterArenas, type ClusterArena } from '../support/cluster-arena.js';
+import { CANARY_PASSWORD as CANARY, ciDockerConfigJson as configJson } from '../support/docker-config-samples.js';
+import { recordingObserver } from '../support/recording-observer.js';
 import { eventually } from '../support/poll.js';
 import { uniqueName } from '../support/real-cluster.js';
 
 describe('the distribution controller', () => {
-  beforeAll(applyCrdWhenOnKit);
-
-  describe.each(distributionStages())('on %s', (_title, makeStage) => {
-    let stage: Stage;
+  describe.each(clusterArenas())('on %s', (_title, makeArena) => {
+    let arena: ClusterArena;
     let controller: DistributionController | undefined;
     const distributionNames: string[] = [];
 
     afterEach(async () => {
       await controller?.stop();
       controller = undefined;
-      await stage?.cleanup(distributionNames.splice(0));
+      await arena?.cleanup(distributionNames.splice(0));
     });
 
     afterAll(async () => controller?.stop());
 
     async function arrange(spec: Partial<DistributionSpec> & { team: string }, password = CANARY) {
-      stage = await makeStage();
+      arena = await makeArena();
       const name = uniqueName('psd');
       distributionNames.push(name);
       const sourceName = `distribution-${name}`;
-      await stage.cluster.createSecret({
-        namespace: stage.ownNamespace,
+      await arena.cluster.createSecret({
+        namespace: arena.ownNamespace,
         name: sourceName,
         type: 'kubernetes.io/dockerconfigjson',
         labels: { 'app.kubernetes.io/managed-by': 'regcred', [DISTRIBUTION_SOURCE_LABEL]: name },
@@ -51,14 +44,14 @@ describe('the distribution controller', () => {
         data: { '.dockerconfigjson': configJson(password) },
       });
       const { team, ...rest } = spec;
-      await stage.distributions.createDistribution({
+      await arena.distributions.createDistribution({
         name,
         finalizers: [],
         labels: {},
         annotations: {},
         spec: {
           secretName: 'regcred',
-          source: { secretName: sourceName, namespace: stage.ownNamespace },
+          source: { secretName: sourceName, namespace: arena.ownNamespace },
           namespaceSelector: `team=${team}`,
           serviceAccounts: [],
           ...rest,
@@ -66,9 +59,9 @@ describe('the distribution controller', () => {
       });
       const { observer, seen } = recordingObserver();
       controller = new DistributionController({
-        cluster: stage.cluster,
-        distributions: stage.distributions,
-        ownNamespace: stage.ownNamespace,
+        cluster: arena.cluster,
+        distributions: arena.distributions,
+        ownNamespace: arena.ownNamespace,
         denyNamespaces: ['kube-system'],
         watchTimeoutSeconds: 30,
         resyncSeconds: 3600,
@@ -77,17 +70,17 @@ describe('the distribution controller', () => {
       return { name, sourceName, seen, start: () => controller!.start() };
     }
 
-    const copyIn = (namespace: string) => stage.cluster.readSecret(namespace, 'regcred');
+    const copyIn = (namespace: string) => arena.cluster.readSecret(namespace, 'regcred');
     const settled = () => eventually(async () => expect(controller!.backlog).toBe(0), { timeoutMs: 15_000 });
 
     it('keeps a copy in every matching namespace, present and future, links every ServiceAccount, restores drift and removes copies where it stops matching', async () => {
       const team = uniqueName('t');
       const [a, b, later, other] = [uniqueName('ns-a'), uniqueName('ns-b'), uniqueName('ns-later'), uniqueName('ns-other')];
       const { name, seen, start } = await arrange({ team, serviceAccounts: ['*'] });
-      await stage.createNamespace(a, { team });
-      await stage.createNamespace(b, { team });
-      await stage.createNamespace(other, { team: 'someone-else' });
-      await stage.createServiceAccount(a, 'default');
+      await arena.createNamespace(a, { team });
+      await arena.createNamespace(b, { team });
+      await arena.createNamespace(other, { team: 'someone-else' });
+      await arena.seedServiceAccount({ namespace: a, name: 'default' });
       await start();
 
       await eventually(
@@ -97,29 +90,29 @@ describe('the distribution controller', () => {
             expect(copy?.labels[DISTRIBUTION_LABEL]).toBe(name);
             expect(Buffer.from(copy!.data['.dockerconfigjson']!, 'base64').toString()).toContain(CANARY);
           }
-          expect((await stage.cluster.readServiceAccount(a, 'default'))?.imagePullSecrets).toEqual(['regcred']);
+          expect((await arena.cluster.readServiceAccount(a, 'default'))?.imagePullSecrets).toEqual(['regcred']);
         },
         { timeoutMs: 15_000 },
       );
       expect(await copyIn(other)).toBeUndefined();
 
       // A namespace created later, and a ServiceAccount created later.
-      await stage.createNamespace(later, { team });
-      await stage.createServiceAccount(b, 'builder');
+      await arena.createNamespace(later, { team });
+      await arena.seedServiceAccount({ namespace: b, name: 'builder' });
       await eventually(
         async () => {
           expect((await copyIn(later))?.labels[DISTRIBUTION_LABEL]).toBe(name);
-          expect((await stage.cluster.readServiceAccount(b, 'builder'))?.imagePullSecrets).toEqual(['regcred']);
+          expect((await arena.cluster.readServiceAccount(b, 'builder'))?.imagePullSecrets).toEqual(['regcred']);
         },
         { timeoutMs: 15_000 },
       );
 
       // Deleted and edited copies come back.
       const deleted = (await copyIn(a))!;
-      await stage.cluster.deleteSecret(a, 'regcred', deleted.uid!);
+      await arena.cluster.deleteSecret(a, 'regcred', deleted.uid!);
       await eventually(async () => expect((await copyIn(a))?.uid).toBeDefined(), { timeoutMs: 15_000 });
       const edited = (await copyIn(b))!;
-      await stage.cluster.replaceSecret({
+      await arena.cluster.replaceSecret({
         ...edited,
         data: { '.dockerconfigjson': configJson('tampered') },
         resourceVersion: edited.resourceVersion!,
@@ -128,17 +121,17 @@ describe('the distribution controller', () => {
       expect(seen.restored).toEqual(expect.arrayContaining([`${a}:deleted`, `${b}:edited`]));
 
       // Stops matching: the copy and the link it added go.
-      await stage.setNamespaceLabels(a, { team: 'moved' });
+      await arena.setNamespaceLabels(a, { team: 'moved' });
       await eventually(
         async () => {
           expect(await copyIn(a)).toBeUndefined();
-          expect((await stage.cluster.readServiceAccount(a, 'default'))?.imagePullSecrets).toEqual([]);
+          expect((await arena.cluster.readServiceAccount(a, 'default'))?.imagePullSecrets).toEqual([]);
         },
         { timeoutMs: 15_000 },
       );
 
       await settled();
-      const status = (await stage.distributions.readDistribution(name))!.status!;
+      const status = (await arena.distributions.readDistribution(name))!.status!;
       expect(status.counts).toMatchObject({ targeted: 2, current: 2 });
       expect(status.namespaces!.map((n) => [n.namespace, n.state]).sort()).toEqual(
         [
@@ -155,17 +148,17 @@ describe('the distribution controller', () => {
       const team = uniqueName('t');
       const ns = uniqueName('ns');
       const { name, start } = await arrange({ team, serviceAccounts: ['default'] });
-      await stage.createNamespace(ns, { team });
-      await stage.createServiceAccount(ns, 'default');
+      await arena.createNamespace(ns, { team });
+      await arena.seedServiceAccount({ namespace: ns, name: 'default' });
       await start();
-      await eventually(async () => expect((await stage.distributions.readDistribution(name))?.status?.counts?.inSync).toBe(1), {
+      await eventually(async () => expect((await arena.distributions.readDistribution(name))?.status?.counts?.inSync).toBe(1), {
         timeoutMs: 15_000,
       });
       await settled();
       const before = [
         (await copyIn(ns))!.resourceVersion,
-        (await stage.cluster.readServiceAccount(ns, 'default'))!.resourceVersion,
-        (await stage.distributions.readDistribution(name))!.resourceVersion,
+        (await arena.cluster.readServiceAccount(ns, 'default'))!.resourceVersion,
+        (await arena.distributions.readDistribution(name))!.resourceVersion,
       ];
       controller!.resync();
       controller!.resync();
@@ -173,8 +166,8 @@ describe('the distribution controller', () => {
       await settled();
       const after = [
         (await copyIn(ns))!.resourceVersion,
-        (await stage.cluster.readServiceAccount(ns, 'default'))!.resourceVersion,
-        (await stage.distributions.readDistribution(name))!.resourceVersion,
+        (await arena.cluster.readServiceAccount(ns, 'default'))!.resourceVersion,
+        (await arena.distributions.readDistribution(name))!.resourceVersion,
       ];
       expect(after).toEqual(before);
     });
@@ -183,17 +176,17 @@ describe('the distribution controller', () => {
       const team = uniqueName('t');
       const ns = uniqueName('ns');
       const { name, seen, start } = await arrange({ team });
-      await stage.createNamespace(ns, { team });
+      await arena.createNamespace(ns, { team });
       await start();
-      await eventually(async () => expect((await stage.distributions.readDistribution(name))?.status?.counts?.inSync).toBe(1), {
+      await eventually(async () => expect((await arena.distributions.readDistribution(name))?.status?.counts?.inSync).toBe(1), {
         timeoutMs: 15_000,
       });
       await settled();
       await new Promise((r) => setTimeout(r, 300));
       const before = seen.reconcilesOf.get(name) ?? 0;
-      for (let i = 0; i < 3; i++) await stage.createNamespace(uniqueName('unrelated'), { team: `${team}-other` });
+      for (let i = 0; i < 3; i++) await arena.createNamespace(uniqueName('unrelated'), { team: `${team}-other` });
       const targeted = uniqueName('ns-late');
-      await stage.createNamespace(targeted, { team });
+      await arena.createNamespace(targeted, { team });
       await eventually(async () => expect((await copyIn(targeted))?.labels[DISTRIBUTION_LABEL]).toBe(name), { timeoutMs: 15_000 });
       await settled();
       // The targeted namespace (and the events of its own write) reconcile; the three others do not.
@@ -204,12 +197,12 @@ describe('the distribution controller', () => {
       const team = uniqueName('t');
       const namespaces = [uniqueName('ns-1'), uniqueName('ns-2'), uniqueName('ns-3')];
       const { name, sourceName, start } = await arrange({ team });
-      for (const ns of namespaces) await stage.createNamespace(ns, { team });
+      for (const ns of namespaces) await arena.createNamespace(ns, { team });
       await start();
-      await eventually(async () => expect((await stage.distributions.readDistribution(name))?.status?.counts?.current).toBe(3), {
+      await eventually(async () => expect((await arena.distributions.readDistribution(name))?.status?.counts?.current).toBe(3), {
         timeoutMs: 15_000,
       });
-      const oldHash = (await stage.distributions.readDistribution(name))!.status!.contentHash;
+      const oldHash = (await arena.distributions.readDistribution(name))!.status!.contentHash;
       const uids = await Promise.all(namespaces.map(async (ns) => (await copyIn(ns))!.uid));
 
       const reads: string[] = [];
@@ -231,15 +224,15 @@ describe('the distribution controller', () => {
           await new Promise((r) => setTimeout(r, 5));
         }
       })();
-      const source = (await stage.cluster.readSecret(stage.ownNamespace, sourceName))!;
-      await stage.cluster.replaceSecret({
+      const source = (await arena.cluster.readSecret(arena.ownNamespace, sourceName))!;
+      await arena.cluster.replaceSecret({
         ...source,
         data: { '.dockerconfigjson': configJson('new-pw') },
         resourceVersion: source.resourceVersion!,
       });
       await eventually(
         async () => {
-          const status = (await stage.distributions.readDistribution(name))!.status!;
+          const status = (await arena.distributions.readDistribution(name))!.status!;
           expect(status.contentHash).not.toBe(oldHash);
           expect(status.counts?.current).toBe(3);
           expect(status.rolledOutAt).toBeDefined();
@@ -259,21 +252,21 @@ describe('the distribution controller', () => {
       const team = uniqueName('t');
       const ns = uniqueName('ns');
       const { name, start } = await arrange({ team });
-      const mine = (await stage.distributions.readDistribution(name))!;
+      const mine = (await arena.distributions.readDistribution(name))!;
       const theirs = uniqueName('psd-theirs');
       distributionNames.push(theirs);
-      await stage.distributions.createDistribution({
+      await arena.distributions.createDistribution({
         name: theirs,
         finalizers: [],
         labels: {},
         annotations: {},
         spec: { ...mine.spec, source: { ...mine.spec.source, namespace: 'another-regcred' } },
       });
-      await stage.createNamespace(ns, { team });
+      await arena.createNamespace(ns, { team });
       await start();
       await eventually(async () => expect((await copyIn(ns))?.labels[DISTRIBUTION_LABEL]).toBe(name), { timeoutMs: 15_000 });
       await settled();
-      const other = (await stage.distributions.readDistribution(theirs))!;
+      const other = (await arena.distributions.readDistribution(theirs))!;
       expect(other.status).toBeUndefined();
       expect(other.finalizers).toEqual([]);
     });
@@ -282,8 +275,8 @@ describe('the distribution controller', () => {
       const team = uniqueName('t');
       const ns = uniqueName('ns');
       const { name, seen, start } = await arrange({ team });
-      await stage.createNamespace(ns, { team });
-      const foreign = await stage.cluster.createSecret({
+      await arena.createNamespace(ns, { team });
+      const foreign = await arena.cluster.createSecret({
         namespace: ns,
         name: 'regcred',
         type: 'Opaque',
@@ -294,7 +287,7 @@ describe('the distribution controller', () => {
       await start();
       await eventually(
         async () => {
-          const status = (await stage.distributions.readDistribution(name))?.status;
+          const status = (await arena.distributions.readDistribution(name))?.status;
           expect(status?.namespaces).toEqual([
             expect.objectContaining({ namespace: ns, state: 'failed', reason: expect.stringMatching(/someone else/) }),
           ]);
@@ -309,39 +302,39 @@ describe('the distribution controller', () => {
       const team = uniqueName('t');
       const [ns1, ns2] = [uniqueName('ns-1'), uniqueName('ns-2')];
       const { name, sourceName, start } = await arrange({ team, serviceAccounts: ['default'] });
-      await stage.createNamespace(ns1, { team });
-      await stage.createNamespace(ns2, { team });
-      await stage.createServiceAccount(ns1, 'default');
+      await arena.createNamespace(ns1, { team });
+      await arena.createNamespace(ns2, { team });
+      await arena.seedServiceAccount({ namespace: ns1, name: 'default' });
       await start();
       await eventually(
         async () => {
-          const d = await stage.distributions.readDistribution(name);
+          const d = await arena.distributions.readDistribution(name);
           expect(d?.finalizers).toContain(CLEANUP_FINALIZER);
           expect(d?.status?.counts?.current).toBe(2);
         },
         { timeoutMs: 15_000 },
       );
-      const d = (await stage.distributions.readDistribution(name))!;
-      await stage.distributions.deleteDistribution(name, d.uid!);
-      await eventually(async () => expect(await stage.distributions.readDistribution(name)).toBeUndefined(), { timeoutMs: 15_000 });
+      const d = (await arena.distributions.readDistribution(name))!;
+      await arena.distributions.deleteDistribution(name, d.uid!);
+      await eventually(async () => expect(await arena.distributions.readDistribution(name)).toBeUndefined(), { timeoutMs: 15_000 });
       expect(await copyIn(ns1)).toBeUndefined();
       expect(await copyIn(ns2)).toBeUndefined();
-      expect((await stage.cluster.readServiceAccount(ns1, 'default'))?.imagePullSecrets).toEqual([]);
-      expect(await stage.cluster.readSecret(stage.ownNamespace, sourceName)).toBeUndefined();
+      expect((await arena.cluster.readServiceAccount(ns1, 'default'))?.imagePullSecrets).toEqual([]);
+      expect(await arena.cluster.readSecret(arena.ownNamespace, sourceName)).toBeUndefined();
     });
 
     it('with the orphan annotation, deletion keeps the copies (content, links) without the marks that bind them, and lets the object go', async () => {
       const team = uniqueName('t');
       const ns = uniqueName('ns');
       const { name, start } = await arrange({ team, serviceAccounts: ['default'] });
-      await stage.createNamespace(ns, { team });
-      await stage.createServiceAccount(ns, 'default');
+      await arena.createNamespace(ns, { team });
+      await arena.seedServiceAccount({ namespace: ns, name: 'default' });
       await start();
-      await eventually(async () => expect((await stage.distributions.readDistribution(name))?.status?.counts?.inSync).toBe(1), {
+      await eventually(async () => expect((await arena.distributions.readDistribution(name))?.status?.counts?.inSync).toBe(1), {
         timeoutMs: 15_000,
       });
-      const d = (await stage.distributions.readDistribution(name))!;
-      await stage.distributions.replaceDistribution({
+      const d = (await arena.distributions.readDistribution(name))!;
+      await arena.distributions.replaceDistribution({
         name,
         finalizers: d.finalizers,
         labels: d.labels,
@@ -349,16 +342,16 @@ describe('the distribution controller', () => {
         spec: d.spec,
         resourceVersion: d.resourceVersion!,
       });
-      const annotated = (await stage.distributions.readDistribution(name))!;
-      await stage.distributions.deleteDistribution(name, annotated.uid!);
-      await eventually(async () => expect(await stage.distributions.readDistribution(name)).toBeUndefined(), { timeoutMs: 15_000 });
+      const annotated = (await arena.distributions.readDistribution(name))!;
+      await arena.distributions.deleteDistribution(name, annotated.uid!);
+      await eventually(async () => expect(await arena.distributions.readDistribution(name)).toBeUndefined(), { timeoutMs: 15_000 });
       const kept = (await copyIn(ns))!;
       expect(Buffer.from(kept.data['.dockerconfigjson']!, 'base64').toString()).toContain(CANARY);
       // No later distribution of this name can take it back.
       expect(kept.labels[DISTRIBUTION_LABEL]).toBeUndefined();
       expect(kept.annotations[DISTRIBUTION_UID_ANNOTATION]).toBeUndefined();
       expect(kept.annotations[LINKED_SERVICE_ACCOUNTS_ANNOTATION]).toBeUndefined();
-      expect((await stage.cluster.readServiceAccount(ns, 'default'))?.imagePullSecrets).toEqual(['regcred']);
+      expect((await arena.cluster.readServiceAccount(ns, 'default'))?.imagePullSecrets).toEqual(['regcred']);
     });
   });
 });

@@ -4,12 +4,10 @@ import { LeaderElector } from '../../src/controller/leader-election.js';
 import type { LeaseStore } from '../../src/domain/distributions/distribution-cluster.js';
 import { FreezableLeaseStore } from '../support/fake-lease-store.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, createTestNamespace, realClusterAvailable, type TestNamespace } from '../support/real-cluster.js';
+import { adminKubeConfig, createTestNamespace, kitSuiteTitle, realClusterAvailable, type TestNamespace } from '../support/real-cluster.js';
 
 const enabled = realClusterAvailable();
-const title = enabled
-  ? 'leader election over a Lease on kube-apiserver v1.20.2'
-  : 'leader election over a Lease on kube-apiserver v1.20.2 (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('leader election over a Lease on kube-apiserver v1.20.2');
 const LEASE = 'regcred-controller';
 // Short timings so the suite takes seconds; their ratios are the defaults' (15 s / 10 s / 2 s).
 const TIMINGS = { leaseDurationSeconds: 3, renewDeadlineMs: 2_000, retryPeriodMs: 500 };

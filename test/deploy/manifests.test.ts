@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_WIDE_OPERATIONS, REQUIRED_PERMISSIONS } from '../../src/domain/access/access-policy.js';
 import { eventually } from '../support/poll.js';
 import { adminKubeConfig, realClusterAvailable } from '../support/real-cluster.js';
-import { find, kubectl, kubectlAvailable, normaliseRules, render, type KubeObject } from './kubectl.js';
+import { kubectl, kubectlAvailable } from '../support/kubectl.js';
+import { find, normaliseRules, render, type KubeObject } from './kustomize.js';
 
 // deploy/ rendered by kustomize (kubectl 1.32's), checked for its security settings and for RBAC
 // that is exactly what regcred calls; with the real cluster enabled, the API server validates
@@ -39,9 +40,9 @@ const namespacedRules = () => [
   ...SERVICE_ACCOUNT_VERBS.map((verb) => `core/serviceaccounts:${verb}`),
 ];
 
-if (!kubectlAvailable) console.warn('SKIPPED test/deploy/manifests.test.ts: kubectl is not on PATH (CI installs it)');
+if (!kubectlAvailable()) console.warn('SKIPPED test/deploy/manifests.test.ts: kubectl is not on PATH (CI installs it)');
 
-describe.skipIf(!kubectlAvailable)('deploy/ (kubectl apply -k deploy/)', () => {
+describe.skipIf(!kubectlAvailable())('deploy/ (kubectl apply -k deploy/)', () => {
   let objects: KubeObject[];
   beforeAll(async () => ({ objects } = await render(BASE)));
   const deployment = () => find(objects, 'Deployment', 'regcred')[0];
@@ -176,7 +177,7 @@ describe.skipIf(!kubectlAvailable)('deploy/ (kubectl apply -k deploy/)', () => {
   });
 });
 
-describe.skipIf(!kubectlAvailable)('deploy/overlays/namespaced', () => {
+describe.skipIf(!kubectlAvailable())('deploy/overlays/namespaced', () => {
   let base: KubeObject[];
   let objects: KubeObject[];
   beforeAll(async () => {
@@ -213,7 +214,7 @@ describe.skipIf(!kubectlAvailable)('deploy/overlays/namespaced', () => {
   });
 });
 
-describe.skipIf(!kubectlAvailable || !realClusterAvailable())(
+describe.skipIf(!kubectlAvailable() || !realClusterAvailable())(
   'deploy/ on a real API server (Kubernetes 1.20, with pdb-policy-v1beta1)',
   () => {
     // The manifests' namespaces must exist for a dry run of what goes in them; those this run creates, it removes.

@@ -5,7 +5,8 @@ import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.j
 import type { AccessReviewer, KubernetesIdentity, Permission } from '../../src/domain/access/access-policy.js';
 import { kubernetesGatekeeper, openGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL } from '../../src/domain/distributions/distribution.js';
-import { distributionArenas, fakeVerifier, type Arena } from '../support/distribution-arenas.js';
+import { clusterArenas, HTTP_MEMORY_ARENA, type ClusterArena } from '../support/cluster-arena.js';
+import { fakeVerifier } from '../support/fake-verifier.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { eventually } from '../support/poll.js';
 import { adminKubeConfig, uniqueName, userToken } from '../support/real-cluster.js';
@@ -61,7 +62,7 @@ function memoryGrantee(): Grantee {
 }
 
 /** alice on the kit: each grant a ClusterRole and ClusterRoleBinding, awaited until the authorizer sees it. */
-function kitGrantee(arena: Arena): Grantee {
+function kitGrantee(arena: ClusterArena): Grantee {
   const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
   const reviewer = new KubernetesAccessReviewer(adminKubeConfig(), { timeoutMs: 5000 });
   const alice: KubernetesIdentity = { username: 'alice', groups: ['team-a', 'system:authenticated'] };
@@ -100,13 +101,12 @@ function kitGrantee(arena: Arena): Grantee {
   };
 }
 
-describe.each(distributionArenas)(
+describe.each(clusterArenas(HTTP_MEMORY_ARENA))(
   '/v1/distributions in kubernetes mode on %s: the caller needs the rights the controller uses',
-  (title, enabled, makeArena) => {
-    let arena: Arena;
+  (title, makeArena) => {
+    let arena: ClusterArena;
     let grantee: Grantee;
     beforeAll(async () => {
-      if (!enabled) return;
       arena = await makeArena();
       grantee = title.startsWith('a real') ? kitGrantee(arena) : memoryGrantee();
     }, 60_000);
@@ -119,7 +119,7 @@ describe.each(distributionArenas)(
         distributions: arena.distributions,
         verifier: fakeVerifier,
         gatekeeper,
-        config: { namespace: arena.sourceNamespace, auth: gatekeeper.mode },
+        config: { namespace: arena.ownNamespace, auth: gatekeeper.mode },
       }).app;
     const as = (req: request.Test) => req.set('Authorization', grantee.authorization);
     const putJson = (name: string, body: object) => as(request(appWith()).put(`/v1/distributions/${name}`)).send(body);
@@ -131,90 +131,88 @@ describe.each(distributionArenas)(
       );
     const sourceOf = (name: string) => `distribution-${name}`;
 
-    describe.skipIf(!enabled)('', () => {
-      it('when the caller may write pullsecretdistributions but not Secrets everywhere, then a PUT is 403 before its body is read and nothing is written; with Secrets create and patch it is 201', async () => {
-        const name = arena.unique('rights-put');
-        await grantee.grant(DISTRIBUTIONS_ALL, rule('secrets', 'create'));
-        for (const res of [
-          await putJson(name, { ...credentials, namespaces: ['team-a'] }),
-          await putJson(name, { not: 'even valid' }),
-          await putUpload(name, 'namespaces=team-a'),
-        ]) {
-          expectMatchesContract(res);
-          expect(res.status).toBe(403);
-          expect(res.body.detail).toContain('regcred-distribution-editor');
-        }
-        expect(await arena.storedDistribution(name)).toBeUndefined();
-        expect(await arena.storedSource(sourceOf(name))).toBeUndefined();
+    it('when the caller may write pullsecretdistributions but not Secrets everywhere, then a PUT is 403 before its body is read and nothing is written; with Secrets create and patch it is 201', async () => {
+      const name = arena.unique('rights-put');
+      await grantee.grant(DISTRIBUTIONS_ALL, rule('secrets', 'create'));
+      for (const res of [
+        await putJson(name, { ...credentials, namespaces: ['team-a'] }),
+        await putJson(name, { not: 'even valid' }),
+        await putUpload(name, 'namespaces=team-a'),
+      ]) {
+        expectMatchesContract(res);
+        expect(res.status).toBe(403);
+        expect(res.body.detail).toContain('regcred-distribution-editor');
+      }
+      expect(await arena.storedDistribution(name)).toBeUndefined();
+      expect(await arena.storedSource(sourceOf(name))).toBeUndefined();
 
-        await grantee.grant(rule('secrets', 'patch'));
-        const created = await putJson(name, { ...credentials, namespaces: ['team-a'] });
-        expectMatchesContract(created);
-        expect(created.status).toBe(201);
-        expect((await putUpload(name, 'namespaces=team-a')).status).toBe(200);
-      });
-
-      it('when the distribution links ServiceAccounts, then the caller also needs serviceaccounts get and patch everywhere; without, 403 and nothing changes', async () => {
-        const name = arena.unique('rights-link');
-        await grantee.grant(DISTRIBUTIONS_ALL, rule('secrets', 'create', 'patch'), rule('serviceaccounts', 'get'));
-        expect((await putJson(name, { ...credentials, namespaces: ['team-a'] })).status).toBe(201);
-        const before = await arena.storedSource(sourceOf(name));
-        const linking = { ...credentials, password: 'second-password', namespaces: ['team-a'], serviceAccounts: ['default'] };
-        for (const res of [await putJson(name, linking), await putUpload(name, 'namespaces=team-a&serviceAccounts=*')]) {
-          expectMatchesContract(res);
-          expect(res.status).toBe(403);
-        }
-        expect((await arena.storedSource(sourceOf(name)))?.data).toEqual(before?.data);
-        expect((await arena.storedDistribution(name))?.spec?.serviceAccounts).toEqual([]);
-
-        await grantee.grant(rule('serviceaccounts', 'patch'));
-        const linked = await putJson(name, linking);
-        expect(linked.status).toBe(200);
-        expect(linked.body).toMatchObject({ result: 'updated', serviceAccounts: ['default'] });
-      });
-
-      it('when a DELETE is asked, then it needs Secrets delete, and ServiceAccounts patch unless orphan=true; refused, the distribution stays as it was', async () => {
-        const [plain, orphaned] = [arena.unique('rights-delete'), arena.unique('rights-orphan')];
-        const open = appWith(openGatekeeper());
-        for (const name of [plain, orphaned])
-          expect(
-            (
-              await request(open)
-                .put(`/v1/distributions/${name}`)
-                .send({ ...credentials, namespaces: ['team-a'] })
-            ).status,
-          ).toBe(201);
-        const del = (name: string, query = '') => as(request(appWith()).delete(`/v1/distributions/${name}${query}`));
-
-        await grantee.grant(DISTRIBUTIONS_ALL, rule('serviceaccounts', 'patch'));
-        expect((await del(plain)).status).toBe(403);
-        expect((await del(orphaned, '?orphan=true')).status).toBe(403);
-        await grantee.revokeAll();
-        await grantee.grant(DISTRIBUTIONS_ALL, rule('secrets', 'delete'));
-        const refused = await del(plain);
-        expectMatchesContract(refused);
-        expect(refused.status).toBe(403);
-        expect((await arena.storedDistribution(plain))?.deletionTimestamp).toBeUndefined();
-        expect((await del(orphaned, '?orphan=true')).status).toBe(202);
-
-        await grantee.grant(rule('serviceaccounts', 'patch'));
-        const deleted = await del(plain);
-        expectMatchesContract(deleted);
-        expect(deleted.status).toBe(202);
-        expect((await arena.storedDistribution(plain))?.deletionTimestamp).toBeTruthy();
-      });
-
-      it.skipIf(title.startsWith('a real'))(
-        'then every review a distribution call asks is cluster-scoped (one for all namespaces)',
-        async () => {
-          await grantee.grant(DISTRIBUTIONS_ALL, rule('secrets', 'create', 'patch', 'delete'), rule('serviceaccounts', 'get', 'patch'));
-          const name = arena.unique('rights-scope');
-          expect((await putJson(name, { ...credentials, namespaces: ['team-a'], serviceAccounts: ['*'] })).status).toBe(201);
-          expect((await as(request(appWith()).delete(`/v1/distributions/${name}`))).status).toBe(202);
-          expect(grantee.reviewedNamespaces!.length).toBeGreaterThan(0);
-          expect(new Set(grantee.reviewedNamespaces)).toEqual(new Set(['']));
-        },
-      );
+      await grantee.grant(rule('secrets', 'patch'));
+      const created = await putJson(name, { ...credentials, namespaces: ['team-a'] });
+      expectMatchesContract(created);
+      expect(created.status).toBe(201);
+      expect((await putUpload(name, 'namespaces=team-a')).status).toBe(200);
     });
+
+    it('when the distribution links ServiceAccounts, then the caller also needs serviceaccounts get and patch everywhere; without, 403 and nothing changes', async () => {
+      const name = arena.unique('rights-link');
+      await grantee.grant(DISTRIBUTIONS_ALL, rule('secrets', 'create', 'patch'), rule('serviceaccounts', 'get'));
+      expect((await putJson(name, { ...credentials, namespaces: ['team-a'] })).status).toBe(201);
+      const before = await arena.storedSource(sourceOf(name));
+      const linking = { ...credentials, password: 'second-password', namespaces: ['team-a'], serviceAccounts: ['default'] };
+      for (const res of [await putJson(name, linking), await putUpload(name, 'namespaces=team-a&serviceAccounts=*')]) {
+        expectMatchesContract(res);
+        expect(res.status).toBe(403);
+      }
+      expect((await arena.storedSource(sourceOf(name)))?.data).toEqual(before?.data);
+      expect((await arena.storedDistribution(name))?.spec?.serviceAccounts).toEqual([]);
+
+      await grantee.grant(rule('serviceaccounts', 'patch'));
+      const linked = await putJson(name, linking);
+      expect(linked.status).toBe(200);
+      expect(linked.body).toMatchObject({ result: 'updated', serviceAccounts: ['default'] });
+    });
+
+    it('when a DELETE is asked, then it needs Secrets delete, and ServiceAccounts patch unless orphan=true; refused, the distribution stays as it was', async () => {
+      const [plain, orphaned] = [arena.unique('rights-delete'), arena.unique('rights-orphan')];
+      const open = appWith(openGatekeeper());
+      for (const name of [plain, orphaned])
+        expect(
+          (
+            await request(open)
+              .put(`/v1/distributions/${name}`)
+              .send({ ...credentials, namespaces: ['team-a'] })
+          ).status,
+        ).toBe(201);
+      const del = (name: string, query = '') => as(request(appWith()).delete(`/v1/distributions/${name}${query}`));
+
+      await grantee.grant(DISTRIBUTIONS_ALL, rule('serviceaccounts', 'patch'));
+      expect((await del(plain)).status).toBe(403);
+      expect((await del(orphaned, '?orphan=true')).status).toBe(403);
+      await grantee.revokeAll();
+      await grantee.grant(DISTRIBUTIONS_ALL, rule('secrets', 'delete'));
+      const refused = await del(plain);
+      expectMatchesContract(refused);
+      expect(refused.status).toBe(403);
+      expect((await arena.storedDistribution(plain))?.deletionTimestamp).toBeUndefined();
+      expect((await del(orphaned, '?orphan=true')).status).toBe(202);
+
+      await grantee.grant(rule('serviceaccounts', 'patch'));
+      const deleted = await del(plain);
+      expectMatchesContract(deleted);
+      expect(deleted.status).toBe(202);
+      expect((await arena.storedDistribution(plain))?.deletionTimestamp).toBeTruthy();
+    });
+
+    it.skipIf(title.startsWith('a real'))(
+      'then every review a distribution call asks is cluster-scoped (one for all namespaces)',
+      async () => {
+        await grantee.grant(DISTRIBUTIONS_ALL, rule('secrets', 'create', 'patch', 'delete'), rule('serviceaccounts', 'get', 'patch'));
+        const name = arena.unique('rights-scope');
+        expect((await putJson(name, { ...credentials, namespaces: ['team-a'], serviceAccounts: ['*'] })).status).toBe(201);
+        expect((await as(request(appWith()).delete(`/v1/distributions/${name}`))).status).toBe(202);
+        expect(grantee.reviewedNamespaces!.length).toBeGreaterThan(0);
+        expect(new Set(grantee.reviewedNamespaces)).toEqual(new Set(['']));
+      },
+    );
   },
 );

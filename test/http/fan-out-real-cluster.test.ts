@@ -4,21 +4,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { kubernetesGatekeeper } from '../../src/domain/access/gatekeeper.js';
-import {
-  createLabelledNamespace,
-  createServiceAccountDirectly,
-  readServiceAccountDirectly,
-  removeNamespace,
-} from '../cluster/real-service-accounts.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, grantSecrets, realClusterAvailable, uniqueName, userToken } from '../support/real-cluster.js';
+import {
+  adminKubeConfig,
+  createLabelledNamespace,
+  createServiceAccountDirectly,
+  grantSecrets,
+  kitSuiteTitle,
+  readServiceAccountDirectly,
+  realClusterAvailable,
+  removeNamespace,
+  uniqueName,
+  userToken,
+} from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const enabled = realClusterAvailable();
-const title = enabled
-  ? 'fan-out on a real kube-apiserver'
-  : 'fan-out on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('fan-out on a real kube-apiserver');
 const credentials = { server: 'registry.example.com', username: 'janedoe', password: 'pw-not-shown' };
 const COUNT = 20;
 

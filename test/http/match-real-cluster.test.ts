@@ -12,18 +12,17 @@ import {
   createSecretDirectly,
   createTestNamespace,
   grantSecrets,
+  kitSuiteTitle,
   realClusterAvailable,
+  type TestNamespace,
   uniqueName,
   userToken,
-  type TestNamespace,
 } from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const run = promisify(execFile);
 const enabled = realClusterAvailable();
-const title = enabled
-  ? 'the match simulator on a real kube-apiserver'
-  : 'the match simulator on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('the match simulator on a real kube-apiserver');
 const PASSWORD = `pw-${Date.now()}-never-shown`;
 
 const kubectl = (namespace: string, ...args: string[]) => run('kubectl', ['-n', namespace, ...args], { timeout: 30_000 });

@@ -1,34 +1,25 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
+import { decodedWithKubectl } from '../support/kubectl.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import {
   adminKubeConfig,
   createPullSecretWithKubectl,
   createSecretDirectly,
   createTestNamespace,
+  kitSuiteTitle,
   realClusterAvailable,
   type TestNamespace,
 } from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
-const run = promisify(execFile);
 const enabled = realClusterAvailable();
-const title = enabled
-  ? 'PATCH merge on a real kube-apiserver'
-  : 'PATCH merge on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('PATCH merge on a real kube-apiserver');
 const CANARY = `canary-${Date.now()}-Pk8`;
 const base64 = (text: string) => Buffer.from(text).toString('base64');
 // Characters Go escapes in JSON (\u003c, \u0026, \u003e): kept entries must come back as kubectl wrote them.
 const kubectlCredentials = { server: 'registry.example.com', username: 'jane', password: 'pa<ss&w>rd', email: 'jane@example.com' };
-
-/** What `kubectl get secret … -o jsonpath='{.data.\.dockerconfigjson}' | base64 --decode` prints. */
-async function decodedWithKubectl(namespace: string, name: string): Promise<string> {
-  const { stdout } = await run('kubectl', ['-n', namespace, 'get', 'secret', name, '-o', 'jsonpath={.data.\\.dockerconfigjson}']);
-  return Buffer.from(stdout, 'base64').toString('utf8');
-}
 
 /** The raw text of one entry under "auths", exactly as stored (no re-encoding). */
 function entryText(config: string, server: string): string {

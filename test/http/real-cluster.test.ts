@@ -4,30 +4,24 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-n
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
+import { decodedWithKubectl } from '../support/kubectl.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import {
   adminKubeConfig,
   createPullSecretWithKubectl,
   createSecretDirectly,
   createTestNamespace,
+  kitSuiteTitle,
   realClusterAvailable,
-  uniqueName,
   type TestNamespace,
+  uniqueName,
 } from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const run = promisify(execFile);
 const enabled = realClusterAvailable();
-const title = enabled
-  ? 'the HTTP API on a real kube-apiserver'
-  : 'the HTTP API on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('the HTTP API on a real kube-apiserver');
 const credentials = { server: 'registry.example.com', username: 'janedoe', password: 'pa:ss"w<>rd', email: 'jane@example.com' };
-
-/** What `kubectl get secret … -o jsonpath='{.data.\.dockerconfigjson}' | base64 --decode` prints. */
-async function decodedWithKubectl(namespace: string, name: string): Promise<string> {
-  const { stdout } = await run('kubectl', ['-n', namespace, 'get', 'secret', name, '-o', 'jsonpath={.data.\\.dockerconfigjson}']);
-  return Buffer.from(stdout, 'base64').toString('utf8');
-}
 
 /** What `kubectl create secret docker-registry … --dry-run=client` would have stored. */
 async function renderedByKubectl(c: typeof credentials): Promise<string> {

@@ -4,21 +4,24 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KubernetesAccessReviewer } from '../../src/cluster/kubernetes/reviews.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { kubernetesGatekeeper } from '../../src/domain/access/gatekeeper.js';
-import {
-  createLabelledNamespace,
-  createServiceAccountDirectly,
-  readServiceAccountDirectly,
-  removeNamespace,
-} from '../cluster/real-service-accounts.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, grantRights, grantSecrets, realClusterAvailable, userToken } from '../support/real-cluster.js';
+import {
+  adminKubeConfig,
+  createLabelledNamespace,
+  createServiceAccountDirectly,
+  grantRights,
+  grantSecrets,
+  kitSuiteTitle,
+  readServiceAccountDirectly,
+  realClusterAvailable,
+  removeNamespace,
+  userToken,
+} from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const enabled = realClusterAvailable();
-const title = enabled
-  ? 'linking ServiceAccounts on a real kube-apiserver'
-  : 'linking ServiceAccounts on a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('linking ServiceAccounts on a real kube-apiserver');
 const credentials = { server: 'registry.example.com', username: 'janedoe', password: 'pw-not-shown' };
 
 const grantServiceAccounts = (namespace: string, user: 'alice', verbs: string[]) => grantRights(namespace, user, 'serviceaccounts', verbs);

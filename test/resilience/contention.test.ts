@@ -1,10 +1,8 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
-import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import type { Cluster } from '../../src/domain/cluster.js';
+import { clusterArenas, type ClusterArena } from '../support/cluster-arena.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
-import { adminKubeConfig, createTestNamespace, realClusterAvailable } from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 const WRITERS = 50;
@@ -20,41 +18,17 @@ interface Arena {
   remove: () => Promise<void>;
 }
 
-const realEnabled = realClusterAvailable();
-const arenas: [string, boolean, () => Promise<Arena>][] = [
-  [
-    'the in-memory cluster',
-    true,
-    async () => {
-      const memory = new MemoryCluster({ namespaces: ['contention'] });
-      return {
-        namespace: 'contention',
-        client: () => withRoundTrips(memory),
-        seedServiceAccount: async (name) => void memory.seedServiceAccount({ namespace: 'contention', name, imagePullSecrets: [] }),
-        readServiceAccountPullSecrets: async (name) => (await memory.readServiceAccount('contention', name))?.imagePullSecrets,
-        remove: async () => undefined,
-      };
-    },
-  ],
-  [
-    realEnabled ? 'a real kube-apiserver' : 'a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)',
-    realEnabled,
-    async () => {
-      const { CoreV1Api } = await import('@kubernetes/client-node');
-      const namespace = await createTestNamespace('contention');
-      const core = adminKubeConfig().makeApiClient(CoreV1Api);
-      return {
-        namespace: namespace.name,
-        client: () => new KubernetesCluster(adminKubeConfig(), { timeoutMs: 10_000 }),
-        seedServiceAccount: async (name) =>
-          void (await core.createNamespacedServiceAccount({ namespace: namespace.name, body: { metadata: { name } } })),
-        readServiceAccountPullSecrets: async (name) =>
-          (await core.readNamespacedServiceAccount({ namespace: namespace.name, name })).imagePullSecrets?.map((r) => r.name!) ?? [],
-        remove: namespace.remove,
-      };
-    },
-  ],
-];
+/** What these tests do with a cluster: each client is a replica's own (on memory, the one cluster over a pretend network). */
+function suiteArena(arena: ClusterArena): Arena {
+  const namespace = arena.ownNamespace;
+  return {
+    namespace,
+    client: () => (arena.kind === 'memory' ? withRoundTrips(arena.cluster) : arena.connect(10_000)),
+    seedServiceAccount: async (name) => void (await arena.seedServiceAccount({ namespace, name })),
+    readServiceAccountPullSecrets: async (name) => (await arena.cluster.readServiceAccount(namespace, name))?.imagePullSecrets,
+    remove: () => arena.cleanup(),
+  };
+}
 
 /** The same cluster, each call answered after a short random pause, as over a network: so racing writers interleave. */
 function withRoundTrips(cluster: Cluster): Cluster {
@@ -100,24 +74,23 @@ function holdingFirstCreate(cluster: Cluster, fallbackMs: number) {
 
 const indices = (count: number) => Array.from({ length: count }, (_, i) => i);
 
-describe.each(arenas)('concurrent writers on %s', (_title, enabled, makeArena) => {
-  let arena: Arena;
-  let replicas: TestApp[];
-  let base: string;
-  beforeEach(async () => {
-    if (!enabled) return;
-    arena = await makeArena();
-    // Two apps, each with its own cluster client: two replicas of regcred behind one Service.
-    replicas = [buildTestApp({ cluster: arena.client() }), buildTestApp({ cluster: arena.client() })];
-    base = `/v1/namespaces/${arena.namespace}/pullsecrets`;
-  });
-  afterEach(async () => {
-    if (enabled) await arena.remove();
-  });
+describe.each(clusterArenas({ ownNamespace: 'contention', namespaces: ['contention'] }))(
+  'concurrent writers on %s',
+  (_title, makeArena) => {
+    let arena: Arena;
+    let replicas: TestApp[];
+    let base: string;
+    beforeEach(async () => {
+      arena = suiteArena(await makeArena());
+      // Two apps, each with its own cluster client: two replicas of regcred behind one Service.
+      replicas = [buildTestApp({ cluster: arena.client() }), buildTestApp({ cluster: arena.client() })];
+      base = `/v1/namespaces/${arena.namespace}/pullsecrets`;
+    });
+    afterEach(async () => {
+      await arena.remove();
+    });
 
-  it.skipIf(!enabled)(
-    `when ${WRITERS} PUTs of one secret race on one replica, then all succeed, exactly one created, and the last writer's content is stored`,
-    async () => {
+    it(`when ${WRITERS} PUTs of one secret race on one replica, then all succeed, exactly one created, and the last writer's content is stored`, async () => {
       const answers = await Promise.all(
         indices(WRITERS).map((i) =>
           request(replicas[0]!.app)
@@ -127,12 +100,9 @@ describe.each(arenas)('concurrent writers on %s', (_title, enabled, makeArena) =
       );
       expectAllWritten(answers);
       await expectLastWriterStored(replicas[0]!, `${base}/regcred`, answers);
-    },
-  );
+    });
 
-  it.skipIf(!enabled)(
-    `when ${WRITERS} PUTs of one secret race across two replicas, then all succeed, exactly one created, and the last writer's content is stored`,
-    async () => {
+    it(`when ${WRITERS} PUTs of one secret race across two replicas, then all succeed, exactly one created, and the last writer's content is stored`, async () => {
       const answers = await Promise.all(
         indices(WRITERS).map((i) =>
           request(replicas[i % 2]!.app)
@@ -142,29 +112,29 @@ describe.each(arenas)('concurrent writers on %s', (_title, enabled, makeArena) =
       );
       expectAllWritten(answers);
       await expectLastWriterStored(replicas[0]!, `${base}/regcred`, answers);
-    },
-  );
+    });
 
-  it.skipIf(!enabled)(`when ${WRITERS} PATCH upserts of different registries race into one secret, then every entry lands`, async () => {
-    await request(replicas[0]!.app).put(`${base}/regcred`).send({ server: 'first.example.com', username: 'u', password: 'p' }).expect(201);
-    const answers = await Promise.all(
-      indices(WRITERS).map((i) =>
-        request(replicas[i % 2]!.app)
-          .patch(`${base}/regcred`)
-          .send({ upsert: [{ server: `r${i}.example.com`, username: `u${i}`, password: `p${i}` }] }),
-      ),
-    );
-    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
-    expect(answers.map((a) => a.body.result)).toEqual(answers.map(() => 'updated'));
-    answers.slice(0, 3).forEach(expectMatchesContract);
-    const stored = await request(replicas[1]!.app).get(`${base}/regcred`).expect(200);
-    const servers = (stored.body.registries as { server: string }[]).map((r) => r.server).sort();
-    expect(servers).toEqual(['first.example.com', ...indices(WRITERS).map((i) => `r${i}.example.com`)].sort());
-  });
+    it(`when ${WRITERS} PATCH upserts of different registries race into one secret, then every entry lands`, async () => {
+      await request(replicas[0]!.app)
+        .put(`${base}/regcred`)
+        .send({ server: 'first.example.com', username: 'u', password: 'p' })
+        .expect(201);
+      const answers = await Promise.all(
+        indices(WRITERS).map((i) =>
+          request(replicas[i % 2]!.app)
+            .patch(`${base}/regcred`)
+            .send({ upsert: [{ server: `r${i}.example.com`, username: `u${i}`, password: `p${i}` }] }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+      expect(answers.map((a) => a.body.result)).toEqual(answers.map(() => 'updated'));
+      answers.slice(0, 3).forEach(expectMatchesContract);
+      const stored = await request(replicas[1]!.app).get(`${base}/regcred`).expect(200);
+      const servers = (stored.body.registries as { server: string }[]).map((r) => r.server).sort();
+      expect(servers).toEqual(['first.example.com', ...indices(WRITERS).map((i) => `r${i}.example.com`)].sort());
+    });
 
-  it.skipIf(!enabled)(
-    `when ${WRITERS} PUTs of different secrets link one ServiceAccount across two replicas, then it lists each exactly once`,
-    async () => {
+    it(`when ${WRITERS} PUTs of different secrets link one ServiceAccount across two replicas, then it lists each exactly once`, async () => {
       await arena.seedServiceAccount('builder');
       const answers = await Promise.all(
         indices(WRITERS).map((i) =>
@@ -180,34 +150,34 @@ describe.each(arenas)('concurrent writers on %s', (_title, enabled, makeArena) =
           .map((i) => `s${i}`)
           .sort(),
       );
-    },
-  );
+    });
 
-  it.skipIf(!enabled)(
-    'when the write ahead hangs (a frozen API server), then PUTs queued behind it are refused with 503 and Retry-After: 1 at their deadline, while it still hangs; once it answers, writes go on',
-    async () => {
-      const hold = holdingFirstCreate(arena.client(), DEADLINE_MS + 5_000);
-      const t = buildTestApp({ cluster: hold.cluster, writeDeadlineMs: DEADLINE_MS });
-      const put = (i: number) =>
-        request(t.app)
-          .put(`${base}/regcred`)
-          .send({ server: 'registry.example.com', username: `writer-${i}`, password: `pw-${i}` })
-          .then((res) => ({ res, whileHeld: hold.isHeld() }));
-      const head = put(0);
-      await hold.reached;
-      const queued = await Promise.all(indices(3).map((i) => put(i + 1)));
-      expect(queued.map(({ res, whileHeld }) => [res.status, res.headers['retry-after'], whileHeld])).toEqual(
-        queued.map(() => [503, '1', true]),
-      );
-      expectMatchesContract(queued[0]!.res);
-      hold.release();
-      expect((await head).res.status).toBe(201);
-      const after = await put(4);
-      expect([after.res.status, after.res.body.result]).toEqual([200, 'updated']);
-    },
-    DEADLINE_MS + 15_000,
-  );
-});
+    it(
+      'when the write ahead hangs (a frozen API server), then PUTs queued behind it are refused with 503 and Retry-After: 1 at their deadline, while it still hangs; once it answers, writes go on',
+      async () => {
+        const hold = holdingFirstCreate(arena.client(), DEADLINE_MS + 5_000);
+        const t = buildTestApp({ cluster: hold.cluster, writeDeadlineMs: DEADLINE_MS });
+        const put = (i: number) =>
+          request(t.app)
+            .put(`${base}/regcred`)
+            .send({ server: 'registry.example.com', username: `writer-${i}`, password: `pw-${i}` })
+            .then((res) => ({ res, whileHeld: hold.isHeld() }));
+        const head = put(0);
+        await hold.reached;
+        const queued = await Promise.all(indices(3).map((i) => put(i + 1)));
+        expect(queued.map(({ res, whileHeld }) => [res.status, res.headers['retry-after'], whileHeld])).toEqual(
+          queued.map(() => [503, '1', true]),
+        );
+        expectMatchesContract(queued[0]!.res);
+        hold.release();
+        expect((await head).res.status).toBe(201);
+        const after = await put(4);
+        expect([after.res.status, after.res.body.result]).toEqual([200, 'updated']);
+      },
+      DEADLINE_MS + 15_000,
+    );
+  },
+);
 
 function expectAllWritten(answers: request.Response[]): void {
   expect(answers.filter((a) => a.status >= 300).map((a) => `${a.status} ${a.body.detail}`)).toEqual([]);

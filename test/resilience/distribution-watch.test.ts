@@ -1,44 +1,21 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
 import { WatchExpiredError, type WatchEvent } from '../../src/domain/watch.js';
 import { UnavailableError, UpstreamError } from '../../src/errors.js';
+import { startFakeApiServer, type FakeApiHandler } from '../support/fake-api-server.js';
+import { stopTestServers } from '../support/loopback.js';
 import { eventually } from '../support/poll.js';
 
 // The watch stream's failure modes, against a fake API server that answers exactly what a test wants.
 
 const TIMEOUT_MS = 400;
-let close: () => Promise<void> = async () => {};
-afterEach(async () => close());
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+afterEach(stopTestServers);
 
 async function fakeApiServer(
-  handler: Handler,
+  handler: FakeApiHandler,
   options: { watchStallGraceMs?: number } = {},
 ): Promise<{ port: KubernetesDistributions; requests: URL[] }> {
-  const requests: URL[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    requests.push(new URL(req.url ?? '/', 'http://fake'));
-    handler(req, res);
-  });
-  server.on('connection', (socket: Socket) => sockets.add(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  close = () =>
-    new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'fake', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: 'fake', token: 'fake-token' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-    currentContext: 'fake',
-  });
+  const { kubeConfig, requests } = await startFakeApiServer(handler);
   return { port: new KubernetesDistributions(kubeConfig, { timeoutMs: TIMEOUT_MS, ...options }), requests };
 }
 

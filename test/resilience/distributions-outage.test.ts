@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISTRIBUTION_LABEL } from '../../src/domain/distributions/distribution.js';
 import { eventually } from '../support/poll.js';
 import { startPrivateKit, type PrivateKit } from '../support/private-kit.js';
-import { realClusterAvailable, uniqueName } from '../support/real-cluster.js';
-import { applyDistributionCrd, KitObjects, startReplica, type Replica } from '../support/regcred-replicas.js';
+import { kitSuiteTitle, realClusterAvailable, uniqueName } from '../support/real-cluster.js';
+import { applyDistributionCrd } from '../support/distribution-crd.js';
+import { KitObjects, startReplica, type Replica } from '../support/regcred-replicas.js';
 
 // One regcred process on a private kit (the shared one is never stopped): its API server is stopped
 // while the controller is writing copies, and started again 5 s later. The Lease is long enough
@@ -12,13 +13,12 @@ import { applyDistributionCrd, KitObjects, startReplica, type Replica } from '..
 // back by themselves, not a fresh controller after a change of leader.
 
 const enabled = realClusterAvailable();
-const skipped = enabled ? '' : ' (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
 const CANARY = `canary-${uniqueName('pw')}`;
 const NAMESPACES = 100;
 const LATER = 5;
 const OUTAGE_MS = 5_000;
 
-describe.skipIf(!enabled)(`a distribution while the API server is stopped mid-reconcile (private kit)${skipped}`, () => {
+describe.skipIf(!enabled)(kitSuiteTitle(`a distribution while the API server is stopped mid-reconcile (private kit)`), () => {
   let kit: PrivateKit | undefined;
   let objects: KitObjects;
   let replica: Replica | undefined;

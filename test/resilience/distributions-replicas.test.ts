@@ -2,17 +2,12 @@ import { Buffer } from 'node:buffer';
 import { Watch } from '@kubernetes/client-node';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL } from '../../src/domain/distributions/distribution.js';
+import { ciDockerConfigJson } from '../support/docker-config-samples.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, kitKubeconfigPath, realClusterAvailable, uniqueName } from '../support/real-cluster.js';
-import {
-  applyDistributionCrd,
-  dockerConfigJson,
-  KitObjects,
-  kubectlApply,
-  startReplica,
-  type Replica,
-} from '../support/regcred-replicas.js';
-import { kubectl } from '../deploy/kubectl.js';
+import { adminKubeConfig, kitKubeconfigPath, kitSuiteTitle, realClusterAvailable, uniqueName } from '../support/real-cluster.js';
+import { KitObjects, startReplica, type Replica } from '../support/regcred-replicas.js';
+import { applyDistributionCrd } from '../support/distribution-crd.js';
+import { kubectl, kubectlApply } from '../support/kubectl.js';
 import { killServices } from '../support/service-process.js';
 
 // Two real regcred processes, one Lease between them: the leader is killed with SIGKILL (no release
@@ -22,7 +17,6 @@ import { killServices } from '../support/service-process.js';
 // other suites' controllers leave these alone, and these theirs.
 
 const enabled = realClusterAvailable();
-const skipped = enabled ? '' : ' (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
 const LEASE_SECONDS = '3';
 const CANARY = `canary-${uniqueName('pw')}`;
 
@@ -55,7 +49,7 @@ metadata:
   labels: { ${DISTRIBUTION_SOURCE_LABEL}: ${distribution} }
 type: kubernetes.io/dockerconfigjson
 data:
-  .dockerconfigjson: ${dockerConfigJson(CANARY)}
+  .dockerconfigjson: ${ciDockerConfigJson(CANARY)}
 `;
 
 const distributionYaml = (name: string, source: string, secretName: string, selector: string, own: string) => `
@@ -69,7 +63,7 @@ spec:
   namespaceSelector: ${selector}
 `;
 
-describe.skipIf(!enabled)(`two regcred processes, one leader${skipped}`, () => {
+describe.skipIf(!enabled)(kitSuiteTitle(`two regcred processes, one leader`), () => {
   let kubeconfig: string;
   let kit: KitObjects;
   let replicas: Replica[] = [];

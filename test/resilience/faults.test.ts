@@ -5,16 +5,15 @@ import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { UnavailableError } from '../../src/errors.js';
 import { eventually } from '../support/poll.js';
 import { startPrivateKit, type PrivateKit } from '../support/private-kit.js';
-import { realClusterAvailable } from '../support/real-cluster.js';
+import { kitSuiteTitle, realClusterAvailable } from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 // Stopping and freezing the API server, first under the adapter, then under the HTTP API: one
 // private kit (so other suites keep the shared one) serves both, one test after another.
 
 const enabled = realClusterAvailable();
-const skipped = enabled ? '' : ' (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
-const adapterTitle = `KubernetesCluster when the API server fails${skipped}`;
-const httpTitle = `the HTTP API while the API server is stopped or frozen under 4 writers${skipped}`;
+const adapterTitle = kitSuiteTitle(`KubernetesCluster when the API server fails`);
+const httpTitle = kitSuiteTitle(`the HTTP API while the API server is stopped or frozen under 4 writers`);
 const TIMEOUT_MS = 1500;
 const WRITERS = 4;
 const NAMESPACE = 'faults';

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
@@ -10,8 +9,8 @@ import { DistributionController } from '../../src/controller/distribution-contro
 import type { Cluster } from '../../src/domain/cluster.js';
 import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
 import { DISTRIBUTION_UID_ANNOTATION } from '../../src/domain/distributions/distribution.js';
-import { kubectl } from '../deploy/kubectl.js';
-import { recordingObserver } from '../support/distribution-stage.js';
+import { applyDistributionCrd } from '../support/distribution-crd.js';
+import { recordingObserver } from '../support/recording-observer.js';
 import { eventually } from '../support/poll.js';
 import { startPrivateKit, type PrivateKit } from '../support/private-kit.js';
 import { realClusterAvailable } from '../support/real-cluster.js';
@@ -31,7 +30,6 @@ const OBJECTS = Number(process.env.REGCRED_FUZZ_OBJECTS ?? 40);
 const SEED = Number(process.env.REGCRED_FUZZ_SEED ?? 20_251_216);
 const OWN = 'regcred-fuzz';
 const HEALTHZ_WORST_MS = 1000;
-const CRD = resolve(import.meta.dirname, '../../deploy/base/crd-pullsecretdistribution.yaml');
 const real = realClusterAvailable();
 
 interface Leg {
@@ -58,13 +56,7 @@ if (real)
     async () => {
       const kit: PrivateKit = await startPrivateKit();
       try {
-        for (const args of [
-          ['apply', '-f', CRD],
-          ['wait', '--for', 'condition=established', '--timeout=60s', 'crd/pullsecretdistributions.regcred.io'],
-        ]) {
-          const done = await kubectl(['--kubeconfig', kit.kubeconfigPath, ...args]);
-          if (done.code !== 0) throw new Error(`kubectl ${args[0]}: ${done.stderr}`);
-        }
+        await applyDistributionCrd(kit.kubeconfigPath);
         const stage = apiServerStage(kit.kubeConfig());
         await stage.createNamespace(OWN, {});
         const cluster = new KubernetesCluster(kit.kubeConfig(), { timeoutMs: 5000 });

@@ -20,10 +20,10 @@ import {
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretObject } from '../../src/domain/kubernetes/secret.js';
 import { ROUTES } from '../../src/http/routes.js';
 import { createMetrics } from '../../src/metrics.js';
-import { fakeVerifier } from '../support/distribution-arenas.js';
+import { fakeVerifier } from '../support/fake-verifier.js';
 import { memoryWorld, privateKitWorld, type HostileNames, type HostileWorld } from '../support/hostile-worlds.js';
 import { eventually } from '../support/poll.js';
-import { realClusterAvailable } from '../support/real-cluster.js';
+import { kitSuiteTitle, realClusterAvailable } from '../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 // The attacker's view, end to end: a real regcred app and its controller (and a second installation
@@ -102,13 +102,7 @@ interface Installation {
 
 const worlds: [string, boolean, () => Promise<HostileWorld>][] = [
   ['the in-memory cluster', true, async () => memoryWorld(NAMES)],
-  [
-    realClusterAvailable()
-      ? 'a private kube-apiserver v1.20'
-      : 'a private kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)',
-    realClusterAvailable(),
-    () => privateKitWorld(NAMES),
-  ],
+  [kitSuiteTitle('a private kube-apiserver v1.20'), realClusterAvailable(), () => privateKitWorld(NAMES)],
 ];
 
 describe.each(worlds)('a hostile tenant against regcred on %s', (title, enabled, makeWorld) => {

@@ -3,12 +3,18 @@ import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
-import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import type { Cluster } from '../../src/domain/cluster.js';
 import { UnavailableError } from '../../src/errors.js';
-import { createLabelledNamespace, createServiceAccountDirectly, removeNamespace } from '../cluster/real-service-accounts.js';
+import { clusterArenas, type ClusterArena } from '../support/cluster-arena.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
-import { adminKubeConfig, realClusterAvailable, userKubeConfig } from '../support/real-cluster.js';
+import {
+  adminKubeConfig,
+  createLabelledNamespace,
+  createServiceAccountDirectly,
+  realClusterAvailable,
+  removeNamespace,
+  userKubeConfig,
+} from '../support/real-cluster.js';
 import { buildTestApp } from '../support/test-app.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -32,75 +38,42 @@ interface Arena {
 }
 
 const realEnabled = realClusterAvailable();
-const arenas: [string, boolean, () => Promise<Arena>][] = [
-  [
-    'the in-memory cluster',
-    true,
-    async () => {
-      const namespace = 'integrity';
-      const memory = new MemoryCluster({ namespaces: [namespace] });
-      return {
-        namespace,
-        client: () => memory,
-        seedServiceAccount: async (name, imagePullSecrets) => void memory.seedServiceAccount({ namespace, name, imagePullSecrets }),
-        pullSecretsOf: async (name) => (await memory.readServiceAccount(namespace, name))?.imagePullSecrets,
-        storedText: async (name) => {
-          const secret = await memory.readSecret(namespace, name);
-          return secret && withDecodedData(secret, secret.data);
-        },
-        storedAnnotations: async (name) => (await memory.readSecret(namespace, name))?.annotations ?? {},
-        kubectlDelete: async (name) => memory.deleteSecret(namespace, name, (await memory.readSecret(namespace, name))!.uid!),
-        kubectlApply: async (manifest) => {
-          const m = manifest as { metadata: { name: string }; type: string; data: Record<string, string> };
-          // What kubectl apply stores: the object, plus the manifest as given in the annotation.
-          memory.seedSecret({
-            namespace,
-            name: m.metadata.name,
-            type: m.type,
-            labels: {},
-            annotations: { [LAST_APPLIED]: `${JSON.stringify(manifest)}\n` },
-            data: m.data,
-          });
-        },
-        remove: async () => undefined,
-      };
-    },
-  ],
-  [
-    realEnabled ? 'a real kube-apiserver' : 'a real kube-apiserver (SKIPPED: run with REGCRED_TEST_CLUSTER=required)',
-    realEnabled,
-    async () => {
-      const namespace = await createLabelledNamespace('integrity', {});
-      const core = adminKubeConfig().makeApiClient(CoreV1Api);
-      const read = (name: string) => core.readNamespacedSecret({ namespace, name }).catch(() => undefined);
-      return {
-        namespace,
-        client: () => new KubernetesCluster(adminKubeConfig(), { timeoutMs: 5000 }),
-        seedServiceAccount: async (name, imagePullSecrets) =>
-          void (await createServiceAccountDirectly({ namespace, name, imagePullSecrets })),
-        pullSecretsOf: async (name) =>
-          (await core.readNamespacedServiceAccount({ namespace, name })).imagePullSecrets?.map((r) => r.name!) ?? [],
-        storedText: async (name) => {
-          const secret = await read(name);
-          return secret && withDecodedData(secret, secret.data ?? {});
-        },
-        storedAnnotations: async (name) => (await read(name))?.metadata?.annotations ?? {},
-        kubectlDelete: async (name) => void (await core.deleteNamespacedSecret({ namespace, name })),
-        kubectlApply: async (manifest) => {
-          execFileSync('kubectl', ['-n', namespace, 'apply', '-f', '-'], {
-            input: JSON.stringify(manifest),
-            env: process.env,
-            timeout: 30_000,
-          });
-        },
-        remove: () => removeNamespace(namespace),
-      };
-    },
-  ],
-];
 
-function withDecodedData(secret: object, data: Record<string, string>): string {
-  return [JSON.stringify(secret), ...Object.values(data).map((v) => Buffer.from(v, 'base64').toString('utf8'))].join('\n');
+/** What these tests do with a cluster, behind the app's back, as kubectl would. */
+function suiteArena(arena: ClusterArena): Arena {
+  const namespace = arena.ownNamespace;
+  const stored = (name: string) => arena.storedSource(name);
+  return {
+    namespace,
+    client: () => arena.connect(),
+    seedServiceAccount: async (name, imagePullSecrets) => void (await arena.seedServiceAccount({ namespace, name, imagePullSecrets })),
+    pullSecretsOf: async (name) => (await arena.cluster.readServiceAccount(namespace, name))?.imagePullSecrets,
+    storedText: async (name) => {
+      const secret = await stored(name);
+      return secret && withDecodedData(secret.text, secret.data ?? {});
+    },
+    storedAnnotations: async (name) => (await stored(name))?.annotations ?? {},
+    kubectlDelete: async (name) => arena.cluster.deleteSecret(namespace, name, (await stored(name))!.uid!),
+    kubectlApply: async (manifest) => {
+      if (arena.kind === 'kit') {
+        execFileSync('kubectl', ['-n', namespace, 'apply', '-f', '-'], {
+          input: JSON.stringify(manifest),
+          env: process.env,
+          timeout: 30_000,
+        });
+        return;
+      }
+      // What kubectl apply stores: the object, plus the manifest as given in the annotation.
+      const m = manifest as { metadata: { name: string }; type: string; data: Record<string, string> };
+      const annotations = { [LAST_APPLIED]: `${JSON.stringify(manifest)}\n` };
+      await arena.seedSecret({ namespace, name: m.metadata.name, type: m.type, labels: {}, annotations, data: m.data });
+    },
+    remove: () => arena.cleanup(),
+  };
+}
+
+function withDecodedData(text: string, data: Record<string, string>): string {
+  return [text, ...Object.values(data).map((v) => Buffer.from(v, 'base64').toString('utf8'))].join('\n');
 }
 
 /** The cluster, with the `nth` call (1-based) of `method` failing as an API server that stopped answering would. */
@@ -153,16 +126,15 @@ function readsFailWhile(cluster: Cluster, failing: () => boolean): Cluster {
 const auditLines = (lines: string[]) =>
   lines.filter((l) => l.includes('"audit":true')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe.each(arenas)('integrity of writes on %s', (_title, enabled, makeArena) => {
+describe.each(clusterArenas({ ownNamespace: 'integrity', namespaces: ['integrity'] }))('integrity of writes on %s', (_title, makeArena) => {
   let arena: Arena;
   let base: string;
   beforeEach(async () => {
-    if (!enabled) return;
-    arena = await makeArena();
+    arena = suiteArena(await makeArena());
     base = `/v1/namespaces/${arena.namespace}/pullsecrets`;
   });
   afterEach(async () => {
-    if (enabled) await arena.remove();
+    await arena.remove();
   });
 
   describe('DELETE ?unlink=true', () => {
@@ -176,220 +148,193 @@ describe.each(arenas)('integrity of writes on %s', (_title, enabled, makeArena) 
     const references = async () => Promise.all(['sa-a', 'sa-b', 'sa-c', 'sa-d'].map((n) => arena.pullSecretsOf(n)));
     const asSeeded = [['x', 'regcred', 'y'], ['regcred'], ['regcred', 'z'], ['z', 'regcred']];
 
-    it.skipIf(!enabled)(
-      'when a ServiceAccount patch fails midway, then every reference removed is back in its place, the secret stays, and the error is answered',
-      async () => {
-        const t = buildTestApp({ cluster: failingCall(arena.client(), 'setServiceAccountPullSecrets', 3) });
-        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
-        await seedReferences();
-        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
-        expectMatchesContract(res);
-        expect([res.status, res.headers['retry-after']]).toEqual([503, '5']);
-        expect(await references()).toEqual(asSeeded);
-        expect(await arena.storedText('regcred')).toBeDefined();
-        expect(auditLines(t.logLines).at(-1)).toMatchObject({ operation: 'delete', result: 'failed', reason: '503 Service Unavailable' });
-      },
-    );
+    it('when a ServiceAccount patch fails midway, then every reference removed is back in its place, the secret stays, and the error is answered', async () => {
+      const t = buildTestApp({ cluster: failingCall(arena.client(), 'setServiceAccountPullSecrets', 3) });
+      await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+      await seedReferences();
+      const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+      expectMatchesContract(res);
+      expect([res.status, res.headers['retry-after']]).toEqual([503, '5']);
+      expect(await references()).toEqual(asSeeded);
+      expect(await arena.storedText('regcred')).toBeDefined();
+      expect(auditLines(t.logLines).at(-1)).toMatchObject({ operation: 'delete', result: 'failed', reason: '503 Service Unavailable' });
+    });
 
     const unlinkedAll = [['x', 'y'], [], ['z'], ['z']];
     const unlinkedLinks = ['sa-a', 'sa-b', 'sa-c', 'sa-d'].map((serviceAccount) => ({ serviceAccount, result: 'unlinked' }));
 
-    it.skipIf(!enabled)(
-      'when kubectl delete removes the secret between unlink and delete, then it counts as deleted (200, the links) and no reference is put back',
-      async () => {
-        const t = buildTestApp({
-          cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
-            await arena.kubectlDelete('regcred');
-            await deleteSecret();
-          }),
-        });
-        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
-        await seedReferences();
-        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
-        expectMatchesContract(res);
-        expect([res.status, res.body]).toEqual([
-          200,
-          { namespace: arena.namespace, name: 'regcred', deleted: true, serviceAccountLinks: unlinkedLinks },
-        ]);
-        expect(await references()).toEqual(unlinkedAll);
-        expect(await arena.storedText('regcred')).toBeUndefined();
-        expect(auditLines(t.logLines).at(-1)).toMatchObject({ operation: 'delete', result: 'deleted' });
-      },
-    );
+    it('when kubectl delete removes the secret between unlink and delete, then it counts as deleted (200, the links) and no reference is put back', async () => {
+      const t = buildTestApp({
+        cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
+          await arena.kubectlDelete('regcred');
+          await deleteSecret();
+        }),
+      });
+      await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+      await seedReferences();
+      const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+      expectMatchesContract(res);
+      expect([res.status, res.body]).toEqual([
+        200,
+        { namespace: arena.namespace, name: 'regcred', deleted: true, serviceAccountLinks: unlinkedLinks },
+      ]);
+      expect(await references()).toEqual(unlinkedAll);
+      expect(await arena.storedText('regcred')).toBeUndefined();
+      expect(auditLines(t.logLines).at(-1)).toMatchObject({ operation: 'delete', result: 'deleted' });
+    });
 
-    it.skipIf(!enabled)(
-      'when the API server deletes the secret but its answer is lost (503), then it counts as deleted and no reference is put back',
-      async () => {
-        const t = buildTestApp({
-          cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
-            await deleteSecret();
-            throw new UnavailableError('could not reach the Kubernetes API server: injected fault');
-          }),
-        });
-        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
-        await seedReferences();
-        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
-        expect([res.status, res.body.serviceAccountLinks]).toEqual([200, unlinkedLinks]);
-        expect(await references()).toEqual(unlinkedAll);
-        expect(await arena.storedText('regcred')).toBeUndefined();
-      },
-    );
-
-    it.skipIf(!enabled)(
-      'when two DELETE ?unlink=true race and the other deletes first, then both answer 200 and no reference is put back',
-      async () => {
-        let other: request.Response | undefined;
-        const t = buildTestApp({
-          cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
-            other = await request(t.app).delete(`${base}/regcred?unlink=true`);
-            await deleteSecret();
-          }),
-        });
-        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
-        await seedReferences();
-        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
-        expectMatchesContract(res);
-        // The other found every reference already gone; this one removed them, so it reports them.
-        expect([other?.status, other?.body.serviceAccountLinks]).toEqual([200, []]);
-        expect([res.status, res.body.serviceAccountLinks]).toEqual([200, unlinkedLinks]);
-        expect(await references()).toEqual(unlinkedAll);
-        expect(await arena.storedText('regcred')).toBeUndefined();
-      },
-    );
-
-    it.skipIf(!enabled)(
-      'when the delete fails and whether the secret is gone cannot be read, then 503 naming the unlinked ServiceAccounts, and no reference is put back',
-      async () => {
-        let unreachable = false;
-        const failingDelete = aroundFirstDelete(arena.client(), async () => {
-          unreachable = true;
+    it('when the API server deletes the secret but its answer is lost (503), then it counts as deleted and no reference is put back', async () => {
+      const t = buildTestApp({
+        cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
+          await deleteSecret();
           throw new UnavailableError('could not reach the Kubernetes API server: injected fault');
-        });
-        const t = buildTestApp({ cluster: readsFailWhile(failingDelete, () => unreachable) });
-        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
-        await seedReferences();
-        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
-        expectMatchesContract(res);
-        expect(res.status).toBe(503);
-        expect(res.body.detail).toMatch(
-          /whether secret "regcred" was deleted is unknown, and serviceaccount\(s\) sa-a, sa-b, sa-c, sa-d no longer reference it: repeat the request/,
-        );
-        expect(await references()).toEqual(unlinkedAll);
-        unreachable = false;
-        const again = await request(t.app).delete(`${base}/regcred?unlink=true`);
-        expect([again.status, again.body.serviceAccountLinks]).toEqual([200, []]);
-        expect(await arena.storedText('regcred')).toBeUndefined();
-      },
-    );
+        }),
+      });
+      await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+      await seedReferences();
+      const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+      expect([res.status, res.body.serviceAccountLinks]).toEqual([200, unlinkedLinks]);
+      expect(await references()).toEqual(unlinkedAll);
+      expect(await arena.storedText('regcred')).toBeUndefined();
+    });
 
-    it.skipIf(!enabled)(
-      'when the secret is deleted and made again between unlink and delete, then 409 and the references go back (they name a secret that exists)',
-      async () => {
-        const t = buildTestApp({
-          cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
-            await arena.kubectlDelete('regcred');
-            await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
-            await deleteSecret();
-          }),
-        });
-        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
-        await seedReferences();
-        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
-        expectMatchesContract(res);
-        expect(res.status).toBe(409);
-        expect(await references()).toEqual(asSeeded);
-        expect(await arena.storedText('regcred')).toBeDefined();
-      },
-    );
+    it('when two DELETE ?unlink=true race and the other deletes first, then both answer 200 and no reference is put back', async () => {
+      let other: request.Response | undefined;
+      const t = buildTestApp({
+        cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
+          other = await request(t.app).delete(`${base}/regcred?unlink=true`);
+          await deleteSecret();
+        }),
+      });
+      await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+      await seedReferences();
+      const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+      expectMatchesContract(res);
+      // The other found every reference already gone; this one removed them, so it reports them.
+      expect([other?.status, other?.body.serviceAccountLinks]).toEqual([200, []]);
+      expect([res.status, res.body.serviceAccountLinks]).toEqual([200, unlinkedLinks]);
+      expect(await references()).toEqual(unlinkedAll);
+      expect(await arena.storedText('regcred')).toBeUndefined();
+    });
 
-    it.skipIf(!enabled)(
-      'when every ServiceAccount was unlinked but the delete fails, then the references go back in their places',
-      async () => {
-        const t = buildTestApp({ cluster: failingCall(arena.client(), 'deleteSecret', 1) });
-        await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
-        await seedReferences();
-        const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
-        expect(res.status).toBe(503);
-        expect(await references()).toEqual(asSeeded);
-        expect(await arena.storedText('regcred')).toBeDefined();
-      },
-    );
+    it('when the delete fails and whether the secret is gone cannot be read, then 503 naming the unlinked ServiceAccounts, and no reference is put back', async () => {
+      let unreachable = false;
+      const failingDelete = aroundFirstDelete(arena.client(), async () => {
+        unreachable = true;
+        throw new UnavailableError('could not reach the Kubernetes API server: injected fault');
+      });
+      const t = buildTestApp({ cluster: readsFailWhile(failingDelete, () => unreachable) });
+      await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+      await seedReferences();
+      const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+      expectMatchesContract(res);
+      expect(res.status).toBe(503);
+      expect(res.body.detail).toMatch(
+        /whether secret "regcred" was deleted is unknown, and serviceaccount\(s\) sa-a, sa-b, sa-c, sa-d no longer reference it: repeat the request/,
+      );
+      expect(await references()).toEqual(unlinkedAll);
+      unreachable = false;
+      const again = await request(t.app).delete(`${base}/regcred?unlink=true`);
+      expect([again.status, again.body.serviceAccountLinks]).toEqual([200, []]);
+      expect(await arena.storedText('regcred')).toBeUndefined();
+    });
+
+    it('when the secret is deleted and made again between unlink and delete, then 409 and the references go back (they name a secret that exists)', async () => {
+      const t = buildTestApp({
+        cluster: aroundFirstDelete(arena.client(), async (deleteSecret) => {
+          await arena.kubectlDelete('regcred');
+          await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+          await deleteSecret();
+        }),
+      });
+      await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+      await seedReferences();
+      const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+      expectMatchesContract(res);
+      expect(res.status).toBe(409);
+      expect(await references()).toEqual(asSeeded);
+      expect(await arena.storedText('regcred')).toBeDefined();
+    });
+
+    it('when every ServiceAccount was unlinked but the delete fails, then the references go back in their places', async () => {
+      const t = buildTestApp({ cluster: failingCall(arena.client(), 'deleteSecret', 1) });
+      await request(t.app).put(`${base}/regcred`).send(credentials).expect(201);
+      await seedReferences();
+      const res = await request(t.app).delete(`${base}/regcred?unlink=true`);
+      expect(res.status).toBe(503);
+      expect(await references()).toEqual(asSeeded);
+      expect(await arena.storedText('regcred')).toBeDefined();
+    });
   });
 
   describe('linking fails after the secret was written', () => {
-    it.skipIf(!enabled)(
-      'when a single PUT cannot link its second ServiceAccount, then the problem keeps the error status but says created, and the audit line says created',
-      async () => {
-        await arena.seedServiceAccount('sa-a', []);
-        await arena.seedServiceAccount('sa-b', ['other']);
-        const t = buildTestApp({ cluster: failingCall(arena.client(), 'setServiceAccountPullSecrets', 2) });
-        const res = await request(t.app)
-          .put(`${base}/regcred`)
-          .send({ ...credentials, serviceAccounts: ['sa-a', 'sa-b'] });
-        expectMatchesContract(res);
-        expect(res.status).toBe(503);
-        expect(res.body).toMatchObject({
-          result: 'created',
-          name: 'regcred',
-          serviceAccountLinks: [
-            { serviceAccount: 'sa-a', result: 'linked' },
-            { serviceAccount: 'sa-b', result: 'failed', reason: expect.stringContaining('could not reach') },
-          ],
-        });
-        expect(res.body.detail).toMatch(/^secret "regcred" was created, but linking/);
-        expect(await arena.storedText('regcred')).toBeDefined();
-        expect(auditLines(t.logLines).at(-1)).toMatchObject({
-          operation: 'apply',
-          result: 'created',
-          serviceAccounts: ['sa-a'],
-          linkFailed: 'sa-b',
-        });
-        expect(await t.metrics.registry.getSingleMetricAsString('regcred_pull_secrets_written_total')).toMatch(/result="created"} 1/);
+    it('when a single PUT cannot link its second ServiceAccount, then the problem keeps the error status but says created, and the audit line says created', async () => {
+      await arena.seedServiceAccount('sa-a', []);
+      await arena.seedServiceAccount('sa-b', ['other']);
+      const t = buildTestApp({ cluster: failingCall(arena.client(), 'setServiceAccountPullSecrets', 2) });
+      const res = await request(t.app)
+        .put(`${base}/regcred`)
+        .send({ ...credentials, serviceAccounts: ['sa-a', 'sa-b'] });
+      expectMatchesContract(res);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({
+        result: 'created',
+        name: 'regcred',
+        serviceAccountLinks: [
+          { serviceAccount: 'sa-a', result: 'linked' },
+          { serviceAccount: 'sa-b', result: 'failed', reason: expect.stringContaining('could not reach') },
+        ],
+      });
+      expect(res.body.detail).toMatch(/^secret "regcred" was created, but linking/);
+      expect(await arena.storedText('regcred')).toBeDefined();
+      expect(auditLines(t.logLines).at(-1)).toMatchObject({
+        operation: 'apply',
+        result: 'created',
+        serviceAccounts: ['sa-a'],
+        linkFailed: 'sa-b',
+      });
+      expect(await t.metrics.registry.getSingleMetricAsString('regcred_pull_secrets_written_total')).toMatch(/result="created"} 1/);
 
-        const again = await request(t.app)
-          .put(`${base}/regcred`)
-          .send({ ...credentials, serviceAccounts: ['sa-a', 'sa-b'] });
-        expect([again.status, again.body.result, again.body.serviceAccountLinks]).toEqual([
-          200,
-          'unchanged',
-          [
-            { serviceAccount: 'sa-a', result: 'unchanged' },
-            { serviceAccount: 'sa-b', result: 'linked' },
-          ],
-        ]);
-        expect(await arena.pullSecretsOf('sa-b')).toEqual(['other', 'regcred']);
-      },
-    );
+      const again = await request(t.app)
+        .put(`${base}/regcred`)
+        .send({ ...credentials, serviceAccounts: ['sa-a', 'sa-b'] });
+      expect([again.status, again.body.result, again.body.serviceAccountLinks]).toEqual([
+        200,
+        'unchanged',
+        [
+          { serviceAccount: 'sa-a', result: 'unchanged' },
+          { serviceAccount: 'sa-b', result: 'linked' },
+        ],
+      ]);
+      expect(await arena.pullSecretsOf('sa-b')).toEqual(['other', 'regcred']);
+    });
 
-    it.skipIf(!enabled)(
-      'when a fan-out namespace cannot link, then its result says created with a linkError, the answer is 207, and the audit line says created',
-      async () => {
-        await arena.seedServiceAccount('sa-a', []);
-        const t = buildTestApp({ cluster: failingCall(arena.client(), 'setServiceAccountPullSecrets', 1) });
-        const res = await request(t.app)
-          .put('/v1/pullsecrets/regcred')
-          .send({ ...credentials, namespaces: [arena.namespace], serviceAccounts: ['sa-a'] });
-        expectMatchesContract(res);
-        expect(res.status).toBe(207);
-        expect(res.body.summary).toMatchObject({ created: 1, failed: 0, linkFailed: 1 });
-        expect(res.body.results).toEqual([
-          {
-            namespace: arena.namespace,
-            result: 'created',
-            name: 'regcred',
-            serviceAccountLinks: [{ serviceAccount: 'sa-a', result: 'failed', reason: expect.stringContaining('could not reach') }],
-            linkError: expect.stringMatching(/could not reach.*repeat the request to finish$/),
-          },
-        ]);
-        expect(await arena.storedText('regcred')).toBeDefined();
-        expect(auditLines(t.logLines).at(-1)).toMatchObject({
-          operation: 'apply',
+    it('when a fan-out namespace cannot link, then its result says created with a linkError, the answer is 207, and the audit line says created', async () => {
+      await arena.seedServiceAccount('sa-a', []);
+      const t = buildTestApp({ cluster: failingCall(arena.client(), 'setServiceAccountPullSecrets', 1) });
+      const res = await request(t.app)
+        .put('/v1/pullsecrets/regcred')
+        .send({ ...credentials, namespaces: [arena.namespace], serviceAccounts: ['sa-a'] });
+      expectMatchesContract(res);
+      expect(res.status).toBe(207);
+      expect(res.body.summary).toMatchObject({ created: 1, failed: 0, linkFailed: 1 });
+      expect(res.body.results).toEqual([
+        {
           namespace: arena.namespace,
           result: 'created',
-          linkFailed: 'sa-a',
-        });
-      },
-    );
+          name: 'regcred',
+          serviceAccountLinks: [{ serviceAccount: 'sa-a', result: 'failed', reason: expect.stringContaining('could not reach') }],
+          linkError: expect.stringMatching(/could not reach.*repeat the request to finish$/),
+        },
+      ]);
+      expect(await arena.storedText('regcred')).toBeDefined();
+      expect(auditLines(t.logLines).at(-1)).toMatchObject({
+        operation: 'apply',
+        namespace: arena.namespace,
+        result: 'created',
+        linkFailed: 'sa-a',
+      });
+    });
   });
 
   describe('a secret made with kubectl apply', () => {
@@ -405,41 +350,35 @@ describe.each(arenas)('integrity of writes on %s', (_title, enabled, makeArena) 
         data: { '.dockerconfigjson': base64(oldConfig) },
       });
 
-    it.skipIf(!enabled)(
-      'when a PUT rotates its password, then last-applied-configuration (holding the old one) is gone, a warning says so, and the old password is nowhere in the object',
-      async () => {
-        await applyOld();
-        expect(await arena.storedText('regcred')).toContain(base64(oldConfig));
-        const t = buildTestApp({ cluster: arena.client() });
-        const res = await request(t.app).put(`${base}/regcred`).send(credentials);
-        expectMatchesContract(res);
-        expect([res.status, res.body.result]).toEqual([200, 'updated']);
-        expect(res.body.warnings).toEqual(expect.arrayContaining([expect.stringContaining(LAST_APPLIED)]));
-        expect(Object.keys(await arena.storedAnnotations('regcred'))).not.toContain(LAST_APPLIED);
-        const stored = (await arena.storedText('regcred'))!;
-        expect(stored).toContain(credentials.password);
-        expect(stored).not.toContain(OLD_PASSWORD);
-        expect(stored).not.toContain(base64(oldConfig));
-      },
-    );
+    it('when a PUT rotates its password, then last-applied-configuration (holding the old one) is gone, a warning says so, and the old password is nowhere in the object', async () => {
+      await applyOld();
+      expect(await arena.storedText('regcred')).toContain(base64(oldConfig));
+      const t = buildTestApp({ cluster: arena.client() });
+      const res = await request(t.app).put(`${base}/regcred`).send(credentials);
+      expectMatchesContract(res);
+      expect([res.status, res.body.result]).toEqual([200, 'updated']);
+      expect(res.body.warnings).toEqual(expect.arrayContaining([expect.stringContaining(LAST_APPLIED)]));
+      expect(Object.keys(await arena.storedAnnotations('regcred'))).not.toContain(LAST_APPLIED);
+      const stored = (await arena.storedText('regcred'))!;
+      expect(stored).toContain(credentials.password);
+      expect(stored).not.toContain(OLD_PASSWORD);
+      expect(stored).not.toContain(base64(oldConfig));
+    });
 
-    it.skipIf(!enabled)(
-      'when a PATCH replaces its entry, then last-applied-configuration is gone too, and the old password with it',
-      async () => {
-        await applyOld();
-        const t = buildTestApp({ cluster: arena.client() });
-        const res = await request(t.app)
-          .patch(`${base}/regcred`)
-          .send({ upsert: [credentials] });
-        expectMatchesContract(res);
-        expect([res.status, res.body.result]).toEqual([200, 'updated']);
-        expect(res.body.warnings).toEqual(expect.arrayContaining([expect.stringContaining(LAST_APPLIED)]));
-        const stored = (await arena.storedText('regcred'))!;
-        expect(stored).not.toContain(LAST_APPLIED);
-        expect(stored).not.toContain(OLD_PASSWORD);
-        expect(stored).not.toContain(base64(oldConfig));
-      },
-    );
+    it('when a PATCH replaces its entry, then last-applied-configuration is gone too, and the old password with it', async () => {
+      await applyOld();
+      const t = buildTestApp({ cluster: arena.client() });
+      const res = await request(t.app)
+        .patch(`${base}/regcred`)
+        .send({ upsert: [credentials] });
+      expectMatchesContract(res);
+      expect([res.status, res.body.result]).toEqual([200, 'updated']);
+      expect(res.body.warnings).toEqual(expect.arrayContaining([expect.stringContaining(LAST_APPLIED)]));
+      const stored = (await arena.storedText('regcred'))!;
+      expect(stored).not.toContain(LAST_APPLIED);
+      expect(stored).not.toContain(OLD_PASSWORD);
+      expect(stored).not.toContain(base64(oldConfig));
+    });
   });
 });
 

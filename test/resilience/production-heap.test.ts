@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminKubeConfig, createTestNamespace, realClusterAvailable, type TestNamespace } from '../support/real-cluster.js';
+import { adminKubeConfig, createTestNamespace, kitSuiteTitle, realClusterAvailable, type TestNamespace } from '../support/real-cluster.js';
 import { killServices, startService, type Started } from '../support/service-process.js';
 
 // The heap flags of `npm run start:prod` (and the image), read from package.json so they cannot drift.
@@ -12,9 +12,7 @@ const HEAP_FLAGS = (
   .filter((word) => word.startsWith('--max-'));
 
 const enabled = realClusterAvailable();
-const title = enabled
-  ? 'with the production heap, on a real kube-apiserver'
-  : 'with the production heap (SKIPPED: run with REGCRED_TEST_CLUSTER=required)';
+const title = kitSuiteTitle('with the production heap, on a real kube-apiserver');
 
 /** A valid pull secret of ~0.9 MB: one registry whose `auth` is huge. */
 function bigPullSecret(name: string) {

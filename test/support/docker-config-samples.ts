@@ -35,6 +35,12 @@ export function kubectlDockerConfigJson(server: string, username: string, passwo
   return JSON.stringify({ auths: { [server]: entry } });
 }
 
+/** A password that must never show where its owner did not send it. */
+export const CANARY_PASSWORD = 'canary-pw-7f3a';
+
+/** A `.dockerconfigjson` value, base64, as a Secret's data holds it: user ci with this password at registry.example.com. */
+export const ciDockerConfigJson = (password: string): string => base64(kubectlDockerConfigJson('registry.example.com', 'ci', password));
+
 /** A Secret's `data` for a `.dockerconfigjson` value given as an object or as JSON text. */
 export function dockerConfigJsonData(content: unknown): Record<string, string> {
   return { '.dockerconfigjson': base64(typeof content === 'string' ? content : JSON.stringify(content)) };

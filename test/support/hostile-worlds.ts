@@ -18,9 +18,9 @@ import {
 } from '../../src/domain/distributions/distribution.js';
 import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
 import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
-import { kubectl, type KubectlResult } from '../deploy/kubectl.js';
+import { applyDistributionCrd } from './distribution-crd.js';
+import { kubectl, type KubectlResult } from './kubectl.js';
 import { startPrivateKit } from './private-kit.js';
-import { applyDistributionCrd } from './regcred-replicas.js';
 
 // The two clusters the hostile-tenant suite attacks: the in-memory one, and a kube-apiserver of its
 // own (on the shared kit other suites' controllers would claim its unclaimed objects and write

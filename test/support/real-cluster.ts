@@ -4,7 +4,10 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { toSecretObject } from '../../src/cluster/kubernetes/secrets.js';
+import { toServiceAccountObject } from '../../src/cluster/kubernetes/service-accounts.js';
 import type { SeedSecret } from '../../src/cluster/memory/cluster.js';
+import type { SeedServiceAccount } from '../../src/cluster/memory/service-accounts.js';
+import type { ServiceAccountObject } from '../../src/domain/cluster.js';
 import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
 import { REAL_CLUSTER_FLAG } from './global-setup.js';
 
@@ -13,6 +16,11 @@ const run = promisify(execFile);
 /** Whether the global setup enabled the real-cluster suites (see test/support/global-setup.ts). */
 export function realClusterAvailable(): boolean {
   return process.env[REAL_CLUSTER_FLAG] === '1';
+}
+
+/** A kit suite's title, saying how to run it when the real-cluster suites are off. */
+export function kitSuiteTitle(title: string): string {
+  return realClusterAvailable() ? title : `${title} (SKIPPED: run with REGCRED_TEST_CLUSTER=required)`;
 }
 
 /** The kit's admin (system:masters): for arranging and inspecting, not for the code under test. */
@@ -85,18 +93,7 @@ export async function createTestNamespace(prefix: string): Promise<TestNamespace
   const terminate = async () => {
     await core.deleteNamespace({ name });
   };
-  return { name, terminate, remove: () => removeNamespace(core, name) };
-}
-
-async function removeNamespace(core: CoreV1Api, name: string): Promise<void> {
-  await core.deleteCollectionNamespacedSecret({ namespace: name });
-  // 409 when it is already Terminating.
-  await core.deleteNamespace({ name }).catch((error: { code?: number }) => {
-    if (error.code !== 409) throw error;
-  });
-  // Without a controller-manager, nobody removes the "kubernetes" finalizer: do it, or the
-  // namespace stays Terminating in the kit forever.
-  await core.replaceNamespaceFinalize({ name, body: { metadata: { name }, spec: { finalizers: [] } } });
+  return { name, terminate, remove: () => removeNamespace(name) };
 }
 
 /** Stores a Secret with the admin client, bypassing the code under test (e.g. an immutable one). */
@@ -139,4 +136,58 @@ function kubeConfigFile(path: string): KubeConfig {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(path);
   return kubeConfig;
+}
+
+// ServiceAccounts and namespaces arranged and inspected with the admin client, behind the back of the code under test.
+
+/** Creates a ServiceAccount with every field of the seed (the kit has no controller to add token secrets). */
+export async function createServiceAccountDirectly(seed: SeedServiceAccount): Promise<ServiceAccountObject> {
+  const created = await adminCore().createNamespacedServiceAccount({
+    namespace: seed.namespace,
+    body: {
+      metadata: { name: seed.name, labels: seed.labels },
+      imagePullSecrets: seed.imagePullSecrets?.map((name) => ({ name })),
+      secrets: seed.secrets?.map((name) => ({ name })),
+      automountServiceAccountToken: seed.automountServiceAccountToken,
+    },
+  });
+  return toServiceAccountObject(created);
+}
+
+/** Every field a seed can set, as stored, or undefined when there is no such ServiceAccount. */
+export async function readServiceAccountDirectly(namespace: string, name: string): Promise<Required<SeedServiceAccount> | undefined> {
+  const account = await adminCore()
+    .readNamespacedServiceAccount({ namespace, name })
+    .catch((error: { code?: number }) => {
+      if (error.code === 404) return undefined;
+      throw error;
+    });
+  if (!account) return undefined;
+  return {
+    namespace,
+    name,
+    imagePullSecrets: (account.imagePullSecrets ?? []).map((r) => r.name ?? ''),
+    labels: { ...account.metadata?.labels },
+    secrets: (account.secrets ?? []).map((r) => r.name ?? ''),
+    automountServiceAccountToken: account.automountServiceAccountToken ?? true,
+  };
+}
+
+/** A fresh namespace with these labels. */
+export async function createLabelledNamespace(prefix: string, labels: Record<string, string>): Promise<string> {
+  const name = uniqueName(prefix);
+  await adminCore().createNamespace({ body: { metadata: { name, labels } } });
+  return name;
+}
+
+/** Deletes the namespace's ServiceAccounts and Secrets, then the namespace (the kit has no namespace controller to do it). */
+export async function removeNamespace(name: string): Promise<void> {
+  const api = adminCore();
+  await api.deleteCollectionNamespacedServiceAccount({ namespace: name });
+  await api.deleteCollectionNamespacedSecret({ namespace: name });
+  await api.deleteNamespace({ name }).catch((error: { code?: number }) => {
+    if (error.code !== 409) throw error;
+  });
+  // Nobody removes the "kubernetes" finalizer in the kit: do it, or the namespace stays Terminating.
+  await api.replaceNamespaceFinalize({ name, body: { metadata: { name }, spec: { finalizers: [] } } });
 }

@@ -1,6 +1,5 @@
 import { Buffer } from 'node:buffer';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { resolve } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { LEASE_NAME } from '../../src/distribution-runtime.js';
@@ -10,37 +9,14 @@ import {
   DISTRIBUTION_PLURAL,
   DISTRIBUTION_VERSION,
 } from '../../src/domain/distributions/distribution.js';
-import { kubectl } from '../deploy/kubectl.js';
 import { spawnService } from './service-process.js';
 
 // regcred processes running the distribution controller against a kit, and what the tests
 // arrange and inspect around them with the kit's admin client.
 
-const CRD = resolve(import.meta.dirname, '../../deploy/base/crd-pullsecretdistribution.yaml');
 const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
 /** Namespace writes the tests make at once, so that arranging does not starve the processes under test. */
 const PARALLELISM = 16;
-
-/** `kubectl apply` of deploy/'s CRD, then waits for it to be Established. */
-export async function applyDistributionCrd(kubeconfigPath: string): Promise<void> {
-  const applied = await kubectl(['--kubeconfig', kubeconfigPath, 'apply', '-f', CRD]);
-  if (applied.code !== 0) throw new Error(`kubectl apply of the CRD failed: ${applied.stderr}`);
-  const name = `crd/${DISTRIBUTION_PLURAL}.${DISTRIBUTION_GROUP}`;
-  const waited = await kubectl(['--kubeconfig', kubeconfigPath, 'wait', '--for', 'condition=established', '--timeout=60s', name]);
-  if (waited.code !== 0) throw new Error(`the CRD was not Established: ${waited.stderr}`);
-}
-
-/** `kubectl apply -f -` of the given YAML on the kit at kubeconfigPath. */
-export async function kubectlApply(kubeconfigPath: string, yaml: string): Promise<void> {
-  const applied = await kubectl(['--kubeconfig', kubeconfigPath, 'apply', '-f', '-'], yaml);
-  if (applied.code !== 0) throw new Error(`kubectl apply failed: ${applied.stderr}`);
-}
-
-/** A config.json with one registry whose password is `password`, base64-encoded as a Secret's data. */
-export function dockerConfigJson(password: string): string {
-  const auth = Buffer.from(`ci:${password}`).toString('base64');
-  return Buffer.from(JSON.stringify({ auths: { 'registry.example.com': { username: 'ci', password, auth } } })).toString('base64');
-}
 
 export interface Replica {
   readonly child: ChildProcessWithoutNullStreams;

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -15,11 +14,11 @@ import {
   specWithinSchema,
 } from '../../../src/domain/distributions/spec-problem.js';
 import { labelSelectorSchema, MAX_SERVICE_ACCOUNTS } from '../../../src/domain/pull-secrets/write-schemas.js';
+import { DISTRIBUTION_CRD } from '../../support/distribution-crd.js';
 
 type Schema = { [key: string]: unknown; properties?: Record<string, Schema>; items?: Schema };
 
-const CRD_FILE = resolve(import.meta.dirname, '../../../deploy/base/crd-pullsecretdistribution.yaml');
-const crd = parse(readFileSync(CRD_FILE, 'utf8')) as { spec: { versions: { schema: { openAPIV3Schema: Schema } }[] } };
+const crd = parse(readFileSync(DISTRIBUTION_CRD, 'utf8')) as { spec: { versions: { schema: { openAPIV3Schema: Schema } }[] } };
 const root = crd.spec.versions[0]!.schema.openAPIV3Schema;
 const specSchema = root.properties!.spec!;
 const field = (name: string) => specSchema.properties![name]!;

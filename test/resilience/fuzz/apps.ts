@@ -1,18 +1,12 @@
-import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import request from 'supertest';
-import { resolve } from 'node:path';
-import { KubernetesDistributions } from '../../../src/cluster/kubernetes/distributions.js';
-import { KubernetesCluster } from '../../../src/cluster/kubernetes/cluster.js';
-import { MemoryDistributions } from '../../../src/cluster/memory/distributions.js';
-import { MemoryCluster } from '../../../src/cluster/memory/cluster.js';
 import type { DistributionCluster } from '../../../src/domain/distributions/distribution-cluster.js';
-import { kubectl } from '../../deploy/kubectl.js';
 import { defaultConfig, type Config } from '../../../src/config.js';
 import { parseTokensFile } from '../../../src/domain/access/caller-tokens.js';
 import type { Cluster } from '../../../src/domain/cluster.js';
 import { tokenGatekeeper } from '../../../src/domain/access/gatekeeper.js';
 import type { RegistryVerifier } from '../../../src/domain/verify/registry-verifier.js';
-import { adminKubeConfig, createTestNamespace, type TestNamespace } from '../../support/real-cluster.js';
+import { kitArena, memoryArena } from '../../support/cluster-arena.js';
+import { uniqueName } from '../../support/real-cluster.js';
 import { buildTestApp, type TestApp } from '../../support/test-app.js';
 import { basicAuth, newWorld, type FuzzWorld } from './world.js';
 
@@ -93,67 +87,27 @@ async function target(
 export function memoryTarget(seed: number, withTokens: boolean): Promise<FuzzTarget> {
   const world = newWorld(seed, ['fuzz-a', 'fuzz-b'], withTokens);
   const labels = { [world.label.key]: world.label.value };
-  const cluster = new MemoryCluster({
+  const arena = memoryArena({
+    ownNamespace: 'regcred',
     namespaces: [{ name: 'fuzz-a', labels }, { name: 'fuzz-b', labels }, 'kube-system', 'default', 'regcred'],
   });
-  return target(cluster, world, async () => {}, { port: new MemoryDistributions(cluster), namespace: 'regcred' });
+  return target(arena.cluster, world, arena.cleanup, { port: arena.distributions, namespace: arena.ownNamespace });
 }
 
-/** Two fresh namespaces of the real API server, labelled for this run, removed afterwards. */
+/** Two fresh namespaces of the real API server, labelled for this run, removed afterwards with the distributions the run made. */
 export async function realTarget(seed: number, withTokens: boolean): Promise<FuzzTarget> {
-  const created: TestNamespace[] = [await createTestNamespace('fuzz'), await createTestNamespace('fuzz')];
-  const world = newWorld(
-    seed,
-    created.map((n) => n.name),
-    withTokens,
-  );
-  const core = adminKubeConfig().makeApiClient(CoreV1Api);
-  for (const { name } of created) {
-    await core.patchNamespace(
-      { name, body: { metadata: { labels: { [world.label.key]: world.label.value } } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  }
-  const cluster = new KubernetesCluster(adminKubeConfig(), { timeoutMs: 5000 });
-  const distributions = await trackedDistributions();
-  // Source Secrets go to a namespace of this run, removed with it: regcred's own, out of every caller's reach.
-  const own = await createTestNamespace('fuzz-own');
-  return target(
-    cluster,
-    world,
-    async () => {
-      await distributions.remove();
-      await Promise.all([...created, own].map((n) => n.remove()));
-    },
-    { port: distributions.port, namespace: own.name },
-  );
-}
-
-const CRD = resolve(import.meta.dirname, '../../../deploy/base/crd-pullsecretdistribution.yaml');
-
-/** The real port, remembering every distribution it creates so the run removes them (they are cluster-scoped). */
-async function trackedDistributions(): Promise<{ port: DistributionCluster; remove(): Promise<void> }> {
-  const applied = await kubectl(['apply', '-f', CRD]);
-  if (applied.code !== 0) throw new Error(`applying the CRD failed: ${applied.stderr}`);
-  await kubectl(['wait', '--for', 'condition=established', '--timeout=30s', 'crd/pullsecretdistributions.regcred.io']);
-  const real = new KubernetesDistributions(adminKubeConfig(), { timeoutMs: 5000 });
-  const names = new Set<string>();
-  const port: DistributionCluster = Object.assign(Object.create(real) as DistributionCluster, {
+  // Source Secrets go to the arena's own namespace, removed with it: regcred's own, out of every caller's reach.
+  const arena = await kitArena();
+  const world = newWorld(seed, [uniqueName('fuzz'), uniqueName('fuzz')], withTokens);
+  for (const name of world.namespaces) await arena.createNamespace(name, { [world.label.key]: world.label.value });
+  const made = new Set<string>();
+  // The port, remembering every distribution it creates (they are cluster-scoped).
+  const port: DistributionCluster = Object.assign(Object.create(arena.distributions) as DistributionCluster, {
     createDistribution: async (draft: Parameters<DistributionCluster['createDistribution']>[0]) => {
-      const created = await real.createDistribution(draft);
-      names.add(created.name);
+      const created = await arena.distributions.createDistribution(draft);
+      made.add(created.name);
       return created;
     },
   });
-  return {
-    port,
-    remove: async () => {
-      for (const name of names) {
-        const found = await real.readDistribution(name).catch(() => undefined);
-        if (!found) continue;
-        await real.replaceDistribution({ ...found, finalizers: [], resourceVersion: found.resourceVersion ?? '' }).catch(() => undefined);
-        await real.deleteDistribution(name, found.uid ?? '').catch(() => undefined);
-      }
-    },
-  };
+  return target(arena.cluster, world, () => arena.cleanup([...made]), { port, namespace: arena.ownNamespace });
 }

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { crdValidator } from '../../../scripts/crd-schema.js';
+import { PREVIOUS_DISTRIBUTION_CRD } from '../../support/distribution-crd.js';
 import type { MemoryDistributions } from '../../../src/cluster/memory/distributions.js';
 import type { MemoryCluster } from '../../../src/cluster/memory/cluster.js';
 import {
@@ -36,7 +36,6 @@ export interface DistributionFuzzStage {
 }
 
 const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
-const OLD_CRD = fileURLToPath(new URL('../../fixtures/crd-pullsecretdistribution-v1.yaml', import.meta.url));
 
 export const pullSecretData = (password: string) => ({
   '.dockerconfigjson': Buffer.from(
@@ -88,7 +87,7 @@ export function apiServerStage(kubeConfig: KubeConfig): DistributionFuzzStage {
 
 /** The in-memory cluster, storing what the previous CRD would have stored (its types and defaults, none of its successor's limits). */
 export function memoryStage(cluster: MemoryCluster, distributions: MemoryDistributions): DistributionFuzzStage {
-  const oldSchema = crdValidator('create', OLD_CRD);
+  const oldSchema = crdValidator('create', PREVIOUS_DISTRIBUTION_CRD);
   const asStored = (body: Record<string, unknown>): DistributionDraft | undefined => {
     if (oldSchema(body).length > 0) return undefined;
     const metadata = body.metadata as Record<string, never>;

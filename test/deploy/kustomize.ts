@@ -1,8 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { kubectl } from '../support/kubectl.js';
 
 /**
  * A rendered Kubernetes object: typed where every test reads it, loose (any) in spec and the rest,
@@ -14,28 +14,6 @@ export type KubeObject = {
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } & Record<string, any>;
-
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export const kubectlAvailable = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-
-/** Runs kubectl (with the environment's KUBECONFIG), optionally feeding `input` on stdin. */
-export function kubectl(args: string[], input?: string): Promise<KubectlResult> {
-  return new Promise((done, fail) => {
-    const child = spawn('kubectl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
 
 /** `kubectl kustomize` of a directory, optionally with kustomize components added, as objects and as YAML. */
 export async function render(directory: string, components: string[] = []): Promise<{ objects: KubeObject[]; yaml: string }> {

@@ -1,0 +1,30 @@
+import type { ControllerObserver } from '../../src/controller/distribution-controller.js';
+
+/** An observer that records what the controller reports (`unexpected` errors into the array given, if one is). */
+export function recordingObserver(into: { unexpected?: unknown[] } = {}) {
+  const seen = {
+    restored: [] as string[],
+    failed: [] as string[],
+    refused: [] as string[],
+    rolledOut: 0,
+    unexpected: into.unexpected ?? ([] as unknown[]),
+    errors: [] as unknown[],
+    reconciles: 0,
+    /** By distribution: on the shared kit the controller also sees other suites' distributions. */
+    reconcilesOf: new Map<string, number>(),
+  };
+  const observer: ControllerObserver = {
+    restored: (_d, namespace, how) => seen.restored.push(`${namespace}:${how}`),
+    failed: (_d, namespace, reason) => seen.failed.push(`${namespace}:${reason}`),
+    refused: (d, problem) => seen.refused.push(`${d.name}:${problem}`),
+    rolledOut: () => void seen.rolledOut++,
+    unexpected: (error) => seen.unexpected.push(error),
+    reconciled: (_d, name, result) => {
+      seen.reconciles++;
+      seen.reconcilesOf.set(name, (seen.reconcilesOf.get(name) ?? 0) + 1);
+      if ('error' in result) seen.errors.push(result.error);
+    },
+    informer: () => undefined,
+  };
+  return { observer, seen };
+}
