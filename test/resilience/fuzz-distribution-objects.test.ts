@@ -29,7 +29,10 @@ import { probeHealthz } from './fuzz/healthz-probe.js';
 const OBJECTS = Number(process.env.REGCRED_FUZZ_OBJECTS ?? 40);
 const SEED = Number(process.env.REGCRED_FUZZ_SEED ?? 20_251_216);
 const OWN = 'regcred-fuzz';
-const HEALTHZ_WORST_MS = 1000;
+// Generous: the slow suites run four at a time on two cores, and a probe waits for the CPU as much
+// as for the event loop. A spec that blocked the loop would take seconds (the took minutes);
+// the bench (BENCH_ONLY=distribution-fuzz) reports the exact worst latency on a quieter machine.
+const HEALTHZ_WORST_MS = 2000;
 const real = realClusterAvailable();
 
 interface Leg {
