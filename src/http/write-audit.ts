@@ -56,7 +56,7 @@ function recordsOf(outcome: WriteOutcome): Recorded[] {
       const unlinked = outcome.links.map((l) => l.serviceAccount);
       return [{ entry: { ...audited(outcome.target), result: 'deleted', ...(unlinked.length ? { serviceAccounts: unlinked } : {}) } }];
     }
-    case 'distributed': {
+    case 'fanned-out': {
       const { answer, servers } = outcome;
       return answer.results.map((r) => ({
         entry: {

@@ -73,7 +73,7 @@ describe('recordWriteOutcome: audit lines and write metrics from an outcome, in 
     });
   });
 
-  it('when a distribution ran, then one line per namespace (forbidden ones as denials, not counted); a refused one is one denial', async () => {
+  it('when a fan-out ran, then one line per namespace (forbidden ones as denials, not counted); a refused one is one denial', async () => {
     const answer = {
       name: 'regcred',
       summary: { created: 1, updated: 0, unchanged: 0, forbidden: 1, failed: 1, linkFailed: 0 },
@@ -85,17 +85,17 @@ describe('recordWriteOutcome: audit lines and write metrics from an outcome, in 
       registries: [],
       warnings: [],
     };
-    const distributed = await record({ kind: 'distributed', servers: ['r.example.com'], allSucceeded: false, answer });
-    expect(distributed.lines).toEqual([
+    const fannedOut = await record({ kind: 'fanned-out', servers: ['r.example.com'], allSucceeded: false, answer });
+    expect(fannedOut.lines).toEqual([
       '{"operation":"apply","namespace":"a","name":"regcred","servers":["r.example.com"],"result":"created"}',
       '{"operation":"apply","namespace":"b","name":"regcred","servers":["r.example.com"],"result":"denied","reason":"forbidden"}',
       '{"operation":"apply","namespace":"c","name":"regcred","servers":["r.example.com"],"result":"failed","reason":"failed"}',
     ]);
-    expect(distributed.counted).toEqual([
+    expect(fannedOut.counted).toEqual([
       ['created', 1],
       ['failed', 1],
     ]);
-    const dry = await record({ kind: 'distributed', servers: [], allSucceeded: true, answer: { ...answer, dryRun: true } });
+    const dry = await record({ kind: 'fanned-out', servers: [], allSucceeded: true, answer: { ...answer, dryRun: true } });
     expect(dry.lines[0]).toMatch(/"result":"created","dryRun":true}$/);
     expect(dry.counted).toEqual([]);
     const refused = await record({

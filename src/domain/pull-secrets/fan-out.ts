@@ -5,11 +5,11 @@ import { applyDraft, draftOf, type PullSecretWrite } from './pull-secrets.js';
 import type { SecretDraft } from '../kubernetes/secret.js';
 import { linkServiceAccounts, missingServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
 
-export type NamespaceOutcome = 'created' | 'updated' | 'unchanged' | 'forbidden' | 'failed';
+export type FanOutNamespaceOutcome = 'created' | 'updated' | 'unchanged' | 'forbidden' | 'failed';
 
-export interface NamespaceResult {
+export interface FanOutNamespaceResult {
   namespace: string;
-  result: NamespaceOutcome;
+  result: FanOutNamespaceOutcome;
   /** The Secret's name (differs from the asked one with appendHash). */
   name?: string;
   /** Why it was forbidden or failed, in words safe to show. */
@@ -40,7 +40,7 @@ export interface FanOutOptions {
  * is reported as `linkError` beside what the write did). One namespace's failure does not stop the
  * others; results come back in the order the namespaces were given.
  */
-export async function applyToNamespaces(cluster: Cluster, write: FanOutWrite, options: FanOutOptions): Promise<NamespaceResult[]> {
+export async function applyToNamespaces(cluster: Cluster, write: FanOutWrite, options: FanOutOptions): Promise<FanOutNamespaceResult[]> {
   const limit = pLimit(options.concurrency);
   const { namespaces, serviceAccounts = [], ...content } = write;
   // Rendered once: only the namespace differs between the copies (a hashed name does not depend on it).
@@ -59,7 +59,7 @@ async function applyToOne(
   dryRun: boolean | undefined,
   serviceAccounts: readonly string[],
   options: FanOutOptions,
-): Promise<NamespaceResult> {
+): Promise<FanOutNamespaceResult> {
   try {
     if (!(await options.mayWrite(namespace)))
       return { namespace, result: 'forbidden', reason: 'you may not manage pull secrets in this namespace through regcred' };

@@ -7,7 +7,7 @@ import type { ServiceAccountLink } from './service-account-links.js';
  * metrics are recorded from it in one place (http/write-audit.ts). A failure is carried, not thrown,
  * so that it is recorded like any other outcome; the handler throws it after.
  */
-export type WriteOutcome = SecretWritten | SecretDeleted | WriteFailed | Distributed | DistributionRefused;
+export type WriteOutcome = SecretWritten | SecretDeleted | WriteFailed | FannedOut | FanOutRefused;
 
 /** Where one write was aimed, as its audit line names it: never a secret value. */
 export interface WriteTarget {
@@ -41,8 +41,8 @@ export interface WriteFailed {
 }
 
 /** A pull secret applied to many namespaces, each on its own. */
-export interface Distributed {
-  kind: 'distributed';
+export interface FannedOut {
+  kind: 'fanned-out';
   servers: string[];
   /** Every namespace written (created, updated or unchanged) and linked. */
   allSucceeded: boolean;
@@ -50,7 +50,7 @@ export interface Distributed {
 }
 
 /** A selector matched so many namespaces the caller may not write that not all were reviewed: nothing was written. */
-export interface DistributionRefused {
+export interface FanOutRefused {
   kind: 'refused';
   name: string;
   reason: 'too-many-refusals';

@@ -7,7 +7,7 @@ import { writeThenLink } from './write-and-link.js';
 import type { SecretDeleted, SecretWritten, WriteFailed, WriteTarget } from './write-outcome.js';
 
 // The single-namespace write use-cases, one per endpoint: each takes its command and settles into an
-// outcome (see write-outcome.ts); fan-out's is distribute-pull-secret.ts.
+// outcome (see write-outcome.ts); fan-out's is fan-out-pull-secret.ts.
 
 /** A write, then the secret linked to these ServiceAccounts (all must exist before anything is written). */
 export interface LinkedWrite extends PullSecretWrite {
