@@ -1,7 +1,8 @@
 import type { Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { LinkAfterWriteError } from '../../src/domain/pull-secrets/write-and-link.js';
-import type { WriteOutcome, WriteTarget } from '../../src/domain/pull-secrets/write-outcome.js';
+import type { WriteOutcome, WriteTarget } from '../../src/domain/write-outcome.js';
+import type { DistributionView } from '../../src/domain/distributions/distribution-schemas.js';
 import type { PullSecretView } from '../../src/domain/view-schemas.js';
 import { ConflictError, UnavailableError, ValidationError } from '../../src/errors.js';
 import type { AuditEntry } from '../../src/http/audit.js';
@@ -106,6 +107,27 @@ describe('recordWriteOutcome: audit lines and write metrics from an outcome, in 
     });
     expect(refused).toEqual({
       lines: ['{"operation":"apply","name":"regcred","result":"denied","reason":"too-many-refusals"}'],
+      counted: [],
+    });
+  });
+
+  it('when a PullSecretDistribution was applied, deleted or failed, then one line names it (no namespace) and nothing is counted', async () => {
+    const applyDistribution: WriteTarget = { operation: 'applyDistribution', name: 'shared', servers: ['r.example.com'], dryRun: false };
+    const applied = await record({
+      kind: 'distribution-written',
+      target: applyDistribution,
+      view: { result: 'created' } as DistributionView,
+    });
+    expect(applied).toEqual({
+      lines: ['{"operation":"applyDistribution","name":"shared","servers":["r.example.com"],"result":"created"}'],
+      counted: [],
+    });
+    const deleteDistribution: WriteTarget = { operation: 'deleteDistribution', name: 'shared', dryRun: false };
+    const deleted = await record({ kind: 'distribution-written', target: deleteDistribution, view: {} as DistributionView });
+    expect(deleted.lines).toEqual(['{"operation":"deleteDistribution","name":"shared","result":"deleted"}']);
+    const failed = await record({ kind: 'failed', target: applyDistribution, error: new ConflictError('being deleted') });
+    expect(failed).toEqual({
+      lines: ['{"operation":"applyDistribution","name":"shared","servers":["r.example.com"],"result":"failed","reason":"409 Conflict"}'],
       counted: [],
     });
   });

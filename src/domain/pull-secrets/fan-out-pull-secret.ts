@@ -7,7 +7,7 @@ import { renderPullSecret } from '../secret-manifest/render-secret.js';
 import type { FanOutResult } from '../view-schemas.js';
 import { applyToNamespaces, type FanOutWrite, type FanOutNamespaceResult } from './fan-out.js';
 import { MAX_FAN_OUT_NAMESPACES } from './write-schemas.js';
-import type { FannedOut, FanOutRefused } from './write-outcome.js';
+import type { FannedOut, FanOutRefused } from '../write-outcome.js';
 
 /** Where to write: the namespaces named, or those a label selector matches (exactly one of the two). */
 export interface FanOutTargets {

@@ -4,7 +4,7 @@ import { deletePullSecret } from './delete-pull-secret.js';
 import { patchPullSecret, type PullSecretPatch } from './patch-pull-secret.js';
 import { applyPullSecret, createPullSecret, type PullSecretWrite } from './pull-secrets.js';
 import { writeThenLink } from './write-and-link.js';
-import type { SecretDeleted, SecretWritten, WriteFailed, WriteTarget } from './write-outcome.js';
+import type { SecretDeleted, SecretWritten, WriteFailed, WriteTarget } from '../write-outcome.js';
 
 // The single-namespace write use-cases, one per endpoint: each takes its command and settles into an
 // outcome (see write-outcome.ts); fan-out's is fan-out-pull-secret.ts.

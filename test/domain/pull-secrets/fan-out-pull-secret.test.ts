@@ -10,7 +10,7 @@ import {
   type FanOutPorts,
 } from '../../../src/domain/pull-secrets/fan-out-pull-secret.js';
 import { MAX_FAN_OUT_NAMESPACES } from '../../../src/domain/pull-secrets/write-schemas.js';
-import type { FannedOut } from '../../../src/domain/pull-secrets/write-outcome.js';
+import type { FannedOut } from '../../../src/domain/write-outcome.js';
 import { UnavailableError, ValidationError } from '../../../src/errors.js';
 
 const registries = [{ server: 'registry.example.com', username: 'janedoe', password: 'pw-not-shown' }];

@@ -1,18 +1,20 @@
-import type { ValidationError } from '../../errors.js';
-import type { FanOutResult, PullSecretView } from '../view-schemas.js';
-import type { ServiceAccountLink } from './service-account-links.js';
+import type { ValidationError } from '../errors.js';
+import type { DistributionView } from './distributions/distribution-schemas.js';
+import type { ServiceAccountLink } from './pull-secrets/service-account-links.js';
+import type { FanOutResult, PullSecretView } from './view-schemas.js';
 
 /**
  * What a write use-case did, as data: the handler answers from it, and the audit lines and write
  * metrics are recorded from it in one place (http/write-audit.ts). A failure is carried, not thrown,
  * so that it is recorded like any other outcome; the handler throws it after.
  */
-export type WriteOutcome = SecretWritten | SecretDeleted | WriteFailed | FannedOut | FanOutRefused;
+export type WriteOutcome = SecretWritten | SecretDeleted | WriteFailed | FannedOut | FanOutRefused | DistributionWritten;
 
 /** Where one write was aimed, as its audit line names it: never a secret value. */
 export interface WriteTarget {
-  operation: 'apply' | 'create' | 'merge' | 'delete';
-  namespace: string;
+  operation: 'apply' | 'create' | 'merge' | 'delete' | 'applyDistribution' | 'deleteDistribution';
+  /** Absent for a PullSecretDistribution, which is cluster-wide. */
+  namespace?: string;
   /** As asked; with appendHash the Secret's name differs (the view says it). */
   name: string;
   /** The registry servers written; none for a delete. */
@@ -55,4 +57,23 @@ export interface FanOutRefused {
   name: string;
   reason: 'too-many-refusals';
   error: ValidationError;
+}
+
+/** A PullSecretDistribution applied, or its deletion asked for (the view says `deleting`). */
+export interface DistributionWritten {
+  kind: 'distribution-written';
+  target: WriteTarget;
+  view: DistributionView;
+}
+
+/** Runs a distribution's write and settles it into its outcome: the view, or the failure, carried. */
+export async function settleDistributionWrite(
+  target: WriteTarget,
+  write: () => Promise<DistributionView>,
+): Promise<DistributionWritten | WriteFailed> {
+  try {
+    return { kind: 'distribution-written', target, view: await write() };
+  } catch (error) {
+    return { kind: 'failed', target, error };
+  }
 }
