@@ -3,7 +3,7 @@ import { ConflictError, UnavailableError } from '../../errors.js';
 import { AlreadyExistsError, NamespaceNotFoundError, SecretNotFoundError, StaleWriteError } from '../cluster.js';
 import type { RegistryCredential } from '../docker-config/credential-schemas.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
-import { LOST_RACE, writeInTurn } from '../pull-secrets/write-retry.js';
+import { LOST_RACE } from '../pull-secrets/write-turns.js';
 import type { RegistryVerification } from '../verify/registry-verifier.js';
 import type { WriteResult } from '../view-schemas.js';
 import {
@@ -39,7 +39,7 @@ export interface ApplyDistribution {
  * @throws ValidationError (content too large), ConflictError (being deleted; another installation's; a foreign source Secret), what the cluster throws
  */
 export async function applyDistribution(ports: DistributionPorts, command: ApplyDistribution): Promise<DistributionView> {
-  const { cluster, sourceNamespace } = ports;
+  const { cluster, turns, sourceNamespace } = ports;
   const source = sourceDraftOf(command.name, sourceNamespace, command.registries);
   const specOver = (existing: DistributionObject | undefined): DistributionSpec => {
     // spec.verify has no API field: one set with kubectl stays.
@@ -48,7 +48,7 @@ export async function applyDistribution(ports: DistributionPorts, command: Apply
   };
   let sourceWrite: SourceWrite | undefined;
   try {
-    const done = await writeInTurn(cluster, {
+    const done = await turns.take({
       key: `pullsecretdistribution/${command.name}`,
       round: () => applyRound(ports, command.name, source, specOver, sourceWrite, (w) => (sourceWrite = w)),
       giveUp: () => new StaleWriteError('', command.name, 'pullsecretdistribution'),

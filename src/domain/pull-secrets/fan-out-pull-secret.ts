@@ -7,6 +7,7 @@ import { renderPullSecret } from '../secret-manifest/render-secret.js';
 import type { FanOutResult } from '../view-schemas.js';
 import { applyToNamespaces, type FanOutWrite, type FanOutNamespaceResult } from './fan-out.js';
 import { MAX_FAN_OUT_NAMESPACES } from './write-schemas.js';
+import type { WritePorts } from './write-turns.js';
 import type { FannedOut, FanOutRefused } from '../write-outcome.js';
 
 /** Where to write: the namespaces named, or those a label selector matches (exactly one of the two). */
@@ -21,8 +22,7 @@ export interface FanOutPullSecret extends Omit<FanOutWrite, 'namespaces'> {
 }
 
 /** What a fan-out needs from around it. */
-export interface FanOutPorts {
-  cluster: Cluster;
+export interface FanOutPorts extends WritePorts {
   /** The caller's access for these operations (apply, and link when ServiceAccounts are named): deny list, then reviews. */
   accessFor: (operations: readonly Operation[]) => NamespaceAccess;
   /** Namespaces reviewed, and written, at once. */
@@ -51,7 +51,7 @@ export async function fanOutPullSecret(ports: FanOutPorts, { targets, ...write }
   const { namespaces, decisions } = await planTargets(ports.cluster, decide, targets);
   if (!decisions) return { kind: 'refused', name, reason: 'too-many-refusals', error: tooManyRefusals() };
   const written = await applyToNamespaces(
-    ports.cluster,
+    ports,
     { ...write, namespaces },
     {
       concurrency: ports.concurrency,

@@ -8,7 +8,7 @@ import { renderPullSecret } from '../secret-manifest/render-secret.js';
 import type { RegistryCredential } from '../docker-config/credential-schemas.js';
 import { DOCKER_CFG_TYPE, isPullSecretType, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
 import type { RegistryVerification } from '../verify/registry-verifier.js';
-import { LOST_RACE, writeInTurn } from './write-retry.js';
+import { LOST_RACE, type WritePorts } from './write-turns.js';
 import { nextVerificationAnnotation, VERIFICATION_ANNOTATION, verificationAnnotationValue } from '../verify/verification-annotation.js';
 import type { PullSecretView, WriteResult } from '../view-schemas.js';
 
@@ -32,8 +32,8 @@ export interface PullSecretWrite {
  * it is already so. Racing writers all succeed, the last one's content stays: in this process they
  * take turns, and one that loses to another replica (or a create) re-reads and updates.
  */
-export async function applyPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
-  const { secret, result, warnings } = await applyDraft(cluster, draftOf(write), write.dryRun);
+export async function applyPullSecret(ports: WritePorts, write: PullSecretWrite): Promise<PullSecretView> {
+  const { secret, result, warnings } = await applyDraft(ports, draftOf(write), write.dryRun);
   return viewOf(
     secret,
     result,
@@ -53,8 +53,8 @@ export interface Written {
  * applyPullSecret's write, of a draft rendered already: a fan-out renders once and writes the same
  * draft to every namespace, and describes none of them.
  */
-export function applyDraft(cluster: Cluster, draft: SecretDraft, dryRun?: boolean): Promise<Written> {
-  return writeInTurn(cluster, {
+export function applyDraft({ cluster, turns }: WritePorts, draft: SecretDraft, dryRun?: boolean): Promise<Written> {
+  return turns.take({
     key: secretKey(draft.namespace, draft.name),
     round: async () => {
       const existing = await cluster.readSecret(draft.namespace, draft.name);
@@ -73,7 +73,7 @@ export function applyDraft(cluster: Cluster, draft: SecretDraft, dryRun?: boolea
   });
 }
 
-/** The queue key of a Secret's writes (see writeInTurn). */
+/** The queue key of a Secret's writes (see WriteTurns). */
 export const secretKey = (namespace: string, name: string): string => `secret/${namespace}/${name}`;
 
 /**
@@ -111,7 +111,7 @@ async function replaceDraftIfChanged(
 }
 
 /** Creates the pull secret; refuses when any Secret of that name exists (kubectl create semantics). */
-export async function createPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
+export async function createPullSecret({ cluster }: WritePorts, write: PullSecretWrite): Promise<PullSecretView> {
   const draft = draftOf(write);
   try {
     return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);

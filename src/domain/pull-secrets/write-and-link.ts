@@ -1,10 +1,10 @@
 import { AppError, ValidationError } from '../../errors.js';
-import type { Cluster } from '../cluster.js';
 import type { PullSecretWrite } from './pull-secrets.js';
 import { linkServiceAccounts, missingServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
 import type { PullSecretView, WriteResult } from '../view-schemas.js';
+import type { WritePorts } from './write-turns.js';
 
-type WriteUseCase = (cluster: Cluster, write: PullSecretWrite) => Promise<PullSecretView>;
+type WriteUseCase = (ports: WritePorts, write: PullSecretWrite) => Promise<PullSecretView>;
 
 /**
  * A write use-case followed by linking the secret to ServiceAccounts. Every named ServiceAccount
@@ -12,13 +12,13 @@ type WriteUseCase = (cluster: Cluster, write: PullSecretWrite) => Promise<PullSe
  * @throws LinkAfterWriteError when the secret was written but a ServiceAccount could not be linked
  */
 export async function writeThenLink(
-  cluster: Cluster,
+  ports: WritePorts,
   write: WriteUseCase,
   request: PullSecretWrite,
   serviceAccounts: readonly string[] | undefined,
 ): Promise<PullSecretView> {
-  if (!serviceAccounts?.length) return write(cluster, request);
-  const missing = await missingServiceAccounts(cluster, request.namespace, serviceAccounts);
+  if (!serviceAccounts?.length) return write(ports, request);
+  const missing = await missingServiceAccounts(ports.cluster, request.namespace, serviceAccounts);
   if (missing.length > 0) {
     throw new ValidationError(
       `serviceaccount(s) not found in namespace "${request.namespace}": ${missing.join(', ')}; nothing was written`,
@@ -29,8 +29,8 @@ export async function writeThenLink(
       })),
     );
   }
-  const view = await write(cluster, request);
-  const { links, error } = await linkServiceAccounts(cluster, request.namespace, view.name, serviceAccounts, request.dryRun);
+  const view = await write(ports, request);
+  const { links, error } = await linkServiceAccounts(ports, request.namespace, view.name, serviceAccounts, request.dryRun);
   if (error) throw new LinkAfterWriteError(error, view.name, view.result ?? 'updated', links);
   return { ...view, serviceAccountLinks: links };
 }

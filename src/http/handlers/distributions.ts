@@ -72,13 +72,13 @@ async function requireLinkRights(context: RouteContext, res: Response, name: str
 }
 
 /** The distribution endpoints need the PullSecretDistribution resource: without it (no CRD, not wired) they are unavailable. */
-function portsOf({ cluster, distributions, config }: RouteContext): DistributionPorts {
+function portsOf({ cluster, turns, distributions, config }: RouteContext): DistributionPorts {
   if (!distributions)
     throw new UnavailableError(
       'distributions are not available: this regcred runs without the PullSecretDistribution resource (is its CRD installed?)',
       60,
     );
-  return { cluster, distributions, sourceNamespace: config.namespace };
+  return { cluster, turns, distributions, sourceNamespace: config.namespace };
 }
 
 async function apply(context: RouteContext, res: Response, ports: DistributionPorts, command: ApplyDistribution): Promise<void> {

@@ -35,10 +35,10 @@ export const applyDockerConfigToNamespacesHandler: HandlerFactory<{ params: FanO
   };
 
 async function fanOut(context: RouteContext, res: Response, command: FanOutPullSecret): Promise<void> {
-  const { cluster, config, logger } = context;
+  const { cluster, turns, config, logger } = context;
   const onUnexpected = (error: unknown) =>
     logger.error({ error: { type: (error as Error)?.constructor?.name } }, 'unexpected error in a fan-out namespace');
-  const ports = { cluster, accessFor: namespaceAccessOf(context, res), concurrency: config.fanOutConcurrency, onUnexpected };
+  const ports = { cluster, turns, accessFor: namespaceAccessOf(context, res), concurrency: config.fanOutConcurrency, onUnexpected };
   const outcome = await fanOutPullSecret(ports, command);
   recordWriteOutcome(context, res, outcome);
   if (outcome.kind === 'refused') throw outcome.error;

@@ -11,6 +11,7 @@ import {
 } from '../../../src/domain/pull-secrets/fan-out-pull-secret.js';
 import { MAX_FAN_OUT_NAMESPACES } from '../../../src/domain/pull-secrets/write-schemas.js';
 import type { FannedOut } from '../../../src/domain/write-outcome.js';
+import { WriteTurns } from '../../../src/domain/pull-secrets/write-turns.js';
 import { UnavailableError, ValidationError } from '../../../src/errors.js';
 
 const registries = [{ server: 'registry.example.com', username: 'janedoe', password: 'pw-not-shown' }];
@@ -27,6 +28,7 @@ function portsFor(cluster: Cluster, allowed: (namespace: string) => boolean, opt
   const unexpected: unknown[] = [];
   const ports: FanOutPorts = {
     cluster,
+    turns: new WriteTurns(),
     concurrency: 4,
     accessFor: (operations) => {
       asked.push(operations);
