@@ -17,7 +17,7 @@ import { DistributionNotFoundError } from './distribution-cluster.js';
 import type { DistributionView } from './distribution-schemas.js';
 import { toDistributionView, type DistributionPorts } from './distribution-view.js';
 import { isManagedBy, managingInstallation } from './ownership.js';
-import { restoreSource, sameSource, sourceDraftOf, writeSource, type SourceWrite } from './source-writes.js';
+import { restoreSource, sameSource, draftSource, writeSource, type SourceWrite } from './source-writes.js';
 
 /** PUT /v1/distributions/{name}: the credentials and where their copies go. */
 export interface ApplyDistribution {
@@ -40,7 +40,7 @@ export interface ApplyDistribution {
  */
 export async function applyDistribution(ports: DistributionPorts, command: ApplyDistribution): Promise<DistributionView> {
   const { cluster, turns, sourceNamespace } = ports;
-  const source = sourceDraftOf(command.name, sourceNamespace, command.registries);
+  const source = draftSource(command.name, sourceNamespace, command.registries);
   const specOver = (existing: DistributionObject | undefined): DistributionSpec => {
     // spec.verify has no API field: one set with kubectl stays.
     const verify = command.target.verify ?? existing?.spec.verify;

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { AppError } from '../../errors.js';
-import { applyDraft, draftOf, type PullSecretWrite } from './pull-secrets.js';
+import { draftPullSecret, writeDraft, type PullSecretWrite } from './pull-secrets.js';
 import type { SecretDraft } from '../kubernetes/secret.js';
 import { linkServiceAccounts, missingServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
 import type { WritePorts } from './write-turns.js';
@@ -35,7 +35,7 @@ export interface FanOutOptions {
 
 /**
  * Applies one pull secret to many namespaces, each on its own: authorised separately, written with
- * the same create-or-update as a single PUT (an update is one conditional write, never delete and
+ * the same create-or-update as a single PUT (writeDraft; an update is one conditional write, never delete and
  * re-create, so pulls never see the secret missing), ServiceAccounts linked after (a linking failure
  * is reported as `linkError` beside what the write did). One namespace's failure does not stop the
  * others; results come back in the order the namespaces were given.
@@ -43,8 +43,8 @@ export interface FanOutOptions {
 export async function applyToNamespaces(ports: WritePorts, write: FanOutWrite, options: FanOutOptions): Promise<FanOutNamespaceResult[]> {
   const limit = pLimit(options.concurrency);
   const { namespaces, serviceAccounts = [], ...content } = write;
-  // Rendered once: only the namespace differs between the copies (a hashed name does not depend on it).
-  const draft = draftOf({ ...content, namespace: '' });
+  // Drafted once: only the namespace differs between the copies (a hashed name does not depend on it).
+  const draft = draftPullSecret({ ...content, namespace: '' });
   return Promise.all(
     namespaces.map((namespace) =>
       limit(() => applyToOne(ports, namespace, { ...draft, namespace }, content.dryRun, serviceAccounts, options)),
@@ -66,7 +66,7 @@ async function applyToOne(
     const missing = await missingServiceAccounts(ports.cluster, namespace, serviceAccounts);
     if (missing.length > 0)
       return { namespace, result: 'failed', reason: `serviceaccount(s) not found: ${missing.join(', ')}; nothing written` };
-    const { secret, result } = await applyDraft(ports, draft, dryRun);
+    const { secret, result } = await writeDraft(ports, draft, dryRun);
     const written = { namespace, result, name: secret.name } as const;
     if (serviceAccounts.length === 0) return written;
     // The secret is written by now: a linking failure does not make the namespace `failed`.

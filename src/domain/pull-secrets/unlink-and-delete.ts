@@ -13,7 +13,7 @@ import type { WritePorts } from './write-turns.js';
  * delete it and its answer was lost, or another caller or `kubectl delete` got there first), the
  * references stay removed and the delete counts as done: putting them back would name a missing secret.
  */
-export async function deletePullSecret(
+export async function unlinkAndDelete(
   ports: WritePorts,
   namespace: string,
   name: string,
