@@ -66,6 +66,15 @@ export interface DistributionWritten {
   view: DistributionView;
 }
 
+/** Runs a pull secret's write and settles it into its outcome: the view, or the failure, carried. */
+export async function settleSecretWrite(target: WriteTarget, write: () => Promise<PullSecretView>): Promise<SecretWritten | WriteFailed> {
+  try {
+    return { kind: 'written', target, view: await write() };
+  } catch (error) {
+    return { kind: 'failed', target, error };
+  }
+}
+
 /** Runs a distribution's write and settles it into its outcome: the view, or the failure, carried. */
 export async function settleDistributionWrite(
   target: WriteTarget,

@@ -1,5 +1,4 @@
-import type { PullSecretView } from '../view-schemas.js';
-import type { SecretDeleted, SecretWritten, WriteFailed, WriteTarget } from '../write-outcome.js';
+import { settleSecretWrite, type SecretDeleted, type SecretWritten, type WriteFailed, type WriteTarget } from '../write-outcome.js';
 import { mergeRegistries, type PullSecretPatch } from './merge-registries.js';
 import { createDraft, describeWrite, draftPullSecret, writeDraft, type PullSecretWrite } from './pull-secrets.js';
 import { unlinkAndDelete } from './unlink-and-delete.js';
@@ -24,7 +23,7 @@ export interface DeleteCommand {
 
 /** PUT: create or update the pull secret, then link it. */
 export function applyPullSecret(ports: WritePorts, { serviceAccounts, ...write }: LinkedWrite): Promise<SecretWritten | WriteFailed> {
-  return settleWrite(targetOf('apply', write), () =>
+  return settleSecretWrite(targetOf('apply', write), () =>
     writeAndLink(ports, write, serviceAccounts, async () =>
       describeWrite(await writeDraft(ports, draftPullSecret(write), write.dryRun), write),
     ),
@@ -33,7 +32,7 @@ export function applyPullSecret(ports: WritePorts, { serviceAccounts, ...write }
 
 /** POST: create the pull secret (a conflict when one of that name exists), then link it. */
 export function createPullSecret(ports: WritePorts, { serviceAccounts, ...write }: LinkedWrite): Promise<SecretWritten | WriteFailed> {
-  return settleWrite(targetOf('create', write), () =>
+  return settleSecretWrite(targetOf('create', write), () =>
     writeAndLink(ports, write, serviceAccounts, async () =>
       describeWrite(await createDraft(ports.cluster, draftPullSecret(write), write.dryRun), write),
     ),
@@ -44,7 +43,7 @@ export function createPullSecret(ports: WritePorts, { serviceAccounts, ...write 
 export function mergePullSecret(ports: WritePorts, patch: PullSecretPatch): Promise<SecretWritten | WriteFailed> {
   const { namespace, name, dryRun = false } = patch;
   const target: WriteTarget = { operation: 'merge', namespace, name, servers: patch.upsert.map((r) => r.server), dryRun };
-  return settleWrite(target, () => mergeRegistries(ports, patch));
+  return settleSecretWrite(target, () => mergeRegistries(ports, patch));
 }
 
 /** DELETE: the pull secret, and with `unlink` its references from the namespace's ServiceAccounts first. */
@@ -63,12 +62,4 @@ export async function deletePullSecret(
 function targetOf(operation: 'apply' | 'create', write: PullSecretWrite): WriteTarget {
   const { namespace, name, dryRun = false } = write;
   return { operation, namespace, name, servers: write.registries.map((r) => r.server), dryRun };
-}
-
-async function settleWrite(target: WriteTarget, write: () => Promise<PullSecretView>): Promise<SecretWritten | WriteFailed> {
-  try {
-    return { kind: 'written', target, view: await write() };
-  } catch (error) {
-    return { kind: 'failed', target, error };
-  }
 }
