@@ -5,7 +5,7 @@ import type { Cluster } from '../cluster.js';
 import { describePullSecretData } from '../secret-manifest/redact-secret.js';
 import { renderPullSecret } from '../secret-manifest/render-secret.js';
 import type { FanOutResult } from '../view-schemas.js';
-import { applyToNamespaces, type FanOutWrite, type FanOutNamespaceResult } from './fan-out.js';
+import { writeToNamespaces, type FanOutWrite, type FanOutNamespaceResult } from './fan-out.js';
 import { MAX_FAN_OUT_NAMESPACES } from './write-schemas.js';
 import type { WritePorts } from './write-turns.js';
 import type { FannedOut, FanOutRefused } from '../write-outcome.js';
@@ -36,7 +36,7 @@ export const NOT_REVIEWED = `not reviewed: this request was refused in ${MAX_FAN
 /**
  * Applies one pull secret to many namespaces (PUT /v1/pullsecrets/{name}): renders it once (input that
  * cannot become a Secret is refused before any namespace is touched), plans the targets, decides
- * every namespace before anything is written, writes each on its own (see applyToNamespaces) and
+ * every namespace before anything is written, writes each on its own (see writeToNamespaces) and
  * summarises. Refused, with nothing written, when a selector matches so many namespaces the caller
  * may not write that not all were reviewed.
  * @throws ValidationError when the manifest cannot be rendered, or a selector matches more namespaces than one request may write
@@ -50,7 +50,7 @@ export async function fanOutPullSecret(ports: FanOutPorts, { targets, ...write }
     authorizeNamespaces(namespaces, access, { concurrency: ports.concurrency, maxGrants: MAX_FAN_OUT_NAMESPACES });
   const { namespaces, decisions } = await planTargets(ports.cluster, decide, targets);
   if (!decisions) return { kind: 'refused', name, reason: 'too-many-refusals', error: tooManyRefusals() };
-  const written = await applyToNamespaces(
+  const written = await writeToNamespaces(
     ports,
     { ...write, namespaces },
     {

@@ -34,25 +34,25 @@ export interface FanOutOptions {
 }
 
 /**
- * Applies one pull secret to many namespaces, each on its own: authorised separately, written with
- * the same create-or-update as a single PUT (writeDraft; an update is one conditional write, never delete and
- * re-create, so pulls never see the secret missing), ServiceAccounts linked after (a linking failure
+ * Writes one pull secret to many namespaces, each on its own: authorised separately, written with
+ * the same create-or-update as a single PUT (writeDraft: an update is one conditional write, never
+ * delete and re-create, so pulls never see the secret missing), ServiceAccounts linked after (a linking failure
  * is reported as `linkError` beside what the write did). One namespace's failure does not stop the
  * others; results come back in the order the namespaces were given.
  */
-export async function applyToNamespaces(ports: WritePorts, write: FanOutWrite, options: FanOutOptions): Promise<FanOutNamespaceResult[]> {
+export async function writeToNamespaces(ports: WritePorts, write: FanOutWrite, options: FanOutOptions): Promise<FanOutNamespaceResult[]> {
   const limit = pLimit(options.concurrency);
   const { namespaces, serviceAccounts = [], ...content } = write;
   // Drafted once: only the namespace differs between the copies (a hashed name does not depend on it).
   const draft = draftPullSecret({ ...content, namespace: '' });
   return Promise.all(
     namespaces.map((namespace) =>
-      limit(() => applyToOne(ports, namespace, { ...draft, namespace }, content.dryRun, serviceAccounts, options)),
+      limit(() => writeToNamespace(ports, namespace, { ...draft, namespace }, content.dryRun, serviceAccounts, options)),
     ),
   );
 }
 
-async function applyToOne(
+async function writeToNamespace(
   ports: WritePorts,
   namespace: string,
   draft: SecretDraft,
