@@ -25,6 +25,7 @@ import { operationLookup, routerOf } from './http/mount-routes.js';
 import { ROUTES } from './http/routes.js';
 import { verificationStep } from './http/verification-step.js';
 import type { RegistryVerifier } from './domain/verify/registry-verifier.js';
+import { WriteTurns } from './domain/pull-secrets/write-turns.js';
 import type { Metrics } from './metrics.js';
 
 export interface AppDependencies {
@@ -43,6 +44,8 @@ export interface AppDependencies {
   isDraining?: () => boolean;
   /** This replica's distribution controller (leader or standby), shown by GET /v1/status. */
   controller?: ControllerState;
+  /** How writes of one object take turns, and their deadline; default: WRITE_DEADLINE_MS (tests that wait it out give a shorter one). */
+  writeTurns?: WriteTurns;
 }
 
 /** Builds the HTTP application; reads no environment and never listens. */
@@ -56,6 +59,7 @@ export function createApp({
   verifier,
   isDraining = () => false,
   controller,
+  writeTurns = new WriteTurns(),
 }: AppDependencies): Express {
   if (gatekeeper.mode !== config.auth)
     throw new Error(`the gatekeeper is for auth mode ${gatekeeper.mode}, the config says ${config.auth}`);
@@ -80,7 +84,19 @@ export function createApp({
   // A request's registry checks end within 25 s, inside the 30–60 s upstream timeouts proxies commonly use.
   const verify = verificationStep(verifier, metrics, Math.min(config.verify.timeoutMs * 4, 25_000));
   const parsers = createBodyParsers(config.bodyLimitBytes);
-  const context: RouteContext = { cluster, distributions, parsers, metrics, access, verify, config, logger, isDraining, controller };
+  const context: RouteContext = {
+    cluster,
+    turns: writeTurns,
+    distributions,
+    parsers,
+    metrics,
+    access,
+    verify,
+    config,
+    logger,
+    isDraining,
+    controller,
+  };
   // Everything under /v1 passes the gate first; then one router holds the whole route table.
   app.use(V1, v1Gate(context));
   app.use(routerOf(ROUTES, context));

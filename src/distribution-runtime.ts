@@ -88,9 +88,9 @@ export function startDistributionRuntime({
       onNewLeader: (identity) => log.info({ leader: identity }, 'distribution controller leader'),
     },
     observer: (signal) => {
-      if (signal.type === 'failed' && warnings.due(`lease:${signal.stage}:${errorKind(signal.error)}`))
+      if (signal.type === 'failed' && warnings.due(`lease:${signal.stage}:${errorClassName(signal.error)}`))
         log.warn(
-          { stage: signal.stage, error: errorKind(signal.error), message: safeMessage(signal.error) },
+          { stage: signal.stage, error: errorClassName(signal.error), message: safeMessage(signal.error) },
           `leader election step failed; retrying (said at most once a minute; does namespace "${config.namespace}" exist?)`,
         );
     },
@@ -150,15 +150,15 @@ function controllerObserver(
       event(d, 'Normal', 'RolledOut', `all ${status.counts?.current ?? 0} copies carry ${status.contentHash}`);
     },
     unexpected(error) {
-      log.error({ error: errorKind(error) }, 'unexpected error in a reconcile');
+      log.error({ error: errorClassName(error) }, 'unexpected error in a reconcile');
     },
     reconciled(d, name, result, seconds) {
       const outcome = 'error' in result ? 'error' : result.retry ? 'retry' : 'ok';
       m.reconcileDuration.observe({ result: outcome }, seconds);
       if ('error' in result) {
-        if (warnings.due(`reconcile:${name}:${errorKind(result.error)}`))
+        if (warnings.due(`reconcile:${name}:${errorClassName(result.error)}`))
           log.warn(
-            { distribution: name, error: errorKind(result.error), message: safeMessage(result.error) },
+            { distribution: name, error: errorClassName(result.error), message: safeMessage(result.error) },
             'reconcile failed; retrying',
           );
         return;
@@ -182,16 +182,17 @@ function controllerObserver(
       if (signal.type === 'listed' && signal.reason !== 'start')
         m.watchRestarts.inc({ collection: signal.collection, reason: signal.reason });
       if (signal.type === 'rewatched') m.watchRestarts.inc({ collection: signal.collection, reason: signal.reason });
-      if (signal.type === 'failed' && warnings.due(`informer:${signal.collection}:${signal.stage}:${errorKind(signal.error)}`))
+      if (signal.type === 'failed' && warnings.due(`informer:${signal.collection}:${signal.stage}:${errorClassName(signal.error)}`))
         log.warn(
-          { collection: signal.collection, stage: signal.stage, error: errorKind(signal.error), retryInMs: signal.retryInMs },
+          { collection: signal.collection, stage: signal.stage, error: errorClassName(signal.error), retryInMs: signal.retryInMs },
           'list or watch failed; retrying (is the PullSecretDistribution CRD installed and regcred allowed to watch?)',
         );
     },
   };
 }
 
-function errorKind(error: unknown): string {
+// A log line names an error by its class; its message may quote what it was given (see safeMessage).
+function errorClassName(error: unknown): string {
   return (error as Error)?.constructor?.name ?? typeof error;
 }
 

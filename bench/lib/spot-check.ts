@@ -3,7 +3,8 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { CREDENTIALS } from './fixtures.js';
 import type { SpotCheck } from './report-fan-out.js';
 
-export interface Written {
+/** A secret the bench wrote, and the credential it should hold now. */
+export interface ExpectedSecret {
   secret: string;
   /** The password last written into it (server and username are CREDENTIALS'). */
   password: string;
@@ -12,7 +13,12 @@ export interface Written {
 }
 
 /** Reads the secrets back from `count` random namespaces and checks each holds the credential last written. */
-export async function checkSecrets(core: CoreV1Api, namespaces: readonly string[], written: Written[], count: number): Promise<SpotCheck> {
+export async function checkSecrets(
+  core: CoreV1Api,
+  namespaces: readonly string[],
+  written: ExpectedSecret[],
+  count: number,
+): Promise<SpotCheck> {
   const indices = new Set<number>();
   while (indices.size < Math.min(count, namespaces.length)) indices.add(randomInt(namespaces.length));
   const picked = [...indices].sort((a, b) => a - b).map((i) => namespaces[i]!);

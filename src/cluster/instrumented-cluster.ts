@@ -34,7 +34,7 @@ export function instrumentCluster(cluster: Cluster, metrics: ClusterMetrics): Cl
         return value;
       },
       (error: unknown) => {
-        const kind = errorKind(error);
+        const kind = errorLabel(error);
         metrics.kubernetesRequestDuration.observe({ ...call, outcome: kind }, seconds());
         metrics.kubernetesRequestErrors.inc({ ...call, kind });
         throw error;
@@ -79,8 +79,8 @@ export function instrumentCluster(cluster: Cluster, metrics: ClusterMetrics): Cl
   return instrumented;
 }
 
-/** A bounded name for what went wrong, from the error's class (subclasses before their parents). */
-export function errorKind(error: unknown): string {
+/** The metric label of a failure: a bounded name for what went wrong, from the error's class (subclasses before their parents). */
+export function errorLabel(error: unknown): string {
   if (error instanceof NamespaceNotFoundError) return 'namespace_not_found';
   if (error instanceof SecretNotFoundError || error instanceof ServiceAccountNotFoundError) return 'not_found';
   if (error instanceof AlreadyExistsError) return 'already_exists';

@@ -2,7 +2,7 @@ import { AlreadyExistsError, ClusterPermissionError, NamespaceNotFoundError, Sta
 import { withoutOwnershipMarks } from '../domain/distributions/copy-marks.js';
 import type { DesiredCopy } from '../domain/distributions/desired-copy.js';
 import type { DistributionObject } from '../domain/distributions/distribution.js';
-import type { NamespaceOutcome } from '../domain/distributions/distribution-status.js';
+import type { DistributionNamespaceOutcome } from '../domain/distributions/distribution-status.js';
 import type { NamespacePlan, Removal } from '../domain/distributions/plan-distribution.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
 import { AppError } from '../errors.js';
@@ -17,8 +17,8 @@ export async function carryOut(
   desired: DesiredCopy,
   plan: NamespacePlan,
   count: Count,
-): Promise<NamespaceOutcome & { retry?: boolean }> {
-  const base: NamespaceOutcome = {
+): Promise<DistributionNamespaceOutcome & { retry?: boolean }> {
+  const base: DistributionNamespaceOutcome = {
     namespace: plan.namespace,
     state: plan.state,
     written: false,
@@ -69,7 +69,10 @@ export async function carryOut(
   }
 }
 
-function failureOf(deps: ReconcileDependencies, error: unknown): Pick<NamespaceOutcome, 'state' | 'reason'> & { retry?: boolean } {
+function failureOf(
+  deps: ReconcileDependencies,
+  error: unknown,
+): Pick<DistributionNamespaceOutcome, 'state' | 'reason'> & { retry?: boolean } {
   if (error instanceof AlreadyExistsError)
     // Not in the cache of labelled Secrets, so not made by any distribution.
     return { state: 'failed', reason: `secret "${error.secretName}" exists and was made by someone else; it is left as it is` };

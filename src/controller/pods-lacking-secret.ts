@@ -1,5 +1,5 @@
 import { ALL_SERVICE_ACCOUNTS, type DistributionObject, type DistributionStatus } from '../domain/distributions/distribution.js';
-import type { NamespaceOutcome } from '../domain/distributions/distribution-status.js';
+import type { DistributionNamespaceOutcome } from '../domain/distributions/distribution-status.js';
 import type { ReconcileDependencies } from './reconcile-dependencies.js';
 
 /**
@@ -10,7 +10,7 @@ import type { ReconcileDependencies } from './reconcile-dependencies.js';
 export async function podsLackingSecret(
   deps: Pick<ReconcileDependencies, 'caches' | 'distributions'>,
   distribution: DistributionObject,
-  outcomes: readonly NamespaceOutcome[],
+  outcomes: readonly DistributionNamespaceOutcome[],
 ): Promise<DistributionStatus['podsLackingSecret']> {
   const { secretName } = distribution.spec;
   const linkedNow = outcomes.filter((o) => (o.linked?.length ?? 0) > 0).map((o) => o.namespace);

@@ -8,7 +8,7 @@ import {
   type DistributionObject,
   type NamespaceStatus,
 } from '../domain/distributions/distribution.js';
-import { statusAfter, type NamespaceOutcome } from '../domain/distributions/distribution-status.js';
+import { statusAfter, type DistributionNamespaceOutcome } from '../domain/distributions/distribution-status.js';
 import { isManagedBy, sourceBinding } from '../domain/distributions/ownership.js';
 import { planDistribution } from '../domain/distributions/plan-distribution.js';
 import { distributionNameProblem, specProblem } from '../domain/distributions/spec-problem.js';
@@ -76,7 +76,7 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
   let retry = false;
   const outcomes = await Promise.all(
     plan.namespaces.map((p) =>
-      limit(async (): Promise<NamespaceOutcome> => {
+      limit(async (): Promise<DistributionNamespaceOutcome> => {
         const outcome = await carryOut(deps, distribution, source.desired, p, count);
         if (outcome.retry) retry = true;
         if (outcome.drift) deps.observer.restored(distribution, p.namespace, outcome.drift);
@@ -183,7 +183,7 @@ async function reportOnly(deps: ReconcileDependencies, distribution: Distributio
 function reportFailure(
   deps: ReconcileDependencies,
   distribution: DistributionObject,
-  outcome: NamespaceOutcome,
+  outcome: DistributionNamespaceOutcome,
   before: NamespaceStatus | undefined,
 ): void {
   if (outcome.state !== 'failed' && outcome.state !== 'forbidden') {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Cluster } from '../domain/cluster.js';
 import type { DistributionCluster } from '../domain/distributions/distribution-cluster.js';
+import type { WriteTurns } from '../domain/pull-secrets/write-turns.js';
 import type { Metrics } from '../metrics.js';
 import type { Operation } from '../domain/access/access-policy.js';
 import type { AccessControl } from './access.js';
@@ -13,6 +14,8 @@ import type { verificationStep } from './verification-step.js';
 /** What the handlers of the route table are built with, once per app. */
 export interface RouteContext {
   cluster: Cluster;
+  /** This app's writers take turns on each object they write (see WriteTurns). */
+  turns: WriteTurns;
   /** PullSecretDistributions; absent without their CRD (the /v1/distributions routes answer 503). */
   distributions?: DistributionCluster;
   parsers: BodyParsers;

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { ServiceAccountLink } from '../domain/pull-secrets/service-account-links.js';
 import { LinkAfterWriteError } from '../domain/pull-secrets/write-and-link.js';
-import type { WriteOutcome, WriteTarget } from '../domain/pull-secrets/write-outcome.js';
+import type { WriteOutcome, WriteTarget } from '../domain/write-outcome.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { AuditEntry } from './audit.js';
@@ -17,8 +17,8 @@ interface Recorded {
  * The one place a write's audit lines and metrics are recorded, from its outcome. One audit line per
  * write, per namespace for a fan-out (dry runs included, marked), and one denial for a refused fan-out.
  * `pullSecretsWritten` counts what each apply, create or merge did (created, updated, unchanged or
- * failed; a secret written whose linking failed counts as written); dry runs, deletes, refusals and
- * fan-out namespaces the caller may not write are not counted.
+ * failed; a secret written whose linking failed counts as written); dry runs, deletes, refusals,
+ * fan-out namespaces the caller may not write and PullSecretDistribution writes are not counted.
  */
 export function recordWriteOutcome(
   { metrics, access }: { metrics: Pick<Metrics, 'pullSecretsWritten'>; access: Pick<AccessControl, 'audit'> },
@@ -56,7 +56,7 @@ function recordsOf(outcome: WriteOutcome): Recorded[] {
       const unlinked = outcome.links.map((l) => l.serviceAccount);
       return [{ entry: { ...audited(outcome.target), result: 'deleted', ...(unlinked.length ? { serviceAccounts: unlinked } : {}) } }];
     }
-    case 'distributed': {
+    case 'fanned-out': {
       const { answer, servers } = outcome;
       return answer.results.map((r) => ({
         entry: {
@@ -74,16 +74,24 @@ function recordsOf(outcome: WriteOutcome): Recorded[] {
     }
     case 'refused':
       return [{ entry: { operation: 'apply', name: outcome.name, result: 'denied', reason: outcome.reason } }];
+    case 'distribution-written':
+      return [{ entry: { ...audited(outcome.target), result: outcome.view.result ?? 'deleted' } }];
   }
 }
 
 function audited({ operation, namespace, name, servers, dryRun }: WriteTarget): Omit<AuditEntry, 'result'> {
-  return { operation, namespace, name, ...(servers ? { servers } : {}), ...(dryRun ? { dryRun: true } : {}) };
+  return {
+    operation,
+    ...(namespace !== undefined ? { namespace } : {}),
+    name,
+    ...(servers ? { servers } : {}),
+    ...(dryRun ? { dryRun: true } : {}),
+  };
 }
 
-/** Deletes are not counted, nor dry runs. */
+/** Only a pull secret's apply, create or merge is counted, and not a dry run. */
 function countable({ operation, dryRun }: WriteTarget, result: string): string | undefined {
-  return operation === 'delete' || dryRun ? undefined : result;
+  return (operation === 'apply' || operation === 'create' || operation === 'merge') && !dryRun ? result : undefined;
 }
 
 /** The audit fields of a write's linking: the ServiceAccounts changed, and the one that failed. */
@@ -94,6 +102,6 @@ function linkAudit(links: readonly ServiceAccountLink[] | undefined): Pick<Audit
 }
 
 /** A failure's kind for the audit line (its title, or "error"); never its message, which may quote input. */
-export function reasonOf(error: unknown): string {
+function reasonOf(error: unknown): string {
   return error instanceof AppError ? `${error.status} ${error.title}` : 'error';
 }

@@ -1,7 +1,8 @@
 import type { Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { LinkAfterWriteError } from '../../src/domain/pull-secrets/write-and-link.js';
-import type { WriteOutcome, WriteTarget } from '../../src/domain/pull-secrets/write-outcome.js';
+import type { WriteOutcome, WriteTarget } from '../../src/domain/write-outcome.js';
+import type { DistributionView } from '../../src/domain/distributions/distribution-schemas.js';
 import type { PullSecretView } from '../../src/domain/view-schemas.js';
 import { ConflictError, UnavailableError, ValidationError } from '../../src/errors.js';
 import type { AuditEntry } from '../../src/http/audit.js';
@@ -73,7 +74,7 @@ describe('recordWriteOutcome: audit lines and write metrics from an outcome, in 
     });
   });
 
-  it('when a distribution ran, then one line per namespace (forbidden ones as denials, not counted); a refused one is one denial', async () => {
+  it('when a fan-out ran, then one line per namespace (forbidden ones as denials, not counted); a refused one is one denial', async () => {
     const answer = {
       name: 'regcred',
       summary: { created: 1, updated: 0, unchanged: 0, forbidden: 1, failed: 1, linkFailed: 0 },
@@ -85,17 +86,17 @@ describe('recordWriteOutcome: audit lines and write metrics from an outcome, in 
       registries: [],
       warnings: [],
     };
-    const distributed = await record({ kind: 'distributed', servers: ['r.example.com'], allSucceeded: false, answer });
-    expect(distributed.lines).toEqual([
+    const fannedOut = await record({ kind: 'fanned-out', servers: ['r.example.com'], allSucceeded: false, answer });
+    expect(fannedOut.lines).toEqual([
       '{"operation":"apply","namespace":"a","name":"regcred","servers":["r.example.com"],"result":"created"}',
       '{"operation":"apply","namespace":"b","name":"regcred","servers":["r.example.com"],"result":"denied","reason":"forbidden"}',
       '{"operation":"apply","namespace":"c","name":"regcred","servers":["r.example.com"],"result":"failed","reason":"failed"}',
     ]);
-    expect(distributed.counted).toEqual([
+    expect(fannedOut.counted).toEqual([
       ['created', 1],
       ['failed', 1],
     ]);
-    const dry = await record({ kind: 'distributed', servers: [], allSucceeded: true, answer: { ...answer, dryRun: true } });
+    const dry = await record({ kind: 'fanned-out', servers: [], allSucceeded: true, answer: { ...answer, dryRun: true } });
     expect(dry.lines[0]).toMatch(/"result":"created","dryRun":true}$/);
     expect(dry.counted).toEqual([]);
     const refused = await record({
@@ -106,6 +107,27 @@ describe('recordWriteOutcome: audit lines and write metrics from an outcome, in 
     });
     expect(refused).toEqual({
       lines: ['{"operation":"apply","name":"regcred","result":"denied","reason":"too-many-refusals"}'],
+      counted: [],
+    });
+  });
+
+  it('when a PullSecretDistribution was applied, deleted or failed, then one line names it (no namespace) and nothing is counted', async () => {
+    const applyDistribution: WriteTarget = { operation: 'applyDistribution', name: 'shared', servers: ['r.example.com'], dryRun: false };
+    const applied = await record({
+      kind: 'distribution-written',
+      target: applyDistribution,
+      view: { result: 'created' } as DistributionView,
+    });
+    expect(applied).toEqual({
+      lines: ['{"operation":"applyDistribution","name":"shared","servers":["r.example.com"],"result":"created"}'],
+      counted: [],
+    });
+    const deleteDistribution: WriteTarget = { operation: 'deleteDistribution', name: 'shared', dryRun: false };
+    const deleted = await record({ kind: 'distribution-written', target: deleteDistribution, view: {} as DistributionView });
+    expect(deleted.lines).toEqual(['{"operation":"deleteDistribution","name":"shared","result":"deleted"}']);
+    const failed = await record({ kind: 'failed', target: applyDistribution, error: new ConflictError('being deleted') });
+    expect(failed).toEqual({
+      lines: ['{"operation":"applyDistribution","name":"shared","servers":["r.example.com"],"result":"failed","reason":"409 Conflict"}'],
       counted: [],
     });
   });

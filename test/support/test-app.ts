@@ -10,7 +10,7 @@ import { openGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekee
 import { createLogger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { RegistryVerifier } from '../../src/domain/verify/registry-verifier.js';
-import { setWriteDeadline } from '../../src/domain/pull-secrets/write-retry.js';
+import { WriteTurns } from '../../src/domain/pull-secrets/write-turns.js';
 import { verifierFromConfig } from '../../src/registry/verifier-from-config.js';
 import { recordContractViolations } from './contract-recorder.js';
 
@@ -57,7 +57,6 @@ export function buildTestApp(options: TestAppOptions = {}): TestApp {
   // Explicitly unauthenticated unless a test asks for a mode: most suites test what comes after the gate.
   const config = defaultConfig({ auth: options.gatekeeper?.mode ?? 'none', ...options.config });
   const instrumented = instrumentCluster(cluster, metrics);
-  if (options.writeDeadlineMs !== undefined) setWriteDeadline(instrumented, options.writeDeadlineMs);
   const app = express();
   if (options.recordContract !== false) app.use(recordContractViolations);
   app.use(
@@ -71,6 +70,7 @@ export function buildTestApp(options: TestAppOptions = {}): TestApp {
       gatekeeper: options.gatekeeper ?? openGatekeeper(),
       distributions: options.distributions,
       ...(options.controller ? { controller: options.controller } : {}),
+      writeTurns: new WriteTurns({ deadlineMs: options.writeDeadlineMs }),
     }),
   );
   return { app, cluster, metrics, logLines };

@@ -3,7 +3,7 @@ import { ConflictError, UnavailableError } from '../../errors.js';
 import { AlreadyExistsError, NamespaceNotFoundError, SecretNotFoundError, StaleWriteError } from '../cluster.js';
 import type { RegistryCredential } from '../docker-config/credential-schemas.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
-import { LOST_RACE, writeInTurn } from '../pull-secrets/write-retry.js';
+import { LOST_RACE } from '../pull-secrets/write-turns.js';
 import type { RegistryVerification } from '../verify/registry-verifier.js';
 import type { WriteResult } from '../view-schemas.js';
 import {
@@ -17,7 +17,7 @@ import { DistributionNotFoundError } from './distribution-cluster.js';
 import type { DistributionView } from './distribution-schemas.js';
 import { toDistributionView, type DistributionPorts } from './distribution-view.js';
 import { isManagedBy, managingInstallation } from './ownership.js';
-import { restoreSource, sameSource, sourceDraftOf, writeSource, type SourceWrite } from './source-writes.js';
+import { restoreSource, sameSource, draftSource, writeSource, type SourceWrite } from './source-writes.js';
 
 /** PUT /v1/distributions/{name}: the credentials and where their copies go. */
 export interface ApplyDistribution {
@@ -39,8 +39,8 @@ export interface ApplyDistribution {
  * @throws ValidationError (content too large), ConflictError (being deleted; another installation's; a foreign source Secret), what the cluster throws
  */
 export async function applyDistribution(ports: DistributionPorts, command: ApplyDistribution): Promise<DistributionView> {
-  const { cluster, sourceNamespace } = ports;
-  const source = sourceDraftOf(command.name, sourceNamespace, command.registries);
+  const { cluster, turns, sourceNamespace } = ports;
+  const source = draftSource(command.name, sourceNamespace, command.registries);
   const specOver = (existing: DistributionObject | undefined): DistributionSpec => {
     // spec.verify has no API field: one set with kubectl stays.
     const verify = command.target.verify ?? existing?.spec.verify;
@@ -48,7 +48,7 @@ export async function applyDistribution(ports: DistributionPorts, command: Apply
   };
   let sourceWrite: SourceWrite | undefined;
   try {
-    const done = await writeInTurn(cluster, {
+    const done = await turns.take({
       key: `pullsecretdistribution/${command.name}`,
       round: () => applyRound(ports, command.name, source, specOver, sourceWrite, (w) => (sourceWrite = w)),
       giveUp: () => new StaleWriteError('', command.name, 'pullsecretdistribution'),

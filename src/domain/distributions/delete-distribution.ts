@@ -1,5 +1,5 @@
 import { StaleWriteError } from '../cluster.js';
-import { LOST_RACE, writeInTurn } from '../pull-secrets/write-retry.js';
+import { LOST_RACE } from '../pull-secrets/write-turns.js';
 import { ORPHAN_ANNOTATION, type DistributionDraft, type DistributionObject } from './distribution.js';
 import { DistributionNotFoundError } from './distribution-cluster.js';
 import type { DistributionView } from './distribution-schemas.js';
@@ -14,7 +14,7 @@ import { viewDistribution, type DistributionPorts } from './distribution-view.js
  */
 export async function deleteDistribution(ports: DistributionPorts, name: string, orphan: boolean): Promise<DistributionView> {
   const { distributions } = ports;
-  const marked = await writeInTurn(ports.cluster, {
+  const marked = await ports.turns.take({
     key: `pullsecretdistribution/${name}`,
     round: async () => {
       const distribution = await distributions.readDistribution(name);

@@ -2,7 +2,7 @@ import type { DesiredCopy } from './desired-copy.js';
 import type { DistributionObject, DistributionStatus, NamespaceState, NamespaceStatus } from './distribution.js';
 
 /** What one reconcile did in one namespace. */
-export interface NamespaceOutcome {
+export interface DistributionNamespaceOutcome {
   namespace: string;
   state: NamespaceState;
   reason?: string;
@@ -24,7 +24,7 @@ export interface NamespaceOutcome {
 export function statusAfter(
   distribution: DistributionObject,
   desired: DesiredCopy,
-  outcomes: readonly NamespaceOutcome[],
+  outcomes: readonly DistributionNamespaceOutcome[],
   podsLackingSecret: DistributionStatus['podsLackingSecret'],
   now: Date,
 ): DistributionStatus {

@@ -1,4 +1,5 @@
 import type { Cluster } from '../cluster.js';
+import type { WritePorts } from '../pull-secrets/write-turns.js';
 import type { SecretObject } from '../kubernetes/secret.js';
 import type { DistributionCluster } from './distribution-cluster.js';
 import { describePullSecretData } from '../secret-manifest/redact-secret.js';
@@ -7,8 +8,7 @@ import type { DistributionView } from './distribution-schemas.js';
 import { isManagedBy, managingInstallation, sourceBinding } from './ownership.js';
 
 /** What the distribution use-cases work with: Secrets, PullSecretDistributions, and where sources live. */
-export interface DistributionPorts {
-  cluster: Cluster;
+export interface DistributionPorts extends WritePorts {
   distributions: DistributionCluster;
   /** regcred's own namespace: the source Secrets are there, and no others are read. */
   sourceNamespace: string;

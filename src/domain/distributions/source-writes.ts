@@ -16,7 +16,7 @@ export interface SourceWrite {
 }
 
 /** The source Secret a PUT asks for: `distribution-<name>` in regcred's own namespace, rendered as a pull secret PUT renders it. */
-export function sourceDraftOf(name: string, namespace: string, registries: readonly RegistryCredential[]): SecretDraft {
+export function draftSource(name: string, namespace: string, registries: readonly RegistryCredential[]): SecretDraft {
   return {
     name: sourceSecretName(name),
     namespace,

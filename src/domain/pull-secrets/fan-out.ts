@@ -1,15 +1,15 @@
 import pLimit from 'p-limit';
 import { AppError } from '../../errors.js';
-import type { Cluster } from '../cluster.js';
-import { applyDraft, draftOf, type PullSecretWrite } from './pull-secrets.js';
+import { draftPullSecret, writeDraft, type PullSecretWrite } from './pull-secrets.js';
 import type { SecretDraft } from '../kubernetes/secret.js';
 import { linkServiceAccounts, missingServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
+import type { WritePorts } from './write-turns.js';
 
-export type NamespaceOutcome = 'created' | 'updated' | 'unchanged' | 'forbidden' | 'failed';
+export type FanOutNamespaceOutcome = 'created' | 'updated' | 'unchanged' | 'forbidden' | 'failed';
 
-export interface NamespaceResult {
+export interface FanOutNamespaceResult {
   namespace: string;
-  result: NamespaceOutcome;
+  result: FanOutNamespaceOutcome;
   /** The Secret's name (differs from the asked one with appendHash). */
   name?: string;
   /** Why it was forbidden or failed, in words safe to show. */
@@ -34,43 +34,43 @@ export interface FanOutOptions {
 }
 
 /**
- * Applies one pull secret to many namespaces, each on its own: authorised separately, written with
- * the same create-or-update as a single PUT (an update is one conditional write, never delete and
- * re-create, so pulls never see the secret missing), ServiceAccounts linked after (a linking failure
+ * Writes one pull secret to many namespaces, each on its own: authorised separately, written with
+ * the same create-or-update as a single PUT (writeDraft: an update is one conditional write, never
+ * delete and re-create, so pulls never see the secret missing), ServiceAccounts linked after (a linking failure
  * is reported as `linkError` beside what the write did). One namespace's failure does not stop the
  * others; results come back in the order the namespaces were given.
  */
-export async function applyToNamespaces(cluster: Cluster, write: FanOutWrite, options: FanOutOptions): Promise<NamespaceResult[]> {
+export async function writeToNamespaces(ports: WritePorts, write: FanOutWrite, options: FanOutOptions): Promise<FanOutNamespaceResult[]> {
   const limit = pLimit(options.concurrency);
   const { namespaces, serviceAccounts = [], ...content } = write;
-  // Rendered once: only the namespace differs between the copies (a hashed name does not depend on it).
-  const draft = draftOf({ ...content, namespace: '' });
+  // Drafted once: only the namespace differs between the copies (a hashed name does not depend on it).
+  const draft = draftPullSecret({ ...content, namespace: '' });
   return Promise.all(
     namespaces.map((namespace) =>
-      limit(() => applyToOne(cluster, namespace, { ...draft, namespace }, content.dryRun, serviceAccounts, options)),
+      limit(() => writeToNamespace(ports, namespace, { ...draft, namespace }, content.dryRun, serviceAccounts, options)),
     ),
   );
 }
 
-async function applyToOne(
-  cluster: Cluster,
+async function writeToNamespace(
+  ports: WritePorts,
   namespace: string,
   draft: SecretDraft,
   dryRun: boolean | undefined,
   serviceAccounts: readonly string[],
   options: FanOutOptions,
-): Promise<NamespaceResult> {
+): Promise<FanOutNamespaceResult> {
   try {
     if (!(await options.mayWrite(namespace)))
       return { namespace, result: 'forbidden', reason: 'you may not manage pull secrets in this namespace through regcred' };
-    const missing = await missingServiceAccounts(cluster, namespace, serviceAccounts);
+    const missing = await missingServiceAccounts(ports.cluster, namespace, serviceAccounts);
     if (missing.length > 0)
       return { namespace, result: 'failed', reason: `serviceaccount(s) not found: ${missing.join(', ')}; nothing written` };
-    const { secret, result } = await applyDraft(cluster, draft, dryRun);
+    const { secret, result } = await writeDraft(ports, draft, dryRun);
     const written = { namespace, result, name: secret.name } as const;
     if (serviceAccounts.length === 0) return written;
     // The secret is written by now: a linking failure does not make the namespace `failed`.
-    const { links, error } = await linkServiceAccounts(cluster, namespace, secret.name, serviceAccounts, dryRun);
+    const { links, error } = await linkServiceAccounts(ports, namespace, secret.name, serviceAccounts, dryRun);
     return { ...written, serviceAccountLinks: links, ...(error ? { linkError: `${error.message}; repeat the request to finish` } : {}) };
   } catch (error) {
     if (error instanceof AppError) return { namespace, result: 'failed', reason: error.message };

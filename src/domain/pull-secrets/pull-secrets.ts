@@ -8,7 +8,7 @@ import { renderPullSecret } from '../secret-manifest/render-secret.js';
 import type { RegistryCredential } from '../docker-config/credential-schemas.js';
 import { DOCKER_CFG_TYPE, isPullSecretType, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
 import type { RegistryVerification } from '../verify/registry-verifier.js';
-import { LOST_RACE, writeInTurn } from './write-retry.js';
+import { LOST_RACE, type WritePorts } from './write-turns.js';
 import { nextVerificationAnnotation, VERIFICATION_ANNOTATION, verificationAnnotationValue } from '../verify/verification-annotation.js';
 import type { PullSecretView, WriteResult } from '../view-schemas.js';
 
@@ -27,22 +27,8 @@ export interface PullSecretWrite {
   verification?: RegistryVerification[];
 }
 
-/**
- * Creates the pull secret or brings an existing one up to date (PUT semantics); writes nothing when
- * it is already so. Racing writers all succeed, the last one's content stays: in this process they
- * take turns, and one that loses to another replica (or a create) re-reads and updates.
- */
-export async function applyPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
-  const { secret, result, warnings } = await applyDraft(cluster, draftOf(write), write.dryRun);
-  return viewOf(
-    secret,
-    result,
-    result === 'unchanged' ? { ...write, dryRun: undefined } : { ...write, warnings: [...(write.warnings ?? []), ...warnings] },
-  );
-}
-
 /** What a write did, before it is described: the Secret as stored (or as a dry run would store it). */
-export interface Written {
+export interface DraftWritten {
   secret: SecretObject;
   result: WriteResult;
   /** What the write changed beyond the request (kubectl's last-applied annotation dropped). */
@@ -50,11 +36,13 @@ export interface Written {
 }
 
 /**
- * applyPullSecret's write, of a draft rendered already: a fan-out renders once and writes the same
- * draft to every namespace, and describes none of them.
+ * The one conditional write of a pull secret: creates it, or brings an existing one up to date (PUT
+ * semantics); writes nothing when it is already so. Racing writers all succeed, the last one's content
+ * stays: in this process they take turns, and one that loses to another replica (or a create) re-reads
+ * and updates. A fan-out drafts once and writes the same draft to every namespace.
  */
-export function applyDraft(cluster: Cluster, draft: SecretDraft, dryRun?: boolean): Promise<Written> {
-  return writeInTurn(cluster, {
+export function writeDraft({ cluster, turns }: WritePorts, draft: SecretDraft, dryRun?: boolean): Promise<DraftWritten> {
+  return turns.take({
     key: secretKey(draft.namespace, draft.name),
     round: async () => {
       const existing = await cluster.readSecret(draft.namespace, draft.name);
@@ -67,17 +55,17 @@ export function applyDraft(cluster: Cluster, draft: SecretDraft, dryRun?: boolea
         }
       }
       assertRegcredMayOverwrite(existing);
-      return replaceDraftIfChanged(cluster, existing, mergeInto(existing, draft), dryRun);
+      return replaceIfChanged(cluster, existing, mergeInto(existing, draft), dryRun);
     },
     giveUp: () => new StaleWriteError(draft.namespace, draft.name),
   });
 }
 
-/** The queue key of a Secret's writes (see writeInTurn). */
+/** The queue key of a Secret's writes (see WriteTurns). */
 export const secretKey = (namespace: string, name: string): string => `secret/${namespace}/${name}`;
 
 /**
- * One round's write: nothing when `desired` has the same content (`unchanged`), else a replace
+ * One round's replace: nothing when `desired` has the same content (`unchanged`), else a replace
  * conditional on the read resourceVersion (`updated`), or LOST_RACE when someone wrote meanwhile.
  * kubectl's last-applied-configuration annotation is dropped from what is written (and a warning says so).
  */
@@ -85,20 +73,8 @@ export async function replaceIfChanged(
   cluster: Cluster,
   existing: SecretObject,
   desired: SecretDraft,
-  report: Pick<PullSecretWrite, 'dryRun' | 'warnings' | 'verification'>,
-): Promise<PullSecretView | typeof LOST_RACE> {
-  const written = await replaceDraftIfChanged(cluster, existing, desired, report.dryRun);
-  if (written === LOST_RACE) return written;
-  if (written.result === 'unchanged') return viewOf(written.secret, 'unchanged', { ...report, dryRun: undefined });
-  return viewOf(written.secret, 'updated', { ...report, warnings: [...(report.warnings ?? []), ...written.warnings] });
-}
-
-async function replaceDraftIfChanged(
-  cluster: Cluster,
-  existing: SecretObject,
-  desired: SecretDraft,
   dryRun: boolean | undefined,
-): Promise<Written | typeof LOST_RACE> {
+): Promise<DraftWritten | typeof LOST_RACE> {
   const { annotations, warnings } = withoutLastApplied(desired.annotations);
   if (sameContent(existing, { ...desired, annotations })) return { secret: existing, result: 'unchanged', warnings: [] };
   try {
@@ -111,10 +87,9 @@ async function replaceDraftIfChanged(
 }
 
 /** Creates the pull secret; refuses when any Secret of that name exists (kubectl create semantics). */
-export async function createPullSecret(cluster: Cluster, write: PullSecretWrite): Promise<PullSecretView> {
-  const draft = draftOf(write);
+export async function createDraft(cluster: Cluster, draft: SecretDraft, dryRun?: boolean): Promise<DraftWritten> {
   try {
-    return viewOf(await cluster.createSecret(draft, { dryRun: write.dryRun }), 'created', write);
+    return { secret: await cluster.createSecret(draft, { dryRun }), result: 'created', warnings: [] };
   } catch (error) {
     throw error instanceof AlreadyExistsError ? await collisionError(cluster, error) : error;
   }
@@ -143,7 +118,8 @@ export async function readPullSecret(cluster: Cluster, namespace: string, name: 
   return secret;
 }
 
-export function draftOf(write: PullSecretWrite): SecretDraft {
+/** The Secret a write asks for, rendered from its registries, labels and annotations (and its verification). */
+export function draftPullSecret(write: PullSecretWrite): SecretDraft {
   const manifest = renderPullSecret({
     name: write.name,
     namespace: write.namespace,
@@ -211,17 +187,22 @@ function sameMap(a: Record<string, string>, b: Record<string, string>): boolean 
   return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
-export function viewOf(
-  secret: SecretObject,
-  result: WriteResult,
-  write: Pick<PullSecretWrite, 'dryRun' | 'warnings' | 'verification'>,
+/**
+ * The caller's view of what a write did: the request's notes and verification beside the Secret's
+ * redacted view; a write that changed nothing is not called a dry run, and adds no notes of its own.
+ */
+export function describeWrite(
+  { secret, result, warnings }: DraftWritten,
+  request: Pick<PullSecretWrite, 'dryRun' | 'warnings' | 'verification'>,
 ): PullSecretView {
+  const dryRun = result !== 'unchanged' && request.dryRun;
+  const notes = [...(request.warnings ?? []), ...(result === 'unchanged' ? [] : warnings)];
   const view = toPullSecretView(secret);
   return {
     ...view,
     result,
-    ...(write.dryRun ? { dryRun: true } : {}),
-    ...(write.verification ? { verification: write.verification } : {}),
-    warnings: [...(write.warnings ?? []), ...view.warnings],
+    ...(dryRun ? { dryRun: true } : {}),
+    ...(request.verification ? { verification: request.verification } : {}),
+    warnings: [...notes, ...view.warnings],
   };
 }

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import { ServiceAccountNotFoundError, StaleWriteError, type Cluster, type ServiceAccountObject } from '../cluster.js';
-import { LOST_RACE, writeInTurn } from './write-retry.js';
+import { LOST_RACE, type WritePorts } from './write-turns.js';
 
 export type LinkResult = 'linked' | 'unchanged' | 'unlinked' | 'failed';
 
@@ -38,7 +38,7 @@ export async function missingServiceAccounts(cluster: Cluster, namespace: string
  * after it are not tried. Errors that are not ours (bugs) are thrown.
  */
 export async function linkServiceAccounts(
-  cluster: Cluster,
+  ports: WritePorts,
   namespace: string,
   secretName: string,
   serviceAccounts: readonly string[],
@@ -47,7 +47,7 @@ export async function linkServiceAccounts(
   const links: ServiceAccountLink[] = [];
   for (const name of new Set(serviceAccounts)) {
     try {
-      const changed = await updateServiceAccount(cluster, namespace, name, dryRun, (current) => linkedOnce(current, secretName));
+      const changed = await updateServiceAccount(ports, namespace, name, dryRun, (current) => linkedOnce(current, secretName));
       links.push({ serviceAccount: name, result: changed ? 'linked' : 'unchanged' });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
@@ -63,14 +63,14 @@ export async function linkServiceAccounts(
  * All or nothing: when one cannot be changed, those already changed get the reference back (in its
  * former place) before the error is thrown.
  */
-export async function unlinkServiceAccounts(cluster: Cluster, namespace: string, secretName: string, dryRun = false): Promise<Unlinking> {
-  const named = referencing(await cluster.listServiceAccounts(namespace), secretName);
+export async function unlinkServiceAccounts(ports: WritePorts, namespace: string, secretName: string, dryRun = false): Promise<Unlinking> {
+  const named = referencing(await ports.cluster.listServiceAccounts(namespace), secretName);
   const unlinked: { serviceAccount: string; position: number }[] = [];
   const restore = async (): Promise<string[]> => {
     if (dryRun) return [];
     const outcomes = await Promise.allSettled(
       unlinked.map(({ serviceAccount, position }) =>
-        updateServiceAccount(cluster, namespace, serviceAccount, false, (current) => putBack(current, secretName, position), true),
+        updateServiceAccount(ports, namespace, serviceAccount, false, (current) => putBack(current, secretName, position), true),
       ),
     );
     return unlinked.filter((_, i) => outcomes[i]!.status === 'rejected').map((u) => u.serviceAccount);
@@ -79,7 +79,7 @@ export async function unlinkServiceAccounts(cluster: Cluster, namespace: string,
     let position = 0;
     try {
       const changed = await updateServiceAccount(
-        cluster,
+        ports,
         namespace,
         serviceAccount,
         dryRun,
@@ -143,14 +143,14 @@ function putBack(current: readonly string[], secretName: string, position: numbe
  * meanwhile is an error unless `vanishedIsFine`.
  */
 async function updateServiceAccount(
-  cluster: Cluster,
+  { cluster, turns }: WritePorts,
   namespace: string,
   name: string,
   dryRun: boolean,
   change: (current: readonly string[]) => string[] | undefined,
   vanishedIsFine = false,
 ): Promise<boolean> {
-  return writeInTurn(cluster, {
+  return turns.take({
     key: `serviceaccount/${namespace}/${name}`,
     round: async () => {
       const account: ServiceAccountObject | undefined = await cluster.readServiceAccount(namespace, name);

@@ -1,27 +1,25 @@
 import { AppError, ValidationError } from '../../errors.js';
-import type { Cluster } from '../cluster.js';
-import type { PullSecretWrite } from './pull-secrets.js';
 import { linkServiceAccounts, missingServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
 import type { PullSecretView, WriteResult } from '../view-schemas.js';
-
-type WriteUseCase = (cluster: Cluster, write: PullSecretWrite) => Promise<PullSecretView>;
+import type { WritePorts } from './write-turns.js';
 
 /**
- * A write use-case followed by linking the secret to ServiceAccounts. Every named ServiceAccount
- * must exist before anything is written (422 naming the missing ones otherwise).
+ * A pull secret's write (`write`: drafted, written and described), then the secret linked to these
+ * ServiceAccounts in `namespace`. Every named ServiceAccount must exist before anything is written
+ * (422 naming the missing ones otherwise).
  * @throws LinkAfterWriteError when the secret was written but a ServiceAccount could not be linked
  */
-export async function writeThenLink(
-  cluster: Cluster,
-  write: WriteUseCase,
-  request: PullSecretWrite,
+export async function writeAndLink(
+  ports: WritePorts,
+  { namespace, dryRun }: { namespace: string; dryRun?: boolean },
   serviceAccounts: readonly string[] | undefined,
+  write: () => Promise<PullSecretView>,
 ): Promise<PullSecretView> {
-  if (!serviceAccounts?.length) return write(cluster, request);
-  const missing = await missingServiceAccounts(cluster, request.namespace, serviceAccounts);
+  if (!serviceAccounts?.length) return write();
+  const missing = await missingServiceAccounts(ports.cluster, namespace, serviceAccounts);
   if (missing.length > 0) {
     throw new ValidationError(
-      `serviceaccount(s) not found in namespace "${request.namespace}": ${missing.join(', ')}; nothing was written`,
+      `serviceaccount(s) not found in namespace "${namespace}": ${missing.join(', ')}; nothing was written`,
       missing.map((name) => ({
         path: `serviceAccounts/${serviceAccounts.indexOf(name)}`,
         code: 'not_found',
@@ -29,8 +27,8 @@ export async function writeThenLink(
       })),
     );
   }
-  const view = await write(cluster, request);
-  const { links, error } = await linkServiceAccounts(cluster, request.namespace, view.name, serviceAccounts, request.dryRun);
+  const view = await write();
+  const { links, error } = await linkServiceAccounts(ports, namespace, view.name, serviceAccounts, dryRun);
   if (error) throw new LinkAfterWriteError(error, view.name, view.result ?? 'updated', links);
   return { ...view, serviceAccountLinks: links };
 }

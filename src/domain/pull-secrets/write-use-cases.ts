@@ -1,13 +1,12 @@
-import type { Cluster } from '../cluster.js';
-import type { PullSecretView } from '../view-schemas.js';
-import { deletePullSecret } from './delete-pull-secret.js';
-import { patchPullSecret, type PullSecretPatch } from './patch-pull-secret.js';
-import { applyPullSecret, createPullSecret, type PullSecretWrite } from './pull-secrets.js';
-import { writeThenLink } from './write-and-link.js';
-import type { SecretDeleted, SecretWritten, WriteFailed, WriteTarget } from './write-outcome.js';
+import { settleSecretWrite, type SecretDeleted, type SecretWritten, type WriteFailed, type WriteTarget } from '../write-outcome.js';
+import { mergeRegistries, type PullSecretPatch } from './merge-registries.js';
+import { createDraft, describeWrite, draftPullSecret, writeDraft, type PullSecretWrite } from './pull-secrets.js';
+import { unlinkAndDelete } from './unlink-and-delete.js';
+import { writeAndLink } from './write-and-link.js';
+import type { WritePorts } from './write-turns.js';
 
-// The single-namespace write use-cases, one per endpoint: each takes its command and settles into an
-// outcome (see write-outcome.ts); fan-out's is distribute-pull-secret.ts.
+// The single-namespace write use-cases, one per endpoint, named for its operation: each takes its
+// command and settles into an outcome (see write-outcome.ts); fan-out's is fan-out-pull-secret.ts.
 
 /** A write, then the secret linked to these ServiceAccounts (all must exist before anything is written). */
 export interface LinkedWrite extends PullSecretWrite {
@@ -23,30 +22,38 @@ export interface DeleteCommand {
 }
 
 /** PUT: create or update the pull secret, then link it. */
-export function applyAndLink(cluster: Cluster, { serviceAccounts, ...write }: LinkedWrite): Promise<SecretWritten | WriteFailed> {
-  return settled(targetOf('apply', write), () => writeThenLink(cluster, applyPullSecret, write, serviceAccounts));
+export function applyPullSecret(ports: WritePorts, { serviceAccounts, ...write }: LinkedWrite): Promise<SecretWritten | WriteFailed> {
+  return settleSecretWrite(targetOf('apply', write), () =>
+    writeAndLink(ports, write, serviceAccounts, async () =>
+      describeWrite(await writeDraft(ports, draftPullSecret(write), write.dryRun), write),
+    ),
+  );
 }
 
 /** POST: create the pull secret (a conflict when one of that name exists), then link it. */
-export function createAndLink(cluster: Cluster, { serviceAccounts, ...write }: LinkedWrite): Promise<SecretWritten | WriteFailed> {
-  return settled(targetOf('create', write), () => writeThenLink(cluster, createPullSecret, write, serviceAccounts));
+export function createPullSecret(ports: WritePorts, { serviceAccounts, ...write }: LinkedWrite): Promise<SecretWritten | WriteFailed> {
+  return settleSecretWrite(targetOf('create', write), () =>
+    writeAndLink(ports, write, serviceAccounts, async () =>
+      describeWrite(await createDraft(ports.cluster, draftPullSecret(write), write.dryRun), write),
+    ),
+  );
 }
 
 /** PATCH: add, replace or remove some registries of an existing pull secret. */
-export function mergeRegistries(cluster: Cluster, patch: PullSecretPatch): Promise<SecretWritten | WriteFailed> {
+export function mergePullSecret(ports: WritePorts, patch: PullSecretPatch): Promise<SecretWritten | WriteFailed> {
   const { namespace, name, dryRun = false } = patch;
   const target: WriteTarget = { operation: 'merge', namespace, name, servers: patch.upsert.map((r) => r.server), dryRun };
-  return settled(target, () => patchPullSecret(cluster, patch));
+  return settleSecretWrite(target, () => mergeRegistries(ports, patch));
 }
 
 /** DELETE: the pull secret, and with `unlink` its references from the namespace's ServiceAccounts first. */
-export async function deleteAndUnlink(
-  cluster: Cluster,
+export async function deletePullSecret(
+  ports: WritePorts,
   { namespace, name, dryRun, unlink }: DeleteCommand,
 ): Promise<SecretDeleted | WriteFailed> {
   const target: WriteTarget = { operation: 'delete', namespace, name, dryRun };
   try {
-    return { kind: 'deleted', target, links: await deletePullSecret(cluster, namespace, name, { dryRun, unlink }) };
+    return { kind: 'deleted', target, links: await unlinkAndDelete(ports, namespace, name, { dryRun, unlink }) };
   } catch (error) {
     return { kind: 'failed', target, error };
   }
@@ -55,12 +62,4 @@ export async function deleteAndUnlink(
 function targetOf(operation: 'apply' | 'create', write: PullSecretWrite): WriteTarget {
   const { namespace, name, dryRun = false } = write;
   return { operation, namespace, name, servers: write.registries.map((r) => r.server), dryRun };
-}
-
-async function settled(target: WriteTarget, write: () => Promise<PullSecretView>): Promise<SecretWritten | WriteFailed> {
-  try {
-    return { kind: 'written', target, view: await write() };
-  } catch (error) {
-    return { kind: 'failed', target, error };
-  }
 }

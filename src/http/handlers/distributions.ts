@@ -6,11 +6,11 @@ import type { DistributionSpec } from '../../domain/distributions/distribution.j
 import type { ApplyDistributionBody } from '../../domain/distributions/distribution-schemas.js';
 import type { DistributionPorts } from '../../domain/distributions/distribution-view.js';
 import { getDistribution, listDistributions } from '../../domain/distributions/read-distributions.js';
+import { settleDistributionWrite, type WriteTarget } from '../../domain/write-outcome.js';
 import { UnavailableError } from '../../errors.js';
-import type { AuditEntry } from '../audit.js';
 import { requireEverywhere } from '../access.js';
 import type { DistributionDeleteQuery, DistributionDockerConfigQuery, DistributionPath, DistributionWriteQuery } from '../params.js';
-import { reasonOf } from '../write-audit.js';
+import { recordWriteOutcome } from '../write-audit.js';
 import type { HandlerFactory, RouteContext } from '../route.js';
 import { checkedDockerConfig, credentialsFieldOf } from '../verification-step.js';
 
@@ -59,10 +59,11 @@ export const deleteDistributionHandler: HandlerFactory<DeleteInput> = (context) 
   const { distribution: name } = input.params;
   const { orphan = false } = input.query;
   await requireEverywhere(context.access, res, orphan ? 'orphanDistribution' : 'unlinkDistribution', name);
-  const view = await auditedWrite(context, res, { operation: 'deleteDistribution', name }, () =>
-    deleteDistribution(portsOf(context), name, orphan),
-  );
-  res.status(202).json(view);
+  const target: WriteTarget = { operation: 'deleteDistribution', name, dryRun: false };
+  const outcome = await settleDistributionWrite(target, () => deleteDistribution(portsOf(context), name, orphan));
+  recordWriteOutcome(context, res, outcome);
+  if (outcome.kind === 'failed') throw outcome.error;
+  res.status(202).json(outcome.view);
 };
 
 /** A distribution linking ServiceAccounts changes them in every namespace it targets: the caller must be allowed that itself. */
@@ -71,38 +72,22 @@ async function requireLinkRights(context: RouteContext, res: Response, name: str
 }
 
 /** The distribution endpoints need the PullSecretDistribution resource: without it (no CRD, not wired) they are unavailable. */
-function portsOf({ cluster, distributions, config }: RouteContext): DistributionPorts {
+function portsOf({ cluster, turns, distributions, config }: RouteContext): DistributionPorts {
   if (!distributions)
     throw new UnavailableError(
       'distributions are not available: this regcred runs without the PullSecretDistribution resource (is its CRD installed?)',
       60,
     );
-  return { cluster, distributions, sourceNamespace: config.namespace };
+  return { cluster, turns, distributions, sourceNamespace: config.namespace };
 }
 
 async function apply(context: RouteContext, res: Response, ports: DistributionPorts, command: ApplyDistribution): Promise<void> {
   const servers = command.registries.map((r) => r.server);
-  const view = await auditedWrite(context, res, { operation: 'applyDistribution', name: command.name, servers }, () =>
-    applyDistribution(ports, command),
-  );
-  res.status(view.result === 'created' ? 201 : 200).json(view);
-}
-
-/** One audit line per distribution write: what it did, or that it failed and why (reasonOf: the error's kind, never its message). */
-async function auditedWrite<T extends { result?: AuditEntry['result'] }>(
-  { access }: RouteContext,
-  res: Response,
-  entry: Omit<AuditEntry, 'result'>,
-  write: () => Promise<T>,
-): Promise<T> {
-  try {
-    const done = await write();
-    access.audit(res, { ...entry, result: done.result ?? 'deleted' });
-    return done;
-  } catch (error) {
-    access.audit(res, { ...entry, result: 'failed', reason: reasonOf(error) });
-    throw error;
-  }
+  const target: WriteTarget = { operation: 'applyDistribution', name: command.name, servers, dryRun: false };
+  const outcome = await settleDistributionWrite(target, () => applyDistribution(ports, command));
+  recordWriteOutcome(context, res, outcome);
+  if (outcome.kind === 'failed') throw outcome.error;
+  res.status(outcome.view.result === 'created' ? 201 : 200).json(outcome.view);
 }
 
 /** The spec's target fields, without the empty ones (an empty exclusion list is no exclusion). */

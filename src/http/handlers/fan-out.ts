@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { grantsNamespace, type Operation } from '../../domain/access/access-policy.js';
 import type { NamespaceAccess } from '../../domain/access/authorize-namespaces.js';
-import { distributePullSecret, type DistributePullSecret } from '../../domain/pull-secrets/distribute-pull-secret.js';
+import { fanOutPullSecret, type FanOutPullSecret } from '../../domain/pull-secrets/fan-out-pull-secret.js';
 import type { FanOutBody } from '../../domain/pull-secrets/write-schemas.js';
 import { callerOf, mayDo, mayDoEverywhere } from '../access.js';
 import type { HandlerFactory, RouteContext } from '../route.js';
@@ -22,7 +22,7 @@ export const applyToNamespacesHandler: HandlerFactory<{ params: FanOutPath; quer
     const content = contentOf(body);
     const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
     const targets = { namespaces, namespaceSelector };
-    await distribute(context, res, { name, ...content, ...checked, serviceAccounts, ...writeOptions(query), targets });
+    await fanOut(context, res, { name, ...content, ...checked, serviceAccounts, ...writeOptions(query), targets });
   };
 
 export const applyDockerConfigToNamespacesHandler: HandlerFactory<{ params: FanOutPath; query: FanOutDockerConfigQuery; body: Buffer }> =
@@ -31,15 +31,15 @@ export const applyDockerConfigToNamespacesHandler: HandlerFactory<{ params: FanO
     const { namespaces, namespaceSelector, serviceAccounts, ...query } = input.query;
     const checked = await checkedDockerConfig(context.verify, input.body, res, query);
     const targets = { namespaces, namespaceSelector };
-    await distribute(context, res, { name, ...checked, serviceAccounts, ...writeOptions(query), targets });
+    await fanOut(context, res, { name, ...checked, serviceAccounts, ...writeOptions(query), targets });
   };
 
-async function distribute(context: RouteContext, res: Response, command: DistributePullSecret): Promise<void> {
-  const { cluster, config, logger } = context;
+async function fanOut(context: RouteContext, res: Response, command: FanOutPullSecret): Promise<void> {
+  const { cluster, turns, config, logger } = context;
   const onUnexpected = (error: unknown) =>
     logger.error({ error: { type: (error as Error)?.constructor?.name } }, 'unexpected error in a fan-out namespace');
-  const ports = { cluster, accessFor: namespaceAccessOf(context, res), concurrency: config.fanOutConcurrency, onUnexpected };
-  const outcome = await distributePullSecret(ports, command);
+  const ports = { cluster, turns, accessFor: namespaceAccessOf(context, res), concurrency: config.fanOutConcurrency, onUnexpected };
+  const outcome = await fanOutPullSecret(ports, command);
   recordWriteOutcome(context, res, outcome);
   if (outcome.kind === 'refused') throw outcome.error;
   res.status(outcome.allSucceeded ? 200 : 207).json(outcome.answer);

@@ -1,7 +1,7 @@
 import { listPullSecrets } from '../../domain/pull-secrets/list-pull-secrets.js';
 import { getPullSecret } from '../../domain/pull-secrets/pull-secrets.js';
 import { registriesOf } from '../../domain/docker-config/credential-schemas.js';
-import { applyAndLink, createAndLink, deleteAndUnlink, mergeRegistries } from '../../domain/pull-secrets/write-use-cases.js';
+import { applyPullSecret, createPullSecret, deletePullSecret, mergePullSecret } from '../../domain/pull-secrets/write-use-cases.js';
 import type { ApplyPullSecretBody, CreatePullSecretBody, PatchPullSecretBody } from '../../domain/pull-secrets/write-schemas.js';
 import { callerOf, mayDo, requirePermission } from '../access.js';
 import type { DeleteQuery, DockerConfigWriteQuery, ListQuery, NamespacePath, PatchQuery, SecretPath, WriteQuery } from '../params.js';
@@ -22,7 +22,7 @@ export const applyPullSecretHandler: HandlerFactory<ApplyInput> =
     const content = contentOf(body);
     const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
     const command = { namespace, name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
-    const outcome = await applyAndLink(context.cluster, command);
+    const outcome = await applyPullSecret(context, command);
     recordWriteOutcome(context, res, outcome);
     if (outcome.kind === 'failed') throw outcome.error;
     res.status(outcome.view.result === 'created' ? 201 : 200).json(outcome.view);
@@ -36,7 +36,7 @@ export const applyDockerConfigHandler: HandlerFactory<ApplyDockerConfigInput> =
     if (query.serviceAccounts?.length) await requirePermission(context.access, res, 'link', namespace, name);
     const checked = await checkedDockerConfig(context.verify, body, res, query);
     const command = { namespace, name, ...checked, serviceAccounts: query.serviceAccounts, ...writeOptions(query) };
-    const outcome = await applyAndLink(context.cluster, command);
+    const outcome = await applyPullSecret(context, command);
     recordWriteOutcome(context, res, outcome);
     if (outcome.kind === 'failed') throw outcome.error;
     res.status(outcome.view.result === 'created' ? 201 : 200).json(outcome.view);
@@ -51,7 +51,7 @@ export const createPullSecretHandler: HandlerFactory<CreateInput> =
     const content = contentOf(body);
     const checked = await context.verify(query.verify, content.registries, credentialsFieldOf(body), res);
     const command = { namespace, name: body.name, ...content, ...checked, serviceAccounts: body.serviceAccounts, ...writeOptions(query) };
-    const outcome = await createAndLink(context.cluster, command);
+    const outcome = await createPullSecret(context, command);
     recordWriteOutcome(context, res, outcome);
     if (outcome.kind === 'failed') throw outcome.error;
     res.status(201).location(`/v1/namespaces/${namespace}/pullsecrets/${outcome.view.name}`).json(outcome.view);
@@ -65,7 +65,7 @@ export const mergePullSecretHandler: HandlerFactory<MergeInput> =
     const upsert = registriesOf({ registries: body.upsert ?? [] });
     const checked = await context.verify(query.verify, upsert, (i) => `upsert/${i}/password`, res);
     const command = { namespace, name, upsert, remove: body.remove ?? [], ...checked, dryRun: query.dryRun === 'server' };
-    const outcome = await mergeRegistries(context.cluster, command);
+    const outcome = await mergePullSecret(context, command);
     recordWriteOutcome(context, res, outcome);
     if (outcome.kind === 'failed') throw outcome.error;
     res.json(outcome.view);
@@ -89,7 +89,7 @@ export const deletePullSecretHandler: HandlerFactory<{ params: SecretPath; query
     const { namespace, name } = input.params;
     const { dryRun, unlink = false } = input.query;
     if (unlink) await requirePermission(context.access, res, 'unlink', namespace, name);
-    const outcome = await deleteAndUnlink(context.cluster, { namespace, name, dryRun: dryRun === 'server', unlink });
+    const outcome = await deletePullSecret(context, { namespace, name, dryRun: dryRun === 'server', unlink });
     recordWriteOutcome(context, res, outcome);
     if (outcome.kind === 'failed') throw outcome.error;
     if (unlink)

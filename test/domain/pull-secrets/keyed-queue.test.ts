@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryCluster } from '../../../src/cluster/memory/cluster.js';
 import { StaleWriteError } from '../../../src/domain/cluster.js';
 import { KeyedQueue } from '../../../src/domain/pull-secrets/keyed-queue.js';
-import { LOST_RACE, setWriteDeadline, writeInTurn } from '../../../src/domain/pull-secrets/write-retry.js';
+import { LOST_RACE, WriteTurns } from '../../../src/domain/pull-secrets/write-turns.js';
 
 describe('KeyedQueue', () => {
   it('when tasks of one key overlap, then they run one at a time in arrival order; other keys run meanwhile', async () => {
@@ -40,14 +39,13 @@ describe('KeyedQueue', () => {
   });
 });
 
-describe('writeInTurn', () => {
+describe('WriteTurns.take', () => {
   it('when every round loses the race, then it gives up once the deadline has passed, after several rounds', async () => {
     let rounds = 0;
-    const write = writeInTurn(new MemoryCluster({ namespaces: [] }), {
+    const write = new WriteTurns({ deadlineMs: 200 }).take({
       key: 'secret/ns/x',
       round: async () => (rounds++, LOST_RACE),
       giveUp: () => new StaleWriteError('ns', 'x'),
-      deadlineMs: 200,
     });
     await expect(write).rejects.toBeInstanceOf(StaleWriteError);
     expect(rounds).toBeGreaterThan(2);
@@ -55,7 +53,7 @@ describe('writeInTurn', () => {
 
   it('when a round wins after losing, then its result is returned', async () => {
     let rounds = 0;
-    const result = await writeInTurn(new MemoryCluster({ namespaces: [] }), {
+    const result = await new WriteTurns().take({
       key: 'k',
       round: async () => (++rounds < 3 ? LOST_RACE : 'done'),
       giveUp: () => new Error('gave up'),
@@ -64,20 +62,19 @@ describe('writeInTurn', () => {
   });
 });
 
-describe('writeInTurn behind a slow write', () => {
+describe('WriteTurns.take behind a slow write', () => {
   it('when the deadline passes before its turn comes, then it is refused as busy (503) without a round', async () => {
-    const cluster = new MemoryCluster({ namespaces: [] });
-    const slow = writeInTurn(cluster, {
+    const turns = new WriteTurns({ deadlineMs: 20 });
+    const slow = turns.take({
       key: 'k',
       round: () => new Promise<string>((resolve) => setTimeout(() => resolve('slow'), 100)),
       giveUp: () => new Error('gave up'),
     });
     let rounds = 0;
-    const queued = writeInTurn(cluster, {
+    const queued = turns.take({
       key: 'k',
       round: async () => (rounds++, 'queued'),
       giveUp: () => new Error('gave up'),
-      deadlineMs: 20,
     });
     await expect(queued).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
     expect([await slow, rounds]).toEqual(['slow', 0]);
@@ -126,12 +123,12 @@ describe('waiting for a turn behind a task that does not settle (a frozen API se
     expect([queue.size, vi.getTimerCount()]).toEqual([0, 0]);
   });
 
-  it('when the write ahead never settles, then a queued writeInTurn is refused as busy (503, Retry-After: 1) at the 10 s deadline without a round', async () => {
+  it('when the write ahead never settles, then a queued write is refused as busy (503, Retry-After: 1) at the 10 s deadline without a round', async () => {
     vi.useFakeTimers();
-    const cluster = new MemoryCluster({ namespaces: [] });
-    void writeInTurn(cluster, { key: 'k', round: () => new Promise<string>(() => undefined), giveUp: () => new Error('gave up') });
+    const turns = new WriteTurns();
+    void turns.take({ key: 'k', round: () => new Promise<string>(() => undefined), giveUp: () => new Error('gave up') });
     let rounds = 0;
-    const queued = writeInTurn(cluster, {
+    const queued = turns.take({
       key: 'k',
       round: async () => (rounds++, 'queued'),
       giveUp: () => new Error('gave up'),
@@ -145,15 +142,14 @@ describe('waiting for a turn behind a task that does not settle (a frozen API se
     expect(rounds).toBe(0);
   });
 
-  it("when the cluster client's write deadline is set, then a queued writeInTurn through it is refused at that deadline; other clients keep 10 s", async () => {
+  it('when turns are made with a shorter deadline, then a queued write through them is refused at that deadline; the default keeps 10 s', async () => {
     vi.useFakeTimers();
-    const [short, other] = [new MemoryCluster({ namespaces: [] }), new MemoryCluster({ namespaces: [] })];
-    setWriteDeadline(short, 1_500);
+    const [short, other] = [new WriteTurns({ deadlineMs: 1_500 }), new WriteTurns()];
     const hang = { key: 'k', round: () => new Promise<string>(() => undefined), giveUp: () => new Error('gave up') };
     const queue = { key: 'k', round: async () => 'ran', giveUp: () => new Error('gave up') };
-    void writeInTurn(short, hang);
-    void writeInTurn(other, hang);
-    const [refusal, otherRefusal] = [watched(writeInTurn(short, queue)), watched(writeInTurn(other, queue))];
+    void short.take(hang);
+    void other.take(hang);
+    const [refusal, otherRefusal] = [watched(short.take(queue)), watched(other.take(queue))];
     await vi.advanceTimersByTimeAsync(1_499);
     expect(refusal.outcome).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);

@@ -5,24 +5,24 @@ import type { Cluster } from '../cluster.js';
 import { describePullSecretData } from '../secret-manifest/redact-secret.js';
 import { renderPullSecret } from '../secret-manifest/render-secret.js';
 import type { FanOutResult } from '../view-schemas.js';
-import { applyToNamespaces, type FanOutWrite, type NamespaceResult } from './fan-out.js';
+import { writeToNamespaces, type FanOutWrite, type FanOutNamespaceResult } from './fan-out.js';
 import { MAX_FAN_OUT_NAMESPACES } from './write-schemas.js';
-import type { Distributed, DistributionRefused } from './write-outcome.js';
+import type { WritePorts } from './write-turns.js';
+import type { FannedOut, FanOutRefused } from '../write-outcome.js';
 
 /** Where to write: the namespaces named, or those a label selector matches (exactly one of the two). */
-export interface DistributionTargets {
+export interface FanOutTargets {
   namespaces?: readonly string[];
   namespaceSelector?: string;
 }
 
 /** One pull secret for many namespaces: what to write, how, and where. */
-export interface DistributePullSecret extends Omit<FanOutWrite, 'namespaces'> {
-  targets: DistributionTargets;
+export interface FanOutPullSecret extends Omit<FanOutWrite, 'namespaces'> {
+  targets: FanOutTargets;
 }
 
-/** What a distribution needs from around it. */
-export interface DistributionPorts {
-  cluster: Cluster;
+/** What a fan-out needs from around it. */
+export interface FanOutPorts extends WritePorts {
   /** The caller's access for these operations (apply, and link when ServiceAccounts are named): deny list, then reviews. */
   accessFor: (operations: readonly Operation[]) => NamespaceAccess;
   /** Namespaces reviewed, and written, at once. */
@@ -36,15 +36,12 @@ export const NOT_REVIEWED = `not reviewed: this request was refused in ${MAX_FAN
 /**
  * Applies one pull secret to many namespaces (PUT /v1/pullsecrets/{name}): renders it once (input that
  * cannot become a Secret is refused before any namespace is touched), plans the targets, decides
- * every namespace before anything is written, writes each on its own (see applyToNamespaces) and
+ * every namespace before anything is written, writes each on its own (see writeToNamespaces) and
  * summarises. Refused, with nothing written, when a selector matches so many namespaces the caller
  * may not write that not all were reviewed.
  * @throws ValidationError when the manifest cannot be rendered, or a selector matches more namespaces than one request may write
  */
-export async function distributePullSecret(
-  ports: DistributionPorts,
-  { targets, ...write }: DistributePullSecret,
-): Promise<Distributed | DistributionRefused> {
+export async function fanOutPullSecret(ports: FanOutPorts, { targets, ...write }: FanOutPullSecret): Promise<FannedOut | FanOutRefused> {
   const { name, registries, labels, annotations, appendHash } = write;
   const manifest = renderPullSecret({ name, registries, labels, annotations, appendHash });
   const operations: Operation[] = write.serviceAccounts?.length ? ['apply', 'link'] : ['apply'];
@@ -53,8 +50,8 @@ export async function distributePullSecret(
     authorizeNamespaces(namespaces, access, { concurrency: ports.concurrency, maxGrants: MAX_FAN_OUT_NAMESPACES });
   const { namespaces, decisions } = await planTargets(ports.cluster, decide, targets);
   if (!decisions) return { kind: 'refused', name, reason: 'too-many-refusals', error: tooManyRefusals() };
-  const written = await applyToNamespaces(
-    ports.cluster,
+  const written = await writeToNamespaces(
+    ports,
     { ...write, namespaces },
     {
       concurrency: ports.concurrency,
@@ -65,7 +62,7 @@ export async function distributePullSecret(
   const results = written.map((r) => (decisions.get(r.namespace) === 'not-reviewed' ? { ...r, reason: NOT_REVIEWED } : r));
   const described = describePullSecretData(manifest.type, manifest.data);
   return {
-    kind: 'distributed',
+    kind: 'fanned-out',
     servers: registries.map((r) => r.server),
     allSucceeded: results.every((r) => ['created', 'updated', 'unchanged'].includes(r.result) && !r.linkError),
     answer: {
@@ -91,7 +88,7 @@ export async function distributePullSecret(
 async function planTargets(
   cluster: Cluster,
   decide: (namespaces: readonly string[]) => Promise<Map<string, NamespaceDecision>>,
-  targets: DistributionTargets,
+  targets: FanOutTargets,
 ): Promise<{ namespaces: readonly string[]; decisions?: Map<string, NamespaceDecision> }> {
   if (targets.namespaces) return { namespaces: targets.namespaces, decisions: await decide(targets.namespaces) };
   const matching = await cluster.listNamespaces(targets.namespaceSelector);
@@ -121,7 +118,7 @@ function tooManyRefusals(): ValidationError {
   ]);
 }
 
-function summarise(results: readonly NamespaceResult[]): FanOutResult['summary'] {
+function summarise(results: readonly FanOutNamespaceResult[]): FanOutResult['summary'] {
   const summary = { created: 0, updated: 0, unchanged: 0, forbidden: 0, failed: 0, linkFailed: 0 };
   for (const r of results) {
     summary[r.result]++;

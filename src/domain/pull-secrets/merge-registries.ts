@@ -1,12 +1,12 @@
-import { StaleWriteError, type Cluster } from '../cluster.js';
+import { StaleWriteError } from '../cluster.js';
 import { mergeDockerConfigJson } from '../docker-config/merge-docker-config.js';
-import { assertRegcredMayOverwrite, readPullSecret, replaceIfChanged, secretKey } from './pull-secrets.js';
+import { assertRegcredMayOverwrite, describeWrite, readPullSecret, replaceIfChanged, secretKey } from './pull-secrets.js';
 import type { RegistryCredential } from '../docker-config/credential-schemas.js';
 import { DOCKER_CONFIG_JSON_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretDraft } from '../kubernetes/secret.js';
 import type { RegistryVerification } from '../verify/registry-verifier.js';
 import { patchedVerificationAnnotation, VERIFICATION_ANNOTATION } from '../verify/verification-annotation.js';
 import type { PullSecretView } from '../view-schemas.js';
-import { writeInTurn } from './write-retry.js';
+import { LOST_RACE, type WritePorts } from './write-turns.js';
 
 export interface PullSecretPatch {
   namespace: string;
@@ -27,9 +27,9 @@ export interface PullSecretPatch {
  * writes of the secret and retried when another replica wrote meanwhile, so racing merges all land;
  * nothing is written when the merge changes nothing. @throws NotFoundError, ConflictError
  */
-export async function patchPullSecret(cluster: Cluster, patch: PullSecretPatch): Promise<PullSecretView> {
+export async function mergeRegistries({ cluster, turns }: WritePorts, patch: PullSecretPatch): Promise<PullSecretView> {
   const changedServers = [...patch.upsert.map((r) => r.server), ...patch.remove];
-  return writeInTurn(cluster, {
+  return turns.take({
     key: secretKey(patch.namespace, patch.name),
     round: async () => {
       const existing = await readPullSecret(cluster, patch.namespace, patch.name);
@@ -47,7 +47,9 @@ export async function patchPullSecret(cluster: Cluster, patch: PullSecretPatch):
         annotations,
         data: { ...existing.data, [DOCKER_CONFIG_JSON_KEY]: merged.data },
       };
-      return replaceIfChanged(cluster, existing, desired, { ...patch, warnings: [...(patch.warnings ?? []), ...merged.warnings] });
+      const written = await replaceIfChanged(cluster, existing, desired, patch.dryRun);
+      if (written === LOST_RACE) return written;
+      return describeWrite(written, { ...patch, warnings: [...(patch.warnings ?? []), ...merged.warnings] });
     },
     giveUp: () => new StaleWriteError(patch.namespace, patch.name),
   });

@@ -1,7 +1,7 @@
-import type { Cluster } from '../cluster.js';
 import { assertNotDistributionSource } from './distribution-sources.js';
 import { readPullSecret } from './pull-secrets.js';
 import { unlinkServiceAccounts, withDetail, withUnrestored, type ServiceAccountLink } from './service-account-links.js';
+import type { WritePorts } from './write-turns.js';
 
 /**
  * Deletes a pull secret, and only a pull secret: other Secrets, and a distribution's source, are
@@ -13,19 +13,20 @@ import { unlinkServiceAccounts, withDetail, withUnrestored, type ServiceAccountL
  * delete it and its answer was lost, or another caller or `kubectl delete` got there first), the
  * references stay removed and the delete counts as done: putting them back would name a missing secret.
  */
-export async function deletePullSecret(
-  cluster: Cluster,
+export async function unlinkAndDelete(
+  ports: WritePorts,
   namespace: string,
   name: string,
   options: { dryRun?: boolean; unlink?: boolean } = {},
 ): Promise<ServiceAccountLink[]> {
+  const { cluster } = ports;
   const secret = await readPullSecret(cluster, namespace, name);
   assertNotDistributionSource(secret);
   if (!options.unlink) {
     await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun: options.dryRun });
     return [];
   }
-  const unlinking = await unlinkServiceAccounts(cluster, namespace, name, options.dryRun);
+  const unlinking = await unlinkServiceAccounts(ports, namespace, name, options.dryRun);
   try {
     await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun: options.dryRun });
     return unlinking.links;

@@ -4,17 +4,18 @@ import type { Operation } from '../../../src/domain/access/access-policy.js';
 import { MAX_FAN_OUT_REFUSALS } from '../../../src/domain/access/authorize-namespaces.js';
 import type { Cluster } from '../../../src/domain/cluster.js';
 import {
-  distributePullSecret,
+  fanOutPullSecret,
   NOT_REVIEWED,
-  type DistributePullSecret,
-  type DistributionPorts,
-} from '../../../src/domain/pull-secrets/distribute-pull-secret.js';
+  type FanOutPullSecret,
+  type FanOutPorts,
+} from '../../../src/domain/pull-secrets/fan-out-pull-secret.js';
 import { MAX_FAN_OUT_NAMESPACES } from '../../../src/domain/pull-secrets/write-schemas.js';
-import type { Distributed } from '../../../src/domain/pull-secrets/write-outcome.js';
+import type { FannedOut } from '../../../src/domain/write-outcome.js';
+import { WriteTurns } from '../../../src/domain/pull-secrets/write-turns.js';
 import { UnavailableError, ValidationError } from '../../../src/errors.js';
 
 const registries = [{ server: 'registry.example.com', username: 'janedoe', password: 'pw-not-shown' }];
-const command = (targets: DistributePullSecret['targets'], more: Partial<DistributePullSecret> = {}): DistributePullSecret => ({
+const command = (targets: FanOutPullSecret['targets'], more: Partial<FanOutPullSecret> = {}): FanOutPullSecret => ({
   name: 'regcred',
   registries,
   targets,
@@ -25,8 +26,9 @@ const command = (targets: DistributePullSecret['targets'], more: Partial<Distrib
 function portsFor(cluster: Cluster, allowed: (namespace: string) => boolean, options: { denied?: string[]; everywhere?: boolean } = {}) {
   const asked: (readonly Operation[])[] = [];
   const unexpected: unknown[] = [];
-  const ports: DistributionPorts = {
+  const ports: FanOutPorts = {
     cluster,
+    turns: new WriteTurns(),
     concurrency: 4,
     accessFor: (operations) => {
       asked.push(operations);
@@ -52,19 +54,17 @@ const teams = () =>
   });
 const everyone = () => true;
 const teamsOnly = (namespace: string) => namespace.startsWith('team-');
-const distributed = (outcome: Awaited<ReturnType<typeof distributePullSecret>>): Distributed => {
-  if (outcome.kind !== 'distributed') throw new Error(`expected a distribution, got ${outcome.kind}`);
+const fannedOut = (outcome: Awaited<ReturnType<typeof fanOutPullSecret>>): FannedOut => {
+  if (outcome.kind !== 'fanned-out') throw new Error(`expected a fan-out, got ${outcome.kind}`);
   return outcome;
 };
 const stored = async (cluster: Cluster, namespaces: string[]) =>
   (await Promise.all(namespaces.map((ns) => cluster.readSecret(ns, 'regcred')))).map((s) => s !== undefined);
 
-describe('distributePullSecret (in-memory cluster)', () => {
+describe('fanOutPullSecret (in-memory cluster)', () => {
   it('when every named namespace may be written, then each is created, in the order given, summarised, and the data described once', async () => {
     const cluster = teams();
-    const outcome = distributed(
-      await distributePullSecret(portsFor(cluster, everyone).ports, command({ namespaces: ['team-b', 'team-a'] })),
-    );
+    const outcome = fannedOut(await fanOutPullSecret(portsFor(cluster, everyone).ports, command({ namespaces: ['team-b', 'team-a'] })));
     expect(outcome.allSucceeded).toBe(true);
     expect(outcome.servers).toEqual(['registry.example.com']);
     expect(outcome.answer.results.map((r) => [r.namespace, r.result])).toEqual([
@@ -79,16 +79,16 @@ describe('distributePullSecret (in-memory cluster)', () => {
   it('when run again with one namespace changed behind its back, then the summary counts unchanged and updated', async () => {
     const cluster = teams();
     const { ports } = portsFor(cluster, everyone);
-    await distributePullSecret(ports, command({ namespaces: ['team-a', 'team-b'] }));
-    await distributePullSecret(ports, command({ namespaces: ['team-b'] }, { registries: [{ ...registries[0]!, password: 'other' }] }));
-    const outcome = distributed(await distributePullSecret(ports, command({ namespaces: ['team-a', 'team-b'] })));
+    await fanOutPullSecret(ports, command({ namespaces: ['team-a', 'team-b'] }));
+    await fanOutPullSecret(ports, command({ namespaces: ['team-b'] }, { registries: [{ ...registries[0]!, password: 'other' }] }));
+    const outcome = fannedOut(await fanOutPullSecret(ports, command({ namespaces: ['team-a', 'team-b'] })));
     expect(outcome.answer.summary).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
   });
 
   it('when the caller may not write some named namespaces, then those are forbidden and untouched, the others written, not all succeeded', async () => {
     const cluster = teams();
     const { ports } = portsFor(cluster, teamsOnly, { denied: ['team-b'] });
-    const outcome = distributed(await distributePullSecret(ports, command({ namespaces: ['team-a', 'ops', 'team-b'] })));
+    const outcome = fannedOut(await fanOutPullSecret(ports, command({ namespaces: ['team-a', 'ops', 'team-b'] })));
     expect(outcome.answer.results.map((r) => r.result)).toEqual(['created', 'forbidden', 'forbidden']);
     expect(outcome.answer.summary).toMatchObject({ created: 1, forbidden: 2 });
     expect(outcome.allSucceeded).toBe(false);
@@ -97,7 +97,7 @@ describe('distributePullSecret (in-memory cluster)', () => {
 
   it('when a selector matches namespaces the caller may not write, then they leave no trace in the outcome', async () => {
     const cluster = teams();
-    const outcome = distributed(await distributePullSecret(portsFor(cluster, teamsOnly).ports, command({ namespaceSelector: 'team=x' })));
+    const outcome = fannedOut(await fanOutPullSecret(portsFor(cluster, teamsOnly).ports, command({ namespaceSelector: 'team=x' })));
     expect(outcome.answer.results.map((r) => r.namespace)).toEqual(['team-a', 'team-b']);
     expect(outcome.answer.summary.forbidden).toBe(0);
     expect(outcome.allSucceeded).toBe(true);
@@ -107,9 +107,9 @@ describe('distributePullSecret (in-memory cluster)', () => {
     const cluster = teams();
     cluster.seedServiceAccount({ namespace: 'team-a', name: 'builder' });
     const { ports, asked } = portsFor(cluster, everyone);
-    await distributePullSecret(ports, command({ namespaces: ['team-a'] }));
-    const outcome = distributed(
-      await distributePullSecret(ports, command({ namespaces: ['team-a', 'team-b'] }, { serviceAccounts: ['builder'] })),
+    await fanOutPullSecret(ports, command({ namespaces: ['team-a'] }));
+    const outcome = fannedOut(
+      await fanOutPullSecret(ports, command({ namespaces: ['team-a', 'team-b'] }, { serviceAccounts: ['builder'] })),
     );
     expect(asked).toEqual([['apply'], ['apply', 'link']]);
     // team-b has no ServiceAccount "builder": failed there, nothing written.
@@ -126,11 +126,8 @@ describe('distributePullSecret (in-memory cluster)', () => {
         throw new UnavailableError('the API server is away');
       },
     });
-    const outcome = distributed(
-      await distributePullSecret(
-        portsFor(failingLinks, everyone).ports,
-        command({ namespaces: ['team-a'] }, { serviceAccounts: ['builder'] }),
-      ),
+    const outcome = fannedOut(
+      await fanOutPullSecret(portsFor(failingLinks, everyone).ports, command({ namespaces: ['team-a'] }, { serviceAccounts: ['builder'] })),
     );
     expect(outcome.answer.results[0]).toMatchObject({ result: 'created', linkError: expect.stringContaining('repeat the request') });
     expect(outcome.answer.summary).toMatchObject({ created: 1, linkFailed: 1 });
@@ -146,7 +143,7 @@ describe('distributePullSecret (in-memory cluster)', () => {
       },
     });
     const { ports, unexpected } = portsFor(broken, everyone);
-    const outcome = distributed(await distributePullSecret(ports, command({ namespaces: ['team-a', 'team-b'] })));
+    const outcome = fannedOut(await fanOutPullSecret(ports, command({ namespaces: ['team-a', 'team-b'] })));
     expect(outcome.answer.results[1]).toEqual({ namespace: 'team-b', result: 'failed', reason: 'unexpected error; see the service log' });
     expect(unexpected).toEqual([expect.any(TypeError)]);
     expect(await stored(memory, ['team-a'])).toEqual([true]);
@@ -154,8 +151,8 @@ describe('distributePullSecret (in-memory cluster)', () => {
 
   it('when dry run, then the outcome says so and nothing is stored', async () => {
     const cluster = teams();
-    const outcome = distributed(
-      await distributePullSecret(portsFor(cluster, everyone).ports, command({ namespaces: ['team-a'] }, { dryRun: true })),
+    const outcome = fannedOut(
+      await fanOutPullSecret(portsFor(cluster, everyone).ports, command({ namespaces: ['team-a'] }, { dryRun: true })),
     );
     expect(outcome.answer).toMatchObject({ dryRun: true, summary: { created: 1 } });
     expect(await stored(cluster, ['team-a'])).toEqual([false]);
@@ -164,9 +161,7 @@ describe('distributePullSecret (in-memory cluster)', () => {
   it('when a named list is refused more than the bound, then the namespaces past it are forbidden as not reviewed, even one the caller may write', async () => {
     const others = Array.from({ length: MAX_FAN_OUT_REFUSALS + 1 }, (_, i) => `other-${i}`);
     const cluster = new MemoryCluster({ namespaces: [...others, 'team-a'] });
-    const outcome = distributed(
-      await distributePullSecret(portsFor(cluster, teamsOnly).ports, command({ namespaces: [...others, 'team-a'] })),
-    );
+    const outcome = fannedOut(await fanOutPullSecret(portsFor(cluster, teamsOnly).ports, command({ namespaces: [...others, 'team-a'] })));
     const reasons = outcome.answer.results.map((r) => [r.result, r.reason === NOT_REVIEWED]);
     expect(reasons.slice(0, MAX_FAN_OUT_REFUSALS)).toEqual(Array(MAX_FAN_OUT_REFUSALS).fill(['forbidden', false]));
     expect(reasons.slice(MAX_FAN_OUT_REFUSALS)).toEqual([
@@ -180,7 +175,7 @@ describe('distributePullSecret (in-memory cluster)', () => {
   it('when a selector matches more namespaces the caller may not write than are reviewed, then it is refused (too_many_refusals) and nothing is written', async () => {
     const others = Array.from({ length: MAX_FAN_OUT_REFUSALS + 5 }, (_, i) => ({ name: `other-${i}`, labels: { team: 'x' } }));
     const cluster = new MemoryCluster({ namespaces: [{ name: 'team-a', labels: { team: 'x' } }, ...others] });
-    const outcome = await distributePullSecret(portsFor(cluster, teamsOnly).ports, command({ namespaceSelector: 'team=x' }));
+    const outcome = await fanOutPullSecret(portsFor(cluster, teamsOnly).ports, command({ namespaceSelector: 'team=x' }));
     expect(outcome).toMatchObject({ kind: 'refused', name: 'regcred', reason: 'too-many-refusals' });
     if (outcome.kind !== 'refused') return;
     expect(outcome.error).toBeInstanceOf(ValidationError);
@@ -191,7 +186,7 @@ describe('distributePullSecret (in-memory cluster)', () => {
   it('when a selector matches more namespaces the caller may write than one request may, then too_big and nothing is written', async () => {
     const many = Array.from({ length: MAX_FAN_OUT_NAMESPACES + 1 }, (_, i) => ({ name: `n-${i}`, labels: { a: 'b' } }));
     const cluster = new MemoryCluster({ namespaces: many });
-    const attempt = distributePullSecret(portsFor(cluster, everyone, { everywhere: true }).ports, command({ namespaceSelector: 'a=b' }));
+    const attempt = fanOutPullSecret(portsFor(cluster, everyone, { everywhere: true }).ports, command({ namespaceSelector: 'a=b' }));
     await expect(attempt).rejects.toMatchObject({ errors: [expect.objectContaining({ path: 'namespaceSelector', code: 'too_big' })] });
     expect(await stored(cluster, ['n-0'])).toEqual([false]);
   });
@@ -199,7 +194,7 @@ describe('distributePullSecret (in-memory cluster)', () => {
   it('when the input cannot become a Secret (the hashed name is too long), then it is refused before any namespace is asked about', async () => {
     const cluster = teams();
     const { ports, asked } = portsFor(cluster, everyone);
-    const attempt = distributePullSecret(ports, command({ namespaces: ['team-a'] }, { name: 'a'.repeat(250), appendHash: true }));
+    const attempt = fanOutPullSecret(ports, command({ namespaces: ['team-a'] }, { name: 'a'.repeat(250), appendHash: true }));
     await expect(attempt).rejects.toBeInstanceOf(ValidationError);
     expect(asked).toEqual([]);
     expect((await cluster.listSecrets('team-a', { limit: 1 })).items).toEqual([]);
