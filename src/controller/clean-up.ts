@@ -49,7 +49,7 @@ export async function cleanUp(deps: ReconcileDependencies, distribution: Distrib
     }
   }
   await deps.distributions.replaceDistribution({
-    ...distributionDraftOf(distribution),
+    ...draftDistribution(distribution),
     // An object stored under an older CRD that breaks today's schema takes no write (1.20 validates
     // the whole object, no ratcheting) unless its spec is made valid in the same write.
     spec: specWithinSchema(distribution.spec),
@@ -107,7 +107,7 @@ function selectedReferencing(
     .filter((sa) => (wanted.includes(ALL_SERVICE_ACCOUNTS) || wanted.includes(sa.name)) && sa.imagePullSecrets.includes(secretName));
 }
 
-export function distributionDraftOf(distribution: DistributionObject) {
+export function draftDistribution(distribution: DistributionObject) {
   const { name, finalizers, labels, annotations, spec } = distribution;
   return { name, finalizers, labels, annotations, spec };
 }

@@ -13,7 +13,7 @@ import { isManagedBy, sourceBinding } from '../domain/distributions/ownership.js
 import { planDistribution } from '../domain/distributions/plan-distribution.js';
 import { distributionNameProblem, specProblem } from '../domain/distributions/spec-problem.js';
 import { AppError, ValidationError } from '../errors.js';
-import { cleanUp, distributionDraftOf } from './clean-up.js';
+import { cleanUp, draftDistribution } from './clean-up.js';
 import { carryOut, removeCopy, type Count } from './copy-writes.js';
 import { podsLackingSecret } from './pods-lacking-secret.js';
 import type { ReconcileDependencies, ReconcileResult } from './reconcile-dependencies.js';
@@ -101,7 +101,7 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
 async function claim(deps: ReconcileDependencies, distribution: DistributionObject): Promise<ReconcileResult> {
   try {
     const updated = await deps.distributions.replaceDistribution({
-      ...distributionDraftOf(distribution),
+      ...draftDistribution(distribution),
       annotations: { ...distribution.annotations, [INSTALLATION_ANNOTATION]: deps.ownNamespace },
       finalizers: distribution.finalizers.includes(CLEANUP_FINALIZER)
         ? distribution.finalizers
