@@ -9,7 +9,7 @@ import { clusterArenas, HTTP_MEMORY_ARENA, type ClusterArena } from '../support/
 import { fakeVerifier } from '../support/fake-verifier.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
 import { eventually } from '../support/poll.js';
-import { adminKubeConfig, uniqueName, userToken } from '../support/real-cluster.js';
+import { adminKubeConfig, freshKitIdentity, uniqueName, type KitIdentity } from '../support/real-cluster.js';
 import { buildTestApp } from '../support/test-app.js';
 
 // Kubernetes mode: a distribution makes the controller write pull secrets and link ServiceAccounts in
@@ -61,11 +61,15 @@ function memoryGrantee(): Grantee {
   };
 }
 
-/** alice on the kit: each grant a ClusterRole and ClusterRoleBinding, awaited until the authorizer sees it. */
-function kitGrantee(arena: ClusterArena): Grantee {
+/**
+ * A ServiceAccount of this file's own on the kit (cluster-wide grants to a shared user would reach
+ * other suites running meanwhile): each grant a ClusterRole and ClusterRoleBinding, awaited until
+ * the authorizer sees it.
+ */
+function kitGrantee(arena: ClusterArena, caller: KitIdentity): Grantee {
   const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
   const reviewer = new KubernetesAccessReviewer(adminKubeConfig(), { timeoutMs: 5000 });
-  const alice: KubernetesIdentity = { username: 'alice', groups: ['team-a', 'system:authenticated'] };
+  const alice: KubernetesIdentity = { username: caller.username, groups: caller.groups };
   const roles: string[] = [];
   const granted: Permission[] = [];
   const sees = (expected: boolean) =>
@@ -74,7 +78,7 @@ function kitGrantee(arena: ClusterArena): Grantee {
     });
   return {
     gatekeeper: arena.kubernetesGatekeeper!(),
-    authorization: `Bearer ${userToken('alice')}`,
+    authorization: `Bearer ${caller.token}`,
     grant: async (...rules) => {
       const name = uniqueName('psd-rights');
       roles.push(name);
@@ -83,7 +87,7 @@ function kitGrantee(arena: ClusterArena): Grantee {
         body: {
           metadata: { name },
           roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
+          subjects: [caller.subject],
         },
       });
       for (const r of rules)
@@ -106,12 +110,17 @@ describe.each(clusterArenas(HTTP_MEMORY_ARENA))(
   (title, makeArena) => {
     let arena: ClusterArena;
     let grantee: Grantee;
+    let caller: KitIdentity | undefined;
     beforeAll(async () => {
       arena = await makeArena();
-      grantee = title.startsWith('a real') ? kitGrantee(arena) : memoryGrantee();
+      if (title.startsWith('a real')) caller = await freshKitIdentity('psd-rights');
+      grantee = caller ? kitGrantee(arena, caller) : memoryGrantee();
     }, 60_000);
     afterEach(async () => grantee?.revokeAll(), 30_000);
-    afterAll(async () => arena?.cleanup(), 60_000);
+    afterAll(async () => {
+      await caller?.remove();
+      await arena?.cleanup();
+    }, 60_000);
 
     const appWith = (gatekeeper = grantee.gatekeeper) =>
       buildTestApp({

@@ -16,7 +16,7 @@ import { UpstreamError } from '../../src/errors.js';
 import { clusterArenas, HTTP_MEMORY_ARENA, type ClusterArena } from '../support/cluster-arena.js';
 import { fakeVerifier } from '../support/fake-verifier.js';
 import { expectMatchesContract } from '../support/openapi-contract.js';
-import { adminKubeConfig, uniqueName, userToken } from '../support/real-cluster.js';
+import { adminKubeConfig, freshKitIdentity, uniqueName } from '../support/real-cluster.js';
 import { buildTestApp, type TestAppOptions } from '../support/test-app.js';
 
 const CANARY = `canary-Dst-${Date.now()}-q9Z`;
@@ -379,7 +379,9 @@ describe.each(clusterArenas(HTTP_MEMORY_ARENA))('/v1/distributions on %s', (titl
     async () => {
       const t = appWith({ gatekeeper: arena.kubernetesGatekeeper!(), config: { auth: 'kubernetes' } });
       const name = arena.unique('rbac');
-      const bob = { Authorization: `Bearer ${userToken('bob')}` };
+      // An identity of this test's own: a cluster-wide grant to a shared kit user would reach other suites.
+      const caller = await freshKitIdentity('psd-writer');
+      const bob = { Authorization: `Bearer ${caller.token}` };
       const body = { ...credentials, namespaces: ['team-a'] };
       const refused = await request(t.app).put(`/v1/distributions/${name}`).set(bob).send(body);
       expectMatchesContract(refused);
@@ -401,7 +403,7 @@ describe.each(clusterArenas(HTTP_MEMORY_ARENA))('/v1/distributions on %s', (titl
         body: {
           metadata: { name: role },
           roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob' }],
+          subjects: [caller.subject],
         },
       });
       try {
@@ -416,6 +418,7 @@ describe.each(clusterArenas(HTTP_MEMORY_ARENA))('/v1/distributions on %s', (titl
       } finally {
         await rbac.deleteClusterRoleBinding({ name: role });
         await rbac.deleteClusterRole({ name: role });
+        await caller.remove();
       }
     },
   );

@@ -191,3 +191,35 @@ export async function removeNamespace(name: string): Promise<void> {
   // Nobody removes the "kubernetes" finalizer in the kit: do it, or the namespace stays Terminating.
   await api.replaceNamespaceFinalize({ name, body: { metadata: { name }, spec: { finalizers: [] } } });
 }
+
+/** A kit identity of a test's own: a ServiceAccount, its token from the TokenRequest API, and the RBAC subject for it. */
+export interface KitIdentity {
+  token: string;
+  username: string;
+  groups: string[];
+  subject: { kind: 'ServiceAccount'; name: string; namespace: string };
+  remove(): Promise<void>;
+}
+
+/**
+ * A fresh identity no other suite knows. The kit has two static users (alice, bob) that many suites
+ * share; a test that grants rights cluster-wide would lend them to every suite running at that moment.
+ */
+export async function freshKitIdentity(prefix: string): Promise<KitIdentity> {
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  const namespace = await createTestNamespace(`${prefix}-id`);
+  const name = 'caller';
+  await core.createNamespacedServiceAccount({ namespace: namespace.name, body: { metadata: { name } } });
+  const request = await core.createNamespacedServiceAccountToken({
+    namespace: namespace.name,
+    name,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  return {
+    token: request.status!.token,
+    username: `system:serviceaccount:${namespace.name}:${name}`,
+    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace.name}`, 'system:authenticated'],
+    subject: { kind: 'ServiceAccount', name, namespace: namespace.name },
+    remove: () => namespace.remove(),
+  };
+}
