@@ -78,8 +78,15 @@ export function startDistributionRuntime({
             : {}),
         });
         const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-        // Stopped before its caches filled: start() then rejects, which is expected.
-        await Promise.race([controller.start().catch(() => undefined), stopped]);
+        // Stopped before its caches filled: start() then rejects, which is expected; anything else is said.
+        const starting = controller.start().catch((error: unknown) => {
+          if (!signal.aborted)
+            log.error(
+              { error: errorClassName(error), message: safeMessage(error) },
+              'the distribution controller could not start; it stays stopped while this replica leads',
+            );
+        });
+        await Promise.race([starting, stopped]);
         await stopped;
         await controller.stop();
         metrics.distributions.leader.set(0);

@@ -3,6 +3,7 @@ import type { ServiceAccountObject } from '../domain/cluster.js';
 import {
   ALL_SERVICE_ACCOUNTS,
   CLEANUP_FINALIZER,
+  draftDistribution,
   DISTRIBUTION_SOURCE_LABEL,
   DISTRIBUTION_UID_ANNOTATION,
   ORPHAN_ANNOTATION,
@@ -54,7 +55,6 @@ export async function cleanUp(deps: ReconcileDependencies, distribution: Distrib
     // the whole object, no ratcheting) unless its spec is made valid in the same write.
     spec: specWithinSchema(distribution.spec),
     finalizers: distribution.finalizers.filter((f) => f !== CLEANUP_FINALIZER),
-    resourceVersion: distribution.resourceVersion ?? '',
   });
   deps.memory.forget(distribution.name);
   return { retry: false, writes: writes + 1 };
@@ -105,9 +105,4 @@ function selectedReferencing(
   return deps.caches
     .serviceAccountsIn(namespace)
     .filter((sa) => (wanted.includes(ALL_SERVICE_ACCOUNTS) || wanted.includes(sa.name)) && sa.imagePullSecrets.includes(secretName));
-}
-
-export function draftDistribution(distribution: DistributionObject) {
-  const { name, finalizers, labels, annotations, spec } = distribution;
-  return { name, finalizers, labels, annotations, spec };
 }

@@ -3,6 +3,7 @@ import { StaleWriteError } from '../domain/cluster.js';
 import { desiredCopyOf, type SourceReading } from '../domain/distributions/desired-copy.js';
 import {
   CLEANUP_FINALIZER,
+  draftDistribution,
   DISTRIBUTION_UID_ANNOTATION,
   INSTALLATION_ANNOTATION,
   type DistributionObject,
@@ -12,8 +13,9 @@ import { statusAfter, type DistributionNamespaceOutcome } from '../domain/distri
 import { isManagedBy, sourceBinding } from '../domain/distributions/ownership.js';
 import { planDistribution } from '../domain/distributions/plan-distribution.js';
 import { distributionNameProblem, specProblem } from '../domain/distributions/spec-problem.js';
+import { replacementOf } from '../domain/kubernetes/secret.js';
 import { AppError, ValidationError } from '../errors.js';
-import { cleanUp, draftDistribution } from './clean-up.js';
+import { cleanUp } from './clean-up.js';
 import { carryOut, removeCopy, type Count } from './copy-writes.js';
 import { podsLackingSecret } from './pods-lacking-secret.js';
 import type { ReconcileDependencies, ReconcileResult } from './reconcile-dependencies.js';
@@ -106,7 +108,6 @@ async function claim(deps: ReconcileDependencies, distribution: DistributionObje
       finalizers: distribution.finalizers.includes(CLEANUP_FINALIZER)
         ? distribution.finalizers
         : [...distribution.finalizers, CLEANUP_FINALIZER],
-      resourceVersion: distribution.resourceVersion ?? '',
     });
     deps.caches.rememberDistribution?.(updated);
     return { retry: false, writes: 1 };
@@ -134,22 +135,15 @@ async function readSource(
   count: Count,
 ): Promise<SourceReading | 'lost-race'> {
   const where = { namespace: deps.ownNamespace, name: distribution.spec.source.secretName };
-  const source = await deps.cluster.readSecret(where.namespace, where.name);
-  if (!source) return desiredCopyOf(undefined, where);
-  const binding = sourceBinding(source, distribution);
+  const binding = sourceBinding(await deps.cluster.readSecret(where.namespace, where.name), distribution);
   if ('problem' in binding) return binding;
+  const { source } = binding;
   const reading = desiredCopyOf(source, where);
   if ('problem' in reading || binding.bound || deps.signal?.aborted) return reading;
   try {
-    await deps.cluster.replaceSecret({
-      name: source.name,
-      namespace: source.namespace,
-      type: source.type,
-      labels: source.labels,
-      annotations: { ...source.annotations, [DISTRIBUTION_UID_ANNOTATION]: distribution.uid ?? '' },
-      data: source.data,
-      resourceVersion: source.resourceVersion ?? '',
-    });
+    await deps.cluster.replaceSecret(
+      replacementOf(source, { annotations: { ...source.annotations, [DISTRIBUTION_UID_ANNOTATION]: distribution.uid ?? '' } }),
+    );
     count(1);
     return reading;
   } catch (error) {

@@ -100,7 +100,6 @@ function sourceRefusals(arrange: () => Promise<World>) {
       () => send('put', at(`/${SOURCE}/dockerconfig`)).attach('config', Buffer.from(dockerConfig), 'config.json'),
     ],
     ['PATCH', () => send('patch', at(`/${SOURCE}`)).send({ upsert: [intruder] })],
-    ['POST of its name', () => send('post', at()).send({ ...intruder, name: SOURCE })],
     ['DELETE', () => send('delete', at(`/${SOURCE}`))],
     ['DELETE ?unlink=true', () => send('delete', at(`/${SOURCE}?unlink=true`))],
   ];
@@ -112,6 +111,15 @@ function sourceRefusals(arrange: () => Promise<World>) {
       await expectUntouched(w.t.cluster);
     },
   );
+
+  it('when a caller POSTs its name, then 409 "already exists", without regcred reading the Secret in the way for a caller that may only create', async () => {
+    const res = await send('post', at()).send({ ...intruder, name: SOURCE });
+    expectMatchesContract(res);
+    expect([res.status, res.type]).toEqual([409, 'application/problem+json']);
+    expect(res.body.detail).toContain('already exists');
+    expect(res.body.detail).not.toContain('source of distribution');
+    await expectUntouched(w.t.cluster);
+  });
 
   it('when a many-namespace PUT names its namespace, then that namespace fails as a conflict and the others are written', async () => {
     const fanOut = [

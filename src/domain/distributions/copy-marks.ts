@@ -1,4 +1,11 @@
-import { DOCKER_CONFIG_JSON_TYPE, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
+import {
+  DOCKER_CONFIG_JSON_TYPE,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  replacementOf,
+  type SecretDraft,
+  type SecretObject,
+} from '../kubernetes/secret.js';
 import type { DesiredCopy } from './desired-copy.js';
 import { OWNERSHIP_PROOF_ANNOTATION, ownershipProof, type ProofKey } from './ownership-proof.js';
 import {
@@ -69,13 +76,5 @@ export function withoutOwnershipMarks(copy: SecretObject): SecretDraft & { resou
     [OWNERSHIP_PROOF_ANNOTATION]: _proof,
     ...annotations
   } = copy.annotations;
-  return {
-    name: copy.name,
-    namespace: copy.namespace,
-    type: copy.type,
-    labels,
-    annotations,
-    data: copy.data,
-    resourceVersion: copy.resourceVersion ?? '',
-  };
+  return replacementOf(copy, { labels, annotations });
 }

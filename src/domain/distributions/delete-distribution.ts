@@ -1,6 +1,6 @@
 import { StaleWriteError } from '../cluster.js';
 import { LOST_RACE } from '../pull-secrets/write-turns.js';
-import { ORPHAN_ANNOTATION, type DistributionDraft, type DistributionObject } from './distribution.js';
+import { draftDistribution, ORPHAN_ANNOTATION, type DistributionDraft, type DistributionObject } from './distribution.js';
 import { DistributionNotFoundError } from './distribution-cluster.js';
 import type { DistributionView } from './distribution-schemas.js';
 import { viewDistribution, type DistributionPorts } from './distribution-view.js';
@@ -39,10 +39,5 @@ export async function deleteDistribution(ports: DistributionPorts, name: string,
 }
 
 function orphaned(distribution: DistributionObject): DistributionDraft & { resourceVersion: string } {
-  const { uid: _uid, generation: _generation, deletionTimestamp: _deleting, status: _status, ...draft } = distribution;
-  return {
-    ...draft,
-    annotations: { ...distribution.annotations, [ORPHAN_ANNOTATION]: 'true' },
-    resourceVersion: distribution.resourceVersion!,
-  };
+  return { ...draftDistribution(distribution), annotations: { ...distribution.annotations, [ORPHAN_ANNOTATION]: 'true' } };
 }

@@ -75,14 +75,9 @@ function describeSource(
   distribution: DistributionObject,
   source: SecretObject | undefined,
 ): Pick<DistributionView, 'registries' | 'warnings'> {
-  if (!source)
-    return {
-      registries: [],
-      warnings: [`the source secret "${distribution.spec.source.secretName}" does not exist; copies are left as they are`],
-    };
   const binding = sourceBinding(source, distribution);
   if ('problem' in binding) return { registries: [], warnings: [binding.problem] };
-  return describePullSecretData(source.type, source.data);
+  return describePullSecretData(binding.source.type, binding.source.data);
 }
 
 // Only the fields the contract describes: the controller's status may grow, the answer does not by accident.

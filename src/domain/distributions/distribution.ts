@@ -118,3 +118,9 @@ export interface DistributionObject {
 
 /** What regcred asks the cluster to store: metadata and spec (status is written on its own). */
 export type DistributionDraft = Omit<DistributionObject, 'uid' | 'generation' | 'deletionTimestamp' | 'status'>;
+
+/** A conditional replace of the object's metadata and spec as they were read (status is written on its own). */
+export function draftDistribution(distribution: DistributionObject): DistributionDraft & { resourceVersion: string } {
+  const { name, finalizers, labels, annotations, spec } = distribution;
+  return { name, finalizers, labels, annotations, spec, resourceVersion: distribution.resourceVersion ?? '' };
+}

@@ -11,6 +11,11 @@ export const OWNERSHIP_PROOF_ANNOTATION = 'regcred.io/ownership-proof';
 /** The secret of an installation's ownership proofs: 32 random bytes. */
 export interface ProofKey {
   readonly bytes: Uint8Array;
+  /**
+   * What was found of each copy object checked with this key: a reconcile asks of every copy, and
+   * the informers' objects stay the same until they change (an HMAC a copy, 50,000 a pass, else).
+   */
+  readonly checked?: WeakMap<object, boolean>;
 }
 
 export interface ProvenFacts {

@@ -22,23 +22,29 @@ export function isManagedBy(distribution: Pick<DistributionObject, 'annotations'
   return (managingInstallation(distribution) ?? ownNamespace) === ownNamespace;
 }
 
-export type SourceBinding = { bound: true } | { bound: false; firstUse: true } | { problem: string };
+/** A source this distribution may use (`bound`: to it already; else on first use), or why not. */
+export type SourceBinding = { source: SecretObject; bound: boolean } | { problem: string };
 
 /**
  * Whether a source Secret may feed this distribution object: it must say so itself (the label
  * `regcred.io/distribution-source=<name>`, which only someone with Secret rights in regcred's own
- * namespace can set), and, once bound, to this very object (its UID). `firstUse`: the label allows
+ * namespace can set), and, once bound, to this very object (its UID). Not yet `bound`: the label allows
  * it and no object was bound yet; the controller records the binding before it copies anything.
+ * A missing Secret and one not labelled for this distribution get the same answer: whoever may
+ * create a distribution learns nothing of the other Secrets in regcred's namespace.
  */
-export function sourceBinding(source: SecretObject, distribution: Pick<DistributionObject, 'name' | 'uid'>): SourceBinding {
-  const named = `source secret "${source.name}"`;
-  if (source.labels[DISTRIBUTION_SOURCE_LABEL] !== distribution.name)
+export function sourceBinding(
+  source: SecretObject | undefined,
+  distribution: Pick<DistributionObject, 'name' | 'uid' | 'spec'>,
+): SourceBinding {
+  const named = `source secret "${distribution.spec.source.secretName}"`;
+  if (!source || source.labels[DISTRIBUTION_SOURCE_LABEL] !== distribution.name)
     return {
-      problem: `${named} is not labelled ${DISTRIBUTION_SOURCE_LABEL}=${distribution.name}, so it may not be used by this distribution; nothing is copied`,
+      problem: `${named} does not exist, or is not labelled ${DISTRIBUTION_SOURCE_LABEL}=${distribution.name}, so this distribution may not use it; copies are left as they are`,
     };
   const boundTo = source.annotations[DISTRIBUTION_UID_ANNOTATION];
-  if (boundTo === undefined || boundTo === '') return { bound: false, firstUse: true };
-  if (distribution.uid !== undefined && boundTo === distribution.uid) return { bound: true };
+  if (boundTo === undefined || boundTo === '') return { source, bound: false };
+  if (distribution.uid !== undefined && boundTo === distribution.uid) return { source, bound: true };
   return {
     problem: `${named} is bound to an earlier distribution of this name (another object); remove its ${DISTRIBUTION_UID_ANNOTATION} annotation to let this one use it; nothing is copied`,
   };
@@ -62,11 +68,15 @@ export function copyOwnership(secret: SecretObject, distribution: Pick<Distribut
   if (secret.labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || secret.labels[DISTRIBUTION_LABEL] !== distribution.name) return 'foreign';
   const uid = secret.annotations[DISTRIBUTION_UID_ANNOTATION];
   if (!uid) return 'unproven';
-  const proven = proves(key, secret.annotations[OWNERSHIP_PROOF_ANNOTATION], {
-    distribution: { name: distribution.name, uid },
-    copy: { namespace: secret.namespace, name: secret.name },
-    linked: linkedServiceAccountsOf(secret),
-  });
+  let proven = key.checked?.get(secret);
+  if (proven === undefined) {
+    proven = proves(key, secret.annotations[OWNERSHIP_PROOF_ANNOTATION], {
+      distribution: { name: distribution.name, uid },
+      copy: { namespace: secret.namespace, name: secret.name },
+      linked: linkedServiceAccountsOf(secret),
+    });
+    key.checked?.set(secret, proven);
+  }
   if (!proven) return 'unproven';
   return uid === distribution.uid ? 'own' : 'earlier';
 }

@@ -2,7 +2,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { ConflictError } from '../../errors.js';
 import type { Cluster } from '../cluster.js';
 import type { RegistryCredential } from '../docker-config/credential-schemas.js';
-import { DOCKER_CONFIG_JSON_TYPE, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
+import {
+  DOCKER_CONFIG_JSON_TYPE,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  replacementOf,
+  type SecretDraft,
+  type SecretObject,
+} from '../kubernetes/secret.js';
 import { dockerConfigJsonData } from '../secret-manifest/render-secret.js';
 import { DISTRIBUTION_SOURCE_LABEL, DISTRIBUTION_UID_ANNOTATION } from './distribution.js';
 import { sourceSecretName } from './distribution-view.js';
@@ -68,16 +75,8 @@ export async function writeSource(
 export async function restoreSource(cluster: Cluster, { before, written }: SourceWrite): Promise<void> {
   try {
     if (!before) await cluster.deleteSecret(written.namespace, written.name, written.uid!);
-    else
-      await cluster.replaceSecret({
-        name: before.name,
-        namespace: before.namespace,
-        type: before.type,
-        labels: before.labels,
-        annotations: before.annotations,
-        data: before.data,
-        resourceVersion: written.resourceVersion!,
-      });
+    // Conditional on what this request wrote: a later write is not ours to undo.
+    else await cluster.replaceSecret({ ...replacementOf(before), resourceVersion: written.resourceVersion! });
   } catch {
     // Changed or gone meanwhile: no longer ours to put back.
   }

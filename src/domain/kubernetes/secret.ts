@@ -46,3 +46,19 @@ export interface SecretDraft {
   data: Record<string, string>;
   resourceVersion?: string;
 }
+
+/** A conditional replace of the Secret as it was read, with `changes` over it (labels and annotations whole). */
+export function replacementOf(
+  secret: SecretObject,
+  changes: Partial<Pick<SecretDraft, 'labels' | 'annotations' | 'data'>> = {},
+): SecretDraft & { resourceVersion: string } {
+  return {
+    name: secret.name,
+    namespace: secret.namespace,
+    type: secret.type,
+    labels: changes.labels ?? secret.labels,
+    annotations: changes.annotations ?? secret.annotations,
+    data: changes.data ?? secret.data,
+    resourceVersion: secret.resourceVersion ?? '',
+  };
+}

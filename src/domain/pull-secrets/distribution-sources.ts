@@ -1,5 +1,4 @@
 import { ConflictError } from '../../errors.js';
-import type { AlreadyExistsError, Cluster } from '../cluster.js';
 import { DISTRIBUTION_SOURCE_LABEL, type SecretObject } from '../kubernetes/secret.js';
 
 // A distribution's source is changed only through /v1/distributions/{name}, which checks the caller's
@@ -16,15 +15,6 @@ import { DISTRIBUTION_SOURCE_LABEL, type SecretObject } from '../kubernetes/secr
 export function assertNotDistributionSource(secret: Pick<SecretObject, 'name' | 'namespace' | 'labels'>): void {
   const refusal = sourceRefusal(secret);
   if (refusal) throw refusal;
-}
-
-/**
- * What a create that collided answers: the source refusal when the Secret in the way is a
- * distribution's source, else the collision itself (also when the Secret cannot be read now).
- */
-export async function collisionError(cluster: Cluster, collision: AlreadyExistsError): Promise<ConflictError> {
-  const existing = await cluster.readSecret(collision.namespace, collision.secretName).catch(() => undefined);
-  return (existing && sourceRefusal(existing)) ?? collision;
 }
 
 function sourceRefusal(secret: Pick<SecretObject, 'name' | 'namespace' | 'labels'>): ConflictError | undefined {

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { AlreadyExistsError, NamespaceNotFoundError, SecretNotFoundError, StaleWriteError, type Cluster } from '../cluster.js';
-import { assertNotDistributionSource, collisionError } from './distribution-sources.js';
+import { assertNotDistributionSource } from './distribution-sources.js';
 import { referencing } from './service-account-links.js';
 import { withoutLastApplied } from './last-applied.js';
 import { toPullSecretView } from '../secret-manifest/redact-secret.js';
@@ -86,13 +86,13 @@ export async function replaceIfChanged(
   }
 }
 
-/** Creates the pull secret; refuses when any Secret of that name exists (kubectl create semantics). */
+/**
+ * Creates the pull secret; refuses when any Secret of that name exists (kubectl create semantics),
+ * a distribution's source included: the create never overwrites, and the Secret in the way is not
+ * read for a caller who may only create.
+ */
 export async function createDraft(cluster: Cluster, draft: SecretDraft, dryRun?: boolean): Promise<DraftWritten> {
-  try {
-    return { secret: await cluster.createSecret(draft, { dryRun }), result: 'created', warnings: [] };
-  } catch (error) {
-    throw error instanceof AlreadyExistsError ? await collisionError(cluster, error) : error;
-  }
+  return { secret: await cluster.createSecret(draft, { dryRun }), result: 'created', warnings: [] };
 }
 
 /** The redacted view; with `withReferences`, also the ServiceAccounts that reference the secret. */
