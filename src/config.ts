@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { splitCommaList } from './domain/text/comma-list.js';
 import { namespaceSchema } from './domain/kubernetes/kubernetes-names.js';
+import { allowEntryProblem, type CloudAllowList } from './domain/credentials/cloud-allow-list.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -62,6 +63,20 @@ export const envSchema = z
       .describe(
         "refused for every caller in every mode (globs allowed); regcred's own namespace (`REGCRED_NAMESPACE`) is always refused besides, and distributions never write into either",
       ),
+    REGCRED_CLOUD_ALLOW: z
+      .string()
+      .default('')
+      .transform(splitCommaList)
+      .superRefine((entries, ctx) => {
+        for (const entry of entries) {
+          const problem = allowEntryProblem(entry);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }
+      })
+      .describe(
+        'what cloud-sourced distributions may have regcred mint for with its own identity, comma-separated: `ecr:<account>:<region>`, `ecr-role:<roleArn>`, `gar:<host>`, `acr:<registry-host>` (a trailing `*` matches any rest); empty: cloud sources off (see [cloud registries](cloud-registries.md))',
+      ),
+    REGCRED_CLOUD_TIMEOUT_MS: positiveInt(20_000).describe('per mint of a cloud registry token (all its calls to the cloud)'),
     REGCRED_RATE_LIMIT_PER_MINUTE: positiveInt(600).describe('requests per caller per minute (429 beyond)'),
     REGCRED_IP_RATE_LIMIT_PER_MINUTE: positiveInt(1200).describe('requests per client address per minute, before authentication'),
     REGCRED_AUTH_FAILURES_PER_MINUTE: positiveInt(30).describe(
@@ -172,6 +187,8 @@ export interface Config {
   corsOrigins: readonly string[];
   /** Checking credentials with registries: who may be contacted and how. */
   verify: VerifyConfig;
+  /** Cloud-sourced distributions: what regcred may mint for (empty: off), and how long one mint may take. */
+  cloud: { allow: CloudAllowList; timeoutMs: number };
   /** Namespaces one many-namespace PUT writes at once. */
   fanOutConcurrency: number;
   /** regcred's own namespace: source Secrets of distributions and the leader Lease. */
@@ -234,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     authFailuresPerMinute: e.REGCRED_AUTH_FAILURES_PER_MINUTE,
     reviewCacheSeconds: e.REGCRED_REVIEW_CACHE_SECONDS,
     corsOrigins: Object.freeze([...e.REGCRED_CORS_ORIGINS]),
+    cloud: Object.freeze({ allow: Object.freeze([...e.REGCRED_CLOUD_ALLOW]), timeoutMs: e.REGCRED_CLOUD_TIMEOUT_MS }),
     fanOutConcurrency: e.REGCRED_FANOUT_CONCURRENCY,
     namespace: e.REGCRED_NAMESPACE ?? e.POD_NAMESPACE ?? 'regcred',
     controller: Object.freeze({

@@ -15,7 +15,7 @@ export interface DistributionPorts extends WritePorts {
 }
 
 /** Where a distribution's credentials are kept: `distribution-<name>` in regcred's own namespace. */
-export const sourceSecretName = (distribution: string): string => `distribution-${distribution}`;
+export { sourceSecretName } from './distribution.js';
 
 /**
  * A distribution as callers may see it: its spec, its source's registries redacted as a pull

@@ -1,3 +1,6 @@
+import type { AcrSource, EcrSource, GoogleArtifactRegistrySource } from '../credentials/cloud-source.js';
+import type { Condition, CredentialStatus } from '../credentials/credential-status.js';
+
 /**
  * PullSecretDistribution (regcred.io/v1alpha1, cluster-scoped): one pull secret kept in every
  * namespace it selects. The object holds no secret material; its credentials live in a source
@@ -44,7 +47,7 @@ export interface DistributionSpec {
    * distribution (the one running in that namespace); absent, every installation's controller
    * takes it as its own — set it when one cluster runs more than one regcred.
    */
-  source: { secretName: string; namespace?: string };
+  source: DistributionSource;
   /** Namespaces by name (present or future). With a selector too, a namespace in either is targeted. */
   namespaces?: string[];
   /** A label selector over namespaces. */
@@ -61,6 +64,23 @@ export interface DistributionSpec {
    */
   verify?: 'required';
 }
+
+/**
+ * Where a distribution's credential comes from: the Secret `secretName` in regcred's own namespace,
+ * written by a person or the API; or, with one cloud provider given, minted by regcred with its own
+ * cloud identity into that Secret (which must then be `distribution-<name>`) and renewed before it
+ * expires.
+ */
+export interface DistributionSource {
+  secretName: string;
+  namespace?: string;
+  ecr?: EcrSource;
+  googleArtifactRegistry?: GoogleArtifactRegistrySource;
+  acr?: AcrSource;
+}
+
+/** The source Secret the API writes for a distribution, and the one a cloud-sourced distribution's mint goes to. */
+export const sourceSecretName = (distribution: string): string => `distribution-${distribution}`;
 
 export const NAMESPACE_STATES = ['inSync', 'pending', 'drifted-restored', 'forbidden', 'failed', 'excluded'] as const;
 export type NamespaceState = (typeof NAMESPACE_STATES)[number];
@@ -96,6 +116,10 @@ export interface DistributionStatus {
   namespaces?: NamespaceStatus[];
   /** Pods created before their ServiceAccount was linked: they run without the secret until re-created. */
   podsLackingSecret?: PodLackingSecret[];
+  /** With a cloud source: when the minted token expires and is renewed. */
+  credential?: CredentialStatus;
+  /** With a cloud source: `Ready` (True: a live token; False: RefreshFailed, TokenExpired, NotAllowed). */
+  conditions?: Condition[];
   /** Why nothing could be distributed (e.g. the source Secret is missing), if so. */
   message?: string;
   lastReconciled?: string;
