@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { CoreV1Event, V1Lease, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import { CLOUD_PROVIDERS } from '../../domain/credentials/cloud-source.js';
 import type { DistributionEvent, LeaseObject, NamespaceObject, PodObject } from '../../domain/distributions/distribution-cluster.js';
 import {
   DISTRIBUTION_GROUP,
@@ -68,7 +69,14 @@ export function toDistributionObject(raw: unknown): DistributionObject {
       ...structuredClone(spec),
       // The CRD defaults these; an object stored before the defaults existed may lack them.
       secretName: spec.secretName ?? 'regcred',
-      source: { secretName: spec.source?.secretName ?? '', ...(spec.source?.namespace ? { namespace: spec.source.namespace } : {}) },
+      source: {
+        secretName: spec.source?.secretName ?? '',
+        ...(spec.source?.namespace ? { namespace: spec.source.namespace } : {}),
+        // Every provider given, even two: the controller's spec check refuses that, it is not dropped here.
+        ...Object.fromEntries(
+          CLOUD_PROVIDERS.filter((p) => spec.source?.[p] !== undefined).map((p) => [p, structuredClone(spec.source![p])]),
+        ),
+      },
       serviceAccounts: [...(spec.serviceAccounts ?? [])],
     },
     ...(object.status ? { status: structuredClone(object.status) } : {}),

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { cloudSourceFields } from '../credentials/cloud-schemas.js';
+import { CLOUD_PROVIDERS, type CloudProvider } from '../credentials/cloud-source.js';
 import { checkOneForm, credentialsFields } from '../docker-config/credential-schemas.js';
 import { namespaceSchema, secretNameSchema } from '../kubernetes/kubernetes-names.js';
 import {
@@ -95,15 +97,40 @@ export function checkSomeTarget(body: { namespaces?: unknown; namespaceSelector?
 }
 
 const { labels: _labels, annotations: _annotations, ...credentials } = credentialsFields;
+const CREDENTIAL_FIELDS = Object.keys(credentials) as (keyof typeof credentials)[];
+
+type ApplyShape = Partial<Record<CloudProvider | keyof typeof credentials | 'expiresAt', unknown>>;
+
+/**
+ * The credentials, or exactly one cloud source instead: regcred mints that one itself, so no
+ * credential, and no `expiresAt` either (the token's own expiry is used).
+ */
+export function checkCredentialsOrCloud(body: ApplyShape, ctx: z.RefinementCtx): void {
+  const clouds = CLOUD_PROVIDERS.filter((provider) => body[provider] !== undefined);
+  if (clouds.length === 0) return checkOneForm(body as Parameters<typeof checkOneForm>[0], ctx);
+  const [first, ...more] = clouds;
+  const exclusive = (path: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [path], message, params: { rule: 'exclusive' } });
+  for (const provider of more) exclusive(provider, `must not be given together with "${first}": a distribution has one cloud source`);
+  for (const key of CREDENTIAL_FIELDS.filter((k) => body[k] !== undefined))
+    exclusive(key, `must not be given together with "${first}": regcred mints the credential of a cloud source itself`);
+  if (body.expiresAt !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['expiresAt'],
+      message: `must not be given with "${first}": the minted token's own expiry is used`,
+      params: { rule: 'cloud_source' },
+    });
+}
 
 export const applyDistributionBodySchema = z
-  .strictObject({ ...credentials, ...distributionTargetFields })
-  .superRefine(checkOneForm)
+  .strictObject({ ...credentials, ...cloudSourceFields, ...distributionTargetFields })
+  .superRefine(checkCredentialsOrCloud)
   .superRefine(checkSomeTarget)
   .meta({
     id: 'ApplyDistributionBody',
     description:
-      'Credentials (one registry, or `registries`), where the copies go (`namespaces` and/or `namespaceSelector`, less `excludeNamespaces`), their name and the ServiceAccounts to link in each.',
+      'Credentials (one registry, or `registries`), or instead exactly one cloud source (`ecr`, `googleArtifactRegistry` or `acr`: regcred mints and renews the token with its own cloud identity, within `REGCRED_CLOUD_ALLOW`); where the copies go (`namespaces` and/or `namespaceSelector`, less `excludeNamespaces`), their name and the ServiceAccounts to link in each.',
     example: {
       server: 'registry.example.com',
       username: 'janedoe',
@@ -127,6 +154,30 @@ export const namespaceStatusSchema = z
   })
   .meta({ id: 'DistributionNamespaceStatus' });
 
+export const credentialStatusSchema = z
+  .strictObject({
+    provider: z.enum(CLOUD_PROVIDERS),
+    expiresAt: z.string().optional().meta({ description: 'When the token every copy carries stops working (RFC 3339).' }),
+    lastRefreshTime: z.string().optional().meta({ description: 'The last successful mint (RFC 3339).' }),
+    nextRefreshTime: z
+      .string()
+      .optional()
+      .meta({ description: 'When the next mint is due: a refresh, or a retry after a failure (RFC 3339).' }),
+    lastError: z.string().optional().meta({ description: 'The last failed mint, in words safe to show; cleared by a success.' }),
+  })
+  .meta({ id: 'DistributionCredentialStatus', description: 'With a cloud source: when the minted token expires and is renewed.' });
+
+export const conditionSchema = z
+  .strictObject({
+    type: z.string(),
+    status: z.enum(['True', 'False', 'Unknown']),
+    reason: z.string(),
+    message: z.string(),
+    lastTransitionTime: z.string(),
+    observedGeneration: z.number().int().optional(),
+  })
+  .meta({ id: 'DistributionCondition', description: 'A Kubernetes-style condition (metav1.Condition).' });
+
 export const distributionStatusSchema = z
   .strictObject({
     observedGeneration: z.number().int().optional().meta({ description: 'The generation the controller last acted on.' }),
@@ -146,6 +197,11 @@ export const distributionStatusSchema = z
       .array(z.strictObject({ namespace: z.string(), name: z.string(), serviceAccountName: z.string() }))
       .optional()
       .meta({ description: 'Pods created before their ServiceAccount was linked: they lack the secret until re-created (never evicted).' }),
+    credential: credentialStatusSchema.optional(),
+    conditions: z.array(conditionSchema).optional().meta({
+      description:
+        'With a cloud source: `Ready` (`True`: a live token; `False`: `RefreshFailed`, `TokenExpired` or `NotAllowed`; `Unknown`: `Minting`).',
+    }),
     message: z.string().optional().meta({ description: 'Why nothing could be distributed, if so.' }),
     lastReconciled: z.string().optional(),
   })
@@ -171,9 +227,10 @@ export const distributionViewSchema = z
       description:
         "The namespace of the regcred installation that manages the distribution (its claim, else `spec.source.namespace`; neither: this one). Another installation's distribution is shown without its registries: its source is read only there.",
     }),
-    source: z
-      .strictObject({ namespace: z.string(), secretName: z.string() })
-      .meta({ description: "The Secret in the managing installation's own namespace that holds the credentials." }),
+    source: z.strictObject({ namespace: z.string(), secretName: z.string(), ...cloudSourceFields }).meta({
+      description:
+        "The Secret in the managing installation's own namespace that holds the credentials; with a cloud source (`ecr`, `googleArtifactRegistry` or `acr`), the one regcred mints them into.",
+    }),
     registries: z.array(registryViewSchema).meta({
       description:
         "The source's registries, redacted: only from a source this installation manages and that is bound to this distribution (else empty, and `warnings` says why).",

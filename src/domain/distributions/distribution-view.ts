@@ -1,4 +1,7 @@
 import type { Cluster } from '../cluster.js';
+import type { CloudAllowList } from '../credentials/cloud-allow-list.js';
+import { cloudSourceOf, type CloudSource } from '../credentials/cloud-source.js';
+import type { Condition, CredentialStatus } from '../credentials/credential-status.js';
 import type { WritePorts } from '../pull-secrets/write-turns.js';
 import type { SecretObject } from '../kubernetes/secret.js';
 import type { DistributionCluster } from './distribution-cluster.js';
@@ -12,6 +15,8 @@ export interface DistributionPorts extends WritePorts {
   distributions: DistributionCluster;
   /** regcred's own namespace: the source Secrets are there, and no others are read. */
   sourceNamespace: string;
+  /** REGCRED_CLOUD_ALLOW: what a cloud source may name (empty: cloud sources are off). */
+  cloudAllow: CloudAllowList;
 }
 
 /** Where a distribution's credentials are kept: `distribution-<name>` in regcred's own namespace. */
@@ -47,7 +52,7 @@ export function toDistributionView(
     ...(spec.expiresAt !== undefined && { expiresAt: spec.expiresAt }),
     installation,
     // Sources live in the managing installation's own namespace, whatever else the spec names.
-    source: { namespace: installation, secretName: spec.source.secretName },
+    source: { namespace: installation, secretName: spec.source.secretName, ...cloudSourceView(spec.source) },
     registries: described.registries,
     warnings: described.warnings,
     ...(distribution.deletionTimestamp ? { deleting: true as const } : {}),
@@ -76,6 +81,14 @@ function describeSource(
   source: SecretObject | undefined,
 ): Pick<DistributionView, 'registries' | 'warnings'> {
   const binding = sourceBinding(source, distribution);
+  // A missing and a foreign Secret answer alike here too: the name is regcred's own (distribution-<name>).
+  if ('problem' in binding && cloudSourceOf(distribution.spec.source))
+    return {
+      registries: [],
+      warnings: [
+        `no credential minted for it in source secret "${distribution.spec.source.secretName}" yet; status.conditions says how minting goes`,
+      ],
+    };
   if ('problem' in binding) return { registries: [], warnings: [binding.problem] };
   return describePullSecretData(binding.source.type, binding.source.data);
 }
@@ -110,7 +123,42 @@ function statusView(status: DistributionStatus): NonNullable<DistributionView['s
           })),
         }
       : {}),
+    ...(status.credential ? { credential: credentialView(status.credential) } : {}),
+    ...(status.conditions ? { conditions: status.conditions.map(conditionView) } : {}),
     ...pick('message'),
     ...pick('lastReconciled'),
   };
+}
+
+function credentialView({ provider, expiresAt, lastRefreshTime, nextRefreshTime, lastError }: CredentialStatus): CredentialStatus {
+  return {
+    provider,
+    ...(expiresAt !== undefined && { expiresAt }),
+    ...(lastRefreshTime !== undefined && { lastRefreshTime }),
+    ...(nextRefreshTime !== undefined && { nextRefreshTime }),
+    ...(lastError !== undefined && { lastError }),
+  };
+}
+
+function conditionView({ type, status, reason, message, lastTransitionTime, observedGeneration }: Condition): Condition {
+  return { type, status, reason, message, lastTransitionTime, ...(observedGeneration !== undefined && { observedGeneration }) };
+}
+
+// Only the fields the contract describes, as with the status.
+function cloudSourceView(source: DistributionObject['spec']['source']): Partial<CloudSource> {
+  const cloud = cloudSourceOf(source);
+  if (!cloud) return {};
+  if ('ecr' in cloud) {
+    const { region, registryIds, roleArn, externalId, fips } = cloud.ecr;
+    const ecr = {
+      region,
+      registryIds: [...registryIds],
+      ...(roleArn !== undefined && { roleArn }),
+      ...(externalId !== undefined && { externalId }),
+      ...(fips !== undefined && { fips }),
+    };
+    return { ecr };
+  }
+  if ('googleArtifactRegistry' in cloud) return { googleArtifactRegistry: { hosts: [...cloud.googleArtifactRegistry.hosts] } };
+  return { acr: { hosts: [...cloud.acr.hosts] } };
 }

@@ -13,6 +13,19 @@ import {
 import { dockerConfigJsonData } from '../secret-manifest/render-secret.js';
 import { DISTRIBUTION_SOURCE_LABEL, DISTRIBUTION_UID_ANNOTATION } from './distribution.js';
 import { sourceSecretName } from './distribution-view.js';
+import {
+  CREDENTIAL_EXPIRES_AT_ANNOTATION,
+  CREDENTIAL_ISSUED_AT_ANNOTATION,
+  CREDENTIAL_PROVIDER_ANNOTATION,
+  CREDENTIAL_SOURCE_ANNOTATION,
+} from './minted-source.js';
+
+const MINT_ANNOTATIONS = [
+  CREDENTIAL_PROVIDER_ANNOTATION,
+  CREDENTIAL_ISSUED_AT_ANNOTATION,
+  CREDENTIAL_EXPIRES_AT_ANNOTATION,
+  CREDENTIAL_SOURCE_ANNOTATION,
+];
 
 // The source Secret a distribution PUT writes, and puts back when the distribution cannot be written.
 
@@ -47,7 +60,7 @@ export function sameSource(source: SecretObject, draft: SecretDraft, boundTo: st
 
 /**
  * Writes the caller's source whole: its content, our labels, and the binding to the object `boundTo`
- * (or none, a stale one removed). Labels and annotations others set are kept.
+ * (or none, a stale one removed), without a mint's annotations. Labels and annotations others set are kept.
  * @throws ConflictError (immutable, or another type), what the cluster throws
  */
 export async function writeSource(
@@ -63,7 +76,11 @@ export async function writeSource(
       `secret "${draft.name}" in namespace "${source.namespace}" cannot be updated in place; delete it and repeat the request`,
     );
   const labels = { ...source.labels, ...draft.labels };
-  const { [DISTRIBUTION_UID_ANNOTATION]: _stale, ...annotations } = source.annotations;
+  // A mint's annotations go with its content: left on the caller's credentials, a later switch back
+  // to the same cloud source would take them for a live token and not mint.
+  const annotations = Object.fromEntries(
+    Object.entries(source.annotations).filter(([key]) => key !== DISTRIBUTION_UID_ANNOTATION && !MINT_ANNOTATIONS.includes(key)),
+  );
   return cluster.replaceSecret({ ...draft, labels, annotations: { ...annotations, ...binding }, resourceVersion: source.resourceVersion! });
 }
 

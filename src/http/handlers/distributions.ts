@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { cloudSourceOf } from '../../domain/credentials/cloud-source.js';
 import { registriesOf } from '../../domain/docker-config/credential-schemas.js';
 import { applyDistribution, type ApplyDistribution } from '../../domain/distributions/apply-distribution.js';
 import { deleteDistribution } from '../../domain/distributions/delete-distribution.js';
@@ -7,7 +8,7 @@ import type { ApplyDistributionBody } from '../../domain/distributions/distribut
 import type { DistributionPorts } from '../../domain/distributions/distribution-view.js';
 import { getDistribution, listDistributions } from '../../domain/distributions/read-distributions.js';
 import { settleDistributionWrite, type WriteTarget } from '../../domain/write-outcome.js';
-import { UnavailableError } from '../../errors.js';
+import { UnavailableError, ValidationError } from '../../errors.js';
 import { requireEverywhere } from '../access.js';
 import type { DistributionDeleteQuery, DistributionDockerConfigQuery, DistributionPath, DistributionWriteQuery } from '../params.js';
 import { recordWriteOutcome } from '../write-audit.js';
@@ -23,14 +24,37 @@ type ApplyInput = { params: DistributionPath; query: DistributionWriteQuery; bod
 export const applyDistributionHandler: HandlerFactory<ApplyInput> = (context) => async (input, _req, res) => {
   const { distribution: name } = input.params;
   const query = input.query;
-  const { secretName, namespaces, namespaceSelector, excludeNamespaces, serviceAccounts, expiresAt, ...credentials } = input.body;
+  const {
+    secretName,
+    namespaces,
+    namespaceSelector,
+    excludeNamespaces,
+    serviceAccounts,
+    expiresAt,
+    ecr,
+    googleArtifactRegistry,
+    acr,
+    ...credentials
+  } = input.body;
   const ports = portsOf(context);
   await requireLinkRights(context, res, name, serviceAccounts);
+  const target = targetOf({ secretName, namespaces, namespaceSelector, excludeNamespaces, serviceAccounts, expiresAt });
+  const cloud = cloudSourceOf({ ecr, googleArtifactRegistry, acr });
+  if (cloud) {
+    refuseVerify(query.verify);
+    return apply(context, res, ports, { name, registries: [], cloud, target });
+  }
   const registries = registriesOf(credentials);
   const checked = await context.verify(query.verify, registries, credentialsFieldOf(credentials), res);
-  const target = targetOf({ secretName, namespaces, namespaceSelector, excludeNamespaces, serviceAccounts, expiresAt });
   await apply(context, res, ports, { name, registries, target, ...checked });
 };
+
+/** A cloud source has no credential to check now: regcred checks it at each mint. */
+function refuseVerify(verify: DistributionWriteQuery['verify']): void {
+  if (verify === undefined || verify === 'false') return;
+  const message = 'is not used with a cloud source: the token is minted by regcred and checked at each mint (see status.conditions)';
+  throw new ValidationError(`verify=${verify} does not apply to a cloud source`, [{ path: 'verify', code: 'cloud_source', message }]);
+}
 
 type ApplyDockerConfigInput = { params: DistributionPath; query: DistributionDockerConfigQuery; body: Buffer };
 
@@ -78,11 +102,11 @@ function portsOf({ cluster, turns, distributions, config }: RouteContext): Distr
       'distributions are not available: this regcred runs without the PullSecretDistribution resource (is its CRD installed?)',
       60,
     );
-  return { cluster, turns, distributions, sourceNamespace: config.namespace };
+  return { cluster, turns, distributions, sourceNamespace: config.namespace, cloudAllow: config.cloud.allow };
 }
 
 async function apply(context: RouteContext, res: Response, ports: DistributionPorts, command: ApplyDistribution): Promise<void> {
-  const servers = command.registries.map((r) => r.server);
+  const servers = command.cloud ? [] : command.registries.map((r) => r.server);
   const target: WriteTarget = { operation: 'applyDistribution', name: command.name, servers, dryRun: false };
   const outcome = await settleDistributionWrite(target, () => applyDistribution(ports, command));
   recordWriteOutcome(context, res, outcome);
