@@ -2,7 +2,21 @@ import type { z } from 'zod';
 import { namespaceSchema, secretNameSchema } from '../kubernetes/kubernetes-names.js';
 import { LabelSelectorError, parseLabelSelector } from '../kubernetes/label-selector.js';
 import { labelSelectorSchema, MAX_SERVICE_ACCOUNTS } from '../pull-secrets/write-schemas.js';
-import type { DistributionSpec } from './distribution.js';
+import {
+  acrSourceSchema,
+  awsRegionSchema,
+  ecrSourceSchema,
+  EXTERNAL_ID_CHARS,
+  externalIdSchema,
+  googleArtifactRegistrySourceSchema,
+  MAX_CLOUD_ITEMS,
+  MAX_HOST_CHARS,
+  MAX_REGION_CHARS,
+  MAX_ROLE_ARN_CHARS,
+  roleArnSchema,
+} from '../credentials/cloud-schemas.js';
+import { CLOUD_PROVIDERS, type CloudProvider } from '../credentials/cloud-source.js';
+import { sourceSecretName, type DistributionSpec } from './distribution.js';
 import {
   distributionNameSchema,
   distributionNamespacesField,
@@ -80,6 +94,77 @@ const selectorRule: Rule = (value) => {
   }
 };
 
+const flag: Rule = (value) => (typeof value === 'boolean' ? undefined : 'must be true or false');
+const object: Rule = (value) => (record(value) ? undefined : 'must be an object');
+
+/** A cloud source object's own rule, once its fields are within bounds: its required fields, no others, then the API's schema. */
+const cloudObjectRule =
+  (schema: z.ZodType, required: readonly string[]): Rule =>
+  (value) => {
+    const missing = required.find((key) => (value as Record<string, unknown>)[key] === undefined);
+    return missing ? `.${missing}: is required` : zodRule(schema)(value);
+  };
+
+const cloudOf = (spec: Record<string, unknown>, provider: CloudProvider) => sourceOf(spec)[provider];
+const cloudField = (spec: Record<string, unknown>, provider: CloudProvider, key: string) => {
+  const value = cloudOf(spec, provider);
+  return record(value) ? value[key] : undefined;
+};
+
+const hostsFields = (provider: 'googleArtifactRegistry' | 'acr', schema: typeof acrSourceSchema): Field[] => [
+  {
+    path: `spec.source.${provider}`,
+    read: (spec) => cloudOf(spec, provider),
+    shape: object,
+    rule: cloudObjectRule(schema, ['hosts']),
+  },
+  {
+    path: `spec.source.${provider}.hosts`,
+    read: (spec) => cloudField(spec, provider, 'hosts'),
+    shape: list(MAX_CLOUD_ITEMS, 'hosts'),
+    items: eachText(MAX_HOST_CHARS),
+    rule: zodRule(schema.shape.hosts),
+  },
+];
+
+/** The cloud source objects and their fields, each bounded like the others (the CRD says the same). */
+const CLOUD_FIELDS: readonly Field[] = [
+  {
+    path: 'spec.source.ecr',
+    read: (spec) => cloudOf(spec, 'ecr'),
+    shape: object,
+    rule: cloudObjectRule(ecrSourceSchema, ['region', 'registryIds']),
+  },
+  {
+    path: 'spec.source.ecr.region',
+    read: (spec) => cloudField(spec, 'ecr', 'region'),
+    shape: text(MAX_REGION_CHARS),
+    rule: zodRule(awsRegionSchema),
+  },
+  {
+    path: 'spec.source.ecr.registryIds',
+    read: (spec) => cloudField(spec, 'ecr', 'registryIds'),
+    shape: list(MAX_CLOUD_ITEMS, 'registry IDs'),
+    items: eachText(12),
+    rule: zodRule(ecrSourceSchema.shape.registryIds),
+  },
+  {
+    path: 'spec.source.ecr.roleArn',
+    read: (spec) => cloudField(spec, 'ecr', 'roleArn'),
+    shape: text(MAX_ROLE_ARN_CHARS),
+    rule: zodRule(roleArnSchema),
+  },
+  {
+    path: 'spec.source.ecr.externalId',
+    read: (spec) => cloudField(spec, 'ecr', 'externalId'),
+    shape: text(EXTERNAL_ID_CHARS.max),
+    rule: zodRule(externalIdSchema),
+  },
+  { path: 'spec.source.ecr.fips', read: (spec) => cloudField(spec, 'ecr', 'fips'), shape: flag, rule: () => undefined },
+  ...hostsFields('googleArtifactRegistry', googleArtifactRegistrySourceSchema),
+  ...hostsFields('acr', acrSourceSchema),
+];
+
 const FIELDS: readonly Field[] = [
   {
     path: 'spec.source.secretName',
@@ -129,6 +214,7 @@ const FIELDS: readonly Field[] = [
     shape: text(16),
     rule: (value) => (value === 'required' ? undefined : 'must be "required" when given'),
   },
+  ...CLOUD_FIELDS,
 ];
 
 const at = (path: string, problem: string) => clip(`${path}${problem.startsWith('[') || problem.startsWith('.') ? '' : ': '}${problem}`);
@@ -150,6 +236,8 @@ export function specProblem(spec: unknown): string | undefined {
   if (!record(spec)) return 'spec: must be an object';
   const source = spec.source;
   if (!record(source) || source.secretName === undefined || source.secretName === '') return 'spec.source.secretName is required';
+  const clouds = CLOUD_PROVIDERS.filter((provider) => source[provider] !== undefined);
+  if (clouds.length > 1) return `spec.source: give at most one of ${CLOUD_PROVIDERS.join(', ')} (found ${clouds.join(' and ')})`;
   const given = FIELDS.map((field) => ({ field, value: field.read(spec) })).filter(({ value }) => value !== undefined);
   for (const step of ['shape', 'items', 'rule'] as const) {
     for (const { field, value } of given) {
@@ -159,6 +247,28 @@ export function specProblem(spec: unknown): string | undefined {
   }
   const namespaces = spec.namespaces as unknown[] | undefined;
   if (!namespaces?.length && spec.namespaceSelector === undefined) return 'give spec.namespaces or spec.namespaceSelector';
+  return undefined;
+}
+
+/**
+ * Why a distribution with a cloud source may not be acted on although its spec is valid, or
+ * undefined: regcred writes the minted credential into `distribution-<name>` in its own namespace
+ * itself, so the spec may not point it at any other Secret there (a kubectl author could otherwise
+ * have regcred overwrite one); and `expiresAt`, `verify` belong to stored credentials, not to a
+ * token minted and checked at each refresh.
+ */
+export function cloudSourceNameProblem(name: string, spec: DistributionSpec): string | undefined {
+  const provider = CLOUD_PROVIDERS.find((p) => spec.source?.[p] !== undefined);
+  if (provider === undefined) return undefined;
+  const expected = sourceSecretName(name);
+  if (spec.source.secretName !== expected)
+    return clip(
+      `spec.source.secretName must be "${expected}" with spec.source.${provider}: regcred writes the minted credential there and into no other Secret`,
+    );
+  if (spec.expiresAt !== undefined)
+    return `spec.expiresAt must not be given with spec.source.${provider}: the minted token's own expiry is used`;
+  if (spec.verify !== undefined)
+    return `spec.verify must not be given with spec.source.${provider}: a minted token is checked at each mint`;
   return undefined;
 }
 
@@ -187,11 +297,19 @@ export function specWithinSchema(spec: DistributionSpec): DistributionSpec {
     FIELDS.filter((f) => !f.path.startsWith('spec.source.') && valid(f)).map((f) => [f.path.slice('spec.'.length), f.read(raw)]),
   );
   const [secretName, namespace] = FIELDS.slice(0, 2);
+  // A cloud object is kept whole when it and every field of it are valid, else dropped whole.
+  const clouds = CLOUD_PROVIDERS.filter(
+    (provider) =>
+      CLOUD_FIELDS.filter((f) => f.path === `spec.source.${provider}` || f.path.startsWith(`spec.source.${provider}.`)).every(
+        (f) => f.read(raw) === undefined || valid(f),
+      ) && valid(CLOUD_FIELDS.find((f) => f.path === `spec.source.${provider}`)!),
+  );
   return {
     ...kept,
     source: {
       secretName: valid(secretName!) ? spec.source.secretName : 'invalid-source',
       ...(valid(namespace!) ? { namespace: spec.source.namespace } : {}),
+      ...Object.fromEntries(clouds.map((provider) => [provider, spec.source[provider]])),
     },
     serviceAccounts: (kept.serviceAccounts as string[] | undefined) ?? [],
   } as DistributionSpec;
