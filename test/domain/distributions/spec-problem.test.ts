@@ -8,6 +8,7 @@ import { MAX_DISTRIBUTION_NAMESPACES } from '../../../src/domain/distributions/d
 import { MAX_PODS_REPORTED } from '../../../src/controller/pods-lacking-secret.js';
 import { MAX_STATUS_NAMESPACES } from '../../../src/domain/distributions/distribution-status.js';
 import {
+  cloudSourceNameProblem,
   distributionNameProblem,
   MAX_PROBLEM_CHARS,
   specProblem,
@@ -254,5 +255,181 @@ describe('the CRD carries the API limits (deploy/base/crd-pullsecretdistribution
       }) as never,
     );
     expect(trimmed).toEqual({ secretName: 'regcred', source: { secretName: 'src', namespace: 'regcred' }, serviceAccounts: [] });
+  });
+});
+
+const ECR = { region: 'eu-central-1', registryIds: ['123456789012'] };
+const cloud = (source: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  valid({ source: { secretName: 'distribution-payments', ...source } as never, ...extra });
+
+describe('specProblem: a cloud source', () => {
+  it('when each provider is given within its limits, then there is no problem', () => {
+    for (const region of ['us-east-1', 'cn-north-1', 'us-gov-west-1', 'eu-central-2', 'ap-southeast-5', 'us-isob-east-1']) {
+      expect(specProblem(cloud({ ecr: { ...ECR, region } }))).toBeUndefined();
+    }
+    const roles = [
+      'arn:aws:iam::123456789012:role/regcred-pull',
+      'arn:aws-cn:iam::123456789012:role/team/payments/regcred',
+      'arn:aws-us-gov:iam::123456789012:role/a+b=c,d.e@f-g_h',
+    ];
+    for (const roleArn of roles) {
+      const ecr = { ...ECR, registryIds: ['123456789012', '210987654321'], roleArn, externalId: 'tenant:42/a', fips: true };
+      expect(specProblem(cloud({ ecr }))).toBeUndefined();
+    }
+    expect(specProblem(cloud({ googleArtifactRegistry: { hosts: ['europe-west1-docker.pkg.dev', 'gcr.io'] } }))).toBeUndefined();
+    expect(specProblem(cloud({ acr: { hosts: ['payments.azurecr.io', 'mirror.internal:5000'] } }))).toBeUndefined();
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'two providers',
+      { ecr: ECR, acr: { hosts: ['a.azurecr.io'] } },
+      /^spec\.source: give at most one of ecr, googleArtifactRegistry, acr/,
+    ],
+    ['ecr a string', { ecr: 'eu-central-1' }, /^spec\.source\.ecr: must be an object$/],
+    ['ecr without region', { ecr: { registryIds: ['123456789012'] } }, /^spec\.source\.ecr\.region: is required$/],
+    ['ecr without registryIds', { ecr: { region: 'eu-central-1' } }, /^spec\.source\.ecr\.registryIds: is required$/],
+    ['ecr with an unknown field', { ecr: { ...ECR, profile: 'x' } }, /^spec\.source\.ecr: .*profile/],
+    ['a region not AWS-like', { ecr: { ...ECR, region: 'Europe' } }, /^spec\.source\.ecr\.region: must be an AWS region/],
+    ['a 33-character region', { ecr: { ...ECR, region: 'a'.repeat(33) } }, /^spec\.source\.ecr\.region: must be at most 32 characters$/],
+    ['no registry ID', { ecr: { ...ECR, registryIds: [] } }, /^spec\.source\.ecr\.registryIds: must list at least one/],
+    [
+      '11 registry IDs',
+      { ecr: { ...ECR, registryIds: Array.from({ length: 11 }, (_, i) => `1234567890${10 + i}`) } },
+      /^spec\.source\.ecr\.registryIds: must list at most 10 registry IDs$/,
+    ],
+    [
+      'an 11-digit account',
+      { ecr: { ...ECR, registryIds: ['12345678901'] } },
+      /^spec\.source\.ecr\.registryIds\[0\]: must be an AWS account ID/,
+    ],
+    [
+      'a repeated account',
+      { ecr: { ...ECR, registryIds: ['123456789012', '123456789012'] } },
+      /^spec\.source\.ecr\.registryIds\[1\]: duplicate "123456789012"$/,
+    ],
+    [
+      'a role of another partition',
+      { ecr: { ...ECR, roleArn: 'arn:aws-iso:iam::123456789012:role/x' } },
+      /^spec\.source\.ecr\.roleArn: must be an IAM role ARN/,
+    ],
+    [
+      'a user, not a role',
+      { ecr: { ...ECR, roleArn: 'arn:aws:iam::123456789012:user/x' } },
+      /^spec\.source\.ecr\.roleArn: must be an IAM role ARN/,
+    ],
+    [
+      'a role past 2048',
+      { ecr: { ...ECR, roleArn: `arn:aws:iam::123456789012:role/${'p/'.repeat(1100)}x` } },
+      /^spec\.source\.ecr\.roleArn: must be at most 2048 characters$/,
+    ],
+    ['a one-character external ID', { ecr: { ...ECR, externalId: 'x' } }, /^spec\.source\.ecr\.externalId: must be at least 2 characters$/],
+    ['an external ID with a space', { ecr: { ...ECR, externalId: 'a b' } }, /^spec\.source\.ecr\.externalId: must consist of/],
+    ['fips a string', { ecr: { ...ECR, fips: 'yes' } }, /^spec\.source\.ecr\.fips: must be true or false$/],
+    ['no host', { googleArtifactRegistry: { hosts: [] } }, /^spec\.source\.googleArtifactRegistry\.hosts: must list at least one host$/],
+    [
+      'a host with a scheme',
+      { acr: { hosts: ['https://a.azurecr.io'] } },
+      /^spec\.source\.acr\.hosts\[0\]: must be a lower-case host or host:port/,
+    ],
+    ['a host with a path', { acr: { hosts: ['a.azurecr.io/v2'] } }, /^spec\.source\.acr\.hosts\[0\]: must be a lower-case host/],
+    [
+      'an upper-case host',
+      { googleArtifactRegistry: { hosts: ['GCR.io'] } },
+      /^spec\.source\.googleArtifactRegistry\.hosts\[0\]: must be a lower-case/,
+    ],
+    [
+      'a repeated host',
+      { acr: { hosts: ['a.azurecr.io', 'a.azurecr.io'] } },
+      /^spec\.source\.acr\.hosts\[1\]: duplicate "a\.azurecr\.io"$/,
+    ],
+    [
+      '11 hosts',
+      { acr: { hosts: Array.from({ length: 11 }, (_, i) => `r${i}.azurecr.io`) } },
+      /^spec\.source\.acr\.hosts: must list at most 10 hosts$/,
+    ],
+    [
+      'a 254-character host',
+      { acr: { hosts: [`${'a.'.repeat(126)}io`] } },
+      /^spec\.source\.acr\.hosts\[0\]: must be at most 253 characters$/,
+    ],
+  ])('when %s, then the problem names the field and the rule', (_title, source, expected) => {
+    expect(specProblem(cloud(source))).toMatch(expected);
+  });
+
+  it('when a cloud source is hostile (20,000 accounts of 100,000 characters), then the size rule answers before any is read', () => {
+    const registryIds = Array.from({ length: 20_000 }, () => '1'.repeat(100_000));
+    expect(specProblem(cloud({ ecr: { ...ECR, registryIds } }))).toBe('spec.source.ecr.registryIds: must list at most 10 registry IDs');
+    const hosts = Array.from({ length: 20_000 }, (_, i) => `${'h'.repeat(1000)}${i}`);
+    expect(specProblem(cloud({ acr: { hosts } }))).toBe('spec.source.acr.hosts: must list at most 10 hosts');
+  });
+});
+
+describe('cloudSourceNameProblem', () => {
+  const spec = (source: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    cloud(source, extra) as unknown as DistributionSpec;
+
+  it('when a cloud source names distribution-<name>, then there is none; without a cloud source, any name is the spec rules’ business', () => {
+    expect(cloudSourceNameProblem('payments', spec({ ecr: ECR }))).toBeUndefined();
+    expect(cloudSourceNameProblem('other', valid() as unknown as DistributionSpec)).toBeUndefined();
+  });
+
+  it('when a cloud source names any other Secret, then it is refused, naming the one it must be', () => {
+    const problem = cloudSourceNameProblem('payments', spec({ secretName: 'regcred-tls', acr: { hosts: ['a.azurecr.io'] } }));
+    expect(problem).toMatch(/^spec\.source\.secretName must be "distribution-payments" with spec\.source\.acr/);
+    expect(cloudSourceNameProblem('billing', spec({ googleArtifactRegistry: { hosts: ['gcr.io'] } }))).toMatch(
+      /must be "distribution-billing"/,
+    );
+    const long = cloudSourceNameProblem('x'.repeat(253), spec({ ecr: ECR }))!;
+    expect(long.length).toBeLessThanOrEqual(MAX_PROBLEM_CHARS);
+  });
+
+  it('when a cloud source comes with expiresAt or verify, then it is refused: the token has its own expiry and is checked at each mint', () => {
+    expect(cloudSourceNameProblem('payments', spec({ ecr: ECR }, { expiresAt: '2030-01-01T00:00:00Z' }))).toMatch(
+      /^spec\.expiresAt must not be given with spec\.source\.ecr/,
+    );
+    expect(cloudSourceNameProblem('payments', spec({ ecr: ECR }, { verify: 'required' }))).toMatch(/^spec\.verify must not be given/);
+  });
+});
+
+describe('the CRD carries the cloud source limits', () => {
+  const crdAccepts = crdSpecValidator();
+
+  it('when cloud sources are at and past their limits, then the CRD and specProblem agree', () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => String(100000000000 + i));
+    const hosts = (n: number) => Array.from({ length: n }, (_, i) => `r${i}.azurecr.io`);
+    const cases: [Record<string, unknown>, boolean][] = [
+      [{ ecr: { ...ECR, registryIds: ids(10) } }, true],
+      [{ ecr: { ...ECR, registryIds: ids(11) } }, false],
+      [{ ecr: { ...ECR, registryIds: [] } }, false],
+      [{ ecr: { ...ECR, registryIds: ['1', '1'] } }, false],
+      [{ ecr: { region: 'eu-central-1' } }, false],
+      [
+        { ecr: { ...ECR, region: 'us-gov-west-1', roleArn: 'arn:aws-us-gov:iam::123456789012:role/x', externalId: 'ab', fips: false } },
+        true,
+      ],
+      [{ ecr: { ...ECR, roleArn: 'arn:aws:iam::123456789012:role/' } }, false],
+      [{ ecr: { ...ECR, externalId: 'x'.repeat(1225) } }, false],
+      [{ ecr: { ...ECR, fips: 'true' } }, false],
+      [{ acr: { hosts: hosts(10) } }, true],
+      [{ acr: { hosts: hosts(11) } }, false],
+      [{ googleArtifactRegistry: { hosts: ['gcr.io:443'] } }, true],
+      [{ googleArtifactRegistry: { hosts: ['gcr.io/x'] } }, false],
+      [{ googleArtifactRegistry: {} }, false],
+    ];
+    for (const [source, ok] of cases) {
+      expect([source, crdAccepts(cloud(source))]).toEqual([source, ok]);
+      expect([source, specProblem(cloud(source)) === undefined]).toEqual([source, ok]);
+    }
+  });
+
+  it('when a deleted object breaks the schema, then specWithinSchema keeps a valid cloud source and drops an invalid one whole', () => {
+    const tooMany = Array.from({ length: 1500 }, (_, i) => `ns-${i}`);
+    const kept = specWithinSchema(cloud({ ecr: ECR }, { namespaces: tooMany }) as never);
+    expect(kept.source).toEqual({ secretName: 'distribution-payments', ecr: ECR });
+    expect(crdAccepts(kept)).toBe(true);
+    const dropped = specWithinSchema(cloud({ acr: { hosts: ['A.azurecr.io'] } }) as never);
+    expect(dropped.source).toEqual({ secretName: 'distribution-payments' });
+    expect(crdAccepts(dropped)).toBe(true);
   });
 });
