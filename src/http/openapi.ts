@@ -21,6 +21,8 @@ import {
   applyDistributionBodySchema,
   distributionListSchema,
   distributionStatusSchema,
+  credentialStatusSchema,
+  conditionSchema,
   distributionViewSchema,
   namespaceStatusSchema,
 } from '../domain/distributions/distribution-schemas.js';
@@ -40,6 +42,7 @@ import {
   namespaceResultSchema,
   serviceAccountLinkSchema,
 } from '../domain/view-schemas.js';
+import { acrSourceSchema, ecrSourceSchema, googleArtifactRegistrySourceSchema } from '../domain/credentials/cloud-schemas.js';
 import { parametersOf, requestBodyOf, type JsonSchema } from './openapi-fragments.js';
 import type { Route } from './route.js';
 import { ROUTES } from './routes.js';
@@ -75,8 +78,13 @@ const COMPONENT_SCHEMAS = [
   registryVerificationSchema,
   lastVerificationSchema,
   verificationReportSchema,
+  ecrSourceSchema,
+  googleArtifactRegistrySourceSchema,
+  acrSourceSchema,
   applyDistributionBodySchema,
   namespaceStatusSchema,
+  credentialStatusSchema,
+  conditionSchema,
   distributionStatusSchema,
   distributionViewSchema,
   distributionListSchema,
