@@ -2,8 +2,13 @@ import { readFileSync } from 'node:fs';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../src/domain/distributions/distribution.js';
-import { distributionNameProblem, specProblem } from '../src/domain/distributions/spec-problem.js';
+import {
+  DISTRIBUTION_GROUP,
+  DISTRIBUTION_PLURAL,
+  DISTRIBUTION_VERSION,
+  type DistributionSpec,
+} from '../src/domain/distributions/distribution.js';
+import { cloudSourceNameProblem, distributionNameProblem, specProblem } from '../src/domain/distributions/spec-problem.js';
 
 // The PullSecretDistribution CRD's schema as the API server applies it, for the upgrade preflight
 // (scripts/crd-preflight.ts) and the tests that hold the CRD and the API's rules together.
@@ -55,7 +60,8 @@ export function preflightFindings(objects: readonly unknown[], crdFile: URL | st
     const blocks = blocking(object);
     if (blocks.length) findings.push({ name, verdict: 'blocks', problems: blocks });
     else {
-      const refused = [distributionNameProblem(name), specProblem(spec)].filter((p): p is string => p !== undefined);
+      const problem = specProblem(spec) ?? cloudSourceNameProblem(name, spec as DistributionSpec);
+      const refused = [distributionNameProblem(name), problem].filter((p): p is string => p !== undefined);
       if (refused.length) findings.push({ name, verdict: 'refused', problems: refused });
     }
   }

@@ -1,8 +1,9 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesDistributions } from '../../src/cluster/kubernetes/distributions.js';
 import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { ClusterPermissionError } from '../../src/domain/cluster.js';
+import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';
 import { applyDistributionCrd } from '../support/distribution-crd.js';
 import { eventually } from '../support/poll.js';
 import {
@@ -57,6 +58,79 @@ describe.skipIf(!enabled)(title, () => {
       } finally {
         await removeNamespace(name);
       }
+    });
+  });
+
+  describe('the CRD and cloud sources', () => {
+    const CR = { group: DISTRIBUTION_GROUP, version: DISTRIBUTION_VERSION, plural: DISTRIBUTION_PLURAL };
+    const custom = () => adminKubeConfig().makeApiClient(CustomObjectsApi);
+    const ECR = {
+      region: 'us-gov-west-1',
+      registryIds: ['123456789012', '210987654321'],
+      roleArn: 'arn:aws-us-gov:iam::123456789012:role/team/regcred-pull',
+      externalId: 'tenant:42',
+      fips: true,
+    };
+    // No installation runs in this namespace: no controller on the shared kit takes the object.
+    const body = (name: string, source: Record<string, unknown>) => ({
+      apiVersion: `${DISTRIBUTION_GROUP}/${DISTRIBUTION_VERSION}`,
+      kind: 'PullSecretDistribution',
+      metadata: { name },
+      spec: { source: { secretName: `distribution-${name}`, namespace: uniqueName('no-installation'), ...source }, namespaces: ['team-a'] },
+    });
+    const refusal = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'accepted',
+        (error: { code?: number; body?: string }) => `${error.code} ${String(error.body ?? '')}`,
+      );
+
+    it('when a cloud source is within the limits, then the kit stores it whole, and the status keeps credential and conditions', async () => {
+      const name = uniqueName('psd-cloud');
+      const api = custom();
+      try {
+        await api.createClusterCustomObject({ ...CR, body: body(name, { ecr: ECR }) });
+        const stored = (await api.getClusterCustomObject({ ...CR, name })) as { spec: { source: Record<string, unknown> } };
+        expect(stored.spec.source.ecr).toEqual(ECR);
+        const status = {
+          credential: { provider: 'ecr', expiresAt: '2030-01-01T12:00:00Z', nextRefreshTime: '2030-01-01T06:00:00Z' },
+          conditions: [{ type: 'Ready', status: 'True', reason: 'Refreshed', message: 'ok', lastTransitionTime: '2030-01-01T00:00:00Z' }],
+        };
+        await api.patchClusterCustomObjectStatus(
+          { ...CR, name, body: [{ op: 'add', path: '/status', value: status }] },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        );
+        expect(((await api.getClusterCustomObject({ ...CR, name })) as { status: unknown }).status).toMatchObject(status);
+        for (const source of [
+          { googleArtifactRegistry: { hosts: ['europe-west1-docker.pkg.dev', 'gcr.io'] } },
+          { acr: { hosts: ['a.azurecr.io:443'] } },
+        ]) {
+          const other = uniqueName('psd-cloud');
+          await api.createClusterCustomObject({ ...CR, body: body(other, source) });
+          await api.deleteClusterCustomObject({ ...CR, name: other });
+        }
+      } finally {
+        await api.deleteClusterCustomObject({ ...CR, name }).catch(() => undefined);
+      }
+    });
+
+    it.each<[string, Record<string, unknown>, RegExp]>([
+      ['11 registry IDs', { ecr: { ...ECR, registryIds: Array.from({ length: 11 }, (_, i) => String(100000000000 + i)) } }, /registryIds/],
+      ['a repeated registry ID', { ecr: { ...ECR, registryIds: ['123456789012', '123456789012'] } }, /registryIds/],
+      ['an 11-digit account', { ecr: { ...ECR, registryIds: ['12345678901'] } }, /registryIds/],
+      ['a region that is not AWS-like', { ecr: { ...ECR, region: 'Frankfurt' } }, /region/],
+      ['a user ARN', { ecr: { ...ECR, roleArn: 'arn:aws:iam::123456789012:user/x' } }, /roleArn/],
+      ['an external ID past 1224', { ecr: { ...ECR, externalId: 'x'.repeat(1225) } }, /externalId/],
+      ['ecr without region', { ecr: { registryIds: ['123456789012'] } }, /region/],
+      ['11 hosts', { acr: { hosts: Array.from({ length: 11 }, (_, i) => `r${i}.azurecr.io`) } }, /hosts/],
+      ['a host with a scheme', { googleArtifactRegistry: { hosts: ['https://gcr.io'] } }, /hosts/],
+      ['no host', { acr: { hosts: [] } }, /hosts/],
+    ])('when a cloud source has %s, then the kit refuses it (422) naming the field', async (_title, source, field) => {
+      const name = uniqueName('psd-over');
+      const api = custom();
+      const answer = await refusal(api.createClusterCustomObject({ ...CR, body: body(name, source) }));
+      await api.deleteClusterCustomObject({ ...CR, name }).catch(() => undefined);
+      expect(answer).toMatch(/^422 /);
+      expect(answer).toMatch(field);
     });
   });
 });

@@ -15,6 +15,7 @@ import {
   specWithinSchema,
 } from '../../../src/domain/distributions/spec-problem.js';
 import { labelSelectorSchema, MAX_SERVICE_ACCOUNTS } from '../../../src/domain/pull-secrets/write-schemas.js';
+import { preflightFindings } from '../../../scripts/crd-schema.js';
 import { DISTRIBUTION_CRD } from '../../support/distribution-crd.js';
 
 type Schema = { [key: string]: unknown; properties?: Record<string, Schema>; items?: Schema };
@@ -431,5 +432,25 @@ describe('the CRD carries the cloud source limits', () => {
     const dropped = specWithinSchema(cloud({ acr: { hosts: ['A.azurecr.io'] } }) as never);
     expect(dropped.source).toEqual({ secretName: 'distribution-payments' });
     expect(crdAccepts(dropped)).toBe(true);
+  });
+});
+
+describe('the CRD preflight and cloud sources (scripts/crd-schema.ts)', () => {
+  const object = (name: string, spec: Record<string, unknown>) => ({ metadata: { name }, spec });
+
+  it('when a stored cloud source points at another Secret, then the preflight lists it as refused; a valid one and an over-limit one as today', () => {
+    const findings = preflightFindings([
+      object('payments', cloud({ ecr: ECR })),
+      object('billing', cloud({ ecr: ECR })),
+      object('huge', cloud({ acr: { hosts: Array.from({ length: 11 }, (_, i) => `r${i}.azurecr.io`) } })),
+    ]);
+    expect(findings).toEqual([
+      {
+        name: 'billing',
+        verdict: 'refused',
+        problems: [expect.stringMatching(/^spec\.source\.secretName must be "distribution-billing"/)],
+      },
+      { name: 'huge', verdict: 'blocks', problems: [expect.stringMatching(/hosts/)] },
+    ]);
   });
 });
