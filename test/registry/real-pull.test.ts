@@ -93,6 +93,12 @@ describeWithPullClient('a real pull: skopeo with a pull secret against a token-a
     expect(await pull(authfile)).toMatchObject({ ok: true, digest: image.digest });
   });
 
+  it('when the minted pair tries to push, then the realm grants it no push: pull secrets pull, only the uploader writes', async () => {
+    await expect(pushTestImage(registry, { repository: REPOSITORY, tag: 'pushed-by-a-puller', credentials: minted })).rejects.toThrow(
+      /cannot start a blob upload to team\/app: 401/,
+    );
+  });
+
   it("when the client does not trust the registry's CA, then the pull fails on TLS (skopeo verifies the certificate)", async () => {
     const result = await skopeoInspect({ authfile: authfileFor(minted.password), image: image.reference });
     expect(result.ok).toBe(false);
