@@ -159,7 +159,11 @@ function controllerObserver(
     },
     conditionChanged(d, condition) {
       const healthy = condition.status !== 'False';
-      (healthy ? log.info : log.warn).call(log, { distribution: d.name, reason: condition.reason }, `credential ${condition.type}=${condition.status}: ${condition.message}`);
+      (healthy ? log.info : log.warn).call(
+        log,
+        { distribution: d.name, reason: condition.reason },
+        `credential ${condition.type}=${condition.status}: ${condition.message}`,
+      );
       event(d, healthy ? 'Normal' : 'Warning', condition.reason, condition.message);
     },
     rolledOut(d, status) {

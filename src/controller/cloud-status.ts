@@ -36,10 +36,16 @@ function readiness(known: CredentialState | { refused: string }, now: Date): [Re
   if ('refused' in known) return ['NotAllowed', known.refused];
   const expired = known.expiresAt !== undefined && known.expiresAt.getTime() <= now.getTime();
   if (expired)
-    return ['TokenExpired', `the token expired at ${iso(known.expiresAt)}; copies keep it while minting is retried: ${known.lastError ?? 'retrying'}`];
+    return [
+      'TokenExpired',
+      `the token expired at ${iso(known.expiresAt)}; copies keep it while minting is retried: ${known.lastError ?? 'retrying'}`,
+    ];
   if (known.lastError)
     return known.expiresAt
-      ? ['RefreshFailed', `refresh failed ${known.failures} time(s); the current token lives until ${iso(known.expiresAt)}: ${known.lastError}`]
+      ? [
+          'RefreshFailed',
+          `refresh failed ${known.failures} time(s); the current token lives until ${iso(known.expiresAt)}: ${known.lastError}`,
+        ]
       : ['RefreshFailed', `no token could be minted yet (${known.failures} attempt(s)): ${known.lastError}`];
   if (!known.expiresAt) return ['Minting', 'the first token is being minted'];
   return ['Refreshed', `the token lives until ${iso(known.expiresAt)}; renewed from ${iso(known.nextRefreshTime)}`];

@@ -52,7 +52,7 @@ interface Followed {
 /**
  * Keeps the token of every cloud-sourced distribution alive: mints when a distribution appears or its
  * source changes, and when a stored token has less than half its life left (a restart or a new leader
- * picks up the schedule from the source Secret's own times instead of minting again); renews at 50–60 %
+ * picks up the schedule from the source Secret's own times instead of minting again); renews at 50–55 %
  * of the real lifetime; retries a failure with backoff, past expiry too, and never removes anything.
  * The minted token goes to the distribution's own source Secret only (created, or replaced only while
  * labelled for and bound to this very object); the copies follow from there through the reconcile.
@@ -89,7 +89,8 @@ export class CredentialRefresher {
     this.followed.set(distribution.name, followed);
     const kept = 'source' in sourceBinding(stored, distribution) ? storedMint(stored, source) : undefined;
     if (kept) Object.assign(followed.state, { issuedAt: kept.issuedAt, expiresAt: kept.expiresAt });
-    if (kept && !needsMintNow(kept, this.now())) this.schedule(distribution.name, followed, refreshAt(kept.issuedAt, kept.expiresAt, this.random));
+    if (kept && !needsMintNow(kept, this.now()))
+      this.schedule(distribution.name, followed, refreshAt(kept.issuedAt, kept.expiresAt, this.random));
     else this.schedule(distribution.name, followed, this.now());
     return followed.state;
   }

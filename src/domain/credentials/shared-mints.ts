@@ -2,7 +2,7 @@ import { lifetimeMs } from './refresh-schedule.js';
 import { cloudSourceKey, type CloudMinter, type CloudSource, type MintedCredential } from './cloud-source.js';
 
 // A token minted for another distribution on the same identity is reused while it has at least this
-// share of its life left: a distribution refreshing at 50–60 % then takes the one just minted instead
+// share of its life left: a distribution refreshing at 50–55 % then takes the one just minted instead
 // of minting again, and a new distribution starts with a token whose refresh point is still ahead.
 const REUSE_WHILE_LEFT = 0.6;
 
