@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { CLOUD_PROVIDERS, type CloudMinter } from './domain/credentials/cloud-source.js';
 import type { Config } from './config.js';
 import { DistributionController, type ControllerObserver } from './controller/distribution-controller.js';
 import { LeaderElector } from './controller/leader-election.js';
@@ -35,6 +36,7 @@ export function startDistributionRuntime({
   logger,
   verifier,
   identity,
+  minter,
 }: {
   config: Readonly<Config>;
   cluster: Cluster;
@@ -45,6 +47,8 @@ export function startDistributionRuntime({
   verifier?: RegistryVerifier;
   /** This replica's name in the Lease; default: the hostname and a random suffix. */
   identity?: string;
+  /** Mints cloud registry tokens (with REGCRED_CLOUD_ALLOW); without it cloud sources are refused. */
+  minter?: CloudMinter;
 }): DistributionRuntime {
   const log = logger.child({ component: 'controller' });
   const warnings = new RepeatedWarnings();
@@ -70,6 +74,7 @@ export function startDistributionRuntime({
           watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
           resyncSeconds: config.controller.resyncSeconds,
           observer,
+          ...(minter ? { minter, cloudAllow: config.cloud.allow } : {}),
           ...(verifier
             ? {
                 verifySource: (desired: DesiredCopy) =>
@@ -149,6 +154,18 @@ function controllerObserver(
       log.warn({ distribution: d.name, problem }, 'distribution refused: nothing is done for it');
       event(d, 'Warning', 'InvalidSpec', problem);
     },
+    refreshed(distribution, provider, result) {
+      m.credentialRefreshes.inc({ distribution, provider, result });
+    },
+    conditionChanged(d, condition) {
+      const healthy = condition.status !== 'False';
+      (healthy ? log.info : log.warn).call(
+        log,
+        { distribution: d.name, reason: condition.reason },
+        `credential ${condition.type}=${condition.status}: ${condition.message}`,
+      );
+      event(d, healthy ? 'Normal' : 'Warning', condition.reason, condition.message);
+    },
     rolledOut(d, status) {
       log.info(
         { distribution: d.name, contentHash: status.contentHash, copies: status.counts?.current },
@@ -177,12 +194,15 @@ function controllerObserver(
         m.credentialExpiry.remove({ distribution: name });
         m.writes.remove({ distribution: name });
         for (const how of ['edited', 'deleted']) m.driftRestorations.remove({ distribution: name, how });
+        for (const provider of CLOUD_PROVIDERS)
+          for (const outcome of ['success', 'failure']) m.credentialRefreshes.remove({ distribution: name, provider, result: outcome });
         warnings.forget(`reconcile:${name}:`);
         return;
       }
       const counts = (result.status ?? d.status)?.counts;
       for (const state of NAMESPACE_STATES) m.namespaces.set({ distribution: name, state }, counts?.[state] ?? 0);
-      const expires = d.spec.expiresAt ? Date.parse(d.spec.expiresAt) : NaN;
+      const expiresAt = (result.status ?? d.status)?.credential?.expiresAt ?? d.spec.expiresAt;
+      const expires = expiresAt ? Date.parse(expiresAt) : NaN;
       if (Number.isFinite(expires)) m.credentialExpiry.set({ distribution: name }, expires / 1000);
     },
     informer(signal) {

@@ -31,6 +31,8 @@ export interface DistributionMetrics {
   readonly writes: Counter<'distribution'>;
   readonly driftRestorations: Counter<'distribution' | 'how'>;
   readonly credentialExpiry: Gauge<'distribution'>;
+  /** Mints of cloud registry tokens (each with its write to the source Secret), by result (success, failure). */
+  readonly credentialRefreshes: Counter<'distribution' | 'provider' | 'result'>;
   /** 1 while this replica leads (runs the controller), else 0. */
   readonly leader: Gauge;
   /** Informer relists and watch restarts, by collection and reason. */
@@ -113,8 +115,14 @@ function distributionMetrics(registry: Registry): DistributionMetrics {
     }),
     credentialExpiry: new Gauge({
       name: 'regcred_credential_expiry_timestamp_seconds',
-      help: "When a distribution's credential expires (spec.expiresAt), as a Unix time.",
+      help: "When a distribution's credential expires, as a Unix time: a cloud source's minted token (status.credential.expiresAt), else spec.expiresAt.",
       labelNames: ['distribution'],
+      registers,
+    }),
+    credentialRefreshes: new Counter({
+      name: 'regcred_credential_refresh_total',
+      help: 'Mints of a cloud registry token written to a distribution source, by distribution, provider and result (success, failure).',
+      labelNames: ['distribution', 'provider', 'result'],
       registers,
     }),
     leader: new Gauge({

@@ -1,10 +1,14 @@
 import type { Cluster, ServiceAccountObject } from '../domain/cluster.js';
+import type { CloudAllowList } from '../domain/credentials/cloud-allow-list.js';
+import type { CloudMinter } from '../domain/credentials/cloud-source.js';
+import { SharedMints } from '../domain/credentials/shared-mints.js';
 import type { DesiredCopy } from '../domain/distributions/desired-copy.js';
 import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL, type DistributionObject } from '../domain/distributions/distribution.js';
 import type { DistributionCluster, NamespaceObject } from '../domain/distributions/distribution-cluster.js';
 import type { ProofKey } from '../domain/distributions/ownership-proof.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
 import { ControllerCaches, namespacedKey } from './controller-caches.js';
+import { CredentialRefresher, type RefreshObserver } from './credential-refresher.js';
 import {
   distributionOfCopy,
   distributionOfSource,
@@ -38,10 +42,14 @@ export interface DistributionControllerOptions {
   observer: ControllerObserver;
   /** Checks new source content with its registries for distributions with spec.verify=required. */
   verifySource?: (desired: DesiredCopy) => Promise<string | undefined>;
+  /** Mints cloud registry tokens with the service's own identity; without it cloud sources are refused. */
+  minter?: CloudMinter;
+  /** What cloud sources may name (REGCRED_CLOUD_ALLOW); empty: none. */
+  cloudAllow?: CloudAllowList;
 }
 
 /** Everything the controller tells the outside; the owner turns it into metrics, Events and log lines. */
-export interface ControllerObserver extends ReconcileObserver {
+export interface ControllerObserver extends ReconcileObserver, RefreshObserver {
   reconciled(
     distribution: DistributionObject | undefined,
     name: string,
@@ -67,6 +75,7 @@ export class DistributionController {
   private readonly caches: ControllerCaches;
   private readonly targeting = new Targeting();
   private readonly memory: NamespaceMemory;
+  private readonly credentials: CredentialRefresher | undefined;
   private started = false;
   // Loaded (or made) at start, before the first reconcile.
   private proofKey: ProofKey | undefined;
@@ -122,6 +131,16 @@ export class DistributionController {
       handlers: this.distributionHandlers(),
     });
     this.memory = new NamespaceMemory(options.resyncSeconds * 1000);
+    this.credentials = options.minter
+      ? new CredentialRefresher({
+          // One mint per identity, however many distributions use it.
+          minter: new SharedMints(options.minter),
+          cluster: options.cluster,
+          ownNamespace: options.ownNamespace,
+          enqueue: (name) => this.enqueue(name),
+          observer: options.observer,
+        })
+      : undefined;
     // A distribution that keeps failing is retried at 1 s, 2 s, 4 s … up to the resync period, not every second.
     this.queue = new WorkQueue({
       workers: options.workers ?? 2,
@@ -149,6 +168,7 @@ export class DistributionController {
 
   async stop(): Promise<void> {
     this.started = false;
+    this.credentials?.stop();
     for (const informer of this.informers) informer.stop();
     await this.queue.shutdown();
   }
@@ -229,6 +249,7 @@ export class DistributionController {
         this.caches.distributionSeen(d);
         this.targeting.forget(d.name);
         this.memory.forget(d.name);
+        this.credentials?.forget(d.name);
         this.enqueue(d.name);
       },
       onResync: () => this.enqueueAll(),
@@ -264,6 +285,7 @@ export class DistributionController {
           pause: timeSlicePause(),
           signal,
           ...(this.options.verifySource ? { verifySource: this.options.verifySource } : {}),
+          ...(this.credentials ? { credentials: this.credentials, cloudAllow: this.options.cloudAllow ?? [] } : {}),
         },
         name,
       );

@@ -1,9 +1,12 @@
 import type { Cluster } from '../domain/cluster.js';
+import type { CloudAllowList } from '../domain/credentials/cloud-allow-list.js';
+import type { Condition } from '../domain/credentials/credential-status.js';
 import type { DesiredCopy } from '../domain/distributions/desired-copy.js';
 import type { DistributionObject, DistributionStatus } from '../domain/distributions/distribution.js';
 import type { DistributionCluster } from '../domain/distributions/distribution-cluster.js';
 import type { ProofKey } from '../domain/distributions/ownership-proof.js';
 import type { Pause } from '../domain/distributions/plan-distribution.js';
+import type { CredentialRefresher } from './credential-refresher.js';
 import type { DistributionCaches } from './distribution-caches.js';
 import type { NamespaceMemory } from './namespace-memory.js';
 
@@ -26,6 +29,10 @@ export interface ReconcileDependencies {
   signal?: AbortSignal;
   /** With spec.verify=required: checks new source content with the registries (undefined: accepted, else why not). */
   verifySource?: (desired: DesiredCopy) => Promise<string | undefined>;
+  /** Mints and renews the tokens of cloud-sourced distributions; without it they are refused. */
+  credentials?: CredentialRefresher;
+  /** What cloud sources may name (REGCRED_CLOUD_ALLOW); empty: none. */
+  cloudAllow?: CloudAllowList;
   /** Yields the event loop during a long plan. */
   pause?: Pause;
   now?: () => Date;
@@ -38,6 +45,8 @@ export interface ReconcileObserver {
   /** The object breaks the rules (its spec or name): nothing is done for it. Said once per problem. */
   refused(distribution: DistributionObject, problem: string): void;
   rolledOut(distribution: DistributionObject, status: DistributionStatus): void;
+  /** A cloud-sourced distribution's Ready condition moved (status or reason). */
+  conditionChanged(distribution: DistributionObject, condition: Condition): void;
   unexpected(error: unknown): void;
 }
 

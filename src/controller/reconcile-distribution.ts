@@ -13,9 +13,11 @@ import { statusAfter, type DistributionNamespaceOutcome } from '../domain/distri
 import { isManagedBy, sourceBinding } from '../domain/distributions/ownership.js';
 import { planDistribution } from '../domain/distributions/plan-distribution.js';
 import { distributionNameProblem, specProblem } from '../domain/distributions/spec-problem.js';
-import { replacementOf } from '../domain/kubernetes/secret.js';
+import { replacementOf, type SecretObject } from '../domain/kubernetes/secret.js';
 import { AppError, ValidationError } from '../errors.js';
 import { cleanUp } from './clean-up.js';
+import { followCloudSource } from './cloud-source-step.js';
+import type { CloudStatus } from './cloud-status.js';
 import { carryOut, removeCopy, type Count } from './copy-writes.js';
 import { podsLackingSecret } from './pods-lacking-secret.js';
 import type { ReconcileDependencies, ReconcileResult } from './reconcile-dependencies.js';
@@ -43,11 +45,16 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
 
   const problem = installationProblem(distribution, deps.ownNamespace);
   if (problem) return reportOnly(deps, distribution, problem);
+  const now = (deps.now ?? (() => new Date()))();
+  const stored = await deps.cluster.readSecret(deps.ownNamespace, distribution.spec.source.secretName);
+  const cloud = followCloudSource(deps, distribution, stored, now);
+  if (cloud && 'refused' in cloud) return reportOnly(deps, distribution, cloud.refused, cloud.status);
+  const cloudStatus = cloud?.status ?? {};
   let writes = 0;
   const count: Count = (n) => (writes += n);
-  const source = await readSource(deps, distribution, count);
+  const source = await readSource(deps, distribution, stored, count);
   if (source === 'lost-race') return { retry: true, writes };
-  if ('problem' in source) return { ...(await reportOnly(deps, distribution, source.problem)), writes };
+  if ('problem' in source) return { ...(await reportOnly(deps, distribution, cloud?.waiting ?? source.problem, cloudStatus)), writes };
   const unverified = await verificationProblem(deps, distribution, source.desired);
   if (unverified)
     // Nothing is written: every copy keeps the content it has until the registries accept the new one.
@@ -56,7 +63,6 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
       writes,
     };
 
-  const now = (deps.now ?? (() => new Date()))();
   const previous = new Map((distribution.status?.namespaces ?? []).map((s) => [s.namespace, s]));
   const plan = await planDistribution(
     {
@@ -93,6 +99,7 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
   const status = {
     ...statusAfter(distribution, source.desired, outcomes, pods, now),
     ...(distribution.spec.verify === 'required' ? { verifiedContentHash: source.desired.contentHash } : {}),
+    ...cloudStatus,
   };
   await writeStatusIfChanged(deps, distribution, status);
   if (status.rolledOutAt && !distribution.status?.rolledOutAt) deps.observer.rolledOut(distribution, status);
@@ -132,10 +139,11 @@ function installationProblem(distribution: DistributionObject, ownNamespace: str
 async function readSource(
   deps: ReconcileDependencies,
   distribution: DistributionObject,
+  stored: SecretObject | undefined,
   count: Count,
 ): Promise<SourceReading | 'lost-race'> {
   const where = { namespace: deps.ownNamespace, name: distribution.spec.source.secretName };
-  const binding = sourceBinding(await deps.cluster.readSecret(where.namespace, where.name), distribution);
+  const binding = sourceBinding(stored, distribution);
   if ('problem' in binding) return binding;
   const { source } = binding;
   const reading = desiredCopyOf(source, where);
@@ -167,9 +175,19 @@ async function refuse(deps: ReconcileDependencies, distribution: DistributionObj
   }
 }
 
-/** Only the message changes: copies, links and the rest of the status stay as they are. */
-async function reportOnly(deps: ReconcileDependencies, distribution: DistributionObject, message: string): Promise<ReconcileResult> {
-  await writeStatusIfChanged(deps, distribution, { ...distribution.status, message, observedGeneration: distribution.generation });
+/** Only the message (and a cloud source's credential status) changes: copies, links and the rest of the status stay as they are. */
+async function reportOnly(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  message: string,
+  cloudStatus: Partial<CloudStatus> = {},
+): Promise<ReconcileResult> {
+  await writeStatusIfChanged(deps, distribution, {
+    ...distribution.status,
+    ...cloudStatus,
+    message,
+    observedGeneration: distribution.generation,
+  });
   return NOTHING;
 }
 

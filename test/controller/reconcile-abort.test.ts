@@ -13,7 +13,14 @@ import {
   INSTALLATION_ANNOTATION,
 } from '../../src/domain/distributions/distribution.js';
 
-const quiet: ReconcileObserver = { restored: () => {}, failed: () => {}, refused: () => {}, rolledOut: () => {}, unexpected: () => {} };
+const quiet: ReconcileObserver = {
+  restored: () => {},
+  failed: () => {},
+  refused: () => {},
+  rolledOut: () => {},
+  conditionChanged: () => {},
+  unexpected: () => {},
+};
 
 async function arrange() {
   const cluster = new MemoryCluster({ namespaces: ['regcred', { name: 'team-a', labels: { team: 'a' } }] });

@@ -6,7 +6,10 @@ export function recordingObserver(into: { unexpected?: unknown[] } = {}) {
     restored: [] as string[],
     failed: [] as string[],
     refused: [] as string[],
+    /** `<distribution>:<type>=<status>:<reason>` for each Ready condition that moved. */
+    conditions: [] as string[],
     rolledOut: 0,
+    refreshes: [] as string[],
     unexpected: into.unexpected ?? ([] as unknown[]),
     errors: [] as unknown[],
     reconciles: 0,
@@ -18,6 +21,7 @@ export function recordingObserver(into: { unexpected?: unknown[] } = {}) {
     failed: (_d, namespace, reason) => seen.failed.push(`${namespace}:${reason}`),
     refused: (d, problem) => seen.refused.push(`${d.name}:${problem}`),
     rolledOut: () => void seen.rolledOut++,
+    conditionChanged: (d, c) => seen.conditions.push(`${d.name}:${c.type}=${c.status}:${c.reason}`),
     unexpected: (error) => seen.unexpected.push(error),
     reconciled: (_d, name, result) => {
       seen.reconciles++;
@@ -25,6 +29,7 @@ export function recordingObserver(into: { unexpected?: unknown[] } = {}) {
       if ('error' in result) seen.errors.push(result.error);
     },
     informer: () => undefined,
+    refreshed: (name, provider, result) => seen.refreshes.push(`${name}:${provider}:${result}`),
   };
   return { observer, seen };
 }

@@ -1,4 +1,5 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { describe } from 'vitest';
 import { launchRegistry, type TestRegistry } from './registry-process.js';
@@ -10,15 +11,27 @@ export { startTokenServer, type TokenRequest, type TokenServer } from './token-s
 export { startPlainWebServer, type PlainWebServer } from './plain-web-server.js';
 export { stopTestServers } from './loopback.js';
 
-// Whether the suites that need real registries (Debian's docker-registry, distribution 2.8) run:
+// Whether the suites that need real registries (Debian's docker-registry, distribution 2.8, and
+// for real pulls Debian's skopeo) run:
 //   REGCRED_TEST_REGISTRY=required  run them; a missing binary fails the run instead of skipping
-//   REGCRED_TEST_REGISTRY=auto      (default) run them when the binary exists
+//   REGCRED_TEST_REGISTRY=auto      (default) run them when the binaries exist
 //   REGCRED_TEST_REGISTRY=off       never
 export const REGISTRY_BINARY = process.env.REGCRED_TEST_REGISTRY_BINARY ?? '/usr/bin/docker-registry';
+export const SKOPEO_BINARY = process.env.REGCRED_TEST_SKOPEO_BINARY ?? onPath('skopeo') ?? '/usr/bin/skopeo';
 
 export function registryBinaryAvailable(): boolean {
+  return executable(REGISTRY_BINARY);
+}
+
+/** The first executable `name` on PATH, as `command -v` (which .ci/run asks) finds it. */
+function onPath(name: string): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  return dirs.map((dir) => join(dir, name)).find(executable);
+}
+
+function executable(path: string): boolean {
   try {
-    accessSync(REGISTRY_BINARY, constants.X_OK);
+    accessSync(path, constants.X_OK);
     return true;
   } catch {
     return false;
@@ -32,21 +45,33 @@ export function registryTestsEnabled(): boolean {
 
 /** `describe`, skipped (with the reason in its title) when the registry suites are off or the binary is missing. */
 export function describeWithRegistry(title: string, suite: () => void): void {
-  const reason = skipReason();
+  const reason = skipReason([[REGISTRY_BINARY, 'docker-registry']]);
   describe.skipIf(reason !== undefined)(reason ? `${title} (SKIPPED: ${reason})` : title, suite);
 }
 
-function skipReason(): string | undefined {
+/** `describeWithRegistry` for suites that also pull with skopeo: skipped, or failing when required, alike. */
+export function describeWithPullClient(title: string, suite: () => void): void {
+  const reason = skipReason([
+    [REGISTRY_BINARY, 'docker-registry'],
+    [SKOPEO_BINARY, 'skopeo'],
+  ]);
+  describe.skipIf(reason !== undefined)(reason ? `${title} (SKIPPED: ${reason})` : title, suite);
+}
+
+/** `needs`: [binary, the Debian package that installs it]. */
+function skipReason(needs: Array<[string, string]> = [[REGISTRY_BINARY, 'docker-registry']]): string | undefined {
   const mode = process.env.REGCRED_TEST_REGISTRY ?? 'auto';
   if (mode === 'off') return 'REGCRED_TEST_REGISTRY=off';
   if (mode !== 'auto' && mode !== 'required') {
     throw new Error(`REGCRED_TEST_REGISTRY must be required, auto or off, not "${mode}"`);
   }
-  if (registryBinaryAvailable()) return undefined;
+  const missing = needs.find(([binary]) => !executable(binary));
+  if (!missing) return undefined;
+  const [binary, debianPackage] = missing;
   if (mode === 'required') {
-    throw new Error(`REGCRED_TEST_REGISTRY=required, but ${REGISTRY_BINARY} does not exist (apt-get install docker-registry)`);
+    throw new Error(`REGCRED_TEST_REGISTRY=required, but ${binary} does not exist (apt-get install ${debianPackage})`);
   }
-  return `no ${REGISTRY_BINARY}`;
+  return `no ${binary}`;
 }
 
 /** A registry that takes Basic auth against an htpasswd file of `users` (name → password). */

@@ -14,6 +14,8 @@ export interface TestRegistry {
   /** `127.0.0.1:PORT`, as a docker config's `auths` key names the registry. */
   host: string;
   port: number;
+  /** The CA its TLS certificate chains to: what a client must trust. */
+  ca: TestCa;
   /** Kills the registry and removes its files; a later `start()` begins with empty storage. */
   stop(): Promise<void>;
   /** Starts it again on the same port and waits until it answers (nothing when it is running). */
@@ -94,7 +96,7 @@ function registryOnPort(launch: RegistryLaunch, port: number): TestRegistry {
     stopTracked = undefined;
     await (tracking ?? stopNow)();
   };
-  return { url, host, port, start, stop, logs: () => output };
+  return { url, host, port, ca: launch.ca, start, stop, logs: () => output };
 }
 
 function registryConfig(launch: RegistryLaunch, dir: string, host: string): object {

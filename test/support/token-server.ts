@@ -31,9 +31,16 @@ export interface TokenServer {
 
 export interface TokenServerOptions {
   /** name → password */
-  users: Record<string, string>;
+  users?: Record<string, string>;
+  /**
+   * Decides the Basic credentials `users` does not accept, asked on every token request: a fake
+   * cloud's "exactly what I minted and is still live" (a throw counts as a refusal).
+   */
+  accept?: (username: string, password: string) => boolean;
   /** name → the repositories that user may pull */
   grants: Record<string, string[]>;
+  /** name → the repositories that user may push to and pull (a test's own uploader, say) */
+  pushGrants?: Record<string, string[]>;
   ca: TestCa;
   service: string;
 }
@@ -66,11 +73,14 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     });
     if (url.pathname !== '/token') return json(res, 404, { details: 'not found' });
     if (req.method !== 'GET') return json(res, 405, { details: 'method not allowed' }, { Allow: 'GET' });
-    if (!credentials || !passwordMatches(options.users[credentials.user], credentials.password)) {
+    if (!credentials || !accepted(options, credentials)) {
       return json(res, 401, { details: 'incorrect username or password' }, { 'WWW-Authenticate': 'Basic realm="regcred-test-token"' });
     }
     if (url.searchParams.get('service') !== options.service) return json(res, 400, { details: 'unknown or missing service' });
-    const access = grantedAccess(url.searchParams.getAll('scope'), options.grants[credentials.user] ?? []);
+    const access = grantedAccess(url.searchParams.getAll('scope'), {
+      pull: options.grants[credentials.user] ?? [],
+      push: options.pushGrants?.[credentials.user] ?? [],
+    });
     void issueToken({ key, signer, issuer, service: options.service, subject: credentials.user, access }).then(
       (answer) => json(res, 200, answer),
       () => json(res, 500, { details: 'cannot sign the token' }),
@@ -91,14 +101,19 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   };
 }
 
-/** What was asked (`repository:<name>:<actions>`, several per parameter allowed) and granted: pull on granted repositories. */
-function grantedAccess(scopes: string[], granted: string[]): Access[] {
+/**
+ * What was asked (`repository:<name>:<actions>`, several per parameter allowed) and granted: pull on
+ * pull-granted repositories, pull and push on push-granted ones.
+ */
+function grantedAccess(scopes: string[], granted: { pull: string[]; push: string[] }): Access[] {
   const access: Access[] = [];
   for (const scope of scopes.flatMap((value) => value.split(' ')).filter(Boolean)) {
     const [type, ...rest] = scope.split(':');
-    const actions = (rest.pop() ?? '').split(',');
+    const asked = (rest.pop() ?? '').split(',');
     const name = rest.join(':');
-    if (type === 'repository' && actions.includes('pull') && granted.includes(name)) access.push({ type, name, actions: ['pull'] });
+    const allowed = granted.push.includes(name) ? ['pull', 'push'] : granted.pull.includes(name) ? ['pull'] : [];
+    const actions = allowed.filter((action) => asked.includes(action));
+    if (type === 'repository' && actions.length > 0) access.push({ type, name, actions });
   }
   return access;
 }
@@ -133,6 +148,16 @@ function basicCredentials(req: IncomingMessage): { user: string; password: strin
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function accepted(options: TokenServerOptions, { user, password }: { user: string; password: string }): boolean {
+  const users = options.users ?? {};
+  if (Object.hasOwn(users, user) && passwordMatches(users[user], password)) return true;
+  try {
+    return options.accept?.(user, password) === true;
+  } catch {
+    return false;
+  }
 }
 
 function passwordMatches(expected: string | undefined, given: string): boolean {

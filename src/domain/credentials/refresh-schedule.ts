@@ -1,12 +1,13 @@
 /**
- * When to mint again. A token is renewed at 50–60 % of the lifetime its provider returned (not on a
+ * When to mint again. A token is renewed at 50–55 % of the lifetime its provider returned (not on a
  * fixed interval: a 15-minute federation token and a 12-hour ECR token both keep at least 40 % of
- * their life when every copy carries the new one); jitter spreads many distributions apart. A failed
+ * their life when every copy carries the new one, with room for a roll-out of minutes at 12 h and of
+ * tens of seconds at 15 min); jitter spreads many distributions apart. A failed
  * mint is retried with exponential backoff and jitter, from a second up to a tenth of the lifetime
  * (at most 5 minutes), and retrying goes on after expiry: a copy is never deleted for it.
  */
 const REFRESH_FROM = 0.5;
-const REFRESH_SPREAD = 0.1;
+const REFRESH_SPREAD = 0.05;
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 5 * 60_000;
 
@@ -16,7 +17,7 @@ export function lifetimeMs(issuedAt: Date, expiresAt: Date): number {
   return Math.max(0, expiresAt.getTime() - issuedAt.getTime());
 }
 
-/** The refresh point of a token: 50–60 % into its lifetime. */
+/** The refresh point of a token: 50–55 % into its lifetime. */
 export function refreshAt(issuedAt: Date, expiresAt: Date, random: Random = Math.random): Date {
   const share = REFRESH_FROM + REFRESH_SPREAD * random();
   return new Date(issuedAt.getTime() + Math.round(lifetimeMs(issuedAt, expiresAt) * share));
