@@ -1,21 +1,8 @@
-import type { z } from 'zod';
 import { namespaceSchema, secretNameSchema } from '../kubernetes/kubernetes-names.js';
 import { LabelSelectorError, parseLabelSelector } from '../kubernetes/label-selector.js';
 import { labelSelectorSchema, MAX_SERVICE_ACCOUNTS } from '../pull-secrets/write-schemas.js';
-import {
-  acrSourceSchema,
-  awsRegionSchema,
-  ecrSourceSchema,
-  EXTERNAL_ID_CHARS,
-  externalIdSchema,
-  googleArtifactRegistrySourceSchema,
-  MAX_CLOUD_ITEMS,
-  MAX_HOST_CHARS,
-  MAX_REGION_CHARS,
-  MAX_ROLE_ARN_CHARS,
-  roleArnSchema,
-} from '../credentials/cloud-schemas.js';
-import { CLOUD_PROVIDERS, type CloudProvider } from '../credentials/cloud-source.js';
+import { CLOUD_PROVIDERS } from '../credentials/cloud-source.js';
+import { CLOUD_FIELDS, cloudFieldsOf } from './cloud-spec-fields.js';
 import { sourceSecretName, type DistributionSpec } from './distribution.js';
 import {
   distributionNameSchema,
@@ -25,6 +12,7 @@ import {
   expiresAtField,
   MAX_DISTRIBUTION_NAMESPACES,
 } from './distribution-schemas.js';
+import { eachText, list, record, sourceOf, text, zodRule, type Field, type Rule } from './spec-rules.js';
 
 // A stored PullSecretDistribution checked again with the API's rules (the zod fields of
 // distribution-schemas.ts): the CRD carries the same limits, but an object stored under an older CRD,
@@ -36,53 +24,6 @@ const MAX_SELECTOR_CHARS = 1024;
 // RFC 3339 with nanoseconds and an offset is 35 characters; the CRD allows 64.
 const MAX_EXPIRES_AT_CHARS = 64;
 
-type Rule = (value: unknown) => string | undefined;
-
-interface Field {
-  path: string;
-  read(spec: Record<string, unknown>): unknown;
-  /** The type and the size: constant time, before any field's items are looked at. */
-  shape: Rule;
-  /** Each item's type and length: one pass over at most the allowed number of items. */
-  items?: Rule;
-  /** The API's own rule, run only once every field is within bounds. */
-  rule: Rule;
-}
-
-const record = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const sourceOf = (spec: Record<string, unknown>) => (record(spec.source) ? spec.source : {});
-
-const text =
-  (max: number): Rule =>
-  (value) =>
-    typeof value !== 'string' ? 'must be a string' : value.length > max ? `must be at most ${max} characters` : undefined;
-
-const list =
-  (max: number, what: string): Rule =>
-  (value) =>
-    !Array.isArray(value) ? `must be a list of ${what}` : value.length > max ? `must list at most ${max} ${what}` : undefined;
-
-const eachText =
-  (max: number): Rule =>
-  (value) => {
-    const items = value as unknown[];
-    for (let i = 0; i < items.length; i++) {
-      const problem = text(max)(items[i]);
-      if (problem) return `[${i}]: ${problem}`;
-    }
-    return undefined;
-  };
-
-/** The first issue of a zod schema, its path after the field's, its message as the API's 422 would say it. */
-const zodRule =
-  (schema: z.ZodType): Rule =>
-  (value) => {
-    const issue = schema.safeParse(value).error?.issues[0];
-    if (!issue) return undefined;
-    const at = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-    return `${at}${at ? ': ' : ''}${issue.message}`;
-  };
-
 // The selector's own problem, without the selector that LabelSelectorError's message repeats in full.
 const selectorRule: Rule = (value) => {
   if (typeof value !== 'string' || value.length === 0) return zodRule(labelSelectorSchema)(value);
@@ -93,77 +34,6 @@ const selectorRule: Rule = (value) => {
     return error instanceof LabelSelectorError ? error.problem : 'does not parse';
   }
 };
-
-const flag: Rule = (value) => (typeof value === 'boolean' ? undefined : 'must be true or false');
-const object: Rule = (value) => (record(value) ? undefined : 'must be an object');
-
-/** A cloud source object's own rule, once its fields are within bounds: its required fields, no others, then the API's schema. */
-const cloudObjectRule =
-  (schema: z.ZodType, required: readonly string[]): Rule =>
-  (value) => {
-    const missing = required.find((key) => (value as Record<string, unknown>)[key] === undefined);
-    return missing ? `.${missing}: is required` : zodRule(schema)(value);
-  };
-
-const cloudOf = (spec: Record<string, unknown>, provider: CloudProvider) => sourceOf(spec)[provider];
-const cloudField = (spec: Record<string, unknown>, provider: CloudProvider, key: string) => {
-  const value = cloudOf(spec, provider);
-  return record(value) ? value[key] : undefined;
-};
-
-const hostsFields = (provider: 'googleArtifactRegistry' | 'acr', schema: typeof acrSourceSchema): Field[] => [
-  {
-    path: `spec.source.${provider}`,
-    read: (spec) => cloudOf(spec, provider),
-    shape: object,
-    rule: cloudObjectRule(schema, ['hosts']),
-  },
-  {
-    path: `spec.source.${provider}.hosts`,
-    read: (spec) => cloudField(spec, provider, 'hosts'),
-    shape: list(MAX_CLOUD_ITEMS, 'hosts'),
-    items: eachText(MAX_HOST_CHARS),
-    rule: zodRule(schema.shape.hosts),
-  },
-];
-
-/** The cloud source objects and their fields, each bounded like the others (the CRD says the same). */
-const CLOUD_FIELDS: readonly Field[] = [
-  {
-    path: 'spec.source.ecr',
-    read: (spec) => cloudOf(spec, 'ecr'),
-    shape: object,
-    rule: cloudObjectRule(ecrSourceSchema, ['region', 'registryIds']),
-  },
-  {
-    path: 'spec.source.ecr.region',
-    read: (spec) => cloudField(spec, 'ecr', 'region'),
-    shape: text(MAX_REGION_CHARS),
-    rule: zodRule(awsRegionSchema),
-  },
-  {
-    path: 'spec.source.ecr.registryIds',
-    read: (spec) => cloudField(spec, 'ecr', 'registryIds'),
-    shape: list(MAX_CLOUD_ITEMS, 'registry IDs'),
-    items: eachText(12),
-    rule: zodRule(ecrSourceSchema.shape.registryIds),
-  },
-  {
-    path: 'spec.source.ecr.roleArn',
-    read: (spec) => cloudField(spec, 'ecr', 'roleArn'),
-    shape: text(MAX_ROLE_ARN_CHARS),
-    rule: zodRule(roleArnSchema),
-  },
-  {
-    path: 'spec.source.ecr.externalId',
-    read: (spec) => cloudField(spec, 'ecr', 'externalId'),
-    shape: text(EXTERNAL_ID_CHARS.max),
-    rule: zodRule(externalIdSchema),
-  },
-  { path: 'spec.source.ecr.fips', read: (spec) => cloudField(spec, 'ecr', 'fips'), shape: flag, rule: () => undefined },
-  ...hostsFields('googleArtifactRegistry', googleArtifactRegistrySourceSchema),
-  ...hostsFields('acr', acrSourceSchema),
-];
 
 const FIELDS: readonly Field[] = [
   {
@@ -298,12 +168,11 @@ export function specWithinSchema(spec: DistributionSpec): DistributionSpec {
   );
   const [secretName, namespace] = FIELDS.slice(0, 2);
   // A cloud object is kept whole when it and every field of it are valid, else dropped whole.
-  const clouds = CLOUD_PROVIDERS.filter(
-    (provider) =>
-      CLOUD_FIELDS.filter((f) => f.path === `spec.source.${provider}` || f.path.startsWith(`spec.source.${provider}.`)).every(
-        (f) => f.read(raw) === undefined || valid(f),
-      ) && valid(CLOUD_FIELDS.find((f) => f.path === `spec.source.${provider}`)!),
-  );
+  const clouds = CLOUD_PROVIDERS.filter((provider) => {
+    const [own, ...fields] = cloudFieldsOf(provider);
+    return fields.every((f) => f.read(raw) === undefined || valid(f)) && valid(own!);
+  });
+
   return {
     ...kept,
     source: {
