@@ -128,7 +128,7 @@ describe.each(clusterArenas(HTTP_MEMORY_ARENA))(
         distributions: arena.distributions,
         verifier: fakeVerifier,
         gatekeeper,
-        config: { namespace: arena.ownNamespace, auth: gatekeeper.mode },
+        config: { namespace: arena.ownNamespace, auth: gatekeeper.mode, cloud: { allow: ['acr:payments.azurecr.io'], timeoutMs: 20_000 } },
       }).app;
     const as = (req: request.Test) => req.set('Authorization', grantee.authorization);
     const putJson = (name: string, body: object) => as(request(appWith()).put(`/v1/distributions/${name}`)).send(body);
@@ -160,6 +160,23 @@ describe.each(clusterArenas(HTTP_MEMORY_ARENA))(
       expectMatchesContract(created);
       expect(created.status).toBe(201);
       expect((await putUpload(name, 'namespaces=team-a')).status).toBe(200);
+    });
+
+    it('when the body has a cloud source, then the same rights apply: 403 before the allow-list or the body is looked at, 201 with Secrets create and patch', async () => {
+      const name = arena.unique('rights-cloud');
+      await grantee.grant(DISTRIBUTIONS_ALL, rule('secrets', 'create'));
+      for (const acr of [{ hosts: ['payments.azurecr.io'] }, { hosts: ['not-allowed.azurecr.io'] }]) {
+        const res = await putJson(name, { acr, namespaces: ['team-a'] });
+        expectMatchesContract(res);
+        expect(res.status).toBe(403);
+      }
+      expect(await arena.storedDistribution(name)).toBeUndefined();
+
+      await grantee.grant(rule('secrets', 'patch'));
+      const created = await putJson(name, { acr: { hosts: ['payments.azurecr.io'] }, namespaces: ['team-a'] });
+      expectMatchesContract(created);
+      expect(created.status).toBe(201);
+      expect(await arena.storedSource(sourceOf(name))).toBeUndefined();
     });
 
     it('when the distribution links ServiceAccounts, then the caller also needs serviceaccounts get and patch everywhere; without, 403 and nothing changes', async () => {
