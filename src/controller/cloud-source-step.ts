@@ -1,7 +1,8 @@
 import { cloudAllowProblem } from '../domain/credentials/cloud-allow-list.js';
 import { cloudSourceOf, providerOf, type CloudSource } from '../domain/credentials/cloud-source.js';
 import { conditionChanged } from '../domain/credentials/credential-status.js';
-import { sourceSecretName, type DistributionObject } from '../domain/distributions/distribution.js';
+import type { DistributionObject } from '../domain/distributions/distribution.js';
+import { cloudSourceNameProblem } from '../domain/distributions/spec-problem.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
 import { cloudStatusOf, type CloudStatus } from './cloud-status.js';
 import type { ReconcileDependencies } from './reconcile-dependencies.js';
@@ -56,9 +57,8 @@ function followed(
 }
 
 function refusal(deps: ReconcileDependencies, distribution: DistributionObject, cloud: CloudSource): string | undefined {
-  const expected = sourceSecretName(distribution.name);
-  if (distribution.spec.source.secretName !== expected)
-    return `spec.source.secretName must be "${expected}" with a cloud source: regcred creates that Secret itself and writes no other`;
+  const invalid = cloudSourceNameProblem(distribution.name, distribution.spec);
+  if (invalid) return invalid;
   if (!deps.credentials) return 'this regcred installation has no cloud minter; cloud sources cannot be used';
   return cloudAllowProblem(cloud, deps.cloudAllow ?? []);
 }

@@ -236,7 +236,7 @@ describe('cloud-sourced distributions: tokens minted with the service identity a
         await eventually(async () => {
           const status = await statusOf(object.name);
           expect(status?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'NotAllowed' });
-          expect(status?.message).toMatch(/REGCRED_CLOUD_ALLOW|must be "distribution-/);
+          expect(status?.message).toMatch(/REGCRED_CLOUD_ALLOW|spec.source.secretName must be "distribution-/);
         }, WAIT);
       expect(minter.calls).toHaveLength(0);
       expect(await arena.cluster.readSecret(target, 'regcred')).toBeUndefined();

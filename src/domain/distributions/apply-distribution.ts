@@ -53,7 +53,7 @@ export async function applyDistribution(ports: DistributionPorts, command: Apply
   const sourceName = sourceSecretName(command.name);
   const specOver = (existing: DistributionObject | undefined): DistributionSpec => {
     const where = { secretName: sourceName, namespace: sourceNamespace };
-    // A cloud source is checked at each mint: spec.verify and spec.expiresAt do not apply to it.
+    // A minted token has its own expiry and comes from the registry's own cloud: spec.verify and spec.expiresAt do not apply.
     if (command.cloud) return { ...command.target, source: { ...where, ...command.cloud } };
     // spec.verify has no API field: one set with kubectl stays.
     const verify = command.target.verify ?? existing?.spec.verify;

@@ -138,7 +138,7 @@ export function cloudSourceNameProblem(name: string, spec: DistributionSpec): st
   if (spec.expiresAt !== undefined)
     return `spec.expiresAt must not be given with spec.source.${provider}: the minted token's own expiry is used`;
   if (spec.verify !== undefined)
-    return `spec.verify must not be given with spec.source.${provider}: a minted token is checked at each mint`;
+    return `spec.verify must not be given with spec.source.${provider}: the token comes from the registry's own cloud, and a failed mint shows in status.conditions`;
   return undefined;
 }
 

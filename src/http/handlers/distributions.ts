@@ -49,10 +49,10 @@ export const applyDistributionHandler: HandlerFactory<ApplyInput> = (context) =>
   await apply(context, res, ports, { name, registries, target, ...checked });
 };
 
-/** A cloud source has no credential to check now: regcred checks it at each mint. */
+/** A cloud source has no credential to check now: the token is minted later, by the registry's own cloud. */
 function refuseVerify(verify: DistributionWriteQuery['verify']): void {
   if (verify === undefined || verify === 'false') return;
-  const message = 'is not used with a cloud source: the token is minted by regcred and checked at each mint (see status.conditions)';
+  const message = 'is not used with a cloud source: there is no credential yet; regcred mints the token from the registry\'s own cloud, and a failed mint shows in status.conditions';
   throw new ValidationError(`verify=${verify} does not apply to a cloud source`, [{ path: 'verify', code: 'cloud_source', message }]);
 }
 
