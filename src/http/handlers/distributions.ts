@@ -52,7 +52,8 @@ export const applyDistributionHandler: HandlerFactory<ApplyInput> = (context) =>
 /** A cloud source has no credential to check now: the token is minted later, by the registry's own cloud. */
 function refuseVerify(verify: DistributionWriteQuery['verify']): void {
   if (verify === undefined || verify === 'false') return;
-  const message = 'is not used with a cloud source: there is no credential yet; regcred mints the token from the registry\'s own cloud, and a failed mint shows in status.conditions';
+  const message =
+    "is not used with a cloud source: there is no credential yet; regcred mints the token from the registry's own cloud, and a failed mint shows in status.conditions";
   throw new ValidationError(`verify=${verify} does not apply to a cloud source`, [{ path: 'verify', code: 'cloud_source', message }]);
 }
 

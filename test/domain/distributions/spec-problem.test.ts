@@ -385,7 +385,7 @@ describe('cloudSourceNameProblem', () => {
     expect(long.length).toBeLessThanOrEqual(MAX_PROBLEM_CHARS);
   });
 
-  it('when a cloud source comes with expiresAt or verify, then it is refused: the token has its own expiry and comes from the registry's cloud', () => {
+  it('when a cloud source comes with expiresAt or verify, then it is refused: the token has its own expiry and comes from the registry cloud', () => {
     expect(cloudSourceNameProblem('payments', spec({ ecr: ECR }, { expiresAt: '2030-01-01T00:00:00Z' }))).toMatch(
       /^spec\.expiresAt must not be given with spec\.source\.ecr/,
     );
