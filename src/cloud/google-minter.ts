@@ -14,6 +14,10 @@ import {
 // would also allow pushes wherever IAM does.
 export const GOOGLE_PULL_SCOPE = 'https://www.googleapis.com/auth/devstorage.read_only';
 
+// A token needs no project, but without one getClient() looks for it: a shell running
+// `gcloud config config-helper` (seconds, where gcloud is installed) and more metadata calls, per mint.
+const NO_PROJECT = 'regcred-needs-no-project';
+
 /**
  * Mints Artifact Registry / Container Registry pull credentials with Application Default Credentials
  * (a key or external_account file in GOOGLE_APPLICATION_CREDENTIALS, the GCE/GKE metadata server…).
@@ -24,7 +28,7 @@ export async function mintGoogle(source: GoogleArtifactRegistrySource, signal: A
   gcpMetadata.resetIsAvailableCache();
   signal.throwIfAborted();
   const issuedAt = new Date();
-  const client = await new GoogleAuth({ scopes: [GOOGLE_PULL_SCOPE] }).getClient();
+  const client = await new GoogleAuth({ scopes: [GOOGLE_PULL_SCOPE], projectId: NO_PROJECT }).getClient();
   const { token } = await client.getAccessToken();
   const expiry = client.credentials.expiry_date;
   if (!token) throw new CloudMintError('googleArtifactRegistry', 'googleArtifactRegistry: the credentials answered no access token');
