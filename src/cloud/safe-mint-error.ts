@@ -29,7 +29,7 @@ export interface FailureContext {
 /** Any failure of a mint, said with the provider, safe error names, codes and status, and a hint. */
 export function toCloudMintError(provider: CloudProvider, error: unknown, context: FailureContext): CloudMintError {
   if (error instanceof CloudMintError) return error;
-  const facts = factsOf(error);
+  const facts = factsOf(decisiveError(error));
   const words = [...new Set([facts.name, facts.code, facts.oauthError].filter((w): w is string => w !== undefined))];
   const detail = [...words, ...(facts.status ? [`HTTP ${facts.status}`] : [])].join(', ');
   return new CloudMintError(provider, `${provider}: ${hintFor(provider, facts, context)}${detail ? ` (${detail})` : ''}`);
@@ -41,6 +41,14 @@ interface Facts {
   oauthError?: string;
   status?: number;
   noDefaultCredentials: boolean;
+}
+
+// A credential chain (Azure's) fails with every link's error: the one that refused says why; if all
+// were merely unavailable, any of them says that.
+function decisiveError(error: unknown): unknown {
+  const errors = (error as { errors?: unknown } | undefined)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return error;
+  return errors.find((e) => (e as { name?: unknown } | undefined)?.name !== 'CredentialUnavailableError') ?? errors[0];
 }
 
 function factsOf(error: unknown): Facts {
@@ -77,7 +85,8 @@ function hintFor(provider: CloudProvider, facts: Facts, context: FailureContext)
       return 'the registry refused the Entra token (the identity may lack AcrPull, or the registry refuses Entra authentication)';
     if (status === 404) return 'the host has no /oauth2/exchange: is it an Azure container registry?';
   }
-  if (provider === 'acr' && name === 'AuthenticationError') return 'Entra ID refused to issue a token for the identity';
+  if (provider === 'acr' && (name === 'AuthenticationError' || name === 'AuthenticationRequiredError'))
+    return 'Entra ID refused to issue a token for the identity';
   if (provider === 'googleArtifactRegistry' && (status === 401 || status === 403))
     return 'the identity may not get a token (its IAM roles or the scopes of its metadata server)';
   if (/throttl/i.test(`${name} ${code}`) || status === 429) return 'the provider is throttling; a later attempt may succeed';

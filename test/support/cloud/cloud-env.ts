@@ -16,7 +16,7 @@ export interface CloudEnv {
 
 /**
  * Replaces the cloud variables of process.env with `vars` and loopback-only defaults: no EC2 metadata,
- * no shared AWS or gcloud config, no Azure instance discovery. `restore` puts the old ones back.
+ * no shared AWS or gcloud config, no metadata server probe unless a test points one at a fake. `restore` puts the old ones back.
  */
 export function useCloudEnv(vars: Record<string, string> = {}): CloudEnv {
   const saved = Object.entries(process.env).filter(([name]) => CLOUD_VARIABLE.test(name));
@@ -28,7 +28,6 @@ export function useCloudEnv(vars: Record<string, string> = {}): CloudEnv {
     AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
     CLOUDSDK_CONFIG: join(dir, 'no-gcloud'),
     METADATA_SERVER_DETECTION: 'none',
-    AZURE_TOKEN_CREDENTIALS: 'EnvironmentCredential',
     ...vars,
   });
   return {
