@@ -136,6 +136,6 @@ describe('the ACR minter', () => {
       .catch((e: unknown) => e)) as Error;
 
     expect(failure).toBeInstanceOf(CloudMintError);
-    expect(failure.message).toMatch(/^acr: no answer within 1000 ms/);
+    expect(failure.message).toMatch(/^acr: no answer within 300 ms/);
   });
 });
