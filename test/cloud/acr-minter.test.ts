@@ -131,7 +131,7 @@ describe('the ACR minter', () => {
   it('when the exchange hangs, then the mint ends at the timeout', async () => {
     entra.hangNext('exchange');
 
-    const failure = (await createCloudMinter({ timeoutMs: 1000 })
+    const failure = (await createCloudMinter({ timeoutMs: 300 })
       .mint(source)
       .catch((e: unknown) => e)) as Error;
 
