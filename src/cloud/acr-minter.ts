@@ -24,6 +24,7 @@ export class AcrExchangeError extends Error {
  * token, which docker and kubelet use as the password of the null-GUID user.
  */
 export async function mintAcr(source: AcrSource, signal: AbortSignal): Promise<MintedCredential> {
+  const urls = source.hosts.map(exchangeUrl);
   const issuedAt = new Date();
   // Instance discovery asks login.microsoftonline.com whether the authority is known: it adds nothing
   // for the public cloud and fails for sovereign or private authorities.
@@ -31,7 +32,7 @@ export async function mintAcr(source: AcrSource, signal: AbortSignal): Promise<M
   const entra = await credential.getToken(ACR_SCOPE, { abortSignal: signal });
   if (!entra) throw new CloudMintError('acr', 'acr: no credentials found in the environment');
   const tenant = tenantOf(entra.token);
-  const minted = await Promise.all(source.hosts.map((host) => exchange(host, entra.token, tenant, signal)));
+  const minted = await Promise.all(source.hosts.map((host, i) => exchange(host, urls[i], entra.token, tenant, signal)));
   return {
     registries: minted.map((m) => m.registry),
     issuedAt,
@@ -39,9 +40,9 @@ export async function mintAcr(source: AcrSource, signal: AbortSignal): Promise<M
   };
 }
 
-async function exchange(host: string, accessToken: string, tenant: string | undefined, signal: AbortSignal) {
+async function exchange(host: string, url: URL, accessToken: string, tenant: string | undefined, signal: AbortSignal) {
   const form = new URLSearchParams({ grant_type: 'access_token', service: host, ...(tenant ? { tenant } : {}), access_token: accessToken });
-  const response = await fetch(`https://${host}/oauth2/exchange`, { method: 'POST', body: form, signal, redirect: 'error' });
+  const response = await fetch(url, { method: 'POST', body: form, signal, redirect: 'error' });
   if (!response.ok) {
     await response.body?.cancel();
     throw new AcrExchangeError(response.status);
@@ -55,6 +56,15 @@ async function exchange(host: string, accessToken: string, tenant: string | unde
     throw new CloudMintError('acr', `acr: the refresh token of ${host} carries no exp claim, so its lifetime is unknown`);
   const registry: MintedRegistry = { server: host, username: ACR_USERNAME, password: refreshToken };
   return { registry, expiresAt: new Date(exp * 1000) };
+}
+
+// The Entra token is good at every registry the identity may read: it goes only to a bare host (and
+// port), never to a path, userinfo or query a crafted host name could smuggle into the URL.
+function exchangeUrl(host: string): URL {
+  const url = URL.parse(`https://${host}/oauth2/exchange`);
+  if (!url || url.host !== host.toLowerCase() || url.pathname !== '/oauth2/exchange' || url.username || url.search || url.hash)
+    throw new CloudMintError('acr', 'acr: a host is not a bare registry host name');
+  return url;
 }
 
 // The registry wants the tenant the token came from; Entra tokens say it in `tid`.

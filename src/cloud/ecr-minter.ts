@@ -10,7 +10,7 @@ import { registryHostOf } from './registry-host.js';
  */
 export async function mintEcr(source: EcrSource, signal: AbortSignal): Promise<MintedCredential> {
   const issuedAt = new Date();
-  const client = new ECRClient({ region: source.region, useFipsEndpoint: source.fips === true, credentials: credentialsFor(source) });
+  const client = new ECRClient({ region: source.region, ...fipsOf(source), credentials: credentialsFor(source) });
   try {
     const answer = await client.send(new GetAuthorizationTokenCommand({ registryIds: source.registryIds }), { abortSignal: signal });
     const entries = answer.authorizationData ?? [];
@@ -34,8 +34,13 @@ function credentialsFor(source: EcrSource) {
   return fromTemporaryCredentials({
     masterCredentials: own,
     params: { RoleArn: source.roleArn, RoleSessionName: 'regcred', ...(source.externalId ? { ExternalId: source.externalId } : {}) },
-    clientConfig: { region: source.region, useFipsEndpoint: source.fips === true },
+    clientConfig: { region: source.region, ...fipsOf(source) },
   });
+}
+
+// `fips: true` insists on FIPS endpoints; otherwise the SDK's default (AWS_USE_FIPS_ENDPOINT, the config file) decides.
+function fipsOf(source: EcrSource): { useFipsEndpoint?: true } {
+  return source.fips === true ? { useFipsEndpoint: true } : {};
 }
 
 // ECR's token is base64 "AWS:<password>"; the user name is whatever precedes the first colon.

@@ -118,6 +118,17 @@ describe('the ACR minter', () => {
     expect(failure.message).toMatch(/^acr: no credentials found in the environment/);
   });
 
+  it.each(['evil.example/steal?', 'user@evil.example', 'evil.example#x', 'a b'])(
+    'when a host is not a bare host name (%s), then no Entra token is asked for or sent',
+    async (host) => {
+      const failure = (await minter.mint({ acr: { hosts: [entra.registryHost, host] } }).catch((e: unknown) => e)) as Error;
+
+      expect(failure).toBeInstanceOf(CloudMintError);
+      expect(failure.message).toBe('acr: a host is not a bare registry host name');
+      expect(entra.calls).toEqual([]);
+    },
+  );
+
   it('when the registry refuses the exchange, then the hint says why it may and no body leaks', async () => {
     entra.failNext('exchange', { times: 1, status: 401, code: 'UNAUTHORIZED', message: CANARY });
 
