@@ -69,6 +69,19 @@ describe('the ECR minter', () => {
     expect(token).toMatchObject({ service: 'ecr', accessKeyId: aws.issuedAccessKeys.at(-1) });
   });
 
+  it('when EKS Pod Identity is set up, then the agent gets the token file as Authorization and ECR the keys it gave', async () => {
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = aws.containerCredentialsUrl;
+    process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE = env.file('eks-pod-identity-token', 'pod-identity-token');
+
+    await minter.mint(source());
+
+    const [agent, token] = aws.calls;
+    expect(agent).toMatchObject({ service: 'container', authorization: 'pod-identity-token' });
+    expect(token).toMatchObject({ service: 'ecr', accessKeyId: aws.issuedAccessKeys.at(-1) });
+  });
+
   it('when the source names a role, then it is assumed with the external ID and session "regcred" by the own identity', async () => {
     await minter.mint(source({ roleArn: 'arn:aws:iam::210987654321:role/puller', externalId: 'ext-42' }));
 

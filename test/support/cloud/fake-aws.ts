@@ -5,7 +5,8 @@ import { answer, bodyOf, FailureQueue, formOf, type InjectedFailure } from './wi
 
 /** What one call to the fake carried. */
 export interface AwsCall {
-  service: 'sts' | 'ecr';
+  /** `container`: the EKS Pod Identity agent's (and ECS's) container credentials endpoint. */
+  service: 'sts' | 'ecr' | 'container';
   action: string;
   /** The access key id of the SigV4 `Authorization` header, if the call was signed. */
   accessKeyId?: string;
@@ -15,6 +16,8 @@ export interface AwsCall {
   form?: Record<string, string>;
   /** ECR: the registry ids asked for. */
   registryIds?: string[];
+  /** container: the `Authorization` header, the agent's token as the SDK read it from its file. */
+  authorization?: string;
 }
 
 export interface MintedEcrToken {
@@ -32,6 +35,8 @@ export interface FakeAwsOptions {
 export interface FakeAws {
   /** `http://127.0.0.1:PORT`: AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_ECR both. */
   url: string;
+  /** AWS_CONTAINER_CREDENTIALS_FULL_URI, as the EKS Pod Identity webhook sets it (on loopback here). */
+  containerCredentialsUrl: string;
   calls: AwsCall[];
   /** The access key ids STS handed out, in order. */
   issuedAccessKeys: string[];
@@ -46,6 +51,7 @@ export interface FakeAws {
 
 const SIGV4 =
   /^AWS4-HMAC-SHA256 Credential=([A-Z0-9]+)\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/;
+const CONTAINER_PATH = '/v1/credentials';
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken';
 
 /**
@@ -64,6 +70,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
 
   const server = createServer((req, res) => {
     void bodyOf(req).then((body) => {
+      if (req.method === 'GET' && req.url === CONTAINER_PATH) return container(req, res);
       const service = req.headers['x-amz-target'] ? 'ecr' : 'sts';
       const failure = failures.take(service);
       if (failure === 'hang') return;
@@ -73,6 +80,21 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       return sts(res, body, call, failure);
     });
   });
+
+  function container(req: IncomingMessage, res: ServerResponse) {
+    calls.push({ service: 'container', action: 'GetCredentials', authorization: req.headers.authorization });
+    if (!req.headers.authorization) return answer(res, 401, 'application/json', JSON.stringify({ message: 'no token' }));
+    const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
+    issuedAccessKeys.push(accessKeyId);
+    const credentials = {
+      AccessKeyId: accessKeyId,
+      SecretAccessKey: randomBytes(20).toString('hex'),
+      Token: randomBytes(24).toString('base64'),
+      AccountId: '123456789012',
+      Expiration: new Date(Date.now() + 3600_000).toISOString(),
+    };
+    answer(res, 200, 'application/json', JSON.stringify(credentials));
+  }
 
   function sts(res: ServerResponse, body: string, call: AwsCall, failure: InjectedFailure | undefined) {
     call.form = formOf(body);
@@ -123,6 +145,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
+    containerCredentialsUrl: `http://127.0.0.1:${port}${CONTAINER_PATH}`,
     calls,
     issuedAccessKeys,
     options: settings,
