@@ -12,8 +12,12 @@ export async function mintEcr(source: EcrSource, signal: AbortSignal): Promise<M
   const issuedAt = new Date();
   const client = new ECRClient({ region: source.region, ...fipsOf(source), credentials: credentialsFor(source) });
   try {
-    const answer = await client.send(new GetAuthorizationTokenCommand({ registryIds: source.registryIds }), { abortSignal: signal });
-    const entries = answer.authorizationData ?? [];
+    const answers = await Promise.all(
+      chunks(source.registryIds, MAX_IDS_PER_CALL).map((registryIds) =>
+        client.send(new GetAuthorizationTokenCommand({ registryIds }), { abortSignal: signal }),
+      ),
+    );
+    const entries = answers.flatMap((answer) => answer.authorizationData ?? []);
     if (entries.length === 0) throw new CloudMintError('ecr', 'ecr: GetAuthorizationToken answered no authorization data');
     const registries = entries.map((entry) => {
       const { username, password } = decodeToken(entry.authorizationToken);
@@ -26,6 +30,15 @@ export async function mintEcr(source: EcrSource, signal: AbortSignal): Promise<M
   } finally {
     client.destroy();
   }
+}
+
+// GetAuthorizationToken takes 1 to 10 registry ids a call.
+const MAX_IDS_PER_CALL = 10;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out.length ? out : [[]];
 }
 
 function credentialsFor(source: EcrSource) {

@@ -95,6 +95,24 @@ describe('the ECR minter', () => {
     expect(token).toMatchObject({ service: 'ecr', accessKeyId: aws.issuedAccessKeys.at(-1) });
   });
 
+  it('when a source names more than ten accounts, then ECR is asked ten at a time and the earliest expiry wins', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => String(100000000000 + i));
+
+    const minted = await minter.mint(source({ registryIds: ids }));
+
+    const asked = aws.calls.map((call) => call.registryIds ?? []).sort((a, b) => b.length - a.length);
+    expect(asked).toEqual([ids.slice(0, 10), ids.slice(10)]);
+    expect(minted.registries.map((r) => r.server.split('.')[0])).toEqual(ids);
+    expect(minted.expiresAt.getTime()).toBe(
+      Math.min(
+        ...aws
+          .minted()
+          .slice(-12)
+          .map((t) => t.expiresAt.getTime()),
+      ),
+    );
+  });
+
   it('when the proxyEndpoint has a port, then the server keeps it', async () => {
     const previous = aws.options.proxyEndpoint;
     aws.options.proxyEndpoint = () => 'http://127.0.0.1:5000';
