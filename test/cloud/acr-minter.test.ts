@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCloudMinter } from '../../src/cloud/create-cloud-minter.js';
-import { ACR_USERNAME, CloudMintError, type CloudSource } from '../../src/domain/credentials/cloud-source.js';
+import { ACR_USERNAME, type CloudSource } from '../../src/domain/credentials/cloud-source.js';
+import { mintFailure } from '../support/cloud/mint-failure.js';
 import { useCloudEnv, type CloudEnv } from '../support/cloud/cloud-env.js';
 import { cloudTestCa } from '../support/cloud/cloud-test-ca.js';
 import { startFakeEntra, type FakeEntra } from '../support/cloud/fake-entra.js';
@@ -76,9 +77,8 @@ describe('the ACR minter', () => {
   it('when the refresh token has no exp, then the mint fails saying its lifetime is unknown', async () => {
     entra.options.refreshTokenWithoutExp = true;
 
-    const failure = (await minter.mint(source).catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(minter.mint(source));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toContain('carries no exp claim');
   });
 
@@ -87,9 +87,8 @@ describe('the ACR minter', () => {
   it('when Entra refuses the client secret, then the error says Entra refused, never the description', async () => {
     entra.failNext('token', { times: 1, status: 401, code: 'invalid_client', message: `AADSTS7000215 ${CANARY}` });
 
-    const failure = (await minter.mint(source).catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(minter.mint(source));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toBe('acr: Entra ID refused to issue a token for the identity (AuthenticationError, HTTP 400)');
     expect(`${failure.message} ${failure.stack}`).not.toContain(CANARY);
   });
@@ -100,9 +99,8 @@ describe('the ACR minter', () => {
     // The chain asks twice: as workload identity, then as managed identity (which also reads the token file).
     entra.failNext('token', { times: 2, status: 400, code: 'invalid_grant', message: `AADSTS700024 ${CANARY}` });
 
-    const failure = (await minter.mint(source).catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(minter.mint(source));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toBe('acr: Entra ID refused to issue a token for the identity (AuthenticationRequiredError)');
     expect(`${failure.message} ${failure.stack}`).not.toContain(CANARY);
   });
@@ -112,18 +110,16 @@ describe('the ACR minter', () => {
     // Only the environment link of the chain: the managed identity link would probe 169.254.169.254.
     process.env.AZURE_TOKEN_CREDENTIALS = 'EnvironmentCredential';
 
-    const failure = (await minter.mint(source).catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(minter.mint(source));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toMatch(/^acr: no credentials found in the environment/);
   });
 
   it.each(['evil.example/steal?', 'user@evil.example', 'evil.example#x', 'a b'])(
     'when a host is not a bare host name (%s), then no Entra token is asked for or sent',
     async (host) => {
-      const failure = (await minter.mint({ acr: { hosts: [entra.registryHost, host] } }).catch((e: unknown) => e)) as Error;
+      const failure = await mintFailure(minter.mint({ acr: { hosts: [entra.registryHost, host] } }));
 
-      expect(failure).toBeInstanceOf(CloudMintError);
       expect(failure.message).toBe('acr: a host is not a bare registry host name');
       expect(entra.calls).toEqual([]);
     },
@@ -132,9 +128,8 @@ describe('the ACR minter', () => {
   it('when the registry refuses the exchange, then the hint says why it may and no body leaks', async () => {
     entra.failNext('exchange', { times: 1, status: 401, code: 'UNAUTHORIZED', message: CANARY });
 
-    const failure = (await minter.mint(source).catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(minter.mint(source));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toMatch(/^acr: the registry refused the Entra token .*\(AcrExchangeError, HTTP 401\)$/);
     expect(`${failure.message} ${failure.stack}`).not.toContain(CANARY);
   });
@@ -142,11 +137,8 @@ describe('the ACR minter', () => {
   it('when the exchange hangs, then the mint ends at the timeout', async () => {
     entra.hangNext('exchange');
 
-    const failure = (await createCloudMinter({ timeoutMs: 300 })
-      .mint(source)
-      .catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(createCloudMinter({ timeoutMs: 300 }).mint(source));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toMatch(/^acr: no answer within 300 ms/);
   });
 });

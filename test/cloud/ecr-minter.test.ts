@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCloudMinter } from '../../src/cloud/create-cloud-minter.js';
-import { CloudMintError, type CloudSource } from '../../src/domain/credentials/cloud-source.js';
+import type { CloudSource } from '../../src/domain/credentials/cloud-source.js';
+import { mintFailure } from '../support/cloud/mint-failure.js';
 import { useCloudEnv, type CloudEnv } from '../support/cloud/cloud-env.js';
 import { startFakeAws, type FakeAws } from '../support/cloud/fake-aws.js';
 
@@ -127,20 +128,18 @@ describe('the ECR minter', () => {
   it('when ECR denies the call, then the error names the code and status and the hint, never the answered message', async () => {
     aws.failNext('ecr', { times: 1, status: 400, code: 'AccessDeniedException', message: `User ${CANARY} is not authorized` });
 
-    const failure = await minter.mint(source()).catch((error: unknown) => error);
+    const failure = await mintFailure(minter.mint(source()));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
-    expect((failure as CloudMintError).provider).toBe('ecr');
-    expect((failure as Error).message).toBe('ecr: the identity may not call ecr:GetAuthorizationToken (AccessDeniedException, HTTP 400)');
-    expect(`${(failure as Error).message} ${(failure as Error).stack}`).not.toContain(CANARY);
+    expect(failure.provider).toBe('ecr');
+    expect(failure.message).toBe('ecr: the identity may not call ecr:GetAuthorizationToken (AccessDeniedException, HTTP 400)');
+    expect(`${failure.message} ${failure.stack}`).not.toContain(CANARY);
   });
 
   it('when STS refuses the role, then the hint says so and no canary of its body leaks', async () => {
     aws.failNext('sts', { times: 1, status: 403, code: 'AccessDenied', message: `${CANARY} not authorized to perform sts:AssumeRole` });
 
-    const failure = (await minter.mint(source({ roleArn: 'arn:aws:iam::1:role/x' })).catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(minter.mint(source({ roleArn: 'arn:aws:iam::1:role/x' })));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toContain('may not assume the role');
     expect(`${failure.message} ${failure.stack}`).not.toContain(CANARY);
   });
@@ -149,9 +148,8 @@ describe('the ECR minter', () => {
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_SECRET_ACCESS_KEY;
 
-    const failure = (await minter.mint(source()).catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(minter.mint(source()));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toMatch(/^ecr: no credentials found in the environment/);
   });
 
@@ -159,9 +157,8 @@ describe('the ECR minter', () => {
     aws.hangNext('ecr');
     const quick = createCloudMinter({ timeoutMs: 200 });
 
-    const failure = (await quick.mint(source()).catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(quick.mint(source()));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toMatch(/^ecr: no answer within 200 ms/);
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCloudMinter } from '../../src/cloud/create-cloud-minter.js';
 import { GOOGLE_PULL_SCOPE } from '../../src/cloud/google-minter.js';
-import { CloudMintError, GOOGLE_USERNAME } from '../../src/domain/credentials/cloud-source.js';
+import { GOOGLE_USERNAME } from '../../src/domain/credentials/cloud-source.js';
+import { mintFailure } from '../support/cloud/mint-failure.js';
 import { useCloudEnv, type CloudEnv } from '../support/cloud/cloud-env.js';
 import { startFakeGoogle, type FakeGoogle } from '../support/cloud/fake-google.js';
 
@@ -74,9 +75,8 @@ describe('the Artifact Registry minter', () => {
   it('when the metadata server refuses the token, then the error is safe: status, hint, no canary', async () => {
     google.failNext('token', { times: 1, status: 403, code: 'access_denied', message: `scope ${CANARY} missing` });
 
-    const failure = (await minter.mint(source).catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(minter.mint(source));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toMatch(/^googleArtifactRegistry: the identity may not get a token/);
     expect(failure.message).toContain('HTTP 403');
     expect(`${failure.message} ${failure.stack}`).not.toContain(CANARY);
@@ -85,20 +85,16 @@ describe('the Artifact Registry minter', () => {
   it('when there is no metadata server and no credentials file, then it says no credentials were found', async () => {
     process.env.METADATA_SERVER_DETECTION = 'none';
 
-    const failure = (await minter.mint(source).catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(minter.mint(source));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toMatch(/^googleArtifactRegistry: no credentials found in the environment/);
   });
 
   it('when the token request hangs, then the mint ends at the timeout', async () => {
     google.hangNext('token');
 
-    const failure = (await createCloudMinter({ timeoutMs: 300 })
-      .mint(source)
-      .catch((e: unknown) => e)) as Error;
+    const failure = await mintFailure(createCloudMinter({ timeoutMs: 300 }).mint(source));
 
-    expect(failure).toBeInstanceOf(CloudMintError);
     expect(failure.message).toMatch(/^googleArtifactRegistry: no answer within 300 ms/);
   });
 });
