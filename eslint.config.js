@@ -1,7 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// The house's layering (http|controller → domain ← cluster|registry) is enforced here, not by hope.
+// The house's layering (http|controller → domain ← cluster|registry|cloud) is enforced here, not by hope.
 // src/controller/ (informers, reconcile loop, leader election; not written yet) sits beside http/ and
 // gets the same rules: ports injected, the domain used as it is.
 const layer = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
@@ -13,6 +13,8 @@ const CLIENT_NODE = {
   group: ['@kubernetes/client-node', '@kubernetes/client-node/*'],
   message: 'Only src/cluster/kubernetes/ imports @kubernetes/client-node; everything else goes through a domain port.',
 };
+// Only src/cloud/ knows the cloud SDKs (behind domain/credentials' CloudMinter port).
+const CLOUD_SDKS = ['@aws-sdk/*', '@smithy/*', 'google-auth-library', 'gcp-metadata', 'gaxios', '@azure/*'];
 const CLUSTER_NO_HTTP = {
   group: ['**/http/**', 'express', 'express/*'],
   message: 'cluster/ implements the domain port; it knows nothing of HTTP.',
@@ -23,8 +25,18 @@ const CLUSTER_NO_HTTP = {
 // block because a later block replaces a rule's options rather than adding to them.
 const DOMAIN_PURE = [
   {
-    group: ['express', 'express/*', '@kubernetes/client-node', 'multer', 'pino', 'pino-http', 'swagger-ui-express', 'prom-client'],
-    message: 'domain/ is pure: no HTTP framework, no Kubernetes client, no logger, no metrics.',
+    group: [
+      'express',
+      'express/*',
+      '@kubernetes/client-node',
+      'multer',
+      'pino',
+      'pino-http',
+      'swagger-ui-express',
+      'prom-client',
+      ...CLOUD_SDKS,
+    ],
+    message: 'domain/ is pure: no HTTP framework, no Kubernetes client, no cloud SDK, no logger, no metrics.',
   },
   {
     regex: '^(node:)?(fs|net|http|https|http2|child_process|dns|tls|dgram|worker_threads|cluster)(/.*)?$',
@@ -36,6 +48,7 @@ const DOMAIN_PURE = [
       '**/controller/**',
       '**/cluster/**',
       '**/registry/**',
+      '**/cloud/**',
       '**/app.js',
       '**/main.js',
       '**/config.js',
@@ -106,8 +119,8 @@ export default tseslint.config(
     ['src/http/**/*.ts'],
     [
       {
-        group: ['**/cluster/**', '**/registry/**', '**/controller/**', '@kubernetes/client-node'],
-        message: 'http/ gets the cluster and registry ports injected; it never imports an adapter (nor the controller).',
+        group: ['**/cluster/**', '**/registry/**', '**/cloud/**', '**/controller/**', '@kubernetes/client-node', ...CLOUD_SDKS],
+        message: 'http/ gets the cluster, registry and cloud ports injected; it never imports an adapter (nor the controller).',
       },
     ],
   ),
@@ -115,7 +128,7 @@ export default tseslint.config(
     ['src/controller/**/*.ts'],
     [
       {
-        group: ['**/http/**', '**/cluster/**', '**/registry/**', 'express', 'express/*'],
+        group: ['**/http/**', '**/cluster/**', '**/registry/**', '**/cloud/**', 'express', 'express/*', ...CLOUD_SDKS],
         message: 'controller/ gets its ports injected like http/; it never imports an adapter or HTTP code.',
       },
       CLIENT_NODE,
@@ -127,6 +140,15 @@ export default tseslint.config(
       {
         group: ['../http/**', '../cluster/**', 'express', 'express/*', '@kubernetes/client-node'],
         message: 'registry/ implements the domain verifier port; it knows nothing of HTTP routes or clusters.',
+      },
+    ],
+  ),
+  layer(
+    ['src/cloud/**/*.ts'],
+    [
+      {
+        group: ['../http/**', '../cluster/**', '../registry/**', '../controller/**', 'express', 'express/*', '@kubernetes/client-node'],
+        message: 'cloud/ implements the domain CloudMinter port; it knows nothing of HTTP, clusters, registries or the controller.',
       },
     ],
   ),

@@ -4,6 +4,7 @@ import { request } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { provideCloudTestCa } from './cloud/cloud-test-ca.js';
 
 // Decides once per run whether the real-cluster suites run, and tells the test workers through
 // REGCRED_TEST_REAL_CLUSTER (forked workers inherit this process's environment).
@@ -18,6 +19,21 @@ export const KIT_DIR = resolve(REPO_ROOT, '../shared/k8s');
 export const REAL_CLUSTER_FLAG = 'REGCRED_TEST_REAL_CLUSTER';
 
 export default async function setup(): Promise<() => Promise<void>> {
+  const removeCloudCa = provideCloudTestCa();
+  let stopCluster: () => Promise<void>;
+  try {
+    stopCluster = await setUpCluster();
+  } catch (error) {
+    removeCloudCa();
+    throw error;
+  }
+  return async () => {
+    await stopCluster();
+    removeCloudCa();
+  };
+}
+
+async function setUpCluster(): Promise<() => Promise<void>> {
   const mode = process.env.REGCRED_TEST_CLUSTER ?? 'auto';
   process.env[REAL_CLUSTER_FLAG] = '0';
   const nothingToStop = async () => {};
