@@ -74,7 +74,8 @@ export function startDistributionRuntime({
           watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
           resyncSeconds: config.controller.resyncSeconds,
           observer,
-          ...(minter ? { minter, cloudAllow: config.cloud.allow } : {}),
+          cloudAllow: config.cloud.allow,
+          ...(minter ? { minter } : {}),
           ...(verifier
             ? {
                 verifySource: (desired: DesiredCopy) =>

@@ -128,6 +128,11 @@ async function start(): Promise<void> {
     );
   }
   const distributions = selected.distributions;
+  // The cloud SDKs are loaded only when cloud sources are allowed: they cost heap a service without them should not pay.
+  const minter =
+    distributions && config.controller.enabled && config.cloud.allow.length > 0
+      ? (await import('./cloud/create-cloud-minter.js')).createCloudMinter({ timeoutMs: config.cloud.timeoutMs })
+      : undefined;
   // The controller joins the leader election once the port is ours: a start that fails to listen never holds the Lease.
   const controllerIdentity = distributions && config.controller.enabled ? defaultIdentity() : undefined;
   let controller: DistributionRuntime | undefined;
@@ -155,7 +160,16 @@ async function start(): Promise<void> {
   });
   server.listen(config.port, config.host, () => {
     if (distributions && controllerIdentity)
-      controller = startDistributionRuntime({ config, cluster, distributions, metrics, logger, verifier, identity: controllerIdentity });
+      controller = startDistributionRuntime({
+        config,
+        cluster,
+        distributions,
+        metrics,
+        logger,
+        verifier,
+        identity: controllerIdentity,
+        ...(minter ? { minter } : {}),
+      });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const scheme = tls ? 'https' : 'http';

@@ -59,6 +59,8 @@ function followed(
 function refusal(deps: ReconcileDependencies, distribution: DistributionObject, cloud: CloudSource): string | undefined {
   const invalid = cloudSourceNameProblem(distribution.name, distribution.spec);
   if (invalid) return invalid;
-  if (!deps.credentials) return 'this regcred installation has no cloud minter; cloud sources cannot be used';
-  return cloudAllowProblem(cloud, deps.cloudAllow ?? []);
+  return (
+    cloudAllowProblem(cloud, deps.cloudAllow ?? []) ??
+    (deps.credentials ? undefined : 'this regcred installation has no cloud minter (its controller was started without one)')
+  );
 }

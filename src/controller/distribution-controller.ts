@@ -285,7 +285,8 @@ export class DistributionController {
           pause: timeSlicePause(),
           signal,
           ...(this.options.verifySource ? { verifySource: this.options.verifySource } : {}),
-          ...(this.credentials ? { credentials: this.credentials, cloudAllow: this.options.cloudAllow ?? [] } : {}),
+          cloudAllow: this.options.cloudAllow ?? [],
+          ...(this.credentials ? { credentials: this.credentials } : {}),
         },
         name,
       );
