@@ -126,6 +126,8 @@ export class CredentialRefresher {
     const { state } = followed;
     try {
       const minted = await this.options.minter.mint(followed.source, this.abort.signal);
+      // Forgotten meanwhile (deleted, its source changed, leadership lost): nothing is written.
+      if (this.followed.get(name) !== followed || this.abort.signal.aborted) return;
       await this.writeSource(followed, minted);
       Object.assign(state, { issuedAt: minted.issuedAt, expiresAt: minted.expiresAt, lastRefreshTime: this.now(), failures: 0 });
       delete state.lastError;

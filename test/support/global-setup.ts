@@ -19,6 +19,8 @@ export const KIT_DIR = resolve(REPO_ROOT, '../shared/k8s');
 export const REAL_CLUSTER_FLAG = 'REGCRED_TEST_REAL_CLUSTER';
 
 export default async function setup(): Promise<() => Promise<void>> {
+  // Every worker inherits it: no AWS SDK ever asks the instance metadata service past loopback.
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
   const removeCloudCa = provideCloudTestCa();
   let stopCluster: () => Promise<void>;
   try {
