@@ -81,13 +81,20 @@ describe('cloud-sourced distributions: tokens minted with the service identity a
 
     const statusOf = async (name: string) => (await arena.distributions.readDistribution(name))?.status;
 
-    it('when a distribution names an allowed ECR account, then the token is minted into its own source and every copy, and the status says when it expires and is renewed', async () => {
+    /** A fresh arena with a target namespace, and a started controller minting with a fake of the given token lifetime. */
+    async function running(lifetimeMs?: number) {
       arena = await makeArena();
       const target = uniqueName('ns');
       await arena.createNamespace(target);
       const minter = new FakeMinter(CANARY);
+      if (lifetimeMs) minter.lifetimeMs = lifetimeMs;
       const { controller: c, seen } = controller(minter);
       await c.start();
+      return { target, minter, seen };
+    }
+
+    it('when a distribution names an allowed ECR account, then the token is minted into its own source and every copy, and the status says when it expires and is renewed', async () => {
+      const { target, minter, seen } = await running();
       const object = await distribution(uniqueName('ecr'), ECR, { namespaces: [target] });
 
       const copy = await carries(() => arena.cluster.readSecret(target, 'regcred'), minter, 0);
@@ -124,13 +131,7 @@ describe('cloud-sourced distributions: tokens minted with the service identity a
     });
 
     it('when the token reaches its refresh point, then a new one replaces it in every copy while the old one still lives', async () => {
-      arena = await makeArena();
-      const target = uniqueName('ns');
-      await arena.createNamespace(target);
-      const minter = new FakeMinter(CANARY);
-      minter.lifetimeMs = 3_000;
-      const { controller: c } = controller(minter);
-      await c.start();
+      const { target, minter } = await running(3_000);
       await distribution(uniqueName('ecr'), ECR, { namespaces: [target] });
       await carries(() => arena.cluster.readSecret(target, 'regcred'), minter, 0);
       await carries(() => arena.cluster.readSecret(target, 'regcred'), minter, 1);
@@ -140,13 +141,7 @@ describe('cloud-sourced distributions: tokens minted with the service identity a
     });
 
     it('when refreshes fail, then the copies keep the token, Ready turns False (RefreshFailed, then TokenExpired) and recovers, with an Event each time', async () => {
-      arena = await makeArena();
-      const target = uniqueName('ns');
-      await arena.createNamespace(target);
-      const minter = new FakeMinter(CANARY);
-      minter.lifetimeMs = 2_000;
-      const { controller: c, seen } = controller(minter);
-      await c.start();
+      const { target, minter, seen } = await running(2_000);
       const object = await distribution(uniqueName('ecr'), ECR, { namespaces: [target] });
       await carries(() => arena.cluster.readSecret(target, 'regcred'), minter, 0);
       minter.failNext(1_000);
@@ -172,13 +167,7 @@ describe('cloud-sourced distributions: tokens minted with the service identity a
     });
 
     it('when two distributions use one identity, then one mint serves both, each in its own source', async () => {
-      arena = await makeArena();
-      const target = uniqueName('ns');
-      await arena.createNamespace(target);
-      const minter = new FakeMinter(CANARY);
-      minter.lifetimeMs = 60_000;
-      const { controller: c } = controller(minter);
-      await c.start();
+      const { target, minter } = await running(60_000);
       const [a, b] = [uniqueName('ecr-a'), uniqueName('ecr-b')];
       await distribution(a, ECR, { namespaces: [target], secretName: 'a' });
       await distribution(b, { ecr: { region: 'eu-west-1', registryIds: ['111122223333'] } }, { namespaces: [target], secretName: 'b' });
@@ -215,12 +204,7 @@ describe('cloud-sourced distributions: tokens minted with the service identity a
     });
 
     it('when the account, a role or a host is not allowed, or the source Secret is another, then nothing is minted and the status says why', async () => {
-      arena = await makeArena();
-      const target = uniqueName('ns');
-      await arena.createNamespace(target);
-      const minter = new FakeMinter(CANARY);
-      const { controller: c, seen } = controller(minter);
-      await c.start();
+      const { target, minter, seen } = await running();
       const refused = [
         await distribution(uniqueName('acct'), { ecr: { region: 'eu-west-1', registryIds: ['999988887777'] } }, { namespaces: [target] }),
         await distribution(
