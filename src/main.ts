@@ -128,7 +128,7 @@ async function start(): Promise<void> {
     );
   }
   const distributions = selected.distributions;
-  // The cloud SDKs are loaded only when cloud sources are allowed: they cost heap a service without them should not pay.
+  // Cloud sources allowed: each cloud's SDK is loaded on its first mint (heap a service without them should not pay).
   const minter =
     distributions && config.controller.enabled && config.cloud.allow.length > 0
       ? (await import('./cloud/create-cloud-minter.js')).createCloudMinter({ timeoutMs: config.cloud.timeoutMs })

@@ -1,7 +1,4 @@
 import { providerOf, type CloudMinter, type CloudSource, type MintedCredential } from '../domain/credentials/cloud-source.js';
-import { mintAcr } from './acr-minter.js';
-import { mintEcr } from './ecr-minter.js';
-import { mintGoogle } from './google-minter.js';
 import { toCloudMintError } from './safe-mint-error.js';
 
 export interface CloudMinterOptions {
@@ -29,10 +26,12 @@ export function createCloudMinter(options: CloudMinterOptions): CloudMinter {
   };
 }
 
-function mintFor(source: CloudSource, signal: AbortSignal): Promise<MintedCredential> {
-  if ('ecr' in source) return mintEcr(source.ecr, signal);
-  if ('googleArtifactRegistry' in source) return mintGoogle(source.googleArtifactRegistry, signal);
-  return mintAcr(source.acr, signal);
+// Each provider's SDK is loaded on its first mint: an installation that uses one cloud does not
+// carry the other two in its 128 MB heap (the three together take ~17 MB).
+async function mintFor(source: CloudSource, signal: AbortSignal): Promise<MintedCredential> {
+  if ('ecr' in source) return (await import('./ecr-minter.js')).mintEcr(source.ecr, signal);
+  if ('googleArtifactRegistry' in source) return (await import('./google-minter.js')).mintGoogle(source.googleArtifactRegistry, signal);
+  return (await import('./acr-minter.js')).mintAcr(source.acr, signal);
 }
 
 // Not every step of a credential chain takes a signal (IMDS probes, google-auth-library's token
