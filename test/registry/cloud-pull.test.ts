@@ -110,6 +110,7 @@ describeWithPullClient('a cloud-sourced distribution pulls for real (fake AWS, d
       const tokenFile = join(dir, 'web-identity-token');
       writeFileSync(tokenFile, WEB_IDENTITY_TOKEN, { mode: 0o600 });
       regcred = await startReplica(kubeconfig, own, {
+        REGCRED_CONTROLLER: 'on',
         REGCRED_CLOUD_ALLOW: `ecr:${ACCOUNT}:*,gar:127.0.0.1:*`,
         REGCRED_LEASE_DURATION_SECONDS: '3',
         AWS_REGION: 'eu-west-1',
