@@ -23,8 +23,8 @@ import type { ReconcileDependencies, ReconcileResult } from './reconcile-depende
  * or regcred's own namespace are not touched. A restart half-way simply finishes the job.
  */
 export async function cleanUp(deps: ReconcileDependencies, distribution: DistributionObject): Promise<ReconcileResult> {
-  // No token is minted into a source that is about to go.
-  deps.credentials?.forget(distribution.name);
+  // No token is minted into a source that is about to go, nor is one still being written.
+  await deps.credentials?.forgetSettled(distribution.name);
   if (!distribution.finalizers.includes(CLEANUP_FINALIZER)) return { retry: false, writes: 0 };
   let writes = 0;
   const count: Count = (n) => (writes += n);

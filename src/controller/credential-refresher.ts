@@ -47,6 +47,8 @@ interface Followed {
   timer?: NodeJS.Timeout;
   expiryTimer?: NodeJS.Timeout;
   running: boolean;
+  /** The source write of a mint in progress, if one is under way. */
+  writing?: Promise<void>;
 }
 
 /**
@@ -104,6 +106,16 @@ export class CredentialRefresher {
     this.followed.delete(name);
   }
 
+  /**
+   * `forget`, then waits for a source write already under way: after it, no token of this distribution
+   * is written any more (a deletion removes the source only once nothing can bring it back).
+   */
+  async forgetSettled(name: string): Promise<void> {
+    const writing = this.followed.get(name)?.writing;
+    this.forget(name);
+    await writing?.catch(() => undefined);
+  }
+
   stop(): void {
     this.abort.abort();
     for (const name of [...this.followed.keys()]) this.forget(name);
@@ -126,9 +138,10 @@ export class CredentialRefresher {
     const { state } = followed;
     try {
       const minted = await this.options.minter.mint(followed.source, this.abort.signal);
-      // Forgotten meanwhile (deleted, its source changed, leadership lost): nothing is written.
+      // Forgotten while it minted (deleted, its source changed, leadership lost): its source may be gone already and must not come back.
       if (this.followed.get(name) !== followed || this.abort.signal.aborted) return;
-      await this.writeSource(followed, minted);
+      followed.writing = this.writeSource(followed, minted);
+      await followed.writing;
       Object.assign(state, { issuedAt: minted.issuedAt, expiresAt: minted.expiresAt, lastRefreshTime: this.now(), failures: 0 });
       delete state.lastError;
       clearTimeout(followed.expiryTimer);
@@ -145,6 +158,7 @@ export class CredentialRefresher {
       this.enqueueAtExpiry(name, followed);
     } finally {
       followed.running = false;
+      followed.writing = undefined;
     }
     if (this.followed.get(name) === followed) this.options.enqueue(name);
   }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DistributionController } from '../../src/controller/distribution-controller.js';
 import type { CloudSource } from '../../src/domain/credentials/cloud-source.js';
 import {
+  CLEANUP_FINALIZER,
   DISTRIBUTION_SOURCE_LABEL,
   DISTRIBUTION_UID_ANNOTATION,
   type DistributionObject,
@@ -34,6 +35,26 @@ async function carries(read: () => Promise<{ data: Record<string, string> } | un
     expect(passwordIn(secret)).toBe(minter.minted[n]);
     return secret!;
   }, WAIT);
+}
+
+/** A minter whose mints answer only once released: a mint still under way when a test acts. */
+class HeldMinter extends FakeMinter {
+  asked = 0;
+  answered: Promise<unknown> = Promise.resolve();
+  private release!: () => void;
+  private readonly held = new Promise<void>((resolve) => (this.release = resolve));
+
+  override mint(source: CloudSource) {
+    this.asked += 1;
+    const answer = this.held.then(() => super.mint(source));
+    this.answered = answer.catch(() => undefined);
+    return answer;
+  }
+
+  answer(): Promise<unknown> {
+    this.release();
+    return this.answered;
+  }
 }
 
 describe('cloud-sourced distributions: tokens minted with the service identity and renewed before they expire (issue 18)', () => {
@@ -164,6 +185,28 @@ describe('cloud-sourced distributions: tokens minted with the service identity a
         `${object.name}:Ready=True:Refreshed`,
       ]);
       expect(seen.refreshes.filter((x) => x.endsWith(':failure')).length).toBeGreaterThan(1);
+    });
+
+    it('when a distribution is deleted while its token is being minted, then that token is never written: no source is left behind', async () => {
+      arena = await makeArena();
+      const target = uniqueName('ns');
+      await arena.createNamespace(target);
+      const minter = new HeldMinter(CANARY);
+      const { controller: c } = controller(minter);
+      await c.start();
+      const object = await distribution(uniqueName('ecr'), ECR, { namespaces: [target] });
+      await eventually(async () => {
+        expect(minter.asked).toBe(1);
+        expect((await arena.distributions.readDistribution(object.name))?.finalizers).toContain(CLEANUP_FINALIZER);
+      }, WAIT);
+
+      await arena.distributions.deleteDistribution(object.name, object.uid!);
+      await eventually(async () => expect(await arena.distributions.readDistribution(object.name)).toBeUndefined(), WAIT);
+      await minter.answer();
+      // Nothing is waited for but the write that must not come: the time a write takes, with room.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await arena.cluster.readSecret(arena.ownNamespace, `distribution-${object.name}`)).toBeUndefined();
+      expect(await arena.cluster.readSecret(target, 'regcred')).toBeUndefined();
     });
 
     it('when two distributions use one identity, then one mint serves both, each in its own source', async () => {

@@ -43,6 +43,8 @@ export interface FakeAws {
   options: Required<FakeAwsOptions>;
   failNext(endpoint: 'sts' | 'ecr', failure: InjectedFailure): void;
   hangNext(endpoint: 'sts' | 'ecr', times?: number): void;
+  /** Drops the failures and hangs still queued for `endpoint` (a cloud that works again). */
+  recover(endpoint: 'sts' | 'ecr'): void;
   minted(): MintedEcrToken[];
   /** Whether a password is one this fake minted and it has not expired: what a registry would accept. */
   isLive(password: string): boolean;
@@ -151,6 +153,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     options: settings,
     failNext: (endpoint, failure) => failures.failNext(endpoint, failure),
     hangNext: (endpoint, times) => failures.hangNext(endpoint, times),
+    recover: (endpoint) => failures.recover(endpoint),
     minted: () => [...tokens],
     isLive: (password) => tokens.some((t) => t.password === password && t.expiresAt.getTime() > Date.now()),
     stop: tracked(() => closeServer(server)),

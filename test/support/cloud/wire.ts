@@ -35,6 +35,11 @@ export class FailureQueue<Endpoint extends string> {
     this.push(endpoint, 'hang', times);
   }
 
+  /** Drops what is still queued for `endpoint`: its next calls are answered normally. */
+  recover(endpoint: Endpoint): void {
+    this.due.delete(endpoint);
+  }
+
   take(endpoint: Endpoint): InjectedFailure | 'hang' | undefined {
     return this.due.get(endpoint)?.shift();
   }
