@@ -14,4 +14,5 @@ export const SLOW_SUITES = [
   'test/resilience/fuzz.test.ts',
   'test/resilience/contention.test.ts',
   'test/controller/leader-election-real-cluster.test.ts',
+  'test/resilience/cloud-thousand-namespaces.test.ts',
 ];
