@@ -15,4 +15,5 @@ export const SLOW_SUITES = [
   'test/resilience/contention.test.ts',
   'test/controller/leader-election-real-cluster.test.ts',
   'test/registry/cloud-pull.test.ts',
+  'test/resilience/cloud-thousand-namespaces.test.ts',
 ];

@@ -8,6 +8,8 @@ export interface AwsCall {
   /** `container`: the EKS Pod Identity agent's (and ECS's) container credentials endpoint. */
   service: 'sts' | 'ecr' | 'container';
   action: string;
+  /** When the call arrived (Date.now()); the answer follows at once unless the call hangs. */
+  at: number;
   /** The access key id of the SigV4 `Authorization` header, if the call was signed. */
   accessKeyId?: string;
   /** The region and service of the SigV4 credential scope. */
@@ -76,7 +78,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       const service = req.headers['x-amz-target'] ? 'ecr' : 'sts';
       const failure = failures.take(service);
       if (failure === 'hang') return;
-      const call = { service, ...signatureOf(req) } as AwsCall;
+      const call = { service, at: Date.now(), ...signatureOf(req) } as AwsCall;
       calls.push(call);
       if (service === 'ecr') return ecr(req, res, body, call, failure);
       return sts(res, body, call, failure);
@@ -84,7 +86,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   });
 
   function container(req: IncomingMessage, res: ServerResponse) {
-    calls.push({ service: 'container', action: 'GetCredentials', authorization: req.headers.authorization });
+    calls.push({ service: 'container', action: 'GetCredentials', at: Date.now(), authorization: req.headers.authorization });
     if (!req.headers.authorization) return answer(res, 401, 'application/json', JSON.stringify({ message: 'no token' }));
     const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
     issuedAccessKeys.push(accessKeyId);
