@@ -70,6 +70,8 @@ const DOMAIN_FOLDERS = {
   'secret-manifest': ['docker-config', 'kubernetes', 'text', 'verify', 'view-schemas'],
   'pull-secrets': ['access', 'cluster', 'docker-config', 'kubernetes', 'secret-manifest', 'text', 'verify', 'view-schemas'],
   match: ['cluster', 'docker-config', 'kubelet', 'kubernetes', 'pull-secrets', 'text', 'view-schemas'],
+  // The pull check speaks the registry protocol through verify/'s shared steps; verify/ knows nothing of it.
+  pullcheck: ['verify'],
   distributions: [
     'access',
     'cluster',

@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { VerifyConfig } from '../config.js';
 import type { RegistryVerifier } from '../domain/verify/registry-verifier.js';
-import { createRegistryVerifier } from './create-verifier.js';
+import { createRegistryVerifier, type VerifierSettings } from './create-verifier.js';
 
 export class VerifyCaFileError extends Error {}
 
 /** The verifier the configuration asks for. @throws VerifyCaFileError when REGCRED_VERIFY_CA_FILE cannot be read or holds no PEM certificate */
 export function verifierFromConfig(config: Readonly<VerifyConfig>): RegistryVerifier {
+  return createRegistryVerifier(verifierSettingsFromConfig(config));
+}
+
+/** The settings of registry checks the configuration gives, its CA file read. @throws VerifyCaFileError */
+export function verifierSettingsFromConfig(config: Readonly<VerifyConfig>): VerifierSettings {
   let extraCa: string | undefined;
   if (config.caFile) {
     try {
@@ -17,5 +22,5 @@ export function verifierFromConfig(config: Readonly<VerifyConfig>): RegistryVeri
     }
     if (!extraCa.includes('-----BEGIN CERTIFICATE-----')) throw new VerifyCaFileError('REGCRED_VERIFY_CA_FILE holds no PEM certificate');
   }
-  return createRegistryVerifier({ ...config, extraCa });
+  return { ...config, extraCa };
 }

@@ -100,7 +100,8 @@ export interface ProbeTarget {
  * (a GET where a bodiless answer cannot tell the reasons apart). No layer is fetched.
  */
 export interface ManifestProbe {
-  probe(target: ProbeTarget, signal?: AbortSignal): Promise<ProbeResult>;
+  /** `caller`: whose share of the verification slots the probe takes (see REGCRED_VERIFY_REQUEST_SHARE); never throws for what a registry or the network does. */
+  probe(target: ProbeTarget, signal?: AbortSignal, caller?: string): Promise<ProbeResult>;
 }
 
 export interface SecretConsidered {

@@ -1,8 +1,18 @@
-import { Buffer } from 'node:buffer';
+import {
+  basicAuthorization,
+  challengeOf,
+  fetchToken,
+  hostOf,
+  MANIFEST_TYPES,
+  MAX_REDIRECTS,
+  sendWithinOrigin,
+  speaksRegistryApi,
+  type Send,
+} from './registry-auth.js';
 import { registryEndpoint, splitRepository } from './registry-endpoint.js';
 import { RegistryTransportError, type RegistryRequest, type RegistryResponse, type RegistryTransport } from './registry-transport.js';
 import type { RegistryVerification, VerificationOutcome, VerificationTarget } from './registry-verifier.js';
-import { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.js';
+import type { AuthChallenge } from './www-authenticate.js';
 
 export interface VerifyPolicy {
   /** Hosts (host or host:port) that may be spoken to over plain HTTP. */
@@ -12,14 +22,6 @@ export interface VerifyPolicy {
 
 type Method = RegistryVerification['method'];
 type Verdict = Pick<RegistryVerification, 'status' | 'method' | 'detail'> & { refusedByGuard?: boolean };
-
-const MAX_REDIRECTS = 3;
-const MANIFEST_TYPES = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
 
 /**
  * Checks credentials the way a client of the Docker Registry HTTP API V2 logs in: an anonymous
@@ -51,7 +53,7 @@ async function verdictOf(
 ): Promise<Verdict> {
   const endpoint = registryEndpoint(target.server, policy.insecureHosts);
   if ('refusal' in endpoint) return { status: 'error', method: 'none', detail: endpoint.refusal, refusedByGuard: true };
-  const send = (request: RegistryRequest) => sendWithinOrigin(transport, request, signal);
+  const send = sendWithinOrigin(transport, signal);
   const repository = target.repository ? splitRepository(target.repository) : undefined;
   const probe: RegistryRequest = repository
     ? {
@@ -82,7 +84,7 @@ async function verdictOf(
 }
 
 async function withBasic(send: Send, target: VerificationTarget, probe: RegistryRequest): Promise<Verdict> {
-  const answer = await send({ ...probe, headers: { ...probe.headers, authorization: basic(target) } });
+  const answer = await send({ ...probe, headers: { ...probe.headers, authorization: basicAuthorization(target) } });
   return judge(answer, 'basic', target, 'the registry');
 }
 
@@ -93,25 +95,18 @@ async function withToken(
   probe: RegistryRequest,
   repository?: string,
 ): Promise<Verdict> {
-  const realm = realmUrl(challenge.params.realm);
-  if (!(realm instanceof URL)) return { status: 'error', method: 'bearer', ...realm };
-  if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
-  realm.searchParams.set('account', target.username);
   const scope = repository ? `repository:${repository}:pull` : challenge.params.scope;
-  if (scope) realm.searchParams.set('scope', scope);
-  const tokenAnswer = await send({ url: realm.href, method: 'GET', headers: { authorization: basic(target) } });
-  if (tokenAnswer.status === 401 || tokenAnswer.status === 403) {
+  const answered = await fetchToken(send, challenge, { credential: target, ...(scope ? { scope } : {}) });
+  if ('refused' in answered) {
     return {
       status: 'invalid',
       method: 'bearer',
-      detail: `the token service at ${realm.host} refused these credentials (${tokenAnswer.status})`,
+      detail: `the token service at ${answered.realmHost} refused these credentials (${answered.refused})`,
     };
   }
-  if (tokenAnswer.status !== 200)
-    return { status: 'error', method: 'bearer', detail: `the token service at ${realm.host} answered ${tokenAnswer.status}` };
-  const token = tokenIn(tokenAnswer.body);
-  if (!token) return { status: 'error', method: 'bearer', detail: `the token service at ${realm.host} answered without a token` };
-  const answer = await send({ ...probe, headers: { ...probe.headers, authorization: `Bearer ${token}` } });
+  if ('failure' in answered)
+    return { status: 'error', method: 'bearer', detail: answered.failure, refusedByGuard: answered.refusedByGuard };
+  const answer = await send({ ...probe, headers: { ...probe.headers, authorization: `Bearer ${answered.token}` } });
   return judge(answer, 'bearer', target, 'the registry, with the token issued for these credentials,');
 }
 
@@ -131,44 +126,6 @@ function judge(answer: RegistryResponse, method: Method, target: VerificationTar
 // A manifest HEAD answers 404 for a missing tag only once the caller is authorised to see the repository.
 function isGranted(answer: RegistryResponse, manifest: boolean): boolean {
   return answer.status === 200 || (manifest && answer.status === 404);
-}
-
-function challengeOf(answer: RegistryResponse): AuthChallenge | undefined {
-  const challenges = parseWwwAuthenticate(answer.headers['www-authenticate']);
-  const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm);
-  if (bearer) return bearer;
-  // A Basic challenge (or none at all, as some registries send) counts only from something that speaks the registry API.
-  if (!speaksRegistryApi(answer)) return undefined;
-  return challenges.find((c) => c.scheme === 'basic') ?? { scheme: 'basic', params: {} };
-}
-
-function speaksRegistryApi(answer: RegistryResponse): boolean {
-  if (answer.headers['docker-distribution-api-version']?.startsWith('registry/2')) return true;
-  return /json/i.test(answer.headers['content-type'] ?? '') && /^\s*\{/.test(answer.body);
-}
-
-function realmUrl(realm: string | undefined): URL | { detail: string; refusedByGuard: boolean } {
-  if (!realm) return { detail: 'the Bearer challenge names no token realm', refusedByGuard: false };
-  let url: URL;
-  try {
-    url = new URL(realm);
-  } catch {
-    return { detail: 'the Bearer challenge names a token realm that is not a URL', refusedByGuard: false };
-  }
-  if (url.protocol !== 'https:') {
-    return { detail: `the token realm ${url.host} is plain HTTP; regcred never sends credentials over plain HTTP`, refusedByGuard: true };
-  }
-  return url;
-}
-
-function tokenIn(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as { token?: unknown; access_token?: unknown };
-    const token = parsed.token ?? parsed.access_token;
-    return typeof token === 'string' && /^[\x21-\x7e]{1,16384}$/.test(token) ? token : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function unexpected(answer: RegistryResponse, method: Method = 'none'): Verdict {
@@ -191,37 +148,4 @@ function transportVerdict(error: RegistryTransportError): Verdict {
   if (error.failure === 'unreachable' || error.failure === 'timeout')
     return { status: 'unreachable', method: 'none', detail: error.message };
   return { status: 'error', method: 'none', detail: error.message, refusedByGuard: error.failure === 'guard' };
-}
-
-const basic = (target: VerificationTarget) => `Basic ${Buffer.from(`${target.username}:${target.password}`, 'utf8').toString('base64')}`;
-
-type Send = (request: RegistryRequest) => Promise<RegistryResponse>;
-
-// Redirects are followed only within the same origin (e.g. /v2 → /v2/), so credentials never travel to another host.
-async function sendWithinOrigin(transport: RegistryTransport, request: RegistryRequest, signal?: AbortSignal): Promise<RegistryResponse> {
-  let current = request;
-  for (let hop = 0; ; hop++) {
-    const answer = await transport.send(current, signal);
-    const location = answer.headers.location;
-    if (answer.status < 300 || answer.status >= 400 || !location || hop === MAX_REDIRECTS) return answer;
-    const next = resolveLocation(location, current.url);
-    if (!next || next.origin !== new URL(current.url).origin) return answer;
-    current = { ...current, url: next.href };
-  }
-}
-
-function resolveLocation(location: string, base: string): URL | undefined {
-  try {
-    return new URL(location, base);
-  } catch {
-    return undefined;
-  }
-}
-
-function hostOf(location: string | undefined): string {
-  try {
-    return location ? new URL(location).host : 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
