@@ -41,6 +41,11 @@ export interface TokenServerOptions {
   grants: Record<string, string[]>;
   /** name → the repositories that user may push to and pull (a test's own uploader, say) */
   pushGrants?: Record<string, string[]>;
+  /**
+   * The repositories anyone may pull: a request without credentials then gets a token (as Docker
+   * Hub's anonymous pulls do) for these only. Absent: a request without credentials gets 401.
+   */
+  anonymousGrants?: string[];
   ca: TestCa;
   service: string;
 }
@@ -73,15 +78,19 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     });
     if (url.pathname !== '/token') return json(res, 404, { details: 'not found' });
     if (req.method !== 'GET') return json(res, 405, { details: 'method not allowed' }, { Allow: 'GET' });
-    if (!credentials || !accepted(options, credentials)) {
+    const anonymous = !credentials && options.anonymousGrants !== undefined;
+    if (!anonymous && (!credentials || !accepted(options, credentials))) {
       return json(res, 401, { details: 'incorrect username or password' }, { 'WWW-Authenticate': 'Basic realm="regcred-test-token"' });
     }
     if (url.searchParams.get('service') !== options.service) return json(res, 400, { details: 'unknown or missing service' });
-    const access = grantedAccess(url.searchParams.getAll('scope'), {
-      pull: options.grants[credentials.user] ?? [],
-      push: options.pushGrants?.[credentials.user] ?? [],
-    });
-    void issueToken({ key, signer, issuer, service: options.service, subject: credentials.user, access }).then(
+    const access = grantedAccess(
+      url.searchParams.getAll('scope'),
+      credentials
+        ? { pull: options.grants[credentials.user] ?? [], push: options.pushGrants?.[credentials.user] ?? [] }
+        : { pull: options.anonymousGrants ?? [], push: [] },
+    );
+    const subject = credentials?.user ?? '';
+    void issueToken({ key, signer, issuer, service: options.service, subject, access }).then(
       (answer) => json(res, 200, answer),
       () => json(res, 500, { details: 'cannot sign the token' }),
     );

@@ -89,14 +89,13 @@ function judgeUnauthorized(answer: RegistryResponse, auth: ProbeAuth, subject: P
   return { outcome: 'unauthorized', ...known, detail: `${host} refused ${token}: expired or not valid there (401)` };
 }
 
+// distribution 2.8 answers a missing repository asked by tag with MANIFEST_UNKNOWN, as a missing tag: only NAME_UNKNOWN narrows it.
 function notFound(known: Known, { host, image }: ProbeSubject): ProbeResult {
-  const what =
+  const detail =
     known.code === 'NAME_UNKNOWN'
-      ? 'the repository of'
-      : known.code === 'MANIFEST_UNKNOWN' || known.code === 'TAG_UNKNOWN'
-        ? 'the tag or digest of'
-        : '';
-  return { outcome: 'not-found', ...known, detail: `${host} does not have ${what ? `${what} ` : ''}${image} (${known.status})` };
+      ? `${host} does not know the repository of ${image} (${known.status})`
+      : `${host} has no manifest for ${image} (${known.status}): the tag, the digest or the repository does not exist`;
+  return { outcome: 'not-found', ...known, detail };
 }
 
 function looksLikeManifest(answer: RegistryResponse): boolean {
