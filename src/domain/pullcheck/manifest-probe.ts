@@ -57,7 +57,7 @@ async function probeManifest(
     const anonymous = await send(manifest);
     let challenged = anonymous;
     // Some registries hide a repository from anonymous callers behind a 403 or 404: with a credential, /v2/ says how to log in.
-    if (anonymous.status !== 401 && target.credential && (anonymous.status === 403 || anonymous.status === 404)) {
+    if (target.credential && (anonymous.status === 403 || anonymous.status === 404)) {
       const ping = await send({ url: `${endpoint.origin}/v2/`, method: 'GET' });
       if (ping.status === 401) challenged = ping;
     }

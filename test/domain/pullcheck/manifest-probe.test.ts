@@ -1,29 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createManifestProbe } from '../../../src/domain/pullcheck/manifest-probe.js';
 import type { ProbeTarget } from '../../../src/domain/pullcheck/pullcheck-model.js';
-import {
-  RegistryTransportError,
-  type RegistryRequest,
-  type RegistryResponse,
-  type RegistryTransport,
-} from '../../../src/domain/verify/registry-transport.js';
-
-type Route = (request: RegistryRequest) => Partial<RegistryResponse> | RegistryTransportError;
-
-/** A transport answering from a function of the request, recording what was asked; HEAD answers lose their body, as on the wire. */
-function fakeTransport(route: Route): RegistryTransport & { requests: RegistryRequest[] } {
-  const requests: RegistryRequest[] = [];
-  return {
-    requests,
-    async send(request) {
-      requests.push(request);
-      const answer = route(request);
-      if (answer instanceof RegistryTransportError) throw answer;
-      const full = { status: 200, headers: {}, body: '', ...answer };
-      return request.method === 'HEAD' ? { ...full, body: '' } : full;
-    },
-  };
-}
+import { RegistryTransportError, type RegistryResponse, type RegistryTransport } from '../../../src/domain/verify/registry-transport.js';
+import { fakeRegistryTransport, type RegistryRoute } from '../../support/fake-registry-transport.js';
 
 const PASSWORD = 'canary-p4ssw0rd';
 const MESSAGE = 'canary registry message';
@@ -46,7 +25,7 @@ const anonymous = (extra: Partial<ProbeTarget> = {}): ProbeTarget => {
 const probe = (transport: RegistryTransport, t: ProbeTarget) => createManifestProbe(transport, { insecureHosts: [] }).probe(t);
 
 /** distribution with htpasswd: team/app:v1 exists; other tags and repositories do not. */
-const basicRegistry: Route = (r) => {
+const basicRegistry: RegistryRoute = (r) => {
   if (r.headers?.authorization !== basicOf('janedoe', PASSWORD))
     return { status: 401, headers: { ...V2, 'www-authenticate': 'Basic realm="Registry Realm"' }, body: errors('UNAUTHORIZED') };
   if (r.url.endsWith('/v2/team/app/manifests/v1') || r.url.endsWith(`/manifests/sha256:${'a'.repeat(64)}`))
@@ -60,7 +39,7 @@ function tokenRegistry(options: {
   grants: Record<string, string[]>;
   anonymous?: string[];
   registryAnswer?: Partial<RegistryResponse>;
-}): Route {
+}): RegistryRoute {
   return (r) => {
     const url = new URL(r.url);
     if (url.host === 'auth.example.com') {
@@ -88,7 +67,7 @@ function tokenRegistry(options: {
 describe('the manifest probe', () => {
   describe('Basic (htpasswd)', () => {
     it('when the password is right, then pulls, after an anonymous HEAD and one with Basic, no layer fetched', async () => {
-      const transport = fakeTransport(basicRegistry);
+      const transport = fakeRegistryTransport(basicRegistry);
       expect(await probe(transport, target())).toMatchObject({ outcome: 'pulls', status: 200 });
       expect(transport.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
         'HEAD /v2/team/app/manifests/v1',
@@ -98,7 +77,7 @@ describe('the manifest probe', () => {
     });
 
     it('when the password is wrong, then unauthorized, the code read from a GET since HEAD has no body', async () => {
-      const transport = fakeTransport(basicRegistry);
+      const transport = fakeRegistryTransport(basicRegistry);
       const result = await probe(transport, target({ credential: { username: 'janedoe', password: 'wrong' } }));
       expect(result).toEqual({
         outcome: 'unauthorized',
@@ -110,32 +89,32 @@ describe('the manifest probe', () => {
     });
 
     it('when no credential is given, then unauthorized: the registry is private', async () => {
-      const result = await probe(fakeTransport(basicRegistry), anonymous());
+      const result = await probe(fakeRegistryTransport(basicRegistry), anonymous());
       expect(result).toMatchObject({ outcome: 'unauthorized', status: 401, code: 'UNAUTHORIZED' });
       expect(result.detail).toContain('asks for a login');
     });
 
     it('when the tag is missing, then not-found with MANIFEST_UNKNOWN; when the repository is, NAME_UNKNOWN', async () => {
-      expect(await probe(fakeTransport(basicRegistry), target({ reference: 'v2' }))).toMatchObject({
+      expect(await probe(fakeRegistryTransport(basicRegistry), target({ reference: 'v2' }))).toMatchObject({
         outcome: 'not-found',
         status: 404,
         code: 'MANIFEST_UNKNOWN',
       });
-      expect(await probe(fakeTransport(basicRegistry), target({ repository: 'team/gone' }))).toMatchObject({
+      expect(await probe(fakeRegistryTransport(basicRegistry), target({ repository: 'team/gone' }))).toMatchObject({
         outcome: 'not-found',
         code: 'NAME_UNKNOWN',
       });
     });
 
     it('when the reference is a digest, then the manifest is asked by digest', async () => {
-      const transport = fakeTransport(basicRegistry);
+      const transport = fakeRegistryTransport(basicRegistry);
       const result = await probe(transport, target({ reference: `sha256:${'a'.repeat(64)}` }));
       expect(result).toMatchObject({ outcome: 'pulls', detail: expect.stringContaining(`team/app@sha256:${'a'.repeat(64)}`) });
       expect(transport.requests[0]!.url).toBe(`https://registry.example.com/v2/team/app/manifests/sha256:${'a'.repeat(64)}`);
     });
 
     it('when an anonymous HEAD answers 404 (a hidden repository), then /v2/ is asked how to log in and the credential tried', async () => {
-      const transport = fakeTransport((r) =>
+      const transport = fakeRegistryTransport((r) =>
         r.headers?.authorization || new URL(r.url).pathname === '/v2/'
           ? basicRegistry(r)
           : { status: 404, headers: V2, body: errors('NAME_UNKNOWN') },
@@ -149,7 +128,7 @@ describe('the manifest probe', () => {
     const registry = tokenRegistry({ grants: { janedoe: ['team/app', 'team/gone'] }, anonymous: ['library/nginx'] });
 
     it('when the credential may pull, then pulls, with a token asked for repository:<name>:pull', async () => {
-      const transport = fakeTransport(registry);
+      const transport = fakeRegistryTransport(registry);
       expect(await probe(transport, target())).toMatchObject({ outcome: 'pulls', status: 200 });
       const tokenRequest = new URL(transport.requests.find((r) => r.url.startsWith('https://auth.example.com'))!.url);
       expect(tokenRequest.searchParams.get('scope')).toBe('repository:team/app:pull');
@@ -157,23 +136,23 @@ describe('the manifest probe', () => {
     });
 
     it('when the token service refuses the credential, then unauthorized (401)', async () => {
-      const result = await probe(fakeTransport(registry), target({ credential: { username: 'janedoe', password: 'wrong' } }));
+      const result = await probe(fakeRegistryTransport(registry), target({ credential: { username: 'janedoe', password: 'wrong' } }));
       expect(result).toMatchObject({ outcome: 'unauthorized', status: 401 });
       expect(result.detail).toContain('token service at auth.example.com refused these credentials');
     });
 
     it('when the token service answers 403, then denied', async () => {
-      const transport = fakeTransport((r) => (r.url.startsWith('https://auth.example.com') ? { status: 403 } : registry(r)));
+      const transport = fakeRegistryTransport((r) => (r.url.startsWith('https://auth.example.com') ? { status: 403 } : registry(r)));
       expect(await probe(transport, target())).toMatchObject({ outcome: 'denied', status: 403 });
     });
 
     it('when the registry answers 401 insufficient_scope (Docker Hub alike for denied and missing), then denied-or-not-found', async () => {
-      const result = await probe(fakeTransport(registry), target({ repository: 'someone/else' }));
+      const result = await probe(fakeRegistryTransport(registry), target({ repository: 'someone/else' }));
       expect(result).toMatchObject({ outcome: 'denied-or-not-found', status: 401, code: 'UNAUTHORIZED' });
     });
 
     it('when the repository is granted but missing, then not-found (NAME_UNKNOWN)', async () => {
-      expect(await probe(fakeTransport(registry), target({ repository: 'team/gone' }))).toMatchObject({
+      expect(await probe(fakeRegistryTransport(registry), target({ repository: 'team/gone' }))).toMatchObject({
         outcome: 'not-found',
         code: 'NAME_UNKNOWN',
       });
@@ -188,7 +167,7 @@ describe('the manifest probe', () => {
           body: errors('UNAUTHORIZED'),
         },
       });
-      const result = await probe(fakeTransport(expired), target());
+      const result = await probe(fakeRegistryTransport(expired), target());
       expect(result).toMatchObject({ outcome: 'unauthorized', status: 401 });
       expect(result.detail).toContain('expired or not valid');
     });
@@ -198,34 +177,34 @@ describe('the manifest probe', () => {
         grants: { janedoe: ['team/app'] },
         registryAnswer: { status: 403, headers: V2, body: errors('DENIED') },
       });
-      expect(await probe(fakeTransport(denying), target())).toMatchObject({ outcome: 'denied', status: 403, code: 'DENIED' });
+      expect(await probe(fakeRegistryTransport(denying), target())).toMatchObject({ outcome: 'denied', status: 403, code: 'DENIED' });
     });
 
     it('when anonymous and the realm gives anonymous pull, then pulls, no Authorization sent to the realm', async () => {
-      const transport = fakeTransport(registry);
+      const transport = fakeRegistryTransport(registry);
       expect(await probe(transport, anonymous({ repository: 'library/nginx' }))).toMatchObject({ outcome: 'pulls' });
       expect(transport.requests.every((r) => !r.headers?.authorization?.startsWith('Basic'))).toBe(true);
     });
 
     it('when anonymous and the realm refuses anonymous tokens, then unauthorized (a login is needed)', async () => {
-      const result = await probe(fakeTransport(tokenRegistry({ grants: {} })), anonymous());
+      const result = await probe(fakeRegistryTransport(tokenRegistry({ grants: {} })), anonymous());
       expect(result).toMatchObject({ outcome: 'unauthorized', status: 401 });
     });
 
     it('when anonymous and the anonymous token lacks the scope, then denied-or-not-found (private or missing, alike)', async () => {
-      expect(await probe(fakeTransport(registry), anonymous({ repository: 'library/ngnix' }))).toMatchObject({
+      expect(await probe(fakeRegistryTransport(registry), anonymous({ repository: 'library/ngnix' }))).toMatchObject({
         outcome: 'denied-or-not-found',
       });
     });
 
     it('when the key is docker.io, then registry-1.docker.io is probed', async () => {
-      const transport = fakeTransport(registry);
+      const transport = fakeRegistryTransport(registry);
       await probe(transport, anonymous({ registry: 'docker.io', repository: 'library/nginx' }));
       expect(transport.requests[0]!.url).toBe('https://registry-1.docker.io/v2/library/nginx/manifests/v1');
     });
 
     it('when the realm is plain HTTP, then unreachable and nothing is sent there', async () => {
-      const transport = fakeTransport(() => ({
+      const transport = fakeRegistryTransport(() => ({
         status: 401,
         headers: { ...V2, 'www-authenticate': 'Bearer realm="http://auth.example.com/token"' },
       }));
@@ -257,27 +236,27 @@ describe('the manifest probe', () => {
         /cdn\.example\.net$/,
       ],
     ])('when %s, then unreachable', async (_, route, detail) => {
-      const result = await probe(fakeTransport(route as Route), target());
+      const result = await probe(fakeRegistryTransport(route as RegistryRoute), target());
       expect(result.outcome).toBe('unreachable');
       expect(result.detail).toMatch(detail);
     });
 
     it('when the repository or reference is not valid, then not-found and nothing is sent', async () => {
-      const transport = fakeTransport(basicRegistry);
+      const transport = fakeRegistryTransport(basicRegistry);
       for (const t of [target({ repository: '../../token' }), target({ reference: 'v1/../../x' }), target({ repository: 'Team/App' })])
         expect(await probe(transport, t)).toMatchObject({ outcome: 'not-found' });
       expect(transport.requests).toEqual([]);
     });
 
     it('when http:// is not listed as insecure, then unreachable without a request', async () => {
-      const transport = fakeTransport(basicRegistry);
+      const transport = fakeRegistryTransport(basicRegistry);
       expect(await probe(transport, target({ registry: 'http://registry.example.com' }))).toMatchObject({ outcome: 'unreachable' });
       expect(transport.requests).toEqual([]);
     });
   });
 
   it('never puts the password, a token or the registry message in an answer, whatever the registry says', async () => {
-    const echoing: Route = (r) => ({
+    const echoing: RegistryRoute = (r) => ({
       status: r.headers?.authorization ? 403 : 401,
       headers: { ...V2, 'www-authenticate': `Basic realm="${MESSAGE} ${PASSWORD}"`, location: `https://x/${PASSWORD}` },
       body: JSON.stringify({ errors: [{ code: `${PASSWORD}`, message: MESSAGE }] }),
@@ -285,7 +264,7 @@ describe('the manifest probe', () => {
     const routes = [echoing, basicRegistry, tokenRegistry({ grants: { janedoe: ['team/app'] } })];
     for (const route of routes) {
       for (const t of [target(), target({ repository: 'x/y' }), target({ reference: 'nope' })]) {
-        const text = JSON.stringify(await probe(fakeTransport(route), t));
+        const text = JSON.stringify(await probe(fakeRegistryTransport(route), t));
         expect(text).not.toContain(PASSWORD);
         expect(text).not.toContain(MESSAGE);
         expect(text).not.toMatch(/pull-team|Bearer|Basic/);
