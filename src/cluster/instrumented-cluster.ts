@@ -87,7 +87,8 @@ export function instrumentCluster(cluster: Cluster, metrics: ClusterMetrics): Cl
 /** The metric label of a failure: a bounded name for what went wrong, from the error's class (subclasses before their parents). */
 export function errorLabel(error: unknown): string {
   if (error instanceof NamespaceNotFoundError) return 'namespace_not_found';
-  if (error instanceof SecretNotFoundError || error instanceof ServiceAccountNotFoundError || error instanceof PodNotFoundError) return 'not_found';
+  if (error instanceof SecretNotFoundError || error instanceof ServiceAccountNotFoundError || error instanceof PodNotFoundError)
+    return 'not_found';
   if (error instanceof AlreadyExistsError) return 'already_exists';
   if (error instanceof StaleWriteError) return 'stale_write';
   if (error instanceof ConflictError) return 'conflict';

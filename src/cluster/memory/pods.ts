@@ -95,7 +95,9 @@ export class MemoryPods {
 }
 
 function view({ pod, states }: StoredPod): ExistingPod {
-  const waiting = states.flatMap(({ name, waiting: reason }) => (reason && PULL_WAITING_REASONS.includes(reason) ? [{ name, reason }] : []));
+  const waiting = states.flatMap(({ name, waiting: reason }) =>
+    reason && PULL_WAITING_REASONS.includes(reason) ? [{ name, reason }] : [],
+  );
   return structuredClone({ ...pod, waiting });
 }
 
