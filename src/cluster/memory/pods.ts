@@ -44,10 +44,11 @@ export class MemoryPods {
     const listed = seed.imagePullSecrets ?? [];
     const imagePullSecrets =
       listed.length > 0 ? [...listed] : [...(this.readServiceAccount(seed.namespace, serviceAccountName)?.imagePullSecrets ?? [])];
-    const containers = (seed.containers ?? [{ kind: 'container', name: 'app', image: 'registry.example.com/app:1' }]).map((c) => ({
-      ...c,
-      imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image),
-    }));
+    const given: WorkloadContainer[] = seed.containers ?? [{ kind: 'container', name: 'app', image: 'registry.example.com/app:1' }];
+    // As the API server hands a Pod out: initContainers, containers, ephemeralContainers, each list in its order.
+    const containers = KIND_ORDER.flatMap((kind) =>
+      given.filter((c) => c.kind === kind).map((c) => ({ ...c, imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image) })),
+    );
     const pod: ExistingPod = {
       namespace: seed.namespace,
       name: seed.name,
@@ -93,6 +94,8 @@ export class MemoryPods {
     this.byNamespace.delete(namespace);
   }
 }
+
+const KIND_ORDER: readonly WorkloadContainer['kind'][] = ['initContainer', 'container', 'ephemeralContainer'];
 
 function view({ pod, states }: StoredPod): ExistingPod {
   const waiting = states.flatMap(({ name, waiting: reason }) =>
