@@ -25,6 +25,7 @@ import { operationLookup, routerOf } from './http/mount-routes.js';
 import { ROUTES } from './http/routes.js';
 import { verificationStep } from './http/verification-step.js';
 import type { RegistryVerifier } from './domain/verify/registry-verifier.js';
+import type { ManifestProbe } from './domain/pullcheck/pullcheck-model.js';
 import { WriteTurns } from './domain/pull-secrets/write-turns.js';
 import type { Metrics } from './metrics.js';
 
@@ -38,6 +39,8 @@ export interface AppDependencies {
   gatekeeper: Gatekeeper;
   /** Checks credentials with registries (`verify`); speaks only to targets its egress guard allows. */
   verifier: RegistryVerifier;
+  /** The pull check's registry probe; speaks only to targets its egress guard allows (config.verify's, shared with the verifier). */
+  probe: ManifestProbe;
   /** PullSecretDistributions (their CRD installed); without them /v1/distributions answers 503. */
   distributions?: DistributionCluster;
   /** True once shutdown began: /readyz answers 503 and connections are not kept alive. */
@@ -57,6 +60,7 @@ export function createApp({
   metrics,
   gatekeeper,
   verifier,
+  probe,
   isDraining = () => false,
   controller,
   writeTurns = new WriteTurns(),
@@ -92,6 +96,7 @@ export function createApp({
     metrics,
     access,
     verify,
+    probe,
     config,
     logger,
     isDraining,

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { TokensFileError, parseTokensFile, tokenSha256Hex } from './domain/access/caller-tokens.js';
 import { kubernetesGatekeeper, openGatekeeper, tokenGatekeeper, type Gatekeeper } from './domain/access/gatekeeper.js';
 import type { RegistryVerifier } from './domain/verify/registry-verifier.js';
+import { standInProbe } from './domain/pullcheck/pullcheck-stand-in.js';
 import { defaultIdentity } from './controller/lease-record.js';
 import { startDistributionRuntime, type DistributionRuntime } from './distribution-runtime.js';
 import { createLogger } from './logger.js';
@@ -144,6 +145,8 @@ async function start(): Promise<void> {
     metrics,
     gatekeeper,
     verifier,
+    // MERGE: the registry ManifestProbe built from config.verify (its slots and egress guard shared with the verifier).
+    probe: standInProbe,
     isDraining: lifecycle.isDraining,
     controller: controllerIdentity ? { identity: controllerIdentity, isLeader: () => controller?.isLeader() ?? false } : undefined,
   });

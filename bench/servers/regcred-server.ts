@@ -35,5 +35,6 @@ listenAndReport(
     metrics,
     gatekeeper,
     verifier: verifierFromConfig(config.verify),
+    probe: { probe: async () => ({ outcome: 'unreachable', detail: 'no registry is called here' }) },
   }),
 );

@@ -1,10 +1,12 @@
 import {
   AlreadyExistsError,
   NamespaceNotFoundError,
+  PodNotFoundError,
   SecretNotFoundError,
   ServiceAccountNotFoundError,
   StaleWriteError,
   type Cluster,
+  type PodListOptions,
   type SecretListOptions,
   type WriteOptions,
 } from '../domain/cluster.js';
@@ -17,7 +19,7 @@ type ClusterMetrics = Pick<Metrics, 'kubernetesRequestDuration' | 'kubernetesReq
 /** Each port operation as the API server's RBAC names it; `/readyz` is a non-resource URL. */
 interface Call {
   verb: 'get' | 'list' | 'create' | 'patch' | 'delete';
-  resource: 'secrets' | 'serviceaccounts' | 'namespaces' | '/readyz';
+  resource: 'secrets' | 'serviceaccounts' | 'pods' | 'namespaces' | '/readyz';
 }
 
 /**
@@ -71,6 +73,9 @@ export function instrumentCluster(cluster: Cluster, metrics: ClusterMetrics): Cl
       timed({ verb: 'patch', resource: 'serviceaccounts' }, () =>
         cluster.setServiceAccountPullSecrets(namespace, name, secretNames, resourceVersion, options),
       ),
+    readPod: (namespace: string, name: string) => timed({ verb: 'get', resource: 'pods' }, () => cluster.readPod(namespace, name)),
+    listPods: (namespace: string, options: PodListOptions) =>
+      timed({ verb: 'list', resource: 'pods' }, () => cluster.listPods(namespace, options)),
     listNamespaces: (labelSelector?: string) =>
       timed({ verb: 'list', resource: 'namespaces' }, () => cluster.listNamespaces(labelSelector)),
     ping: () => timed({ verb: 'get', resource: '/readyz' }, () => cluster.ping()),
@@ -82,7 +87,8 @@ export function instrumentCluster(cluster: Cluster, metrics: ClusterMetrics): Cl
 /** The metric label of a failure: a bounded name for what went wrong, from the error's class (subclasses before their parents). */
 export function errorLabel(error: unknown): string {
   if (error instanceof NamespaceNotFoundError) return 'namespace_not_found';
-  if (error instanceof SecretNotFoundError || error instanceof ServiceAccountNotFoundError) return 'not_found';
+  if (error instanceof SecretNotFoundError || error instanceof ServiceAccountNotFoundError || error instanceof PodNotFoundError)
+    return 'not_found';
   if (error instanceof AlreadyExistsError) return 'already_exists';
   if (error instanceof StaleWriteError) return 'stale_write';
   if (error instanceof ConflictError) return 'conflict';

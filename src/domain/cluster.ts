@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../errors.js';
 import type { SecretDraft, SecretObject } from './kubernetes/secret.js';
+import type { ExistingPod } from './pullcheck/pullcheck-model.js';
 
 /** A ServiceAccount as regcred sees it: only the image pull secrets it links, none of its other fields. */
 export interface ServiceAccountObject {
@@ -30,6 +31,22 @@ export interface SecretPage {
   /** Set when more items may follow: pass it back to get them. */
   continue?: string;
 }
+
+export interface PodListOptions {
+  /** At most this many Pods. */
+  limit: number;
+  /** From the previous page of the same listing. */
+  continue?: string;
+}
+
+export interface PodPage {
+  pods: ExistingPod[];
+  /** Set when more Pods may follow: pass it back to get them. */
+  continue?: string;
+}
+
+/** The waiting reasons of a container held up by its image; every other waiting reason (ContainerCreating…) is not a pull's. */
+export const PULL_WAITING_REASONS: readonly string[] = ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'];
 
 /**
  * The port: the few operations regcred needs from a Kubernetes cluster. Adapters (real API
@@ -77,6 +94,13 @@ export interface Cluster {
    * @throws LabelSelectorError when the selector does not parse
    */
   listNamespaces(labelSelector?: string): Promise<string[]>;
+  /** The Pod as admitted, with its containers waiting on a pull; undefined when there is none of that name (also when the namespace is missing). */
+  readPod(namespace: string, name: string): Promise<ExistingPod | undefined>;
+  /**
+   * One page of a namespace's Pods, by name; empty for a namespace that does not exist. A page may hold
+   * fewer than `limit` Pods and still have a `continue`. @throws ContinueTokenError
+   */
+  listPods(namespace: string, options: PodListOptions): Promise<PodPage>;
   /** Resolves when the cluster answers; @throws UnavailableError otherwise. */
   ping(): Promise<void>;
 }
@@ -90,6 +114,12 @@ export class NamespaceNotFoundError extends NotFoundError {
 export class SecretNotFoundError extends NotFoundError {
   constructor(namespace: string, name: string) {
     super(`secret "${name}" not found in namespace "${namespace}"`);
+  }
+}
+
+export class PodNotFoundError extends NotFoundError {
+  constructor(namespace: string, name: string) {
+    super(`pod "${name}" not found in namespace "${namespace}"`);
   }
 }
 

@@ -62,6 +62,13 @@ export function requestBodyOf(kind: BodyKind | undefined, schema: z.ZodType | un
         },
       },
     };
+  if (kind === 'manifests')
+    return {
+      required: true,
+      description:
+        'JSON, or YAML text (`curl --data-binary @deploy.yaml -H \'Content-Type: application/yaml\'`): one manifest, a `List`, or several YAML documents separated by `---`; or `{"pod": "<name>"}` for a Pod that exists.',
+      content: { 'application/json': document, ...Object.fromEntries(YAML_TYPES.map((type) => [type, document])) },
+    };
   return {
     required: true,
     content: {
@@ -124,3 +131,8 @@ export const distributionWritten = {
   '201': json('Created; the controller writes the copies shortly (see `status`)', 'DistributionView'),
 };
 export const distributionDeleteDescription = `${everyNamespace(`${rightsOf('deleteDistribution')}; ${rightsOf('unlinkDistribution')}, or with \`orphan=true\` instead ${rightsOf('orphanDistribution')} (it marks the distribution first)`)} The answer comes once the deletion is asked for; the controller then removes the copies and links, and the distribution goes (\`GET\` answers 404).`;
+
+/** The one story of the two endpoints that answer "why won't it pull?", told in both operations and in docs/pullcheck.md. */
+export const matchOrPullCheck =
+  'Match or pull check? `match` answers which secret and credential the kubelet would pick for an image, offline: no registry is called. `pullcheck` gives the whole answer for a workload or a Pod: the ServiceAccount and secrets it gets, the credential the kubelet picks, and what the registry answers to it (a manifest HEAD, no layer), settled into a verdict and a fix.';
+export const pullCheckAccess = `In token mode the caller needs a grant on the namespace; in kubernetes mode, its own RBAC there: ${rightsOf('pullCheck')}.`;

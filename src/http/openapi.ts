@@ -42,6 +42,16 @@ import {
   namespaceResultSchema,
   serviceAccountLinkSchema,
 } from '../domain/view-schemas.js';
+import {
+  containerCheckSchema,
+  podReferenceSchema,
+  probeResultSchema,
+  pullCheckResultSchema,
+  pullCheckScanSchema,
+  secretConsideredSchema,
+  triedCredentialSchema,
+  workloadCheckSchema,
+} from '../domain/pullcheck/pullcheck-schemas.js';
 import { acrSourceSchema, ecrSourceSchema, googleArtifactRegistrySourceSchema } from '../domain/credentials/cloud-schemas.js';
 import { parametersOf, requestBodyOf, type JsonSchema } from './openapi-fragments.js';
 import type { Route } from './route.js';
@@ -88,6 +98,14 @@ const COMPONENT_SCHEMAS = [
   distributionStatusSchema,
   distributionViewSchema,
   distributionListSchema,
+  podReferenceSchema,
+  probeResultSchema,
+  secretConsideredSchema,
+  triedCredentialSchema,
+  containerCheckSchema,
+  workloadCheckSchema,
+  pullCheckResultSchema,
+  pullCheckScanSchema,
 ];
 
 /** The components of every schema with an id, generated from the zod schemas (the single source). */
@@ -138,6 +156,7 @@ function buildDocument(): Record<string, unknown> {
       { name: 'render and inspect' },
       { name: 'verify' },
       { name: 'kubelet match' },
+      { name: 'pull check' },
       { name: 'health' },
       { name: 'metrics' },
     ],

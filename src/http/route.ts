@@ -7,6 +7,7 @@ import type { DistributionCluster } from '../domain/distributions/distribution-c
 import type { WriteTurns } from '../domain/pull-secrets/write-turns.js';
 import type { Metrics } from '../metrics.js';
 import type { Operation } from '../domain/access/access-policy.js';
+import type { ManifestProbe } from '../domain/pullcheck/pullcheck-model.js';
 import type { AccessControl } from './access.js';
 import type { BodyParsers } from './pipeline/body-parsers.js';
 import type { verificationStep } from './verification-step.js';
@@ -22,6 +23,8 @@ export interface RouteContext {
   metrics: Metrics;
   access: AccessControl;
   verify: ReturnType<typeof verificationStep>;
+  /** The pull check's registry probe (the first step of a pull, no layer fetched). */
+  probe: ManifestProbe;
   config: Readonly<Config>;
   logger: Logger;
   /** True once shutdown began: readiness answers 503. */

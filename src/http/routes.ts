@@ -9,6 +9,7 @@ import { applyDockerConfigToNamespacesHandler, applyToNamespacesHandler } from '
 import { healthzHandler, readyzHandler, statusHandler } from './handlers/health.js';
 import { matchHandler, matchInNamespaceHandler } from './handlers/match.js';
 import { metricsHandler } from './handlers/metrics.js';
+import { pullCheckHandler, pullCheckScanHandler } from './handlers/pullcheck.js';
 import {
   applyDockerConfigHandler,
   applyPullSecretHandler,
@@ -31,6 +32,7 @@ import {
   patchPullSecretBodySchema,
 } from '../domain/pull-secrets/write-schemas.js';
 import { inspectableManifestSchema } from '../domain/secret-manifest/inspect.js';
+import { pullCheckBodySchema, scanQuerySchema } from '../domain/pullcheck/pullcheck-schemas.js';
 import {
   distributionAccess,
   distributionDeleteDescription,
@@ -38,6 +40,8 @@ import {
   distributionWritten,
   errors,
   fanOutAnswers,
+  matchOrPullCheck,
+  pullCheckAccess,
   json,
   manifestOut,
   writeDescription,
@@ -224,7 +228,7 @@ export const ROUTES: readonly Route[] = [
     openapi: {
       tags: ['kubelet match'],
       description:
-        'Limits: at most 100 images (each at most 512 characters) and at most 100 registries: `registries`, or the servers under `dockerconfigjson`\'s `auths` (every spelling of "auths" counted together); more is refused with 422 (`dockerconfigjson/auths`, `too_big`).',
+        matchOrPullCheck + ' Limits: at most 100 images (each at most 512 characters) and at most 100 registries: `registries`, or the servers under `dockerconfigjson`\'s `auths` (every spelling of "auths" counted together); more is refused with 422 (`dockerconfigjson/auths`, `too_big`).',
       summary: 'Which credential would the kubelet use for each image? Credentials or a config.json from the request',
       responses: { '200': json('Per image, the entries the kubelet would try, in order', 'MatchResult'), ...errors(400, 401, 413, 415, 422, 429) },
     },
@@ -235,12 +239,31 @@ export const ROUTES: readonly Route[] = [
     openapi: {
       tags: ['kubelet match'],
       description:
-        'Limits: at most 100 images and 100 secret names. Each secret named is read once however often it is listed (at most 4 reads at a time). The secrets read may hold at most 4 MiB of data and annotations together (else 422, `secrets` or `serviceAccount`, code `byte_budget`) and at most 100 registry entries, a secret named twice counting twice (else 422, code `too_big`).',
+        matchOrPullCheck + ' Limits: at most 100 images and 100 secret names. Each secret named is read once however often it is listed (at most 4 reads at a time). The secrets read may hold at most 4 MiB of data and annotations together (else 422, `secrets` or `serviceAccount`, code `byte_budget`) and at most 100 registry entries, a secret named twice counting twice (else 422, code `too_big`).',
       summary: "Which of the namespace's pull secrets would the kubelet use for each image (a Pod's `secrets`, or a ServiceAccount's)? Why is my Pod in ImagePullBackOff?",
       responses: {
         '200': json('Per image, the entries the kubelet would try, in order', 'NamespacedMatchResult'),
         ...errors(400, 401, 403, 404, 413, 415, 422, 429, 502, 503),
       },
+    },
+  }),
+  route({
+    method: 'post', path: '/v1/namespaces/{namespace}/pullcheck', operationId: 'checkPullability', operation: 'pullCheck', body: 'manifests', handler: pullCheckHandler,
+    input: { params: namespacePathSchema, query: noQuerySchema, body: pullCheckBodySchema },
+    openapi: {
+      tags: ['pull check'],
+      summary: 'Will it pull? For each container of workload manifests (or of a Pod), what the kubelet will try, what the registry answers, the verdict and its fix',
+      description: `${matchOrPullCheck} ${pullCheckAccess} Manifests are checked as they would be admitted in this namespace: \`metadata.namespace\`, when written, must be this one (else 422, \`errors[].code\` \`namespace_mismatch\`). Limits: at most 50 YAML documents and 100 containers in all (else 422, \`containers\`, \`too_big\`). \`{"pod": "<name>"}\`: a Pod that exists, as admitted, with its containers waiting on a pull (404 when there is none). Reads, never writes; the content of a secret is read to check it and never returned.`,
+      responses: { '200': json('Per workload and container, the verdict and its fix', 'PullCheckResult'), ...errors(400, 401, 403, 404, 413, 415, 422, 429, 502, 503) },
+    },
+  }),
+  route({
+    method: 'get', path: '/v1/namespaces/{namespace}/pullcheck', operationId: 'scanPullability', operation: 'pullCheck', handler: pullCheckScanHandler,
+    input: { params: namespacePathSchema, query: scanQuerySchema },
+    openapi: {
+      tags: ['pull check'], summary: "Will they pull? The namespace's Pods a page at a time, each checked as admitted, with its containers waiting on a pull",
+      description: `${pullCheckAccess} A page holds at most \`limit\` Pods (default 50, at most 100); when more follow, the answer has \`continue\`: pass it back for the next page. An expired or foreign \`continue\` is refused with 422 (\`errors[].code\` \`expired\` or \`invalid_continue\`): scan again from the start.`,
+      responses: { '200': json('A page of Pods, each checked', 'PullCheckScan'), ...errors(400, 401, 403, 404, 422, 429, 502, 503) },
     },
   }),
   route({

@@ -3,6 +3,7 @@ import { clusterArenas, type ClusterArena } from '../support/cluster-arena.js';
 import { uniqueName } from '../support/real-cluster.js';
 import { describeServiceAccountContract } from './contract-service-accounts.js';
 import { describeClusterContract } from './contract.js';
+import { describePodContract } from './contract-pods.js';
 
 // The Cluster port's contract on each cluster arena: the in-memory adapter must mean what the kit's does.
 
@@ -37,4 +38,8 @@ describe.each(clusterArenas({ ownNamespace: 'contract', namespaces: ['contract',
       },
     };
   });
+});
+
+describe.each(clusterArenas())('on %s', (title, makeArena) => {
+  describePodContract(title, makeArena);
 });

@@ -48,3 +48,21 @@ describe('instrumentCluster, for ServiceAccounts and namespaces', () => {
     ]);
   });
 });
+
+describe('instrumentCluster, for Pods', () => {
+  it('when Pods are read and listed, then each call is timed as get or list on pods, and a refused continue is counted as invalid', async () => {
+    const memory = new MemoryCluster({ namespaces: ['team-a'] });
+    const seeded = memory.seedPod({ namespace: 'team-a', name: 'api' });
+    const metrics = createMetrics({ processMetrics: false });
+    const cluster = instrumentCluster(memory, metrics);
+    expect(await cluster.readPod('team-a', 'api')).toEqual(seeded);
+    expect(await cluster.listPods('team-a', { limit: 10 })).toEqual({ pods: [seeded] });
+    await expect(cluster.listPods('team-a', { limit: 10, continue: 'garbage' })).rejects.toThrow(/continue token/);
+    const { values } = await metrics.kubernetesRequestDuration.get();
+    const counted = (verb: string, outcome: string) =>
+      values.find(
+        (v) => v.metricName?.endsWith('_count') && v.labels.verb === verb && v.labels.resource === 'pods' && v.labels.outcome === outcome,
+      )?.value;
+    expect([counted('get', 'success'), counted('list', 'success'), counted('list', 'invalid')]).toEqual([1, 1, 1]);
+  });
+});

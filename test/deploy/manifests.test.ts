@@ -21,6 +21,8 @@ const KUBE_1_20 = [resolve(ROOT, 'deploy/components/pdb-policy-v1beta1')];
 const SA = 'system:serviceaccount:regcred:regcred';
 const SECRET_VERBS = ['create', 'delete', 'get', 'list', 'patch'];
 const SERVICE_ACCOUNT_VERBS = ['get', 'list', 'patch'];
+/** The pull check reads a Pod, or a namespace's Pods a page at a time (the distribution controller lists them too). */
+const POD_VERBS = ['get', 'list'];
 const NAMESPACE_RULES = ['core/namespaces:get', 'core/namespaces:list'];
 const REVIEW_RULES = ['authentication.k8s.io/tokenreviews:create', 'authorization.k8s.io/subjectaccessreviews:create'];
 /** What the distribution controller adds cluster-wide: watches, Pods to report, Events, and its own resource. */
@@ -28,16 +30,16 @@ const CONTROLLER_RULES = [
   'core/secrets:watch',
   'core/serviceaccounts:watch',
   'core/namespaces:watch',
-  'core/pods:list',
   'core/events:create',
   ...['get', 'list', 'watch', 'create', 'patch', 'delete'].map((verb) => `regcred.io/pullsecretdistributions:${verb}`),
   'regcred.io/pullsecretdistributions/status:patch',
 ];
 const LEASE_RULES = ['coordination.k8s.io/leases:get', 'coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:update'];
-/** What regcred may do in a namespace it serves: its Secrets, and linking them to ServiceAccounts. */
+/** What regcred may do in a namespace it serves: its Secrets, linking them to ServiceAccounts, and reading Pods for the pull check. */
 const namespacedRules = () => [
   ...SECRET_VERBS.map((verb) => `core/secrets:${verb}`),
   ...SERVICE_ACCOUNT_VERBS.map((verb) => `core/serviceaccounts:${verb}`),
+  ...POD_VERBS.map((verb) => `core/pods:${verb}`),
 ];
 
 if (!kubectlAvailable()) console.warn('SKIPPED test/deploy/manifests.test.ts: kubectl is not on PATH (CI installs it)');
@@ -72,7 +74,7 @@ describe.skipIf(!kubectlAvailable())('deploy/ (kubectl apply -k deploy/)', () =>
     }
   });
 
-  it('when bound, then the ClusterRole and the leader-election Role grant exactly the calls regcred makes: secrets, serviceaccounts and namespaces with watch, pods list, events create, pullsecretdistributions, reviews; leases only in its own namespace', () => {
+  it('when bound, then the ClusterRole and the leader-election Role grant exactly the calls regcred makes: secrets, serviceaccounts and namespaces with watch, pods get and list, events create, pullsecretdistributions, reviews; leases only in its own namespace', () => {
     const [role] = find(objects, 'ClusterRole', 'regcred');
     expect(normaliseRules(role.rules)).toEqual([...namespacedRules(), ...NAMESPACE_RULES, ...REVIEW_RULES, ...CONTROLLER_RULES].sort());
     const [leaderRole] = find(objects, 'Role', 'regcred-leader-election', 'regcred');
@@ -272,7 +274,8 @@ describe.skipIf(!kubectlAvailable() || !realClusterAvailable())(
         expect(await canI('patch', 'namespaces/team-a')).toBe(false);
         expect(await canI('watch', 'namespaces')).toBe(true);
         expect(await canI('list', 'pods', 'team-a')).toBe(true);
-        expect(await canI('get', 'pods', 'team-a')).toBe(false);
+        expect(await canI('get', 'pods', 'team-a')).toBe(true);
+        expect(await canI('create', 'pods', 'team-a')).toBe(false);
         expect(await canI('update', 'leases', 'regcred')).toBe(true);
         expect(await canI('update', 'leases', 'team-a')).toBe(false);
       });
@@ -286,11 +289,13 @@ describe.skipIf(!kubectlAvailable() || !realClusterAvailable())(
           for (const verb of SERVICE_ACCOUNT_VERBS)
             expect(await canI(verb, 'serviceaccounts', namespace), `${verb} serviceaccounts in ${namespace}`).toBe(true);
           for (const verb of ['create', 'update', 'delete']) expect(await canI(verb, 'serviceaccounts', namespace)).toBe(false);
+          for (const verb of POD_VERBS) expect(await canI(verb, 'pods', namespace), `${verb} pods in ${namespace}`).toBe(true);
         }
         for (const namespace of ['kube-system', 'default']) {
           for (const verb of SECRET_VERBS) expect(await canI(verb, 'secrets', namespace), `${verb} secrets in ${namespace}`).toBe(false);
           for (const verb of SERVICE_ACCOUNT_VERBS)
             expect(await canI(verb, 'serviceaccounts', namespace), `${verb} serviceaccounts in ${namespace}`).toBe(false);
+          for (const verb of POD_VERBS) expect(await canI(verb, 'pods', namespace), `${verb} pods in ${namespace}`).toBe(false);
         }
         expect(await canI('get', 'namespaces/kube-system')).toBe(true);
         expect(await canI('list', 'namespaces')).toBe(true);

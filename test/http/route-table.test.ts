@@ -59,6 +59,7 @@ describe('the route table', () => {
       metrics: createMetrics({ processMetrics: false }),
       gatekeeper: openGatekeeper(),
       verifier: verifierFromConfig(config.verify),
+      probe: { probe: async () => ({ outcome: 'unreachable', detail: 'no registry is called here' }) },
     });
     const served = servedRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack).filter(
       (r) => !OUTSIDE_THE_CONTRACT.has(r),

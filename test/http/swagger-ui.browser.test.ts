@@ -55,7 +55,7 @@ describe.skipIf(!available)(title, () => {
     const operations = Object.values(buildOpenApiDocument().paths as Record<string, object>).flatMap((item) =>
       Object.keys(item).filter((key) => ['get', 'put', 'post', 'delete', 'patch'].includes(key)),
     );
-    expect(operations).toHaveLength(25);
+    expect(operations).toHaveLength(27);
     expect(await page.locator('.opblock').count()).toBe(operations.length);
 
     await page.locator('.auth-wrapper button.authorize').click();

@@ -5,10 +5,11 @@ import { KubernetesCluster } from '../../src/cluster/kubernetes/cluster.js';
 import { MemoryDistributions } from '../../src/cluster/memory/distributions.js';
 import { MemoryCluster, type MemoryClusterOptions, type SeedSecret } from '../../src/cluster/memory/cluster.js';
 import type { SeedServiceAccount } from '../../src/cluster/memory/service-accounts.js';
+import type { PodContainerState, SeedPod } from '../../src/cluster/memory/pods.js';
 import { kubernetesGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekeeper.js';
 import type { Cluster, ServiceAccountObject } from '../../src/domain/cluster.js';
 import { DISTRIBUTION_GROUP, DISTRIBUTION_PLURAL, DISTRIBUTION_VERSION } from '../../src/domain/distributions/distribution.js';
-import type { DistributionCluster, PodObject } from '../../src/domain/distributions/distribution-cluster.js';
+import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
 import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
 import { applyDistributionCrd } from './distribution-crd.js';
 import {
@@ -46,8 +47,10 @@ export interface ClusterArena {
   /** Every field a seed can set, as stored, or undefined when there is no such ServiceAccount. */
   readServiceAccountFields(namespace: string, name: string): Promise<Required<SeedServiceAccount> | undefined>;
   deleteServiceAccount(namespace: string, name: string): Promise<void>;
-  /** A Pod that is never scheduled (its ServiceAccount must exist). */
-  createPod(pod: PodObject): Promise<void>;
+  /** A Pod that is never scheduled (its ServiceAccount must exist); absent containers: one `app`. Ephemeral containers: memory only. */
+  createPod(pod: SeedPod): Promise<void>;
+  /** Sets its containers' states as the kubelet would, through the Pod's /status (a container not named: running). */
+  setContainerStates(namespace: string, pod: string, states: PodContainerState[]): Promise<void>;
   /** The Events recorded about a distribution. */
   eventsAbout(name: string): Promise<{ type: string; reason: string; message: string; uid?: string }[]>;
   /** Stores a Secret as given, bypassing the code under test (an immutable one, say). */
@@ -91,7 +94,8 @@ export function memoryArena(options: MemoryArenaOptions = {}): ClusterArena {
     setNamespaceLabels: async (name, labels) => cluster.addNamespace(name, labels),
     deleteNamespace: async (name) => cluster.deleteNamespace(name),
     deleteServiceAccount: async (namespace, name) => void cluster.deleteServiceAccount(namespace, name),
-    createPod: async (pod) => void distributions.seedPod(pod),
+    createPod: async (pod) => void cluster.seedPod(pod),
+    setContainerStates: async (namespace, pod, states) => void cluster.setPodContainerStates(namespace, pod, states),
     eventsAbout: async (name) =>
       distributions.events
         .filter((e) => e.distribution.name === name)
@@ -134,15 +138,33 @@ export async function kitArena(): Promise<ClusterArena> {
       void (await core.patchNamespace({ name, body: [{ op: 'add', path: '/metadata/labels', value: labels }] })),
     deleteNamespace: removeNamespace,
     deleteServiceAccount: async (namespace, name) => void (await core.deleteNamespacedServiceAccount({ namespace, name })),
-    createPod: async ({ namespace, name, serviceAccountName, imagePullSecrets }) => {
+    createPod: async ({ namespace, name, serviceAccountName, imagePullSecrets = [], containers }) => {
       // No token controller in the kit: without automountServiceAccountToken the admission waits for a token Secret.
       const spec = {
-        serviceAccountName,
+        ...(serviceAccountName ? { serviceAccountName } : {}),
         automountServiceAccountToken: false,
         imagePullSecrets: imagePullSecrets.map((n) => ({ name: n })),
       };
-      const containers = [{ name: 'app', image: 'registry.example.com/app:1' }];
-      await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { ...spec, containers } } });
+      const given = containers ?? [{ kind: 'container', name: 'app', image: 'registry.example.com/app:1' }];
+      if (given.some((c) => c.kind === 'ephemeralContainer')) throw new Error('the kit (v1.20) cannot create ephemeral containers');
+      const of = (kind: string) =>
+        given.filter((c) => c.kind === kind).map(({ name: n, image, imagePullPolicy }) => ({ name: n, image, imagePullPolicy }));
+      const pod = { ...spec, initContainers: of('initContainer'), containers: of('container') };
+      await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: pod } });
+    },
+    setContainerStates: async (namespace, name, states) => {
+      const pod = await core.readNamespacedPod({ namespace, name });
+      const statusOf = ({ name: n, image }: { name: string; image?: string }) => {
+        const reason = states.find((s) => s.name === n)?.waiting;
+        const state = reason ? { waiting: { reason, message: 'set by the test' } } : { running: { startedAt: new Date() } };
+        return { name: n, image: image ?? '', imageID: '', ready: !reason, restartCount: 0, state };
+      };
+      pod.status = {
+        ...pod.status,
+        initContainerStatuses: (pod.spec?.initContainers ?? []).map(statusOf),
+        containerStatuses: (pod.spec?.containers ?? []).map(statusOf),
+      };
+      await core.replaceNamespacedPodStatus({ namespace, name, body: pod });
     },
     eventsAbout: async (name) => {
       const list = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name}` });

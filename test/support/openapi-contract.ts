@@ -1,7 +1,7 @@
 import { parse as parseQuery } from 'node:querystring';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Response } from 'supertest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { openApiDocument } from './openapi-document.js';
 
 interface Parameter {
@@ -56,14 +56,23 @@ export interface ObservedRequest {
 export const ABSENT = Symbol('absent');
 export const UNREADABLE = Symbol('unreadable');
 
-/** The document a body's bytes hold, read by their media type (JSON, YAML, else text). */
+/** Several YAML documents in one body (`---`): each is held to the body's schema. */
+export class YamlStream {
+  constructor(readonly documents: unknown[]) {}
+}
+
+/** The document a body's bytes hold, read by their media type (JSON, YAML, else text); a YAML stream of several documents is a YamlStream. */
 export function documentIn(bytes: Buffer, mediaType: string): unknown {
   if (bytes.length === 0) return ABSENT;
   const type = mediaType.split(';')[0]!.trim().toLowerCase();
   const text = bytes.toString('utf8');
   try {
     if (type.endsWith('json')) return JSON.parse(text) as unknown;
-    if (type.includes('yaml')) return parse(text) as unknown;
+    if (type.includes('yaml')) {
+      const documents = parseAllDocuments(text);
+      if (!Array.isArray(documents) || documents.some((d) => d.errors.length > 0)) return UNREADABLE;
+      return documents.length > 1 ? new YamlStream(documents.map((d) => d.toJS() as unknown)) : (parse(text) as unknown);
+    }
     return text;
   } catch {
     return UNREADABLE;
@@ -125,7 +134,8 @@ function bodyProblems(operation: Operation, at: string[], contentType: string, b
   if (!requestBody.content[mediaType] || !requestBody.content[documentedAs]) return [`media type "${mediaType}" is not documented`];
   if (body === UNREADABLE) return [`the ${mediaType} body cannot be parsed`];
   const validate = validatorAt(...at, 'content', documentedAs, 'schema');
-  return validate(body) ? [] : [`body: ${ajv.errorsText(validate.errors)}`];
+  const documents = body instanceof YamlStream ? body.documents : [body];
+  return documents.flatMap((document) => (validate(document) ? [] : [`body: ${ajv.errorsText(validate.errors)}`]));
 }
 
 /** Why a response breaks openapi.yaml (undocumented path, status or media type, or a body off its schema), or undefined. */

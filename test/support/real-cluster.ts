@@ -45,7 +45,7 @@ export function userToken(user: 'alice' | 'bob'): string {
 export async function grantRights(
   namespace: string,
   user: 'alice' | 'bob',
-  resource: 'secrets' | 'serviceaccounts',
+  resource: 'secrets' | 'serviceaccounts' | 'pods',
   verbs: string[],
 ): Promise<void> {
   const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
@@ -185,6 +185,8 @@ export async function removeNamespace(name: string): Promise<void> {
   const api = adminCore();
   await api.deleteCollectionNamespacedServiceAccount({ namespace: name });
   await api.deleteCollectionNamespacedSecret({ namespace: name });
+  // Pods are never scheduled in the kit, so they go at once (no kubelet to wait for).
+  await api.deleteCollectionNamespacedPod({ namespace: name });
   await api.deleteNamespace({ name }).catch((error: { code?: number }) => {
     if (error.code !== 409) throw error;
   });

@@ -10,6 +10,8 @@ import { openGatekeeper, type Gatekeeper } from '../../src/domain/access/gatekee
 import { createLogger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { RegistryVerifier } from '../../src/domain/verify/registry-verifier.js';
+import type { ManifestProbe } from '../../src/domain/pullcheck/pullcheck-model.js';
+import { unreachableRegistries } from './fake-manifest-probe.js';
 import { WriteTurns } from '../../src/domain/pull-secrets/write-turns.js';
 import { verifierFromConfig } from '../../src/registry/verifier-from-config.js';
 import { recordContractViolations } from './contract-recorder.js';
@@ -33,6 +35,8 @@ export interface TestAppOptions {
   gatekeeper?: Gatekeeper;
   /** Default: the real verifier the config describes (by default it refuses loopback targets). */
   verifier?: RegistryVerifier;
+  /** The pull check's registry probe. Default: one that answers every probe "unreachable" (no registry is called). */
+  probe?: ManifestProbe;
   /** PullSecretDistributions, for /v1/distributions (absent by default: those routes answer 503). */
   distributions?: DistributionCluster;
   /** The distribution controller's state, for GET /v1/status (absent: `off`). */
@@ -63,6 +67,7 @@ export function buildTestApp(options: TestAppOptions = {}): TestApp {
     createApp({
       config,
       verifier: options.verifier ?? verifierFromConfig(config.verify),
+      probe: options.probe ?? unreachableRegistries(),
       cluster: instrumented,
       logger: createLogger('debug', sink),
       metrics,

@@ -17,6 +17,8 @@ import {
   SecretNotFoundError,
   StaleWriteError,
   type Cluster,
+  type PodListOptions,
+  type PodPage,
   type SecretListOptions,
   type SecretPage,
   type ServiceAccountObject,
@@ -28,6 +30,7 @@ import { withDeadline } from './deadline.js';
 import { KeepAliveAgents } from './keep-alive-agent.js';
 import { translateClusterError, unavailability, type ApiCall } from './errors.js';
 import { replacementPatch, toSecretObject, toV1Secret } from './secrets.js';
+import { KubernetesPods } from './pods.js';
 import { KubernetesServiceAccounts } from './service-accounts.js';
 
 export interface KubernetesClusterOptions {
@@ -46,6 +49,7 @@ export class KubernetesCluster implements Cluster {
   private readonly timeoutMs: number;
   private readonly agents: KeepAliveAgents;
   private readonly serviceAccounts: KubernetesServiceAccounts;
+  private readonly pods: KubernetesPods;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -57,6 +61,7 @@ export class KubernetesCluster implements Cluster {
     this.timeoutMs = options.timeoutMs;
     this.description = describeKubeConfig(kubeConfig);
     this.serviceAccounts = new KubernetesServiceAccounts(this.core, (operation, send) => this.call(operation, send));
+    this.pods = new KubernetesPods(this.core, (operation, send) => this.call(operation, send));
   }
 
   async readSecret(namespace: string, name: string): Promise<SecretObject | undefined> {
@@ -148,6 +153,14 @@ export class KubernetesCluster implements Cluster {
 
   listNamespaces(labelSelector?: string): Promise<string[]> {
     return this.serviceAccounts.listNamespaces(labelSelector);
+  }
+
+  readPod(namespace: string, name: string) {
+    return this.pods.read(namespace, name);
+  }
+
+  listPods(namespace: string, options: PodListOptions): Promise<PodPage> {
+    return this.pods.list(namespace, options);
   }
 
   async ping(): Promise<void> {

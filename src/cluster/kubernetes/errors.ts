@@ -3,6 +3,7 @@ import {
   ClusterPermissionError,
   AlreadyExistsError,
   NamespaceNotFoundError,
+  PodNotFoundError,
   SecretNotFoundError,
   ServiceAccountNotFoundError,
   StaleWriteError,
@@ -83,6 +84,7 @@ function translateApiStatus(code: number, status: ApiStatus, headers: Record<str
       if (op.resource === 'tokenreviews' || op.resource === 'subjectaccessreviews') break;
       if (verb === 'create' || op.resource === 'namespaces') return new NamespaceNotFoundError(namespace);
       if (op.resource === 'serviceaccounts') return new ServiceAccountNotFoundError(namespace, name);
+      if (op.resource === 'pods' && name) return new PodNotFoundError(namespace, name);
       return new SecretNotFoundError(namespace, name);
     case 409:
       if (status.reason === 'AlreadyExists') return new AlreadyExistsError(namespace, name);

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   AlreadyExistsError,
-  ContinueTokenError,
   NamespaceNotFoundError,
   SecretNotFoundError,
   StaleWriteError,
   type Cluster,
+  type PodListOptions,
+  type PodPage,
   type SecretListOptions,
   type SecretPage,
   type ServiceAccountObject,
@@ -13,10 +14,13 @@ import {
 } from '../../domain/cluster.js';
 import { matchesLabelSelector, parseLabelSelector } from '../../domain/kubernetes/label-selector.js';
 import type { SecretDraft, SecretObject } from '../../domain/kubernetes/secret.js';
+import type { ExistingPod } from '../../domain/pullcheck/pullcheck-model.js';
 import type { NamespaceObject } from '../../domain/distributions/distribution-cluster.js';
 import { ConflictError, UpstreamError, ValidationError, type FieldError } from '../../errors.js';
 import { toKubernetesTimestamp } from '../timestamp.js';
+import { continueTokenAfter, nameInContinueToken } from './continue-token.js';
 import { MemoryNamespaces } from './namespaces.js';
+import { MemoryPods, type PodContainerState, type SeedPod } from './pods.js';
 import { MemoryServiceAccounts, type SeedServiceAccount } from './service-accounts.js';
 import { undecodableDataKeys, validateSecret, validateSecretUpdate } from './validation.js';
 import { MemoryChangeLog } from './watch.js';
@@ -55,9 +59,16 @@ export class MemoryCluster implements Cluster {
     (type, account, previous) => this.changes.record('serviceaccounts', type, account, previous),
   );
 
+  /** The Pods: seeded by tests (nothing here schedules or runs them), read through the port. */
+  readonly pods: MemoryPods;
+
   constructor(options: MemoryClusterOptions) {
     this.changes = new MemoryChangeLog(options.historyLimit, options.historyBytes);
     this.namespaces = new MemoryNamespaces(this.changes);
+    this.pods = new MemoryPods(
+      (namespace) => this.namespaces.has(namespace),
+      (namespace, name) => this.serviceAccounts.read(namespace, name),
+    );
     const namespaces = options.namespaces.map((n) => (typeof n === 'string' ? { name: n } : n));
     for (const { name, labels } of namespaces) this.addNamespace(name, labels);
     this.description = `embedded in-memory cluster (namespaces: ${namespaces.map((n) => n.name).join(', ')}); nothing is persisted`;
@@ -79,6 +90,7 @@ export class MemoryCluster implements Cluster {
     this.namespaces.terminate(namespace);
     for (const secret of [...(this.secretsByNamespace.get(namespace)?.values() ?? [])]) this.removeSecret(secret);
     this.serviceAccounts.removeNamespace(namespace);
+    this.pods.removeNamespace(namespace);
     this.secretsByNamespace.delete(namespace);
     this.namespaces.remove(namespace);
   }
@@ -111,6 +123,16 @@ export class MemoryCluster implements Cluster {
   /** Every stored field of a ServiceAccount, those the port does not show included: to check that a write kept them. */
   readServiceAccountFields(namespace: string, name: string): Required<SeedServiceAccount> | undefined {
     return this.serviceAccounts.readAllFields(namespace, name);
+  }
+
+  /** Stores a Pod as the API server admits it (its ServiceAccount's pull secrets copied in when it lists none); one of that name is replaced. */
+  seedPod(seed: SeedPod): ExistingPod {
+    return this.pods.seed(seed);
+  }
+
+  /** Sets the states of a Pod's containers, as the kubelet reports them through /status. @throws PodNotFoundError */
+  setPodContainerStates(namespace: string, name: string, states: readonly PodContainerState[]): ExistingPod {
+    return this.pods.setStates(namespace, name, states);
   }
 
   /** Stores a Secret as given (plus uid, resourceVersion, timestamp), skipping the port's checks except the namespace. */
@@ -218,6 +240,19 @@ export class MemoryCluster implements Cluster {
       .map(({ name }) => name);
   }
 
+  async readPod(namespace: string, name: string): Promise<ExistingPod | undefined> {
+    return this.pods.read(namespace, name);
+  }
+
+  async listPods(namespace: string, options: PodListOptions): Promise<PodPage> {
+    // Like the API server: by name, a page after the last name handed out, and nothing for a namespace that does not exist.
+    const after = options.continue === undefined ? undefined : nameInContinueToken(options.continue);
+    const pods = this.pods.list(namespace).filter((p) => after === undefined || p.name > after);
+    const page = pods.slice(0, Math.max(1, options.limit));
+    const more = pods.length > page.length;
+    return { pods: page, ...(more ? { continue: continueTokenAfter(page.at(-1)!.name) } : {}) };
+  }
+
   async ping(): Promise<void> {}
 
   private removeSecret(secret: SecretObject): void {
@@ -250,21 +285,6 @@ export class MemoryCluster implements Cluster {
   private nextResourceVersion(): string {
     return this.changes.nextResourceVersion();
   }
-}
-
-function continueTokenAfter(name: string): string {
-  return Buffer.from(JSON.stringify({ after: name }), 'utf8').toString('base64url');
-}
-
-/** @throws ContinueTokenError for anything continueTokenAfter did not make */
-function nameInContinueToken(token: string): string {
-  try {
-    const { after } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof after === 'string') return after;
-  } catch {
-    // Not one of ours.
-  }
-  throw new ContinueTokenError(false);
 }
 
 /** A private copy of the draft with the API server's defaulting applied (an empty type means Opaque). */

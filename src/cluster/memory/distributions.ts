@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { NamespaceNotFoundError, StaleWriteError, type ServiceAccountObject } from '../../domain/cluster.js';
+import { StaleWriteError, type ServiceAccountObject } from '../../domain/cluster.js';
 import {
   DistributionNotFoundError,
   type DistributionCluster,
@@ -41,7 +41,6 @@ export class MemoryDistributions implements DistributionCluster {
   readonly events: RecordedEvent[] = [];
   private readonly changes: MemoryChangeLog;
   private readonly stored = new Map<string, DistributionObject>();
-  private readonly podsByNamespace = new Map<string, Map<string, PodObject>>();
 
   constructor(private readonly cluster: MemoryCluster) {
     this.changes = cluster.changes;
@@ -128,19 +127,14 @@ export class MemoryDistributions implements DistributionCluster {
     }
   }
 
-  /** Stores a Pod (tests): the namespace must exist; one of that name is replaced. */
+  /** Stores a Pod (tests): the namespace must exist; one of that name is replaced. The Pods are the cluster's (MemoryCluster.seedPod). */
   seedPod(pod: PodObject): PodObject {
-    if (!this.cluster.listNamespaceObjects().some((n) => n.name === pod.namespace)) throw new NamespaceNotFoundError(pod.namespace);
-    let pods = this.podsByNamespace.get(pod.namespace);
-    if (!pods) this.podsByNamespace.set(pod.namespace, (pods = new Map()));
-    pods.set(pod.name, structuredClone(pod));
+    this.cluster.seedPod(pod);
     return structuredClone(pod);
   }
 
   async listPods(namespace: string): Promise<PodObject[]> {
-    if (!(await this.cluster.namespaceExists(namespace))) return [];
-    const pods = [...(this.podsByNamespace.get(namespace)?.values() ?? [])];
-    return pods.sort((a, b) => (a.name < b.name ? -1 : 1)).map((p) => structuredClone(p));
+    return this.cluster.pods.listPodObjects(namespace);
   }
 
   async recordEvent(event: DistributionEvent): Promise<void> {

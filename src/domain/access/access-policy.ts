@@ -16,6 +16,7 @@ export type Operation =
   | 'render'
   | 'inspect'
   | 'verify'
+  | 'pullCheck'
   | 'status'
   | 'listDistributions'
   | 'getDistribution'
@@ -26,7 +27,7 @@ export type Operation =
   | 'unlinkDistribution';
 
 export type Verb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
-export type Resource = 'secrets' | 'serviceaccounts' | 'pullsecretdistributions';
+export type Resource = 'secrets' | 'serviceaccounts' | 'pods' | 'pullsecretdistributions';
 
 /** A Kubernetes permission a caller must hold in the namespace (or cluster-wide), in kubernetes mode. */
 export interface Permission {
@@ -42,6 +43,7 @@ const on =
     verbs.map((verb) => ({ verb, resource, ...(group ? { group } : {}) }));
 const secrets = on('secrets');
 const serviceAccounts = on('serviceaccounts');
+const pods = on('pods');
 const distributions = on('pullsecretdistributions', 'regcred.io');
 
 /**
@@ -66,6 +68,10 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<Operation, readonly Permissio
   render: [],
   inspect: [],
   verify: [],
+  // The pull check reads, on the caller's behalf, what the caller could read itself: the Pods (one, or a
+  // namespace's page), their ServiceAccounts and the pull secrets they name (whose content never leaves
+  // regcred). One set for the three ways in, so the rights asked do not depend on what the body holds.
+  pullCheck: [...pods('get', 'list'), ...serviceAccounts('get', 'list'), ...secrets('get')],
   status: [],
   listDistributions: distributions('list'),
   getDistribution: distributions('get'),

@@ -39,3 +39,30 @@ export function parseSingleYamlDocument(text: string): unknown {
     );
   }
 }
+
+/**
+ * Every YAML document of `text` (a stream separated by `---`), as plain data; empty documents are skipped.
+ * @throws BadRequestError for none, more than `maxDocuments`, or one that does not parse (its position only)
+ */
+export function parseYamlDocuments(text: string, maxDocuments: number): unknown[] {
+  const documents = Array.from(parseAllDocuments(text, YAML_OPTIONS)).filter(
+    (doc) => doc.errors.length > 0 || !(isScalar(doc.contents) && doc.contents.value === null),
+  );
+  if (documents.length === 0) throw new BadRequestError('The YAML body holds no document');
+  if (documents.length > maxDocuments) {
+    throw new BadRequestError(`The YAML body holds ${documents.length} documents: send at most ${maxDocuments}`);
+  }
+  return documents.map((document, index) => {
+    const [error] = document.errors;
+    const which = documents.length > 1 ? `document ${index + 1} of the YAML body` : 'The YAML body';
+    if (error) throw new BadRequestError(`${which} is not valid YAML (${error.code} at ${lineAndColumnAt(text, error.pos[0])})`);
+    try {
+      return document.toJS(TO_JS_OPTIONS);
+    } catch (error) {
+      const tooMany = error instanceof Error && error.message.startsWith('Excessive alias count');
+      throw new BadRequestError(
+        tooMany ? `${which} uses more than ${TO_JS_OPTIONS.maxAliasCount} aliases` : `${which} has an alias without a matching anchor`,
+      );
+    }
+  });
+}

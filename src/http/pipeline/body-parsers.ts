@@ -5,6 +5,7 @@ import { AppError, BadRequestError, UnsupportedMediaTypeError } from '../../erro
 export const JSON_TYPES = ['application/json', 'application/*+json'];
 export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 export const INSPECT_TYPES = [...JSON_TYPES, ...YAML_TYPES, 'text/plain'];
+export const MANIFEST_TYPES = [...JSON_TYPES, ...YAML_TYPES];
 
 export interface BodyParsers {
   /** A JSON object body, parsed; anything else is refused. */
@@ -13,6 +14,8 @@ export interface BodyParsers {
   dockerConfig: RequestHandler[];
   /** The raw bytes of a JSON, YAML or text body, in req.body as a Buffer. */
   inspectable: RequestHandler[];
+  /** The raw bytes of a JSON or YAML body (manifests, `kubectl get -o yaml` output, several documents), in req.body as a Buffer. */
+  manifests: RequestHandler[];
 }
 
 /** The body bytes the dockerConfig and inspectable parsers left behind; an empty body is an empty Buffer. */
@@ -50,6 +53,7 @@ export function createBodyParsers(limitBytes: number): BodyParsers {
       express.raw({ limit: limitBytes, type: JSON_TYPES }),
     ],
     inspectable: [requireContentType(INSPECT_TYPES), express.raw({ limit: limitBytes, type: INSPECT_TYPES })],
+    manifests: [requireContentType(MANIFEST_TYPES), express.raw({ limit: limitBytes, type: MANIFEST_TYPES })],
   };
 }
 

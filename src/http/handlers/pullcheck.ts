@@ -1,0 +1,20 @@
+import { readPullCheckRequest } from '../../domain/pullcheck/pullcheck-request.js';
+import type { ScanQuery } from '../../domain/pullcheck/pullcheck-schemas.js';
+import { checkPullability, scanNamespace } from '../../domain/pullcheck/pullcheck-use-cases.js';
+import type { NamespacePath } from '../params.js';
+import type { HandlerFactory } from '../route.js';
+
+// "Will it pull?": the whole answer for manifests, a Pod, or a page of the namespace's Pods (the registry's included).
+
+export const pullCheckHandler: HandlerFactory<{ params: NamespacePath; body: Buffer }> =
+  ({ cluster, probe }) =>
+  async ({ params: { namespace }, body }, req, res) => {
+    const request = readPullCheckRequest(body, req.get('content-type'));
+    res.json(await checkPullability({ cluster, probe }, namespace, request));
+  };
+
+export const pullCheckScanHandler: HandlerFactory<{ params: NamespacePath; query: ScanQuery }> =
+  ({ cluster, probe }) =>
+  async ({ params: { namespace }, query }, _req, res) => {
+    res.json(await scanNamespace({ cluster, probe }, namespace, query));
+  };
