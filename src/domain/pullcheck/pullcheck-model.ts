@@ -105,8 +105,12 @@ export interface ManifestProbe {
 
 export interface SecretConsidered {
   name: string;
-  state: 'used' | 'missing' | 'wrong-type' | 'unreadable';
-  /** Why it is wrong-type or unreadable, in safe words. */
+  /**
+   * `undecodable`: a pull secret the kubelet cannot decode, which fails every pull of the Pod;
+   * `unreadable`: regcred may not read it (or it is past what one check reads).
+   */
+  state: 'used' | 'missing' | 'wrong-type' | 'unreadable' | 'undecodable';
+  /** Why it is wrong-type, unreadable or undecodable, in safe words. */
   reason?: string;
 }
 

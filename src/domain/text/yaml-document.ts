@@ -1,4 +1,12 @@
-import { isScalar, parseAllDocuments, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToJSOptions } from 'yaml';
+import {
+  isScalar,
+  parseAllDocuments,
+  type Document,
+  type DocumentOptions,
+  type ParseOptions,
+  type SchemaOptions,
+  type ToJSOptions,
+} from 'yaml';
 import { BadRequestError } from '../../errors.js';
 import { lineAndColumnAt } from './json-text.js';
 
@@ -28,6 +36,28 @@ export function parseSingleYamlDocument(text: string): unknown {
   const [document] = documents;
   const [error] = document.errors;
   if (error) throw new BadRequestError(`The YAML body is not valid YAML (${error.code} at ${lineAndColumnAt(text, error.pos[0])})`);
+  return toPlainData(document);
+}
+
+/**
+ * Every YAML document of `text` (a stream separated by `---`), empty ones skipped, as plain data.
+ * @throws BadRequestError when it is not YAML, or holds more than `maxDocuments` documents (counted before any is converted)
+ */
+export function parseYamlDocuments(text: string, maxDocuments: number): unknown[] {
+  const documents = Array.from(parseAllDocuments(text, YAML_OPTIONS)).filter(
+    (doc) => doc.errors.length > 0 || !(isScalar(doc.contents) && doc.contents.value === null),
+  );
+  if (documents.length > maxDocuments) {
+    throw new BadRequestError(`The YAML body holds ${documents.length} documents: send at most ${maxDocuments}`);
+  }
+  return documents.map((document) => {
+    const [error] = document.errors;
+    if (error) throw new BadRequestError(`The YAML body is not valid YAML (${error.code} at ${lineAndColumnAt(text, error.pos[0])})`);
+    return toPlainData(document);
+  });
+}
+
+function toPlainData(document: Document.Parsed): unknown {
   try {
     return document.toJS(TO_JS_OPTIONS);
   } catch (error) {
