@@ -70,7 +70,7 @@ const DOMAIN_FOLDERS = {
   'secret-manifest': ['docker-config', 'kubernetes', 'text', 'verify', 'view-schemas'],
   'pull-secrets': ['access', 'cluster', 'docker-config', 'kubernetes', 'secret-manifest', 'text', 'verify', 'view-schemas'],
   match: ['cluster', 'docker-config', 'kubelet', 'kubernetes', 'pull-secrets', 'text', 'view-schemas'],
-  pullcheck: ['kubelet', 'kubernetes', 'match', 'text'],
+  pullcheck: ['kubelet', 'kubernetes', 'match', 'pull-secrets', 'text'],
   distributions: [
     'access',
     'cluster',

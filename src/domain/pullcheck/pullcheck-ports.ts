@@ -1,4 +1,7 @@
 import type { PullSecretSource } from '../match/match-images.js';
+import { MATCH_READ_CONCURRENCY } from '../match/match-in-namespace.js';
+import { READ_BUDGET_BYTES } from '../pull-secrets/read-budget.js';
+import { UNREADABLE_BY_REGCRED } from './verdicts.js';
 import type { ManifestProbe, ProbeResult, ProbeTarget } from './pullcheck-model.js';
 
 /**
@@ -23,9 +26,13 @@ export const PROBE_CONCURRENCY = 4;
 /** Secrets outside a Pod's list read per request to find one that would match (`not-linked`). */
 export const MAX_CANDIDATE_SECRETS = 20;
 
-export type SecretRead = { state: 'found'; secret: PullSecretSource } | { state: 'missing' } | { state: 'unreadable' };
+export type SecretRead = { state: 'found'; secret: PullSecretSource } | { state: 'missing' } | { state: 'unreadable'; reason: string };
 
-/** One request's view of the ports: every read and every probe done at most once, probes at most PROBE_CONCURRENCY at a time. */
+/**
+ * One request's view of the ports: every read and every probe done at most once; reads at most
+ * MATCH_READ_CONCURRENCY and probes at most PROBE_CONCURRENCY at a time; secrets past
+ * READ_BUDGET_BYTES of data count as unreadable.
+ */
 export interface PullcheckSession {
   readSecret(name: string): Promise<SecretRead>;
   readServiceAccount(name: string): Promise<{ imagePullSecrets: string[] } | undefined>;
@@ -47,6 +54,8 @@ export function createPullcheckSession(ports: PullcheckPorts, signal?: AbortSign
     };
   };
   const limit = limiter(PROBE_CONCURRENCY);
+  const readLimit = limiter(MATCH_READ_CONCURRENCY);
+  let bytes = 0;
   let probes = 0;
   let listed: Promise<string[]> | undefined;
   const probe = once(
@@ -66,14 +75,18 @@ export function createPullcheckSession(ports: PullcheckPorts, signal?: AbortSign
   return {
     readSecret: once(async (name: string): Promise<SecretRead> => {
       try {
-        const secret = await ports.readSecret(name);
-        return secret ? { state: 'found', secret } : { state: 'missing' };
+        const secret = await readLimit(() => ports.readSecret(name));
+        if (!secret) return { state: 'missing' };
+        bytes += Object.values(secret.data).reduce((sum, value) => sum + value.length, 0);
+        if (bytes > READ_BUDGET_BYTES)
+          return { state: 'unreadable', reason: `past the ${READ_BUDGET_BYTES} bytes of secret data one check reads` };
+        return { state: 'found', secret };
       } catch (error) {
-        if (isForbidden(error)) return { state: 'unreadable' };
+        if (isForbidden(error)) return { state: 'unreadable', reason: UNREADABLE_BY_REGCRED };
         throw error;
       }
     }),
-    readServiceAccount: once((name: string) => ports.readServiceAccount(name)),
+    readServiceAccount: once((name: string) => readLimit(() => ports.readServiceAccount(name))),
     listPullSecretNames: () => (listed ??= ports.listPullSecretNames()),
     probe,
     probes: () => probes,

@@ -31,6 +31,8 @@ export interface VerdictRule {
 }
 
 const q = quoteName;
+/** The reason of a secret regcred was refused (403). */
+export const UNREADABLE_BY_REGCRED = 'regcred may not read it';
 const where = (f: VerdictFacts) => f.registry ?? 'the registry';
 const target = (f: VerdictFacts) => `${f.repository ?? f.image}${f.reference?.includes(':') ? '@' : ':'}${f.reference ?? 'latest'}`;
 
@@ -41,7 +43,9 @@ function secretFix(f: VerdictFacts): string {
     case 'wrong-type':
       return `re-create secret ${name} as type ${DOCKER_CONFIG_JSON_TYPE} with credentials for ${where(f)}: the kubelet ignores it (${problem.reason ?? 'wrong type'})`;
     case 'unreadable':
-      return `regcred may not read secret ${name}: check it yourself, or let regcred get secrets in namespace ${q(f.namespace)}`;
+      return problem.reason === UNREADABLE_BY_REGCRED
+        ? `regcred may not read secret ${name}: check it yourself, or let regcred get secrets in namespace ${q(f.namespace)}`
+        : `check secret ${name} yourself: regcred did not read it (${problem.reason ?? 'unreadable'})`;
     case 'undecodable':
       return `re-create secret ${name}: the kubelet cannot decode it (${problem.reason ?? 'invalid'}) and fails every image pull of the Pod`;
     default:
@@ -58,7 +62,7 @@ function notLinkedFix(f: VerdictFacts): string {
   return `link secret ${secret} to ServiceAccount ${q(f.serviceAccount)}, or add it to the Pod template's imagePullSecrets`;
 }
 
-/** The verdicts in order of precedence, each with its condition and its fix. docs/pullcheck.md is checked against it. */
+/** The verdicts in order of precedence, each with its condition and its fix: what the docs' verdict table is generated from. */
 export const VERDICT_TABLE: readonly VerdictRule[] = [
   {
     verdict: 'invalid-image',

@@ -3,6 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { checkWorkloads } from '../../../src/domain/pullcheck/check-workload.js';
 import { matchImages, type PullSecretSource } from '../../../src/domain/match/match-images.js';
 import type { ProbeResult, ProbeTarget, Workload } from '../../../src/domain/pullcheck/pullcheck-model.js';
+import { READ_BUDGET_BYTES } from '../../../src/domain/pull-secrets/read-budget.js';
 import { PROBE_CONCURRENCY } from '../../../src/domain/pullcheck/pullcheck-ports.js';
 import { workloadsOf } from '../../../src/domain/pullcheck/workload-manifest.js';
 import type { KubectlVectorFile } from '../../support/kubectl-create-secret.js';
@@ -180,6 +181,20 @@ describe('checkWorkloads: each target probed once per request, probes bounded', 
 
     expect(result.willPull).toBe(true);
     expect(most).toBe(PROBE_CONCURRENCY);
+  });
+
+  it('when the listed secrets weigh more than the read budget, then the one past it counts as unreadable, with the reason', async () => {
+    const heavy = (name: string) => {
+      const secret = pullSecret(name, { 'registry.example.com': ['ci', 'pw'] });
+      return { ...secret, data: { ...secret.data, padding: 'x'.repeat(READ_BUDGET_BYTES / 2 + 1) } };
+    };
+    const { checks } = await check({ secrets: [heavy('a'), heavy('b')] }, [pod(['registry.example.com/app:1'], ['a', 'b'])]);
+
+    expect(checks[0].containers[0].secrets).toEqual([
+      { name: 'a', state: 'used' },
+      { name: 'b', state: 'unreadable', reason: `past the ${READ_BUDGET_BYTES} bytes of secret data one check reads` },
+    ]);
+    expect(checks[0].containers[0].verdict).toBe('pulls');
   });
 
   it('when the probe throws, then the answer is unreachable in safe words, never its message', async () => {
