@@ -47,9 +47,7 @@ export async function podCredentials(names: readonly string[], session: Pullchec
       continue;
     }
     if (read.state !== 'found') {
-      secrets.push(
-        read.state === 'missing' ? { name, state: 'missing' } : { name, state: 'unreadable', reason: 'regcred may not read it' },
-      );
+      secrets.push(read.state === 'missing' ? { name, state: 'missing' } : { name, state: 'unreadable', reason: read.reason });
       if (read.state === 'missing') sources.push({ name, missing: true });
       continue;
     }
