@@ -1,3 +1,4 @@
+import { AppError } from '../../errors.js';
 import type { PullSecretSource } from '../match/match-images.js';
 import { MATCH_READ_CONCURRENCY } from '../match/match-in-namespace.js';
 import { READ_BUDGET_BYTES } from '../pull-secrets/read-budget.js';
@@ -10,8 +11,8 @@ import type { ManifestProbe, ProbeResult, ProbeTarget } from './pullcheck-model.
  */
 export interface PullcheckPorts {
   /**
-   * The Secret, or undefined when there is none of that name. A thrown error with `status` 403
-   * (ForbiddenError) makes the secret `unreadable`; any other error ends the check.
+   * The Secret, or undefined when there is none of that name. A thrown ForbiddenError (any AppError
+   * of status 403) makes the secret `unreadable`; any other error ends the check.
    */
   readSecret(name: string): Promise<PullSecretSource | undefined>;
   /** The ServiceAccount's imagePullSecrets (names in order), or undefined when there is none of that name. */
@@ -61,11 +62,13 @@ export function createPullcheckSession(ports: PullcheckPorts, signal?: AbortSign
   const probe = once(
     (target: ProbeTarget) =>
       limit(async () => {
+        signal?.throwIfAborted();
         probes++;
         try {
           return await ports.probe.probe(target, signal);
-        } catch {
-          // The port answers in outcomes; a throw is its bug or an abort, and its message may quote a registry.
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          // The port answers in outcomes; a throw is its bug, and its message may quote a registry.
           return UNREACHABLE;
         }
       }),
@@ -93,9 +96,7 @@ export function createPullcheckSession(ports: PullcheckPorts, signal?: AbortSign
   };
 }
 
-function isForbidden(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 403;
-}
+const isForbidden = (error: unknown): boolean => error instanceof AppError && error.status === 403;
 
 /** Runs at most `size` tasks at once, in the order they were asked. */
 function limiter(size: number): <T>(task: () => Promise<T>) => Promise<T> {

@@ -275,3 +275,33 @@ describe('the credentials tried follow the kubelet (the oracle vectors of kubele
     },
   );
 });
+
+describe('checkWorkloads: a request that ends', () => {
+  it('when the request is aborted while a probe runs, then the check ends with the abort, not with a verdict', async () => {
+    const fake = fakePullcheck();
+    const controller = new AbortController();
+    let started: () => void;
+    const probing = new Promise<void>((resolve) => (started = resolve));
+    fake.ports.probe = {
+      probe: (_: ProbeTarget, signal?: AbortSignal) =>
+        new Promise<ProbeResult>((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason as Error));
+          started();
+        }),
+    };
+    const pending = checkWorkloads([pod(['registry.example.com/app:1'])], NS, fake.ports, controller.signal);
+    await probing;
+    controller.abort(new Error('client went away'));
+
+    await expect(pending).rejects.toThrow('client went away');
+  });
+
+  it('when the request was aborted before a probe, then no probe is made', async () => {
+    const fake = fakePullcheck();
+    const controller = new AbortController();
+    controller.abort(new Error('gone'));
+
+    await expect(checkWorkloads([pod(['registry.example.com/app:1'])], NS, fake.ports, controller.signal)).rejects.toThrow('gone');
+    expect(fake.probes).toEqual([]);
+  });
+});
