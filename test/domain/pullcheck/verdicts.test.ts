@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { checkWorkloads } from '../../../src/domain/pullcheck/check-workload.js';
 import {
@@ -33,6 +34,13 @@ describe('the verdict table', () => {
     expect(verdictTableInOrder()).toBe(true);
     expect(VERDICT_TABLE.map((r) => r.verdict)).toEqual([...VERDICTS]);
     for (const rule of VERDICT_TABLE) expect(rule.when.length).toBeGreaterThan(10);
+  });
+
+  it('when docs/pullcheck-verdicts.md is read, then its table is VERDICT_TABLE, row by row and in order', () => {
+    const doc = readFileSync(new URL('../../../docs/pullcheck-verdicts.md', import.meta.url), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([a-z-]+)` \| ([^|]+) \|/gm)].map(([, verdict, when]) => [verdict, when.trim()]);
+
+    expect(rows).toEqual(VERDICT_TABLE.map((rule) => [rule.verdict, rule.when]));
   });
 
   it('when a fix names a secret, then it never carries its password', async () => {
