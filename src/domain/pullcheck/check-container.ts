@@ -47,7 +47,12 @@ export async function checkContainer(
   const { image } = container;
   const parsed = parseImageReference(image);
   const base = { kind: container.kind, name: container.name, image, secrets: context.credentials.secrets };
-  const facts: VerdictFacts = { image, namespace: context.namespace, serviceAccount: context.serviceAccount };
+  const facts: VerdictFacts = {
+    image,
+    namespace: context.namespace,
+    serviceAccount: context.serviceAccount,
+    pullSecretsFrom: context.from,
+  };
   if (!parsed.ok) {
     const pullPolicy = container.imagePullPolicy ?? 'IfNotPresent';
     const detail = parsed.error;

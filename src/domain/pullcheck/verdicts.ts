@@ -19,6 +19,8 @@ export interface VerdictFacts {
   detail?: string;
   /** secret-missing: the first listed secret the kubelet cannot use. */
   secretProblem?: SecretConsidered;
+  /** Where the Pod's pull secrets come from: a missing one is unlinked from the ServiceAccount, or removed from the Pod's list. */
+  pullSecretsFrom?: 'pod' | 'serviceAccount';
   /** not-linked: the Pod predates the link (`recreate`), the template lists its own secrets (`add`), or nothing links it (`link`). */
   notLinked?: 'recreate' | 'add' | 'link';
 }
@@ -49,7 +51,9 @@ function secretFix(f: VerdictFacts): string {
     case 'undecodable':
       return `re-create secret ${name}: the kubelet cannot decode it (${problem.reason ?? 'invalid'}) and fails every image pull of the Pod`;
     default:
-      return `create pull secret ${name} in namespace ${q(f.namespace)} with credentials for ${where(f)}, or remove it from imagePullSecrets`;
+      return `create pull secret ${name} in namespace ${q(f.namespace)} with credentials for ${where(f)}, or ${
+        f.pullSecretsFrom === 'serviceAccount' ? `unlink it from ServiceAccount ${q(f.serviceAccount)}` : 'remove it from imagePullSecrets'
+      }`;
   }
 }
 

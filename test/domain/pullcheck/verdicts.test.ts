@@ -122,6 +122,14 @@ describe('precedence', () => {
     expect(hasTried(container)).toEqual([['regcred', 'ci', 'unauthorized']]);
   });
 
+  it('when the missing secret comes from the ServiceAccount, then the fix says to unlink it there, not to edit the Pod', async () => {
+    const { container } = await checkOne({ serviceAccounts: linked('gone') });
+
+    expect(container.fix).toBe(
+      'create pull secret "gone" in namespace "team" with credentials for registry.example.com, or unlink it from ServiceAccount "default"',
+    );
+  });
+
   it('when a listed secret is missing but another works, then the container pulls, with a note: the kubelet skips missing secrets', async () => {
     const { container } = await checkOne({ secrets: [regcred] }, { imagePullSecrets: ['gone', 'regcred'] });
 
