@@ -70,8 +70,9 @@ const DOMAIN_FOLDERS = {
   'secret-manifest': ['docker-config', 'kubernetes', 'text', 'verify', 'view-schemas'],
   'pull-secrets': ['access', 'cluster', 'docker-config', 'kubernetes', 'secret-manifest', 'text', 'verify', 'view-schemas'],
   match: ['cluster', 'docker-config', 'kubelet', 'kubernetes', 'pull-secrets', 'text', 'view-schemas'],
-  // The pull check speaks the registry protocol through verify/'s shared steps; verify/ knows nothing of it.
-  pullcheck: ['verify'],
+  // The pull check reads workloads, follows the kubelet's rules (kubelet/, match/) and speaks the
+  // registry protocol through verify/'s shared steps; none of those knows anything of it.
+  pullcheck: ['cluster', 'kubelet', 'kubernetes', 'match', 'pull-secrets', 'text', 'verify'],
   distributions: [
     'access',
     'cluster',

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../errors.js';
 import type { SecretDraft, SecretObject } from './kubernetes/secret.js';
-import type { ExistingPod } from './pullcheck/pullcheck-model.js';
+import type { ExistingPod } from './kubernetes/pod.js';
 
 /** A ServiceAccount as regcred sees it: only the image pull secrets it links, none of its other fields. */
 export interface ServiceAccountObject {

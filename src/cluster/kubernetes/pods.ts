@@ -1,6 +1,6 @@
 import type { CoreV1Api, V1Container, V1ContainerStatus, V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
 import { ContinueTokenError, PodNotFoundError, PULL_WAITING_REASONS, type PodListOptions, type PodPage } from '../../domain/cluster.js';
-import type { ContainerKind, ExistingPod, PullPolicy, WorkloadContainer } from '../../domain/pullcheck/pullcheck-model.js';
+import type { ContainerKind, ExistingPod, PullPolicy, WorkloadContainer } from '../../domain/kubernetes/pod.js';
 import { toKubernetesTimestamp } from '../timestamp.js';
 import type { ApiCall } from './errors.js';
 import type { CallApi } from './service-accounts.js';

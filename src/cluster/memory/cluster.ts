@@ -14,7 +14,7 @@ import {
 } from '../../domain/cluster.js';
 import { matchesLabelSelector, parseLabelSelector } from '../../domain/kubernetes/label-selector.js';
 import type { SecretDraft, SecretObject } from '../../domain/kubernetes/secret.js';
-import type { ExistingPod } from '../../domain/pullcheck/pullcheck-model.js';
+import type { ExistingPod } from '../../domain/kubernetes/pod.js';
 import type { NamespaceObject } from '../../domain/distributions/distribution-cluster.js';
 import { ConflictError, UpstreamError, ValidationError, type FieldError } from '../../errors.js';
 import { toKubernetesTimestamp } from '../timestamp.js';

@@ -1,6 +1,6 @@
 import { NamespaceNotFoundError, PodNotFoundError, PULL_WAITING_REASONS, type ServiceAccountObject } from '../../domain/cluster.js';
 import type { PodObject } from '../../domain/distributions/distribution-cluster.js';
-import type { ExistingPod, PullPolicy, WorkloadContainer } from '../../domain/pullcheck/pullcheck-model.js';
+import type { ExistingPod, PullPolicy, WorkloadContainer } from '../../domain/kubernetes/pod.js';
 import { toKubernetesTimestamp } from '../timestamp.js';
 
 /** A Pod to place in the store (tests): nothing in the embedded cluster creates, schedules or runs Pods. */

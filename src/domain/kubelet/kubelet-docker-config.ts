@@ -27,8 +27,16 @@ export interface KubeletCredential {
   hasPassword: boolean;
 }
 
-export type PullSecretReading =
-  | { kind: 'credentials'; credentials: KubeletCredential[] }
+/**
+ * An entry with its password: only for a caller that must present it to the registry (the pull check's
+ * probe), never for an answer.
+ */
+export interface KubeletPasswordCredential extends KubeletCredential {
+  password: string;
+}
+
+export type PullSecretReading<C extends KubeletCredential = KubeletCredential> =
+  | { kind: 'credentials'; credentials: C[] }
   /** The kubelet passes over the secret (wrong type, no or empty key) and carries on. */
   | { kind: 'ignored'; reason: string }
   /** json.Unmarshal fails: MakeDockerKeyring returns the error and every image pull of the Pod fails. */
@@ -38,6 +46,16 @@ export type PullSecretReading =
 
 /** What secretsToTrackedDockerConfigs makes of one Secret (`data` base64, as in the API); past `maxEntries` entries, none is read. */
 export function readPullSecretAsKubelet(type: string, data: Record<string, string>, maxEntries = Infinity): PullSecretReading {
+  const reading = readPullSecretWithPasswords(type, data, maxEntries);
+  return reading.kind === 'credentials' ? { kind: 'credentials', credentials: reading.credentials.map(withoutPassword) } : reading;
+}
+
+/** readPullSecretAsKubelet, each entry keeping its password: what a registry probe presents. */
+export function readPullSecretWithPasswords(
+  type: string,
+  data: Record<string, string>,
+  maxEntries = Infinity,
+): PullSecretReading<KubeletPasswordCredential> {
   const format = type === DOCKER_CONFIG_JSON_TYPE ? 'config.json' : type === DOCKER_CFG_TYPE ? 'dockercfg' : undefined;
   if (!format) return { kind: 'ignored', reason: `its type ${quoteName(type)} is not ${PULL_SECRET_TYPES.join(' or ')}` };
   const key = format === 'config.json' ? DOCKER_CONFIG_JSON_KEY : DOCKER_CFG_KEY;
@@ -52,8 +70,10 @@ export function readPullSecretAsKubelet(type: string, data: Record<string, strin
   } catch {
     return { kind: 'fails', reason: `"${key}" is not valid JSON` };
   }
-  return readDockerConfigAsKubelet(json, format, maxEntries, jsonObjectMembers(text, json));
+  return readDockerConfig(json, format, maxEntries, jsonObjectMembers(text, json));
 }
+
+const withoutPassword = ({ server, username, hasPassword }: KubeletCredential): KubeletCredential => ({ server, username, hasPassword });
 
 /**
  * json.Unmarshal into DockerConfigJSON (`{"auths": ...}`, config.json) or DockerConfig (legacy .dockercfg).
@@ -66,13 +86,23 @@ export function readDockerConfigAsKubelet(
   maxEntries = Infinity,
   members?: JsonMembers,
 ): PullSecretReading {
+  const reading = readDockerConfig(json, format, maxEntries, members);
+  return reading.kind === 'credentials' ? { kind: 'credentials', credentials: reading.credentials.map(withoutPassword) } : reading;
+}
+
+function readDockerConfig(
+  json: unknown,
+  format: 'config.json' | 'dockercfg',
+  maxEntries: number,
+  members: JsonMembers | undefined,
+): PullSecretReading<KubeletPasswordCredential> {
   if (json === null) return { kind: 'credentials', credentials: [] };
   if (!isPlainObject(json)) return { kind: 'fails', reason: 'it is not a JSON object' };
   const { entries, typeErrors } = decodeGoDockerConfig(members ?? Object.entries(json), format);
   const [typeError] = typeErrors;
   if (typeError) return { kind: 'fails', reason: `${quoteName(typeError.key)} is not an ${typeError.expected}` };
   if (entries.size > maxEntries) return { kind: 'too-many', entries: entries.size };
-  const credentials: KubeletCredential[] = [];
+  const credentials: KubeletPasswordCredential[] = [];
   for (const [server, entry] of entries) {
     const read = readEntry(server, entry);
     if (typeof read === 'string') return { kind: 'fails', reason: `registry ${quoteName(redactUserinfo(server))}: ${read}` };
@@ -82,7 +112,7 @@ export function readDockerConfigAsKubelet(
 }
 
 /** DockerConfigEntry.UnmarshalJSON: strings only, and a non-empty `auth` overrides username and password. */
-function readEntry(server: string, entry: unknown): KubeletCredential | string {
+function readEntry(server: string, entry: unknown): KubeletPasswordCredential | string {
   const fields: Partial<Record<KubeletEntryField, string>> = {};
   if (entry !== null && !isPlainObject(entry)) return 'the entry is not an object';
   for (const [key, value] of Object.entries(entry ?? {})) {
@@ -91,8 +121,11 @@ function readEntry(server: string, entry: unknown): KubeletCredential | string {
     if (typeof value !== 'string') return `${quoteName(key)} is not a string`;
     fields[field] = value;
   }
-  if (!fields.auth) return { server, username: fields.username ?? '', hasPassword: Boolean(fields.password) };
+  if (!fields.auth) {
+    const password = fields.password ?? '';
+    return { server, username: fields.username ?? '', hasPassword: password !== '', password };
+  }
   const auth = decodeAuthField(fields.auth);
   if (!auth.ok) return auth.problem === 'invalid_base64' ? '"auth" is not valid base64' : '"auth" does not decode to "username:password"';
-  return { server, username: auth.username, hasPassword: auth.password !== '' };
+  return { server, username: auth.username, hasPassword: auth.password !== '', password: auth.password };
 }

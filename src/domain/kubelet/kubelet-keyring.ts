@@ -156,6 +156,8 @@ function goUrlsMatch(glob: string, target: string, split = splitSchemelessUrl): 
 export {
   readDockerConfigAsKubelet,
   readPullSecretAsKubelet,
+  readPullSecretWithPasswords,
   type KubeletCredential,
+  type KubeletPasswordCredential,
   type PullSecretReading,
 } from './kubelet-docker-config.js';

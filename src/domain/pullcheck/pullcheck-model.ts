@@ -4,6 +4,11 @@
  * the workload as read from a manifest or a Pod, the registry probe's port, and the answer.
  */
 
+import type { ContainerKind, ExistingPod, PullPolicy, WorkloadContainer, WorkloadPodSpec } from '../kubernetes/pod.js';
+
+// A Pod's shapes are the cluster port's (domain/kubernetes/pod.ts); the pull check reads them.
+export type { ContainerKind, ExistingPod, PullPolicy, WorkloadContainer, WorkloadPodSpec };
+
 /** The verdicts, in the order of precedence: the first that applies to a container is its verdict. */
 export const VERDICTS = [
   'invalid-image',
@@ -23,24 +28,6 @@ export type Verdict = (typeof VERDICTS)[number];
 
 export const PULLING_VERDICTS: readonly Verdict[] = ['pulls', 'pulls-anonymously'];
 
-export type ContainerKind = 'initContainer' | 'container' | 'ephemeralContainer';
-export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
-
-export interface WorkloadContainer {
-  kind: ContainerKind;
-  name: string;
-  image: string;
-  /** As given; absent: the API server's default (Always for `:latest` or no tag, else IfNotPresent). */
-  imagePullPolicy?: PullPolicy;
-}
-
-/** What a pull check reads of a workload's Pod template (or of a Pod): nothing else. */
-export interface WorkloadPodSpec {
-  serviceAccountName?: string;
-  imagePullSecrets: string[];
-  containers: WorkloadContainer[];
-}
-
 /** One workload of a manifest: its kind and name, and its Pod template. */
 export interface Workload {
   kind: 'Pod' | 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | 'CronJob';
@@ -48,17 +35,6 @@ export interface Workload {
   /** metadata.namespace as written, if it was (must then equal the path's namespace). */
   namespace?: string;
   pod: WorkloadPodSpec;
-}
-
-/** A Pod that exists: its spec as admitted, and the containers waiting on a pull. */
-export interface ExistingPod {
-  namespace: string;
-  name: string;
-  creationTimestamp?: string;
-  /** As admitted: the ServiceAccount admission plugin already copied the ServiceAccount's secrets in, when the Pod listed none. */
-  spec: WorkloadPodSpec & { serviceAccountName: string };
-  /** Containers whose state is `waiting` with a pull reason (ErrImagePull, ImagePullBackOff, InvalidImageName). */
-  waiting: { name: string; reason: string }[];
 }
 
 /** A credential the kubelet will try for an image, in its order. */
@@ -106,8 +82,12 @@ export interface ManifestProbe {
 
 export interface SecretConsidered {
   name: string;
-  state: 'used' | 'missing' | 'wrong-type' | 'unreadable';
-  /** Why it is wrong-type or unreadable, in safe words. */
+  /**
+   * `undecodable`: a pull secret the kubelet cannot decode, which fails every pull of the Pod;
+   * `unreadable`: regcred may not read it (or it is past what one check reads).
+   */
+  state: 'used' | 'missing' | 'wrong-type' | 'unreadable' | 'undecodable';
+  /** Why it is wrong-type, unreadable or undecodable, in safe words. */
   reason?: string;
 }
 

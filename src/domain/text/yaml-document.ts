@@ -1,4 +1,12 @@
-import { isScalar, parseAllDocuments, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToJSOptions } from 'yaml';
+import {
+  isScalar,
+  parseAllDocuments,
+  type Document,
+  type DocumentOptions,
+  type ParseOptions,
+  type SchemaOptions,
+  type ToJSOptions,
+} from 'yaml';
 import { BadRequestError } from '../../errors.js';
 import { lineAndColumnAt } from './json-text.js';
 
@@ -28,6 +36,10 @@ export function parseSingleYamlDocument(text: string): unknown {
   const [document] = documents;
   const [error] = document.errors;
   if (error) throw new BadRequestError(`The YAML body is not valid YAML (${error.code} at ${lineAndColumnAt(text, error.pos[0])})`);
+  return toPlainData(document);
+}
+
+function toPlainData(document: Document.Parsed): unknown {
   try {
     return document.toJS(TO_JS_OPTIONS);
   } catch (error) {

@@ -6,6 +6,7 @@ import {
   lookupKeyring,
   readDockerConfigAsKubelet,
   readPullSecretAsKubelet,
+  readPullSecretWithPasswords,
   urlsMatchStr,
   type KubeletCredential,
 } from '../../../src/domain/kubelet/kubelet-keyring.js';
@@ -383,5 +384,31 @@ describe('readPullSecretAsKubelet: secrets the kubelet skips or cannot decode', 
       credentials: [{ server: 'a' }, { server: 'b' }],
     });
     expect(readDockerConfigAsKubelet({ auths: { a: {} }, Auths: null }, 'config.json')).toEqual({ kind: 'credentials', credentials: [] });
+  });
+});
+
+describe('readPullSecretWithPasswords: what a registry probe presents', () => {
+  const JSON_TYPE = 'kubernetes.io/dockerconfigjson';
+  const data = (content: unknown) => ({ '.dockerconfigjson': base64(JSON.stringify(content)) });
+
+  it('when entries have auth or username and password, then each keeps the password the kubelet would send, auth winning', () => {
+    const content = {
+      auths: { a: { username: 'u', password: 'p' }, b: { username: 'x', password: 'y', auth: base64('ping:po:ng') }, c: {} },
+    };
+
+    expect(readPullSecretWithPasswords(JSON_TYPE, data(content))).toEqual({
+      kind: 'credentials',
+      credentials: [
+        { server: 'a', username: 'u', hasPassword: true, password: 'p' },
+        { server: 'b', username: 'ping', hasPassword: true, password: 'po:ng' },
+        { server: 'c', username: '', hasPassword: false, password: '' },
+      ],
+    });
+  });
+
+  it('when read without passwords, then the same entries carry none', () => {
+    const reading = readPullSecretAsKubelet(JSON_TYPE, data({ auths: { a: { username: 'u', password: 'p' } } }));
+
+    expect(JSON.stringify(reading)).not.toContain('"p"');
   });
 });

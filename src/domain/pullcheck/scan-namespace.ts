@@ -1,0 +1,34 @@
+import type { ExistingPod, WorkloadCheck } from './pullcheck-model.js';
+import { checkPodSpec } from './check-workload.js';
+import { createPullcheckSession, type PullcheckPorts, type PullcheckSession } from './pullcheck-ports.js';
+
+/** The waiting reasons of a container whose image the kubelet cannot pull. */
+export const PULL_WAITING_REASONS: readonly string[] = ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'];
+
+/**
+ * The GET side: for one page of existing Pods, the containers that wait on a pull, each diagnosed
+ * with the secrets the Pod was admitted with. One session for the page: each secret, ServiceAccount
+ * and probe target is asked once however many Pods share it. Pods with no such container are left out.
+ */
+export async function scanPods(pods: readonly ExistingPod[], ports: PullcheckPorts, signal?: AbortSignal): Promise<WorkloadCheck[]> {
+  const session = createPullcheckSession(ports, signal);
+  const waiting = pods.filter((pod) => pod.waiting.some((w) => PULL_WAITING_REASONS.includes(w.reason)));
+  return Promise.all(waiting.map((pod) => checkExistingPod(pod, session)));
+}
+
+/**
+ * An admitted Pod: its own list is what the kubelet reads (admission already copied the
+ * ServiceAccount's in, when the Pod listed none); the ServiceAccount's links now only show what a
+ * re-created Pod would get. Only the containers waiting on a pull are checked.
+ */
+export async function checkExistingPod(pod: ExistingPod, session: PullcheckSession): Promise<WorkloadCheck> {
+  const names = new Set(pod.waiting.filter((w) => PULL_WAITING_REASONS.includes(w.reason)).map((w) => w.name));
+  const { serviceAccountName: serviceAccount, imagePullSecrets } = pod.spec;
+  const account = await session.readServiceAccount(serviceAccount);
+  return checkPodSpec(
+    { kind: 'Pod', name: pod.name, namespace: pod.namespace, serviceAccount },
+    pod.spec.containers.filter((c) => names.has(c.name)),
+    { existing: true, accountMissing: !account, from: 'pod', pullSecrets: imagePullSecrets, linkedNow: account?.imagePullSecrets ?? [] },
+    session,
+  );
+}
