@@ -9,11 +9,12 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { TokensFileError, parseTokensFile, tokenSha256Hex } from './domain/access/caller-tokens.js';
 import { kubernetesGatekeeper, openGatekeeper, tokenGatekeeper, type Gatekeeper } from './domain/access/gatekeeper.js';
 import type { RegistryVerifier } from './domain/verify/registry-verifier.js';
-import { standInProbe } from './domain/pullcheck/pullcheck-stand-in.js';
+import type { ManifestProbe } from './domain/pullcheck/pullcheck-model.js';
 import { defaultIdentity } from './controller/lease-record.js';
 import { startDistributionRuntime, type DistributionRuntime } from './distribution-runtime.js';
 import { createLogger } from './logger.js';
-import { VerifyCaFileError, verifierFromConfig } from './registry/verifier-from-config.js';
+import { registryPortsFromConfig } from './registry/registry-ports.js';
+import { VerifyCaFileError } from './registry/verifier-from-config.js';
 import { createMetrics } from './metrics.js';
 import { applyServerTimeouts } from './server-timeouts.js';
 import { Lifecycle, drainOnShutdown } from './shutdown.js';
@@ -98,8 +99,10 @@ async function start(): Promise<void> {
   }
   const { gatekeeper, description: auth } = createGatekeeper(config, selected);
   let verifier: RegistryVerifier;
+  let probe: ManifestProbe;
   try {
-    verifier = verifierFromConfig(config.verify);
+    // One egress: verification and the pull check's probes share its slots and its guard.
+    ({ verifier, probe } = registryPortsFromConfig(config.verify));
   } catch (error) {
     if (error instanceof VerifyCaFileError) refuseToStart(error.message);
     throw error;
@@ -145,8 +148,7 @@ async function start(): Promise<void> {
     metrics,
     gatekeeper,
     verifier,
-    // MERGE: the registry ManifestProbe built from config.verify (its slots and egress guard shared with the verifier).
-    probe: standInProbe,
+    probe,
     isDraining: lifecycle.isDraining,
     controller: controllerIdentity ? { identity: controllerIdentity, isLeader: () => controller?.isLeader() ?? false } : undefined,
   });

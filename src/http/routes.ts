@@ -253,7 +253,7 @@ export const ROUTES: readonly Route[] = [
     openapi: {
       tags: ['pull check'],
       summary: 'Will it pull? For each container of workload manifests (or of a Pod), what the kubelet will try, what the registry answers, the verdict and its fix',
-      description: `${matchOrPullCheck} ${pullCheckAccess} Manifests are checked as they would be admitted in this namespace: \`metadata.namespace\`, when written, must be this one (else 422, \`errors[].code\` \`namespace_mismatch\`). Limits: at most 50 YAML documents and 100 containers in all (else 422, \`containers\`, \`too_big\`). \`{"pod": "<name>"}\`: a Pod that exists, as admitted, with its containers waiting on a pull (404 when there is none). Reads, never writes; the content of a secret is read to check it and never returned.`,
+      description: `${matchOrPullCheck} ${pullCheckAccess} Manifests are checked as they would be admitted in this namespace: \`metadata.namespace\`, when written, must be this one (else 422, \`errors[].code\` \`namespace_mismatch\`). Limits: at most 50 YAML documents (else 400), 20 workloads and 50 containers in all (else 422 \`too_big\`, naming the workload that crossed the line). \`{"pod": "<name>"}\`: a Pod that exists, as admitted, with its containers waiting on a pull (404 when there is none). Reads, never writes; the content of a secret is read to check it and never returned.`,
       responses: { '200': json('Per workload and container, the verdict and its fix', 'PullCheckResult'), ...errors(400, 401, 403, 404, 413, 415, 422, 429, 502, 503) },
     },
   }),

@@ -63,9 +63,12 @@ describe.skipIf(!enabled)(title, () => {
   });
 
   it("when the namespace's Pods are scanned a page at a time, then the API server's continue tokens lead through every Pod once", async () => {
-    for (const name of ['c', 'a', 'b']) await arena.createPod({ namespace, name });
+    for (const name of ['c', 'a', 'b', 'd']) await arena.createPod({ namespace, name });
+    // Only the Pods waiting on a pull are diagnosed; `d` runs.
+    for (const name of ['a', 'b', 'c']) await arena.setContainerStates(namespace, name, [{ name: 'app', waiting: 'ErrImagePull' }]);
     const { app } = buildTestApp({ cluster: cluster() });
     const names: string[] = [];
+    let scanned = 0;
     let next: string | undefined;
     let pages = 0;
     do {
@@ -75,10 +78,12 @@ describe.skipIf(!enabled)(title, () => {
       expect(res.status).toBe(200);
       expectMatchesContract(res);
       names.push(...res.body.pods.map((p: { name: string }) => p.name));
+      scanned += res.body.scanned;
       next = res.body.continue;
       pages++;
     } while (next && pages < 5);
     expect(names).toEqual(['a', 'b', 'c']);
+    expect(scanned).toBe(4);
     expect(pages).toBe(2);
   });
 

@@ -7,8 +7,6 @@ import { VERDICTS } from './pullcheck-model.js';
 /** At most this many Pods a page of the namespace scan checks (and its default). */
 export const MAX_SCAN_LIMIT = 100;
 export const DEFAULT_SCAN_LIMIT = 50;
-/** At most this many containers (init and ephemeral ones included) one POST checks, across its workloads. */
-export const MAX_CHECKED_CONTAINERS = 100;
 /** At most this many YAML documents in one POST. */
 export const MAX_MANIFEST_DOCUMENTS = 50;
 
@@ -176,10 +174,14 @@ export const pullCheckResultSchema = z
 export const pullCheckScanSchema = z
   .object({
     namespace: z.string(),
-    pods: z.array(workloadCheckSchema).meta({ description: "This page's Pods, by name, each checked as admitted." }),
+    scanned: z.number().int().meta({ description: 'Pods on this page (by name), failing or not.' }),
+    pods: z.array(workloadCheckSchema).meta({
+      description:
+        "This page's Pods with a container waiting on a pull (ErrImagePull, ImagePullBackOff, InvalidImageName), each diagnosed as admitted.",
+    }),
     continue: z.string().optional().meta({ description: 'Set when more Pods follow: pass it back as `continue` for the next page.' }),
   })
-  .meta({ id: 'PullCheckScan', description: "A page of the namespace's Pods, each checked." });
+  .meta({ id: 'PullCheckScan', description: "A page of the namespace's Pods: those failing to pull, each diagnosed." });
 
 export const scanQuerySchema = z.strictObject({
   limit: z

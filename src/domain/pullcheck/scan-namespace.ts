@@ -19,15 +19,20 @@ export async function scanPods(pods: readonly ExistingPod[], ports: PullcheckPor
 /**
  * An admitted Pod: its own list is what the kubelet reads (admission already copied the
  * ServiceAccount's in, when the Pod listed none); the ServiceAccount's links now only show what a
- * re-created Pod would get. Only the containers waiting on a pull are checked.
+ * re-created Pod would get. Only the containers waiting on a pull are checked, unless `all` are asked for.
  */
-export async function checkExistingPod(pod: ExistingPod, session: PullcheckSession): Promise<WorkloadCheck> {
+export async function checkExistingPod(
+  pod: ExistingPod,
+  session: PullcheckSession,
+  containers: 'waiting' | 'all' = 'waiting',
+): Promise<WorkloadCheck> {
   const names = new Set(pod.waiting.filter((w) => PULL_WAITING_REASONS.includes(w.reason)).map((w) => w.name));
+  const checked = containers === 'all' ? pod.spec.containers : pod.spec.containers.filter((c) => names.has(c.name));
   const { serviceAccountName: serviceAccount, imagePullSecrets } = pod.spec;
   const account = await session.readServiceAccount(serviceAccount);
   return checkPodSpec(
     { kind: 'Pod', name: pod.name, namespace: pod.namespace, serviceAccount },
-    pod.spec.containers.filter((c) => names.has(c.name)),
+    checked,
     { existing: true, accountMissing: !account, from: 'pod', pullSecrets: imagePullSecrets, linkedNow: account?.imagePullSecrets ?? [] },
     session,
   );

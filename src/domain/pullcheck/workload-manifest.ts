@@ -101,7 +101,7 @@ function readWorkload(value: unknown, path: string, namespace: string, errors: F
   const written = metadata.namespace;
   if (typeof written === 'string' && written !== '' && written !== namespace) {
     const message = `is ${quoteName(written)}; the request's path names namespace ${quoteName(namespace)}`;
-    errors.push({ path: `${path}metadata/namespace`, code: 'invalid_value', message });
+    errors.push({ path: `${path}metadata/namespace`, code: 'namespace_mismatch', message });
   }
   const name = typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? metadata.generateName : '';
   const specPath = POD_SPEC_PATHS[kind as Workload['kind']];

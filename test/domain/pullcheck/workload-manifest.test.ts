@@ -119,7 +119,7 @@ spec:
 describe('workloadsOf: what it refuses', () => {
   it('when the manifest names another namespace, then 422 names metadata/namespace', () => {
     expect(fieldErrors(() => workloadsOf(manifest('Pod', podSpec, { name: 'api', namespace: 'prod' }), NS))).toEqual([
-      { path: 'metadata/namespace', code: 'invalid_value', message: 'is "prod"; the request\'s path names namespace "team"' },
+      { path: 'metadata/namespace', code: 'namespace_mismatch', message: 'is "prod"; the request\'s path names namespace "team"' },
     ]);
   });
 
