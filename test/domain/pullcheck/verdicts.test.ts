@@ -36,8 +36,8 @@ describe('the verdict table', () => {
     for (const rule of VERDICT_TABLE) expect(rule.when.length).toBeGreaterThan(10);
   });
 
-  it('when docs/pullcheck-verdicts.md is read, then its table is VERDICT_TABLE, row by row and in order', () => {
-    const doc = readFileSync(new URL('../../../docs/pullcheck-verdicts.md', import.meta.url), 'utf8');
+  it('when docs/pullcheck.md is read, then its table is VERDICT_TABLE, row by row and in order', () => {
+    const doc = readFileSync(new URL('../../../docs/pullcheck.md', import.meta.url), 'utf8');
     const rows = [...doc.matchAll(/^\| `([a-z-]+)` \| ([^|]+) \|/gm)].map(([, verdict, when]) => [verdict, when.trim()]);
 
     expect(rows).toEqual(VERDICT_TABLE.map((rule) => [rule.verdict, rule.when]));
