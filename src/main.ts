@@ -13,7 +13,7 @@ import { defaultIdentity } from './controller/lease-record.js';
 import { startDistributionRuntime, type DistributionRuntime } from './distribution-runtime.js';
 import { createLogger } from './logger.js';
 import { VerifyCaFileError, verifierFromConfig } from './registry/verifier-from-config.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, observeVerificationSlots } from './metrics.js';
 import { applyServerTimeouts } from './server-timeouts.js';
 import { Lifecycle, drainOnShutdown } from './shutdown.js';
 import { describeCertificate, readTlsCredentials, reloadTlsOnChange, type TlsCredentials } from './tls.js';
@@ -96,9 +96,10 @@ async function start(): Promise<void> {
     throw error;
   }
   const { gatekeeper, description: auth } = createGatekeeper(config, selected);
+  const metrics = createMetrics();
   let verifier: RegistryVerifier;
   try {
-    verifier = verifierFromConfig(config.verify);
+    verifier = verifierFromConfig(config.verify, observeVerificationSlots(metrics));
   } catch (error) {
     if (error instanceof VerifyCaFileError) refuseToStart(error.message);
     throw error;
@@ -118,7 +119,6 @@ async function start(): Promise<void> {
       'EMBEDDED IN-MEMORY CLUSTER: nothing is persisted and no real cluster is touched; set KUBECONFIG or REGCRED_CLUSTER=kubernetes to use a real one',
     );
   }
-  const metrics = createMetrics();
   const lifecycle = new Lifecycle();
   const cluster = instrumentCluster(selected.cluster, metrics);
   if (config.auth === 'none') {

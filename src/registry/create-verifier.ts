@@ -3,7 +3,7 @@ import type { RegistryVerifier, VerificationOutcome } from '../domain/verify/reg
 import { verifyWithRegistry } from '../domain/verify/verify-registry.js';
 import type { Resolve } from './egress-guard.js';
 import { nodeRegistryTransport } from './node-transport.js';
-import { VerificationSlots } from './verification-slots.js';
+import { VerificationSlots, type SlotsObserver } from './verification-slots.js';
 
 export interface VerifierSettings {
   /** PEM text of extra CAs (the contents of REGCRED_VERIFY_CA_FILE). */
@@ -18,6 +18,8 @@ export interface VerifierSettings {
   requestShare?: number;
   resolve?: Resolve;
   transport?: RegistryTransport;
+  /** Told how full the slots are whenever that changes (the saturation gauges). */
+  observeSlots?: SlotsObserver;
 }
 
 // anonymous /v2/, then at most: token, probe, plus one same-origin redirect along the way.
@@ -34,7 +36,7 @@ const notStarted: RegistryTransport = {
 /** The verifier regcred runs with: the V2 protocol over the guarded transport, bounded in concurrency and time. */
 export function createRegistryVerifier(settings: VerifierSettings): RegistryVerifier {
   const transport = settings.transport ?? nodeRegistryTransport(settings);
-  const slots = new VerificationSlots(settings.concurrency, settings.requestShare);
+  const slots = new VerificationSlots(settings.concurrency, settings.requestShare, settings.observeSlots);
   const policy = { insecureHosts: settings.insecureHosts };
   return {
     async verify(target, signal, caller): Promise<VerificationOutcome> {

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { VerifyConfig } from '../config.js';
 import type { RegistryVerifier } from '../domain/verify/registry-verifier.js';
 import { createRegistryVerifier } from './create-verifier.js';
+import type { SlotsObserver } from './verification-slots.js';
 
 export class VerifyCaFileError extends Error {}
 
 /** The verifier the configuration asks for. @throws VerifyCaFileError when REGCRED_VERIFY_CA_FILE cannot be read or holds no PEM certificate */
-export function verifierFromConfig(config: Readonly<VerifyConfig>): RegistryVerifier {
+export function verifierFromConfig(config: Readonly<VerifyConfig>, observeSlots?: SlotsObserver): RegistryVerifier {
   let extraCa: string | undefined;
   if (config.caFile) {
     try {
@@ -17,5 +18,5 @@ export function verifierFromConfig(config: Readonly<VerifyConfig>): RegistryVeri
     }
     if (!extraCa.includes('-----BEGIN CERTIFICATE-----')) throw new VerifyCaFileError('REGCRED_VERIFY_CA_FILE holds no PEM certificate');
   }
-  return createRegistryVerifier({ ...config, extraCa });
+  return createRegistryVerifier({ ...config, extraCa, ...(observeSlots ? { observeSlots } : {}) });
 }
