@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readFileSync } from 'node:fs';
-import { RULE_TESTS, alertRules, promtool, promtoolAvailable, ruleGroups } from './monitoring-component.js';
+import { RULE_TESTS, alertRules, metricNames, promtool, promtoolAvailable, ruleGroups } from './monitoring-component.js';
 
 // The alerts of deploy/components/monitoring, as a Prometheus loads them: the PrometheusRule's
 // spec.groups written to a rule file, checked by promtool and unit-tested with its series
@@ -66,5 +66,15 @@ describe.skipIf(!promtoolAvailable())('the PrometheusRule of deploy/components/m
     const result = await promtool(['test', 'rules', join(dir, 'regcred-rules.test.yaml')]);
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('SUCCESS');
+  });
+});
+
+describe('metricNames, which the live Prometheus test checks against /metrics', () => {
+  it('when an expression has matchers, ranges, grouping and functions, then only the metric names are left', () => {
+    expect(
+      metricNames(
+        'histogram_quantile(0.99, sum by (le, route) (rate(http_request_duration_seconds_bucket{job="regcred",route!~"/a|/b"}[$__rate_interval]))) / on (x) group_left (y) max(regcred_controller_leader) unless absent(up)',
+      ),
+    ).toEqual(['http_request_duration_seconds_bucket', 'regcred_controller_leader', 'up']);
   });
 });

@@ -44,16 +44,18 @@ export function dashboardQueries(): DashboardQuery[] {
 /** Grafana's `$__rate_interval`, as Grafana would fill it in for a short scrape interval. */
 export const withRateInterval = (expr: string, interval: string) => expr.replaceAll('$__rate_interval', interval);
 
-/** The metric names an expression reads (identifiers followed by `{`, `[` or standing alone, minus PromQL's own words). */
+/** The metric names an expression reads: its identifiers once label matchers, ranges, grouping clauses and PromQL's own words are taken out. */
 export function metricNames(expr: string): string[] {
   const words = new Set(
-    'sum max min avg count rate increase irate histogram_quantile clamp_min time vector absent and or unless by on without bool le offset ignoring group_left group_right'.split(
-      ' ',
-    ),
+    'sum max min avg count rate increase irate histogram_quantile clamp_min time vector absent and or unless bool offset'.split(' '),
   );
-  const withoutStrings = expr.replace(/"[^"]*"/g, '""').replace(/\{[^}]*\}/g, '{}');
-  const names = withoutStrings.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
-  return [...new Set(names.filter((name) => !words.has(name) && /_/.test(name) && !/^\d/.test(name)))];
+  const bare = withRateInterval(expr, '1m')
+    .replace(/"[^"]*"/g, '""')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
+  const names = bare.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
+  return [...new Set(names.filter((name) => !words.has(name)))];
 }
 
 export function promtoolAvailable(): boolean {
