@@ -58,8 +58,12 @@ export function metricNames(expr: string): string[] {
   return [...new Set(names.filter((name) => !words.has(name)))];
 }
 
+/** Debian's prometheus package (promtool and the server); with REGCRED_TEST_PROMETHEUS=required (CI) its absence fails instead of skipping. */
 export function promtoolAvailable(): boolean {
-  return existsSync(PROMTOOL) && existsSync(PROMETHEUS);
+  const present = existsSync(PROMTOOL) && existsSync(PROMETHEUS);
+  if (!present && process.env.REGCRED_TEST_PROMETHEUS === 'required')
+    throw new Error('REGCRED_TEST_PROMETHEUS=required but /usr/bin/promtool or /usr/bin/prometheus is missing (apt-get install prometheus)');
+  return present;
 }
 
 export function promtool(args: string[]): Promise<{ code: number; output: string }> {
