@@ -62,7 +62,9 @@ export function metricNames(expr: string): string[] {
 export function promtoolAvailable(): boolean {
   const present = existsSync(PROMTOOL) && existsSync(PROMETHEUS);
   if (!present && process.env.REGCRED_TEST_PROMETHEUS === 'required')
-    throw new Error('REGCRED_TEST_PROMETHEUS=required but /usr/bin/promtool or /usr/bin/prometheus is missing (apt-get install prometheus)');
+    throw new Error(
+      'REGCRED_TEST_PROMETHEUS=required but /usr/bin/promtool or /usr/bin/prometheus is missing (apt-get install prometheus)',
+    );
   return present;
 }
 
