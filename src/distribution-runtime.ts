@@ -96,6 +96,8 @@ export function startDistributionRuntime({
         await stopped;
         await controller.stop();
         metrics.distributions.leader.set(0);
+        // A follower reports no distribution's state: what it last saw would go stale beside the new leader's.
+        forgetDistributionState(metrics);
       },
       onStoppedLeading: () => log.warn({ identity: elector.identity }, 'no longer leading: the distribution controller stopped'),
       onNewLeader: (identity) => log.info({ leader: identity }, 'distribution controller leader'),
@@ -110,6 +112,13 @@ export function startDistributionRuntime({
   });
   elector.start();
   return { stop: () => elector.stop(), identity: elector.identity, isLeader: () => elector.isLeader() };
+}
+
+function forgetDistributionState(metrics: Metrics): void {
+  const m = metrics.distributions;
+  m.namespaces.reset();
+  m.credentialExpiry.reset();
+  m.credentialLifetime.reset();
 }
 
 /** The same failure, retried every few seconds, is logged once a minute: the first time tells, the rest only fill the log. */
@@ -193,6 +202,7 @@ function controllerObserver(
         // prom-client removes a series only by its full label set.
         for (const state of NAMESPACE_STATES) m.namespaces.remove({ distribution: name, state });
         m.credentialExpiry.remove({ distribution: name });
+        m.credentialLifetime.remove({ distribution: name });
         m.writes.remove({ distribution: name });
         for (const how of ['edited', 'deleted']) m.driftRestorations.remove({ distribution: name, how });
         for (const provider of CLOUD_PROVIDERS)
@@ -205,6 +215,14 @@ function controllerObserver(
       const expiresAt = (result.status ?? d.status)?.credential?.expiresAt ?? d.spec.expiresAt;
       const expires = expiresAt ? Date.parse(expiresAt) : NaN;
       if (Number.isFinite(expires)) m.credentialExpiry.set({ distribution: name }, expires / 1000);
+      // Only a minted token has an issue time: its lifetime marks the credential as a cloud one (the alerts tell them apart by it).
+      const credential = (result.status ?? d.status)?.credential;
+      const lifetime =
+        credential?.expiresAt && credential.lastRefreshTime
+          ? Date.parse(credential.expiresAt) - Date.parse(credential.lastRefreshTime)
+          : NaN;
+      if (Number.isFinite(lifetime) && lifetime > 0) m.credentialLifetime.set({ distribution: name }, lifetime / 1000);
+      else m.credentialLifetime.remove({ distribution: name });
     },
     informer(signal) {
       if (signal.type === 'listed' && signal.reason !== 'start')

@@ -15,7 +15,7 @@ import { startDistributionRuntime, type DistributionRuntime } from './distributi
 import { createLogger } from './logger.js';
 import { registryPortsFromConfig } from './registry/registry-ports.js';
 import { VerifyCaFileError } from './registry/verifier-from-config.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, observeVerificationSlots } from './metrics.js';
 import { applyServerTimeouts } from './server-timeouts.js';
 import { Lifecycle, drainOnShutdown } from './shutdown.js';
 import { describeCertificate, readTlsCredentials, reloadTlsOnChange, type TlsCredentials } from './tls.js';
@@ -98,11 +98,12 @@ async function start(): Promise<void> {
     throw error;
   }
   const { gatekeeper, description: auth } = createGatekeeper(config, selected);
+  const metrics = createMetrics();
   let verifier: RegistryVerifier;
   let probe: ManifestProbe;
   try {
     // One egress: verification and the pull check's probes share its slots and its guard.
-    ({ verifier, probe } = registryPortsFromConfig(config.verify));
+    ({ verifier, probe } = registryPortsFromConfig(config.verify, { observeSlots: observeVerificationSlots(metrics) }));
   } catch (error) {
     if (error instanceof VerifyCaFileError) refuseToStart(error.message);
     throw error;
@@ -122,7 +123,6 @@ async function start(): Promise<void> {
       'EMBEDDED IN-MEMORY CLUSTER: nothing is persisted and no real cluster is touched; set KUBECONFIG or REGCRED_CLUSTER=kubernetes to use a real one',
     );
   }
-  const metrics = createMetrics();
   const lifecycle = new Lifecycle();
   const cluster = instrumentCluster(selected.cluster, metrics);
   if (config.auth === 'none') {

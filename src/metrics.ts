@@ -21,6 +21,14 @@ export interface Metrics {
   readonly registryVerifications: Counter<'status' | 'method'>;
   /** The distribution controller; `distribution` is a PullSecretDistribution's name (operators create those, a handful). */
   readonly distributions: DistributionMetrics;
+  /** The registry checks' shared slots (REGCRED_VERIFY_CONCURRENCY): how full they are, and who waits. */
+  readonly verificationSlots: VerificationSlotMetrics;
+}
+
+export interface VerificationSlotMetrics {
+  readonly size: Gauge;
+  readonly inUse: Gauge;
+  readonly waiting: Gauge;
 }
 
 export interface DistributionMetrics {
@@ -31,6 +39,8 @@ export interface DistributionMetrics {
   readonly writes: Counter<'distribution'>;
   readonly driftRestorations: Counter<'distribution' | 'how'>;
   readonly credentialExpiry: Gauge<'distribution'>;
+  /** A minted cloud token's lifetime (expiry minus issue): present only for cloud sources, which tells them from static ones. */
+  readonly credentialLifetime: Gauge<'distribution'>;
   /** Mints of cloud registry tokens (each with its write to the source Secret), by result (success, failure). */
   readonly credentialRefreshes: Counter<'distribution' | 'provider' | 'result'>;
   /** 1 while this replica leads (runs the controller), else 0. */
@@ -82,6 +92,33 @@ export function createMetrics({ processMetrics = true }: MetricsOptions = {}): M
       registers: [registry],
     }),
     distributions: distributionMetrics(registry),
+    verificationSlots: {
+      size: new Gauge({
+        name: 'regcred_verification_slots',
+        help: 'Registry checks that may be in flight at once (REGCRED_VERIFY_CONCURRENCY).',
+        registers: [registry],
+      }),
+      inUse: new Gauge({
+        name: 'regcred_verification_slots_in_use',
+        help: 'Registry checks in flight now.',
+        registers: [registry],
+      }),
+      waiting: new Gauge({
+        name: 'regcred_verification_waiting',
+        help: 'Registry checks waiting for a free slot now.',
+        registers: [registry],
+      }),
+    },
+  };
+}
+
+/** What the verifier's slots report as they change, written to these gauges. */
+export function observeVerificationSlots(metrics: Metrics): (state: { size: number; inUse: number; waiting: number }) => void {
+  const gauges = metrics.verificationSlots;
+  return ({ size, inUse, waiting }) => {
+    gauges.size.set(size);
+    gauges.inUse.set(inUse);
+    gauges.waiting.set(waiting);
   };
 }
 
@@ -116,6 +153,12 @@ function distributionMetrics(registry: Registry): DistributionMetrics {
     credentialExpiry: new Gauge({
       name: 'regcred_credential_expiry_timestamp_seconds',
       help: "When a distribution's credential expires, as a Unix time: a cloud source's minted token (status.credential.expiresAt), else spec.expiresAt.",
+      labelNames: ['distribution'],
+      registers,
+    }),
+    credentialLifetime: new Gauge({
+      name: 'regcred_credential_lifetime_seconds',
+      help: "How long a distribution's minted cloud token lives (status.credential: expiresAt minus lastRefreshTime); absent for static credentials.",
       labelNames: ['distribution'],
       registers,
     }),

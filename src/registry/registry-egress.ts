@@ -1,7 +1,7 @@
 import { RegistryTransportError, type RegistryTransport } from '../domain/verify/registry-transport.js';
 import type { Resolve } from './egress-guard.js';
 import { nodeRegistryTransport } from './node-transport.js';
-import { VerificationSlots } from './verification-slots.js';
+import { VerificationSlots, type SlotsObserver } from './verification-slots.js';
 
 export interface VerifierSettings {
   /** PEM text of extra CAs (the contents of REGCRED_VERIFY_CA_FILE). */
@@ -16,6 +16,8 @@ export interface VerifierSettings {
   requestShare?: number;
   resolve?: Resolve;
   transport?: RegistryTransport;
+  /** Told how full the slots are whenever that changes (the saturation gauges). */
+  observeSlots?: SlotsObserver;
 }
 
 /**
@@ -47,7 +49,7 @@ const notStarted: RegistryTransport = {
 
 export function createRegistryEgress(settings: VerifierSettings): RegistryEgress {
   const transport = settings.transport ?? nodeRegistryTransport(settings);
-  const slots = new VerificationSlots(settings.concurrency, settings.requestShare);
+  const slots = new VerificationSlots(settings.concurrency, settings.requestShare, settings.observeSlots);
   return {
     async run(steps, check, signal, caller) {
       let release: () => void;

@@ -1,3 +1,4 @@
+import type { SlotsObserver } from './verification-slots.js';
 import type { VerifyConfig } from '../config.js';
 import type { ManifestProbe } from '../domain/pullcheck/pullcheck-model.js';
 import type { RegistryVerifier } from '../domain/verify/registry-verifier.js';
@@ -20,9 +21,9 @@ export interface RegistryPorts {
  */
 export function registryPortsFromConfig(
   config: Readonly<VerifyConfig>,
-  options: { probeCache?: ProbeCacheOptions | false } = {},
+  options: { probeCache?: ProbeCacheOptions | false; observeSlots?: SlotsObserver } = {},
 ): RegistryPorts {
-  const settings = verifierSettingsFromConfig(config);
+  const settings = { ...verifierSettingsFromConfig(config), ...(options.observeSlots ? { observeSlots: options.observeSlots } : {}) };
   const egress = createRegistryEgress(settings);
   return {
     verifier: createRegistryVerifier(settings, egress),

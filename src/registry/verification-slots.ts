@@ -1,3 +1,6 @@
+/** How full the slots are, reported on every change (for the metrics). */
+export type SlotsObserver = (state: { size: number; inUse: number; waiting: number }) => void;
+
 interface Waiter {
   holder: string;
   grant: () => void;
@@ -15,9 +18,19 @@ export class VerificationSlots {
   private readonly held = new Map<string, number>();
   private readonly waiting = new Set<Waiter>();
 
-  constructor(size: number, share = size) {
+  private readonly size: number;
+  private readonly observer: SlotsObserver | undefined;
+
+  constructor(size: number, share = size, observer?: SlotsObserver) {
+    this.size = size;
+    this.observer = observer;
     this.free = size;
     this.share = Math.max(1, share);
+    this.report();
+  }
+
+  private report(): void {
+    this.observer?.({ size: this.size, inUse: this.size - this.free, waiting: this.waiting.size });
   }
 
   /** Resolves with the release function once a slot is held for `holder`; rejects with the signal's reason if it aborts first. */
@@ -25,11 +38,14 @@ export class VerificationSlots {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.free > 0 && this.mayHold(holder)) {
       this.free--;
-      return Promise.resolve(this.take(holder));
+      const release = this.take(holder);
+      this.report();
+      return Promise.resolve(release);
     }
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.waiting.delete(waiter);
+        this.report();
         reject(signal!.reason);
       };
       const waiter: Waiter = {
@@ -40,6 +56,7 @@ export class VerificationSlots {
         },
       };
       this.waiting.add(waiter);
+      this.report();
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -62,9 +79,11 @@ export class VerificationSlots {
         if (!this.mayHold(waiter.holder)) continue;
         this.waiting.delete(waiter);
         waiter.grant();
+        this.report();
         return;
       }
       this.free++;
+      this.report();
     };
   }
 }

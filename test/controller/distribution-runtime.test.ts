@@ -9,6 +9,7 @@ import { DISTRIBUTION_SOURCE_LABEL } from '../../src/domain/distributions/distri
 import { createMetrics } from '../../src/metrics.js';
 import type { RegistryVerifier } from '../../src/domain/verify/registry-verifier.js';
 import { eventually } from '../support/poll.js';
+import { FakeMinter } from '../support/cloud/fake-minter.js';
 
 // The runtime as main.ts starts it, on the in-memory cluster: leadership, metrics, Events, log lines.
 const CANARY = 'canary-runtime-pw';
@@ -82,6 +83,8 @@ describe('the distribution runtime (leader election, metrics, Events) on the in-
     expect(text).toContain(
       `regcred_credential_expiry_timestamp_seconds{distribution="payments"} ${Date.parse('2027-01-01T00:00:00Z') / 1000}`,
     );
+    // A static credential has no lifetime series: that is how the alerts tell it from a cloud token.
+    expect(text).not.toContain('regcred_credential_lifetime_seconds{');
 
     // Drift: an Event, a counter, a log line; never the credential anywhere.
     const copy = (await cluster.readSecret('team-a', 'regcred'))!;
@@ -117,6 +120,51 @@ describe('the distribution runtime (leader election, metrics, Events) on the in-
     const lease = (await distributions.leases.read('regcred', LEASE_NAME))!;
     expect(lease.holderIdentity ?? '').toBe('');
     expect(await metrics.registry.metrics()).toContain('regcred_controller_leader 0');
+  });
+
+  it("when a cloud token is minted, then its lifetime is a series beside its expiry; when the replica stops leading, it reports no distribution's state any more", async () => {
+    const cluster = new MemoryCluster({ namespaces: ['regcred', 'team-a'] });
+    const distributions = new MemoryDistributions(cluster);
+    await distributions.createDistribution({
+      name: 'ecr-x',
+      finalizers: [],
+      labels: {},
+      annotations: {},
+      spec: {
+        secretName: 'regcred',
+        serviceAccounts: [],
+        namespaces: ['team-a'],
+        source: { secretName: 'distribution-ecr-x', namespace: 'regcred', ecr: { region: 'eu-west-1', registryIds: ['111122223333'] } },
+      },
+    });
+    const metrics = createMetrics({ processMetrics: false });
+    const minter = new FakeMinter(CANARY);
+    minter.lifetimeMs = 600_000;
+    const base = defaultConfig({ namespace: 'regcred' });
+    const config = defaultConfig({ namespace: 'regcred', cloud: { ...base.cloud, allow: ['ecr:111122223333:*'] } });
+    runtime = startDistributionRuntime({ config, cluster, distributions, metrics, logger: logCapture().logger, minter });
+    const lifetime = await eventually(async () => {
+      const value = /^regcred_credential_lifetime_seconds\{distribution="ecr-x"\} (\S+)$/m.exec(await metrics.registry.metrics())?.[1];
+      expect(value).toBeDefined();
+      return Number(value);
+    });
+    // status.credential: expiresAt minus lastRefreshTime, the latter recorded just after the mint answered.
+    expect(lifetime).toBeGreaterThan(590);
+    expect(lifetime).toBeLessThanOrEqual(600);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('regcred_credential_refresh_total{distribution="ecr-x",provider="ecr",result="success"} 1');
+    expect(text).toMatch(/^regcred_credential_expiry_timestamp_seconds\{distribution="ecr-x"\} \d+/m);
+
+    await runtime.stop();
+    runtime = undefined;
+    const after = await metrics.registry.metrics();
+    expect(after).toContain('regcred_controller_leader 0');
+    for (const gauge of [
+      'regcred_credential_lifetime_seconds',
+      'regcred_credential_expiry_timestamp_seconds',
+      'regcred_distribution_namespaces',
+    ])
+      expect(after, gauge).not.toContain(`${gauge}{`);
   });
 
   it('when its namespace is missing, it keeps trying to lead but says so once a minute, not at every attempt', async () => {

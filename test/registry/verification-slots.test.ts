@@ -42,3 +42,19 @@ describe('VerificationSlots with a share per holder', () => {
     expect(await settled(a2)).toBe(true);
   });
 });
+
+describe('VerificationSlots reporting how full they are (the saturation gauges)', () => {
+  it('when checks take, wait for and release slots, then every change is reported: size, in use, waiting', async () => {
+    const states: string[] = [];
+    const slots = new VerificationSlots(1, 1, ({ size, inUse, waiting }) => states.push(`${size}/${inUse}/${waiting}`));
+    const first = await slots.acquire(undefined, 'a');
+    const gone = new AbortController();
+    const second = slots.acquire(undefined, 'b');
+    const third = slots.acquire(gone.signal, 'c');
+    gone.abort(new Error('client gone'));
+    await expect(third).rejects.toThrow('client gone');
+    first();
+    (await second)();
+    expect(states).toEqual(['1/0/0', '1/1/0', '1/1/1', '1/1/2', '1/1/1', '1/1/0', '1/0/0']);
+  });
+});

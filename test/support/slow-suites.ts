@@ -16,4 +16,5 @@ export const SLOW_SUITES = [
   'test/controller/leader-election-real-cluster.test.ts',
   'test/registry/cloud-pull.test.ts',
   'test/resilience/cloud-thousand-namespaces.test.ts',
+  'test/monitoring/live-prometheus.test.ts',
 ];
