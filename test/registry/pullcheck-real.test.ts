@@ -59,6 +59,7 @@ describeWithRegistry(kitSuiteTitle('will it pull, for real: the kit and distribu
     let tokenServer: TokenServer;
     let basic: TestRegistry;
     let token: TestRegistry;
+    let forbidding: TestRegistry;
     let down: TestRegistry;
     let pushed: PushedImage;
     let arena: ClusterArena;
@@ -77,9 +78,17 @@ describeWithRegistry(kitSuiteTitle('will it pull, for real: the kit and distribu
         ca,
         service: 'regcred-pullcheck-real',
       });
-      [basic, token, down, arena] = await Promise.all([
+      const forbiddingRealm = await startTokenServer({
+        users: { janedoe: CANARY },
+        grants: { janedoe: ['team/app'] },
+        forbidUngranted: true,
+        ca,
+        service: 'regcred-pullcheck-real-403',
+      });
+      [basic, token, forbidding, down, arena] = await Promise.all([
         startHtpasswdRegistry({ users: { janedoe: CANARY }, ca }),
         startTokenRegistry({ tokenServer, ca }),
+        startTokenRegistry({ tokenServer: forbiddingRealm, ca }),
         startHtpasswdRegistry({ users: { janedoe: CANARY }, ca }),
         kitArena(),
       ]);
@@ -231,6 +240,19 @@ describeWithRegistry(kitSuiteTitle('will it pull, for real: the kit and distribu
       );
       // The granted repository pulls with the same secret: the login itself is good.
       expect((await check(namespace, podManifest(`${token.host}/team/app:v1`))).container.verdict).toBe('pulls');
+    });
+
+    it('denied: a realm that answers 403 to a good login asking for a repository it may not pull; the fix names the user, the secret and the repository', async () => {
+      const namespace = await freshNamespace(['regcred']);
+      await pullSecret(namespace, 'regcred', { [forbidding.host]: jane });
+      const { container } = await check(namespace, podManifest(`${forbidding.host}/team/other:v1`));
+      expect(container).toMatchObject({
+        verdict: 'denied',
+        tried: [{ secret: 'regcred', username: 'janedoe', result: { outcome: 'denied', status: 403 } }],
+      });
+      expect(container.fix).toBe(
+        `grant user "janedoe" (secret "regcred") pull access to ${forbidding.host}/team/other, or use a credential that has it`,
+      );
     });
 
     it('not-found: a tag that was never pushed (404 MANIFEST_UNKNOWN); the fix names the image', async () => {
