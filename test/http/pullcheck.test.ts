@@ -269,4 +269,15 @@ describe("token mode: the caller's namespace grant", () => {
     expect(probe.probes).toHaveLength(probesSoFar);
     expect((await request(app).get('/v1/namespaces/team-a/pullcheck')).status).toBe(401);
   });
+
+  it("when the registry is probed, then each probe takes the caller's share of the verification slots, as a verification does", async () => {
+    const { app, cluster, probe } = pullCheckApp({ gatekeeper: tokenGatekeeper(TOKENS) });
+    cluster.seedPod({ namespace: 'team-a', name: 'p' });
+    cluster.setPodContainerStates('team-a', 'p', [{ name: 'app', waiting: 'ErrImagePull' }]);
+    const auth = `Bearer ${TEAM_A_TOKEN}`;
+    expect((await request(app).post('/v1/namespaces/team-a/pullcheck').set('Authorization', auth).send({ pod: 'p' })).status).toBe(200);
+    expect((await request(app).get('/v1/namespaces/team-a/pullcheck').set('Authorization', auth)).status).toBe(200);
+    expect(probe.callers.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(probe.callers)).toEqual(new Set(['caller:team-a-ci']));
+  });
 });

@@ -4,15 +4,20 @@ import type { ManifestProbe, ProbeResult, ProbeTarget } from '../../src/domain/p
 
 export interface FakeManifestProbe extends ManifestProbe {
   readonly probes: ProbeTarget[];
+  /** Whose share of the verification slots each probe was asked under (the `caller` argument), in order. */
+  readonly callers: Array<string | undefined>;
 }
 
 /** Answers each probe with `answer(target)`, recording the targets. */
 export function scriptedProbe(answer: (target: ProbeTarget) => ProbeResult): FakeManifestProbe {
   const probes: ProbeTarget[] = [];
+  const callers: Array<string | undefined> = [];
   return {
     probes,
-    probe: async (target) => {
+    callers,
+    probe: async (target, _signal, caller) => {
       probes.push(structuredClone(target));
+      callers.push(caller);
       return answer(target);
     },
   };

@@ -46,6 +46,11 @@ export interface TokenServerOptions {
    * Hub's anonymous pulls do) for these only. Absent: a request without credentials gets 401.
    */
   anonymousGrants?: string[];
+  /**
+   * A realm that refuses a login asking for a repository it may not pull with 403 (as Harbor's and
+   * GitLab's do), instead of a token without that access (distribution's reference token server).
+   */
+  forbidUngranted?: boolean;
   ca: TestCa;
   service: string;
 }
@@ -89,6 +94,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
         ? { pull: options.grants[credentials.user] ?? [], push: options.pushGrants?.[credentials.user] ?? [] }
         : { pull: options.anonymousGrants ?? [], push: [] },
     );
+    if (options.forbidUngranted && credentials && access.length === 0 && url.searchParams.getAll('scope').length > 0) {
+      return json(res, 403, { details: 'access to the requested resource is not authorized' });
+    }
     const subject = credentials?.user ?? '';
     void issueToken({ key, signer, issuer, service: options.service, subject, access }).then(
       (answer) => json(res, 200, answer),
