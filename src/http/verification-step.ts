@@ -34,7 +34,7 @@ export const dockerConfigFieldOf =
  * connection): work done for it from then on would be wasted. Node's request timeout covers only
  * receiving the request, so it does not end handling; verificationStep adds its own deadline.
  */
-function requestSignal(res: Response): AbortSignal {
+export function requestSignal(res: Response): AbortSignal {
   const existing = res.locals.requestSignal as AbortSignal | undefined;
   if (existing) return existing;
   const controller = new AbortController();

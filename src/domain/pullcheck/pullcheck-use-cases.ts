@@ -1,15 +1,15 @@
 import { NamespaceNotFoundError, PodNotFoundError, type Cluster } from '../cluster.js';
+import { UnavailableError } from '../../errors.js';
 import { PULL_SECRET_TYPES } from '../kubernetes/secret.js';
 import { checkWorkloads } from './check-workload.js';
-import type { ExistingPod, ManifestProbe, WorkloadCheck } from './pullcheck-model.js';
+import type { ManifestProbe, WorkloadCheck } from './pullcheck-model.js';
 import { createPullcheckSession, type PullcheckPorts } from './pullcheck-ports.js';
 import type { PullCheckRequest } from './pullcheck-request.js';
 import { DEFAULT_SCAN_LIMIT } from './pullcheck-schemas.js';
-import { checkExistingPod, PULL_WAITING_REASONS } from './scan-namespace.js';
+import { checkExistingPod, podCheckOf, scanPods, type PodCheck } from './scan-namespace.js';
 import { workloadsOf } from './workload-manifest.js';
 
-/** A Pod that exists, checked: its workload check plus when it was created and what waits on a pull. */
-export type PodCheck = WorkloadCheck & Pick<ExistingPod, 'creationTimestamp' | 'waiting'>;
+export type { PodCheck } from './scan-namespace.js';
 
 /** What the pull check's use-cases need: the cluster (read only, on the caller's behalf) and the registry probe. */
 export interface PullCheckDependencies {
@@ -45,23 +45,41 @@ export async function checkPullability(
   deps: PullCheckDependencies,
   namespace: string,
   request: PullCheckRequest,
+  signal?: AbortSignal,
 ): Promise<PullCheckResult> {
   if ('documents' in request) {
-    const workloads = await checkManifests(deps, namespace, request.documents);
+    const workloads = await checkManifests(deps, namespace, request.documents, signal);
     return { namespace, willPull: workloads.every((w) => w.willPull), workloads };
   }
   await requireNamespace(deps.cluster, namespace);
   const pod = await deps.cluster.readPod(namespace, request.pod);
   if (!pod) throw new PodNotFoundError(namespace, request.pod);
-  const check = await checkExistingPod(pod, createPullcheckSession(pullCheckPorts(deps, namespace)), 'all');
+  const session = createPullcheckSession(pullCheckPorts(deps, namespace), signal);
+  const check = await settled(checkExistingPod(pod, session, 'all'), signal);
   return { namespace, willPull: check.willPull, workloads: [podCheckOf(pod, check)] };
 }
 
-async function checkManifests(deps: PullCheckDependencies, namespace: string, documents: unknown[]): Promise<WorkloadCheck[]> {
+async function checkManifests(
+  deps: PullCheckDependencies,
+  namespace: string,
+  documents: unknown[],
+  signal?: AbortSignal,
+): Promise<WorkloadCheck[]> {
   // Before the namespace is read: a body that cannot be checked is a 422 whatever the namespace.
   const workloads = workloadsOf(documents, namespace);
   await requireNamespace(deps.cluster, namespace);
-  return checkWorkloads(workloads, namespace, pullCheckPorts(deps, namespace));
+  return settled(checkWorkloads(workloads, namespace, pullCheckPorts(deps, namespace), signal), signal);
+}
+
+/** A check cut short by its deadline is a 503 that says so, not an error of the service. */
+async function settled<T>(check: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  try {
+    return await check;
+  } catch (error) {
+    if (signal?.aborted)
+      throw new UnavailableError('the pull check did not finish in time (registries or the cluster answered slowly); try again');
+    throw error;
+  }
 }
 
 /**
@@ -74,17 +92,12 @@ export async function scanNamespace(
   deps: PullCheckDependencies,
   namespace: string,
   page: { limit?: number; continue?: string },
+  signal?: AbortSignal,
 ): Promise<PullCheckScan> {
   await requireNamespace(deps.cluster, namespace);
   const listed = await deps.cluster.listPods(namespace, { limit: page.limit ?? DEFAULT_SCAN_LIMIT, continue: page.continue });
-  const session = createPullcheckSession(pullCheckPorts(deps, namespace));
-  const failing = listed.pods.filter((pod) => pod.waiting.some((w) => PULL_WAITING_REASONS.includes(w.reason)));
-  const pods = await Promise.all(failing.map(async (pod) => podCheckOf(pod, await checkExistingPod(pod, session, 'waiting'))));
+  const pods = await settled(scanPods(listed.pods, pullCheckPorts(deps, namespace), signal), signal);
   return { namespace, scanned: listed.pods.length, pods, ...(listed.continue ? { continue: listed.continue } : {}) };
-}
-
-function podCheckOf(pod: ExistingPod, check: WorkloadCheck): PodCheck {
-  return { ...check, ...(pod.creationTimestamp ? { creationTimestamp: pod.creationTimestamp } : {}), waiting: pod.waiting };
 }
 
 /** The ports of one request, bound to its namespace (the session above reads each name once). */

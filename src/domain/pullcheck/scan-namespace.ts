@@ -10,10 +10,17 @@ export const PULL_WAITING_REASONS: readonly string[] = ['ErrImagePull', 'ImagePu
  * with the secrets the Pod was admitted with. One session for the page: each secret, ServiceAccount
  * and probe target is asked once however many Pods share it. Pods with no such container are left out.
  */
-export async function scanPods(pods: readonly ExistingPod[], ports: PullcheckPorts, signal?: AbortSignal): Promise<WorkloadCheck[]> {
+export async function scanPods(pods: readonly ExistingPod[], ports: PullcheckPorts, signal?: AbortSignal): Promise<PodCheck[]> {
   const session = createPullcheckSession(ports, signal);
   const waiting = pods.filter((pod) => pod.waiting.some((w) => PULL_WAITING_REASONS.includes(w.reason)));
-  return Promise.all(waiting.map((pod) => checkExistingPod(pod, session)));
+  return Promise.all(waiting.map(async (pod) => podCheckOf(pod, await checkExistingPod(pod, session))));
+}
+
+/** A Pod that exists, checked: its workload check plus when it was created and what waits on a pull. */
+export type PodCheck = WorkloadCheck & Pick<ExistingPod, 'creationTimestamp' | 'waiting'>;
+
+export function podCheckOf(pod: ExistingPod, check: WorkloadCheck): PodCheck {
+  return { ...check, ...(pod.creationTimestamp ? { creationTimestamp: pod.creationTimestamp } : {}), waiting: pod.waiting };
 }
 
 /**

@@ -4,6 +4,7 @@ import { readPullCheckRequest } from '../../domain/pullcheck/pullcheck-request.j
 import type { ScanQuery } from '../../domain/pullcheck/pullcheck-schemas.js';
 import { checkPullability, scanNamespace } from '../../domain/pullcheck/pullcheck-use-cases.js';
 import { shareKeyOf } from '../access.js';
+import { requestSignal } from '../verification-step.js';
 import type { NamespacePath } from '../params.js';
 import type { HandlerFactory } from '../route.js';
 
@@ -15,15 +16,19 @@ const callersProbe = (probe: ManifestProbe, res: Response): ManifestProbe => ({
   probe: (target, signal) => probe.probe(target, signal, shareKeyOf(res.locals)),
 });
 
+// As for a request's verification: a pull check ends when its client goes away, or after 25 s.
+const PULL_CHECK_DEADLINE_MS = 25_000;
+const deadlineOf = (res: Response) => AbortSignal.any([requestSignal(res), AbortSignal.timeout(PULL_CHECK_DEADLINE_MS)]);
+
 export const pullCheckHandler: HandlerFactory<{ params: NamespacePath; body: Buffer }> =
   ({ cluster, probe }) =>
   async ({ params: { namespace }, body }, req, res) => {
     const request = readPullCheckRequest(body, req.get('content-type'));
-    res.json(await checkPullability({ cluster, probe: callersProbe(probe, res) }, namespace, request));
+    res.json(await checkPullability({ cluster, probe: callersProbe(probe, res) }, namespace, request, deadlineOf(res)));
   };
 
 export const pullCheckScanHandler: HandlerFactory<{ params: NamespacePath; query: ScanQuery }> =
   ({ cluster, probe }) =>
   async ({ params: { namespace }, query }, _req, res) => {
-    res.json(await scanNamespace({ cluster, probe: callersProbe(probe, res) }, namespace, query));
+    res.json(await scanNamespace({ cluster, probe: callersProbe(probe, res) }, namespace, query, deadlineOf(res)));
   };
