@@ -95,7 +95,9 @@ export async function checkContainer(
     return settle(anonymous ? 'pulls-anonymously' : 'pulls', {}, answered);
   }
   if (skipped.length > 0) return settle('secret-missing', { secretProblem: skipped[0] }, answered);
-  const unlinked = await unlinkedSecret(repository, context, session);
+  // Only when nothing the Pod has matches: a refused credential of its own is the diagnosis, and the
+  // unlisted secret is a guess that was never tried.
+  const unlinked = candidates.length === 0 ? await unlinkedSecret(repository, context, session) : undefined;
   if (unlinked) return settle('not-linked', unlinked, answered);
   if (anonymous) {
     const verdict =

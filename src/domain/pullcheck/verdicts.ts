@@ -85,7 +85,7 @@ export const VERDICT_TABLE: readonly VerdictRule[] = [
   },
   {
     verdict: 'not-linked',
-    when: 'nothing tried pulls, and a pull secret of the namespace that the Pod does not list would match the image (linked to its ServiceAccount only after the Pod was admitted, or not linked at all)',
+    when: 'no credential of the Pod matches the image, and a pull secret of the namespace that the Pod does not list would (linked to its ServiceAccount only after the Pod was admitted, or not linked at all); a credential the Pod has that the registry refuses decides the verdict instead',
     fix: notLinkedFix,
   },
   {

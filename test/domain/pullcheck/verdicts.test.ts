@@ -229,4 +229,16 @@ describe('precedence', () => {
 
     expect(container.fix).toBe('link secret "regcred" to ServiceAccount "default", or add it to the Pod template\'s imagePullSecrets');
   });
+
+  it("when the Pod's own credential is refused and another, unlisted secret would match, then the refusal is the verdict (the other was never tried)", async () => {
+    const stale = pullSecret('stale', { 'registry.example.com': ['ci', 'expired'] });
+    const { container } = await checkOne({
+      secrets: [stale, regcred],
+      serviceAccounts: linked('stale'),
+      registry: [whenPassword('expired', 'unauthorized')],
+    });
+
+    expect(container.verdict).toBe('unauthorized');
+    expect(container.tried.map((t) => t.secret)).toEqual(['stale']);
+  });
 });
