@@ -1,15 +1,13 @@
-import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { startRegcredMain, type ServerProcess } from './children.js';
+import { startRegcredMain } from './children.js';
 import { benchTokensFile } from './distribution-setup.js';
-import { BENCH_TOKEN } from './fixtures.js';
 import type { Kit } from './kit.js';
 import { round } from './load.js';
 import { adminClient } from './namespace.js';
 import { PullcheckNamespace } from './pullcheck-cluster.js';
-import { pushTags, startBenchRegistry, type BenchRegistry } from './pullcheck-registry.js';
-import { nearestRank, type PullcheckRun, type RegistryCalls, type ScanMeasure, type WorkloadLatency } from './report-pullcheck.js';
+import { post, timePosts, timeScan } from './pullcheck-measures.js';
+import { pushTags, startBenchRegistry } from './pullcheck-registry.js';
+import type { PullcheckRun, RegistryCalls } from './report-pullcheck.js';
 
 export interface PullcheckSettings {
   containers: number;
@@ -38,8 +36,6 @@ const SCAN_SECRETS = [
 const SCAN_REPOSITORIES = ['bench/svc-0', 'bench/svc-1', 'bench/svc-2', 'bench/svc-3', 'bench/svc-4'];
 const SCAN_TAGS = ['v1', 'v2'];
 const WORKLOAD_SECRET = 'bench-pull';
-// The registry writes its access-log line just after its answer.
-const LOG_SETTLE_MS = 300;
 
 /** The `pullcheck` part: a 10-container workload checked cold and warm, then scans of a namespace with failing Pods. */
 export async function benchPullcheck(kit: Kit, settings: PullcheckSettings, cleanups: Array<() => Promise<void>>): Promise<PullcheckRun> {
@@ -83,13 +79,20 @@ export async function benchPullcheck(kit: Kit, settings: PullcheckSettings, clea
     process.stderr.write(`  POST a ${apps.length}-container Deployment ${settings.requests} times, new tags each time (cold)\n`);
     const cold = await timePosts(
       bench,
+      server,
       settings.requests,
       (i) => post(server, namespace.name, deployment(host, apps, coldTags[i]!)),
       stop.signal,
     );
     await post(server, namespace.name, deployment(host, apps, 'warm'));
     process.stderr.write(`  the same ${settings.requests} times with one tag (warm)\n`);
-    const warm = await timePosts(bench, settings.requests, () => post(server, namespace.name, deployment(host, apps, 'warm')), stop.signal);
+    const warm = await timePosts(
+      bench,
+      server,
+      settings.requests,
+      () => post(server, namespace.name, deployment(host, apps, 'warm')),
+      stop.signal,
+    );
     await server.stop();
 
     const rounds: PullcheckRun['scan']['rounds'] = [];
@@ -184,78 +187,3 @@ function deployment(host: string, repositories: string[], tag: string): object {
     },
   };
 }
-
-/** POSTs the manifest; answers whether it came back 200 with every container pulling. */
-async function post(server: ServerProcess, namespace: string, manifest: object): Promise<boolean> {
-  const res = await fetch(`${server.url}/v1/namespaces/${namespace}/pullcheck`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(manifest),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = (await res.json()) as { willPull?: boolean };
-  return res.status === 200 && body.willPull === true;
-}
-
-async function timePosts(
-  bench: BenchRegistry,
-  requests: number,
-  send: (i: number) => Promise<boolean>,
-  signal: AbortSignal,
-): Promise<WorkloadLatency> {
-  const before = await settledCalls(bench);
-  const latencies: number[] = [];
-  let failed = 0;
-  for (let i = 0; i < requests; i++) {
-    signal.throwIfAborted();
-    const t = performance.now();
-    if (!(await send(i))) failed++;
-    latencies.push(performance.now() - t);
-  }
-  const calls = difference(await settledCalls(bench), before);
-  latencies.sort((a, b) => a - b);
-  return {
-    requests,
-    p50Ms: round(nearestRank(latencies, 50), 2),
-    p99Ms: round(nearestRank(latencies, 99), 2),
-    maxMs: round(latencies.at(-1)!, 2),
-    failed,
-    calls,
-    callsPerRequest: { registry: round(calls.registry / requests, 2), token: round(calls.token / requests, 2) },
-    loadAverage1m: round(loadavg()[0]!, 2),
-  };
-}
-
-async function timeScan(bench: BenchRegistry, server: ServerProcess, namespace: string, limit: number): Promise<ScanMeasure> {
-  const before = await settledCalls(bench);
-  const measure = { pages: 0, scanned: 0, diagnosed: 0, verdicts: {} as Record<string, number> };
-  const t = performance.now();
-  let next: string | undefined;
-  do {
-    const query = `limit=${limit}${next ? `&continue=${encodeURIComponent(next)}` : ''}`;
-    const res = await fetch(`${server.url}/v1/namespaces/${namespace}/pullcheck?${query}`, {
-      headers: { authorization: `Bearer ${BENCH_TOKEN}` },
-      signal: AbortSignal.timeout(60_000),
-    });
-    if (res.status !== 200) throw new Error(`GET …/pullcheck?${query}: ${res.status} ${await res.text()}`);
-    const page = (await res.json()) as { scanned: number; pods: Array<{ containers: Array<{ verdict: string }> }>; continue?: string };
-    measure.pages++;
-    measure.scanned += page.scanned;
-    measure.diagnosed += page.pods.length;
-    for (const container of page.pods.flatMap((p) => p.containers))
-      measure.verdicts[container.verdict] = (measure.verdicts[container.verdict] ?? 0) + 1;
-    next = page.continue;
-  } while (next);
-  const ms = round(performance.now() - t, 1);
-  return { ms, ...measure, calls: difference(await settledCalls(bench), before), loadAverage1m: round(loadavg()[0]!, 2) };
-}
-
-async function settledCalls(bench: BenchRegistry): Promise<RegistryCalls> {
-  await sleep(LOG_SETTLE_MS);
-  return bench.calls();
-}
-
-const difference = (after: RegistryCalls, before: RegistryCalls): RegistryCalls => ({
-  registry: after.registry - before.registry,
-  token: after.token - before.token,
-});

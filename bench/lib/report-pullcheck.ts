@@ -14,6 +14,8 @@ export interface WorkloadLatency {
   maxMs: number;
   /** Answers other than 200 with `willPull: true`. */
   failed: number;
+  /** regcred's CPU (user + system, all threads) per request. */
+  cpuMsPerRequest: number;
   calls: RegistryCalls;
   callsPerRequest: RegistryCalls;
   loadAverage1m: number;
@@ -22,6 +24,8 @@ export interface WorkloadLatency {
 /** Every page of GET /v1/namespaces/{ns}/pullcheck, one after the other. */
 export interface ScanMeasure {
   ms: number;
+  /** regcred's CPU over the whole scan. */
+  cpuMs: number;
   pages: number;
   scanned: number;
   diagnosed: number;
@@ -65,10 +69,12 @@ const calls = (c: RegistryCalls) => `${c.registry} registry + ${c.token} token`;
 export function pullcheckLines(r: PullcheckResults): string[] {
   if ('skipped' in r) return ['', `pull check: SKIPPED (${r.skipped})`];
   const workload = (label: string, w: WorkloadLatency) =>
-    `  ${label}: p50 ${fixed(w.p50Ms, 1)} ms, p99 ${fixed(w.p99Ms, 1)} ms, max ${fixed(w.maxMs, 1)} ms over ${w.requests} requests (${w.failed} failed); ` +
+    `  ${label}: p50 ${fixed(w.p50Ms, 1)} ms, p99 ${fixed(w.p99Ms, 1)} ms, max ${fixed(w.maxMs, 1)} ms over ${w.requests} requests (${w.failed} failed), regcred CPU ${fixed(w.cpuMsPerRequest, 1)} ms/request; ` +
     `calls ${calls(w.calls)} = ${fixed(w.callsPerRequest.registry, 2)} + ${fixed(w.callsPerRequest.token, 2)} per request; load ${fixed(w.loadAverage1m)}`;
   const scan = (m: ScanMeasure) =>
-    `${fixed(m.ms / 1000, 2)} s, ${m.pages} pages, ${m.scanned} scanned, ${m.diagnosed} diagnosed (${Object.entries(m.verdicts)
+    `${fixed(m.ms / 1000, 2)} s (regcred CPU ${m.cpuMs} ms), ${m.pages} pages, ${m.scanned} scanned, ${m.diagnosed} diagnosed (${Object.entries(
+      m.verdicts,
+    )
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}), calls ${calls(m.calls)}, load ${fixed(m.loadAverage1m)}`;
   return [
