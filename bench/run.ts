@@ -1,6 +1,6 @@
 // `npm run bench`: regcred against its baselines, each server in a child process on 127.0.0.1;
 // prints a table and writes bench/results/latest.json. See README "Benchmarks".
-// BENCH_ONLY=fanout (or render, apply, distributions, distribution-fuzz, cloud; comma-separated) runs only those parts;
+// BENCH_ONLY=fanout (or render, apply, distributions, distribution-fuzz, cloud, pullcheck; comma-separated) runs only those parts;
 // distributions-outage is the last step of distributions alone.
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -14,8 +14,10 @@ import { benchFanOut, type FanOutSettings } from './lib/fan-out.js';
 import { renderRequest } from './lib/fixtures.js';
 import { obtainKit, startPrivateKit, type Kit } from './lib/kit.js';
 import { compare, MemoryWatch, type Settings } from './lib/measure.js';
+import { benchPullcheck, type PullcheckSettings } from './lib/pullcheck.js';
 import { cloudLines, cloudMarkdown, type CloudResults } from './lib/report-cloud.js';
 import { isClean, printResults, TARGETS, writeResults, type Results } from './lib/report.js';
+import { pullcheckLines, type PullcheckResults } from './lib/report-pullcheck.js';
 import { defaultConfig } from '../src/config.js';
 
 const settings: Settings = {
@@ -77,7 +79,18 @@ const cloudSettings: CloudSettings = {
   },
   hardStopSeconds: Number(process.env.BENCH_CLOUD_HARD_STOP_SECONDS ?? 600),
 };
-const PARTS = ['render', 'apply', 'fanout', 'distributions', 'distributions-outage', 'distribution-fuzz', 'cloud'] as const;
+// The pull check: a 10-container Deployment POSTed cold (new tags every request) and warm, then scans of 500 Pods of
+// which 50 wait in ImagePullBackOff, a page of 100 at a time, each round on a fresh regcred (empty probe cache).
+const pullcheckSettings: PullcheckSettings = {
+  containers: 10,
+  requests: Number(process.env.BENCH_PULLCHECK_REQUESTS ?? 200),
+  pods: Number(process.env.BENCH_PULLCHECK_PODS ?? 500),
+  failing: Number(process.env.BENCH_PULLCHECK_FAILING ?? 50),
+  pageLimit: 100,
+  scanRounds: Number(process.env.BENCH_PULLCHECK_SCAN_ROUNDS ?? 3),
+  hardStopSeconds: Number(process.env.BENCH_PULLCHECK_HARD_STOP_SECONDS ?? 300),
+};
+const PARTS = ['render', 'apply', 'fanout', 'distributions', 'distributions-outage', 'distribution-fuzz', 'cloud', 'pullcheck'] as const;
 type Part = (typeof PARTS)[number];
 const only = partsToRun(process.env.BENCH_ONLY);
 // A run of some parts only does not overwrite the full run's figures.
@@ -233,12 +246,26 @@ async function main(): Promise<void> {
             return { skipped: `failed: ${(error as Error).message}` };
           });
   }
+  let pullcheck: PullcheckResults | undefined;
+  if (runs('pullcheck')) {
+    process.stderr.write(
+      'pullcheck: POST of a 10-container workload, cold and warm; scans of 500 Pods, 50 failing, against a local registry\n',
+    );
+    const target = process.env.BENCH_DISTRIBUTION_KIT === 'private' ? await privateKit() : await sharedKit();
+    pullcheck =
+      'skipped' in target
+        ? target
+        : await benchPullcheck(target, pullcheckSettings, cleanups).catch((error: unknown) => {
+            if (interrupted) throw error;
+            return { skipped: `failed: ${(error as Error).message}` };
+          });
+  }
   await cleanUp();
   const regcredPeaks = Object.entries(watch.peaksMB)
     .filter(([name]) => name.startsWith('regcred'))
     .map(([, mb]) => mb);
   const regcredPeakMB = Math.max(...regcredPeaks);
-  const results: Results & { distributionFuzz?: DistributionFuzzResults; cloud?: CloudResults } = {
+  const results: Results & { distributionFuzz?: DistributionFuzzResults; cloud?: CloudResults; pullcheck?: PullcheckResults } = {
     ...(only ? { only } : {}),
     startedAt,
     environment: { ...environment, loadAverage1mAfter: Math.round(loadavg()[0]! * 100) / 100 },
@@ -259,10 +286,12 @@ async function main(): Promise<void> {
     distributionsOutage,
     distributionFuzz,
     cloud,
+    pullcheck,
   };
   printResults(results);
   if (distributionFuzz) process.stdout.write(`${distributionFuzzLines(distributionFuzz).join('\n')}\n`);
   if (cloud) process.stdout.write(`${cloudLines(cloud).join('\n')}\n`);
+  if (pullcheck) process.stdout.write(`${pullcheckLines(pullcheck).join('\n')}\n`);
   writeResults(results, RESULTS_FILE);
   if (cloud && !('skipped' in cloud)) writeFileSync(new URL('./results/latest-cloud.md', import.meta.url), cloudMarkdown(cloud));
   process.stdout.write(`results written to bench/results/${RESULTS_FILE.pathname.split('/').at(-1)}\n`);

@@ -52,10 +52,7 @@ export async function startController(
   const leases = adminKubeConfig(kit.kubeconfig).makeApiClient(CoordinationV1Api);
   // A namespace removed by hand (no namespace controller) would leave its Lease in etcd.
   cleanups.push(async () => void (await leases.deleteCollectionNamespacedLease({ namespace: own.name })));
-  const dir = await mkdtemp(join(tmpdir(), 'regcred-bench-tokens-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const tokensFile = join(dir, 'tokens.json');
-  await writeFile(tokensFile, JSON.stringify([{ caller: 'bench', token: BENCH_TOKEN, namespaces: ['*'] }]), { mode: 0o600 });
+  const tokensFile = await benchTokensFile(cleanups);
   const started = performance.now();
   const server = await startRegcredMain(name, {
     ...env,
@@ -76,6 +73,15 @@ export async function startController(
     await sleep(100);
   }
   return { server, client, ownNamespace: own.name, leaderAfterMs: performance.now() - started };
+}
+
+/** A REGCRED_TOKENS_FILE granting BENCH_TOKEN every namespace, removed by a step registered in `cleanups`. */
+export async function benchTokensFile(cleanups: Array<() => Promise<void>>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'regcred-bench-tokens-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const tokensFile = join(dir, 'tokens.json');
+  await writeFile(tokensFile, JSON.stringify([{ caller: 'bench', token: BENCH_TOKEN, namespaces: ['*'] }]), { mode: 0o600 });
+  return tokensFile;
 }
 
 /** Deletes a distribution (copies too) and waits until it is gone; answers how long that took, or throws after `timeoutMs`. */
