@@ -17,4 +17,6 @@ export const SLOW_SUITES = [
   'test/registry/cloud-pull.test.ts',
   'test/resilience/cloud-thousand-namespaces.test.ts',
   'test/monitoring/live-prometheus.test.ts',
+  'test/controller/cloud-credentials.test.ts',
+  'test/registry/pullcheck-real.test.ts',
 ];
