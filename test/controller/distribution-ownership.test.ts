@@ -222,13 +222,17 @@ describe('the distribution controller acts only for what it can prove is its own
       const { controller: c } = controller();
       await c.start();
       await eventually(async () => expect(contentOf(await arena.cluster.readSecret(target, 'regcred'))).toContain(CANARY), WAIT);
-      const current = (await arena.distributions.readDistribution(name))!;
-      const { uid: _u, generation: _g, status: _s, deletionTimestamp: _d, ...draft } = current;
-      await arena.distributions.replaceDistribution({
-        ...draft,
-        spec: { ...current.spec, source: { ...current.spec.source, namespace: 'an-installation-that-is-gone' } },
-        resourceVersion: current.resourceVersion!,
-      });
+      // A read-modify-write beside the controller's own status writes: retried when one of them comes in between.
+      const current = await eventually(async () => {
+        const read = (await arena.distributions.readDistribution(name))!;
+        const { uid: _u, generation: _g, status: _s, deletionTimestamp: _d, ...draft } = read;
+        await arena.distributions.replaceDistribution({
+          ...draft,
+          spec: { ...read.spec, source: { ...read.spec.source, namespace: 'an-installation-that-is-gone' } },
+          resourceVersion: read.resourceVersion!,
+        });
+        return read;
+      }, WAIT);
       await eventually(async () => expect((await statusOf(name))?.message).toMatch(/holds this distribution/), WAIT);
       await arena.distributions.deleteDistribution(name, current.uid!);
       await eventually(async () => expect(await arena.distributions.readDistribution(name)).toBeUndefined(), WAIT);
