@@ -7,6 +7,7 @@ import { DISTRIBUTION_LABEL, DISTRIBUTION_SOURCE_LABEL, type DistributionObject 
 import type { DistributionCluster, NamespaceObject } from '../domain/distributions/distribution-cluster.js';
 import type { ProofKey } from '../domain/distributions/ownership-proof.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
+import { isManagedBy } from '../domain/distributions/ownership.js';
 import { ControllerCaches, namespacedKey } from './controller-caches.js';
 import { CredentialRefresher, type RefreshObserver } from './credential-refresher.js';
 import {
@@ -268,7 +269,9 @@ export class DistributionController {
   private async reconcile(name: string, signal: AbortSignal): Promise<void> {
     const { observer } = this.options;
     const started = performance.now();
-    const distribution = this.distributionInformer.get(name);
+    const seen = this.distributionInformer.get(name);
+    // Another installation's distribution is not reported as this one's (metrics, alerts): as if absent.
+    const distribution = seen && isManagedBy(seen, this.options.ownNamespace) ? seen : undefined;
     let result: ReconcileResult;
     try {
       result = await reconcileDistribution(
