@@ -42,7 +42,6 @@ interface Followed {
   uid: string;
   digest: string;
   source: CloudSource;
-  secretName: string;
   state: CredentialState;
   timer?: NodeJS.Timeout;
   expiryTimer?: NodeJS.Timeout;
@@ -84,7 +83,6 @@ export class CredentialRefresher {
       uid,
       digest,
       source,
-      secretName: distribution.spec.source.secretName,
       state: { provider: providerOf(source), failures: 0 },
       running: false,
     };
@@ -173,8 +171,8 @@ export class CredentialRefresher {
 
   /** Creates the source, or replaces it as read, only while it is this distribution's (labelled and bound to its UID). */
   private async writeSource(followed: Followed, minted: Parameters<typeof mintedSourceDraft>[3]): Promise<void> {
-    const where = { namespace: this.options.ownNamespace, name: followed.secretName };
     const identity = followed.distribution;
+    const where = { namespace: this.options.ownNamespace, name: identity.spec.source.secretName };
     const existing = await this.options.cluster.readSecret(where.namespace, where.name);
     if (existing) {
       const binding = sourceBinding(existing, identity);

@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events';
+import { LISTENERS_PER_REQUEST, requestSignal } from './request-signal.js';
 import type { Response } from 'express';
 import { parseDockerConfigFile } from '../domain/docker-config/parse-docker-config.js';
 import { withRepository } from './write-input.js';
-import { MAX_REGISTRIES, type RegistryCredential } from '../domain/docker-config/credential-schemas.js';
+import type { RegistryCredential } from '../domain/docker-config/credential-schemas.js';
 import type { RegistryVerification, RegistryVerifier, VerifyMode } from '../domain/verify/registry-verifier.js';
 import { enforceVerification, verifyRegistries } from '../domain/verify/verify-credentials.js';
 import { ValidationError } from '../errors.js';
@@ -28,26 +29,6 @@ export const dockerConfigFieldOf =
   (registries: readonly RegistryCredential[]): FieldOf =>
   (i) =>
     `auths/${registries[i]?.server ?? i}`;
-
-/**
- * Aborted when the client goes away before its answer is sent (it disconnected or reset the
- * connection): work done for it from then on would be wasted. Node's request timeout covers only
- * receiving the request, so it does not end handling; verificationStep adds its own deadline.
- */
-export function requestSignal(res: Response): AbortSignal {
-  const existing = res.locals.requestSignal as AbortSignal | undefined;
-  if (existing) return existing;
-  const controller = new AbortController();
-  setMaxListeners(LISTENERS_PER_REQUEST, controller.signal);
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new Error('the client went away before its answer'));
-  });
-  res.locals.requestSignal = controller.signal;
-  return controller.signal;
-}
-
-// Two listeners per registry at most (its wait for a slot, its check's combined deadline), and a request names at most 100.
-const LISTENERS_PER_REQUEST = 2 * MAX_REGISTRIES + 8;
 
 /**
  * Runs the caller's `verify` mode over the registries of a request, within `deadlineMs` and while

@@ -87,7 +87,7 @@ describe.skipIf(!enabled)(title, () => {
     expect(pages).toBe(2);
   });
 
-  it('kubernetes mode: the caller needs its own get, list on pods and serviceaccounts and get on secrets in the namespace; each missing right is a 403', async () => {
+  it('kubernetes mode: the caller needs its own get, list on pods, serviceaccounts and secrets in the namespace; each missing right is a 403', async () => {
     await arena.createPod({ namespace, name: 'api' });
     const gatekeeper = arena.kubernetesGatekeeper!();
     const { app } = buildTestApp({ cluster: cluster(), gatekeeper });
@@ -100,7 +100,7 @@ describe.skipIf(!enabled)(title, () => {
       return [get.status, post.status];
     };
     expect(await as('alice')).toEqual([403, 403]);
-    await grantRights(namespace, 'alice', 'secrets', ['get']);
+    await grantRights(namespace, 'alice', 'secrets', ['get', 'list']);
     await grantRights(namespace, 'alice', 'serviceaccounts', ['get', 'list']);
     expect(await as('alice'), 'without rights on pods').toEqual([403, 403]);
     await grantRights(namespace, 'alice', 'pods', ['get']);

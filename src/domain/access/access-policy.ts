@@ -71,7 +71,8 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<Operation, readonly Permissio
   // The pull check reads, on the caller's behalf, what the caller could read itself: the Pods (one, or a
   // namespace's page), their ServiceAccounts and the pull secrets they name (whose content never leaves
   // regcred). One set for the three ways in, so the rights asked do not depend on what the body holds.
-  pullCheck: [...pods('get', 'list'), ...serviceAccounts('get', 'list'), ...secrets('get')],
+  // `list` on secrets: the check lists the namespace's pull secrets for `not-linked`, and names what it finds.
+  pullCheck: [...pods('get', 'list'), ...serviceAccounts('get', 'list'), ...secrets('get', 'list')],
   status: [],
   listDistributions: distributions('list'),
   getDistribution: distributions('get'),

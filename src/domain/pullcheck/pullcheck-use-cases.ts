@@ -3,7 +3,7 @@ import { UnavailableError } from '../../errors.js';
 import { PULL_SECRET_TYPES } from '../kubernetes/secret.js';
 import { checkWorkloads } from './check-workload.js';
 import type { ManifestProbe, WorkloadCheck } from './pullcheck-model.js';
-import { createPullcheckSession, type PullcheckPorts } from './pullcheck-ports.js';
+import { createPullcheckSession, MAX_CANDIDATE_SECRETS, type PullcheckPorts } from './pullcheck-ports.js';
 import type { PullCheckRequest } from './pullcheck-request.js';
 import { DEFAULT_SCAN_LIMIT } from './pullcheck-schemas.js';
 import { checkExistingPod, podCheckOf, scanPods, type PodCheck } from './scan-namespace.js';
@@ -31,8 +31,11 @@ export interface PullCheckScan {
   continue?: string;
 }
 
-/** At most this many pull secret names are listed for "exists but not linked" (a page of each type). */
-const MAX_LISTED_PULL_SECRETS = 100;
+/**
+ * Pull secrets listed per type for "exists but not linked": no more than the check reads afterwards
+ * (MAX_CANDIDATE_SECRETS). A list page carries each Secret whole, up to 1 MiB apiece.
+ */
+const MAX_LISTED_PULL_SECRETS = MAX_CANDIDATE_SECRETS;
 
 /**
  * "Will it pull?" for the workloads of manifests, or for a Pod that exists (every container of it):

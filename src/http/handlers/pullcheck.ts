@@ -4,7 +4,7 @@ import { readPullCheckRequest } from '../../domain/pullcheck/pullcheck-request.j
 import type { ScanQuery } from '../../domain/pullcheck/pullcheck-schemas.js';
 import { checkPullability, scanNamespace } from '../../domain/pullcheck/pullcheck-use-cases.js';
 import { shareKeyOf } from '../access.js';
-import { requestSignal } from '../verification-step.js';
+import { requestSignal } from '../request-signal.js';
 import type { NamespacePath } from '../params.js';
 import type { HandlerFactory } from '../route.js';
 
