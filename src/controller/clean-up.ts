@@ -70,7 +70,6 @@ export async function cleanUp(deps: ReconcileDependencies, distribution: Distrib
 function copiesToLetGo(deps: ReconcileDependencies, distribution: DistributionObject): Removal[] {
   const world = { denyNamespaces: deps.denyNamespaces, ownNamespace: deps.ownNamespace };
   const targets = safeTargeting(distribution);
-  const namespaces = new Map(deps.caches.namespaces().map((n) => [n.name, n]));
   const removals: Removal[] = [];
   for (const copy of deps.caches.copiesOf(distribution.name)) {
     if (untouchable(world, copy.namespace)) continue;
@@ -79,7 +78,7 @@ function copiesToLetGo(deps: ReconcileDependencies, distribution: DistributionOb
     else if (
       ownership === 'unproven' &&
       copy.name === distribution.spec.secretName &&
-      targets({ name: copy.namespace, labels: namespaces.get(copy.namespace)?.labels ?? {} })
+      targets({ name: copy.namespace, labels: deps.caches.namespace(copy.namespace)?.labels ?? {} })
     )
       removals.push({ copy, unlinks: selectedReferencing(deps, distribution, copy.namespace, copy.name) });
   }

@@ -10,8 +10,10 @@ import type { DistributionCaches } from './distribution-caches.js';
 export interface InformerViews {
   distribution(name: string): DistributionObject | undefined;
   distributions(): DistributionObject[];
-  namespaces(): NamespaceObject[];
+  namespaces(): Iterable<NamespaceObject>;
+  namespace(name: string): NamespaceObject | undefined;
   copy(key: string): SecretObject | undefined;
+  source(key: string): SecretObject | undefined;
 }
 
 const MAX_DELETED_LINKS = 10_000;
@@ -43,8 +45,16 @@ export class ControllerCaches implements DistributionCaches {
     return this.informers.distributions();
   }
 
-  namespaces(): NamespaceObject[] {
+  namespaces(): Iterable<NamespaceObject> {
     return this.informers.namespaces();
+  }
+
+  namespace(name: string): NamespaceObject | undefined {
+    return this.informers.namespace(name);
+  }
+
+  source(name: string): SecretObject | undefined {
+    return this.informers.source(name);
   }
 
   copy(namespace: string, name: string): SecretObject | undefined {
@@ -82,21 +92,30 @@ export class ControllerCaches implements DistributionCaches {
     this.writtenDistributions.set(distribution.name, distribution);
   }
 
-  /** A copy came, changed (`before` → `copy`) or went: the index follows, and the watch caught up with our write. */
-  copySeen(copy: SecretObject, change: { before?: SecretObject; deleted?: boolean } = {}): void {
+  /**
+   * A copy came, changed (`before` → `copy`) or went: the index follows, and the watch caught up
+   * with our write. True when it is exactly what this replica wrote (nothing new to plan from).
+   */
+  copySeen(copy: SecretObject, change: { before?: SecretObject; deleted?: boolean } = {}): boolean {
+    const key = namespacedKey(copy);
+    const echo = !change.deleted && isEcho(this.writtenCopies.get(key), copy);
     if (change.before) unindex(this.copiesByDistribution, distributionOf(change.before), change.before);
     if (change.deleted) {
       unindex(this.copiesByDistribution, distributionOf(copy), copy);
       this.rememberDeletedLinks(copy);
     } else index(this.copiesByDistribution, distributionOf(copy), copy);
-    this.writtenCopies.delete(namespacedKey(copy));
+    this.writtenCopies.delete(key);
+    return echo;
   }
 
-  serviceAccountSeen(account: ServiceAccountObject, change: { before?: ServiceAccountObject; deleted?: boolean } = {}): void {
+  /** As copySeen, for a ServiceAccount: true when it is exactly the link this replica wrote. */
+  serviceAccountSeen(account: ServiceAccountObject, change: { before?: ServiceAccountObject; deleted?: boolean } = {}): boolean {
+    const echo = !change.deleted && isEcho(this.writtenAccounts.get(namespacedKey(account)), account);
     if (change.before) unindex(this.accountsByNamespace, change.before.namespace, change.before);
     if (change.deleted) unindex(this.accountsByNamespace, account.namespace, account);
     else index(this.accountsByNamespace, account.namespace, account);
     this.writtenAccounts.delete(namespacedKey(account));
+    return echo;
   }
 
   distributionSeen(distribution: DistributionObject): void {
@@ -113,6 +132,9 @@ export class ControllerCaches implements DistributionCaches {
 }
 
 const distributionOf = (copy: SecretObject): string => copy.labels[DISTRIBUTION_LABEL] ?? '';
+
+const isEcho = (written: { resourceVersion?: string } | undefined, seen: { resourceVersion?: string }): boolean =>
+  written?.resourceVersion !== undefined && written.resourceVersion === seen.resourceVersion;
 
 function index<T extends { namespace: string; name: string }>(byGroup: Map<string, Map<string, T>>, group: string, o: T): void {
   const members = byGroup.get(group) ?? new Map<string, T>();

@@ -7,7 +7,11 @@ import type { SecretObject } from '../domain/kubernetes/secret.js';
 export interface DistributionCaches {
   distribution(name: string): DistributionObject | undefined;
   distributions(): DistributionObject[];
-  namespaces(): NamespaceObject[];
+  /** Every namespace, as the informer holds them (not copied). */
+  namespaces(): Iterable<NamespaceObject>;
+  namespace(name: string): NamespaceObject | undefined;
+  /** A source Secret in regcred's namespace as last seen (its data as digests): its resourceVersion tells whether it changed. */
+  source?(name: string): SecretObject | undefined;
   /** A Secret labelled by some distribution, by namespace and name. */
   copy(namespace: string, name: string): SecretObject | undefined;
   /** Every Secret labelled as made by this distribution. */

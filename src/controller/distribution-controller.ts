@@ -23,6 +23,8 @@ import { Informer, type InformerHandlers, type InformerSignal } from './informer
 import { NamespaceMemory } from './namespace-memory.js';
 import { loadOwnershipKey } from './ownership-key.js';
 import type { ReconcileObserver, ReconcileResult } from './reconcile-dependencies.js';
+import { LedgerBook } from './ledger-book.js';
+import { PendingPasses } from './pending-passes.js';
 import { reconcileDistribution } from './reconcile-distribution.js';
 import { timeSlicePause } from './time-slice.js';
 import { WorkQueue } from './work-queue.js';
@@ -77,6 +79,9 @@ export class DistributionController {
   private readonly targeting = new Targeting();
   private readonly memory: NamespaceMemory;
   private readonly credentials: CredentialRefresher | undefined;
+  private readonly ledgers = new LedgerBook();
+  private readonly pending = new PendingPasses();
+  private readonly statusTimers = new Map<string, { at: number; timer: ReturnType<typeof setTimeout> }>();
   private started = false;
   // Loaded (or made) at start, before the first reconcile.
   private proofKey: ProofKey | undefined;
@@ -94,8 +99,10 @@ export class DistributionController {
     this.caches = new ControllerCaches({
       distribution: (name) => this.distributionInformer.get(name),
       distributions: () => this.distributionInformer.list(),
-      namespaces: () => this.namespaces.list(),
+      namespaces: () => this.namespaces.values(),
+      namespace: (name) => this.namespaces.get(name),
       copy: (key) => this.copies.get(key),
+      source: (name) => this.sources.get(`${options.ownNamespace}/${name}`),
     });
     this.namespaces = informer<NamespaceObject>({
       source: options.distributions.namespaces,
@@ -115,7 +122,7 @@ export class DistributionController {
       source: options.distributions.secretsLabelled(DISTRIBUTION_SOURCE_LABEL, { digestData: true, namespace: options.ownNamespace }),
       keyOf: namespacedKey,
       versionOf: (s) => s.resourceVersion,
-      handlers: everyChange((s) => this.enqueue(distributionOfSource(s))),
+      handlers: everyChange((s) => this.enqueueAll(distributionOfSource(s))),
     });
     this.serviceAccounts = informer<ServiceAccountObject>({
       source: options.distributions.serviceAccounts,
@@ -138,7 +145,7 @@ export class DistributionController {
           minter: new SharedMints(options.minter),
           cluster: options.cluster,
           ownNamespace: options.ownNamespace,
-          enqueue: (name) => this.enqueue(name),
+          enqueue: (name) => this.enqueueAll(name),
           observer: options.observer,
         })
       : undefined;
@@ -164,30 +171,35 @@ export class DistributionController {
     ]);
     this.proofKey = key;
     this.started = true;
-    this.enqueueAll();
+    this.enqueueEvery();
   }
 
   async stop(): Promise<void> {
     this.started = false;
     this.credentials?.stop();
+    for (const { timer } of this.statusTimers.values()) clearTimeout(timer);
+    this.statusTimers.clear();
     for (const informer of this.informers) informer.stop();
     await this.queue.shutdown();
   }
 
   /** Every distribution again now, as the periodic resync does. */
   resync(): void {
-    this.enqueueAll();
+    this.enqueueEvery();
   }
 
   /** Reconciles waiting or running: 0 once the controller has caught up. */
   get backlog(): number {
-    return this.queue.depth + this.queue.active;
+    // Status writes held back for a batch count too: caught up means the status says so.
+    return this.queue.depth + this.queue.active + this.statusTimers.size;
   }
 
   // A namespace that comes, goes, or starts or stops matching (before and after: one that stops matching loses its copy).
   private namespaceHandlers(): InformerHandlers<NamespaceObject> {
-    const concerning = (...namespaces: NamespaceObject[]) =>
-      this.enqueue(...distributionsTargeting(namespaces, this.distributionInformer.list(), this.targeting));
+    const concerning = (...namespaces: NamespaceObject[]) => {
+      for (const name of distributionsTargeting(namespaces, this.distributionInformer.list(), this.targeting))
+        this.enqueueIn(name, namespaces[0]!.name);
+    };
     return {
       onAdd: concerning,
       onDelete: concerning,
@@ -199,17 +211,18 @@ export class DistributionController {
 
   private copyHandlers(): InformerHandlers<SecretObject> {
     return {
+      // Our own write coming back changes nothing: the pass that wrote it has planned from it already.
       onAdd: (copy) => {
-        this.caches.copySeen(copy);
-        this.enqueue(distributionOfCopy(copy));
+        if (!this.caches.copySeen(copy)) this.copyConcerns(copy);
       },
       onUpdate: (before, after) => {
-        this.caches.copySeen(after, { before });
-        this.enqueue(distributionOfCopy(before), distributionOfCopy(after));
+        if (this.caches.copySeen(after, { before })) return;
+        this.copyConcerns(before);
+        this.copyConcerns(after);
       },
       onDelete: (copy) => {
         this.caches.copySeen(copy, { deleted: true });
-        this.enqueue(distributionOfCopy(copy));
+        this.copyConcerns(copy);
       },
     };
   }
@@ -218,16 +231,15 @@ export class DistributionController {
   private serviceAccountHandlers(): InformerHandlers<ServiceAccountObject> {
     const concerning = (account: ServiceAccountObject) => {
       const namespace = this.namespaces.get(account.namespace) ?? { name: account.namespace, labels: {} };
-      this.enqueue(...distributionsLinkingIn(namespace, this.distributionInformer.list(), this.targeting));
+      for (const name of distributionsLinkingIn(namespace, this.distributionInformer.list(), this.targeting))
+        this.enqueueIn(name, account.namespace);
     };
     return {
       onAdd: (account) => {
-        this.caches.serviceAccountSeen(account);
-        concerning(account);
+        if (!this.caches.serviceAccountSeen(account)) concerning(account);
       },
       onUpdate: (before, after) => {
-        this.caches.serviceAccountSeen(after, { before });
-        concerning(after);
+        if (!this.caches.serviceAccountSeen(after, { before })) concerning(after);
       },
       onDelete: (account) => {
         this.caches.serviceAccountSeen(account, { deleted: true });
@@ -240,34 +252,69 @@ export class DistributionController {
     return {
       onAdd: (d) => {
         this.caches.distributionSeen(d);
-        this.enqueue(d.name);
+        this.enqueueAll(d.name);
       },
       onUpdate: (before, after) => {
         this.caches.distributionSeen(after);
-        if (isChangeOfIntent(before, after)) this.enqueue(after.name);
+        if (isChangeOfIntent(before, after)) this.enqueueAll(after.name);
       },
       onDelete: (d) => {
         this.caches.distributionSeen(d);
         this.targeting.forget(d.name);
         this.memory.forget(d.name);
         this.credentials?.forget(d.name);
-        this.enqueue(d.name);
+        this.ledgers.forget(d.name);
+        this.enqueueAll(d.name);
       },
-      onResync: () => this.enqueueAll(),
+      onResync: () => this.enqueueEvery(),
     };
   }
 
-  private enqueue(...names: (string | undefined)[]): void {
-    if (!this.started) return;
-    for (const name of names) if (name) this.queue.enqueue(name);
+  /** A full pass of the distribution: every namespace it targets. */
+  private enqueueAll(name: string | undefined): void {
+    if (!this.started || !name) return;
+    this.pending.all(name);
+    this.queue.enqueue(name);
   }
 
-  private enqueueAll(): void {
-    this.enqueue(...this.distributionInformer.list().map((d) => d.name));
+  /** A pass over this one namespace of the distribution (merged with others that come before it runs). */
+  private enqueueIn(name: string, namespace: string): void {
+    if (!this.started) return;
+    this.pending.namespace(name, namespace);
+    this.queue.enqueue(name);
+  }
+
+  /** A copy's change concerns its namespace, for the distribution it is labelled for (under another name: that one's full pass). */
+  private copyConcerns(copy: SecretObject): void {
+    const name = distributionOfCopy(copy);
+    if (!name) return;
+    if (this.distributionInformer.get(name)?.spec.secretName === copy.name) this.enqueueIn(name, copy.namespace);
+    else this.enqueueAll(name);
+  }
+
+  /** A status write `ms` from now; an earlier one already due stands. */
+  private statusDue(name: string, ms: number): void {
+    const at = performance.now() + ms;
+    const due = this.statusTimers.get(name);
+    if (!this.started || (due && due.at <= at)) return;
+    if (due) clearTimeout(due.timer);
+    const timer = setTimeout(() => {
+      this.statusTimers.delete(name);
+      if (!this.started) return;
+      this.pending.status(name);
+      this.queue.enqueue(name);
+    }, ms);
+    timer.unref();
+    this.statusTimers.set(name, { at, timer });
+  }
+
+  private enqueueEvery(): void {
+    for (const d of this.distributionInformer.list()) this.enqueueAll(d.name);
   }
 
   private async reconcile(name: string, signal: AbortSignal): Promise<void> {
     const { observer } = this.options;
+    const scope = this.pending.take(name);
     const started = performance.now();
     const seen = this.distributionInformer.get(name);
     // Another installation's distribution is not reported as this one's (metrics, alerts): as if absent.
@@ -284,6 +331,8 @@ export class DistributionController {
           concurrency: this.options.concurrency ?? 16,
           observer,
           memory: this.memory,
+          ledgers: this.ledgers,
+          statusDue: (n, ms) => this.statusDue(n, ms),
           proofKey: this.proofKey!,
           pause: timeSlicePause(),
           signal,
@@ -292,14 +341,19 @@ export class DistributionController {
           ...(this.credentials ? { credentials: this.credentials } : {}),
         },
         name,
+        scope,
       );
       observer.reconciled(distribution, name, result, (performance.now() - started) / 1000);
     } catch (error) {
       observer.reconciled(distribution, name, { error }, (performance.now() - started) / 1000);
+      this.pending.restore(name, scope);
       throw error;
     }
     // Through the queue's per-key backoff; a pass that needs nothing more starts it afresh.
-    if (result.retry) throw new RetryLater();
+    if (result.retry) {
+      this.pending.restore(name, scope);
+      throw new RetryLater();
+    }
   }
 }
 

@@ -18,6 +18,10 @@ export class InformerCache<T> {
     return [...this.objects.values()];
   }
 
+  values(): IterableIterator<T> {
+    return this.objects.values();
+  }
+
   put(object: T): CacheChange<T> | undefined {
     const key = this.keyOf(object);
     const previous = this.objects.get(key);

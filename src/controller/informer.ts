@@ -106,6 +106,11 @@ export class Informer<T> {
     return this.cache.list();
   }
 
+  /** The cached objects, not copied: for a loop that does not change the cache meanwhile. */
+  values(): IterableIterator<T> {
+    return this.cache.values();
+  }
+
   /** Ends the watch and every timer; no handler is called afterwards. */
   stop(): void {
     if (this.state === 'stopped') return;

@@ -8,6 +8,7 @@ import type { ProofKey } from '../domain/distributions/ownership-proof.js';
 import type { Pause } from '../domain/distributions/plan-distribution.js';
 import type { CredentialRefresher } from './credential-refresher.js';
 import type { DistributionCaches } from './distribution-caches.js';
+import type { LedgerBook } from './ledger-book.js';
 import type { NamespaceMemory } from './namespace-memory.js';
 
 export interface ReconcileDependencies {
@@ -33,6 +34,10 @@ export interface ReconcileDependencies {
   credentials?: CredentialRefresher;
   /** What cloud sources may name (REGCRED_CLOUD_ALLOW); empty: none. */
   cloudAllow?: CloudAllowList;
+  /** Each distribution's outcome per namespace and what its last full pass checked; a fresh book when absent (tests). */
+  ledgers?: LedgerBook;
+  /** Asks for a status write of the distribution in `ms` (passes over a few namespaces batch theirs). */
+  statusDue?(name: string, ms: number): void;
   /** Yields the event loop during a long plan. */
   pause?: Pause;
   now?: () => Date;

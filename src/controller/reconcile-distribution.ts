@@ -1,29 +1,30 @@
-import pLimit from 'p-limit';
 import { StaleWriteError } from '../domain/cluster.js';
-import { desiredCopyOf, type SourceReading } from '../domain/distributions/desired-copy.js';
+import { desiredCopyOf, type DesiredCopy, type SourceReading } from '../domain/distributions/desired-copy.js';
 import {
   CLEANUP_FINALIZER,
   draftDistribution,
   DISTRIBUTION_UID_ANNOTATION,
   INSTALLATION_ANNOTATION,
   type DistributionObject,
-  type NamespaceStatus,
+  type DistributionStatus,
 } from '../domain/distributions/distribution.js';
-import { statusAfter, type DistributionNamespaceOutcome } from '../domain/distributions/distribution-status.js';
 import { isManagedBy, sourceBinding } from '../domain/distributions/ownership.js';
-import { planDistribution } from '../domain/distributions/plan-distribution.js';
 import { distributionNameProblem, specProblem } from '../domain/distributions/spec-problem.js';
 import { replacementOf, type SecretObject } from '../domain/kubernetes/secret.js';
 import { AppError, ValidationError } from '../errors.js';
 import { cleanUp } from './clean-up.js';
 import { followCloudSource } from './cloud-source-step.js';
 import type { CloudStatus } from './cloud-status.js';
-import { carryOut, removeCopy, type Count } from './copy-writes.js';
-import { podsLackingSecret } from './pods-lacking-secret.js';
+import type { Count } from './copy-writes.js';
+import { LedgerBook, type LedgerRecord, type PassBasis } from './ledger-book.js';
+import { passOverAll, passOverSome } from './namespace-passes.js';
 import type { ReconcileDependencies, ReconcileResult } from './reconcile-dependencies.js';
 import { writeStatusIfChanged } from './status-writes.js';
 
 const NOTHING: ReconcileResult = { retry: false, writes: 0 };
+
+/** Every namespace the distribution targets, or only these (after events that concern them; none: only the status is due). */
+export type ReconcileScope = 'all' | { namespaces: readonly string[] };
 
 /**
  * Brings one distribution's copies and links in line with its spec and source, and records the
@@ -31,11 +32,24 @@ const NOTHING: ReconcileResult = { retry: false, writes: 0 };
  * object acts on it; the first pass claims it (with the cleanup finalizer, in one conditional
  * write, so of two installations exactly one wins). Deletion: see cleanUp.
  */
-export async function reconcileDistribution(deps: ReconcileDependencies, name: string): Promise<ReconcileResult> {
+export async function reconcileDistribution(
+  deps: ReconcileDependencies,
+  name: string,
+  scope: ReconcileScope = 'all',
+): Promise<ReconcileResult> {
   const distribution = deps.caches.distribution(name);
   if (!distribution || deps.signal?.aborted) return NOTHING;
   if (!isManagedBy(distribution, deps.ownNamespace)) return NOTHING;
-  if (distribution.deletionTimestamp) return cleanUp(deps, distribution);
+  const ledgers = deps.ledgers ?? new LedgerBook();
+  if (distribution.deletionTimestamp) {
+    ledgers.forget(name);
+    return cleanUp(deps, distribution);
+  }
+  if (scope !== 'all') {
+    // What the last full pass checked (spec, claim, source) still holds: only these namespaces are looked at.
+    const trusted = ledgers.trusted(distribution, deps.caches.source?.(distribution.spec.source.secretName));
+    if (trusted) return reconcileSome(deps, ledgers, distribution, trusted, scope.namespaces);
+  }
   // Checked again here: an object stored under an older CRD, or one the schema cannot express, reaches
   // the controller too. Not claimed: it gets no finalizer, no copy, and its deletion needs nobody.
   const invalid = distributionNameProblem(distribution.name) ?? specProblem(distribution.spec);
@@ -46,13 +60,15 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
   const problem = installationProblem(distribution, deps.ownNamespace);
   if (problem) return reportOnly(deps, distribution, problem);
   const now = (deps.now ?? (() => new Date()))();
-  const stored = await deps.cluster.readSecret(deps.ownNamespace, distribution.spec.source.secretName);
+  const record = ledgers.of(distribution);
+  const known = knownSource(deps, distribution, record);
+  const stored = known?.stored ?? (await deps.cluster.readSecret(deps.ownNamespace, distribution.spec.source.secretName));
   const cloud = followCloudSource(deps, distribution, stored, now);
   if (cloud && 'refused' in cloud) return reportOnly(deps, distribution, cloud.refused, cloud.status);
   const cloudStatus = cloud?.status ?? {};
   let writes = 0;
   const count: Count = (n) => (writes += n);
-  const source = await readSource(deps, distribution, stored, count);
+  const source = known ? { desired: known.desired } : await readSource(deps, distribution, stored, count);
   if (source === 'lost-race') return { retry: true, writes };
   if ('problem' in source) return { ...(await reportOnly(deps, distribution, cloud?.waiting ?? source.problem, cloudStatus)), writes };
   const unverified = await verificationProblem(deps, distribution, source.desired);
@@ -63,47 +79,95 @@ export async function reconcileDistribution(deps: ReconcileDependencies, name: s
       writes,
     };
 
-  const previous = new Map((distribution.status?.namespaces ?? []).map((s) => [s.namespace, s]));
-  const plan = await planDistribution(
-    {
-      distribution,
-      desired: source.desired,
-      namespaces: deps.caches.namespaces(),
-      secretIn: (namespace, secretName) => deps.caches.copy(namespace, secretName),
-      labelledCopies: deps.caches.copiesOf(distribution.name),
-      serviceAccountsIn: (namespace) => deps.caches.serviceAccountsIn(namespace),
-      formerLinks: (namespace, secretName) => deps.caches.formerLinks?.(namespace, secretName) ?? [],
-      denyNamespaces: deps.denyNamespaces,
-      ownNamespace: deps.ownNamespace,
-      proofKey: deps.proofKey,
-    },
-    previous,
-    deps.pause,
-  );
-  const limit = pLimit(deps.concurrency);
-  let retry = false;
-  const outcomes = await Promise.all(
-    plan.namespaces.map((p) =>
-      limit(async (): Promise<DistributionNamespaceOutcome> => {
-        const outcome = await carryOut(deps, distribution, source.desired, p, count);
-        if (outcome.retry) retry = true;
-        if (outcome.drift) deps.observer.restored(distribution, p.namespace, outcome.drift);
-        reportFailure(deps, distribution, outcome, previous.get(p.namespace));
-        return outcome;
-      }),
-    ),
-  );
-  const removed = await Promise.all(plan.removals.map((r) => limit(() => removeCopy(deps, distribution, r, count))));
-  if (removed.includes(false)) retry = true;
-  const pods = await podsLackingSecret(deps, distribution, outcomes);
-  const status = {
-    ...statusAfter(distribution, source.desired, outcomes, pods, now),
-    ...(distribution.spec.verify === 'required' ? { verifiedContentHash: source.desired.contentHash } : {}),
+  const { desired } = source;
+  record.ledger.desire(desired.contentHash);
+  const { retry } = await passOverAll(deps, distribution, desired, record, now, count);
+  const extras = {
+    ...(distribution.spec.verify === 'required' ? { verifiedContentHash: desired.contentHash } : {}),
     ...cloudStatus,
   };
+  if (deps.signal?.aborted) return { retry: false, writes };
+  // The source as the pass read it: a bound-now source has a new version, which the informer brings back (then a full pass again, writing nothing).
+  ledgers.settle(record, { distribution, sourceVersion: stored?.resourceVersion, contentHash: desired.contentHash, desired, extras });
+  const status = await writeLedgerStatus(deps, distribution, record, now);
+  return { retry, writes, status };
+}
+
+/** A pass over a few namespaces: their copies and links, the ledger, and the status once per batch. */
+async function reconcileSome(
+  deps: ReconcileDependencies,
+  ledgers: LedgerBook,
+  distribution: DistributionObject,
+  record: LedgerRecord & { basis: PassBasis },
+  namespaces: readonly string[],
+): Promise<ReconcileResult> {
+  const now = (deps.now ?? (() => new Date()))();
+  let writes = 0;
+  const count: Count = (n) => (writes += n);
+  let retry = false;
+  if (namespaces.length > 0) {
+    const desired = record.basis.desired ?? (await rereadSource(deps, distribution, record.basis.contentHash));
+    if (!desired) {
+      // The source moved on since the full pass: that pass runs now.
+      ledgers.unsettle(distribution.name);
+      return reconcileDistribution(deps, distribution.name, 'all');
+    }
+    ({ retry } = await passOverSome(deps, distribution, desired, record, namespaces, now, count));
+  }
+  if (deps.signal?.aborted) return { retry: false, writes };
+  const waitMs = record.statusWrittenAt + STATUS_BATCH_MS - performance.now();
+  if (waitMs > 0 && namespaces.length > 0) {
+    // A pass that will run again writes it then (retries are at least a second apart).
+    if (!retry) deps.statusDue?.(distribution.name, waitMs);
+    return { retry, writes };
+  }
+  const status = await writeLedgerStatus(deps, distribution, record, now);
+  return { retry, writes, status };
+}
+
+/** Status writes from passes over a few namespaces come at most this often (one per batch of events). */
+export const STATUS_BATCH_MS = 1000;
+
+/** The ledger's status (with the basis's extras), written when it changed. */
+async function writeLedgerStatus(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  record: LedgerRecord,
+  now: Date,
+): Promise<DistributionStatus | undefined> {
+  if (!record.basis) return undefined;
+  const status = { ...record.ledger.status(distribution, { contentHash: record.basis.contentHash }, now), ...record.basis.extras };
+  record.statusWrittenAt = performance.now();
   await writeStatusIfChanged(deps, distribution, status);
   if (status.rolledOutAt && !distribution.status?.rolledOutAt) deps.observer.rolledOut(distribution, status);
-  return { retry, writes, status };
+  return status;
+}
+
+/** The source's content as the last full pass read it, when the informer shows the same version (no GET). */
+function knownSource(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  record: LedgerRecord,
+): { stored: SecretObject; desired: DesiredCopy } | undefined {
+  const cached = deps.caches.source?.(distribution.spec.source.secretName);
+  const basis = record.basis;
+  if (!cached || !basis?.desired || basis.distribution.uid !== distribution.uid) return undefined;
+  if (cached.resourceVersion !== basis.sourceVersion || 'problem' in sourceBinding(cached, distribution)) return undefined;
+  return { stored: cached, desired: basis.desired };
+}
+
+/** A large source, not kept with the basis: read again; undefined when it no longer has the content the basis was made from. */
+async function rereadSource(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  contentHash: string,
+): Promise<DesiredCopy | undefined> {
+  const { secretName } = distribution.spec.source;
+  const stored = await deps.cluster.readSecret(deps.ownNamespace, secretName);
+  const binding = sourceBinding(stored, distribution);
+  if ('problem' in binding || !binding.bound) return undefined;
+  const reading = desiredCopyOf(binding.source, { namespace: deps.ownNamespace, name: secretName });
+  return 'desired' in reading && reading.desired.contentHash === contentHash ? reading.desired : undefined;
 }
 
 /** Records this installation's claim and its finalizer; the change comes back through the watch, and with it the next reconcile. */
@@ -189,24 +253,6 @@ async function reportOnly(
     observedGeneration: distribution.generation,
   });
   return NOTHING;
-}
-
-/** An Event and a warning only when a namespace's failure is new or its reason changed, not on every retry. */
-function reportFailure(
-  deps: ReconcileDependencies,
-  distribution: DistributionObject,
-  outcome: DistributionNamespaceOutcome,
-  before: NamespaceStatus | undefined,
-): void {
-  if (outcome.state !== 'failed' && outcome.state !== 'forbidden') {
-    deps.memory.settled(distribution.name, outcome.namespace);
-    return;
-  }
-  const failure = `${outcome.state}: ${outcome.reason ?? ''}`;
-  const recorded =
-    before && (before.state === 'failed' || before.state === 'forbidden') ? `${before.state}: ${before.reason ?? ''}` : undefined;
-  if (deps.memory.shouldReport(distribution.name, outcome.namespace, failure, recorded))
-    deps.observer.failed(distribution, outcome.namespace, outcome.reason ?? outcome.state);
 }
 
 /** Why new content may not be rolled out yet under spec.verify=required; undefined when it may. */

@@ -46,6 +46,7 @@ async function arrange() {
     distribution: () => undefined,
     distributions: () => [],
     namespaces: () => [{ name: 'team-a', labels: { team: 'a' }, terminating: false }],
+    namespace: (name) => (name === 'team-a' ? { name: 'team-a', labels: { team: 'a' }, terminating: false } : undefined),
     copy: () => undefined,
     copiesOf: () => [],
     serviceAccountsIn: () => [],

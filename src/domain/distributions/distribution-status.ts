@@ -1,25 +1,12 @@
 import type { DesiredCopy } from './desired-copy.js';
-import type { DistributionObject, DistributionStatus, NamespaceState, NamespaceStatus } from './distribution.js';
+import type { DistributionObject, DistributionStatus } from './distribution.js';
+import { DistributionLedger, type DistributionNamespaceOutcome } from './distribution-ledger.js';
 
-/** What one reconcile did in one namespace. */
-export interface DistributionNamespaceOutcome {
-  namespace: string;
-  state: NamespaceState;
-  reason?: string;
-  /** The copy was created or replaced in this pass. */
-  written: boolean;
-  /** The content hash the copy carries after this pass (absent: no copy). */
-  currentHash?: string;
-  /** ServiceAccounts linked in this pass. */
-  linked?: string[];
-  drift?: 'edited' | 'deleted';
-  /** Named, but the namespace does not exist. */
-  absent?: boolean;
-}
+export { MAX_STATUS_NAMESPACES, type DistributionNamespaceOutcome } from './distribution-ledger.js';
 
 /**
- * The status after a reconcile. Times change only when something happened (a write, a new content
- * hash, a completed roll-out), so a reconcile that changes nothing yields the status it started from.
+ * The status after a pass over every targeted namespace (`outcomes`), as the ledger computes it for
+ * the controller; earlier times come from the stored status.
  */
 export function statusAfter(
   distribution: DistributionObject,
@@ -28,54 +15,11 @@ export function statusAfter(
   podsLackingSecret: DistributionStatus['podsLackingSecret'],
   now: Date,
 ): DistributionStatus {
-  const before = distribution.status ?? {};
+  const ledger = new DistributionLedger(distribution.status);
+  const passed = new Set(outcomes.map((o) => o.namespace));
+  ledger.retainOnly((namespace) => passed.has(namespace));
   const stamp = now.toISOString();
-  const previous = new Map((before.namespaces ?? []).map((s) => [s.namespace, s]));
-  const namespaces: NamespaceStatus[] = outcomes.map((o) => {
-    const earlier = previous.get(o.namespace);
-    const lastSynced = o.written
-      ? stamp
-      : o.currentHash !== undefined
-        ? earlier?.contentHash === o.currentHash && earlier.lastSynced
-          ? earlier.lastSynced
-          : stamp
-        : undefined;
-    return {
-      namespace: o.namespace,
-      state: o.state,
-      ...(o.currentHash ? { contentHash: o.currentHash } : {}),
-      ...(lastSynced ? { lastSynced } : {}),
-      ...(o.reason && o.state !== 'inSync' && o.state !== 'drifted-restored' ? { reason: o.reason } : {}),
-    };
-  });
-  const targets = outcomes.filter((o) => o.state !== 'excluded' && !o.absent);
-  const counts: NonNullable<DistributionStatus['counts']> = {
-    targeted: outcomes.filter((o) => o.state !== 'excluded').length,
-    current: targets.filter((o) => o.currentHash === desired.contentHash).length,
-  };
-  for (const o of outcomes) counts[o.state] = (counts[o.state] ?? 0) + 1;
-  const changed = before.contentHash !== desired.contentHash;
-  const rolledOut = targets.every((o) => o.currentHash === desired.contentHash);
-  const rolledOutAt = changed ? (rolledOut ? stamp : undefined) : (before.rolledOutAt ?? (rolledOut ? stamp : undefined));
-  return {
-    ...(distribution.generation !== undefined ? { observedGeneration: distribution.generation } : {}),
-    contentHash: desired.contentHash,
-    contentChangedAt: changed ? stamp : (before.contentChangedAt ?? stamp),
-    ...(rolledOutAt ? { rolledOutAt } : {}),
-    counts,
-    namespaces: listed(namespaces),
-    ...(podsLackingSecret?.length ? { podsLackingSecret } : {}),
-    ...(before.lastReconciled ? { lastReconciled: before.lastReconciled } : {}),
-  };
-}
-
-/** Entries kept in status.namespaces: an object must stay well under etcd's 1.5 MiB; counts stay complete. */
-export const MAX_STATUS_NAMESPACES = 1000;
-
-/** In namespace order, the ones needing attention first when there are too many to list. */
-function listed(namespaces: NamespaceStatus[]): NamespaceStatus[] {
-  if (namespaces.length <= MAX_STATUS_NAMESPACES) return namespaces;
-  const calm = (n: NamespaceStatus) => n.state === 'inSync' || n.state === 'excluded';
-  const kept = new Set([...namespaces.filter((n) => !calm(n)), ...namespaces.filter(calm)].slice(0, MAX_STATUS_NAMESPACES));
-  return namespaces.filter((n) => kept.has(n));
+  for (const outcome of outcomes) ledger.record(outcome, stamp);
+  ledger.replacePods(podsLackingSecret ?? []);
+  return ledger.status(distribution, desired, now);
 }

@@ -22,7 +22,9 @@ import type { ProofKey } from './ownership-proof.js';
 export interface DistributionWorld {
   distribution: DistributionObject;
   desired: DesiredCopy;
-  namespaces: readonly NamespaceObject[];
+  /** Every namespace (a pass over all of them iterates it). */
+  namespaces: Iterable<NamespaceObject>;
+  namespaceNamed(name: string): NamespaceObject | undefined;
   /** The Secret named `spec.secretName` in a namespace, if the cache holds one (only labelled Secrets are cached). */
   secretIn(namespace: string, name: string): SecretObject | undefined;
   /** Every Secret labelled with this distribution's name, wherever it is: ours only when isOwnCopy proves it. */
@@ -71,46 +73,67 @@ export interface DistributionPlan {
 /** Called between namespaces; the controller yields the event loop there once a slice of time is used. */
 export type Pause = () => Promise<void> | void;
 
+/** Before a pass: what the last pass found in a namespace (its ledger entry, or its stored status). */
+export type Earlier = Pick<NamespaceStatus, 'state' | 'contentHash'>;
+
 /**
  * Compares what a distribution asks for with what the cluster holds, and says what to write. Pure
  * but for `pause`. A namespace is targeted when it is named or its labels match the selector, unless
  * excluded (spec, deny list, regcred's own namespace, `regcred.io/exclude=true`, being deleted).
  * Only copies this very object provably made (isOwnCopy) are changed or removed; a Secret of the
  * same name that it did not make is reported, never touched, and nothing in a deny-listed namespace is.
+ * The controller runs the same steps a slice at a time (targetedNamespaces, planNamespaceIn, planRemovals).
  */
 export async function planDistribution(
   world: DistributionWorld,
   previous: ReadonlyMap<string, NamespaceStatus>,
   pause: Pause = () => undefined,
 ): Promise<DistributionPlan> {
+  const plans: NamespacePlan[] = [];
+  const kept = new Set<string>();
+  for (const name of targetedNamespaces(world)) {
+    await pause();
+    const plan = planNamespaceIn(world, name, previous.get(name));
+    if (keepsCopy(plan)) kept.add(name);
+    plans.push(plan);
+  }
+  return { namespaces: plans, removals: planRemovals(world, kept) };
+}
+
+/** Every namespace the spec names or selects (excluded ones too: the status says why), in name order. */
+export function targetedNamespaces(world: Pick<DistributionWorld, 'distribution' | 'namespaces'>): string[] {
   const { spec } = world.distribution;
-  const existing = new Map(world.namespaces.map((n) => [n.name, n]));
   const targets = namespaceTargeting(spec);
   const candidates = new Set<string>(spec.namespaces ?? []);
   for (const n of world.namespaces) if (targets(n)) candidates.add(n.name);
+  return [...candidates].sort();
+}
 
-  const plans: NamespacePlan[] = [];
-  const kept = new Set<string>();
-  for (const name of [...candidates].sort()) {
-    await pause();
-    const namespace = existing.get(name);
-    const excluded = exclusionOf(world, name, namespace);
-    if (excluded) {
-      plans.push({ namespace: name, state: 'excluded', reason: excluded, links: [] });
-      continue;
-    }
-    if (!namespace) {
-      plans.push({ namespace: name, state: 'pending', reason: 'the namespace does not exist yet', links: [], absent: true });
-      continue;
-    }
-    kept.add(name);
-    plans.push(planNamespace(world, name, previous.get(name)));
-  }
-  const removals = world.labelledCopies
+/** Whether the namespace is targeted at all (named or selected), excluded or not. */
+export function isTargeted(world: Pick<DistributionWorld, 'distribution' | 'namespaceNamed'>, name: string): boolean {
+  const namespace = world.namespaceNamed(name);
+  return namespaceTargeting(world.distribution.spec)(namespace ?? { name, labels: {} });
+}
+
+/** One targeted namespace's plan. */
+export function planNamespaceIn(world: DistributionWorld, name: string, before: Earlier | undefined): NamespacePlan {
+  const namespace = world.namespaceNamed(name);
+  const excluded = exclusionOf(world, name, namespace);
+  if (excluded) return { namespace: name, state: 'excluded', reason: excluded, links: [] };
+  if (!namespace) return { namespace: name, state: 'pending', reason: 'the namespace does not exist yet', links: [], absent: true };
+  return planNamespace(world, name, before);
+}
+
+/** Whether the plan keeps (or makes) a copy in its namespace: one that does not loses a copy this object made there. */
+export const keepsCopy = (plan: NamespacePlan): boolean => plan.state !== 'excluded' && !plan.absent;
+
+/** The copies this object made that must go: outside `kept`, or under a name it no longer uses. */
+export function planRemovals(world: DistributionWorld, kept: ReadonlySet<string>, copies = world.labelledCopies): Removal[] {
+  const { spec } = world.distribution;
+  return copies
     .filter((copy) => isOwnCopy(copy, world.distribution, world.proofKey) && !untouchable(world, copy.namespace))
     .filter((copy) => !(kept.has(copy.namespace) && copy.name === spec.secretName))
     .map((copy) => ({ copy, unlinks: recordedLinks(world, copy) }));
-  return { namespaces: plans, removals };
 }
 
 /**
@@ -144,7 +167,7 @@ function exclusionOf(world: DistributionWorld, name: string, namespace: Namespac
   return undefined;
 }
 
-function planNamespace(world: DistributionWorld, namespace: string, before: NamespaceStatus | undefined): NamespacePlan {
+function planNamespace(world: DistributionWorld, namespace: string, before: Earlier | undefined): NamespacePlan {
   const { distribution, desired } = world;
   const { secretName } = distribution.spec;
   const copy = world.secretIn(namespace, secretName);
@@ -178,22 +201,23 @@ function planNamespace(world: DistributionWorld, namespace: string, before: Name
       links,
     };
   }
-  const replace: CopyWrite = {
+  // Built only when written: a pass over 50,000 current copies computes no proof.
+  const replace = (): CopyWrite => ({
     kind: 'replace',
     draft: { ...copyDraft(world.proofKey, distribution, desired, namespace, linked, copy), resourceVersion: copy.resourceVersion ?? '' },
-  };
+  });
   if (contentCurrent(copy, world)) {
     const kept = before?.state === 'drifted-restored' && before.contentHash === desired.contentHash ? 'drifted-restored' : 'inSync';
     // Marks only (adoption, links recorded): not drift.
     const marksCurrent = !adopting && sameLinks(copy, linked);
-    return { namespace, ...linkState(kept), ...(marksCurrent ? {} : { write: replace }), links, currentHash };
+    return { namespace, ...linkState(kept), ...(marksCurrent ? {} : { write: replace() }), links, currentHash };
   }
   // The copy says it carries today's content but does not: someone edited it.
   const edited = currentHash === desired.contentHash || wasCurrent;
   return {
     namespace,
     ...linkState(edited ? 'drifted-restored' : 'inSync'),
-    write: replace,
+    write: replace(),
     ...(edited ? { drift: 'edited' as const } : {}),
     links,
     ...(currentHash ? { currentHash } : {}),

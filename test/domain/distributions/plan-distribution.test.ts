@@ -109,10 +109,12 @@ function world(
 ): DistributionWorld {
   const secrets = overrides.secrets ?? [];
   const accounts = overrides.accounts ?? [];
+  const namespaces = [...(overrides.namespaces ?? [ns('a'), ns('b'), ns('other', { team: 'web' })])];
   return {
     distribution: overrides.distribution ?? distribution(),
     desired: overrides.desired ?? desired(),
-    namespaces: overrides.namespaces ?? [ns('a'), ns('b'), ns('other', { team: 'web' })],
+    namespaces,
+    namespaceNamed: (name) => namespaces.find((n) => n.name === name),
     secretIn: (namespace, name) => secrets.find((s) => s.namespace === namespace && s.name === name),
     labelledCopies: secrets.filter((s) => s.labels[DISTRIBUTION_LABEL] === (overrides.distribution ?? distribution()).name),
     serviceAccountsIn: (namespace) => accounts.filter((a) => a.namespace === namespace),

@@ -1,0 +1,177 @@
+import pLimit from 'p-limit';
+import type { DesiredCopy } from '../domain/distributions/desired-copy.js';
+import type { DistributionObject } from '../domain/distributions/distribution.js';
+import type { DistributionNamespaceOutcome } from '../domain/distributions/distribution-status.js';
+import {
+  isTargeted,
+  keepsCopy,
+  planNamespaceIn,
+  planRemovals,
+  targetedNamespaces,
+  type DistributionWorld,
+  type NamespacePlan,
+} from '../domain/distributions/plan-distribution.js';
+import { carryOut, removeCopy, type Count } from './copy-writes.js';
+import type { LedgerRecord } from './ledger-book.js';
+import { MAX_PODS_REPORTED, podsLackingSecret } from './pods-lacking-secret.js';
+import type { ReconcileDependencies } from './reconcile-dependencies.js';
+
+/** Namespaces planned and written at a time: memory stays that of one slice, however many namespaces there are. */
+const SLICE = 256;
+
+export interface PassResult {
+  retry: boolean;
+}
+
+/** Every namespace the distribution targets, a slice at a time; then the copies it must remove, and the ledger keeps only those targeted. */
+export async function passOverAll(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  desired: DesiredCopy,
+  record: LedgerRecord,
+  now: Date,
+  count: Count,
+): Promise<PassResult> {
+  const world = worldOf(deps, distribution, desired);
+  const names = targetedNamespaces(world);
+  const kept = new Set<string>();
+  const linked: string[] = [];
+  let retry = false;
+  for (let i = 0; i < names.length; i += SLICE) {
+    if (deps.signal?.aborted) return { retry: false };
+    const plans: NamespacePlan[] = [];
+    for (const name of names.slice(i, i + SLICE)) {
+      await deps.pause?.();
+      const plan = planNamespaceIn(world, name, record.ledger.get(name));
+      if (keepsCopy(plan)) kept.add(name);
+      plans.push(plan);
+    }
+    const written = await carryOutPlans(deps, distribution, desired, plans, record, now, count);
+    retry ||= written.retry;
+    linked.push(...written.linked);
+  }
+  const limit = pLimit(deps.concurrency);
+  const removed = await Promise.all(planRemovals(world, kept).map((r) => limit(() => removeCopy(deps, distribution, r, count))));
+  if (removed.includes(false)) retry = true;
+  const targeted = new Set(names);
+  record.ledger.retainOnly((namespace) => targeted.has(namespace));
+  const reported = record.ledger.podsLackingSecret.map((p) => p.namespace);
+  await checkPods(deps, distribution, record, [...linked, ...reported]);
+  return { retry };
+}
+
+/** Only these namespaces (new, relabelled, a copy or ServiceAccount changed there): the work of one event is that of its namespace. */
+export async function passOverSome(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  desired: DesiredCopy,
+  record: LedgerRecord,
+  namespaces: Iterable<string>,
+  now: Date,
+  count: Count,
+): Promise<PassResult> {
+  const world = worldOf(deps, distribution, desired);
+  const { secretName } = distribution.spec;
+  const plans: NamespacePlan[] = [];
+  const dropped = new Set<string>();
+  for (const name of namespaces) {
+    await deps.pause?.();
+    const plan = isTargeted(world, name) ? planNamespaceIn(world, name, record.ledger.get(name)) : undefined;
+    if (plan) plans.push(plan);
+    else record.ledger.forget(name);
+    if (!plan || !keepsCopy(plan)) dropped.add(name);
+  }
+  let retry = false;
+  const linked: string[] = [];
+  for (let i = 0; i < plans.length; i += SLICE) {
+    const written = await carryOutPlans(deps, distribution, desired, plans.slice(i, i + SLICE), record, now, count);
+    retry ||= written.retry;
+    linked.push(...written.linked);
+  }
+  // A copy in a namespace that stopped being targeted goes (the name only: other names are a change of spec, a full pass).
+  const copies = [...dropped].flatMap((namespace) => deps.caches.copy(namespace, secretName) ?? []);
+  const limit = pLimit(deps.concurrency);
+  const kept = new Set(plans.filter(keepsCopy).map((p) => p.namespace));
+  const removed = await Promise.all(planRemovals(world, kept, copies).map((r) => limit(() => removeCopy(deps, distribution, r, count))));
+  if (removed.includes(false)) retry = true;
+  const reported = record.ledger.podsLackingSecret.map((p) => p.namespace).filter((n) => plans.some((p) => p.namespace === n));
+  await checkPods(deps, distribution, record, [...linked, ...reported]);
+  return { retry };
+}
+
+export function worldOf(deps: ReconcileDependencies, distribution: DistributionObject, desired: DesiredCopy): DistributionWorld {
+  return {
+    distribution,
+    desired,
+    namespaces: deps.caches.namespaces(),
+    namespaceNamed: (name) => deps.caches.namespace(name),
+    secretIn: (namespace, secretName) => deps.caches.copy(namespace, secretName),
+    get labelledCopies() {
+      return deps.caches.copiesOf(distribution.name);
+    },
+    serviceAccountsIn: (namespace) => deps.caches.serviceAccountsIn(namespace),
+    formerLinks: (namespace, secretName) => deps.caches.formerLinks?.(namespace, secretName) ?? [],
+    denyNamespaces: deps.denyNamespaces,
+    ownNamespace: deps.ownNamespace,
+    proofKey: deps.proofKey,
+  };
+}
+
+async function carryOutPlans(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  desired: DesiredCopy,
+  plans: readonly NamespacePlan[],
+  record: LedgerRecord,
+  now: Date,
+  count: Count,
+): Promise<{ retry: boolean; linked: string[] }> {
+  const limit = pLimit(deps.concurrency);
+  const stamp = now.toISOString();
+  let retry = false;
+  const linked: string[] = [];
+  await Promise.all(
+    plans.map((plan) =>
+      limit(async () => {
+        const before = record.ledger.get(plan.namespace);
+        const outcome = await carryOut(deps, distribution, desired, plan, count);
+        if (outcome.retry) retry = true;
+        if (outcome.drift) deps.observer.restored(distribution, plan.namespace, outcome.drift);
+        if ((outcome.linked?.length ?? 0) > 0) linked.push(plan.namespace);
+        reportFailure(deps, distribution, outcome, before);
+        record.ledger.record(outcome, stamp);
+      }),
+    ),
+  );
+  return { retry, linked };
+}
+
+/** Pods admitted before their ServiceAccount was linked, looked for in these namespaces (at most a few per pass). */
+async function checkPods(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  record: LedgerRecord,
+  namespaces: readonly string[],
+): Promise<void> {
+  if (namespaces.length === 0) return;
+  const { checked, found } = await podsLackingSecret(deps, distribution, record.ledger.podsLackingSecret, namespaces);
+  record.ledger.podsFound(checked, found, MAX_PODS_REPORTED);
+}
+
+/** An Event and a warning only when a namespace's failure is new or its reason changed, not on every retry. */
+function reportFailure(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  outcome: DistributionNamespaceOutcome,
+  before: { state: string; reason?: string } | undefined,
+): void {
+  if (outcome.state !== 'failed' && outcome.state !== 'forbidden') {
+    deps.memory.settled(distribution.name, outcome.namespace);
+    return;
+  }
+  const failure = `${outcome.state}: ${outcome.reason ?? ''}`;
+  const recorded =
+    before && (before.state === 'failed' || before.state === 'forbidden') ? `${before.state}: ${before.reason ?? ''}` : undefined;
+  if (deps.memory.shouldReport(distribution.name, outcome.namespace, failure, recorded))
+    deps.observer.failed(distribution, outcome.namespace, outcome.reason ?? outcome.state);
+}
