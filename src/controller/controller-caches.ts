@@ -27,8 +27,9 @@ export const namespacedKey = (o: { namespace: string; name: string }): string =>
  * only lose a race and retry).
  */
 export class ControllerCaches implements DistributionCaches {
-  private readonly copiesByDistribution = new Map<string, Map<string, SecretObject>>();
-  private readonly accountsByNamespace = new Map<string, Map<string, ServiceAccountObject>>();
+  // By instance, not by key: no second string per object (the informer's cache hands the same instances back on update and delete).
+  private readonly copiesByDistribution = new Map<string, Set<SecretObject>>();
+  private readonly accountsByNamespace = new Map<string, ServiceAccountObject[]>();
   private readonly writtenCopies = new Map<string, SecretObject>();
   private readonly writtenAccounts = new Map<string, ServiceAccountObject>();
   private readonly writtenDistributions = new Map<string, DistributionObject>();
@@ -73,7 +74,8 @@ export class ControllerCaches implements DistributionCaches {
   }
 
   serviceAccountsIn(namespace: string): ServiceAccountObject[] {
-    return [...(this.accountsByNamespace.get(namespace)?.values() ?? [])].map((sa) => this.writtenAccounts.get(namespacedKey(sa)) ?? sa);
+    const accounts = this.accountsByNamespace.get(namespace) ?? [];
+    return this.writtenAccounts.size === 0 ? [...accounts] : accounts.map((sa) => this.writtenAccounts.get(namespacedKey(sa)) ?? sa);
   }
 
   formerLinks(namespace: string, name: string): string[] {
@@ -99,11 +101,15 @@ export class ControllerCaches implements DistributionCaches {
   copySeen(copy: SecretObject, change: { before?: SecretObject; deleted?: boolean } = {}): boolean {
     const key = namespacedKey(copy);
     const echo = !change.deleted && isEcho(this.writtenCopies.get(key), copy);
-    if (change.before) unindex(this.copiesByDistribution, distributionOf(change.before), change.before);
+    if (change.before) this.copiesByDistribution.get(distributionOf(change.before))?.delete(change.before);
     if (change.deleted) {
-      unindex(this.copiesByDistribution, distributionOf(copy), copy);
+      this.copiesByDistribution.get(distributionOf(copy))?.delete(copy);
       this.rememberDeletedLinks(copy);
-    } else index(this.copiesByDistribution, distributionOf(copy), copy);
+    } else {
+      const copies = this.copiesByDistribution.get(distributionOf(copy)) ?? new Set<SecretObject>();
+      this.copiesByDistribution.set(distributionOf(copy), copies.add(copy));
+    }
+    if (this.copiesByDistribution.get(distributionOf(copy))?.size === 0) this.copiesByDistribution.delete(distributionOf(copy));
     this.writtenCopies.delete(key);
     return echo;
   }
@@ -111,15 +117,21 @@ export class ControllerCaches implements DistributionCaches {
   /** As copySeen, for a ServiceAccount: true when it is exactly the link this replica wrote. */
   serviceAccountSeen(account: ServiceAccountObject, change: { before?: ServiceAccountObject; deleted?: boolean } = {}): boolean {
     const echo = !change.deleted && isEcho(this.writtenAccounts.get(namespacedKey(account)), account);
-    if (change.before) unindex(this.accountsByNamespace, change.before.namespace, change.before);
-    if (change.deleted) unindex(this.accountsByNamespace, account.namespace, account);
-    else index(this.accountsByNamespace, account.namespace, account);
+    if (change.before) this.unindexAccount(change.before);
+    if (change.deleted) this.unindexAccount(account);
+    else this.accountsByNamespace.set(account.namespace, [...(this.accountsByNamespace.get(account.namespace) ?? []), account]);
     this.writtenAccounts.delete(namespacedKey(account));
     return echo;
   }
 
   distributionSeen(distribution: DistributionObject): void {
     this.writtenDistributions.delete(distribution.name);
+  }
+
+  private unindexAccount(account: ServiceAccountObject): void {
+    const kept = (this.accountsByNamespace.get(account.namespace) ?? []).filter((known) => known !== account);
+    if (kept.length > 0) this.accountsByNamespace.set(account.namespace, kept);
+    else this.accountsByNamespace.delete(account.namespace);
   }
 
   private rememberDeletedLinks(copy: SecretObject): void {
@@ -135,15 +147,3 @@ const distributionOf = (copy: SecretObject): string => copy.labels[DISTRIBUTION_
 
 const isEcho = (written: { resourceVersion?: string } | undefined, seen: { resourceVersion?: string }): boolean =>
   written?.resourceVersion !== undefined && written.resourceVersion === seen.resourceVersion;
-
-function index<T extends { namespace: string; name: string }>(byGroup: Map<string, Map<string, T>>, group: string, o: T): void {
-  const members = byGroup.get(group) ?? new Map<string, T>();
-  members.set(namespacedKey(o), o);
-  byGroup.set(group, members);
-}
-
-function unindex<T extends { namespace: string; name: string }>(byGroup: Map<string, Map<string, T>>, group: string, o: T): void {
-  const members = byGroup.get(group);
-  members?.delete(namespacedKey(o));
-  if (members?.size === 0) byGroup.delete(group);
-}

@@ -8,6 +8,8 @@ import type { DistributionCluster, NamespaceObject } from '../domain/distributio
 import type { ProofKey } from '../domain/distributions/ownership-proof.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
 import { isManagedBy } from '../domain/distributions/ownership.js';
+import { mapWatchSource } from '../domain/watch.js';
+import { CompactObjects } from './compact-objects.js';
 import { ControllerCaches, namespacedKey } from './controller-caches.js';
 import { CredentialRefresher, type RefreshObserver } from './credential-refresher.js';
 import {
@@ -104,15 +106,16 @@ export class DistributionController {
       copy: (key) => this.copies.get(key),
       source: (name) => this.sources.get(`${options.ownNamespace}/${name}`),
     });
+    const compact = new CompactObjects((name) => this.namespaces.get(name)?.name);
     this.namespaces = informer<NamespaceObject>({
-      source: options.distributions.namespaces,
+      source: mapWatchSource(options.distributions.namespaces, compact.namespace),
       keyOf: (n) => n.name,
       versionOf: (n) => n.resourceVersion,
       handlers: this.namespaceHandlers(),
     });
     this.copies = informer<SecretObject>({
       // Digests, not data: 1,000 copies of a 1 MiB Secret would not fit the heap.
-      source: options.distributions.secretsLabelled(DISTRIBUTION_LABEL, { digestData: true }),
+      source: mapWatchSource(options.distributions.secretsLabelled(DISTRIBUTION_LABEL, { digestData: true }), compact.copy),
       keyOf: namespacedKey,
       versionOf: (s) => s.resourceVersion,
       handlers: this.copyHandlers(),
@@ -125,7 +128,7 @@ export class DistributionController {
       handlers: everyChange((s) => this.enqueueAll(distributionOfSource(s))),
     });
     this.serviceAccounts = informer<ServiceAccountObject>({
-      source: options.distributions.serviceAccounts,
+      source: mapWatchSource(options.distributions.serviceAccounts, compact.serviceAccount),
       keyOf: namespacedKey,
       versionOf: (sa) => sa.resourceVersion,
       handlers: this.serviceAccountHandlers(),

@@ -31,9 +31,14 @@ export class InformerCache<T> {
     return undefined;
   }
 
-  /** `object` is its last state (a DELETED event's); nothing changes when it was not known. */
+  /** `object` names it (a DELETED event's); nothing changes when it was not known. */
   delete(object: T): CacheChange<T> | undefined {
-    return this.objects.delete(this.keyOf(object)) ? { type: 'delete', object } : undefined;
+    const key = this.keyOf(object);
+    const known = this.objects.get(key);
+    if (known === undefined) return undefined;
+    this.objects.delete(key);
+    // The instance the cache held (and the owner's indexes): the event's may be a copy of it.
+    return { type: 'delete', object: known };
   }
 
   /** Takes a full listing as the truth: what it adds, changes, and what it no longer has (deleted meanwhile). */

@@ -1,0 +1,81 @@
+import type { ServiceAccountObject } from '../domain/cluster.js';
+import {
+  CONTENT_HASH_ANNOTATION,
+  DISTRIBUTION_UID_ANNOTATION,
+  LINKED_SERVICE_ACCOUNTS_ANNOTATION,
+} from '../domain/distributions/distribution.js';
+import type { NamespaceObject } from '../domain/distributions/distribution-cluster.js';
+import type { SecretObject } from '../domain/kubernetes/secret.js';
+
+// Values most copies share (a distribution's UID, its content hash, a link list): one instance each.
+const SHARED_ANNOTATIONS = [CONTENT_HASH_ANNOTATION, DISTRIBUTION_UID_ANNOTATION, LINKED_SERVICE_ACCOUNTS_ANNOTATION];
+
+/**
+ * The informers' objects made small: at 50,000 namespaces the caches hold 50,000 namespaces,
+ * copies and ServiceAccounts, most alike but for a name. Equal label sets, data digests, pull
+ * secret lists and common annotation values become one shared (frozen) instance, a copy's or
+ * ServiceAccount's namespace name the namespace cache's own string, and what the controller never
+ * reads (creation times, namespace UIDs) is left out.
+ */
+export class CompactObjects {
+  private readonly strings = new Interner<string>(10_000);
+  private readonly records = new Interner<Readonly<Record<string, string>>>(2_000);
+  private readonly lists = new Interner<readonly string[]>(2_000);
+
+  /** `namespaceName`: the namespace cache's instance of a name, if it holds that namespace. */
+  constructor(private readonly namespaceName: (name: string) => string | undefined = () => undefined) {}
+
+  namespace = (namespace: NamespaceObject): NamespaceObject => ({
+    name: namespace.name,
+    ...(namespace.resourceVersion ? { resourceVersion: namespace.resourceVersion } : {}),
+    labels: this.record(namespace.labels),
+    terminating: namespace.terminating,
+  });
+
+  copy = (secret: SecretObject): SecretObject => {
+    const annotations = { ...secret.annotations };
+    for (const key of SHARED_ANNOTATIONS) if (annotations[key] !== undefined) annotations[key] = this.strings.of(annotations[key]);
+    return {
+      name: this.strings.of(secret.name),
+      namespace: this.namespaceName(secret.namespace) ?? secret.namespace,
+      type: this.strings.of(secret.type),
+      ...(secret.uid === undefined ? {} : { uid: secret.uid }),
+      ...(secret.resourceVersion ? { resourceVersion: secret.resourceVersion } : {}),
+      labels: this.record(secret.labels),
+      annotations,
+      data: this.record(secret.data),
+      immutable: secret.immutable,
+    };
+  };
+
+  serviceAccount = (account: ServiceAccountObject): ServiceAccountObject => ({
+    name: this.strings.of(account.name),
+    namespace: this.namespaceName(account.namespace) ?? account.namespace,
+    ...(account.uid === undefined ? {} : { uid: account.uid }),
+    ...(account.resourceVersion ? { resourceVersion: account.resourceVersion } : {}),
+    imagePullSecrets: this.lists.of(account.imagePullSecrets, (list) => list.join('\n')) as string[],
+  });
+
+  private record(values: Record<string, string>): Record<string, string> {
+    return this.records.of(values, (r) => JSON.stringify(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)))) as Record<string, string>;
+  }
+}
+
+/** Equal values share one instance (a frozen copy: many hold it); at `max` distinct values the table starts over (what holds the old instances keeps them). */
+class Interner<T> {
+  private readonly known = new Map<string, T>();
+
+  constructor(private readonly max: number) {}
+
+  of(value: T, keyOf: (value: T) => string = String): T {
+    const key = keyOf(value);
+    const known = this.known.get(key);
+    if (known !== undefined) return known;
+    if (this.known.size >= this.max) this.known.clear();
+    const shared = (
+      Array.isArray(value) ? Object.freeze([...value]) : typeof value === 'object' && value !== null ? Object.freeze({ ...value }) : value
+    ) as T;
+    this.known.set(key, shared);
+    return shared;
+  }
+}
