@@ -117,6 +117,9 @@ export const envSchema = z
     REGCRED_VERIFY_REQUEST_SHARE: positiveInt(2).describe(
       'of those, how many one caller may hold at once, across its requests (its other checks wait their turn)',
     ),
+    REGCRED_VERIFY_MAX_WAITING: positiveInt(1000).describe(
+      'registry checks that may wait for a slot at once, across all callers; past it a request is answered 503 with `Retry-After`',
+    ),
     // At most the keep-alive pool's 32 connections to the API server: more would only queue for one.
     REGCRED_FANOUT_CONCURRENCY: z.coerce
       .number()
@@ -220,6 +223,8 @@ export interface VerifyConfig {
    * the caller's name, or the client address in none mode): its other registries wait their turn.
    */
   requestShare: number;
+  /** Registry checks waiting for a slot at most, across all callers; past it a request is answered 503. */
+  maxWaiting: number;
 }
 
 export class ConfigError extends Error {}
@@ -267,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       timeoutMs: e.REGCRED_VERIFY_TIMEOUT_MS,
       concurrency: e.REGCRED_VERIFY_CONCURRENCY,
       requestShare: Math.min(e.REGCRED_VERIFY_REQUEST_SHARE, e.REGCRED_VERIFY_CONCURRENCY),
+      maxWaiting: e.REGCRED_VERIFY_MAX_WAITING,
     }),
     ...(e.REGCRED_TLS_CERT_FILE && e.REGCRED_TLS_KEY_FILE
       ? {

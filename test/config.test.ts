@@ -29,7 +29,14 @@ describe('configuration (src/config.ts)', () => {
   });
 
   it('when nothing is set, then verification speaks HTTPS only, to public addresses, 5 s per request, 8 at a time', () => {
-    expect(loadConfig({}).verify).toEqual({ insecureHosts: [], allowPrivate: false, timeoutMs: 5000, concurrency: 8, requestShare: 2 });
+    expect(loadConfig({}).verify).toEqual({
+      insecureHosts: [],
+      allowPrivate: false,
+      timeoutMs: 5000,
+      concurrency: 8,
+      requestShare: 2,
+      maxWaiting: 1000,
+    });
   });
 
   it('when verification is configured, then hosts are split and lower-cased and private targets may be allowed', () => {

@@ -6,8 +6,10 @@ import {
   ServiceAccountNotFoundError,
   StaleWriteError,
   type Cluster,
+  type NamespaceListOptions,
   type PodListOptions,
   type SecretListOptions,
+  type ServiceAccountListOptions,
   type WriteOptions,
 } from '../domain/cluster.js';
 import type { SecretDraft, SecretObject } from '../domain/kubernetes/secret.js';
@@ -61,8 +63,8 @@ export function instrumentCluster(cluster: Cluster, metrics: ClusterMetrics): Cl
     namespaceExists: (namespace: string) => timed({ verb: 'get', resource: 'namespaces' }, () => cluster.namespaceExists(namespace)),
     readServiceAccount: (namespace: string, name: string) =>
       timed({ verb: 'get', resource: 'serviceaccounts' }, () => cluster.readServiceAccount(namespace, name)),
-    listServiceAccounts: (namespace: string) =>
-      timed({ verb: 'list', resource: 'serviceaccounts' }, () => cluster.listServiceAccounts(namespace)),
+    listServiceAccounts: (namespace: string, options: ServiceAccountListOptions) =>
+      timed({ verb: 'list', resource: 'serviceaccounts' }, () => cluster.listServiceAccounts(namespace, options)),
     setServiceAccountPullSecrets: (
       namespace: string,
       name: string,
@@ -76,8 +78,8 @@ export function instrumentCluster(cluster: Cluster, metrics: ClusterMetrics): Cl
     readPod: (namespace: string, name: string) => timed({ verb: 'get', resource: 'pods' }, () => cluster.readPod(namespace, name)),
     listPods: (namespace: string, options: PodListOptions) =>
       timed({ verb: 'list', resource: 'pods' }, () => cluster.listPods(namespace, options)),
-    listNamespaces: (labelSelector?: string) =>
-      timed({ verb: 'list', resource: 'namespaces' }, () => cluster.listNamespaces(labelSelector)),
+    listNamespaces: (options: NamespaceListOptions) =>
+      timed({ verb: 'list', resource: 'namespaces' }, () => cluster.listNamespaces(options)),
     ping: () => timed({ verb: 'get', resource: '/readyz' }, () => cluster.ping()),
     toJSON: () => ({ description: cluster.description }),
   };

@@ -39,6 +39,34 @@ export interface PodListOptions {
   continue?: string;
 }
 
+export interface ServiceAccountListOptions {
+  /** At most this many ServiceAccounts. */
+  limit: number;
+  /** From the previous page of the same listing. */
+  continue?: string;
+}
+
+export interface ServiceAccountPage {
+  items: ServiceAccountObject[];
+  /** Set when more ServiceAccounts may follow: pass it back to get them. */
+  continue?: string;
+}
+
+export interface NamespaceListOptions {
+  /** Only namespaces whose labels match this Kubernetes label selector (see label-selector.ts). */
+  labelSelector?: string;
+  /** At most this many names. */
+  limit: number;
+  /** From the previous page of the same listing (same selector). */
+  continue?: string;
+}
+
+export interface NamespacePage {
+  names: string[];
+  /** Set when more names may follow: pass it back to get them. */
+  continue?: string;
+}
+
 export interface PodPage {
   pods: ExistingPod[];
   /** Set when more Pods may follow: pass it back to get them. */
@@ -74,8 +102,11 @@ export interface Cluster {
   namespaceExists(namespace: string): Promise<boolean>;
   /** The ServiceAccount, or undefined when there is none of that name (also when the namespace is missing). */
   readServiceAccount(namespace: string, name: string): Promise<ServiceAccountObject | undefined>;
-  /** The ServiceAccounts of one namespace, by name; empty for a namespace that does not exist. */
-  listServiceAccounts(namespace: string): Promise<ServiceAccountObject[]>;
+  /**
+   * One page of a namespace's ServiceAccounts, by name; empty for a namespace that does not exist. A
+   * page may hold fewer than `limit` items and still have a `continue`. @throws ContinueTokenError
+   */
+  listServiceAccounts(namespace: string, options: ServiceAccountListOptions): Promise<ServiceAccountPage>;
   /**
    * Sets imagePullSecrets to exactly these names, in this order, only if the ServiceAccount's
    * resourceVersion still equals `resourceVersion`; every other field stays as it is.
@@ -89,11 +120,12 @@ export interface Cluster {
     options?: WriteOptions,
   ): Promise<ServiceAccountObject>;
   /**
-   * Namespace names, by name, optionally only those whose labels match a Kubernetes label selector
-   * (a=b, a!=b, a in (x,y), a notin (x), a, !a; see label-selector.ts).
-   * @throws LabelSelectorError when the selector does not parse
+   * One page of namespace names, by name, optionally only those whose labels match a Kubernetes label
+   * selector (a=b, a!=b, a in (x,y), a notin (x), a, !a; see label-selector.ts). A page may hold fewer
+   * than `limit` names and still have a `continue`.
+   * @throws LabelSelectorError when the selector does not parse; ContinueTokenError
    */
-  listNamespaces(labelSelector?: string): Promise<string[]>;
+  listNamespaces(options: NamespaceListOptions): Promise<NamespacePage>;
   /** The Pod as admitted, with its containers waiting on a pull; undefined when there is none of that name (also when the namespace is missing). */
   readPod(namespace: string, name: string): Promise<ExistingPod | undefined>;
   /**
@@ -108,6 +140,13 @@ export interface Cluster {
 export class NamespaceNotFoundError extends NotFoundError {
   constructor(readonly namespace: string) {
     super(`namespace "${namespace}" does not exist; regcred never creates namespaces`);
+  }
+}
+
+/** The namespace is Terminating: nothing can be created in it any more (what exists can still be changed). */
+export class NamespaceTerminatingError extends ConflictError {
+  constructor(readonly namespace: string) {
+    super(`namespace "${namespace}" is being deleted; no Secrets can be written to it`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { RegistryTransportError, type RegistryTransport } from '../domain/verify/registry-transport.js';
 import type { Resolve } from './egress-guard.js';
 import { nodeRegistryTransport } from './node-transport.js';
-import { VerificationSlots, type SlotsObserver } from './verification-slots.js';
+import { SlotsFullError, VerificationSlots, type SlotsObserver } from './verification-slots.js';
 
 export interface VerifierSettings {
   /** PEM text of extra CAs (the contents of REGCRED_VERIFY_CA_FILE). */
@@ -14,6 +14,8 @@ export interface VerifierSettings {
   concurrency: number;
   /** Of those, at most this many for one caller, across all its requests (REGCRED_VERIFY_REQUEST_SHARE); default: no share. */
   requestShare?: number;
+  /** Checks waiting for a slot at most; past it a request is answered 503 (REGCRED_VERIFY_MAX_WAITING). */
+  maxWaiting?: number;
   resolve?: Resolve;
   transport?: RegistryTransport;
   /** Told how full the slots are whenever that changes (the saturation gauges). */
@@ -49,13 +51,15 @@ const notStarted: RegistryTransport = {
 
 export function createRegistryEgress(settings: VerifierSettings): RegistryEgress {
   const transport = settings.transport ?? nodeRegistryTransport(settings);
-  const slots = new VerificationSlots(settings.concurrency, settings.requestShare, settings.observeSlots);
+  const slots = new VerificationSlots(settings.concurrency, settings.requestShare, settings.observeSlots, settings.maxWaiting);
   return {
     async run(steps, check, signal, caller) {
       let release: () => void;
       try {
         release = await slots.acquire(signal, caller);
-      } catch {
+      } catch (error) {
+        // A full queue is an answer for the request (503 and Retry-After), not a registry's.
+        if (error instanceof SlotsFullError) throw error;
         return check(notStarted);
       }
       // The check's own deadline starts when it gets a slot; the caller's signal bounds the wait for one and aborts the check.

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SeedServiceAccount } from '../../src/cluster/memory/service-accounts.js';
-import { ServiceAccountNotFoundError, StaleWriteError, type Cluster, type ServiceAccountObject } from '../../src/domain/cluster.js';
+import {
+  ContinueTokenError,
+  ServiceAccountNotFoundError,
+  StaleWriteError,
+  type Cluster,
+  type ServiceAccountObject,
+} from '../../src/domain/cluster.js';
 import { LabelSelectorError } from '../../src/domain/kubernetes/label-selector.js';
 import { ValidationError } from '../../src/errors.js';
 
@@ -18,6 +24,18 @@ export interface ServiceAccountFixture {
   /** A new namespace with these labels and a name no other test uses; cleanup removes it. */
   createNamespace(labels: Record<string, string>): Promise<string>;
   cleanup(): Promise<void>;
+}
+
+/** Every namespace name the selector matches, a page at a time. */
+async function allNamespaces(cluster: Cluster, labelSelector?: string): Promise<string[]> {
+  const names: string[] = [];
+  let next: string | undefined;
+  do {
+    const page = await cluster.listNamespaces({ labelSelector, limit: 100, continue: next });
+    names.push(...page.names);
+    next = page.continue;
+  } while (next);
+  return names;
 }
 
 /** What every Cluster adapter must do with ServiceAccounts and namespace listing; run against each of them. */
@@ -65,18 +83,41 @@ export function describeServiceAccountContract(name: string, makeFixture: () => 
       it('lists the ServiceAccounts of one namespace by name (none linked is an empty list), and nothing for a namespace that does not exist', async () => {
         await f.seedServiceAccount(builder({ name: 'b' }));
         await f.seedServiceAccount(builder({ name: 'a', imagePullSecrets: [] }));
-        const listed = await cluster.listServiceAccounts(f.namespace);
-        expect(listed.map((sa) => [sa.name, sa.imagePullSecrets])).toEqual([
+        const listed = await cluster.listServiceAccounts(f.namespace, { limit: 10 });
+        expect(listed.items.map((sa) => [sa.name, sa.imagePullSecrets])).toEqual([
           ['a', []],
           ['b', ['a', 'b', 'a']],
         ]);
-        expect(await cluster.listServiceAccounts(f.missingNamespace)).toEqual([]);
+        expect(listed.continue).toBeUndefined();
+        expect(await cluster.listServiceAccounts(f.missingNamespace, { limit: 10 })).toEqual({ items: [] });
+      });
+
+      it('when asked for a page of `limit`, then the listing goes on from each page with its continue token until none is left', async () => {
+        for (const name of ['e', 'c', 'a', 'd', 'b']) await f.seedServiceAccount(builder({ name }));
+        const pages: string[][] = [];
+        let next: string | undefined;
+        do {
+          const page = await cluster.listServiceAccounts(f.namespace, { limit: 2, continue: next });
+          pages.push(page.items.map((sa) => sa.name));
+          next = page.continue;
+        } while (next);
+        // A page may come back short of `limit` with a token still set (the API server may do so): compare the names in order.
+        expect(pages.flat()).toEqual(['a', 'b', 'c', 'd', 'e']);
+        expect(pages[0]).toEqual(['a', 'b']);
+        expect(pages.every((page) => page.length <= 2)).toBe(true);
+      });
+
+      it('when the continue token is not one the listing handed out, then it throws ContinueTokenError', async () => {
+        await f.seedServiceAccount(builder());
+        await expect(cluster.listServiceAccounts(f.namespace, { limit: 1, continue: 'bm90LWEtdG9rZW4' })).rejects.toThrow(
+          ContinueTokenError,
+        );
       });
 
       it('when the caller changes a returned ServiceAccount, then the stored one does not change', async () => {
         await f.seedServiceAccount(builder());
         (await cluster.readServiceAccount(f.namespace, 'builder'))!.imagePullSecrets.push('x');
-        (await cluster.listServiceAccounts(f.namespace))[0].imagePullSecrets.length = 0;
+        (await cluster.listServiceAccounts(f.namespace, { limit: 10 })).items[0]!.imagePullSecrets.length = 0;
         expect((await cluster.readServiceAccount(f.namespace, 'builder'))?.imagePullSecrets).toEqual(['a', 'b', 'a']);
       });
     });
@@ -168,12 +209,12 @@ export function describeServiceAccountContract(name: string, makeFixture: () => 
     describe('listing namespaces', () => {
       it('when no selector is given, then every namespace is listed, by name', async () => {
         const labelled = await f.createNamespace({ tier: 'gold' });
-        const all = await cluster.listNamespaces();
+        const all = await allNamespaces(cluster);
         expect(all).toEqual(expect.arrayContaining([f.namespace, labelled]));
         expect(all).not.toContain(f.missingNamespace);
         expect(all).toEqual([...all].sort());
         // Other suites create and delete namespaces on the same API server meanwhile: compare what this test owns.
-        const again = await cluster.listNamespaces('');
+        const again = await allNamespaces(cluster, '');
         expect(again).toEqual(expect.arrayContaining([f.namespace, labelled]));
         expect(again).toEqual([...again].sort());
       });
@@ -198,14 +239,31 @@ export function describeServiceAccountContract(name: string, makeFixture: () => 
           [`run=${run},tier=bronze`, []],
         ];
         for (const [selector, expected] of cases) {
-          const listed = await cluster.listNamespaces(selector);
+          const listed = await allNamespaces(cluster, selector);
           expect(listed, selector).toEqual(expected.map((key) => names[key]).sort());
         }
         // Without the run label other namespaces match too: assert only on this test's own.
-        const untiered = await cluster.listNamespaces('!tier');
+        const untiered = await allNamespaces(cluster, '!tier');
         expect(untiered).toEqual(expect.arrayContaining([plain, f.namespace]));
         expect(untiered).not.toEqual(expect.arrayContaining([gold]));
         expect(untiered).not.toEqual(expect.arrayContaining([silver]));
+      });
+
+      it('when asked for a page of `limit`, then the names come a page at a time, by name, each page going on from the last', async () => {
+        const run = `r${Math.random().toString(36).slice(2, 10)}`;
+        const created = [];
+        for (let i = 0; i < 5; i++) created.push(await f.createNamespace({ run }));
+        const pages: string[][] = [];
+        let next: string | undefined;
+        do {
+          const page = await cluster.listNamespaces({ labelSelector: `run=${run}`, limit: 2, continue: next });
+          pages.push(page.names);
+          next = page.continue;
+        } while (next);
+        expect(pages.flat()).toEqual(created.sort());
+        expect(pages[0]).toHaveLength(2);
+        expect(pages.every((page) => page.length <= 2)).toBe(true);
+        await expect(cluster.listNamespaces({ limit: 1, continue: 'bm90LWEtdG9rZW4' })).rejects.toThrow(ContinueTokenError);
       });
 
       it('when the selector does not parse, then it throws a LabelSelectorError (a ValidationError) naming the rule', async () => {
@@ -216,7 +274,7 @@ export function describeServiceAccountContract(name: string, makeFixture: () => 
           ['Tier/x=gold', 'qualified_name'],
           ['size>big', 'integer'],
         ]) {
-          const error = await cluster.listNamespaces(selector).catch((e: unknown) => e);
+          const error = await cluster.listNamespaces({ labelSelector: selector, limit: 10 }).catch((e: unknown) => e);
           expect(error, selector).toBeInstanceOf(LabelSelectorError);
           expect(error, selector).toBeInstanceOf(ValidationError);
           expect((error as LabelSelectorError).rule, selector).toBe(rule);

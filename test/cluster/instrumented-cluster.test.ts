@@ -20,10 +20,10 @@ describe('instrumentCluster, for ServiceAccounts and namespaces', () => {
   it('when the calls succeed, then each is timed by its RBAC verb and resource, and answers as the wrapped cluster', async () => {
     const { cluster, metrics, seeded } = arrange();
     expect(await cluster.readServiceAccount('team-a', 'default')).toEqual(seeded);
-    expect(await cluster.listServiceAccounts('team-a')).toEqual([seeded]);
+    expect(await cluster.listServiceAccounts('team-a', { limit: 10 })).toEqual({ items: [seeded] });
     const updated = await cluster.setServiceAccountPullSecrets('team-a', 'default', ['regcred'], seeded.resourceVersion!);
     expect(updated.imagePullSecrets).toEqual(['regcred']);
-    expect(await cluster.listNamespaces('team=a')).toEqual(['team-a']);
+    expect(await cluster.listNamespaces({ labelSelector: 'team=a', limit: 10 })).toEqual({ names: ['team-a'] });
     for (const [verb, resource] of [
       ['get', 'serviceaccounts'],
       ['list', 'serviceaccounts'],
@@ -39,7 +39,7 @@ describe('instrumentCluster, for ServiceAccounts and namespaces', () => {
     await expect(cluster.setServiceAccountPullSecrets('team-a', 'absent', [], '1')).rejects.toThrow();
     await cluster.setServiceAccountPullSecrets('team-a', 'default', ['x'], seeded.resourceVersion!);
     await expect(cluster.setServiceAccountPullSecrets('team-a', 'default', ['y'], seeded.resourceVersion!)).rejects.toThrow();
-    await expect(cluster.listNamespaces('team in (a')).rejects.toThrow();
+    await expect(cluster.listNamespaces({ labelSelector: 'team in (a', limit: 10 })).rejects.toThrow();
     const { values } = await metrics.kubernetesRequestErrors.get();
     expect(values.map((v) => v.labels).sort((a, b) => String(a.kind).localeCompare(String(b.kind)))).toEqual([
       { verb: 'list', resource: 'namespaces', kind: 'invalid' },

@@ -87,11 +87,11 @@ describe.skipIf(!enabled)(title, () => {
       await expect(alice.readServiceAccount(namespace.name, 'default')).rejects.toThrow(
         `lacks the RBAC permission to get serviceaccounts in namespace "${namespace.name}"; grant it a Role there with verb "get" on resource "serviceaccounts"`,
       );
-      await expect(alice.listServiceAccounts(namespace.name)).rejects.toThrow('permission to list serviceaccounts');
+      await expect(alice.listServiceAccounts(namespace.name, { limit: 10 })).rejects.toThrow('permission to list serviceaccounts');
       await expect(alice.setServiceAccountPullSecrets(namespace.name, 'default', [], '1')).rejects.toThrow(
         'permission to patch serviceaccounts',
       );
-      await expect(alice.listNamespaces('team')).rejects.toThrow(
+      await expect(alice.listNamespaces({ labelSelector: 'team', limit: 10 })).rejects.toThrow(
         'permission to list namespaces (cluster-scoped); grant it a ClusterRole with verb "list" on resource "namespaces"',
       );
     });

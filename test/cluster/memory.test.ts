@@ -38,17 +38,17 @@ describe('MemoryCluster namespaces and ServiceAccounts', () => {
   it('when configured with labelled namespaces, then it selects on those labels; a plain name has none', async () => {
     const cluster = new MemoryCluster({ namespaces: ['plain', { name: 'team-a', labels: { team: 'a' } }] });
     expect(cluster.description).toContain('plain, team-a');
-    expect(await cluster.listNamespaces()).toEqual(['plain', 'team-a']);
-    expect(await cluster.listNamespaces('team')).toEqual(['team-a']);
-    expect(await cluster.listNamespaces('!team')).toEqual(['plain']);
+    expect((await cluster.listNamespaces({ limit: 10 })).names).toEqual(['plain', 'team-a']);
+    expect((await cluster.listNamespaces({ labelSelector: 'team', limit: 10 })).names).toEqual(['team-a']);
+    expect((await cluster.listNamespaces({ labelSelector: '!team', limit: 10 })).names).toEqual(['plain']);
   });
 
   it('when a namespace is added again, then its labels are replaced and its objects kept', async () => {
     const cluster = new MemoryCluster({ namespaces: [{ name: 'a', labels: { old: 'x' } }] });
     cluster.seedServiceAccount({ namespace: 'a', name: 'default' });
     cluster.addNamespace('a', { new: 'y' });
-    expect(await cluster.listNamespaces('old')).toEqual([]);
-    expect(await cluster.listNamespaces('new=y')).toEqual(['a']);
+    expect((await cluster.listNamespaces({ labelSelector: 'old', limit: 10 })).names).toEqual([]);
+    expect((await cluster.listNamespaces({ labelSelector: 'new=y', limit: 10 })).names).toEqual(['a']);
     expect(await cluster.readServiceAccount('a', 'default')).toMatchObject({ imagePullSecrets: [] });
   });
 

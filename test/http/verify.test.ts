@@ -34,7 +34,17 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
   const appWith = (cluster?: Cluster): TestApp =>
     buildTestApp({
       cluster,
-      config: { verify: { caFile: ca.caFile, insecureHosts: [], allowPrivate: true, timeoutMs: 3000, concurrency: 4, requestShare: 2 } },
+      config: {
+        verify: {
+          caFile: ca.caFile,
+          insecureHosts: [],
+          allowPrivate: true,
+          timeoutMs: 3000,
+          concurrency: 4,
+          requestShare: 2,
+          maxWaiting: 1000,
+        },
+      },
     });
   const creds = (password = PASSWORD, server = registry.host) => ({ server, username: 'janedoe', password });
 
@@ -91,7 +101,17 @@ describeWithRegistry('verifying credentials through the HTTP API', () => {
 
     it('when the egress guard is at its default, then a loopback registry is refused and said so', async () => {
       const t = buildTestApp({
-        config: { verify: { caFile: ca.caFile, insecureHosts: [], allowPrivate: false, timeoutMs: 3000, concurrency: 4, requestShare: 2 } },
+        config: {
+          verify: {
+            caFile: ca.caFile,
+            insecureHosts: [],
+            allowPrivate: false,
+            timeoutMs: 3000,
+            concurrency: 4,
+            requestShare: 2,
+            maxWaiting: 1000,
+          },
+        },
       });
       const res = await request(t.app).post('/v1/verify').send(creds());
       expect(res.body.registries[0]).toMatchObject({ status: 'error', detail: expect.stringContaining('loopback address') });

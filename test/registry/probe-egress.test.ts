@@ -78,6 +78,7 @@ describe('the registry ports from the configuration', () => {
       timeoutMs: 1000,
       concurrency: 2,
       requestShare: 2,
+      maxWaiting: 1000,
     });
     const refused = await probe.probe({ ...target(), registry: '127.0.0.1:5000' });
     expect(refused).toMatchObject({ outcome: 'unreachable', detail: expect.stringContaining('REGCRED_VERIFY_ALLOW_PRIVATE') });

@@ -106,6 +106,7 @@ describeWithRegistry(kitSuiteTitle('will it pull, for real: the kit and distribu
         timeoutMs: 3000,
         concurrency: 8,
         requestShare: 8,
+        maxWaiting: 1000,
       };
       const { probe, verifier } = registryPortsFromConfig(verify);
       test = buildTestApp({ cluster: arena.cluster, probe, verifier, config: { verify } });

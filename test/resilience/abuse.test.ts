@@ -325,7 +325,7 @@ describe('verification: one caller holds at most its share of the queue, and its
     await closeServer(refusing);
     const hosts = [`127.0.0.1:${hangPort}`, `127.0.0.1:${closedPort}`];
     const { app: express } = buildTestApp({
-      config: { verify: { insecureHosts: hosts, allowPrivate: true, timeoutMs: 3000, concurrency: 8, requestShare: 2 } },
+      config: { verify: { insecureHosts: hosts, allowPrivate: true, timeoutMs: 3000, concurrency: 8, requestShare: 2, maxWaiting: 1000 } },
     });
     app = await listening(express);
     appPort = (app.address() as { port: number }).port;

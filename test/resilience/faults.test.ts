@@ -49,7 +49,7 @@ describe.skipIf(!enabled)(adapterTitle, () => {
     namespaceExists: () => cluster.namespaceExists('default'),
     readServiceAccount: () => cluster.readServiceAccount('default', 'default'),
     setServiceAccountPullSecrets: () => cluster.setServiceAccountPullSecrets('default', 'default', [], '1'),
-    listNamespaces: () => cluster.listNamespaces('team'),
+    listNamespaces: () => cluster.listNamespaces({ labelSelector: 'team', limit: 10 }),
     ping: () => cluster.ping(),
   };
 

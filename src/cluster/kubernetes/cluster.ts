@@ -12,23 +12,26 @@ import {
   type ObservableMiddleware,
 } from '@kubernetes/client-node';
 import {
-  ContinueTokenError,
   NamespaceNotFoundError,
   SecretNotFoundError,
   StaleWriteError,
   type Cluster,
+  type NamespaceListOptions,
+  type NamespacePage,
   type PodListOptions,
   type PodPage,
   type SecretListOptions,
   type SecretPage,
+  type ServiceAccountListOptions,
   type ServiceAccountObject,
+  type ServiceAccountPage,
   type WriteOptions,
 } from '../../domain/cluster.js';
 import type { SecretDraft, SecretObject } from '../../domain/kubernetes/secret.js';
 import { UnavailableError } from '../../errors.js';
 import { withDeadline } from './deadline.js';
 import { KeepAliveAgents } from './keep-alive-agent.js';
-import { translateClusterError, unavailability, type ApiCall } from './errors.js';
+import { continueTokenFailure, translateClusterError, unavailability, type ApiCall } from './errors.js';
 import { replacementPatch, toSecretObject, toV1Secret } from './secrets.js';
 import { KubernetesPods } from './pods.js';
 import { KubernetesServiceAccounts } from './service-accounts.js';
@@ -84,10 +87,7 @@ export class KubernetesCluster implements Cluster {
       const next = list.metadata?._continue;
       return { items: list.items.map(toSecretObject), ...(next ? { continue: next } : {}) };
     } catch (error) {
-      // 400: a token it cannot decode; 410 (Expired): one older than the API server keeps them.
-      const upstream = (error as { cause?: { upstreamStatus?: number } }).cause?.upstreamStatus;
-      if (options.continue !== undefined && (upstream === 400 || upstream === 410)) throw new ContinueTokenError(upstream === 410);
-      throw error;
+      throw continueTokenFailure(error, options.continue);
     }
   }
 
@@ -137,8 +137,8 @@ export class KubernetesCluster implements Cluster {
     return this.serviceAccounts.read(namespace, name);
   }
 
-  listServiceAccounts(namespace: string): Promise<ServiceAccountObject[]> {
-    return this.serviceAccounts.list(namespace);
+  listServiceAccounts(namespace: string, options: ServiceAccountListOptions): Promise<ServiceAccountPage> {
+    return this.serviceAccounts.list(namespace, options);
   }
 
   setServiceAccountPullSecrets(
@@ -151,8 +151,8 @@ export class KubernetesCluster implements Cluster {
     return this.serviceAccounts.setPullSecrets(namespace, name, secretNames, resourceVersion, dryRunParameter(options));
   }
 
-  listNamespaces(labelSelector?: string): Promise<string[]> {
-    return this.serviceAccounts.listNamespaces(labelSelector);
+  listNamespaces(options: NamespaceListOptions): Promise<NamespacePage> {
+    return this.serviceAccounts.listNamespaces(options);
   }
 
   readPod(namespace: string, name: string) {

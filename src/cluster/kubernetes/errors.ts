@@ -2,13 +2,15 @@ import { ApiException } from '@kubernetes/client-node';
 import {
   ClusterPermissionError,
   AlreadyExistsError,
+  ContinueTokenError,
   NamespaceNotFoundError,
+  NamespaceTerminatingError,
   PodNotFoundError,
   SecretNotFoundError,
   ServiceAccountNotFoundError,
   StaleWriteError,
 } from '../../domain/cluster.js';
-import { AppError, ConflictError, UnavailableError, UpstreamError, ValidationError, type FieldError } from '../../errors.js';
+import { AppError, UnavailableError, UpstreamError, ValidationError, type FieldError } from '../../errors.js';
 import { DeadlineExceededError } from './deadline.js';
 
 /** What regcred was doing when a request failed, in the API's own terms (RBAC verb and resource). */
@@ -59,6 +61,16 @@ export function translateClusterError(error: unknown, operation: ApiCall): AppEr
   return unavailability(error) ?? new UpstreamError('the request to the Kubernetes API server failed unexpectedly');
 }
 
+/**
+ * A list call's failure as a ContinueTokenError when the API server refused the token it was given (400:
+ * one it cannot decode; 410 Expired: one older than it keeps them); otherwise the failure as it is.
+ */
+export function continueTokenFailure(error: unknown, continueToken: string | undefined): unknown {
+  const upstream = (error as { cause?: { upstreamStatus?: number } }).cause?.upstreamStatus;
+  if (continueToken !== undefined && (upstream === 400 || upstream === 410)) return new ContinueTokenError(upstream === 410);
+  return error;
+}
+
 /** An UnavailableError when `error` means the API server did not answer (in time), else undefined. */
 export function unavailability(error: unknown): UnavailableError | undefined {
   if (error instanceof DeadlineExceededError) {
@@ -77,7 +89,7 @@ function translateApiStatus(code: number, status: ApiStatus, headers: Record<str
       );
     case 403:
       if (status.details?.causes?.some((c) => c.reason === 'NamespaceTerminating')) {
-        return new ConflictError(`namespace "${namespace}" is being deleted; no Secrets can be written to it`);
+        return new NamespaceTerminatingError(namespace);
       }
       return new ClusterPermissionError(missingPermissionMessage(op));
     case 404:

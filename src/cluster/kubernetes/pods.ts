@@ -1,8 +1,8 @@
 import type { CoreV1Api, V1Container, V1ContainerStatus, V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
-import { ContinueTokenError, PodNotFoundError, PULL_WAITING_REASONS, type PodListOptions, type PodPage } from '../../domain/cluster.js';
+import { PodNotFoundError, PULL_WAITING_REASONS, type PodListOptions, type PodPage } from '../../domain/cluster.js';
 import type { ContainerKind, ExistingPod, PullPolicy, WorkloadContainer } from '../../domain/kubernetes/pod.js';
 import { toKubernetesTimestamp } from '../timestamp.js';
-import type { ApiCall } from './errors.js';
+import { continueTokenFailure, type ApiCall } from './errors.js';
 import type { CallApi } from './service-accounts.js';
 
 /** KubernetesCluster's calls for the pull check: one Pod (get) and a namespace's Pods a page at a time (list). */
@@ -30,10 +30,7 @@ export class KubernetesPods {
       const next = list.metadata?._continue;
       return { pods: list.items.map(toExistingPod), ...(next ? { continue: next } : {}) };
     } catch (error) {
-      // 400: a token it cannot decode; 410 (Expired): one older than the API server keeps them.
-      const upstream = (error as { cause?: { upstreamStatus?: number } }).cause?.upstreamStatus;
-      if (options.continue !== undefined && (upstream === 400 || upstream === 410)) throw new ContinueTokenError(upstream === 410);
-      throw error;
+      throw continueTokenFailure(error, options.continue);
     }
   }
 }

@@ -1,14 +1,22 @@
 import { PatchStrategy, setHeaderOptions, type ConfigurationOptions, type CoreV1Api, type V1ServiceAccount } from '@kubernetes/client-node';
-import { ServiceAccountNotFoundError, StaleWriteError, type ServiceAccountObject } from '../../domain/cluster.js';
+import {
+  ServiceAccountNotFoundError,
+  StaleWriteError,
+  type NamespaceListOptions,
+  type NamespacePage,
+  type ServiceAccountListOptions,
+  type ServiceAccountObject,
+  type ServiceAccountPage,
+} from '../../domain/cluster.js';
 import { parseLabelSelector } from '../../domain/kubernetes/label-selector.js';
-import type { ApiCall } from './errors.js';
+import { continueTokenFailure, type ApiCall } from './errors.js';
 
 /** KubernetesCluster's call: one API request under its deadline, its failure translated. */
 export type CallApi = <T>(operation: ApiCall, send: (options: ConfigurationOptions) => Promise<T>) => Promise<T>;
 
 /**
- * KubernetesCluster's calls for linking pull secrets: ServiceAccounts (get, list, a conditional JSON
- * patch of imagePullSecrets) and the namespaces a label selector picks.
+ * KubernetesCluster's calls for linking pull secrets: ServiceAccounts (get, a page of a list, a conditional
+ * JSON patch of imagePullSecrets) and a page of the namespaces a label selector picks.
  */
 export class KubernetesServiceAccounts {
   constructor(
@@ -26,10 +34,16 @@ export class KubernetesServiceAccounts {
     }
   }
 
-  async list(namespace: string): Promise<ServiceAccountObject[]> {
+  async list(namespace: string, options: ServiceAccountListOptions): Promise<ServiceAccountPage> {
     const op: ApiCall = { verb: 'list', resource: 'serviceaccounts', namespace };
-    const list = await this.call(op, (o) => this.core.listNamespacedServiceAccount({ namespace }, o));
-    return list.items.map(toServiceAccountObject);
+    const request = { namespace, limit: options.limit, _continue: options.continue };
+    try {
+      const list = await this.call(op, (o) => this.core.listNamespacedServiceAccount(request, o));
+      const next = list.metadata?._continue;
+      return { items: list.items.map(toServiceAccountObject), ...(next ? { continue: next } : {}) };
+    } catch (error) {
+      throw continueTokenFailure(error, options.continue);
+    }
   }
 
   async setPullSecrets(
@@ -52,12 +66,18 @@ export class KubernetesServiceAccounts {
     return toServiceAccountObject(patched);
   }
 
-  async listNamespaces(labelSelector?: string): Promise<string[]> {
+  async listNamespaces({ labelSelector, limit, continue: token }: NamespaceListOptions): Promise<NamespacePage> {
     // Parsed here too, so a bad selector fails as in the in-memory cluster (a LabelSelectorError), not as a 400.
     if (labelSelector) parseLabelSelector(labelSelector);
     const op: ApiCall = { verb: 'list', resource: 'namespaces', namespace: '' };
-    const list = await this.call(op, (o) => this.core.listNamespace({ labelSelector: labelSelector || undefined }, o));
-    return list.items.map((namespace) => namespace.metadata?.name ?? '');
+    const request = { labelSelector: labelSelector || undefined, limit, _continue: token };
+    try {
+      const list = await this.call(op, (o) => this.core.listNamespace(request, o));
+      const next = list.metadata?._continue;
+      return { names: list.items.map((namespace) => namespace.metadata?.name ?? ''), ...(next ? { continue: next } : {}) };
+    } catch (error) {
+      throw continueTokenFailure(error, token);
+    }
   }
 }
 

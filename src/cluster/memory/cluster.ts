@@ -2,23 +2,28 @@ import { randomUUID } from 'node:crypto';
 import {
   AlreadyExistsError,
   NamespaceNotFoundError,
+  NamespaceTerminatingError,
   SecretNotFoundError,
   StaleWriteError,
   type Cluster,
+  type NamespaceListOptions,
+  type NamespacePage,
   type PodListOptions,
   type PodPage,
   type SecretListOptions,
   type SecretPage,
+  type ServiceAccountListOptions,
   type ServiceAccountObject,
+  type ServiceAccountPage,
   type WriteOptions,
 } from '../../domain/cluster.js';
 import { matchesLabelSelector, parseLabelSelector } from '../../domain/kubernetes/label-selector.js';
 import type { SecretDraft, SecretObject } from '../../domain/kubernetes/secret.js';
 import type { ExistingPod } from '../../domain/kubernetes/pod.js';
 import type { NamespaceObject } from '../../domain/distributions/distribution-cluster.js';
-import { ConflictError, UpstreamError, ValidationError, type FieldError } from '../../errors.js';
+import { UpstreamError, ValidationError, type FieldError } from '../../errors.js';
 import { toKubernetesTimestamp } from '../timestamp.js';
-import { continueTokenAfter, nameInContinueToken } from './continue-token.js';
+import { continueTokenAfter, nameInContinueToken, pageAfter } from './continue-token.js';
 import { MemoryNamespaces } from './namespaces.js';
 import { MemoryPods, type PodContainerState, type SeedPod } from './pods.js';
 import { MemoryServiceAccounts, type SeedServiceAccount } from './service-accounts.js';
@@ -168,7 +173,7 @@ export class MemoryCluster implements Cluster {
     refuseUndecodable(incoming, 'create');
     const secrets = this.secretsIn(incoming.namespace);
     if (this.namespaces.isTerminating(incoming.namespace)) {
-      throw new ConflictError(`namespace "${incoming.namespace}" is being deleted; no Secrets can be written to it`);
+      throw new NamespaceTerminatingError(incoming.namespace);
     }
     refuseInvalid(incoming, validateSecret(incoming));
     if (secrets.has(incoming.name)) throw new AlreadyExistsError(incoming.namespace, incoming.name);
@@ -218,8 +223,9 @@ export class MemoryCluster implements Cluster {
     return this.serviceAccounts.read(namespace, name);
   }
 
-  async listServiceAccounts(namespace: string): Promise<ServiceAccountObject[]> {
-    return this.serviceAccounts.list(namespace);
+  async listServiceAccounts(namespace: string, options: ServiceAccountListOptions): Promise<ServiceAccountPage> {
+    const { items, continue: next } = pageAfter(this.serviceAccounts.list(namespace), options);
+    return { items, ...(next ? { continue: next } : {}) };
   }
 
   async setServiceAccountPullSecrets(
@@ -232,12 +238,11 @@ export class MemoryCluster implements Cluster {
     return this.serviceAccounts.setPullSecrets(namespace, name, secretNames, resourceVersion, options);
   }
 
-  async listNamespaces(labelSelector?: string): Promise<string[]> {
-    const selector = parseLabelSelector(labelSelector ?? '');
-    return this.namespaces
-      .list()
-      .filter(({ labels }) => matchesLabelSelector(selector, labels))
-      .map(({ name }) => name);
+  async listNamespaces(options: NamespaceListOptions): Promise<NamespacePage> {
+    const selector = parseLabelSelector(options.labelSelector ?? '');
+    const matching = this.namespaces.list().filter(({ labels }) => matchesLabelSelector(selector, labels));
+    const { items, continue: next } = pageAfter(matching, options);
+    return { names: items.map(({ name }) => name), ...(next ? { continue: next } : {}) };
   }
 
   async readPod(namespace: string, name: string): Promise<ExistingPod | undefined> {
@@ -245,12 +250,8 @@ export class MemoryCluster implements Cluster {
   }
 
   async listPods(namespace: string, options: PodListOptions): Promise<PodPage> {
-    // Like the API server: by name, a page after the last name handed out, and nothing for a namespace that does not exist.
-    const after = options.continue === undefined ? undefined : nameInContinueToken(options.continue);
-    const pods = this.pods.list(namespace).filter((p) => after === undefined || p.name > after);
-    const page = pods.slice(0, Math.max(1, options.limit));
-    const more = pods.length > page.length;
-    return { pods: page, ...(more ? { continue: continueTokenAfter(page.at(-1)!.name) } : {}) };
+    const { items, continue: next } = pageAfter(this.pods.list(namespace), options);
+    return { pods: items, ...(next ? { continue: next } : {}) };
   }
 
   async ping(): Promise<void> {}

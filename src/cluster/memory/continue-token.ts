@@ -16,3 +16,17 @@ export function nameInContinueToken(token: string): string {
   }
   throw new ContinueTokenError(false);
 }
+
+/**
+ * One page of `sorted` (by name), as the API server pages a list: at most `limit` items (at least one)
+ * after the name the token names, and a token when more follow. @throws ContinueTokenError
+ */
+export function pageAfter<T extends { name: string }>(
+  sorted: readonly T[],
+  options: { limit: number; continue?: string },
+): { items: T[]; continue?: string } {
+  const after = options.continue === undefined ? undefined : nameInContinueToken(options.continue);
+  const rest = after === undefined ? sorted : sorted.filter((item) => item.name > after);
+  const items = rest.slice(0, Math.max(1, options.limit));
+  return rest.length > items.length ? { items, continue: continueTokenAfter(items.at(-1)!.name) } : { items };
+}

@@ -91,7 +91,7 @@ async function planTargets(
   targets: FanOutTargets,
 ): Promise<{ namespaces: readonly string[]; decisions?: Map<string, NamespaceDecision> }> {
   if (targets.namespaces) return { namespaces: targets.namespaces, decisions: await decide(targets.namespaces) };
-  const matching = await cluster.listNamespaces(targets.namespaceSelector);
+  const matching = await matchingNamespaces(cluster, targets.namespaceSelector);
   // Reviews stop once the caller may write more namespaces than one request may: too big, whatever the rest would say.
   const decisions = await decide(matching);
   const namespaces = matching.filter((namespace) => decisions.get(namespace) === 'allowed');
@@ -106,6 +106,20 @@ async function planTargets(
   }
   if ([...decisions.values()].includes('not-reviewed')) return { namespaces: [] };
   return { namespaces, decisions };
+}
+
+/** Namespaces asked of the API server at a time: a cluster can have thousands, and only their names are kept. */
+export const NAMESPACE_PAGE = 500;
+
+async function matchingNamespaces(cluster: Cluster, labelSelector: string | undefined): Promise<string[]> {
+  const names: string[] = [];
+  let next: string | undefined;
+  do {
+    const page = await cluster.listNamespaces({ labelSelector, limit: NAMESPACE_PAGE, continue: next });
+    names.push(...page.names);
+    next = page.continue;
+  } while (next);
+  return names;
 }
 
 function tooManyRefusals(): ValidationError {

@@ -1,8 +1,9 @@
 import pLimit from 'p-limit';
 import { AppError } from '../../errors.js';
-import { draftPullSecret, writeDraft, type PullSecretWrite } from './pull-secrets.js';
+import { draftPullSecret, type PullSecretWrite } from './pull-secrets.js';
+import { writeDraft } from './write-draft.js';
 import type { SecretDraft } from '../kubernetes/secret.js';
-import { linkServiceAccounts, missingServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
+import { linkServiceAccounts, readServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
 import type { WritePorts } from './write-turns.js';
 
 export type FanOutNamespaceOutcome = 'created' | 'updated' | 'unchanged' | 'forbidden' | 'failed';
@@ -63,14 +64,14 @@ async function writeToNamespace(
   try {
     if (!(await options.mayWrite(namespace)))
       return { namespace, result: 'forbidden', reason: 'you may not manage pull secrets in this namespace through regcred' };
-    const missing = await missingServiceAccounts(ports.cluster, namespace, serviceAccounts);
+    const { found, missing } = await readServiceAccounts(ports.cluster, namespace, serviceAccounts);
     if (missing.length > 0)
       return { namespace, result: 'failed', reason: `serviceaccount(s) not found: ${missing.join(', ')}; nothing written` };
     const { secret, result } = await writeDraft(ports, draft, dryRun);
     const written = { namespace, result, name: secret.name } as const;
     if (serviceAccounts.length === 0) return written;
     // The secret is written by now: a linking failure does not make the namespace `failed`.
-    const { links, error } = await linkServiceAccounts(ports, namespace, secret.name, serviceAccounts, dryRun);
+    const { links, error } = await linkServiceAccounts(ports, namespace, secret.name, serviceAccounts, { dryRun, read: found });
     return { ...written, serviceAccountLinks: links, ...(error ? { linkError: `${error.message}; repeat the request to finish` } : {}) };
   } catch (error) {
     if (error instanceof AppError) return { namespace, result: 'failed', reason: error.message };

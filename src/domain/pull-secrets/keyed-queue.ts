@@ -16,6 +16,11 @@ export class KeyedQueue {
     return this.tails.size;
   }
 
+  /** Whether a task of this key is running or waiting. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   /**
    * Runs `task` after the key's earlier tasks. With `patience`, a task whose turn has not come within
    * `waitMs` is refused at once and never runs; those behind it keep their places.

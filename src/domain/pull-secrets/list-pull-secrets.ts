@@ -2,7 +2,7 @@ import { ContinueTokenError, NamespaceNotFoundError, type Cluster } from '../clu
 import { READ_BUDGET_BYTES, secretBytes } from './read-budget.js';
 import { toPullSecretView } from '../secret-manifest/redact-secret.js';
 import { PULL_SECRET_TYPES, type SecretObject } from '../kubernetes/secret.js';
-import { referencing } from './service-account-links.js';
+import { referencedBy } from './service-account-pages.js';
 import type { PullSecretList } from '../view-schemas.js';
 
 /** Pull secrets one list answer holds at most, and by default; `continue` fetches the rest. */
@@ -35,14 +35,23 @@ interface Position {
  */
 export async function listPullSecrets(cluster: Cluster, namespace: string, options: ListPullSecretsOptions = {}): Promise<PullSecretList> {
   const limit = Math.min(options.limit ?? MAX_LIST_LIMIT, MAX_LIST_LIMIT);
-  const [page, accounts] = await Promise.all([
-    readPage(cluster, namespace, limit, options.continue === undefined ? { type: 0 } : positionIn(options.continue)),
-    options.withReferences ? cluster.listServiceAccounts(namespace) : undefined,
-  ]);
+  const page = await readPage(cluster, namespace, limit, options.continue === undefined ? { type: 0 } : positionIn(options.continue));
   if (options.continue === undefined && page.secrets.length === 0 && !(await cluster.namespaceExists(namespace))) {
     throw new NamespaceNotFoundError(namespace);
   }
-  const items = page.secrets.map((s) => ({ ...toPullSecretView(s), ...(accounts ? { referencedBy: referencing(accounts, s.name) } : {}) }));
+  // After the page, so only the references to its secrets are held (a namespace can have thousands of ServiceAccounts).
+  const references =
+    options.withReferences && page.secrets.length > 0
+      ? await referencedBy(
+          cluster,
+          namespace,
+          page.secrets.map((s) => s.name),
+        )
+      : undefined;
+  const items = page.secrets.map((s) => ({
+    ...toPullSecretView(s),
+    ...(options.withReferences ? { referencedBy: references?.get(s.name) ?? [] } : {}),
+  }));
   return { namespace, items, ...(page.next ? { continue: tokenOf(page.next) } : {}) };
 }
 

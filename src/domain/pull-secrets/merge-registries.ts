@@ -49,6 +49,7 @@ export async function mergeRegistries({ cluster, turns }: WritePorts, patch: Pul
       };
       const written = await replaceIfChanged(cluster, existing, desired, patch.dryRun);
       if (written === LOST_RACE) return written;
+      if (!patch.dryRun) turns.lastWrites.remember(secretKey(patch.namespace, patch.name), written.secret);
       return describeWrite(written, { ...patch, warnings: [...(patch.warnings ?? []), ...merged.warnings] });
     },
     giveUp: () => new StaleWriteError(patch.namespace, patch.name),

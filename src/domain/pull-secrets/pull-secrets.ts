@@ -1,15 +1,15 @@
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { AlreadyExistsError, NamespaceNotFoundError, SecretNotFoundError, StaleWriteError, type Cluster } from '../cluster.js';
+import { NamespaceNotFoundError, SecretNotFoundError, StaleWriteError, type Cluster } from '../cluster.js';
 import { assertNotDistributionSource } from './distribution-sources.js';
-import { referencing } from './service-account-links.js';
+import { referencedBy } from './service-account-pages.js';
 import { withoutLastApplied } from './last-applied.js';
 import { toPullSecretView } from '../secret-manifest/redact-secret.js';
 import { renderPullSecret } from '../secret-manifest/render-secret.js';
 import type { RegistryCredential } from '../docker-config/credential-schemas.js';
 import { DOCKER_CFG_TYPE, isPullSecretType, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
 import type { RegistryVerification } from '../verify/registry-verifier.js';
-import { LOST_RACE, type WritePorts } from './write-turns.js';
-import { nextVerificationAnnotation, VERIFICATION_ANNOTATION, verificationAnnotationValue } from '../verify/verification-annotation.js';
+import { LOST_RACE } from './write-turns.js';
+import { VERIFICATION_ANNOTATION, verificationAnnotationValue } from '../verify/verification-annotation.js';
 import type { PullSecretView, WriteResult } from '../view-schemas.js';
 
 /** Everything a write needs: where, what, and how. */
@@ -33,32 +33,6 @@ export interface DraftWritten {
   result: WriteResult;
   /** What the write changed beyond the request (kubectl's last-applied annotation dropped). */
   warnings: string[];
-}
-
-/**
- * The one conditional write of a pull secret: creates it, or brings an existing one up to date (PUT
- * semantics); writes nothing when it is already so. Racing writers all succeed, the last one's content
- * stays: in this process they take turns, and one that loses to another replica (or a create) re-reads
- * and updates. A fan-out drafts once and writes the same draft to every namespace.
- */
-export function writeDraft({ cluster, turns }: WritePorts, draft: SecretDraft, dryRun?: boolean): Promise<DraftWritten> {
-  return turns.take({
-    key: secretKey(draft.namespace, draft.name),
-    round: async () => {
-      const existing = await cluster.readSecret(draft.namespace, draft.name);
-      if (!existing) {
-        try {
-          return { secret: await cluster.createSecret(draft, { dryRun }), result: 'created' as const, warnings: [] };
-        } catch (error) {
-          if (error instanceof AlreadyExistsError) return LOST_RACE;
-          throw error;
-        }
-      }
-      assertRegcredMayOverwrite(existing);
-      return replaceIfChanged(cluster, existing, mergeInto(existing, draft), dryRun);
-    },
-    giveUp: () => new StaleWriteError(draft.namespace, draft.name),
-  });
 }
 
 /** The queue key of a Secret's writes (see WriteTurns). */
@@ -97,11 +71,11 @@ export async function createDraft(cluster: Cluster, draft: SecretDraft, dryRun?:
 
 /** The redacted view; with `withReferences`, also the ServiceAccounts that reference the secret. */
 export async function getPullSecret(cluster: Cluster, namespace: string, name: string, withReferences = false): Promise<PullSecretView> {
-  const [secret, accounts] = await Promise.all([
+  const [secret, references] = await Promise.all([
     readPullSecret(cluster, namespace, name),
-    withReferences ? cluster.listServiceAccounts(namespace) : undefined,
+    withReferences ? referencedBy(cluster, namespace, [name]) : undefined,
   ]);
-  return { ...toPullSecretView(secret), ...(accounts ? { referencedBy: referencing(accounts, secret.name) } : {}) };
+  return { ...toPullSecretView(secret), ...(references ? { referencedBy: references.get(name)! } : {}) };
 }
 
 export async function readPullSecret(cluster: Cluster, namespace: string, name: string): Promise<SecretObject> {
@@ -160,19 +134,6 @@ export function assertRegcredMayOverwrite(existing: SecretObject): void {
   }
 }
 
-// Labels and annotations set by others (kubectl label, tools) are kept; ours are set; data is replaced whole.
-function mergeInto(existing: SecretObject, draft: SecretDraft): SecretDraft {
-  const annotations = { ...existing.annotations, ...draft.annotations };
-  const verification = nextVerificationAnnotation(
-    existing.annotations,
-    draft.annotations[VERIFICATION_ANNOTATION],
-    !sameMap(existing.data, draft.data),
-  );
-  if (verification === undefined) delete annotations[VERIFICATION_ANNOTATION];
-  else annotations[VERIFICATION_ANNOTATION] = verification;
-  return { ...draft, labels: { ...existing.labels, ...draft.labels }, annotations };
-}
-
 function sameContent(existing: SecretObject, desired: SecretDraft): boolean {
   return (
     existing.type === desired.type &&
@@ -182,7 +143,7 @@ function sameContent(existing: SecretObject, desired: SecretDraft): boolean {
   );
 }
 
-function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
+export function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }

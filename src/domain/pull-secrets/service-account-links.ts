@@ -1,5 +1,6 @@
 import { AppError } from '../../errors.js';
 import { ServiceAccountNotFoundError, StaleWriteError, type Cluster, type ServiceAccountObject } from '../cluster.js';
+import { findServiceAccounts } from './service-account-pages.js';
 import { LOST_RACE, type WritePorts } from './write-turns.js';
 
 export type LinkResult = 'linked' | 'unchanged' | 'unlinked' | 'failed';
@@ -24,30 +25,48 @@ export interface Unlinking {
   restore(): Promise<string[]>;
 }
 
-/** The names among `serviceAccounts` that do not exist in the namespace (checked before anything is written). */
-export async function missingServiceAccounts(cluster: Cluster, namespace: string, serviceAccounts: readonly string[]): Promise<string[]> {
-  const found = await Promise.all(serviceAccounts.map((name) => cluster.readServiceAccount(namespace, name)));
-  return serviceAccounts.filter((_, i) => !found[i]);
+/** The named ServiceAccounts as read (checked before anything is written), and the names that do not exist. */
+export interface ServiceAccountsRead {
+  found: Map<string, ServiceAccountObject>;
+  missing: string[];
+}
+
+/** Reads each of `serviceAccounts` once; linking then writes from what was read (see linkServiceAccounts). */
+export async function readServiceAccounts(
+  cluster: Cluster,
+  namespace: string,
+  serviceAccounts: readonly string[],
+): Promise<ServiceAccountsRead> {
+  const names = [...new Set(serviceAccounts)];
+  const read = await Promise.all(names.map((name) => cluster.readServiceAccount(namespace, name)));
+  const found = new Map<string, ServiceAccountObject>();
+  read.forEach((account, i) => account && found.set(names[i]!, account));
+  return { found, missing: serviceAccounts.filter((name) => !found.has(name)) };
 }
 
 /**
  * Makes each ServiceAccount list the secret in `imagePullSecrets` exactly once, keeping every other
  * entry in place. Each change is conditional on the ServiceAccount's resourceVersion, re-read and
- * retried when someone else changed it meanwhile. Linking runs after the secret is written, so a
- * failure is returned, not thrown: the ServiceAccount that failed ends the list as `failed`, those
- * after it are not tried. Errors that are not ours (bugs) are thrown.
+ * retried when someone else changed it meanwhile; the first try changes the ServiceAccount as `read`
+ * holds it (when it does), so a link costs one read, not two. Linking runs after the secret is
+ * written, so a failure is returned, not thrown: the ServiceAccount that failed ends the list as
+ * `failed`, those after it are not tried. Errors that are not ours (bugs) are thrown.
  */
 export async function linkServiceAccounts(
   ports: WritePorts,
   namespace: string,
   secretName: string,
   serviceAccounts: readonly string[],
-  dryRun = false,
+  { dryRun = false, read }: { dryRun?: boolean; read?: ReadonlyMap<string, ServiceAccountObject> } = {},
 ): Promise<Linking> {
   const links: ServiceAccountLink[] = [];
   for (const name of new Set(serviceAccounts)) {
     try {
-      const changed = await updateServiceAccount(ports, namespace, name, dryRun, (current) => linkedOnce(current, secretName));
+      const changed = await updateServiceAccount(ports, namespace, name, {
+        dryRun,
+        read: read?.get(name),
+        change: (current) => linkedOnce(current, secretName),
+      });
       links.push({ serviceAccount: name, result: changed ? 'linked' : 'unchanged' });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
@@ -64,32 +83,38 @@ export async function linkServiceAccounts(
  * former place) before the error is thrown.
  */
 export async function unlinkServiceAccounts(ports: WritePorts, namespace: string, secretName: string, dryRun = false): Promise<Unlinking> {
-  const named = referencing(await ports.cluster.listServiceAccounts(namespace), secretName);
-  const unlinked: { serviceAccount: string; position: number }[] = [];
+  // Only those that reference the secret are held, each written from its listed state first (one read per write).
+  const named = await findServiceAccounts(ports.cluster, namespace, (account) => account.imagePullSecrets.includes(secretName));
+  const unlinked: { serviceAccount: string; position: number; written?: ServiceAccountObject }[] = [];
   const restore = async (): Promise<string[]> => {
     if (dryRun) return [];
     const outcomes = await Promise.allSettled(
-      unlinked.map(({ serviceAccount, position }) =>
-        updateServiceAccount(ports, namespace, serviceAccount, false, (current) => putBack(current, secretName, position), true),
+      unlinked.map(({ serviceAccount, position, written }) =>
+        updateServiceAccount(ports, namespace, serviceAccount, {
+          read: written,
+          change: (current) => putBack(current, secretName, position),
+          vanishedIsFine: true,
+        }),
       ),
     );
     return unlinked.filter((_, i) => outcomes[i]!.status === 'rejected').map((u) => u.serviceAccount);
   };
-  for (const serviceAccount of named) {
+  for (const account of named) {
+    const serviceAccount = account.name;
     let position = 0;
+    let written: ServiceAccountObject | undefined;
     try {
-      const changed = await updateServiceAccount(
-        ports,
-        namespace,
-        serviceAccount,
+      const changed = await updateServiceAccount(ports, namespace, serviceAccount, {
         dryRun,
-        (current) => {
+        read: account,
+        change: (current) => {
           position = current.indexOf(secretName);
           return position < 0 ? undefined : current.filter((entry) => entry !== secretName);
         },
-        true,
-      );
-      if (changed) unlinked.push({ serviceAccount, position });
+        vanishedIsFine: true,
+        onWritten: (updated) => (written = updated),
+      });
+      if (changed) unlinked.push({ serviceAccount, position, ...(dryRun ? {} : { written }) });
     } catch (error) {
       throw withUnrestored(error, secretName, await restore());
     }
@@ -114,14 +139,6 @@ export function withDetail(error: unknown, more: string): unknown {
   return annotated;
 }
 
-/** The ServiceAccounts among `accounts` whose imagePullSecrets name the secret, by name. */
-export function referencing(accounts: readonly ServiceAccountObject[], secretName: string): string[] {
-  return accounts
-    .filter((account) => account.imagePullSecrets.includes(secretName))
-    .map((account) => account.name)
-    .sort();
-}
-
 // The list with the secret in it exactly once (its first place kept), or undefined when it already is.
 function linkedOnce(current: readonly string[], secretName: string): string[] | undefined {
   const count = current.filter((entry) => entry === secretName).length;
@@ -137,23 +154,32 @@ function putBack(current: readonly string[], secretName: string, position: numbe
   return [...current.slice(0, position), secretName, ...current.slice(position)];
 }
 
+interface ServiceAccountUpdate {
+  change: (current: readonly string[]) => string[] | undefined;
+  dryRun?: boolean;
+  /** The ServiceAccount as read shortly before: the first round changes it instead of reading it again. */
+  read?: ServiceAccountObject;
+  /** A ServiceAccount gone meanwhile is no error. */
+  vanishedIsFine?: boolean;
+  /** Told of the ServiceAccount as written. */
+  onWritten?: (account: ServiceAccountObject) => void;
+}
+
 /**
  * Read, change, write conditionally, in turn with this process's other writes of the ServiceAccount
  * and retried when someone else wrote meanwhile; true when a write was made. A ServiceAccount gone
- * meanwhile is an error unless `vanishedIsFine`.
+ * meanwhile is an error unless `vanishedIsFine`. A stale `read` costs one refused write, then a read.
  */
 async function updateServiceAccount(
   { cluster, turns }: WritePorts,
   namespace: string,
   name: string,
-  dryRun: boolean,
-  change: (current: readonly string[]) => string[] | undefined,
-  vanishedIsFine = false,
+  { change, dryRun = false, read, vanishedIsFine = false, onWritten }: ServiceAccountUpdate,
 ): Promise<boolean> {
   return turns.take({
     key: `serviceaccount/${namespace}/${name}`,
-    round: async () => {
-      const account: ServiceAccountObject | undefined = await cluster.readServiceAccount(namespace, name);
+    round: async ({ reuseRead }) => {
+      const account = reuseRead && read ? read : await cluster.readServiceAccount(namespace, name);
       if (!account) {
         if (vanishedIsFine) return false;
         throw new ServiceAccountNotFoundError(namespace, name);
@@ -161,7 +187,8 @@ async function updateServiceAccount(
       const next = change(account.imagePullSecrets);
       if (!next) return false;
       try {
-        await cluster.setServiceAccountPullSecrets(namespace, name, next, account.resourceVersion!, { dryRun });
+        const written = await cluster.setServiceAccountPullSecrets(namespace, name, next, account.resourceVersion!, { dryRun });
+        onWritten?.(written);
         return true;
       } catch (error) {
         if (error instanceof StaleWriteError) return LOST_RACE;

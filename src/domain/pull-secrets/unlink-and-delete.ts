@@ -1,5 +1,5 @@
 import { assertNotDistributionSource } from './distribution-sources.js';
-import { readPullSecret } from './pull-secrets.js';
+import { readPullSecret, secretKey } from './pull-secrets.js';
 import { unlinkServiceAccounts, withDetail, withUnrestored, type ServiceAccountLink } from './service-account-links.js';
 import type { WritePorts } from './write-turns.js';
 
@@ -21,6 +21,8 @@ export async function unlinkAndDelete(
 ): Promise<ServiceAccountLink[]> {
   const { cluster } = ports;
   const secret = await readPullSecret(cluster, namespace, name);
+  // Whatever happens next, what this process wrote of it is no longer a good guess (see writeDraft).
+  if (!options.dryRun) ports.turns.lastWrites.forget(secretKey(namespace, name));
   assertNotDistributionSource(secret);
   if (!options.unlink) {
     await cluster.deleteSecret(namespace, name, secret.uid!, { dryRun: options.dryRun });

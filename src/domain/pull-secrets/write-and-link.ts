@@ -1,5 +1,5 @@
 import { AppError, ValidationError } from '../../errors.js';
-import { linkServiceAccounts, missingServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
+import { linkServiceAccounts, readServiceAccounts, type ServiceAccountLink } from './service-account-links.js';
 import type { PullSecretView, WriteResult } from '../view-schemas.js';
 import type { WritePorts } from './write-turns.js';
 
@@ -16,7 +16,7 @@ export async function writeAndLink(
   write: () => Promise<PullSecretView>,
 ): Promise<PullSecretView> {
   if (!serviceAccounts?.length) return write();
-  const missing = await missingServiceAccounts(ports.cluster, namespace, serviceAccounts);
+  const { found, missing } = await readServiceAccounts(ports.cluster, namespace, serviceAccounts);
   if (missing.length > 0) {
     throw new ValidationError(
       `serviceaccount(s) not found in namespace "${namespace}": ${missing.join(', ')}; nothing was written`,
@@ -28,7 +28,7 @@ export async function writeAndLink(
     );
   }
   const view = await write();
-  const { links, error } = await linkServiceAccounts(ports, namespace, view.name, serviceAccounts, dryRun);
+  const { links, error } = await linkServiceAccounts(ports, namespace, view.name, serviceAccounts, { dryRun, read: found });
   if (error) throw new LinkAfterWriteError(error, view.name, view.result ?? 'updated', links);
   return { ...view, serviceAccountLinks: links };
 }

@@ -1,6 +1,7 @@
 import { UnavailableError } from '../../errors.js';
 import type { Cluster } from '../cluster.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { LastWrites } from './last-writes.js';
 
 /**
  * How long one object's write may wait for its turn and keep losing races before the caller gets a
@@ -29,8 +30,13 @@ export interface WritePorts {
 export interface WriteRounds<T> {
   /** The object written, e.g. `secret/ns/name`: writes of one key in this process run one after another. */
   key: string;
-  /** One read-change-write; LOST_RACE when the object changed between the read and the write. */
-  round: () => Promise<T | typeof LOST_RACE>;
+  /**
+   * One read-change-write; LOST_RACE when the object changed between the read and the write.
+   * `reuseRead` is true on the first round when no earlier write of the key in this process was under
+   * way as this one was asked for: an object read before asking may then be written from without
+   * reading it again (its resourceVersion still guards the write). Later rounds must read.
+   */
+  round: (turn: { reuseRead: boolean }) => Promise<T | typeof LOST_RACE>;
   /** The error for a write that kept losing until the deadline. */
   giveUp: () => Error;
 }
@@ -43,6 +49,8 @@ export interface WriteRounds<T> {
 export class WriteTurns {
   private readonly queue = new KeyedQueue();
   readonly deadlineMs: number;
+  /** What this process last wrote of each pull secret: a next write of it can skip the read (see writeDraft). */
+  readonly lastWrites = new LastWrites();
 
   constructor({ deadlineMs = WRITE_DEADLINE_MS }: { deadlineMs?: number } = {}) {
     this.deadlineMs = deadlineMs;
@@ -59,11 +67,13 @@ export class WriteTurns {
     // Waited out the whole deadline behind other writes of the object (e.g. while the API server is slow
     // or frozen): busy, not a lost race; refused then, not once the write ahead finally settles.
     const busy = () => new UnavailableError(`too many writes of ${key} at once; retry the request`, 1);
+    // Behind another write of the object, what was read before is most likely stale: read it again.
+    const queued = this.queue.busy(key);
     const rounds = async (): Promise<T> => {
       if (Date.now() >= deadline) throw busy();
       for (let attempt = 0; Date.now() < deadline; attempt++) {
         if (attempt > 0) await pause(attempt);
-        const result = await round();
+        const result = await round({ reuseRead: attempt === 0 && !queued });
         if (result !== LOST_RACE) return result;
       }
       throw giveUp();

@@ -1,6 +1,7 @@
 import { settleSecretWrite, type SecretDeleted, type SecretWritten, type WriteFailed, type WriteTarget } from '../write-outcome.js';
 import { mergeRegistries, type PullSecretPatch } from './merge-registries.js';
-import { createDraft, describeWrite, draftPullSecret, writeDraft, type PullSecretWrite } from './pull-secrets.js';
+import { createDraft, describeWrite, draftPullSecret, type PullSecretWrite } from './pull-secrets.js';
+import { writeDraft } from './write-draft.js';
 import { unlinkAndDelete } from './unlink-and-delete.js';
 import { writeAndLink } from './write-and-link.js';
 import type { WritePorts } from './write-turns.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../../errors.js';
+import { AppError, UnavailableError } from '../../errors.js';
 import type { PullSecretSource } from '../match/match-images.js';
 import { MATCH_READ_CONCURRENCY } from '../match/match-in-namespace.js';
 import { READ_BUDGET_BYTES } from '../pull-secrets/read-budget.js';
@@ -67,7 +67,8 @@ export function createPullcheckSession(ports: PullcheckPorts, signal?: AbortSign
         try {
           return await ports.probe.probe(target, signal);
         } catch (error) {
-          if (signal?.aborted) throw error;
+          // Aborted, or regcred too busy to probe now (503): the request's answer, not a registry's.
+          if (signal?.aborted || error instanceof UnavailableError) throw error;
           // The port answers in outcomes; a throw is its bug, and its message may quote a registry.
           return UNREACHABLE;
         }

@@ -1,3 +1,4 @@
+import type { SecretDraft } from '../../../src/domain/kubernetes/secret.js';
 import { describe, expect, it } from 'vitest';
 import { MemoryCluster } from '../../../src/cluster/memory/cluster.js';
 import type { Operation } from '../../../src/domain/access/access-policy.js';
@@ -137,9 +138,9 @@ describe('fanOutPullSecret (in-memory cluster)', () => {
   it('when one namespace fails with an error that is not ours, then it is failed with a generic reason, the port is told, the others written', async () => {
     const memory = teams();
     const broken = Object.assign(Object.create(memory) as MemoryCluster, {
-      readSecret: async (namespace: string, name: string) => {
-        if (namespace === 'team-b') throw new TypeError('a bug');
-        return memory.readSecret(namespace, name);
+      createSecret: async (draft: SecretDraft) => {
+        if (draft.namespace === 'team-b') throw new TypeError('a bug');
+        return memory.createSecret(draft);
       },
     });
     const { ports, unexpected } = portsFor(broken, everyone);
