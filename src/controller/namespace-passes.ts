@@ -19,6 +19,12 @@ import type { ReconcileDependencies } from './reconcile-dependencies.js';
 /** Namespaces planned and written at a time: memory stays that of one slice, however many namespaces there are. */
 const SLICE = 256;
 
+interface Written {
+  retry: boolean;
+  /** Namespaces where ServiceAccounts were linked. */
+  linked: string[];
+}
+
 export interface PassResult {
   retry: boolean;
 }
@@ -35,10 +41,17 @@ export async function passOverAll(
   const world = worldOf(deps, distribution, desired);
   const names = targetedNamespaces(world);
   const kept = new Set<string>();
+  const limit = pLimit(deps.concurrency);
   const linked: string[] = [];
   let retry = false;
+  // Two slices at most: one being written while the next is planned, so the writes never pause between slices.
+  let previous: Promise<Written> | undefined;
+  const absorb = (written: Written) => {
+    retry ||= written.retry;
+    linked.push(...written.linked);
+  };
   for (let i = 0; i < names.length; i += SLICE) {
-    if (deps.signal?.aborted) return { retry: false };
+    if (deps.signal?.aborted) break;
     const plans: NamespacePlan[] = [];
     for (const name of names.slice(i, i + SLICE)) {
       await deps.pause?.();
@@ -46,11 +59,12 @@ export async function passOverAll(
       if (keepsCopy(plan)) kept.add(name);
       plans.push(plan);
     }
-    const written = await carryOutPlans(deps, distribution, desired, plans, record, now, count);
-    retry ||= written.retry;
-    linked.push(...written.linked);
+    const current = carryOutPlans(deps, distribution, desired, plans, record, now, count, limit);
+    if (previous) absorb(await previous);
+    previous = current;
   }
-  const limit = pLimit(deps.concurrency);
+  if (previous) absorb(await previous);
+  if (deps.signal?.aborted) return { retry: false };
   const removed = await Promise.all(planRemovals(world, kept).map((r) => limit(() => removeCopy(deps, distribution, r, count))));
   if (removed.includes(false)) retry = true;
   const targeted = new Set(names);
@@ -83,14 +97,14 @@ export async function passOverSome(
   }
   let retry = false;
   const linked: string[] = [];
+  const limit = pLimit(deps.concurrency);
   for (let i = 0; i < plans.length; i += SLICE) {
-    const written = await carryOutPlans(deps, distribution, desired, plans.slice(i, i + SLICE), record, now, count);
+    const written = await carryOutPlans(deps, distribution, desired, plans.slice(i, i + SLICE), record, now, count, limit);
     retry ||= written.retry;
     linked.push(...written.linked);
   }
   // A copy in a namespace that stopped being targeted goes (the name only: other names are a change of spec, a full pass).
   const copies = [...dropped].flatMap((namespace) => deps.caches.copy(namespace, secretName) ?? []);
-  const limit = pLimit(deps.concurrency);
   const kept = new Set(plans.filter(keepsCopy).map((p) => p.namespace));
   const removed = await Promise.all(planRemovals(world, kept, copies).map((r) => limit(() => removeCopy(deps, distribution, r, count))));
   if (removed.includes(false)) retry = true;
@@ -125,8 +139,8 @@ async function carryOutPlans(
   record: LedgerRecord,
   now: Date,
   count: Count,
-): Promise<{ retry: boolean; linked: string[] }> {
-  const limit = pLimit(deps.concurrency);
+  limit: ReturnType<typeof pLimit>,
+): Promise<Written> {
   const stamp = now.toISOString();
   let retry = false;
   const linked: string[] = [];
