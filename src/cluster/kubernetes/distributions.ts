@@ -139,12 +139,14 @@ export class KubernetesDistributions implements DistributionCluster {
           const secret = toSecretObject(raw as never);
           return options.digestData ? { ...secret, data: digestsOf(secret.data) } : secret;
         },
+        // Base64 data and the metadata around it.
+        sizeOf: (raw) => 2048 + Object.values((raw as { data?: Record<string, string> }).data ?? {}).reduce((sum, v) => sum + v.length, 0),
         listPage: (page, o) =>
           (namespace
             ? this.core.listNamespacedSecret({ namespace, ...page, labelSelector }, o)
             : this.core.listSecretForAllNamespaces({ ...page, labelSelector }, o)) as Promise<ListPage>,
       },
-      // A Secret may hold up to 1 MiB: pages of 500 could exceed the heap; 20 stay near 20 MiB at worst.
+      // A Secret may hold up to 1 MiB: the first page is of 20 (near 20 MiB at worst); later ones follow the items' size.
       Math.min(this.pageSize, SECRET_PAGE_SIZE),
     );
   }
@@ -227,7 +229,7 @@ export class KubernetesDistributions implements DistributionCluster {
     endpoint: ConstructorParameters<typeof KubernetesWatchSource<T>>[0],
     pageSize = this.pageSize,
   ): KubernetesWatchSource<T> {
-    return new KubernetesWatchSource(endpoint, this.connection, this.call, pageSize);
+    return new KubernetesWatchSource(endpoint, this.connection, this.call, pageSize, this.pageSize);
   }
 
   /** Runs one API call under the deadline and translates whatever it throws. */

@@ -6,6 +6,8 @@ import { openWatch, type WatchConnection, type WatchTarget } from './watch-strea
 
 /** Items per page of a list: the API server answers a page at a time, so a big collection never arrives as one body. */
 export const LIST_PAGE_SIZE = 500;
+/** What a page of items with `sizeOf` may hold, roughly. */
+const PAGE_BYTES = 4 * 1024 * 1024;
 
 /** A page as client-node hands it over: typed lists name the token `_continue`, custom objects `continue`. */
 export interface ListPage {
@@ -15,6 +17,8 @@ export interface ListPage {
 
 export interface CollectionEndpoint<T> extends WatchTarget<T> {
   listOperation: ApiCall;
+  /** Roughly how many bytes an item takes (a Secret: its data); with it, pages grow from `pageSize` while items are small. */
+  sizeOf?(raw: unknown): number;
   listPage(page: { limit?: number; _continue?: string }, options: ConfigurationOptions): Promise<ListPage>;
 }
 
@@ -27,6 +31,8 @@ export class KubernetesWatchSource<T> implements WatchSource<T> {
     private readonly connection: WatchConnection,
     private readonly call: CallApi,
     private readonly pageSize = LIST_PAGE_SIZE,
+    /** Pages of items with `sizeOf` grow up to this. */
+    private readonly maxPageSize = pageSize,
   ) {
     this.description = endpoint.description;
   }
@@ -48,7 +54,7 @@ export class KubernetesWatchSource<T> implements WatchSource<T> {
   }
 
   private async listPaged(): Promise<Listing<T>> {
-    const limit = this.pageSize;
+    let limit = this.pageSize;
     const operation = this.endpoint.listOperation;
     const items: T[] = [];
     let resourceVersion = '';
@@ -56,9 +62,19 @@ export class KubernetesWatchSource<T> implements WatchSource<T> {
     do {
       const page = await this.call(operation, (options) => this.endpoint.listPage({ limit, _continue: token }, options));
       for (const item of page.items) items.push(this.endpoint.convert(item));
+      limit = this.nextLimit(page.items, limit);
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       token = page.metadata?._continue || page.metadata?.continue || undefined;
     } while (token);
     return { items, resourceVersion };
+  }
+
+  // 50,000 copies of a few hundred bytes each in pages of 20 would be 2,500 requests; pages of up to
+  // 500 are 100. The page size follows the largest item seen, so a page stays near PAGE_BYTES.
+  private nextLimit(items: unknown[], limit: number): number {
+    const { sizeOf } = this.endpoint;
+    if (!sizeOf || items.length === 0) return limit;
+    const largest = Math.max(...items.map(sizeOf));
+    return Math.max(this.pageSize, Math.min(this.maxPageSize, Math.floor(PAGE_BYTES / Math.max(1, largest))));
   }
 }
