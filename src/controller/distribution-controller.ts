@@ -336,6 +336,7 @@ export class DistributionController {
           memory: this.memory,
           ledgers: this.ledgers,
           statusDue: (n, ms) => this.statusDue(n, ms),
+          eventsMeanwhile: () => this.pending.takeNamespaces(name),
           proofKey: this.proofKey!,
           pause: timeSlicePause(),
           signal,

@@ -3,8 +3,8 @@ import type { DesiredCopy } from '../domain/distributions/desired-copy.js';
 import type { DistributionObject } from '../domain/distributions/distribution.js';
 import type { DistributionNamespaceOutcome } from '../domain/distributions/distribution-status.js';
 import {
-  isTargeted,
   keepsCopy,
+  namespaceTargeting,
   planNamespaceIn,
   planRemovals,
   targetedNamespaces,
@@ -40,6 +40,7 @@ export async function passOverAll(
 ): Promise<PassResult> {
   const world = worldOf(deps, distribution, desired);
   const names = targetedNamespaces(world);
+  const targets = namespaceTargeting(distribution.spec);
   const kept = new Set<string>();
   const limit = pLimit(deps.concurrency);
   const linked: string[] = [];
@@ -55,6 +56,8 @@ export async function passOverAll(
     const plans: NamespacePlan[] = [];
     for (const name of names.slice(i, i + SLICE)) {
       await deps.pause?.();
+      // Relabelled since the pass began (its event may have been taken between slices): no longer this pass's.
+      if (!targets(world.namespaceNamed(name) ?? { name, labels: {} })) continue;
       const plan = planNamespaceIn(world, name, record.ledger.get(name));
       if (keepsCopy(plan)) kept.add(name);
       plans.push(plan);
@@ -62,13 +65,15 @@ export async function passOverAll(
     const current = carryOutPlans(deps, distribution, desired, plans, record, now, count, limit);
     if (previous) absorb(await previous);
     previous = current;
+    // A new namespace waits for a slice of this pass, not for all of it.
+    const meanwhile = deps.eventsMeanwhile?.() ?? [];
+    if (meanwhile.length > 0) retry ||= (await passOverSome(deps, distribution, desired, record, meanwhile, now, count)).retry;
   }
   if (previous) absorb(await previous);
   if (deps.signal?.aborted) return { retry: false };
   const removed = await Promise.all(planRemovals(world, kept).map((r) => limit(() => removeCopy(deps, distribution, r, count))));
   if (removed.includes(false)) retry = true;
-  const targeted = new Set(names);
-  record.ledger.retainOnly((namespace) => targeted.has(namespace));
+  record.ledger.retainOnly((namespace) => targets(world.namespaceNamed(namespace) ?? { name: namespace, labels: {} }));
   const reported = record.ledger.podsLackingSecret.map((p) => p.namespace);
   await checkPods(deps, distribution, record, [...linked, ...reported]);
   return { retry };
@@ -86,11 +91,15 @@ export async function passOverSome(
 ): Promise<PassResult> {
   const world = worldOf(deps, distribution, desired);
   const { secretName } = distribution.spec;
+  // Parsed once per pass: a spec may name thousands of namespaces.
+  const targets = namespaceTargeting(distribution.spec);
   const plans: NamespacePlan[] = [];
   const dropped = new Set<string>();
   for (const name of namespaces) {
     await deps.pause?.();
-    const plan = isTargeted(world, name) ? planNamespaceIn(world, name, record.ledger.get(name)) : undefined;
+    const plan = targets(world.namespaceNamed(name) ?? { name, labels: {} })
+      ? planNamespaceIn(world, name, record.ledger.get(name))
+      : undefined;
     if (plan) plans.push(plan);
     else record.ledger.forget(name);
     if (!plan || !keepsCopy(plan)) dropped.add(name);

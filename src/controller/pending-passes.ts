@@ -31,6 +31,17 @@ export class PendingPasses {
     return scope === undefined || scope === 'all' ? 'all' : { namespaces: [...scope] };
   }
 
+  /**
+   * The namespaces queued for the distribution, taken by its full pass while it runs (between two
+   * slices), so an event waits for a slice, not for the whole pass. Only the status stays due.
+   */
+  takeNamespaces(name: string): string[] {
+    const scope = this.pending.get(name);
+    if (scope === undefined || scope === 'all' || scope.size === 0) return [];
+    this.pending.set(name, new Set());
+    return [...scope];
+  }
+
   /** A pass that must run again over the same scope. */
   restore(name: string, scope: ReconcileScope): void {
     if (scope === 'all') this.all(name);

@@ -36,6 +36,8 @@ export interface ReconcileDependencies {
   cloudAllow?: CloudAllowList;
   /** Each distribution's outcome per namespace and what its last full pass checked; a fresh book when absent (tests). */
   ledgers?: LedgerBook;
+  /** Namespaces that events named since this pass started: a full pass takes them between its slices. */
+  eventsMeanwhile?(): string[];
   /** Asks for a status write of the distribution in `ms` (passes over a few namespaces batch theirs). */
   statusDue?(name: string, ms: number): void;
   /** Yields the event loop during a long plan. */

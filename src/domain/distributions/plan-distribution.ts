@@ -109,12 +109,6 @@ export function targetedNamespaces(world: Pick<DistributionWorld, 'distribution'
   return [...candidates].sort();
 }
 
-/** Whether the namespace is targeted at all (named or selected), excluded or not. */
-export function isTargeted(world: Pick<DistributionWorld, 'distribution' | 'namespaceNamed'>, name: string): boolean {
-  const namespace = world.namespaceNamed(name);
-  return namespaceTargeting(world.distribution.spec)(namespace ?? { name, labels: {} });
-}
-
 /** One targeted namespace's plan. */
 export function planNamespaceIn(world: DistributionWorld, name: string, before: Earlier | undefined): NamespacePlan {
   const namespace = world.namespaceNamed(name);
