@@ -27,6 +27,7 @@ interface Written {
 
 export interface PassResult {
   retry: boolean;
+  planned: number;
 }
 
 /** Every namespace the distribution targets, a slice at a time; then the copies it must remove, and the ledger keeps only those targeted. */
@@ -45,6 +46,7 @@ export async function passOverAll(
   const limit = pLimit(deps.concurrency);
   const linked: string[] = [];
   let retry = false;
+  let planned = 0;
   // Two slices at most: one being written while the next is planned, so the writes never pause between slices.
   let previous: Promise<Written> | undefined;
   const absorb = (written: Written) => {
@@ -62,21 +64,26 @@ export async function passOverAll(
       if (keepsCopy(plan)) kept.add(name);
       plans.push(plan);
     }
+    planned += plans.length;
     const current = carryOutPlans(deps, distribution, desired, plans, record, now, count, limit);
     if (previous) absorb(await previous);
     previous = current;
     // A new namespace waits for a slice of this pass, not for all of it.
     const meanwhile = deps.eventsMeanwhile?.() ?? [];
-    if (meanwhile.length > 0) retry ||= (await passOverSome(deps, distribution, desired, record, meanwhile, now, count)).retry;
+    if (meanwhile.length > 0) {
+      const some = await passOverSome(deps, distribution, desired, record, meanwhile, now, count);
+      retry ||= some.retry;
+      planned += some.planned;
+    }
   }
   if (previous) absorb(await previous);
-  if (deps.signal?.aborted) return { retry: false };
+  if (deps.signal?.aborted) return { retry: false, planned };
   const removed = await Promise.all(planRemovals(world, kept).map((r) => limit(() => removeCopy(deps, distribution, r, count))));
   if (removed.includes(false)) retry = true;
   record.ledger.retainOnly((namespace) => targets(world.namespaceNamed(namespace) ?? { name: namespace, labels: {} }));
   const reported = record.ledger.podsLackingSecret.map((p) => p.namespace);
   await checkPods(deps, distribution, record, [...linked, ...reported]);
-  return { retry };
+  return { retry, planned };
 }
 
 /** Only these namespaces (new, relabelled, a copy or ServiceAccount changed there): the work of one event is that of its namespace. */
@@ -119,7 +126,7 @@ export async function passOverSome(
   if (removed.includes(false)) retry = true;
   const reported = record.ledger.podsLackingSecret.map((p) => p.namespace).filter((n) => plans.some((p) => p.namespace === n));
   await checkPods(deps, distribution, record, [...linked, ...reported]);
-  return { retry };
+  return { retry, planned: plans.length };
 }
 
 export function worldOf(deps: ReconcileDependencies, distribution: DistributionObject, desired: DesiredCopy): DistributionWorld {

@@ -81,16 +81,16 @@ export async function reconcileDistribution(
 
   const { desired } = source;
   record.ledger.desire(desired.contentHash);
-  const { retry } = await passOverAll(deps, distribution, desired, record, now, count);
+  const { retry, planned } = await passOverAll(deps, distribution, desired, record, now, count);
   const extras = {
     ...(distribution.spec.verify === 'required' ? { verifiedContentHash: desired.contentHash } : {}),
     ...cloudStatus,
   };
-  if (deps.signal?.aborted) return { retry: false, writes };
+  if (deps.signal?.aborted) return { retry: false, writes, planned };
   // The source as the pass read it: a bound-now source has a new version, which the informer brings back (then a full pass again, writing nothing).
   ledgers.settle(record, { distribution, sourceVersion: stored?.resourceVersion, contentHash: desired.contentHash, desired, extras });
   const status = await writeLedgerStatus(deps, distribution, record, now);
-  return { retry, writes, status };
+  return { retry, writes, planned, status };
 }
 
 /** A pass over a few namespaces: their copies and links, the ledger, and the status once per batch. */
@@ -105,6 +105,7 @@ async function reconcileSome(
   let writes = 0;
   const count: Count = (n) => (writes += n);
   let retry = false;
+  let planned = 0;
   if (namespaces.length > 0) {
     const desired = record.basis.desired ?? (await rereadSource(deps, distribution, record.basis.contentHash));
     if (!desired) {
@@ -112,17 +113,17 @@ async function reconcileSome(
       ledgers.unsettle(distribution.name);
       return reconcileDistribution(deps, distribution.name, 'all');
     }
-    ({ retry } = await passOverSome(deps, distribution, desired, record, namespaces, now, count));
+    ({ retry, planned } = await passOverSome(deps, distribution, desired, record, namespaces, now, count));
   }
-  if (deps.signal?.aborted) return { retry: false, writes };
+  if (deps.signal?.aborted) return { retry: false, writes, planned };
   const waitMs = record.statusWrittenAt + STATUS_BATCH_MS - performance.now();
   if (waitMs > 0 && namespaces.length > 0) {
     // A pass that will run again writes it then (retries are at least a second apart).
     if (!retry) deps.statusDue?.(distribution.name, waitMs);
-    return { retry, writes };
+    return { retry, writes, planned };
   }
   const status = await writeLedgerStatus(deps, distribution, record, now);
-  return { retry, writes, status };
+  return { retry, writes, planned, status };
 }
 
 /** Status writes from passes over a few namespaces come at most this often (one per batch of events). */

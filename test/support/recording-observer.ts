@@ -15,6 +15,8 @@ export function recordingObserver(into: { unexpected?: unknown[] } = {}) {
     reconciles: 0,
     /** By distribution: on the shared kit the controller also sees other suites' distributions. */
     reconcilesOf: new Map<string, number>(),
+    /** Namespaces planned, by distribution: the work the passes did. */
+    plannedOf: new Map<string, number>(),
   };
   const observer: ControllerObserver = {
     restored: (_d, namespace, how) => seen.restored.push(`${namespace}:${how}`),
@@ -27,6 +29,7 @@ export function recordingObserver(into: { unexpected?: unknown[] } = {}) {
       seen.reconciles++;
       seen.reconcilesOf.set(name, (seen.reconcilesOf.get(name) ?? 0) + 1);
       if ('error' in result) seen.errors.push(result.error);
+      else seen.plannedOf.set(name, (seen.plannedOf.get(name) ?? 0) + (result.planned ?? 0));
     },
     informer: () => undefined,
     refreshed: (name, provider, result) => seen.refreshes.push(`${name}:${provider}:${result}`),
