@@ -71,6 +71,9 @@ export async function passOverAll(
     // A new namespace waits for a slice of this pass, not for all of it.
     const meanwhile = deps.eventsMeanwhile?.() ?? [];
     if (meanwhile.length > 0) {
+      // Never beside a slice's writes: both could plan the same namespace.
+      absorb(await previous);
+      previous = undefined;
       const some = await passOverSome(deps, distribution, desired, record, meanwhile, now, count);
       retry ||= some.retry;
       planned += some.planned;
