@@ -3,17 +3,10 @@ import { DistributionLedger, MAX_STATUS_NAMESPACES } from '../../../src/domain/d
 import type { DistributionObject } from '../../../src/domain/distributions/distribution.js';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
-const distribution = (status?: DistributionObject['status']): DistributionObject =>
-  ({
-    name: 'payments',
-    uid: 'u-1',
-    generation: 3,
-    labels: {},
-    annotations: {},
-    finalizers: [],
-    spec: {},
-    ...(status ? { status } : {}),
-  }) as DistributionObject;
+const distribution = (status?: DistributionObject['status']): DistributionObject => {
+  const object = { name: 'payments', uid: 'u-1', generation: 3, labels: {}, annotations: {}, finalizers: [], spec: {} };
+  return { ...object, ...(status ? { status } : {}) } as unknown as DistributionObject;
+};
 const inSync = (namespace: string, currentHash = 'sha256:new') => ({ namespace, state: 'inSync' as const, written: true, currentHash });
 
 describe('DistributionLedger', () => {
