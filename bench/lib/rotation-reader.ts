@@ -67,10 +67,25 @@ export async function readDuringRotation(
         status.counts?.current === status.counts?.targeted
       );
     };
-    const allNew = () =>
-      watches.copies.objects.size >= s.copies &&
-      [...watches.copies.objects.values()].every((c) => c.metadata?.annotations?.[CONTENT_HASH_ANNOTATION] !== oldCopyHash);
-    const [rolledAt, lastCopyAt] = await Promise.all([watches.cr.until(rolledOut, s.waitMs), watches.copies.until(allNew, s.waitMs)]);
+    // Kept up to date per event: a scan of every copy on every event is quadratic (50,000 copies: minutes of the bench's CPU).
+    const stale = new Set<string>();
+    const recheck = (key?: string) => {
+      const check = (k: string) => {
+        const copy = watches.copies.objects.get(k);
+        if (copy && copy.metadata?.annotations?.[CONTENT_HASH_ANNOTATION] === oldCopyHash) stale.add(k);
+        else stale.delete(k);
+      };
+      if (key !== undefined) return check(key);
+      stale.clear();
+      for (const k of watches.copies.objects.keys()) check(k);
+    };
+    recheck();
+    const stopRecheck = watches.copies.onChange(recheck);
+    const allNew = () => watches.copies.objects.size >= s.copies && stale.size === 0;
+    const [rolledAt, lastCopyAt] = await Promise.all([
+      watches.cr.until(rolledOut, s.waitMs),
+      watches.copies.until(allNew, s.waitMs).finally(stopRecheck),
+    ]);
     reading = false;
     await Promise.all(readers);
     return {
