@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { statusOf, type DistributionWatches } from './distribution-watches.js';
+import { rolledOutSince, statusOf, type DistributionWatches } from './distribution-watches.js';
 import { round } from './load.js';
 import type { DistributionRun } from './report-distributions.js';
 
@@ -57,16 +57,7 @@ export async function readDuringRotation(
   try {
     await s.rotate();
     const t = performance.now();
-    const rolledOut = () => {
-      const status = statusOf(watches.cr, s.name);
-      return (
-        status?.contentHash !== undefined &&
-        status.contentHash !== oldStatusHash &&
-        status.rolledOutAt !== undefined &&
-        Date.parse(status.rolledOutAt) >= Date.parse(status.contentChangedAt ?? '') &&
-        status.counts?.current === status.counts?.targeted
-      );
-    };
+    const rolledOut = () => rolledOutSince(watches.cr, s.name, oldStatusHash);
     // Kept up to date per event: a scan of every copy on every event is quadratic (50,000 copies: minutes of the bench's CPU).
     const stale = new Set<string>();
     const recheck = (key?: string) => {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { adminKubeConfig, applyCrd, startController } from './distribution-setup.js';
-import { statusOf } from './distribution-watches.js';
+import { rolledOutSince, statusOf } from './distribution-watches.js';
 import { startPrivateKit } from './kit.js';
 import { round } from './load.js';
 import { NamespaceBatch } from './namespace.js';
@@ -89,16 +89,7 @@ export async function benchScaleMany(settings: ManySettings, cleanups: Array<() 
       const oldHash = statusOf(cr, names[0]!)?.contentHash;
       await client.putDistribution(names[0]!, body(0, 's3cr3t-rotated'));
       t = performance.now();
-      const rolledAt = await cr.until(() => {
-        const status = statusOf(cr, names[0]!);
-        return (
-          status?.contentHash !== undefined &&
-          status.contentHash !== oldHash &&
-          status.rolledOutAt !== undefined &&
-          Date.parse(status.rolledOutAt) >= Date.parse(status.contentChangedAt ?? '') &&
-          status.counts?.current === status.counts?.targeted
-        );
-      }, ROTATION_WAIT_MS);
+      const rolledAt = await cr.until(() => rolledOutSince(cr, names[0]!, oldHash), ROTATION_WAIT_MS);
       await sleep(SETTLE_MS);
       death.check('rotation');
       const after = await writesOf(client, names);
