@@ -12,7 +12,7 @@ function sizeLines(r: ScaleSizeRun): string[] {
   const lines = [
     '',
     `  ${r.namespaces} namespaces (size ${r.size}; ${fixed(r.durationS, 0)} s): ${r.topUp.created} created in ${s(r.topUp.ms)} (${r.topUp.concurrency} at a time)`,
-    `    floor: ${r.floor.secrets} bare Secrets in ${s(r.floor.ms)} (${r.floor.concurrency} in flight; ${r.floor.secretBytes} bytes each, a copy ${r.floor.copyBytes ?? 'n/a'})`,
+    `    floor: ${r.floor.secrets} bare Secrets in ${s(r.floor.ms)} (before regcred ${s(r.floor.beforeMs)}, after ${s(r.floor.afterMs)}; ${r.floor.concurrency} in flight; ${r.floor.secretBytes} bytes each, a copy ${r.floor.copyBytes ?? 'n/a'})`,
     `    regcred: led after ${s(r.regcred.leaderAfterStartMs)}, idle RSS ${mb(r.regcred.idleRssMB)}, idle CPU ${fixed((r.regcred.idleCpuPerSecond ?? NaN) * 1000, 1)} ms/s`,
   ];
   if (r.coldStart)
@@ -39,7 +39,7 @@ function sizeLines(r: ScaleSizeRun): string[] {
     const y = r.resync;
     lines.push(
       `    restart: first reconcile ${s(y.firstReconcileAfterStartMs)} after start, ${y.restartWrites} writes; peak RSS ${mb(y.peakRssMB)}`,
-      `    resync every ${y.resyncSeconds} s, over ${y.windowSeconds} s: ${y.reconciles} reconciles, ${y.writes} writes, ${y.copiesRewritten} copies rewritten, status ${y.statusWritten ? 'rewritten' : 'untouched'} (target 0:${judged(y.met)}); ${fixed(y.cpuSecondsPerResync ?? NaN, 3)} CPU s per resync`,
+      `    resync every ${y.resyncSeconds} s, over ${y.windowSeconds} s: ${y.reconciles} reconciles, ${y.writes} writes, ${y.copiesRewritten} copies rewritten, status ${y.statusWritten ? 'rewritten' : 'untouched'} (target 0:${judged(y.met)}); ${fixed(y.cpuSecondsPerResync ?? NaN, 3)} CPU s per resync, ${fixed(y.cpuSecondsPerResyncLessIdle ?? NaN, 3)} less idle`,
     );
   }
   if (r.deleteDistributionMs !== undefined) lines.push(`    DELETE ?orphan=false until gone: ${s(r.deleteDistributionMs)}`);
@@ -86,7 +86,10 @@ export function scaleMarkdown(r: ScaleReport): string {
     `| measurement | ${sizes.map((z) => `${z.namespaces.toLocaleString('en')} ns`).join(' | ')} | target |`,
     `|---|${sizes.map(() => '---:|').join('')}---|`,
     row('namespaces created (top-up)', (z) => `${z.topUp.created} in ${s(z.topUp.ms)}`),
-    row('floor: bare Secrets, 16 in flight', (z) => s(z.floor.ms)),
+    row(
+      'floor: bare Secrets, 16 in flight (before / after regcred)',
+      (z) => `${s(z.floor.ms)} (${s(z.floor.beforeMs)} / ${s(z.floor.afterMs)})`,
+    ),
     row(
       'cold start → counts.current = N',
       (z) => `${s(z.coldStart?.statusCurrentMs)} (${x(z.coldStart?.floorRatio)})`,
@@ -100,8 +103,11 @@ export function scaleMarkdown(r: ScaleReport): string {
       `p99 ≤ ${T.newNamespaceP99MsMax} ms; largest ≤ ${T.newNamespaceGrowthMax}× smallest`,
     ),
     row(
-      'resync: writes / CPU s per resync',
-      (z) => (z.resync ? `${z.resync.writes} / ${fixed(z.resync.cpuSecondsPerResync ?? NaN, 3)}` : 'n/a'),
+      'resync: writes / CPU s per resync (less idle)',
+      (z) =>
+        z.resync
+          ? `${z.resync.writes} / ${fixed(z.resync.cpuSecondsPerResync ?? NaN, 3)} (${fixed(z.resync.cpuSecondsPerResyncLessIdle ?? NaN, 3)})`
+          : 'n/a',
       '0 writes',
     ),
     row('restart: first reconcile / writes', (z) =>

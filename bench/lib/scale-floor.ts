@@ -3,7 +3,9 @@ import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { perCallOptions } from '../../src/cluster/kubernetes/cluster.js';
 import { KeepAliveAgents } from '../../src/cluster/kubernetes/keep-alive-agent.js';
+import { round } from './load.js';
 import type { RunGuard } from './scale-guard.js';
+import { SCALE_TARGETS, type ScaleSizeRun } from './scale-types.js';
 
 const FLOOR_SECRET = 'regcred-floor';
 
@@ -74,5 +76,19 @@ export async function measureFloor(
     return Math.round(ms);
   } finally {
     agents.destroy();
+  }
+}
+
+/** The cold start's and the rotation's ratios to the floor, and their verdicts, from the floor as measured so far. */
+export function judgeAgainstFloor(run: ScaleSizeRun): void {
+  const ratio = (ms: number | null) => (ms === null ? null : round(ms / run.floor.ms, 2));
+  const within = (r: number | null) => r !== null && r <= SCALE_TARGETS.floorRatioMax;
+  if (run.coldStart) {
+    run.coldStart.floorRatio = ratio(run.coldStart.statusCurrentMs);
+    run.coldStart.met = within(run.coldStart.floorRatio);
+  }
+  if (run.rotation) {
+    run.rotation.floorRatio = ratio(run.rotation.rolledOutMs);
+    run.rotation.met = run.rotation.missingReads === 0 && run.rotation.invalidReads === 0 && within(run.rotation.floorRatio);
   }
 }

@@ -62,6 +62,7 @@ export async function resyncWindow(
     writes: after.writes - before.writes,
     copiesRewritten: [...after.versions].filter(([key, version]) => before.versions.get(key) !== version).length,
     statusWritten: after.crVersion !== before.crVersion,
-    cpuSecondsPerResync: reconciles > 0 ? round((after.cpu - before.cpu - idleCpu) / reconciles, 3) : null,
+    cpuSecondsPerResync: reconciles > 0 ? round((after.cpu - before.cpu) / reconciles, 3) : null,
+    cpuSecondsPerResyncLessIdle: reconciles > 0 ? round((after.cpu - before.cpu - idleCpu) / reconciles, 3) : null,
   };
 }

@@ -12,6 +12,7 @@ export function scaleSettingsFrom(env: NodeJS.ProcessEnv, profileDir: string): S
     spacingMs: Number(env.BENCH_SCALE_SPACING_MS ?? 150),
     setupConcurrency: Number(env.BENCH_SCALE_SETUP_CONCURRENCY ?? 32),
     writeConcurrency: Number(env.BENCH_SCALE_WRITE_CONCURRENCY ?? 16),
+    floorAfter: env.BENCH_SCALE_FLOOR_AFTER !== '0',
     idleSettleSeconds: Number(env.BENCH_SCALE_IDLE_SECONDS ?? 5),
     // Long enough for a pass over every copy to end well within it: 10 s up to 25,000 namespaces, 20 s at 50,000.
     resyncSeconds: (namespaces) => fixedResync ?? Math.max(10, Math.ceil(namespaces / 2500)),

@@ -8,7 +8,7 @@ import { round } from './load.js';
 import type { NamespaceBatch } from './namespace.js';
 import { summarizeLatencies } from './report-distributions.js';
 import { readDuringRotation } from './rotation-reader.js';
-import { measureFloor, secretBytes } from './scale-floor.js';
+import { judgeAgainstFloor, measureFloor, secretBytes } from './scale-floor.js';
 import { deathWatch, type RunGuard } from './scale-guard.js';
 import { stepProfiler } from './scale-profiling.js';
 import { firstReconcile, resyncWindow } from './scale-resync.js';
@@ -52,7 +52,7 @@ export async function benchScaleSize(
   const label = `scale-${n}`;
   process.stderr.write(`  floor: ${n} bare Secrets, ${settings.writeConcurrency} in flight\n`);
   const floorMs = await measureFloor(core, names, settings.writeConcurrency, floorSecretFor, guard);
-  run.floor = { ...run.floor, secrets: n, ms: floorMs };
+  run.floor = { ...run.floor, secrets: n, ms: floorMs, beforeMs: floorMs };
   const waitMs = Math.max(MIN_WAIT_MS, floorMs * WAIT_FLOOR_MULTIPLE);
   const body = (password: string) => ({
     server: credential.server,
@@ -86,8 +86,8 @@ export async function benchScaleSize(
     const cold = await profiler.profiled('cold-start', () =>
       coldStart(main.client, watches, name, body(credential.passwords[0]), n, waitMs),
     );
-    const coldRatio = cold.statusCurrentMs === null ? null : round(cold.statusCurrentMs / floorMs, 2);
-    run.coldStart = { ...cold, floorRatio: coldRatio, met: coldRatio !== null && coldRatio <= SCALE_TARGETS.floorRatioMax };
+    run.coldStart = { ...cold, floorRatio: null, met: false };
+    judgeAgainstFloor(run);
     death.check('cold start');
     guard.check();
     const copy = watches.copies.objects.values().next().value;
@@ -106,12 +106,8 @@ export async function benchScaleSize(
         rotate: () => main.client.putDistribution(name, body(credential.passwords[1])),
       }),
     );
-    const rotationRatio = rotation.rolledOutMs === null ? null : round(rotation.rolledOutMs / floorMs, 2);
-    run.rotation = {
-      ...rotation,
-      floorRatio: rotationRatio,
-      met: rotation.met && rotationRatio !== null && rotationRatio <= SCALE_TARGETS.floorRatioMax,
-    };
+    run.rotation = { ...rotation, floorRatio: null };
+    judgeAgainstFloor(run);
     death.check('rotation');
     guard.check();
 
@@ -136,6 +132,12 @@ export async function benchScaleSize(
     run.profiles = { ...profiler.summaries };
     death.expectExit();
     await main.server.stop();
+  }
+  if (settings.floorAfter) {
+    process.stderr.write(`  floor again, regcred stopped: ${n} bare Secrets\n`);
+    run.floor.afterMs = await measureFloor(core, names.slice(0, n), settings.writeConcurrency, floorSecretFor, guard);
+    run.floor.ms = Math.min(run.floor.beforeMs, run.floor.afterMs);
+    judgeAgainstFloor(run);
   }
 
   const copies = names.length;

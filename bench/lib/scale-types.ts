@@ -25,6 +25,8 @@ export interface ScaleSettings {
   setupConcurrency: number;
   /** Writes in flight when the floor is measured: the controller's own (16 by default). */
   writeConcurrency: number;
+  /** Measure the floor a second time once the first regcred stopped (the smaller counts): less at the mercy of other load. */
+  floorAfter: boolean;
   /** After regcred leads and before idle RSS is read; then idle CPU is read over as long again. */
   idleSettleSeconds: number;
   /** REGCRED_CONTROLLER_RESYNC_SECONDS of the regcred restarted for the resync step, by size. */
@@ -57,7 +59,17 @@ export interface ScaleSizeRun {
   namespaces: number;
   topUp: { created: number; ms: number; concurrency: number };
   /** The kit creating one bare dockerconfigjson Secret in each namespace, `concurrency` at a time. */
-  floor: { secrets: number; ms: number; concurrency: number; secretBytes: number; copyBytes?: number };
+  floor: {
+    secrets: number;
+    /** The smaller of the two measurements: what the ratios divide by. */
+    ms: number;
+    /** Before regcred started, and (floorAfter) once it had stopped. */
+    beforeMs: number;
+    afterMs?: number;
+    concurrency: number;
+    secretBytes: number;
+    copyBytes?: number;
+  };
   regcred: {
     leaderAfterStartMs?: number;
     idleRssMB?: number;
@@ -83,8 +95,10 @@ export interface ScaleSizeRun {
     writes: number;
     copiesRewritten: number;
     statusWritten: boolean;
-    /** (CPU over the window − the idle rate × the window) / reconciles. */
+    /** regcred's CPU over the window / reconciles. */
     cpuSecondsPerResync: number | null;
+    /** (CPU over the window − the idle rate of the first regcred × the window) / reconciles: noisy when the idle rate is. */
+    cpuSecondsPerResyncLessIdle: number | null;
     peakRssMB: number;
     met: boolean;
   };

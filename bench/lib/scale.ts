@@ -61,7 +61,13 @@ export async function benchScale(settings: ScaleSettings, cleanups: Array<() => 
         size,
         namespaces: 0,
         topUp: { created: 0, ms: 0, concurrency: settings.setupConcurrency },
-        floor: { secrets: 0, ms: 0, concurrency: settings.writeConcurrency, secretBytes: secretBytes(secretFor('x'.repeat(40))) },
+        floor: {
+          secrets: 0,
+          ms: 0,
+          beforeMs: 0,
+          concurrency: settings.writeConcurrency,
+          secretBytes: secretBytes(secretFor('x'.repeat(40))),
+        },
         regcred: { met: false },
         durationS: 0,
       };
