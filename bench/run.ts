@@ -1,9 +1,10 @@
 // `npm run bench`: regcred against its baselines, each server in a child process on 127.0.0.1;
 // prints a table and writes bench/results/latest.json. See README "Benchmarks".
 // BENCH_ONLY=fanout (or render, apply, distributions, distribution-fuzz, cloud, pullcheck; comma-separated) runs only those parts;
-// distributions-outage is the last step of distributions alone.
-import { writeFileSync } from 'node:fs';
+// distributions-outage is the last step of distributions alone. scale and scale-many (issue 20) run only when named.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { benchApply } from './lib/apply.js';
 import { benchCloud, type CloudSettings } from './lib/cloud.js';
 import { benchDistributionOutage, type OutageSettings } from './lib/distribution-outage.js';
@@ -18,6 +19,10 @@ import { benchPullcheck, type PullcheckSettings } from './lib/pullcheck.js';
 import { cloudLines, cloudMarkdown, type CloudResults } from './lib/report-cloud.js';
 import { isClean, printResults, TARGETS, writeResults, type Results } from './lib/report.js';
 import { pullcheckLines, type PullcheckResults } from './lib/report-pullcheck.js';
+import { scaleLines, scaleMarkdown, type ScaleReport } from './lib/report-scale.js';
+import { benchScale } from './lib/scale.js';
+import { benchScaleMany } from './lib/scale-many.js';
+import { manySettingsFrom, scaleSettingsFrom } from './lib/scale-settings.js';
 import { defaultConfig } from '../src/config.js';
 
 const settings: Settings = {
@@ -90,8 +95,25 @@ const pullcheckSettings: PullcheckSettings = {
   scanRounds: Number(process.env.BENCH_PULLCHECK_SCAN_ROUNDS ?? 3),
   hardStopSeconds: Number(process.env.BENCH_PULLCHECK_HARD_STOP_SECONDS ?? 300),
 };
-const PARTS = ['render', 'apply', 'fanout', 'distributions', 'distributions-outage', 'distribution-fuzz', 'cloud', 'pullcheck'] as const;
+// The distribution controller at 100 to 50,000 namespaces, each part on a kit of its own; see docs/benchmarks.md "Namespace count".
+const PROFILE_DIR = fileURLToPath(new URL(`./results/profiles-${new Date().toISOString().replace(/[:.]/g, '-')}`, import.meta.url));
+const scaleSettings = scaleSettingsFrom(process.env, PROFILE_DIR);
+const manySettings = manySettingsFrom(process.env);
+const PARTS = [
+  'render',
+  'apply',
+  'fanout',
+  'distributions',
+  'distributions-outage',
+  'distribution-fuzz',
+  'cloud',
+  'pullcheck',
+  'scale',
+  'scale-many',
+] as const;
 type Part = (typeof PARTS)[number];
+// Too long for every run (up to an hour at 50,000 namespaces): run only when BENCH_ONLY names them.
+const OPT_IN: readonly Part[] = ['scale', 'scale-many'];
 const only = partsToRun(process.env.BENCH_ONLY);
 // A run of some parts only does not overwrite the full run's figures.
 const RESULTS_FILE = new URL(`./results/latest${only ? `-${only.join('+')}` : ''}.json`, import.meta.url);
@@ -120,7 +142,7 @@ function partsToRun(value: string | undefined): Part[] | undefined {
   return parts as Part[];
 }
 
-const runs = (part: Part) => !only || only.includes(part);
+const runs = (part: Part) => (only ? only.includes(part) : !OPT_IN.includes(part));
 
 let kit: Promise<Kit | { skipped: string }> | undefined;
 
@@ -260,12 +282,33 @@ async function main(): Promise<void> {
             return { skipped: `failed: ${(error as Error).message}` };
           });
   }
+  let scale: ScaleReport | undefined;
+  if (runs('scale')) {
+    process.stderr.write(`scale: one distribution over ${scaleSettings.sizes.join(', ')} namespaces, on a private kit\n`);
+    if (scaleSettings.profileDir) mkdirSync(scaleSettings.profileDir, { recursive: true });
+    scale = await benchScale(scaleSettings, cleanups);
+  }
+  if (runs('scale-many')) {
+    process.stderr.write(
+      `scale-many: ${manySettings.distributions} distributions over ${manySettings.namespacesEach} namespaces each, one rotated, on a private kit\n`,
+    );
+    const many = await benchScaleMany(manySettings, cleanups).catch((error: unknown) => {
+      if (interrupted) throw error;
+      return { skipped: `failed: ${(error as Error).message}` };
+    });
+    scale = { ...scale, many };
+  }
   await cleanUp();
   const regcredPeaks = Object.entries(watch.peaksMB)
     .filter(([name]) => name.startsWith('regcred'))
     .map(([, mb]) => mb);
   const regcredPeakMB = Math.max(...regcredPeaks);
-  const results: Results & { distributionFuzz?: DistributionFuzzResults; cloud?: CloudResults; pullcheck?: PullcheckResults } = {
+  const results: Results & {
+    distributionFuzz?: DistributionFuzzResults;
+    cloud?: CloudResults;
+    pullcheck?: PullcheckResults;
+    scale?: ScaleReport;
+  } = {
     ...(only ? { only } : {}),
     startedAt,
     environment: { ...environment, loadAverage1mAfter: Math.round(loadavg()[0]! * 100) / 100 },
@@ -287,12 +330,15 @@ async function main(): Promise<void> {
     distributionFuzz,
     cloud,
     pullcheck,
+    scale,
   };
   printResults(results);
   if (distributionFuzz) process.stdout.write(`${distributionFuzzLines(distributionFuzz).join('\n')}\n`);
   if (cloud) process.stdout.write(`${cloudLines(cloud).join('\n')}\n`);
   if (pullcheck) process.stdout.write(`${pullcheckLines(pullcheck).join('\n')}\n`);
+  if (scale) process.stdout.write(`${scaleLines(scale).join('\n')}\n\n${scaleMarkdown(scale)}`);
   writeResults(results, RESULTS_FILE);
+  if (scale) writeFileSync(new URL(RESULTS_FILE.pathname.replace(/\.json$/, '.md'), 'file:'), scaleMarkdown(scale));
   if (cloud && !('skipped' in cloud)) writeFileSync(new URL('./results/latest-cloud.md', import.meta.url), cloudMarkdown(cloud));
   process.stdout.write(`results written to bench/results/${RESULTS_FILE.pathname.split('/').at(-1)}\n`);
 }

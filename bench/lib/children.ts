@@ -23,8 +23,17 @@ export interface ServerProcess {
   rssMB(): number;
   /** CPU time used so far, user + system, all threads (clock-tick resolution). */
   cpuSeconds(): number;
+  /** How the process ended, once it has (undefined while it runs). */
+  exit(): { code: number | null; signal: string | null } | undefined;
   stop(): Promise<void>;
 }
+
+/** regcred's entry point in a child: also keeps the last lines of its stderr (a fatal V8 error lands there). */
+export interface RegcredProcess extends ServerProcess {
+  stderrTail(): string[];
+}
+
+const STDERR_TAIL_LINES = 20;
 
 /** The V8 flags regcred runs with in production: those of `npm run start:prod` (and the container). */
 export function productionNodeFlags(): string[] {
@@ -76,19 +85,26 @@ export function startServer(
 
 /**
  * Starts regcred's own entry point, the compiled src/main.ts (controller and leader election
- * included), with the V8 flags of start:prod, listening on a free port on 127.0.0.1, and waits until
- * /healthz answers. `env` is added to the bench's own environment; stdout (the logs) goes to /dev/null.
+ * included), with the V8 flags of start:prod (and `extraNodeFlags`), listening on a free port on
+ * 127.0.0.1, and waits until /healthz answers. `env` is added to the bench's own environment; stdout
+ * (the logs) goes to /dev/null, stderr to the bench's.
  */
-export async function startRegcredMain(name: string, env: Record<string, string>): Promise<ServerProcess> {
+export async function startRegcredMain(name: string, env: Record<string, string>, extraNodeFlags: string[] = []): Promise<RegcredProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...productionNodeFlags(), 'bench/.build/src/main.js'], {
+  const child = spawn(process.execPath, [...productionNodeFlags(), ...extraNodeFlags, 'bench/.build/src/main.js'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   running.add(child);
   child.once('exit', () => running.delete(child));
-  const handle = handleOf(name, child, port);
+  const tail: string[] = [];
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    process.stderr.write(chunk);
+    tail.push(...chunk.split('\n').filter((line) => line.trim() !== ''));
+    tail.splice(0, Math.max(0, tail.length - STDERR_TAIL_LINES));
+  });
+  const handle = { ...handleOf(name, child, port), stderrTail: () => [...tail] };
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null)
@@ -115,11 +131,13 @@ function handleOf(name: string, child: ChildProcess, port: number): ServerProces
     peakRssMB: () => (statusKiB(pid, 'VmHWM') * 1024) / 1e6,
     rssMB: () => (statusKiB(pid, 'VmRSS') * 1024) / 1e6,
     cpuSeconds: () => cpuSeconds(pid),
+    exit: () => (child.exitCode === null && child.signalCode === null ? undefined : { code: child.exitCode, signal: child.signalCode }),
     stop: () => stopChild(child),
   };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 just now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CoordinationV1Api, KubeConfig, type CustomObjectsApi } from '@kubernetes/client-node';
-import { startRegcredMain, type ServerProcess } from './children.js';
+import { startRegcredMain, type RegcredProcess } from './children.js';
 import { BENCH_TOKEN } from './fixtures.js';
 import type { Kit } from './kit.js';
 import { createBenchNamespace } from './namespace.js';
@@ -18,7 +18,7 @@ const CRD = fileURLToPath(new URL('../../deploy/base/crd-pullsecretdistribution.
 const LEADER_TIMEOUT_MS = 60_000;
 
 export interface RegcredController {
-  server: ServerProcess;
+  server: RegcredProcess;
   client: RegcredClient;
   /** REGCRED_NAMESPACE: where the sources and the Lease live. */
   ownNamespace: string;
@@ -36,6 +36,13 @@ export async function applyCrd(kit: Kit): Promise<void> {
   });
 }
 
+export interface ControllerOptions {
+  /** Node flags after start:prod's (e.g. --inspect for profiling). */
+  nodeFlags?: string[];
+  /** The REGCRED_NAMESPACE of an earlier regcred, to take over its distributions (a restart); else a new one. */
+  ownNamespace?: string;
+}
+
 /**
  * regcred as deployed (src/main.ts compiled, start:prod's V8 flags, token auth, kubernetes mode
  * with the kit admin kubeconfig), in a namespace of its own, and waits until its controller leads.
@@ -46,25 +53,26 @@ export async function startController(
   name: string,
   env: Record<string, string>,
   cleanups: Array<() => Promise<void>>,
+  options: ControllerOptions = {},
 ): Promise<RegcredController> {
-  const own = await createBenchNamespace(kit.kubeconfig);
-  cleanups.push(own.remove);
-  const leases = adminKubeConfig(kit.kubeconfig).makeApiClient(CoordinationV1Api);
-  // A namespace removed by hand (no namespace controller) would leave its Lease in etcd.
-  cleanups.push(async () => void (await leases.deleteCollectionNamespacedLease({ namespace: own.name })));
+  const own = options.ownNamespace ? { name: options.ownNamespace } : await createOwnNamespace(kit, cleanups);
   const tokensFile = await benchTokensFile(cleanups);
   const started = performance.now();
-  const server = await startRegcredMain(name, {
-    ...env,
-    KUBECONFIG: kit.kubeconfig,
-    REGCRED_CLUSTER: 'kubernetes',
-    REGCRED_AUTH: 'token',
-    REGCRED_TOKENS_FILE: tokensFile,
-    REGCRED_NAMESPACE: own.name,
-    // High enough never to refuse the bench's own calls.
-    REGCRED_RATE_LIMIT_PER_MINUTE: '1000000',
-    REGCRED_IP_RATE_LIMIT_PER_MINUTE: '1000000',
-  });
+  const server = await startRegcredMain(
+    name,
+    {
+      ...env,
+      KUBECONFIG: kit.kubeconfig,
+      REGCRED_CLUSTER: 'kubernetes',
+      REGCRED_AUTH: 'token',
+      REGCRED_TOKENS_FILE: tokensFile,
+      REGCRED_NAMESPACE: own.name,
+      // High enough never to refuse the bench's own calls.
+      REGCRED_RATE_LIMIT_PER_MINUTE: '1000000',
+      REGCRED_IP_RATE_LIMIT_PER_MINUTE: '1000000',
+    },
+    options.nodeFlags,
+  );
   cleanups.push(server.stop);
   const client = new RegcredClient(server.url);
   const deadline = performance.now() + LEADER_TIMEOUT_MS;
@@ -73,6 +81,15 @@ export async function startController(
     await sleep(100);
   }
   return { server, client, ownNamespace: own.name, leaderAfterMs: performance.now() - started };
+}
+
+async function createOwnNamespace(kit: Kit, cleanups: Array<() => Promise<void>>): Promise<{ name: string }> {
+  const own = await createBenchNamespace(kit.kubeconfig);
+  cleanups.push(own.remove);
+  const leases = adminKubeConfig(kit.kubeconfig).makeApiClient(CoordinationV1Api);
+  // A namespace removed by hand (no namespace controller) would leave its Lease in etcd.
+  cleanups.push(async () => void (await leases.deleteCollectionNamespacedLease({ namespace: own.name })));
+  return own;
 }
 
 /** A REGCRED_TOKENS_FILE granting BENCH_TOKEN every namespace, removed by a step registered in `cleanups`. */

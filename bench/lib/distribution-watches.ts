@@ -55,6 +55,18 @@ export function statusOf(cr: ObjectWatch, name: string): DistributionStatusView 
   return cr.get('', name)?.status as DistributionStatusView | undefined;
 }
 
+/** Whether distribution `name` has rolled out content other than `oldHash` to every namespace it targets, as `cr` last saw it. */
+export function rolledOutSince(cr: ObjectWatch, name: string, oldHash: string | undefined): boolean {
+  const status = statusOf(cr, name);
+  return (
+    status?.contentHash !== undefined &&
+    status.contentHash !== oldHash &&
+    status.rolledOutAt !== undefined &&
+    Date.parse(status.rolledOutAt) >= Date.parse(status.contentChangedAt ?? '') &&
+    status.counts?.current === status.counts?.targeted
+  );
+}
+
 /** Remembers every distribution `watches.cr` holds now whose name is not in `ours`. */
 export function noteOthers(watches: DistributionWatches, ours: readonly string[]): void {
   for (const object of watches.cr.objects.values()) {

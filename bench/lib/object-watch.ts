@@ -28,6 +28,7 @@ const RETRY_MS = 200;
 export class ObjectWatch {
   readonly objects = new Map<string, Observed>();
   private readonly waiters = new Set<Waiter>();
+  private readonly listeners = new Set<(key?: string) => void>();
   private resourceVersion = '';
   private abort?: AbortController;
   private stopped = false;
@@ -54,6 +55,16 @@ export class ObjectWatch {
 
   get(namespace: string, name: string): Observed | undefined {
     return this.objects.get(`${namespace}/${name}`);
+  }
+
+  /**
+   * Calls `listener` with the key of each object added, changed or deleted (before the waiters are
+   * tested), and with no key after a relist; so a condition over many objects can be kept up to date
+   * instead of recomputed on every event. Answers the function that stops it.
+   */
+  onChange(listener: (key?: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** When `test` first held (now, if it already does), or undefined after `timeoutMs` or stop(). */
@@ -83,6 +94,7 @@ export class ObjectWatch {
     this.objects.clear();
     for (const item of listed.items as Observed[]) this.objects.set(keyOf(item), item);
     this.resourceVersion = listed.metadata?.resourceVersion ?? '';
+    for (const listener of this.listeners) listener();
     this.check();
   }
 
@@ -112,8 +124,10 @@ export class ObjectWatch {
             if (type === 'ERROR') return void (expired = true);
             this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
             if (type === 'BOOKMARK') return;
-            if (type === 'DELETED') this.objects.delete(keyOf(object));
-            else this.objects.set(keyOf(object), object);
+            const key = keyOf(object);
+            if (type === 'DELETED') this.objects.delete(key);
+            else this.objects.set(key, object);
+            for (const listener of this.listeners) listener(key);
             this.check();
           },
           (error: unknown) => resolve(expired || Boolean(error)),

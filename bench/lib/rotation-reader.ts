@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { statusOf, type DistributionWatches } from './distribution-watches.js';
+import { rolledOutSince, statusOf, type DistributionWatches } from './distribution-watches.js';
 import { round } from './load.js';
 import type { DistributionRun } from './report-distributions.js';
 
@@ -57,20 +57,26 @@ export async function readDuringRotation(
   try {
     await s.rotate();
     const t = performance.now();
-    const rolledOut = () => {
-      const status = statusOf(watches.cr, s.name);
-      return (
-        status?.contentHash !== undefined &&
-        status.contentHash !== oldStatusHash &&
-        status.rolledOutAt !== undefined &&
-        Date.parse(status.rolledOutAt) >= Date.parse(status.contentChangedAt ?? '') &&
-        status.counts?.current === status.counts?.targeted
-      );
+    const rolledOut = () => rolledOutSince(watches.cr, s.name, oldStatusHash);
+    // Kept up to date per event: a scan of every copy on every event is quadratic (50,000 copies: minutes of the bench's CPU).
+    const stale = new Set<string>();
+    const recheck = (key?: string) => {
+      const check = (k: string) => {
+        const copy = watches.copies.objects.get(k);
+        if (copy && copy.metadata?.annotations?.[CONTENT_HASH_ANNOTATION] === oldCopyHash) stale.add(k);
+        else stale.delete(k);
+      };
+      if (key !== undefined) return check(key);
+      stale.clear();
+      for (const k of watches.copies.objects.keys()) check(k);
     };
-    const allNew = () =>
-      watches.copies.objects.size >= s.copies &&
-      [...watches.copies.objects.values()].every((c) => c.metadata?.annotations?.[CONTENT_HASH_ANNOTATION] !== oldCopyHash);
-    const [rolledAt, lastCopyAt] = await Promise.all([watches.cr.until(rolledOut, s.waitMs), watches.copies.until(allNew, s.waitMs)]);
+    recheck();
+    const stopRecheck = watches.copies.onChange(recheck);
+    const allNew = () => watches.copies.objects.size >= s.copies && stale.size === 0;
+    const [rolledAt, lastCopyAt] = await Promise.all([
+      watches.cr.until(rolledOut, s.waitMs),
+      watches.copies.until(allNew, s.waitMs).finally(stopRecheck),
+    ]);
     reading = false;
     await Promise.all(readers);
     return {
