@@ -38,6 +38,7 @@ export async function passOverAll(
   record: LedgerRecord,
   now: Date,
   count: Count,
+  progress: () => Promise<void> = async () => undefined,
 ): Promise<PassResult> {
   const world = worldOf(deps, distribution, desired);
   const names = targetedNamespaces(world);
@@ -68,6 +69,7 @@ export async function passOverAll(
     const current = carryOutPlans(deps, distribution, desired, plans, record, now, count, limit);
     if (previous) absorb(await previous);
     previous = current;
+    await progress();
     // A new namespace waits for a slice of this pass, not for all of it.
     const meanwhile = deps.eventsMeanwhile?.() ?? [];
     if (meanwhile.length > 0) {
@@ -105,7 +107,9 @@ export async function passOverSome(
   const targets = namespaceTargeting(distribution.spec);
   const plans: NamespacePlan[] = [];
   const dropped = new Set<string>();
+  let looked = 0;
   for (const name of namespaces) {
+    looked++;
     await deps.pause?.();
     const plan = targets(world.namespaceNamed(name) ?? { name, labels: {} })
       ? planNamespaceIn(world, name, record.ledger.get(name))
@@ -129,7 +133,8 @@ export async function passOverSome(
   if (removed.includes(false)) retry = true;
   const reported = record.ledger.podsLackingSecret.map((p) => p.namespace).filter((n) => plans.some((p) => p.namespace === n));
   await checkPods(deps, distribution, record, [...linked, ...reported]);
-  return { retry, planned: plans.length };
+  // Each one looked at, targeted or not.
+  return { retry, planned: looked };
 }
 
 export function worldOf(deps: ReconcileDependencies, distribution: DistributionObject, desired: DesiredCopy): DistributionWorld {

@@ -62,7 +62,7 @@ export interface ReconcileResult {
   retry: boolean;
   /** Copies created, replaced or removed, links changed and marks recorded: 0 when nothing needed doing. */
   writes: number;
-  /** Namespaces this pass planned: all the distribution targets, or those events named. */
+  /** Namespaces this pass looked at: all the distribution targets, or those events named. */
   planned?: number;
   /** The status this pass computed, when it got that far. */
   status?: DistributionStatus;

@@ -81,15 +81,20 @@ export async function reconcileDistribution(
 
   const { desired } = source;
   record.ledger.desire(desired.contentHash);
-  const { retry, planned } = await passOverAll(deps, distribution, desired, record, now, count);
-  const extras = {
-    ...(distribution.spec.verify === 'required' ? { verifiedContentHash: desired.contentHash } : {}),
-    ...cloudStatus,
+  const written = {
+    contentHash: desired.contentHash,
+    extras: { ...(distribution.spec.verify === 'required' ? { verifiedContentHash: desired.contentHash } : {}), ...cloudStatus },
   };
+  // The status as it was last written (a long pass writes its progress too).
+  const current = () => deps.caches.distribution(distribution.name) ?? distribution;
+  const progress = async () => {
+    if (performance.now() - record.statusWrittenAt >= PROGRESS_MS) await writeLedgerStatus(deps, current(), record, written, now);
+  };
+  const { retry, planned } = await passOverAll(deps, distribution, desired, record, now, count, progress);
   if (deps.signal?.aborted) return { retry: false, writes, planned };
   // The source as the pass read it: a bound-now source has a new version, which the informer brings back (then a full pass again, writing nothing).
-  ledgers.settle(record, { distribution, sourceVersion: stored?.resourceVersion, contentHash: desired.contentHash, desired, extras });
-  const status = await writeLedgerStatus(deps, distribution, record, now);
+  ledgers.settle(record, { distribution, sourceVersion: stored?.resourceVersion, desired, ...written });
+  const status = await writeLedgerStatus(deps, current(), record, written, now);
   return { retry, writes, planned, status };
 }
 
@@ -122,22 +127,25 @@ async function reconcileSome(
     if (!retry) deps.statusDue?.(distribution.name, waitMs);
     return { retry, writes, planned };
   }
-  const status = await writeLedgerStatus(deps, distribution, record, now);
+  const status = await writeLedgerStatus(deps, distribution, record, record.basis, now);
   return { retry, writes, planned, status };
 }
+
+/** A pass over every namespace that lasts longer than this writes its progress (the counts) this often. */
+const PROGRESS_MS = 5000;
 
 /** Status writes from passes over a few namespaces come at most this often (one per batch of events). */
 export const STATUS_BATCH_MS = 1000;
 
-/** The ledger's status (with the basis's extras), written when it changed. */
+/** The ledger's status (with what the namespaces do not decide), written when it changed. */
 async function writeLedgerStatus(
   deps: ReconcileDependencies,
   distribution: DistributionObject,
   record: LedgerRecord,
+  written: Pick<PassBasis, 'contentHash' | 'extras'>,
   now: Date,
-): Promise<DistributionStatus | undefined> {
-  if (!record.basis) return undefined;
-  const status = { ...record.ledger.status(distribution, { contentHash: record.basis.contentHash }, now), ...record.basis.extras };
+): Promise<DistributionStatus> {
+  const status = { ...record.ledger.status(distribution, { contentHash: written.contentHash }, now), ...written.extras };
   record.statusWrittenAt = performance.now();
   await writeStatusIfChanged(deps, distribution, status);
   if (status.rolledOutAt && !distribution.status?.rolledOutAt) deps.observer.rolledOut(distribution, status);
