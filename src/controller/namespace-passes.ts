@@ -105,36 +105,37 @@ export async function passOverSome(
   const { secretName } = distribution.spec;
   // Parsed once per pass: a spec may name thousands of namespaces.
   const targets = namespaceTargeting(distribution.spec);
-  const plans: NamespacePlan[] = [];
+  const names = [...new Set(namespaces)];
+  const kept = new Set<string>();
   const dropped = new Set<string>();
-  let looked = 0;
-  for (const name of namespaces) {
-    looked++;
-    await deps.pause?.();
-    const plan = targets(world.namespaceNamed(name) ?? { name, labels: {} })
-      ? planNamespaceIn(world, name, record.ledger.get(name))
-      : undefined;
-    if (plan) plans.push(plan);
-    else record.ledger.forget(name);
-    if (!plan || !keepsCopy(plan)) dropped.add(name);
-  }
-  let retry = false;
   const linked: string[] = [];
   const limit = pLimit(deps.concurrency);
-  for (let i = 0; i < plans.length; i += SLICE) {
-    const written = await carryOutPlans(deps, distribution, desired, plans.slice(i, i + SLICE), record, now, count, limit);
+  let retry = false;
+  // A slice at a time, as a full pass: a relist can name every namespace at once.
+  for (let i = 0; i < names.length; i += SLICE) {
+    const plans: NamespacePlan[] = [];
+    for (const name of names.slice(i, i + SLICE)) {
+      await deps.pause?.();
+      const plan = targets(world.namespaceNamed(name) ?? { name, labels: {} })
+        ? planNamespaceIn(world, name, record.ledger.get(name))
+        : undefined;
+      if (plan) plans.push(plan);
+      else record.ledger.forget(name);
+      if (plan && keepsCopy(plan)) kept.add(name);
+      else dropped.add(name);
+    }
+    const written = await carryOutPlans(deps, distribution, desired, plans, record, now, count, limit);
     retry ||= written.retry;
     linked.push(...written.linked);
   }
   // A copy in a namespace that stopped being targeted goes (the name only: other names are a change of spec, a full pass).
   const copies = [...dropped].flatMap((namespace) => deps.caches.copy(namespace, secretName) ?? []);
-  const kept = new Set(plans.filter(keepsCopy).map((p) => p.namespace));
   const removed = await Promise.all(planRemovals(world, kept, copies).map((r) => limit(() => removeCopy(deps, distribution, r, count))));
   if (removed.includes(false)) retry = true;
-  const reported = record.ledger.podsLackingSecret.map((p) => p.namespace).filter((n) => plans.some((p) => p.namespace === n));
+  const reported = record.ledger.podsLackingSecret.map((p) => p.namespace).filter((n) => kept.has(n));
   await checkPods(deps, distribution, record, [...linked, ...reported]);
   // Each one looked at, targeted or not.
-  return { retry, planned: looked };
+  return { retry, planned: names.length };
 }
 
 export function worldOf(deps: ReconcileDependencies, distribution: DistributionObject, desired: DesiredCopy): DistributionWorld {
