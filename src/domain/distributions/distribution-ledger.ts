@@ -20,6 +20,8 @@ export interface DistributionNamespaceOutcome {
 /** Entries kept in status.namespaces: an object must stay well under etcd's 1.5 MiB; counts stay complete. */
 export const MAX_STATUS_NAMESPACES = 1000;
 
+const MAX_SHARED_REASONS = 1000;
+
 /** What is known of one namespace after the last pass that looked at it. */
 export interface LedgerEntry {
   state: NamespaceState;
@@ -44,6 +46,8 @@ export class DistributionLedger {
   private current = 0;
   private contentHash: string | undefined;
   private pods: PodLackingSecret[] = [];
+  // 50,000 namespaces waiting for the same ServiceAccount share one reason, not 50,000 equal strings.
+  private readonly reasons = new Map<string, string>();
 
   /** Seeded from the status as stored (after a restart: what the last leader recorded). */
   constructor(status?: DistributionStatus) {
@@ -82,7 +86,9 @@ export class DistributionLedger {
       state: outcome.state,
       ...(outcome.currentHash ? { contentHash: outcome.currentHash } : {}),
       ...(lastSynced ? { lastSynced } : {}),
-      ...(outcome.reason && outcome.state !== 'inSync' && outcome.state !== 'drifted-restored' ? { reason: outcome.reason } : {}),
+      ...(outcome.reason && outcome.state !== 'inSync' && outcome.state !== 'drifted-restored'
+        ? { reason: this.shared(outcome.reason) }
+        : {}),
       ...(outcome.absent ? { absent: true } : {}),
     });
   }
@@ -156,6 +162,14 @@ export class DistributionLedger {
       const { absent: _absent, ...entry } = this.entries.get(namespace)!;
       return { namespace, ...entry };
     });
+  }
+
+  private shared(reason: string): string {
+    const known = this.reasons.get(reason);
+    if (known !== undefined) return known;
+    if (this.reasons.size >= MAX_SHARED_REASONS) this.reasons.clear();
+    this.reasons.set(reason, reason);
+    return reason;
   }
 
   private put(namespace: string, entry: LedgerEntry): void {
