@@ -115,7 +115,7 @@ export class DistributionController {
     });
     this.copies = informer<SecretObject>({
       // Digests, not data: 1,000 copies of a 1 MiB Secret would not fit the heap.
-      source: mapWatchSource(options.distributions.secretsLabelled(DISTRIBUTION_LABEL, { digestData: true }), compact.copy),
+      source: options.distributions.secretsLabelled(DISTRIBUTION_LABEL, { digestData: true, keep: compact.copy }),
       keyOf: namespacedKey,
       versionOf: (s) => s.resourceVersion,
       handlers: this.copyHandlers(),

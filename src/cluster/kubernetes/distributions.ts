@@ -16,6 +16,7 @@ import type {
   LeaseStore,
   NamespaceObject,
   PodObject,
+  SecretsLabelledOptions,
 } from '../../domain/distributions/distribution-cluster.js';
 import { DistributionNotFoundError } from '../../domain/distributions/distribution-cluster.js';
 import {
@@ -124,7 +125,7 @@ export class KubernetesDistributions implements DistributionCluster {
     });
   }
 
-  secretsLabelled(labelSelector: string, options: { digestData?: boolean; namespace?: string } = {}): KubernetesWatchSource<SecretObject> {
+  secretsLabelled(labelSelector: string, options: SecretsLabelledOptions = {}): KubernetesWatchSource<SecretObject> {
     // Parsed here too, so a bad selector fails as in the in-memory cluster (a LabelSelectorError), not as a 400.
     parseLabelSelector(labelSelector);
     const { namespace } = options;
@@ -137,7 +138,8 @@ export class KubernetesDistributions implements DistributionCluster {
         listOperation: { verb: 'list', resource: 'secrets', namespace: namespace ?? '' },
         convert: (raw) => {
           const secret = toSecretObject(raw as never);
-          return options.digestData ? { ...secret, data: digestsOf(secret.data) } : secret;
+          const kept = options.keep ?? ((s: SecretObject) => s);
+          return kept(options.digestData ? { ...secret, data: digestsOf(secret.data) } : secret);
         },
         // Base64 data and the metadata around it.
         sizeOf: (raw) => 2048 + Object.values((raw as { data?: Record<string, string> }).data ?? {}).reduce((sum, v) => sum + v.length, 0),

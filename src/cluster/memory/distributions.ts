@@ -7,6 +7,7 @@ import {
   type DistributionEvent,
   type NamespaceObject,
   type PodObject,
+  type SecretsLabelledOptions,
 } from '../../domain/distributions/distribution-cluster.js';
 import type { DistributionDraft, DistributionObject, DistributionStatus } from '../../domain/distributions/distribution.js';
 import { matchesLabelSelector, parseLabelSelector } from '../../domain/kubernetes/label-selector.js';
@@ -55,13 +56,14 @@ export class MemoryDistributions implements DistributionCluster {
     );
   }
 
-  secretsLabelled(labelSelector: string, options: { digestData?: boolean; namespace?: string } = {}): WatchSource<SecretObject> {
+  secretsLabelled(labelSelector: string, options: SecretsLabelledOptions = {}): WatchSource<SecretObject> {
     const selector = parseLabelSelector(labelSelector);
     const { namespace } = options;
     const matches = (secret: SecretObject) =>
       (namespace === undefined || secret.namespace === namespace) && matchesLabelSelector(selector, secret.labels);
     const source = this.source(`secrets(${labelSelector})`, 'secrets', () => this.cluster.listAllSecrets().filter(matches), matches);
-    return options.digestData ? mapWatchSource(source, (secret) => ({ ...secret, data: digestsOf(secret.data) })) : source;
+    const keep = options.keep ?? ((secret: SecretObject) => secret);
+    return mapWatchSource(source, (secret) => keep(options.digestData ? { ...secret, data: digestsOf(secret.data) } : secret));
   }
 
   async readDistribution(name: string): Promise<DistributionObject | undefined> {

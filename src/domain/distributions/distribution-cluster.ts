@@ -57,6 +57,15 @@ export interface DistributionEvent {
  * Adapters translate failures as Cluster's do (UnavailableError, ValidationError, UpstreamError; a
  * 403 from the API server is a ForbiddenError) and never pass a client's message on.
  */
+export interface SecretsLabelledOptions {
+  /** Each value replaced by its digest (dataDigest): a cache of many copies holds no secret data. */
+  digestData?: boolean;
+  /** Only this namespace's. */
+  namespace?: string;
+  /** What the caller keeps of each Secret, applied as each arrives (a list's page at a time, not the whole list at once). */
+  keep?: (secret: SecretObject) => SecretObject;
+}
+
 export interface DistributionCluster {
   readonly namespaces: WatchSource<NamespaceObject>;
   /**
@@ -65,7 +74,7 @@ export interface DistributionCluster {
    * so a cache of many Secrets never holds their data (up to 1 MiB each). With `namespace`, only
    * that namespace's (a narrower watch, and a narrower right).
    */
-  secretsLabelled(labelSelector: string, options?: { digestData?: boolean; namespace?: string }): WatchSource<SecretObject>;
+  secretsLabelled(labelSelector: string, options?: SecretsLabelledOptions): WatchSource<SecretObject>;
   /** ServiceAccounts in every namespace. */
   readonly serviceAccounts: WatchSource<ServiceAccountObject>;
   readonly distributions: WatchSource<DistributionObject>;
