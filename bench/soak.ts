@@ -2,6 +2,8 @@
 // flags) against the kit, under SOAK_SECONDS (default 600) of mixed render/apply/get/list/match
 // traffic at SOAK_CONCURRENCY (default 8) connections, all to 127.0.0.1. Samples the service's RSS
 // every 10 s and fails (exit 1) on any error or on RSS growth above 10 % after the first minute.
+// SOAK_HEAP_SNAPSHOT=<path> also writes a heap snapshot of the service once the traffic ends (read
+// it with `npx tsx bench/heap-summary.ts <path>`).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -14,11 +16,13 @@ import { productionNodeFlags } from './lib/children.js';
 import { CREDENTIALS } from './lib/fixtures.js';
 import { round } from './lib/load.js';
 import { obtainKit } from './lib/kit.js';
+import { heapSnapshotter } from './lib/heap-snapshot.js';
 import { createBenchNamespace } from './lib/namespace.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 8);
+const HEAP_SNAPSHOT = process.env.SOAK_HEAP_SNAPSHOT;
 const SAMPLE_MS = 10_000;
 const WARM_UP_MS = 60_000;
 const MAX_GROWTH = 0.1;
@@ -101,7 +105,8 @@ async function main(): Promise<number> {
   writeFileSync(tokensFile, JSON.stringify([{ caller: 'soak', token: TOKEN, namespaces: [namespace.name] }]));
   const port = await freePort();
   const flags = productionNodeFlags();
-  const child = spawn(process.execPath, [...flags, 'dist/main.js'], {
+  const snapshotter = HEAP_SNAPSHOT ? heapSnapshotter() : undefined;
+  const child = spawn(process.execPath, [...flags, ...(snapshotter?.flags() ?? []), 'dist/main.js'], {
     cwd: ROOT,
     // Logs at the production level go nowhere, as in the bench: writing them is part of the cost, reading them is not.
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -154,6 +159,7 @@ async function main(): Promise<number> {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     clearInterval(sampler);
     sample();
+    if (snapshotter && HEAP_SNAPSHOT) await snapshotter.take(child.pid!, port, HEAP_SNAPSHOT);
 
     const requests = Object.values(latencies).reduce((sum, l) => sum + l.length, 0) + errors.length;
     const baseline = rss.find((s) => s.atS * 1000 >= WARM_UP_MS) ?? rss[0]!;

@@ -15,7 +15,7 @@ import { createBodyParsers } from './http/pipeline/body-parsers.js';
 import { FailedAuthentications } from './http/pipeline/failed-authentications.js';
 import { docsRouter } from './http/docs.routes.js';
 import { methodNotAllowed } from './http/pipeline/method-not-allowed.js';
-import { buildOpenApiDocument } from './http/openapi.js';
+import { openApiYaml } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/pipeline/problem.js';
 import { limitPerCaller, limitPerIp } from './http/pipeline/rate-limits.js';
 import { requestMetrics } from './http/pipeline/request-metrics.js';
@@ -105,7 +105,7 @@ export function createApp({
   // Everything under /v1 passes the gate first; then one router holds the whole route table.
   app.use(V1, v1Gate(context));
   app.use(routerOf(ROUTES, context));
-  app.use(docsRouter(buildOpenApiDocument()));
+  app.use(docsRouter(openApiYaml));
   app.use(methodNotAllowed(ROUTES));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

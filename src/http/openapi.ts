@@ -181,6 +181,17 @@ export function renderOpenApiYaml(document: Record<string, unknown> = buildOpenA
   return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
+let rendered: string | undefined;
+
+/**
+ * openapi.yaml's text, rendered on first use and then kept: a service that is never asked for its
+ * contract never builds it, and one that is keeps the text only, not the document (or the zod work) behind it.
+ */
+export function openApiYaml(): string {
+  rendered ??= renderOpenApiYaml(built ?? buildDocument());
+  return rendered;
+}
+
 /**
  * openapi.yaml's paths: one path item per template, in the table's order, with the path parameters of its
  * routes' params schemas; each operation with the parameters of its query schema and the request body of its body schema.
