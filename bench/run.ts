@@ -10,14 +10,14 @@ import { benchCloud, type CloudSettings } from './lib/cloud.js';
 import { benchDistributionOutage, type OutageSettings } from './lib/distribution-outage.js';
 import { benchDistributions, type DistributionSettings } from './lib/distributions.js';
 import { benchDistributionFuzz, distributionFuzzLines, type DistributionFuzzResults } from './lib/distribution-fuzz.js';
-import { compileServers, productionNodeFlags, startServer } from './lib/children.js';
+import { compileServers, productionNodeFlags, startServer, type ServerProcess } from './lib/children.js';
 import { benchFanOut, type FanOutSettings } from './lib/fan-out.js';
 import { renderRequest } from './lib/fixtures.js';
 import { obtainKit, startPrivateKit, type Kit } from './lib/kit.js';
 import { compare, MemoryWatch, type Settings } from './lib/measure.js';
 import { benchPullcheck, type PullcheckSettings } from './lib/pullcheck.js';
 import { cloudLines, cloudMarkdown, type CloudResults } from './lib/report-cloud.js';
-import { isClean, printResults, TARGETS, writeResults, type Results } from './lib/report.js';
+import { isClean, printResults, TARGETS, writeResults, type RenderRun, type Results } from './lib/report.js';
 import { pullcheckLines, type PullcheckResults } from './lib/report-pullcheck.js';
 import { scaleLines, scaleMarkdown, type ScaleReport } from './lib/report-scale.js';
 import { benchScale } from './lib/scale.js';
@@ -118,7 +118,7 @@ const only = partsToRun(process.env.BENCH_ONLY);
 // A run of some parts only does not overwrite the full run's figures.
 const RESULTS_FILE = new URL(`./results/latest${only ? `-${only.join('+')}` : ''}.json`, import.meta.url);
 const LOGGING =
-  "regcred as deployed: bearer-token auth and both rate limiters on every request, metrics, pino at 'info' (buffered) to stdout, which is /dev/null here; the baselines ignore the token";
+  "regcred as deployed: bearer-token auth and both rate limiters on every request (and a run with the limiters off), metrics, pino at 'info' (buffered) to stdout, which is /dev/null here; the baselines ignore the token";
 
 const cleanups: Array<() => Promise<void>> = [];
 let cleaning = Promise.resolve();
@@ -182,24 +182,34 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// The rate limiters switched off, as a deployment behind a proxy that limits already may run.
+const LIMITS_LIFTED = { REGCRED_RATE_LIMIT_PER_MINUTE: 'off', REGCRED_IP_RATE_LIMIT_PER_MINUTE: 'off' };
+
+/** regcred as deployed against the bare app, then regcred with its limits lifted against it, each in its own alternating rounds. */
 async function benchRender(watch: MemoryWatch): Promise<Results['render']> {
   process.stderr.write('render: POST /v1/render\n');
-  const [bare, regcred] = await Promise.all([
+  const [bare, regcred, lifted] = await Promise.all([
     startServer('bare Express 5 (render)', 'bare-render-server.ts'),
     startServer('regcred (render)', 'regcred-server.ts', ['memory'], productionNodeFlags()),
+    startServer('regcred, limits lifted (render)', 'regcred-server.ts', ['memory'], productionNodeFlags(), LIMITS_LIFTED),
   ]);
-  cleanups.push(bare.stop, regcred.stop);
+  cleanups.push(bare.stop, regcred.stop, lifted.stop);
+  const asDeployed = await renderComparison(bare, regcred, watch, TARGETS.renderRatioMin);
+  const limitsLifted = await renderComparison(bare, lifted, watch, TARGETS.renderLimitsLiftedRatioMin);
+  for (const server of [bare, regcred, lifted]) watch.recordPeak(server);
+  await Promise.all([bare.stop(), regcred.stop(), lifted.stop()]);
+  return { ...asDeployed, limitsLifted };
+}
+
+async function renderComparison(bare: ServerProcess, regcred: ServerProcess, watch: MemoryWatch, target: number): Promise<RenderRun> {
   const [bareResult, regcredResult] = await compare(
     { server: bare, request: renderRequest },
     { server: regcred, request: renderRequest, watch },
     settings,
     { connections: RENDER_CONNECTIONS },
   );
-  watch.recordPeak(bare);
-  watch.recordPeak(regcred);
-  await Promise.all([bare.stop(), regcred.stop()]);
   const ratio = Math.round((regcredResult.reqPerSec / bareResult.reqPerSec) * 100) / 100;
-  const met = isClean(bareResult) && isClean(regcredResult) && ratio >= TARGETS.renderRatioMin;
+  const met = isClean(bareResult) && isClean(regcredResult) && ratio >= target;
   return { bare: bareResult, regcred: regcredResult, ratio, met };
 }
 

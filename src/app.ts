@@ -1,5 +1,5 @@
 import cors from 'cors';
-import express, { Router, type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { HelmetOptions } from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -17,11 +17,12 @@ import { docsRouter } from './http/docs.routes.js';
 import { methodNotAllowed } from './http/pipeline/method-not-allowed.js';
 import { openApiYaml } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/pipeline/problem.js';
+import { inSequence } from './http/pipeline/in-sequence.js';
 import { limitPerCaller, limitPerIp } from './http/pipeline/rate-limits.js';
 import { requestMetrics } from './http/pipeline/request-metrics.js';
 import { staticSecurityHeaders } from './http/pipeline/security-headers.js';
 import type { ControllerState, RouteContext } from './http/route.js';
-import { operationLookup, routerOf } from './http/mount-routes.js';
+import { mountRoutes, operationLookup } from './http/mount-routes.js';
 import { ROUTES } from './http/routes.js';
 import { verificationStep } from './http/verification-step.js';
 import type { RegistryVerifier } from './domain/verify/registry-verifier.js';
@@ -72,17 +73,22 @@ export function createApp({
   // Answers about secrets are never cached, so validators would only cost a hash per answer.
   app.disable('etag');
   app.set('query parser', 'simple');
-  app.use(requestMetrics(metrics));
-  app.use(accessLog(logger));
-  app.use(staticSecurityHeaders(SECURITY_HEADERS));
-  if (config.corsOrigins.length > 0) app.use(corsFor(config.corsOrigins));
-  app.use((_req, res, next) => {
-    // Answers about secrets are never cached by browsers or proxies (docs assets are small).
-    res.setHeader('Cache-Control', 'no-store');
-    // While draining, each connection is closed after its answer so callers reconnect elsewhere.
-    if (isDraining()) res.setHeader('Connection', 'close');
-    next();
-  });
+  // What every request passes, as one layer of the app's router rather than one each.
+  app.use(
+    inSequence([
+      requestMetrics(metrics),
+      accessLog(logger),
+      staticSecurityHeaders(SECURITY_HEADERS),
+      ...(config.corsOrigins.length > 0 ? [corsFor(config.corsOrigins)] : []),
+      (_req, res, next) => {
+        // Answers about secrets are never cached by browsers or proxies (docs assets are small).
+        res.setHeader('Cache-Control', 'no-store');
+        // While draining, each connection is closed after its answer so callers reconnect elsewhere.
+        if (isDraining()) res.setHeader('Connection', 'close');
+        next();
+      },
+    ]),
+  );
   const failedAuthentications = new FailedAuthentications({ limit: config.authFailuresPerMinute });
   const access: AccessControl = { gatekeeper, denyNamespaces: deniedNamespaces(config), audit: createAudit(logger), failedAuthentications };
   // A request's registry checks end within 25 s, inside the 30–60 s upstream timeouts proxies commonly use.
@@ -102,9 +108,9 @@ export function createApp({
     isDraining,
     controller,
   };
-  // Everything under /v1 passes the gate first; then one router holds the whole route table.
+  // Everything under /v1 passes the gate first; then the whole route table, mounted on the app itself.
   app.use(V1, v1Gate(context));
-  app.use(routerOf(ROUTES, context));
+  mountRoutes(app, ROUTES, context);
   app.use(docsRouter(openApiYaml));
   app.use(methodNotAllowed(ROUTES));
   app.use(notFoundHandler);
@@ -116,17 +122,19 @@ const V1 = '/v1';
 
 // Everything under /v1 needs a caller (render and inspect too: they take secrets in), known paths
 // or not. The per-IP limit comes first so unauthenticated floods are cut before any token is checked.
-function v1Gate(context: RouteContext): Router {
+function v1Gate(context: RouteContext): RequestHandler {
   const { access, config } = context;
   const operationOf = operationLookup(
     ROUTES.filter((r) => r.path.startsWith(`${V1}/`)),
     V1,
   );
-  const gate = Router();
-  gate.use(limitPerIp(config.ipRateLimitPerMinute), authenticate(access, operationOf));
+  const steps: RequestHandler[] = [];
+  if (config.ipRateLimitPerMinute !== 'off') steps.push(limitPerIp(config.ipRateLimitPerMinute));
+  steps.push(authenticate(access, operationOf));
   // In none mode every request is "anonymous": one shared budget would let one client starve all; the per-IP limit stands alone.
-  if (access.gatekeeper.mode !== 'none') gate.use(limitPerCaller(config.rateLimitPerMinute, access.audit, operationOf));
-  return gate;
+  if (access.gatekeeper.mode !== 'none' && config.rateLimitPerMinute !== 'off')
+    steps.push(limitPerCaller(config.rateLimitPerMinute, access.audit, operationOf));
+  return inSequence(steps);
 }
 
 /**

@@ -4,6 +4,9 @@ import { namespaceSchema } from './domain/kubernetes/kubernetes-names.js';
 import { allowEntryProblem, type CloudAllowList } from './domain/credentials/cloud-allow-list.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+// `off` and not 0: a limit of 0 reads as "refuse everything" as easily as "no limit".
+const rateLimit = (fallback: number) =>
+  z.union([z.literal('off'), z.coerce.number('must be a positive whole number or off').int().positive()]).default(fallback);
 
 const filePath = z.string().min(1, 'must be a file path').optional();
 
@@ -77,8 +80,12 @@ export const envSchema = z
         'what cloud-sourced distributions may have regcred mint for with its own identity, comma-separated: `ecr:<account>:<region>`, `ecr-role:<roleArn>`, `gar:<host>`, `acr:<registry-host>` (a trailing `*` matches any rest); empty: cloud sources off (see [cloud registries](cloud-registries.md))',
       ),
     REGCRED_CLOUD_TIMEOUT_MS: positiveInt(20_000).describe('per mint of a cloud registry token (all its calls to the cloud)'),
-    REGCRED_RATE_LIMIT_PER_MINUTE: positiveInt(600).describe('requests per caller per minute (429 beyond)'),
-    REGCRED_IP_RATE_LIMIT_PER_MINUTE: positiveInt(1200).describe('requests per client address per minute, before authentication'),
+    REGCRED_RATE_LIMIT_PER_MINUTE: rateLimit(600).describe(
+      'requests per caller per minute (429 beyond); `off`: no per-caller limit (for a proxy in front that limits already)',
+    ),
+    REGCRED_IP_RATE_LIMIT_PER_MINUTE: rateLimit(1200).describe(
+      'requests per client address per minute, before authentication; `off`: no per-address limit (failed authentications are still limited)',
+    ),
     REGCRED_AUTH_FAILURES_PER_MINUTE: positiveInt(30).describe(
       'failed authentications per client address per minute; past it the address gets 429 before any token is checked',
     ),
@@ -158,6 +165,9 @@ export const envSchema = z
     }
   });
 
+/** Requests per minute, or `off`: not limited. */
+export type RateLimit = number | 'off';
+
 export interface Config {
   port: number;
   host: string;
@@ -179,9 +189,9 @@ export interface Config {
   tokenOutputFile?: string;
   /** Namespaces no caller may write or read through regcred, whatever its grants (as configured: deniedNamespaces adds the own one). */
   denyNamespaces: readonly string[];
-  /** Requests per minute per authenticated caller, and per client IP before authentication. */
-  rateLimitPerMinute: number;
-  ipRateLimitPerMinute: number;
+  /** Requests per minute per authenticated caller, and per client IP before authentication; `off`: not limited. */
+  rateLimitPerMinute: RateLimit;
+  ipRateLimitPerMinute: RateLimit;
   /** Failed authentications per minute per client address; past it, unknown tokens are refused (429) without being checked. */
   authFailuresPerMinute: number;
   /** Kubernetes mode: how long TokenReview and SubjectAccessReview answers are reused. */

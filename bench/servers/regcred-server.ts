@@ -1,5 +1,6 @@
 // regcred as main.ts builds it, on a free port: `regcred-server.ts memory` or `regcred-server.ts kubernetes <kubeconfig>`.
-// REGCRED_FANOUT_CONCURRENCY is read as main.ts reads it (same schema, same default).
+// REGCRED_FANOUT_CONCURRENCY, REGCRED_RATE_LIMIT_PER_MINUTE and REGCRED_IP_RATE_LIMIT_PER_MINUTE are read as main.ts
+// reads them (same schema); the limits default to a billion a minute, `off` switches them off.
 import { createHash } from 'node:crypto';
 import { createApp } from '../../src/app.js';
 import { createCluster } from '../../src/cluster/create-cluster.js';
@@ -15,12 +16,18 @@ import { listenAndReport } from './listen.js';
 const [mode, kubeconfig] = process.argv.slice(2);
 // As deployed with token auth (the default mode): every request is authenticated and passes both
 // rate limiters, whose limits are set high enough never to refuse the bench's load.
+const NEVER_REACHED = String(1e9);
+const { rateLimitPerMinute, ipRateLimitPerMinute, fanOutConcurrency } = loadConfig({
+  REGCRED_FANOUT_CONCURRENCY: process.env.REGCRED_FANOUT_CONCURRENCY,
+  REGCRED_RATE_LIMIT_PER_MINUTE: process.env.REGCRED_RATE_LIMIT_PER_MINUTE ?? NEVER_REACHED,
+  REGCRED_IP_RATE_LIMIT_PER_MINUTE: process.env.REGCRED_IP_RATE_LIMIT_PER_MINUTE ?? NEVER_REACHED,
+});
 const config = defaultConfig({
   cluster: mode === 'kubernetes' ? 'kubernetes' : 'memory',
   kubeconfig,
-  rateLimitPerMinute: 1e9,
-  ipRateLimitPerMinute: 1e9,
-  fanOutConcurrency: loadConfig({ REGCRED_FANOUT_CONCURRENCY: process.env.REGCRED_FANOUT_CONCURRENCY }).fanOutConcurrency,
+  rateLimitPerMinute,
+  ipRateLimitPerMinute,
+  fanOutConcurrency,
 });
 const gatekeeper = tokenGatekeeper([{ caller: 'bench', digest: createHash('sha256').update(BENCH_TOKEN).digest(), namespaces: ['*'] }]);
 // The production default level, written to stdout like main.ts does; the bench points stdout at /dev/null.

@@ -20,6 +20,8 @@ export function manifestFormat(req: Request): 'application/json' | 'application/
   return format as 'application/json' | 'application/yaml';
 }
 
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
 export function sendManifest(
   res: Response,
   format: ReturnType<typeof manifestFormat>,
@@ -30,7 +32,13 @@ export function sendManifest(
   if (format === 'application/yaml') {
     res.type('application/yaml').send(stringify(manifest));
   } else {
-    res.json(manifest);
+    // What res.json sends (no ETag: it is off), without looking up and parsing the type it just set.
+    // As bytes: Node then writes the head and the body in one writev, where a string body is first
+    // joined to the head and the whole re-encoded (it measured about twice the cost of the write).
+    const body = Buffer.from(JSON.stringify(manifest), 'utf8');
+    res.setHeader('Content-Type', JSON_UTF8);
+    res.setHeader('Content-Length', body.length);
+    res.end(body);
   }
 }
 

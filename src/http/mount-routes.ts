@@ -1,7 +1,8 @@
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type IRouter, type Request, type RequestHandler } from 'express';
 import { CLUSTER_WIDE_OPERATIONS } from '../domain/access/access-policy.js';
 import type { OperationOf } from './audit.js';
 import { authorize, authorizeEverywhere } from './pipeline/authorize.js';
+import { inSequence } from './pipeline/in-sequence.js';
 import { routeLabel } from './pipeline/request-metrics.js';
 import { bodyBytes } from './pipeline/body-parsers.js';
 import type { InputOf, Route, RouteContext, RouteInput } from './route.js';
@@ -29,6 +30,12 @@ export function templatePattern(template: string): RegExp {
  */
 export function routerOf(routes: readonly Route[], context: RouteContext, prefix = ''): Router {
   const router = Router();
+  mountRoutes(router, routes, context, prefix);
+  return router;
+}
+
+/** routerOf's routes, mounted on `target` itself (the app: one router fewer for every request to pass through). */
+export function mountRoutes(target: IRouter, routes: readonly Route[], context: RouteContext, prefix = ''): void {
   for (const route of mountOrder(routes)) {
     const namespaced = route.path.includes('{namespace}');
     if (namespaced && !route.operation) throw new Error(`${route.operationId} is namespaced but names no operation`);
@@ -42,9 +49,9 @@ export function routerOf(routes: readonly Route[], context: RouteContext, prefix
       ...(route.body ? context.parsers[route.body] : []),
       handlerOf(route, context),
     ];
-    router[route.method](expressPath(route.path.slice(prefix.length)), ...chain);
+    // One handler per route: express's dispatch through a route's own stack costs more than these steps.
+    target[route.method](expressPath(route.path.slice(prefix.length)), inSequence(chain));
   }
-  return router;
 }
 
 /** The route's handler, given the input its schemas validate; what it rejects, express 5 forwards to the problem answers. */

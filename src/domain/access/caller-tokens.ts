@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Caller } from './access-policy.js';
@@ -62,11 +62,34 @@ function sha256(token: string): Buffer {
 }
 
 /**
+ * A bearer token as a request presents it, hashed once for every lookup that keys on its digest (the
+ * failed-authentication screen, the token entries, the TokenReview cache).
+ */
+export class PresentedToken {
+  /** The digest in hex: a map key for the places that remember tokens without holding them. */
+  readonly sha256Hex: string;
+
+  constructor(readonly value: string) {
+    // The one-shot hash: a Hash object per request cost five times as much.
+    this.sha256Hex = hash('sha256', value, 'hex');
+  }
+
+  get sha256(): Buffer {
+    return Buffer.from(this.sha256Hex, 'hex');
+  }
+
+  // Should one ever reach a log line or an answer, it shows no token.
+  toJSON(): string {
+    return '[REDACTED]';
+  }
+}
+
+/**
  * The caller a bearer token belongs to, or undefined. Every entry is compared, in constant time
  * on digests, so the time taken says nothing about which (or whether an) entry matched.
  */
-export function findTokenCaller(entries: readonly TokenEntry[], token: string): Caller | undefined {
-  const digest = sha256(token);
+export function findTokenCaller(entries: readonly TokenEntry[], token: PresentedToken): Caller | undefined {
+  const digest = token.sha256;
   let found: TokenEntry | undefined;
   for (const entry of entries) {
     if (timingSafeEqual(entry.digest, digest) && !found) found = entry;

@@ -7,7 +7,7 @@ import {
   type KubernetesIdentity,
   type Operation,
 } from './access-policy.js';
-import { findTokenCaller, tokenSha256Hex, type TokenEntry } from './caller-tokens.js';
+import { findTokenCaller, type PresentedToken, type TokenEntry } from './caller-tokens.js';
 
 /**
  * Decides who calls (authentication) and whether they may act in a namespace (authorisation).
@@ -16,7 +16,7 @@ import { findTokenCaller, tokenSha256Hex, type TokenEntry } from './caller-token
 export interface Gatekeeper {
   readonly mode: 'token' | 'kubernetes' | 'none';
   /** The caller for a bearer token (undefined when there is none), or undefined when it is not accepted. */
-  authenticate(token: string | undefined): Promise<Caller | undefined>;
+  authenticate(token: PresentedToken | undefined): Promise<Caller | undefined>;
   /** Whether the caller may do the operation in the namespace (in every namespace for ALL_NAMESPACES). */
   authorize(caller: Caller, operation: Operation, namespace: string): Promise<boolean>;
 }
@@ -60,7 +60,7 @@ export function kubernetesGatekeeper(reviewer: AccessReviewer, cache: ReviewCach
     mode: 'kubernetes',
     async authenticate(token) {
       if (!token) return undefined;
-      const identity = await answerOnce(identities, tokenSha256Hex(token), async () => (await reviewer.reviewToken(token)) ?? false);
+      const identity = await answerOnce(identities, token.sha256Hex, async () => (await reviewer.reviewToken(token.value)) ?? false);
       return identity ? { name: identity.username, identity } : undefined;
     },
     async authorize(caller, operation, namespace) {

@@ -2,6 +2,7 @@ import { ValidationError } from '../../errors.js';
 import type { Operation } from '../access/access-policy.js';
 import { authorizeNamespaces, MAX_FAN_OUT_REFUSALS, type NamespaceAccess, type NamespaceDecision } from '../access/authorize-namespaces.js';
 import type { Cluster } from '../cluster.js';
+import { readWholeListing } from '../whole-listing.js';
 import { describePullSecretData } from '../secret-manifest/redact-secret.js';
 import { renderPullSecret } from '../secret-manifest/render-secret.js';
 import type { FanOutResult } from '../view-schemas.js';
@@ -111,15 +112,12 @@ async function planTargets(
 /** Namespaces asked of the API server at a time: a cluster can have thousands, and only their names are kept. */
 export const NAMESPACE_PAGE = 500;
 
-async function matchingNamespaces(cluster: Cluster, labelSelector: string | undefined): Promise<string[]> {
-  const names: string[] = [];
-  let next: string | undefined;
-  do {
-    const page = await cluster.listNamespaces({ labelSelector, limit: NAMESPACE_PAGE, continue: next });
-    names.push(...page.names);
-    next = page.continue;
-  } while (next);
-  return names;
+function matchingNamespaces(cluster: Cluster, labelSelector: string | undefined): Promise<string[]> {
+  return readWholeListing(
+    'namespaces',
+    (next) => cluster.listNamespaces({ labelSelector, limit: NAMESPACE_PAGE, continue: next }),
+    (page) => page.names,
+  );
 }
 
 function tooManyRefusals(): ValidationError {

@@ -1,4 +1,5 @@
-import { ContinueTokenError, NamespaceNotFoundError, type Cluster } from '../cluster.js';
+import { UnavailableError } from '../../errors.js';
+import { ContinueTokenError, NamespaceNotFoundError, type Cluster, type SecretPage } from '../cluster.js';
 import { READ_BUDGET_BYTES, secretBytes } from './read-budget.js';
 import { toPullSecretView } from '../secret-manifest/redact-secret.js';
 import { PULL_SECRET_TYPES, type SecretObject } from '../kubernetes/secret.js';
@@ -31,7 +32,7 @@ interface Position {
  * One page of the namespace's pull secrets, redacted: kubernetes.io/dockerconfigjson ones by name, then
  * kubernetes.io/dockercfg ones. Only pull secrets are read from the cluster (a selector on the type), a
  * few at a time, and an answer stops at `limit` items or READ_BUDGET_BYTES, whichever comes first;
- * `continue` is then set. @throws NamespaceNotFoundError, ContinueTokenError
+ * `continue` is then set. @throws NamespaceNotFoundError, ContinueTokenError (the caller's), UnavailableError
  */
 export async function listPullSecrets(cluster: Cluster, namespace: string, options: ListPullSecretsOptions = {}): Promise<PullSecretList> {
   const limit = Math.min(options.limit ?? MAX_LIST_LIMIT, MAX_LIST_LIMIT);
@@ -55,21 +56,41 @@ export async function listPullSecrets(cluster: Cluster, namespace: string, optio
   return { namespace, items, ...(page.next ? { continue: tokenOf(page.next) } : {}) };
 }
 
-async function readPage(
-  cluster: Cluster,
-  namespace: string,
-  limit: number,
-  start: Position,
-): Promise<{ secrets: SecretObject[]; next?: Position }> {
+type Page = { secrets: SecretObject[]; next?: Position };
+
+/**
+ * The page from `start`. A token the caller sent that expired is theirs to restart from (a 422 naming
+ * `continue`); one this request got itself and that expired part-way is not: the page is read again
+ * from `start`, once, and a second expiry is a 503 to retry (see readWholeListing).
+ */
+async function readPage(cluster: Cluster, namespace: string, limit: number, start: Position): Promise<Page> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readChunks(cluster, namespace, limit, start);
+    } catch (error) {
+      if (!(error instanceof OwnTokenExpiredError)) throw error;
+      if (attempt === 2) throw new UnavailableError('the Secrets changed faster than they could be listed (twice); retry the request');
+    }
+  }
+}
+
+class OwnTokenExpiredError extends Error {}
+
+async function readChunks(cluster: Cluster, namespace: string, limit: number, start: Position): Promise<Page> {
   const secrets: SecretObject[] = [];
   let bytes = 0;
   let position: Position | undefined = start;
   while (position && secrets.length < limit && bytes < READ_BUDGET_BYTES) {
-    const chunk = await cluster.listSecrets(namespace, {
-      type: PULL_SECRET_TYPES[position.type],
-      limit: Math.min(LIST_CHUNK, limit - secrets.length),
-      continue: position.continue,
-    });
+    let chunk: SecretPage;
+    try {
+      chunk = await cluster.listSecrets(namespace, {
+        type: PULL_SECRET_TYPES[position.type],
+        limit: Math.min(LIST_CHUNK, limit - secrets.length),
+        continue: position.continue,
+      });
+    } catch (error) {
+      throw error instanceof ContinueTokenError && position !== start ? new OwnTokenExpiredError() : error;
+    }
     for (const secret of chunk.items) {
       secrets.push(secret);
       bytes += secretBytes(secret);

@@ -1,4 +1,5 @@
 import type { Cluster, ServiceAccountObject } from '../cluster.js';
+import { readWholeListing } from '../whole-listing.js';
 
 /**
  * ServiceAccounts asked of the API server at a time when a namespace's are searched: a namespace can
@@ -8,22 +9,19 @@ export const SERVICE_ACCOUNT_PAGE = 500;
 
 /**
  * Looks at every ServiceAccount of the namespace, a page at a time, and returns those `keep` picks:
- * only they are held, however many the namespace has. @throws ContinueTokenError when the listing
- * took longer than the API server keeps its continue tokens
+ * only they are held, however many the namespace has. @throws UnavailableError when a continue token
+ * expired part-way twice (see readWholeListing)
  */
-export async function findServiceAccounts(
+export function findServiceAccounts(
   cluster: Cluster,
   namespace: string,
   keep: (account: ServiceAccountObject) => boolean,
 ): Promise<ServiceAccountObject[]> {
-  const kept: ServiceAccountObject[] = [];
-  let next: string | undefined;
-  do {
-    const page = await cluster.listServiceAccounts(namespace, { limit: SERVICE_ACCOUNT_PAGE, continue: next });
-    for (const account of page.items) if (keep(account)) kept.push(account);
-    next = page.continue;
-  } while (next);
-  return kept;
+  return readWholeListing(
+    'ServiceAccounts',
+    (next) => cluster.listServiceAccounts(namespace, { limit: SERVICE_ACCOUNT_PAGE, continue: next }),
+    (page) => page.items.filter(keep),
+  );
 }
 
 /** For each of `secretNames`, the ServiceAccounts of the namespace that reference it, by name (none: an empty list). */

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { PresentedToken } from '../../domain/access/caller-tokens.js';
 import { TooManyRequestsError, UnauthorizedError } from '../../errors.js';
 import type { AccessControl } from '../access.js';
 import type { OperationOf } from '../audit.js';
@@ -14,9 +15,11 @@ const BEARER = /^Bearer +([\x21-\x7e]{1,4096})$/i;
  */
 export function authenticate({ gatekeeper, audit, failedAuthentications }: AccessControl, operationOf: OperationOf): RequestHandler {
   return async (req, res, next) => {
-    const header = req.get('authorization');
-    const token = header ? BEARER.exec(header)?.[1] : undefined;
-    const check = async () => (header && !token ? undefined : gatekeeper.authenticate(token));
+    const header = req.headers.authorization;
+    const value = header ? BEARER.exec(header)?.[1] : undefined;
+    const token = value === undefined ? undefined : new PresentedToken(value);
+    // A malformed Authorization header is refused as it is, never taken for "no token".
+    const check = () => (header && !token ? Promise.resolve(undefined) : gatekeeper.authenticate(token));
     // In none mode nobody fails: there is nothing to count.
     const screened =
       gatekeeper.mode === 'none'

@@ -1,4 +1,4 @@
-import { tokenSha256Hex } from '../../domain/access/caller-tokens.js';
+import type { PresentedToken } from '../../domain/access/caller-tokens.js';
 import type { Request } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 
@@ -38,8 +38,9 @@ export class FailedAuthentications {
   }
 
   /** Runs `check` for the request's token unless its address is over the limit; counts the outcome. */
-  async screen<T>(req: Request, token: string | undefined, check: () => Promise<T | undefined>): Promise<Screened<T>> {
-    const known = token !== undefined && (this.accepted.get(tokenSha256Hex(token)) ?? 0) > this.now();
+  async screen<T>(req: Request, token: PresentedToken | undefined, check: () => Promise<T | undefined>): Promise<Screened<T>> {
+    const key = token?.sha256Hex;
+    const known = key !== undefined && (this.accepted.get(key) ?? 0) > this.now();
     if (known) return { checked: true, caller: await check() };
     const entry = this.entryFor(clientAddressOf(req));
     if (entry.count + entry.pending >= this.limit) {
@@ -53,7 +54,7 @@ export class FailedAuthentications {
       entry.pending--;
     }
     if (caller === undefined) entry.count++;
-    else this.remember(token);
+    else this.remember(key);
     return { checked: true, caller };
   }
 
@@ -71,9 +72,8 @@ export class FailedAuthentications {
     return renewed;
   }
 
-  private remember(token: string | undefined): void {
-    if (token === undefined) return;
-    const key = tokenSha256Hex(token);
+  private remember(key: string | undefined): void {
+    if (key === undefined) return;
     const now = this.now();
     this.accepted.delete(key);
     makeRoom(this.accepted, this.maxEntries, (expires) => expires <= now);

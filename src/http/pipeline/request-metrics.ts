@@ -10,14 +10,12 @@ export const UNMATCHED_ROUTE = 'unmatched';
  * which holds namespaces and names.
  */
 export function requestMetrics({ httpRequestDuration }: Pick<Metrics, 'httpRequestDuration'>): RequestHandler {
+  const labelSets = new LabelSets();
   function observe(this: Response): void {
     const { locals } = this;
+    const route = (locals.routeTemplate as string | undefined) ?? UNMATCHED_ROUTE;
     httpRequestDuration.observe(
-      {
-        method: this.req.method,
-        route: (locals.routeTemplate as string | undefined) ?? UNMATCHED_ROUTE,
-        status_code: String(this.statusCode),
-      },
+      labelSets.of(route, this.statusCode, this.req.method),
       (performance.now() - (locals.metricsStarted as number)) / 1000,
     );
   }
@@ -38,4 +36,24 @@ export function routeLabel(template: string): RequestHandler {
     res.locals.routeTemplate = template;
     next();
   };
+}
+
+type DurationLabels = { method: string; route: string; status_code: string };
+
+/**
+ * One label set per route, status and method seen, made once, so an observation allocates none.
+ * Bounded: routes are the table's templates, and Node's parser admits only the methods it knows.
+ */
+class LabelSets {
+  private readonly byRoute = new Map<string, Map<number, Map<string, DurationLabels>>>();
+
+  of(route: string, status: number, method: string): DurationLabels {
+    let byStatus = this.byRoute.get(route);
+    if (!byStatus) this.byRoute.set(route, (byStatus = new Map()));
+    let byMethod = byStatus.get(status);
+    if (!byMethod) byStatus.set(status, (byMethod = new Map()));
+    let labels = byMethod.get(method);
+    if (!labels) byMethod.set(method, (labels = { method, route, status_code: String(status) }));
+    return labels;
+  }
 }

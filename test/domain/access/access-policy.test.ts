@@ -6,7 +6,13 @@ import {
   refuseDeniedNamespace,
   type AccessReviewer,
 } from '../../../src/domain/access/access-policy.js';
-import { TokensFileError, findTokenCaller, parseTokensFile, tokenSha256Hex } from '../../../src/domain/access/caller-tokens.js';
+import {
+  PresentedToken,
+  TokensFileError,
+  findTokenCaller,
+  parseTokensFile,
+  tokenSha256Hex,
+} from '../../../src/domain/access/caller-tokens.js';
 import { kubernetesGatekeeper } from '../../../src/domain/access/gatekeeper.js';
 import { ForbiddenError } from '../../../src/errors.js';
 
@@ -79,9 +85,9 @@ describe('tokens file', () => {
     const yaml = parseTokensFile(`- caller: ci\n  sha256: ${tokenSha256Hex('token-of-ci-0123456789')}\n  namespaces: [team-*]\n`);
     const json = parseTokensFile(JSON.stringify({ tokens: [{ caller: 'ops', token: 'token-of-ops-0123456789', namespaces: ['*'] }] }));
     const entries = [...yaml, ...json];
-    expect(findTokenCaller(entries, 'token-of-ci-0123456789')).toEqual({ name: 'ci', namespaces: ['team-*'] });
-    expect(findTokenCaller(entries, 'token-of-ops-0123456789')?.name).toBe('ops');
-    expect(findTokenCaller(entries, 'token-of-nobody')).toBeUndefined();
+    expect(findTokenCaller(entries, new PresentedToken('token-of-ci-0123456789'))).toEqual({ name: 'ci', namespaces: ['team-*'] });
+    expect(findTokenCaller(entries, new PresentedToken('token-of-ops-0123456789'))?.name).toBe('ops');
+    expect(findTokenCaller(entries, new PresentedToken('token-of-nobody'))).toBeUndefined();
   });
 
   it.each([
@@ -121,19 +127,19 @@ describe('kubernetes gatekeeper', () => {
     let now = 0;
     const { reviewer, calls } = fakeReviewer({ 'create/a': true, 'patch/a': true, 'create/b': true });
     const gate = kubernetesGatekeeper(reviewer, { ttlMs: 1000, now: () => now });
-    const caller = (await gate.authenticate('good'))!;
+    const caller = (await gate.authenticate(new PresentedToken('good')))!;
     expect(caller.name).toBe('alice');
-    expect(await gate.authenticate('bad')).toBeUndefined();
+    expect(await gate.authenticate(new PresentedToken('bad'))).toBeUndefined();
     expect(await gate.authenticate(undefined)).toBeUndefined();
     expect(await gate.authorize(caller, 'apply', 'a')).toBe(true);
     expect(await gate.authorize(caller, 'apply', 'b')).toBe(false);
     expect(await gate.authorize(caller, 'create', 'b')).toBe(true);
     const before = { ...calls };
-    await gate.authenticate('good');
+    await gate.authenticate(new PresentedToken('good'));
     await gate.authorize(caller, 'apply', 'a');
     expect(calls).toEqual(before);
     now = 1001;
-    await gate.authenticate('good');
+    await gate.authenticate(new PresentedToken('good'));
     expect(calls.tokens).toBe(before.tokens + 1);
   });
 
@@ -141,27 +147,27 @@ describe('kubernetes gatekeeper', () => {
     let now = 0;
     const { reviewer, calls } = fakeReviewer({});
     const gate = kubernetesGatekeeper(reviewer, { ttlMs: 1000, now: () => now });
-    const caller = (await gate.authenticate('good'))!;
-    expect(await gate.authenticate('bad')).toBeUndefined();
+    const caller = (await gate.authenticate(new PresentedToken('good')))!;
+    expect(await gate.authenticate(new PresentedToken('bad'))).toBeUndefined();
     expect(await gate.authorize(caller, 'create', 'a')).toBe(false);
     const before = { ...calls };
 
     now = 999;
-    expect(await gate.authenticate('bad')).toBeUndefined();
+    expect(await gate.authenticate(new PresentedToken('bad'))).toBeUndefined();
     expect(await gate.authorize(caller, 'create', 'a')).toBe(false);
     expect(calls).toEqual(before);
     now = 1001;
-    await gate.authenticate('bad');
+    await gate.authenticate(new PresentedToken('bad'));
     expect(calls.tokens).toBe(before.tokens + 1);
   });
 
   it('when the TTL is 0, then every answer is asked for again', async () => {
     const { reviewer, calls } = fakeReviewer({ 'create/a': true });
     const gate = kubernetesGatekeeper(reviewer, { ttlMs: 0 });
-    const caller = (await gate.authenticate('good'))!;
-    await gate.authenticate('good');
-    await gate.authenticate('bad');
-    await gate.authenticate('bad');
+    const caller = (await gate.authenticate(new PresentedToken('good')))!;
+    await gate.authenticate(new PresentedToken('good'));
+    await gate.authenticate(new PresentedToken('bad'));
+    await gate.authenticate(new PresentedToken('bad'));
     await gate.authorize(caller, 'create', 'a');
     await gate.authorize(caller, 'create', 'a');
     expect(calls).toEqual({ tokens: 4, access: 2 });
@@ -170,7 +176,7 @@ describe('kubernetes gatekeeper', () => {
   it('keeps at most maxEntries answers', async () => {
     const { reviewer, calls } = fakeReviewer({});
     const gate = kubernetesGatekeeper(reviewer, { ttlMs: 60_000, maxEntries: 2 });
-    for (const token of ['t1', 't2', 't3', 't1']) await gate.authenticate(token);
+    for (const token of ['t1', 't2', 't3', 't1']) await gate.authenticate(new PresentedToken(token));
     expect(calls.tokens).toBe(4);
   });
 });
