@@ -78,20 +78,30 @@ export class ControllerCaches implements DistributionCaches {
     return this.writtenAccounts.size === 0 ? [...accounts] : accounts.map((sa) => this.writtenAccounts.get(namespacedKey(sa)) ?? sa);
   }
 
+  /** This replica's writes the watch has not brought back yet: 0 once it has caught up. */
+  get unconfirmedWrites(): number {
+    return this.writtenCopies.size + this.writtenAccounts.size + this.writtenDistributions.size;
+  }
+
   formerLinks(namespace: string, name: string): string[] {
     return this.deletedLinks.get(`${namespace}/${name}`) ?? [];
   }
 
+  // Each remember*: unless the watch has brought this write (or a later one) already, which it
+  // often does before the write's own answer; the overlay would then outlive every event.
   remember(copy: SecretObject): void {
-    this.writtenCopies.set(namespacedKey(copy), { ...copy, data: digestsOf(copy.data) });
+    const key = namespacedKey(copy);
+    if (!seenAlready(this.informers.copy(key), copy)) this.writtenCopies.set(key, { ...copy, data: digestsOf(copy.data) });
   }
 
   rememberServiceAccount(serviceAccount: ServiceAccountObject): void {
-    this.writtenAccounts.set(namespacedKey(serviceAccount), serviceAccount);
+    const seen = this.accountsByNamespace.get(serviceAccount.namespace)?.find((sa) => sa.name === serviceAccount.name);
+    if (!seenAlready(seen, serviceAccount)) this.writtenAccounts.set(namespacedKey(serviceAccount), serviceAccount);
   }
 
   rememberDistribution(distribution: DistributionObject): void {
-    this.writtenDistributions.set(distribution.name, distribution);
+    if (!seenAlready(this.informers.distribution(distribution.name), distribution))
+      this.writtenDistributions.set(distribution.name, distribution);
   }
 
   /**
@@ -144,6 +154,14 @@ export class ControllerCaches implements DistributionCaches {
 }
 
 const distributionOf = (copy: SecretObject): string => copy.labels[DISTRIBUTION_LABEL] ?? '';
+
+/** Whether the cache holds `written`'s version or a later one (resourceVersions compared as numbers when both are, as etcd's are). */
+function seenAlready(cached: { resourceVersion?: string } | undefined, written: { resourceVersion?: string }): boolean {
+  const [seen, wrote] = [cached?.resourceVersion, written.resourceVersion];
+  if (seen === undefined || wrote === undefined) return false;
+  if (seen === wrote) return true;
+  return /^\d+$/.test(seen) && /^\d+$/.test(wrote) && BigInt(seen) > BigInt(wrote);
+}
 
 const isEcho = (written: { resourceVersion?: string } | undefined, seen: { resourceVersion?: string }): boolean =>
   written?.resourceVersion !== undefined && written.resourceVersion === seen.resourceVersion;
