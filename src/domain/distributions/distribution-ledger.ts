@@ -82,14 +82,14 @@ export class DistributionLedger {
           ? earlier.lastSynced
           : stamp
         : undefined;
+    // One shape for every entry (undefined where absent): 50,000 of them stay small.
     this.put(outcome.namespace, {
       state: outcome.state,
-      ...(outcome.currentHash ? { contentHash: outcome.currentHash } : {}),
-      ...(lastSynced ? { lastSynced } : {}),
-      ...(outcome.reason && outcome.state !== 'inSync' && outcome.state !== 'drifted-restored'
-        ? { reason: this.shared(outcome.reason) }
-        : {}),
-      ...(outcome.absent ? { absent: true } : {}),
+      contentHash: outcome.currentHash || undefined,
+      lastSynced,
+      reason:
+        outcome.reason && outcome.state !== 'inSync' && outcome.state !== 'drifted-restored' ? this.shared(outcome.reason) : undefined,
+      absent: outcome.absent || undefined,
     });
   }
 
@@ -159,8 +159,14 @@ export class DistributionLedger {
       }
     }
     return names.sort().map((namespace) => {
-      const { absent: _absent, ...entry } = this.entries.get(namespace)!;
-      return { namespace, ...entry };
+      const { state, contentHash, lastSynced, reason } = this.entries.get(namespace)!;
+      return {
+        namespace,
+        state,
+        ...(contentHash ? { contentHash } : {}),
+        ...(lastSynced ? { lastSynced } : {}),
+        ...(reason ? { reason } : {}),
+      };
     });
   }
 
@@ -194,12 +200,7 @@ export class DistributionLedger {
 }
 
 function entryOf(status: NamespaceStatus): LedgerEntry {
-  return {
-    state: status.state,
-    ...(status.contentHash ? { contentHash: status.contentHash } : {}),
-    ...(status.lastSynced ? { lastSynced: status.lastSynced } : {}),
-    ...(status.reason ? { reason: status.reason } : {}),
-  };
+  return { state: status.state, contentHash: status.contentHash, lastSynced: status.lastSynced, reason: status.reason, absent: undefined };
 }
 
 const byPlace = (a: PodLackingSecret, b: PodLackingSecret): number => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1);
