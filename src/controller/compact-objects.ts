@@ -25,8 +25,7 @@ export class CompactObjects {
   /** `namespaceName`: the namespace cache's instance of a name, if it holds that namespace. */
   constructor(private readonly namespaceName: (name: string) => string | undefined = () => undefined) {}
 
-  // Every field always present (undefined if need be): one literal shape keeps the fields inside the
-  // object; optional spreads would give each object a separate property store (about 280 bytes a copy).
+  // Every field always present (undefined if need be): one shape for all 50,000.
   namespace = (namespace: NamespaceObject): NamespaceObject => ({
     name: namespace.name,
     resourceVersion: namespace.resourceVersion,
