@@ -20,6 +20,8 @@ export interface PassBasis {
   desired: DesiredCopy | undefined;
   /** Status fields the namespaces do not decide (cloud credential, verification). */
   extras: Partial<DistributionStatus>;
+  /** Whether the spec targets a namespace, by name: parsed once per basis, not per event (a spec may name thousands). */
+  targets: (namespace: string) => boolean;
 }
 
 export interface LedgerRecord {

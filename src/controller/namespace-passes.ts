@@ -10,6 +10,7 @@ import {
   targetedNamespaces,
   type DistributionWorld,
   type NamespacePlan,
+  type Removal,
 } from '../domain/distributions/plan-distribution.js';
 import { carryOut, removeCopy, type Count } from './copy-writes.js';
 import type { LedgerRecord } from './ledger-book.js';
@@ -42,7 +43,7 @@ export async function passOverAll(
 ): Promise<PassResult> {
   const world = worldOf(deps, distribution, desired);
   const names = targetedNamespaces(world);
-  const targets = namespaceTargeting(distribution.spec);
+  const targets = targetingByName(world, namespaceTargeting(distribution.spec));
   const kept = new Set<string>();
   const limit = pLimit(deps.concurrency);
   const linked: string[] = [];
@@ -60,7 +61,7 @@ export async function passOverAll(
     for (const name of names.slice(i, i + SLICE)) {
       await deps.pause?.();
       // Relabelled since the pass began (its event may have been taken between slices): no longer this pass's.
-      if (!targets(world.namespaceNamed(name) ?? { name, labels: {} })) continue;
+      if (!targets(name)) continue;
       const plan = planNamespaceIn(world, name, record.ledger.get(name));
       if (keepsCopy(plan)) kept.add(name);
       plans.push(plan);
@@ -76,19 +77,17 @@ export async function passOverAll(
       // Never beside a slice's writes: both could plan the same namespace.
       absorb(await previous);
       previous = undefined;
-      const some = await passOverSome(deps, distribution, desired, record, meanwhile, now, count);
+      const some = await passOverSome(deps, distribution, desired, record, targets, meanwhile, now, count);
       retry ||= some.retry;
       planned += some.planned;
     }
   }
   if (previous) absorb(await previous);
   if (deps.signal?.aborted) return { retry: false, planned };
-  const removed = await Promise.all(planRemovals(world, kept).map((r) => limit(() => removeCopy(deps, distribution, r, count))));
-  if (removed.includes(false)) retry = true;
-  record.ledger.retainOnly((namespace) => targets(world.namespaceNamed(namespace) ?? { name: namespace, labels: {} }));
+  record.ledger.retainOnly(targets);
   const reported = record.ledger.podsLackingSecret.map((p) => p.namespace);
-  await checkPods(deps, distribution, record, [...linked, ...reported]);
-  return { retry, planned };
+  const finished = await finish(deps, distribution, record, planRemovals(world, kept), [...linked, ...reported], limit, count);
+  return { retry: retry || finished.retry, planned };
 }
 
 /** Only these namespaces (new, relabelled, a copy or ServiceAccount changed there): the work of one event is that of its namespace. */
@@ -97,14 +96,13 @@ export async function passOverSome(
   distribution: DistributionObject,
   desired: DesiredCopy,
   record: LedgerRecord,
+  targets: (namespace: string) => boolean,
   namespaces: Iterable<string>,
   now: Date,
   count: Count,
 ): Promise<PassResult> {
   const world = worldOf(deps, distribution, desired);
   const { secretName } = distribution.spec;
-  // Parsed once per pass: a spec may name thousands of namespaces.
-  const targets = namespaceTargeting(distribution.spec);
   const names = [...new Set(namespaces)];
   const kept = new Set<string>();
   const dropped = new Set<string>();
@@ -116,9 +114,7 @@ export async function passOverSome(
     const plans: NamespacePlan[] = [];
     for (const name of names.slice(i, i + SLICE)) {
       await deps.pause?.();
-      const plan = targets(world.namespaceNamed(name) ?? { name, labels: {} })
-        ? planNamespaceIn(world, name, record.ledger.get(name))
-        : undefined;
+      const plan = targets(name) ? planNamespaceIn(world, name, record.ledger.get(name)) : undefined;
       if (plan) plans.push(plan);
       else record.ledger.forget(name);
       if (plan && keepsCopy(plan)) kept.add(name);
@@ -130,12 +126,33 @@ export async function passOverSome(
   }
   // A copy in a namespace that stopped being targeted goes (the name only: other names are a change of spec, a full pass).
   const copies = [...dropped].flatMap((namespace) => deps.caches.copy(namespace, secretName) ?? []);
-  const removed = await Promise.all(planRemovals(world, kept, copies).map((r) => limit(() => removeCopy(deps, distribution, r, count))));
-  if (removed.includes(false)) retry = true;
   const reported = record.ledger.podsLackingSecret.map((p) => p.namespace).filter((n) => kept.has(n));
-  await checkPods(deps, distribution, record, [...linked, ...reported]);
+  const finished = await finish(deps, distribution, record, planRemovals(world, kept, copies), [...linked, ...reported], limit, count);
   // Each one looked at, targeted or not.
-  return { retry, planned: names.length };
+  return { retry: retry || finished.retry, planned: names.length };
+}
+
+/** Whether the spec names or selects a namespace, by name (one unknown to the cache has no labels). */
+export function targetingByName(
+  world: Pick<DistributionWorld, 'namespaceNamed'>,
+  targets: ReturnType<typeof namespaceTargeting>,
+): (namespace: string) => boolean {
+  return (name) => targets(world.namespaceNamed(name) ?? { name, labels: {} });
+}
+
+/** After the copies and links: the copies that must go, then the Pods admitted before a link. */
+async function finish(
+  deps: ReconcileDependencies,
+  distribution: DistributionObject,
+  record: LedgerRecord,
+  removals: readonly Removal[],
+  podNamespaces: readonly string[],
+  limit: ReturnType<typeof pLimit>,
+  count: Count,
+): Promise<{ retry: boolean }> {
+  const removed = await Promise.all(removals.map((r) => limit(() => removeCopy(deps, distribution, r, count))));
+  await checkPods(deps, distribution, record, podNamespaces);
+  return { retry: removed.includes(false) };
 }
 
 export function worldOf(deps: ReconcileDependencies, distribution: DistributionObject, desired: DesiredCopy): DistributionWorld {

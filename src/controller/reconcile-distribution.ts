@@ -9,6 +9,7 @@ import {
   type DistributionStatus,
 } from '../domain/distributions/distribution.js';
 import { isManagedBy, sourceBinding } from '../domain/distributions/ownership.js';
+import { namespaceTargeting } from '../domain/distributions/plan-distribution.js';
 import { distributionNameProblem, specProblem } from '../domain/distributions/spec-problem.js';
 import { replacementOf, type SecretObject } from '../domain/kubernetes/secret.js';
 import { AppError, ValidationError } from '../errors.js';
@@ -17,7 +18,7 @@ import { followCloudSource } from './cloud-source-step.js';
 import type { CloudStatus } from './cloud-status.js';
 import type { Count } from './copy-writes.js';
 import { LedgerBook, type LedgerRecord, type PassBasis } from './ledger-book.js';
-import { passOverAll, passOverSome } from './namespace-passes.js';
+import { passOverAll, passOverSome, targetingByName } from './namespace-passes.js';
 import type { ReconcileDependencies, ReconcileResult } from './reconcile-dependencies.js';
 import { writeStatusIfChanged } from './status-writes.js';
 
@@ -93,7 +94,8 @@ export async function reconcileDistribution(
   const { retry, planned } = await passOverAll(deps, distribution, desired, record, now, count, progress);
   if (deps.signal?.aborted) return { retry: false, writes, planned };
   // The source as the pass read it: a bound-now source has a new version, which the informer brings back (then a full pass again, writing nothing).
-  ledgers.settle(record, { distribution, sourceVersion: stored?.resourceVersion, desired, ...written });
+  const targets = targetingByName({ namespaceNamed: (n) => deps.caches.namespace(n) }, namespaceTargeting(distribution.spec));
+  ledgers.settle(record, { distribution, sourceVersion: stored?.resourceVersion, desired, targets, ...written });
   const status = await writeLedgerStatus(deps, current(), record, written, now);
   return { retry, writes, planned, status };
 }
@@ -118,7 +120,7 @@ async function reconcileSome(
       ledgers.unsettle(distribution.name);
       return reconcileDistribution(deps, distribution.name, 'all');
     }
-    ({ retry, planned } = await passOverSome(deps, distribution, desired, record, namespaces, now, count));
+    ({ retry, planned } = await passOverSome(deps, distribution, desired, record, record.basis.targets, namespaces, now, count));
   }
   if (deps.signal?.aborted) return { retry: false, writes, planned };
   const waitMs = record.statusWrittenAt + STATUS_BATCH_MS - performance.now();
