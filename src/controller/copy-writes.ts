@@ -2,7 +2,7 @@ import { AlreadyExistsError, ClusterPermissionError, NamespaceNotFoundError, Sta
 import { withoutOwnershipMarks } from '../domain/distributions/copy-marks.js';
 import type { DesiredCopy } from '../domain/distributions/desired-copy.js';
 import type { DistributionObject } from '../domain/distributions/distribution.js';
-import type { DistributionNamespaceOutcome } from '../domain/distributions/distribution-status.js';
+import type { DistributionNamespaceOutcome } from '../domain/distributions/distribution-ledger.js';
 import type { NamespacePlan, Removal } from '../domain/distributions/plan-distribution.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
 import { AppError } from '../errors.js';

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { DesiredCopy } from '../domain/distributions/desired-copy.js';
 import type { DistributionObject } from '../domain/distributions/distribution.js';
-import type { DistributionNamespaceOutcome } from '../domain/distributions/distribution-status.js';
+import type { DistributionNamespaceOutcome } from '../domain/distributions/distribution-ledger.js';
 import {
   keepsCopy,
   namespaceTargeting,

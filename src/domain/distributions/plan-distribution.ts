@@ -65,40 +65,20 @@ export interface Removal {
   unlinks: ServiceAccountObject[];
 }
 
-export interface DistributionPlan {
-  namespaces: NamespacePlan[];
-  removals: Removal[];
-}
-
 /** Called between namespaces; the controller yields the event loop there once a slice of time is used. */
 export type Pause = () => Promise<void> | void;
 
 /** Before a pass: what the last pass found in a namespace (its ledger entry, or its stored status). */
 export type Earlier = Pick<NamespaceStatus, 'state' | 'contentHash'>;
 
-/**
- * Compares what a distribution asks for with what the cluster holds, and says what to write. Pure
- * but for `pause`. A namespace is targeted when it is named or its labels match the selector, unless
- * excluded (spec, deny list, regcred's own namespace, `regcred.io/exclude=true`, being deleted).
- * Only copies this very object provably made (isOwnCopy) are changed or removed; a Secret of the
- * same name that it did not make is reported, never touched, and nothing in a deny-listed namespace is.
- * The controller runs the same steps a slice at a time (targetedNamespaces, planNamespaceIn, planRemovals).
+/*
+ * What a distribution asks for against what the cluster holds, and what to write, pure: the
+ * controller runs these steps a slice of namespaces at a time. A namespace is targeted when it is
+ * named or its labels match the selector, unless excluded (spec, deny list, regcred's own namespace,
+ * `regcred.io/exclude=true`, being deleted). Only copies this very object provably made (isOwnCopy)
+ * are changed or removed; a Secret of the same name that it did not make is reported, never
+ * touched, and nothing in a deny-listed namespace is.
  */
-export async function planDistribution(
-  world: DistributionWorld,
-  previous: ReadonlyMap<string, NamespaceStatus>,
-  pause: Pause = () => undefined,
-): Promise<DistributionPlan> {
-  const plans: NamespacePlan[] = [];
-  const kept = new Set<string>();
-  for (const name of targetedNamespaces(world)) {
-    await pause();
-    const plan = planNamespaceIn(world, name, previous.get(name));
-    if (keepsCopy(plan)) kept.add(name);
-    plans.push(plan);
-  }
-  return { namespaces: plans, removals: planRemovals(world, kept) };
-}
 
 /** Every namespace the spec names or selects (excluded ones too: the status says why), in name order. */
 export function targetedNamespaces(world: Pick<DistributionWorld, 'distribution' | 'namespaces'>): string[] {

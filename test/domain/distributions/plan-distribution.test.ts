@@ -12,8 +12,8 @@ import {
   type NamespaceStatus,
 } from '../../../src/domain/distributions/distribution.js';
 import type { NamespaceObject } from '../../../src/domain/distributions/distribution-cluster.js';
-import { statusAfter } from '../../../src/domain/distributions/distribution-status.js';
-import { planDistribution, type DistributionWorld } from '../../../src/domain/distributions/plan-distribution.js';
+import type { DistributionWorld } from '../../../src/domain/distributions/plan-distribution.js';
+import { planDistribution, statusAfter } from '../../support/whole-distribution-plan.js';
 import type { SecretObject } from '../../../src/domain/kubernetes/secret.js';
 import { linkedServiceAccountsOf } from '../../../src/domain/distributions/copy-marks.js';
 import { OWNERSHIP_PROOF_ANNOTATION, ownershipProof, type ProofKey } from '../../../src/domain/distributions/ownership-proof.js';

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import type { DistributionSpec } from '../../../src/domain/distributions/distribution.js';
 import { MAX_DISTRIBUTION_NAMESPACES } from '../../../src/domain/distributions/distribution-schemas.js';
 import { MAX_PODS_REPORTED } from '../../../src/controller/pods-lacking-secret.js';
-import { MAX_STATUS_NAMESPACES } from '../../../src/domain/distributions/distribution-status.js';
+import { MAX_STATUS_NAMESPACES } from '../../../src/domain/distributions/distribution-ledger.js';
 import {
   cloudSourceNameProblem,
   distributionNameProblem,
