@@ -26,11 +26,11 @@ export function writeDraft({ cluster, turns }: WritePorts, draft: SecretDraft, d
     round: async () => {
       // A dry run neither trusts nor changes what this process remembers.
       const remembered = dryRun ? undefined : turns.lastWrites.recall(key);
-      const quick = remembered ? await updateRemembered(cluster, remembered, draft) : await createIfNew(cluster, draft, dryRun);
+      const quick = remembered ? await updateRemembered(cluster, remembered, draft) : await createIfNew(cluster, draft, dryRun, true);
       if (quick) return kept(quick);
       turns.lastWrites.forget(key);
       const existing = await cluster.readSecret(draft.namespace, draft.name);
-      if (!existing) return kept(await createOrLose(cluster, draft, dryRun));
+      if (!existing) return kept((await createIfNew(cluster, draft, dryRun)) ?? LOST_RACE);
       assertRegcredMayOverwrite(existing);
       return kept(await replaceIfChanged(cluster, existing, mergeInto(existing, draft, !sameMap(existing.data, draft.data)), dryRun));
     },
@@ -38,22 +38,18 @@ export function writeDraft({ cluster, turns }: WritePorts, draft: SecretDraft, d
   });
 }
 
-// The create, or undefined when a Secret of that name is there (or the namespace is Terminating, where
-// only what exists may still be changed): the caller reads it then.
-async function createIfNew(cluster: Cluster, draft: SecretDraft, dryRun: boolean | undefined): Promise<DraftWritten | undefined> {
+// The create, or undefined when a Secret of that name is there (or, when `terminatingIsTaken`, the
+// namespace is Terminating, where only what exists may still be changed): the caller reads it then.
+async function createIfNew(
+  cluster: Cluster,
+  draft: SecretDraft,
+  dryRun: boolean | undefined,
+  terminatingIsTaken = false,
+): Promise<DraftWritten | undefined> {
   try {
     return { secret: await cluster.createSecret(draft, { dryRun }), result: 'created', warnings: [] };
   } catch (error) {
-    if (error instanceof AlreadyExistsError || error instanceof NamespaceTerminatingError) return undefined;
-    throw error;
-  }
-}
-
-async function createOrLose(cluster: Cluster, draft: SecretDraft, dryRun: boolean | undefined): Promise<DraftWritten | typeof LOST_RACE> {
-  try {
-    return { secret: await cluster.createSecret(draft, { dryRun }), result: 'created', warnings: [] };
-  } catch (error) {
-    if (error instanceof AlreadyExistsError) return LOST_RACE;
+    if (error instanceof AlreadyExistsError || (terminatingIsTaken && error instanceof NamespaceTerminatingError)) return undefined;
     throw error;
   }
 }
