@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { splitCommaList } from '../domain/text/comma-list.js';
 import { namespaceSchema, secretNameSchema } from '../domain/kubernetes/kubernetes-names.js';
 import { MAX_LIST_LIMIT } from '../domain/pull-secrets/list-pull-secrets.js';
+import { DEFAULT_SCAN_LIMIT, MAX_SCAN_LIMIT } from '../domain/pullcheck/pullcheck-schemas.js';
 import { repositorySchema } from '../domain/verify/registry-endpoint.js';
 import { verifyModeSchema } from '../domain/verify/registry-verifier.js';
 import { checkOneTarget, labelSelectorSchema, namespacesField, serviceAccountsField } from '../domain/pull-secrets/write-schemas.js';
@@ -48,13 +49,16 @@ export const deleteQuerySchema = z.strictObject({ dryRun: dryRunParam, unlink: u
 export const patchQuerySchema = z.strictObject({ dryRun: dryRunParam, verify: verifyModeSchema });
 export const noQuerySchema = z.strictObject({});
 
-export const limitParam = z
-  .string()
-  .regex(/^[0-9]{1,4}$/, 'must be a whole number')
-  .transform(Number)
-  .pipe(z.number().int().min(1, 'must be at least 1').max(MAX_LIST_LIMIT, `must be at most ${MAX_LIST_LIMIT}`))
-  .optional()
-  .meta({ description: `At most this many pull secrets in the answer (1–${MAX_LIST_LIMIT}; default ${MAX_LIST_LIMIT}).`, example: '100' });
+/** `limit` of a paged listing: a whole number from 1 to `max`, `fallback` when absent. */
+const limitOf = (max: number, fallback: number, things: string, example = fallback) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,4}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be at least 1').max(max, `must be at most ${max}`))
+    .optional()
+    .meta({ description: `At most this many ${things} in the answer (1–${max}; default ${fallback}).`, example: String(example) });
+export const limitParam = limitOf(MAX_LIST_LIMIT, MAX_LIST_LIMIT, 'pull secrets', 100);
 export const continueParam = z
   .string()
   .min(1, 'must not be empty')
@@ -62,6 +66,8 @@ export const continueParam = z
   .optional()
   .meta({ description: 'The `continue` of the previous answer: the next page of the same listing.' });
 export const listQuerySchema = z.strictObject({ limit: limitParam, continue: continueParam });
+export const scanQuerySchema = z.strictObject({ limit: limitOf(MAX_SCAN_LIMIT, DEFAULT_SCAN_LIMIT, 'Pods'), continue: continueParam });
+export type ScanQuery = z.output<typeof scanQuerySchema>;
 
 export const renderQuerySchema = z.strictObject({
   name: secretNameSchema.default('regcred'),

@@ -32,7 +32,7 @@ import {
   patchPullSecretBodySchema,
 } from '../domain/pull-secrets/write-schemas.js';
 import { inspectableManifestSchema } from '../domain/secret-manifest/inspect.js';
-import { pullCheckBodySchema, scanQuerySchema } from '../domain/pullcheck/pullcheck-schemas.js';
+import { pullCheckBodySchema } from '../domain/pullcheck/pullcheck-schemas.js';
 import {
   distributionAccess,
   distributionDeleteDescription,
@@ -62,6 +62,7 @@ import {
   noQuerySchema,
   patchQuerySchema,
   renderQuerySchema,
+  scanQuerySchema,
   secretPathSchema,
   verifyQuerySchema,
   writeQuerySchema,

@@ -55,8 +55,8 @@ export const probeResultSchema = z
 export const secretConsideredSchema = z
   .object({
     name: z.string(),
-    state: z.enum(['used', 'missing', 'wrong-type', 'unreadable']),
-    reason: z.string().optional().meta({ description: 'Why it is wrong-type or unreadable, in safe words.' }),
+    state: z.enum(['used', 'missing', 'wrong-type', 'unreadable', 'undecodable']),
+    reason: z.string().optional().meta({ description: 'Why it is wrong-type, unreadable or undecodable, in safe words.' }),
   })
   .meta({
     id: 'SecretConsidered',
@@ -182,20 +182,3 @@ export const pullCheckScanSchema = z
     continue: z.string().optional().meta({ description: 'Set when more Pods follow: pass it back as `continue` for the next page.' }),
   })
   .meta({ id: 'PullCheckScan', description: "A page of the namespace's Pods: those failing to pull, each diagnosed." });
-
-export const scanQuerySchema = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^[0-9]{1,4}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(1, 'must be at least 1').max(MAX_SCAN_LIMIT, `must be at most ${MAX_SCAN_LIMIT}`))
-    .optional()
-    .meta({ description: `At most this many Pods in the answer (1–${MAX_SCAN_LIMIT}; default ${DEFAULT_SCAN_LIMIT}).`, example: '50' }),
-  continue: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(4096, 'must be at most 4096 characters')
-    .optional()
-    .meta({ description: 'The `continue` of the previous answer: the next page of the same listing.' }),
-});
-export type ScanQuery = z.output<typeof scanQuerySchema>;

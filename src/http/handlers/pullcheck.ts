@@ -1,11 +1,10 @@
 import type { Response } from 'express';
 import type { ManifestProbe } from '../../domain/pullcheck/pullcheck-model.js';
 import { readPullCheckRequest } from '../../domain/pullcheck/pullcheck-request.js';
-import type { ScanQuery } from '../../domain/pullcheck/pullcheck-schemas.js';
 import { checkPullability, scanNamespace } from '../../domain/pullcheck/pullcheck-use-cases.js';
 import { shareKeyOf } from '../access.js';
 import { requestSignal } from '../request-signal.js';
-import type { NamespacePath } from '../params.js';
+import type { NamespacePath, ScanQuery } from '../params.js';
 import type { HandlerFactory } from '../route.js';
 
 // "Will it pull?": the whole answer for manifests, a Pod, or a page of the namespace's Pods (the registry's included).
