@@ -26,6 +26,12 @@ export interface PullcheckPorts {
 export const PROBE_CONCURRENCY = 4;
 /** Secrets outside a Pod's list read per request to find one that would match (`not-linked`). */
 export const MAX_CANDIDATE_SECRETS = 20;
+/**
+ * Distinct registry probes one request (or one page of a scan) may make: 50 containers times 100
+ * credentials would otherwise be 5,000, each up to five calls out. Past it a probe is not sent and
+ * answers unreachable, saying why.
+ */
+export const MAX_PROBES_PER_REQUEST = 200;
 
 export type SecretRead = { state: 'found'; secret: PullSecretSource } | { state: 'missing' } | { state: 'unreadable'; reason: string };
 
@@ -44,6 +50,10 @@ export interface PullcheckSession {
 }
 
 const UNREACHABLE: ProbeResult = { outcome: 'unreachable', detail: 'the registry could not be asked' };
+const BUDGET_SPENT: ProbeResult = {
+  outcome: 'unreachable',
+  detail: `not asked: this check already asked the registries ${MAX_PROBES_PER_REQUEST} times; check fewer images or secrets at once`,
+};
 
 export function createPullcheckSession(ports: PullcheckPorts, signal?: AbortSignal): PullcheckSession {
   const once = <K, V>(work: (key: K) => Promise<V>, keyOf: (key: K) => string = String) => {
@@ -63,6 +73,7 @@ export function createPullcheckSession(ports: PullcheckPorts, signal?: AbortSign
     (target: ProbeTarget) =>
       limit(async () => {
         signal?.throwIfAborted();
+        if (probes >= MAX_PROBES_PER_REQUEST) return BUDGET_SPENT;
         probes++;
         try {
           return await ports.probe.probe(target, signal);
