@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# regcred's container image. Three stages on one pinned base: `build` compiles TypeScript with the
-# dev dependencies, `deps` installs only the production dependencies, and the final stage gets
+# regcred's container image. Three stages on one pinned base: `build` type-checks and bundles the
+# TypeScript with the dev dependencies (scripts/build.ts: dist/main.js and its lazily loaded parts), `deps` installs only the production dependencies, and the final stage gets
 # those node_modules plus dist/ and nothing else (no sources, no npm cache, no dev tools).
 # test/deploy/dockerfile.test.ts checks the rules below; keep the two in step.
 # The base is Node 24, the supported LTS line (Node 20 is end-of-life since April 2026), pinned to
@@ -14,6 +14,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.ts ./scripts/build.ts
 COPY src ./src
 RUN npm run build
 

@@ -222,7 +222,7 @@ async function main(): Promise<void> {
     ...settings,
   };
   process.stderr.write('compiling src/ and bench/ (servers run as plain JavaScript)\n');
-  compileServers();
+  await compileServers();
   const startedAt = new Date().toISOString();
   const watch = new MemoryWatch();
   const render = runs('render') ? await benchRender(watch) : undefined;

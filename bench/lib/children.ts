@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { bundleServer } from '../../scripts/build.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -41,10 +42,18 @@ export function productionNodeFlags(): string[] {
   return pkg.scripts['start:prod']!.split(/\s+/).filter((arg) => arg.startsWith('--'));
 }
 
-/** Compiles src/ and bench/ to bench/.build, so servers run as plain JavaScript, as in production (no tsx loader). */
-export function compileServers(): void {
+/**
+ * Compiles src/ and bench/ to bench/.build, so servers run as plain JavaScript (no tsx loader), and
+ * bundles src/main.ts into bench/.build/dist as `npm run build` does for the image.
+ */
+export async function compileServers(): Promise<void> {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.bench.json'], { cwd: ROOT, stdio: 'inherit' });
+  await bundleServer(`${ROOT}/${BUNDLED_MAIN_DIR}`);
 }
+
+const BUNDLED_MAIN_DIR = 'bench/.build/dist';
+// A profile names each function by its file, which only the unbundled build keeps apart (bench/lib/profile-summary.ts).
+const UNBUNDLED_MAIN = 'bench/.build/src/main.js';
 
 /**
  * Starts the compiled bench/servers/<script> with plain node in its own process, with stdout on
@@ -84,14 +93,16 @@ export function startServer(
 }
 
 /**
- * Starts regcred's own entry point, the compiled src/main.ts (controller and leader election
- * included), with the V8 flags of start:prod (and `extraNodeFlags`), listening on a free port on
+ * Starts regcred's own entry point, src/main.ts bundled as for the image (unbundled when profiled;
+ * controller and leader election included), with the V8 flags of start:prod (and `extraNodeFlags`), listening on a free port on
  * 127.0.0.1, and waits until /healthz answers. `env` is added to the bench's own environment; stdout
  * (the logs) goes to /dev/null, stderr to the bench's.
  */
 export async function startRegcredMain(name: string, env: Record<string, string>, extraNodeFlags: string[] = []): Promise<RegcredProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...productionNodeFlags(), ...extraNodeFlags, 'bench/.build/src/main.js'], {
+  const profiled = extraNodeFlags.some((flag) => flag.startsWith('--inspect'));
+  const entry = profiled ? UNBUNDLED_MAIN : `${BUNDLED_MAIN_DIR}/main.js`;
+  const child = spawn(process.execPath, [...productionNodeFlags(), ...extraNodeFlags, entry], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],

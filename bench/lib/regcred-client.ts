@@ -39,7 +39,7 @@ export class RegcredClient {
    * from GET /metrics.
    */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-    const text = await (await this.call('GET', '/metrics')).text();
+    const text = await this.metricsText();
     let sum = 0;
     for (const line of text.split('\n')) {
       const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
@@ -48,6 +48,11 @@ export class RegcredClient {
       if (wanted) sum += Number(match[3]);
     }
     return sum;
+  }
+
+  /** GET /metrics, whole. */
+  async metricsText(): Promise<string> {
+    return (await this.call('GET', '/metrics')).text();
   }
 
   private call(method: string, path: string, body?: object): Promise<Response> {

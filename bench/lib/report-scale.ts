@@ -1,3 +1,4 @@
+import type { StepPauses } from './pause-watch.js';
 import { fixed, verdict } from './format.js';
 import { profileMarkdown } from './profile-summary.js';
 import { SCALE_TARGETS as T, type ManyRun, type ScaleResults, type ScaleSizeRun } from './scale-types.js';
@@ -30,6 +31,7 @@ function sizeLines(r: ScaleSizeRun): string[] {
     lines.push(
       `    new namespace -> copy and link: ${e.count} (every ${e.spacingMs} ms), p50 ${ms(e.p50Ms)}, p99 ${ms(e.p99Ms)}, max ${ms(e.maxMs)}${e.timedOut ? `, ${e.timedOut} timed out` : ''} (target p99 <= ${T.newNamespaceP99MsMax} ms:${judged(e.met)})`,
     );
+    if (e.pauses) lines.push(`      pauses meanwhile: ${pausesLine(e.pauses)}`);
   }
   if (r.regcred.peakRssMB !== undefined)
     lines.push(
@@ -135,4 +137,15 @@ export function scaleMarkdown(r: ScaleReport): string {
     for (const [step, summary] of Object.entries(z.profiles ?? {}))
       lines.push('', ...profileMarkdown(`${z.namespaces} namespaces, ${step}`, summary));
   return `${lines.join('\n')}\n`;
+}
+
+function pausesLine(p: StepPauses): string {
+  const kinds = Object.entries(p.regcred.byKind)
+    .filter(([, f]) => f.count > 0)
+    .map(([kind, f]) => `${kind} ${f.count} (${f.totalMs} ms, ${f.over100Ms} >= 100 ms)`)
+    .join(', ');
+  return (
+    `regcred GC ${kinds || 'none'}, longest event-loop stall ${p.regcred.eventLoopMaxMs} ms; ` +
+    `bench GC ${p.bench.collections} (max ${p.bench.maxMs} ms, ${p.bench.over50Ms} >= 50 ms, ${p.bench.totalMs} ms in all)`
+  );
 }

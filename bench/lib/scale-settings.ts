@@ -17,6 +17,7 @@ export function scaleSettingsFrom(env: NodeJS.ProcessEnv, profileDir: string): S
     // Long enough for a pass over every copy to end well within it: 10 s up to 25,000 namespaces, 20 s at 50,000.
     resyncSeconds: (namespaces) => fixedResync ?? Math.max(10, Math.ceil(namespaces / 2500)),
     ...(env.BENCH_PROFILE === '1' ? { profileDir } : {}),
+    ...(env.BENCH_SCALE_HEAP_SNAPSHOT_DIR ? { heapSnapshotDir: env.BENCH_SCALE_HEAP_SNAPSHOT_DIR } : {}),
     hardStopSeconds: Number(env.BENCH_SCALE_HARD_STOP_SECONDS ?? 7200),
   };
 }

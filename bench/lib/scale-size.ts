@@ -12,6 +12,8 @@ import { judgeAgainstFloor, measureFloor, secretBytes } from './scale-floor.js';
 import { deathWatch, type RunGuard } from './scale-guard.js';
 import { stepProfiler } from './scale-profiling.js';
 import { firstReconcile, resyncWindow } from './scale-resync.js';
+import { heapSnapshotter } from './heap-snapshot.js';
+import { watchPauses } from './pause-watch.js';
 import { ACCOUNT, coldStart, newNamespaces, SECRET } from './scale-steps.js';
 import { SCALE_TARGETS, type ScaleSettings, type ScaleSizeRun } from './scale-types.js';
 
@@ -65,7 +67,8 @@ export async function benchScaleSize(
   process.stderr.write(`  regcred with ${n} namespaces present\n`);
   let profiler = await stepProfiler(settings.profileDir, label);
   const env = { REGCRED_CONTROLLER_RESYNC_SECONDS: String(MAIN_RESYNC_SECONDS) };
-  const main = await startGuarded(kit, `regcred (scale ${n})`, env, cleanups, profiler.nodeFlags);
+  const snapshotter = settings.heapSnapshotDir ? heapSnapshotter() : undefined;
+  const main = await startGuarded(kit, `regcred (scale ${n})`, env, cleanups, [...profiler.nodeFlags, ...(snapshotter?.flags() ?? [])]);
   const watches = distributionWatches(kubeConfig, name);
   let death = deathWatch(main.server, () => watches.stop());
   const forgetGuard = guard.onStop(() => watches.stop());
@@ -113,11 +116,17 @@ export async function benchScaleSize(
 
     const events = settings.events[settings.sizes.indexOf(run.size)] ?? settings.events.at(-1)!;
     process.stderr.write(`  ${events} new namespaces with their ServiceAccount, one every ${settings.spacingMs} ms\n`);
+    const pauses = await watchPauses(main.client);
     const latencies = await profiler.profiled('new-namespaces', () =>
       newNamespaces(context.batch, core, watches, names, { events, spacingMs: settings.spacingMs, tag: String(n), waitMs: 15_000 }),
     );
     const summary = summarizeLatencies(latencies);
-    run.newNamespace = { ...summary, spacingMs: settings.spacingMs, met: summary.p99Ms <= SCALE_TARGETS.newNamespaceP99MsMax };
+    run.newNamespace = {
+      ...summary,
+      spacingMs: settings.spacingMs,
+      met: summary.p99Ms <= SCALE_TARGETS.newNamespaceP99MsMax,
+      pauses: await pauses.stop(),
+    };
     death.check('new namespaces');
     guard.check();
 
@@ -125,6 +134,8 @@ export async function benchScaleSize(
     regcredRun.cpuSeconds = round(main.server.cpuSeconds(), 1);
     regcredRun.peakAboveIdleMB = round(regcredRun.peakRssMB - regcredRun.idleRssMB, 1);
     regcredRun.met = regcredRun.peakRssMB <= SCALE_TARGETS.peakRssMBMax && regcredRun.peakAboveIdleMB <= SCALE_TARGETS.peakAboveIdleMBMax;
+    if (snapshotter && settings.heapSnapshotDir)
+      await snapshotter.take(main.server.pid, Number(new URL(main.server.url).port), `${settings.heapSnapshotDir}/scale-${n}.heapsnapshot`);
   } finally {
     watches.stop();
     forgetGuard();

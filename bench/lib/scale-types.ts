@@ -1,3 +1,4 @@
+import type { StepPauses } from './pause-watch.js';
 import type { ProfileSummary } from './profile-summary.js';
 import type { DistributionRun, LatencySummary } from './report-distributions.js';
 
@@ -33,6 +34,8 @@ export interface ScaleSettings {
   resyncSeconds: (namespaces: number) => number;
   /** Profile (over the inspector) each measured step of regcred, into this directory. */
   profileDir?: string;
+  /** Where to write a heap snapshot of each size's regcred after the new-namespace step, if anywhere. */
+  heapSnapshotDir?: string;
   hardStopSeconds: number;
 }
 
@@ -83,7 +86,7 @@ export interface ScaleSizeRun {
   };
   coldStart?: { statusCurrentMs: number | null; lastCopySeenMs: number | null; floorRatio: number | null; met: boolean };
   rotation?: DistributionRun['rotation'] & { floorRatio: number | null };
-  newNamespace?: LatencySummary & { spacingMs: number; met: boolean };
+  newNamespace?: LatencySummary & { spacingMs: number; met: boolean; pauses?: StepPauses };
   resync?: {
     resyncSeconds: number;
     /** A second regcred over the same distribution (a restart): from its start until its first reconcile ended. */

@@ -150,13 +150,16 @@ describe('the image health check', () => {
   });
 });
 
+/** The pattern that leaves `path` out of the build context, if any: as Docker reads it, the last match wins and `!` lets back in. */
 function ignoredBy(path: string): string | undefined {
   const parts = path.replace(/^\.\//, '').replace(/\/$/, '').split('/');
   const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-  return ignored.find((pattern) => {
+  const matches = (pattern: string) => {
     const regex = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('[^/]*')}$`);
     return candidates.some((candidate) => regex.test(candidate));
-  });
+  };
+  const last = ignored.findLast((pattern) => matches(pattern.replace(/^!/, '')));
+  return last?.startsWith('!') ? undefined : last;
 }
 
 function escapeRegExp(text: string): string {
