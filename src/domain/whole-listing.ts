@@ -14,20 +14,33 @@ export interface ListedPage {
  * now: a 503 to retry, naming no field, as the token was never the caller's.
  * @throws UnavailableError on a second expired token; whatever else `listPage` throws
  */
-export async function readWholeListing<P extends ListedPage, T>(
+export function readWholeListing<P extends ListedPage, T>(
   what: string,
   listPage: (continueToken: string | undefined) => Promise<P>,
   pick: (page: P) => readonly T[],
 ): Promise<T[]> {
+  return readRestartingOnce(what, () => readPages(listPage, pick));
+}
+
+/**
+ * `read`, and when a continue token it got itself expired part-way (`ownTokenExpired`), `read` again
+ * from its start, once; a second expiry is a 503 to retry, naming no field.
+ * @throws UnavailableError on a second expiry; whatever else `read` throws
+ */
+export async function readRestartingOnce<T>(
+  what: string,
+  read: () => Promise<T>,
+  ownTokenExpired: (error: unknown) => boolean = (error) => error instanceof ContinueTokenError,
+): Promise<T> {
   try {
-    return await readPages(listPage, pick);
+    return await read();
   } catch (error) {
-    if (!(error instanceof ContinueTokenError)) throw error;
+    if (!ownTokenExpired(error)) throw error;
   }
   try {
-    return await readPages(listPage, pick);
+    return await read();
   } catch (error) {
-    if (!(error instanceof ContinueTokenError)) throw error;
+    if (!ownTokenExpired(error)) throw error;
     throw new UnavailableError(`the ${what} changed faster than they could be listed (twice); retry the request`);
   }
 }

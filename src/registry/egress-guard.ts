@@ -41,15 +41,30 @@ function embeddedIPv4(ip: ipaddr.IPv6): ipaddr.IPv4 | undefined {
 
 export class GuardRefusal extends Error {}
 
+// What a resolver's failure may say of itself: its code, when it is one of these; never its message.
+const RESOLUTION_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'ENODATA', 'ESERVFAIL', 'ETIMEOUT', 'EREFUSED']);
+
+/**
+ * The name could not be resolved, in our words only: a resolver's own message can name the resolver,
+ * its addresses or search domains, none of which is the caller's to read.
+ */
+export class ResolutionFailure extends Error {
+  constructor(hostname: string, cause: unknown) {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const known = typeof code === 'string' && RESOLUTION_CODES.has(code) ? ` (${code})` : '';
+    super(`the registry host ${hostname} could not be resolved${known}`);
+  }
+}
+
 /**
  * The addresses of `hostname` regcred may connect to, after resolution: a name with any refused
  * address is refused whole (so a name cannot slip a private address in beside a public one).
- * @throws GuardRefusal
+ * @throws GuardRefusal, ResolutionFailure
  */
 export async function resolveGuarded(hostname: string, allowPrivate: boolean, resolve: Resolve): Promise<ResolvedAddress> {
   const bare = hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(bare) ? [{ address: bare, family: isIP(bare) as 4 | 6 }] : await resolve(bare);
-  if (addresses.length === 0) throw Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' });
+  const addresses = isIP(bare) ? [{ address: bare, family: isIP(bare) as 4 | 6 }] : await resolved(bare, resolve);
+  if (addresses.length === 0) throw new ResolutionFailure(hostname, { code: 'ENOTFOUND' });
   for (const { address } of addresses) {
     const refusal = refusalFor(address, allowPrivate);
     if (!refusal) continue;
@@ -59,4 +74,12 @@ export async function resolveGuarded(hostname: string, allowPrivate: boolean, re
     throw new GuardRefusal(`${what} is ${refusal}; regcred does not send requests there${hint}`);
   }
   return addresses[0]!;
+}
+
+async function resolved(hostname: string, resolve: Resolve): Promise<ResolvedAddress[]> {
+  try {
+    return await resolve(hostname);
+  } catch (error) {
+    throw new ResolutionFailure(hostname, error);
+  }
 }

@@ -8,7 +8,7 @@ import {
   type RegistryResponse,
   type RegistryTransport,
 } from '../domain/verify/registry-transport.js';
-import { GuardRefusal, refusalFor, resolveGuarded, systemResolve, type Resolve } from './egress-guard.js';
+import { GuardRefusal, refusalFor, ResolutionFailure, resolveGuarded, systemResolve, type Resolve } from './egress-guard.js';
 
 export interface NodeTransportOptions {
   /** Extra PEM CA certificates trusted beside the system's. */
@@ -60,7 +60,7 @@ export function nodeRegistryTransport(options: NodeTransportOptions): RegistryTr
         try {
           await resolveGuarded(url.hostname, options.allowPrivate, resolve);
         } catch (error) {
-          throw new RegistryTransportError('guard', (error as Error).message);
+          throw translate(error, where, false, options.timeoutMs);
         }
       }
       const timeout = AbortSignal.timeout(options.timeoutMs);
@@ -115,9 +115,12 @@ function headersOf(response: IncomingMessage): Record<string, string | undefined
 }
 
 function translate(error: unknown, where: string, timedOut: boolean, timeoutMs: number): RegistryTransportError {
-  if (error instanceof GuardRefusal || (error as { cause?: unknown })?.cause instanceof GuardRefusal) {
-    return new RegistryTransportError('guard', ((error as { cause?: Error }).cause ?? (error as Error)).message);
-  }
+  // Only the guard's own errors carry a message on, as they are worded by us; a resolver's is never passed.
+  const guard = [error, (error as { cause?: unknown } | undefined)?.cause].find(
+    (e) => e instanceof GuardRefusal || e instanceof ResolutionFailure,
+  );
+  if (guard instanceof GuardRefusal) return new RegistryTransportError('guard', guard.message);
+  if (guard instanceof ResolutionFailure) return new RegistryTransportError('unreachable', guard.message);
   if (timedOut) return new RegistryTransportError('timeout', `${where} did not answer within ${timeoutMs} ms`);
   const code = String((error as { code?: unknown })?.code ?? '');
   if (code === 'ABORT_ERR')

@@ -120,4 +120,16 @@ describe('listings regcred pages through itself, when a continue token expires p
     expectMatchesContract(refused);
     expect([refused.status, refused.body.errors]).toEqual([503, undefined]);
   });
+
+  it('when the continue token the caller sent has expired, then 422 naming `continue`, and the listing is not read again', async () => {
+    const cluster = teams();
+    const { app } = buildTestApp({ cluster });
+    for (const name of ['one', 'two']) await request(app).put(`/v1/namespaces/team-a/pullsecrets/${name}`).send(credentials);
+    const first = await request(app).get('/v1/namespaces/team-a/pullsecrets?limit=1');
+    cluster.expiries = 2;
+    const res = await request(app).get(`/v1/namespaces/team-a/pullsecrets?continue=${encodeURIComponent(first.body.continue)}`);
+    expectMatchesContract(res);
+    expect([res.status, res.body.errors]).toEqual([422, [expect.objectContaining({ path: 'continue', code: 'expired' })]]);
+    expect(cluster.expiries).toBe(1);
+  });
 });

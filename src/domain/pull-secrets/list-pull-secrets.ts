@@ -1,10 +1,10 @@
-import { UnavailableError } from '../../errors.js';
 import { ContinueTokenError, NamespaceNotFoundError, type Cluster, type SecretPage } from '../cluster.js';
 import { READ_BUDGET_BYTES, secretBytes } from './read-budget.js';
 import { toPullSecretView } from '../secret-manifest/redact-secret.js';
 import { PULL_SECRET_TYPES, type SecretObject } from '../kubernetes/secret.js';
 import { referencedBy } from './service-account-pages.js';
 import type { PullSecretList } from '../view-schemas.js';
+import { readRestartingOnce } from '../whole-listing.js';
 
 /** Pull secrets one list answer holds at most, and by default; `continue` fetches the rest. */
 export const MAX_LIST_LIMIT = 500;
@@ -61,17 +61,14 @@ type Page = { secrets: SecretObject[]; next?: Position };
 /**
  * The page from `start`. A token the caller sent that expired is theirs to restart from (a 422 naming
  * `continue`); one this request got itself and that expired part-way is not: the page is read again
- * from `start`, once, and a second expiry is a 503 to retry (see readWholeListing).
+ * from `start`, once, and a second expiry is a 503 to retry (see readRestartingOnce).
  */
-async function readPage(cluster: Cluster, namespace: string, limit: number, start: Position): Promise<Page> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await readChunks(cluster, namespace, limit, start);
-    } catch (error) {
-      if (!(error instanceof OwnTokenExpiredError)) throw error;
-      if (attempt === 2) throw new UnavailableError('the Secrets changed faster than they could be listed (twice); retry the request');
-    }
-  }
+function readPage(cluster: Cluster, namespace: string, limit: number, start: Position): Promise<Page> {
+  return readRestartingOnce(
+    'Secrets',
+    () => readChunks(cluster, namespace, limit, start),
+    (error) => error instanceof OwnTokenExpiredError,
+  );
 }
 
 class OwnTokenExpiredError extends Error {}
