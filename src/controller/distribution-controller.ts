@@ -29,6 +29,7 @@ import { LedgerBook } from './ledger-book.js';
 import { PendingPasses } from './pending-passes.js';
 import { reconcileDistribution } from './reconcile-distribution.js';
 import { timeSlicePause } from './time-slice.js';
+import { StatusLane } from './status-lane.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface DistributionControllerOptions {
@@ -84,6 +85,7 @@ export class DistributionController {
   private readonly ledgers = new LedgerBook();
   private readonly pending = new PendingPasses();
   private readonly statusTimers = new Map<string, { at: number; timer: ReturnType<typeof setTimeout> }>();
+  private readonly statusLane = new StatusLane();
   private started = false;
   // Loaded (or made) at start, before the first reconcile.
   private proofKey: ProofKey | undefined;
@@ -193,8 +195,8 @@ export class DistributionController {
 
   /** Reconciles waiting or running: 0 once the controller has caught up. */
   get backlog(): number {
-    // Status writes held back for a batch count too: caught up means the status says so.
-    return this.queue.depth + this.queue.active + this.statusTimers.size;
+    // Status writes held back for a batch or under way count too: caught up means the status says so.
+    return this.queue.depth + this.queue.active + this.statusTimers.size + this.statusLane.size;
   }
 
   // A namespace that comes, goes, or starts or stops matching (before and after: one that stops matching loses its copy).
@@ -336,6 +338,7 @@ export class DistributionController {
           memory: this.memory,
           ledgers: this.ledgers,
           statusDue: (n, ms) => this.statusDue(n, ms),
+          statusLane: this.statusLane,
           eventsMeanwhile: () => this.pending.takeNamespaces(name),
           proofKey: this.proofKey!,
           pause: timeSlicePause(),

@@ -10,6 +10,7 @@ import type { CredentialRefresher } from './credential-refresher.js';
 import type { DistributionCaches } from './distribution-caches.js';
 import type { LedgerBook } from './ledger-book.js';
 import type { NamespaceMemory } from './namespace-memory.js';
+import type { StatusLane } from './status-lane.js';
 
 export interface ReconcileDependencies {
   cluster: Cluster;
@@ -40,6 +41,8 @@ export interface ReconcileDependencies {
   eventsMeanwhile?(): string[];
   /** Asks for a status write of the distribution in `ms` (passes over a few namespaces batch theirs). */
   statusDue?(name: string, ms: number): void;
+  /** Status writes in order per distribution; with it, a pass over a few namespaces does not wait for its batched write. */
+  statusLane?: StatusLane;
   /** Yields the event loop during a long plan. */
   pause?: Pause;
   now?: () => Date;

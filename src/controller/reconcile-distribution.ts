@@ -20,6 +20,7 @@ import type { Count } from './copy-writes.js';
 import { LedgerBook, type LedgerRecord, type PassBasis } from './ledger-book.js';
 import { passOverAll, passOverSome, targetingByName } from './namespace-passes.js';
 import type { ReconcileDependencies, ReconcileResult } from './reconcile-dependencies.js';
+import type { StatusLane } from './status-lane.js';
 import { writeStatusIfChanged } from './status-writes.js';
 
 const NOTHING: ReconcileResult = { retry: false, writes: 0 };
@@ -129,8 +130,28 @@ async function reconcileSome(
     if (!retry) deps.statusDue?.(distribution.name, waitMs);
     return { retry, writes, planned };
   }
+  if (deps.statusLane) {
+    writeBatchedStatusSoon(deps, deps.statusLane, ledgers, distribution.name);
+    return { retry, writes, planned };
+  }
   const status = await writeLedgerStatus(deps, distribution, record, record.basis, now);
   return { retry, writes, planned, status };
+}
+
+/**
+ * The batched status, written in the lane's turn from the ledger as it is then. Nothing when the
+ * object went or its basis no longer holds (the full pass that is due writes its own); a failed
+ * write is asked for again a batch later.
+ */
+function writeBatchedStatusSoon(deps: ReconcileDependencies, lane: StatusLane, ledgers: LedgerBook, name: string): void {
+  const inTurn = { ...deps, statusLane: undefined };
+  const write = async () => {
+    const latest = deps.caches.distribution(name);
+    if (!latest || latest.deletionTimestamp || deps.signal?.aborted) return;
+    const record = ledgers.trusted(latest, deps.caches.source?.(latest.spec.source.secretName));
+    if (record) await writeLedgerStatus(inTurn, latest, record, record.basis, (deps.now ?? (() => new Date()))());
+  };
+  lane.soon(name, write, () => deps.statusDue?.(name, STATUS_BATCH_MS));
 }
 
 /** A pass over every namespace that lasts longer than this writes its progress (the counts) this often. */

@@ -1,12 +1,23 @@
 import type { DistributionObject, DistributionStatus } from '../domain/distributions/distribution.js';
 import type { ReconcileDependencies } from './reconcile-dependencies.js';
 
-/** Writes the status only when more than its time stamp changed: a pass that changed nothing writes nothing. */
+type StatusWriteDependencies = Pick<ReconcileDependencies, 'distributions' | 'now' | 'caches' | 'signal' | 'statusLane'>;
+
+/**
+ * Writes the status only when more than its time stamp changed: a pass that changed nothing writes
+ * nothing. In the distribution's status lane when there is one (after a batched write under way).
+ */
 export async function writeStatusIfChanged(
-  deps: Pick<ReconcileDependencies, 'distributions' | 'now' | 'caches' | 'signal'>,
+  deps: StatusWriteDependencies,
   distribution: DistributionObject,
   status: DistributionStatus,
 ): Promise<void> {
+  if (deps.statusLane) return deps.statusLane.run(distribution.name, () => writeNow(deps, distribution, status));
+  return writeNow(deps, distribution, status);
+}
+
+/** For a write already in the lane's turn. */
+export async function writeNow(deps: StatusWriteDependencies, distribution: DistributionObject, status: DistributionStatus): Promise<void> {
   const { lastReconciled: _before, ...was } = distribution.status ?? {};
   const { lastReconciled: _after, ...now } = status;
   if (sameJson(was, now) || deps.signal?.aborted) return;
