@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { CLOUD_PROVIDERS, type CloudMinter } from './domain/credentials/cloud-source.js';
+import { isWarning } from './domain/credentials/credential-status.js';
 import type { Config } from './config.js';
 import { DistributionController, type ControllerObserver } from './controller/distribution-controller.js';
 import { LeaderElector } from './controller/leader-election.js';
@@ -168,13 +169,13 @@ function controllerObserver(
       m.credentialRefreshes.inc({ distribution, provider, result });
     },
     conditionChanged(d, condition) {
-      const healthy = condition.status !== 'False';
-      (healthy ? log.info : log.warn).call(
+      const warning = isWarning(condition);
+      (warning ? log.warn : log.info).call(
         log,
         { distribution: d.name, reason: condition.reason },
         `credential ${condition.type}=${condition.status}: ${condition.message}`,
       );
-      event(d, healthy ? 'Normal' : 'Warning', condition.reason, condition.message);
+      event(d, warning ? 'Warning' : 'Normal', condition.reason, condition.message);
     },
     rolledOut(d, status) {
       log.info(

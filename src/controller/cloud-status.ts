@@ -10,6 +10,7 @@ export interface CloudStatus {
 }
 
 const iso = (date: Date | undefined) => date?.toISOString();
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 /** From what the refresher knows (or, refused, why nothing is minted); the token's times only, never the token. */
 export function cloudStatusOf(
@@ -48,6 +49,13 @@ function readiness(known: CredentialState | { refused: string }, now: Date): [Re
         ]
       : ['RefreshFailed', `no token could be minted yet (${known.failures} attempt(s)): ${known.lastError}`];
   if (!known.expiresAt) return ['Minting', 'the first token is being minted'];
+  if (known.rolloutTooLong) {
+    const { rolloutMs, lifetimeMs } = known.rolloutTooLong;
+    return [
+      'TokenTooShortForRollout',
+      `the last roll-out took ${seconds(rolloutMs)}: too long for a ${seconds(lifetimeMs)} token to reach every copy with 40 % of its life left; renewed early, from ${iso(known.nextRefreshTime)} (10 % into its life); the token lives until ${iso(known.expiresAt)}`,
+    ];
+  }
   return ['Refreshed', `the token lives until ${iso(known.expiresAt)}; renewed from ${iso(known.nextRefreshTime)}`];
 }
 

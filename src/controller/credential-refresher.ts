@@ -1,11 +1,20 @@
 import { StaleWriteError, type Cluster } from '../domain/cluster.js';
-import { CloudMintError, providerOf, type CloudMinter, type CloudProvider, type CloudSource } from '../domain/credentials/cloud-source.js';
-import { lifetimeMs, needsMintNow, refreshAt, retryDelayMs, type Random } from '../domain/credentials/refresh-schedule.js';
+import {
+  CloudMintError,
+  providerOf,
+  type CloudMinter,
+  type CloudProvider,
+  type CloudSource,
+  type MintedCredential,
+} from '../domain/credentials/cloud-source.js';
+import { lifetimeMs, needsMintNow, refreshPoint, retryDelayMs, type Random } from '../domain/credentials/refresh-schedule.js';
+import { desiredCopyOf } from '../domain/distributions/desired-copy.js';
 import type { DistributionObject } from '../domain/distributions/distribution.js';
 import { cloudSourceDigest, mintedSourceDraft, storedMint } from '../domain/distributions/minted-source.js';
 import { sourceBinding } from '../domain/distributions/ownership.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
 import { AppError } from '../errors.js';
+import { RolloutMeasure } from './rollout-measure.js';
 
 /** What the refresher knows of one distribution's token: the stuff of status.credential and its Ready condition. */
 export interface CredentialState {
@@ -18,6 +27,8 @@ export interface CredentialState {
   lastError?: string;
   /** Failed attempts since the last success. */
   failures: number;
+  /** The last roll-out does not fit this token's lifetime: it is renewed at the floor, 10 % into its life. */
+  rolloutTooLong?: { rolloutMs: number; lifetimeMs: number };
 }
 
 export interface RefreshObserver {
@@ -48,13 +59,16 @@ interface Followed {
   running: boolean;
   /** The source write of a mint in progress, if one is under way. */
   writing?: Promise<void>;
+  /** How long its token roll-outs take (memory only: after a restart, the lifetime rule alone until one is measured). */
+  rollouts: RolloutMeasure;
 }
 
 /**
  * Keeps the token of every cloud-sourced distribution alive: mints when a distribution appears or its
  * source changes, and when a stored token has less than half its life left (a restart or a new leader
  * picks up the schedule from the source Secret's own times instead of minting again); renews at 50–55 %
- * of the real lifetime; retries a failure with backoff, past expiry too, and never removes anything.
+ * of the real lifetime, earlier when the distribution's last roll-out needs the room (refresh-schedule.ts);
+ * retries a failure with backoff, past expiry too, and never removes anything.
  * The minted token goes to the distribution's own source Secret only (created, or replaced only while
  * labelled for and bound to this very object); the copies follow from there through the reconcile.
  * Runs inside the controller, so only on the replica that leads.
@@ -85,14 +99,23 @@ export class CredentialRefresher {
       source,
       state: { provider: providerOf(source), failures: 0 },
       running: false,
+      rollouts: new RolloutMeasure(),
     };
     this.followed.set(distribution.name, followed);
     const kept = 'source' in sourceBinding(stored, distribution) ? storedMint(stored, source) : undefined;
     if (kept) Object.assign(followed.state, { issuedAt: kept.issuedAt, expiresAt: kept.expiresAt });
     if (kept && !needsMintNow(kept, this.now()))
-      this.schedule(distribution.name, followed, refreshAt(kept.issuedAt, kept.expiresAt, this.random));
+      this.schedule(distribution.name, followed, this.refreshPointOf(followed, kept.issuedAt, kept.expiresAt));
     else this.schedule(distribution.name, followed, this.now());
     return followed.state;
+  }
+
+  /**
+   * Called when every copy of a distribution carries `contentHash`. If that is a token this refresher
+   * wrote, the time since its write is the roll-out the next refresh point leaves room for.
+   */
+  rolledOut(name: string, contentHash: string): void {
+    this.followed.get(name)?.rollouts.rolledOut(contentHash, this.now().getTime());
   }
 
   /** Stops following a distribution (deleted, or no longer cloud-sourced). Its source Secret stays. */
@@ -135,7 +158,7 @@ export class CredentialRefresher {
     followed.running = true;
     const { state } = followed;
     try {
-      const minted = await this.options.minter.mint(followed.source, this.abort.signal);
+      const minted = await this.options.minter.mint(followed.source, this.abort.signal, (held) => this.reusable(followed, held));
       // Forgotten while it minted (deleted, its source changed, leadership lost): its source may be gone already and must not come back.
       if (this.followed.get(name) !== followed || this.abort.signal.aborted) return;
       followed.writing = this.writeSource(followed, minted);
@@ -145,7 +168,8 @@ export class CredentialRefresher {
       clearTimeout(followed.expiryTimer);
       followed.expiryTimer = undefined;
       this.options.observer.refreshed(name, state.provider, 'success');
-      if (this.followed.get(name) === followed) this.schedule(name, followed, refreshAt(minted.issuedAt, minted.expiresAt, this.random));
+      if (this.followed.get(name) === followed)
+        this.schedule(name, followed, this.refreshPointOf(followed, minted.issuedAt, minted.expiresAt));
     } catch (error) {
       if (this.abort.signal.aborted || this.followed.get(name) !== followed) return;
       state.lastError = safeWords(error);
@@ -161,6 +185,23 @@ export class CredentialRefresher {
     if (this.followed.get(name) === followed) this.options.enqueue(name);
   }
 
+  /** The refresh point for this token and the distribution's last roll-out; one that does not fit is reported in the state. */
+  private refreshPointOf(followed: Followed, issuedAt: Date, expiresAt: Date): Date {
+    const rolloutMs = followed.rollouts.lastMs;
+    const point = refreshPoint(issuedAt, expiresAt, rolloutMs, this.random);
+    if (point.by === 'floor' && rolloutMs !== undefined)
+      followed.state.rolloutTooLong = { rolloutMs, lifetimeMs: lifetimeMs(issuedAt, expiresAt) };
+    else delete followed.state.rolloutTooLong;
+    return point.at;
+  }
+
+  // The token being replaced, or another whose refresh point has passed for this distribution, would be replaced again at once.
+  private reusable(followed: Followed, held: MintedCredential): boolean {
+    const current = followed.state.issuedAt;
+    if (current && held.issuedAt.getTime() <= current.getTime()) return false;
+    return refreshPoint(held.issuedAt, held.expiresAt, followed.rollouts.lastMs, () => 0).at.getTime() > this.now().getTime();
+  }
+
   // A token that expires while refreshes fail changes the Ready condition with no other event to say so.
   private enqueueAtExpiry(name: string, followed: Followed): void {
     const expiresAt = followed.state.expiresAt;
@@ -170,20 +211,18 @@ export class CredentialRefresher {
   }
 
   /** Creates the source, or replaces it as read, only while it is this distribution's (labelled and bound to its UID). */
-  private async writeSource(followed: Followed, minted: Parameters<typeof mintedSourceDraft>[3]): Promise<void> {
+  private async writeSource(followed: Followed, minted: MintedCredential): Promise<void> {
     const identity = followed.distribution;
     const where = { namespace: this.options.ownNamespace, name: identity.spec.source.secretName };
     const existing = await this.options.cluster.readSecret(where.namespace, where.name);
-    if (existing) {
-      const binding = sourceBinding(existing, identity);
-      if ('problem' in binding) throw new SourceRefused(binding.problem);
-      await this.options.cluster.replaceSecret({
-        ...mintedSourceDraft(where, identity, followed.source, minted, existing),
-        resourceVersion: existing.resourceVersion ?? '',
-      });
-      return;
-    }
-    await this.options.cluster.createSecret(mintedSourceDraft(where, identity, followed.source, minted));
+    const binding = existing && sourceBinding(existing, identity);
+    if (binding && 'problem' in binding) throw new SourceRefused(binding.problem);
+    const draft = mintedSourceDraft(where, identity, followed.source, minted, existing);
+    // Marked before the write: the reconcile it starts may report the roll-out before this write's answer is handled.
+    const reading = desiredCopyOf(draft, where);
+    if ('desired' in reading) followed.rollouts.written(reading.desired.contentHash, this.now().getTime());
+    if (existing) await this.options.cluster.replaceSecret({ ...draft, resourceVersion: existing.resourceVersion ?? '' });
+    else await this.options.cluster.createSecret(draft);
   }
 
   private now(): Date {

@@ -171,7 +171,11 @@ async function writeLedgerStatus(
   const status = { ...record.ledger.status(distribution, { contentHash: written.contentHash }, now), ...written.extras };
   record.statusWrittenAt = performance.now();
   await writeStatusIfChanged(deps, distribution, status);
-  if (status.rolledOutAt && !distribution.status?.rolledOutAt) deps.observer.rolledOut(distribution, status);
+  // Newly set, not merely newly present: a rotation whose first status is already complete clears and sets it in one write.
+  if (status.rolledOutAt && status.rolledOutAt !== distribution.status?.rolledOutAt) {
+    deps.observer.rolledOut(distribution, status);
+    deps.credentials?.rolledOut(distribution.name, written.contentHash);
+  }
   return status;
 }
 

@@ -49,10 +49,12 @@ export interface MintedCredential {
 
 /**
  * The port to the clouds: mints a credential for a source with the service's own identity.
+ * `reusable` says whether a token already minted for this identity would do for the asker (a
+ * minter that shares tokens hands one out again only then; one that does not ignores it).
  * @throws CloudMintError with words safe to show (never a token, a key or a raw response body).
  */
 export interface CloudMinter {
-  mint(source: CloudSource, signal?: AbortSignal): Promise<MintedCredential>;
+  mint(source: CloudSource, signal?: AbortSignal, reusable?: (held: MintedCredential) => boolean): Promise<MintedCredential>;
 }
 
 /** A mint that failed, said in words safe for status, Events and logs. */

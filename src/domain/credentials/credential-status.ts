@@ -25,8 +25,16 @@ export interface Condition {
 
 export const READY_CONDITION = 'Ready';
 
-/** Why a cloud-sourced distribution is or is not Ready. */
-export type ReadyReason = 'Refreshed' | 'Minting' | 'RefreshFailed' | 'TokenExpired' | 'NotAllowed';
+/**
+ * Why a cloud-sourced distribution is or is not Ready. TokenTooShortForRollout is Ready (the token
+ * lives) but warns: the last roll-out is too long for every copy to get a new token with 40 % of its life left.
+ */
+export type ReadyReason = 'Refreshed' | 'TokenTooShortForRollout' | 'Minting' | 'RefreshFailed' | 'TokenExpired' | 'NotAllowed';
+
+/** Reasons a person should look at: a Warning Event, not a Normal one. */
+export function isWarning(condition: Pick<Condition, 'status' | 'reason'>): boolean {
+  return condition.status === 'False' || condition.reason === 'TokenTooShortForRollout';
+}
 
 /**
  * The Ready condition of a cloud-sourced distribution. `lastTransitionTime` moves only when status
@@ -39,7 +47,7 @@ export function readyCondition(
   previous: readonly Condition[] | undefined,
   observedGeneration?: number,
 ): Condition {
-  const status = reason === 'Refreshed' ? 'True' : reason === 'Minting' ? 'Unknown' : 'False';
+  const status = reason === 'Refreshed' || reason === 'TokenTooShortForRollout' ? 'True' : reason === 'Minting' ? 'Unknown' : 'False';
   const before = previous?.find((c) => c.type === READY_CONDITION);
   const same = before !== undefined && before.status === status && before.reason === reason;
   return {

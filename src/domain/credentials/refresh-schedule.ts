@@ -1,13 +1,20 @@
 /**
- * When to mint again. A token is renewed at 50–55 % of the lifetime its provider returned (not on a
- * fixed interval: a 15-minute federation token and a 12-hour ECR token both keep at least 40 % of
- * their life when every copy carries the new one, with room for a roll-out of minutes at 12 h and of
- * tens of seconds at 15 min); jitter spreads many distributions apart. A failed
- * mint is retried with exponential backoff and jitter, from a second up to a tenth of the lifetime
- * (at most 5 minutes), and retrying goes on after expiry: a copy is never deleted for it.
+ * When to mint again. Every copy must carry the new token while the old one still has 40 % of its
+ * life left, so the refresh point leaves room for the roll-out: a token is renewed at the earlier of
+ * 50–55 % of the lifetime its provider returned (not a fixed interval; jitter spreads many
+ * distributions apart) and 60 % of it minus 1.5 times the distribution's last roll-out, never before
+ * 10 % of it. A roll-out too long to fit renews at that floor, and says so. A failed mint is retried
+ * with exponential backoff and jitter, from a second up to a tenth of the lifetime (at most 5
+ * minutes), and retrying goes on after expiry: a copy is never deleted for it.
  */
 const REFRESH_FROM = 0.5;
 const REFRESH_SPREAD = 0.05;
+/** Every copy carries the new token by this share of the old one's life (40 % left). */
+const COPIES_CURRENT_BY = 0.6;
+/** Roll-outs vary: the last one, with room for a slower next one. */
+const ROLLOUT_SAFETY = 1.5;
+/** Renewing earlier cannot make a roll-out that does not fit fit; it would only multiply mints and writes. */
+const REFRESH_FLOOR = 0.1;
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 5 * 60_000;
 
@@ -17,10 +24,30 @@ export function lifetimeMs(issuedAt: Date, expiresAt: Date): number {
   return Math.max(0, expiresAt.getTime() - issuedAt.getTime());
 }
 
-/** The refresh point of a token: 50–55 % into its lifetime. */
-export function refreshAt(issuedAt: Date, expiresAt: Date, random: Random = Math.random): Date {
-  const share = REFRESH_FROM + REFRESH_SPREAD * random();
-  return new Date(issuedAt.getTime() + Math.round(lifetimeMs(issuedAt, expiresAt) * share));
+export interface RefreshPoint {
+  at: Date;
+  /** What set it: the share of the lifetime, the room the last roll-out needs, or the floor (the roll-out does not fit). */
+  by: 'lifetime' | 'rollout' | 'floor';
+}
+
+/**
+ * The refresh point of a token: 50–55 % into its lifetime, earlier when the distribution's last
+ * roll-out (`lastRolloutMs`, undefined when none was measured) needs the room, never before 10 %.
+ */
+export function refreshPoint(
+  issuedAt: Date,
+  expiresAt: Date,
+  lastRolloutMs: number | undefined,
+  random: Random = Math.random,
+): RefreshPoint {
+  const life = lifetimeMs(issuedAt, expiresAt);
+  const byLifetime = Math.round(life * (REFRESH_FROM + REFRESH_SPREAD * random()));
+  // Rounded down: rounding must not eat into the 40 % the copies are owed.
+  const byRollout = lastRolloutMs === undefined ? Infinity : Math.floor(life * COPIES_CURRENT_BY - ROLLOUT_SAFETY * lastRolloutMs);
+  const floor = Math.ceil(life * REFRESH_FLOOR);
+  const [offset, by]: [number, RefreshPoint['by']] =
+    byRollout < floor ? [floor, 'floor'] : byRollout < byLifetime ? [byRollout, 'rollout'] : [byLifetime, 'lifetime'];
+  return { at: new Date(issuedAt.getTime() + offset), by };
 }
 
 /**

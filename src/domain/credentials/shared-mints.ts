@@ -2,8 +2,8 @@ import { lifetimeMs } from './refresh-schedule.js';
 import { cloudSourceKey, type CloudMinter, type CloudSource, type MintedCredential } from './cloud-source.js';
 
 // A token minted for another distribution on the same identity is reused while it has at least this
-// share of its life left: a distribution refreshing at 50–55 % then takes the one just minted instead
-// of minting again, and a new distribution starts with a token whose refresh point is still ahead.
+// share of its life left (and the asker finds it `reusable`): a distribution refreshing at 50–55 %
+// then takes the one just minted instead of minting again.
 const REUSE_WHILE_LEFT = 0.6;
 
 /**
@@ -20,11 +20,15 @@ export class SharedMints implements CloudMinter {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  mint(source: CloudSource, signal?: AbortSignal): Promise<MintedCredential> {
+  /**
+   * `reusable` lets the asker refuse a held token: one that refreshes early (a long roll-out) would
+   * otherwise be handed back the very token it is replacing, still above 60 %, and ask again at once.
+   */
+  mint(source: CloudSource, signal?: AbortSignal, reusable?: (held: MintedCredential) => boolean): Promise<MintedCredential> {
     this.dropExpired();
     const key = cloudSourceKey(source);
     const fresh = this.minted.get(key);
-    if (fresh && this.shareLeft(fresh) >= REUSE_WHILE_LEFT) return Promise.resolve(fresh);
+    if (fresh && this.shareLeft(fresh) >= REUSE_WHILE_LEFT && (reusable?.(fresh) ?? true)) return Promise.resolve(fresh);
     const running = this.inFlight.get(key);
     if (running) return running;
     const minting = this.minter

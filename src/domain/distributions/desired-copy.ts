@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { parseDockerConfigFile } from '../docker-config/parse-docker-config.js';
-import { DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, type SecretObject } from '../kubernetes/secret.js';
+import { DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, type SecretDraft, type SecretObject } from '../kubernetes/secret.js';
 
 /** What every copy of a distribution carries: the source's `.dockerconfigjson`, and its hash. */
 export interface DesiredCopy {
@@ -14,10 +14,10 @@ export interface DesiredCopy {
 export type SourceReading = { desired: DesiredCopy } | { problem: string };
 
 /**
- * The copy a source Secret asks for, or why it cannot be distributed. A source that is missing or
+ * The copy a source Secret (or one about to be written) asks for, or why it cannot be distributed. A source that is missing or
  * not a readable config.json never removes or changes copies: they keep the last good content.
  */
-export function desiredCopyOf(source: SecretObject | undefined, where: { namespace: string; name: string }): SourceReading {
+export function desiredCopyOf(source: SecretObject | SecretDraft | undefined, where: { namespace: string; name: string }): SourceReading {
   const named = `source secret "${where.name}" in namespace "${where.namespace}"`;
   if (!source) return { problem: `${named} does not exist; copies are left as they are` };
   if (source.type !== DOCKER_CONFIG_JSON_TYPE) return { problem: `${named} is not of type ${DOCKER_CONFIG_JSON_TYPE}` };

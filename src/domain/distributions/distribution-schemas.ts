@@ -200,7 +200,7 @@ export const distributionStatusSchema = z
     credential: credentialStatusSchema.optional(),
     conditions: z.array(conditionSchema).optional().meta({
       description:
-        'With a cloud source: `Ready` (`True`: a live token; `False`: `RefreshFailed`, `TokenExpired` or `NotAllowed`; `Unknown`: `Minting`).',
+        'With a cloud source: `Ready` (`True`: a live token, `Refreshed`, or `TokenTooShortForRollout` when the last roll-out is too long for the token to reach every copy with 40 % of its life left; `False`: `RefreshFailed`, `TokenExpired` or `NotAllowed`; `Unknown`: `Minting`).',
     }),
     message: z.string().optional().meta({ description: 'Why nothing could be distributed, if so.' }),
     lastReconciled: z.string().optional(),

@@ -118,7 +118,7 @@ export interface DistributionStatus {
   podsLackingSecret?: PodLackingSecret[];
   /** With a cloud source: when the minted token expires and is renewed. */
   credential?: CredentialStatus;
-  /** With a cloud source: `Ready` (True: a live token; False: RefreshFailed, TokenExpired, NotAllowed). */
+  /** With a cloud source: `Ready` (True: a live token, Refreshed or TokenTooShortForRollout; False: RefreshFailed, TokenExpired, NotAllowed). */
   conditions?: Condition[];
   /** Why nothing could be distributed (e.g. the source Secret is missing), if so. */
   message?: string;

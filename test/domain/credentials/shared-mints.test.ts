@@ -43,6 +43,21 @@ describe('one mint per identity, however many distributions use it', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('when the asker refuses the held token (the one it is replacing), then a new one is minted even with 60 % of its life left', async () => {
+    let now = 0;
+    const { minter, calls } = counting(() => now);
+    const shared = new SharedMints(minter, () => new Date(now));
+    const first = await shared.mint(ECR);
+    now = 0.3 * LIFE;
+    const newer = (held: MintedCredential) => held.issuedAt > first.issuedAt;
+    const second = await shared.mint(ECR, undefined, newer);
+    expect(second).not.toBe(first);
+    expect(calls).toHaveLength(2);
+    // The new one is held in its place, and does for the next asker.
+    expect(await shared.mint(ECR, undefined, newer)).toBe(second);
+    expect(calls).toHaveLength(2);
+  });
+
   it('when a mint fails, then nothing is kept and the next ask mints again', async () => {
     let fail = true;
     const shared = new SharedMints(
