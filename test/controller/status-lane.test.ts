@@ -30,11 +30,11 @@ describe('the status lane', () => {
     const a2 = lane.run('a', async () => void order.push('a2'));
     await lane.run('b', async () => void order.push('b1'));
     expect(order).toEqual(['b1']);
-    await eventually(() => expect(lane.size).toBe(2));
+    await eventually(async () => expect(lane.size).toBe(2));
     first.open();
     await Promise.all([a1, a2]);
     expect(order).toEqual(['b1', 'a1', 'a2']);
-    await eventually(() => expect(lane.size).toBe(0));
+    await eventually(async () => expect(lane.size).toBe(0));
   });
 
   it('keeps one background write waiting per distribution: the ones asked while it waits are that one', async () => {
@@ -51,7 +51,7 @@ describe('the status lane', () => {
     expect(lane.size).toBe(2);
     busy.open();
     await running;
-    await eventually(() => expect(lane.size).toBe(0));
+    await eventually(async () => expect(lane.size).toBe(0));
     expect(writes).toBe(1);
     // Once it started, the next one asked is a new one.
     lane.soon(
@@ -59,7 +59,7 @@ describe('the status lane', () => {
       async () => void writes++,
       () => undefined,
     );
-    await eventually(() => expect(writes).toBe(2));
+    await eventually(async () => expect(writes).toBe(2));
   });
 
   it('hands a failed background write to `failed` and goes on with the next', async () => {
@@ -147,7 +147,7 @@ describe('the distribution controller, while a status write is under way', () =>
       const [first, second] = [uniqueName('ns-a'), uniqueName('ns-b')];
       await arena.createNamespace(first, { team });
       await eventually(async () => expect(await arena.cluster.readSecret(first, 'regcred')).toBeDefined(), WAIT);
-      await eventually(() => expect(heldWrites).toBe(1), WAIT);
+      await eventually(async () => expect(heldWrites).toBe(1), WAIT);
       await arena.createNamespace(second, { team });
       await eventually(async () => expect(await arena.cluster.readSecret(second, 'regcred')).toBeDefined(), WAIT);
       expect(heldWrites).toBe(1);
