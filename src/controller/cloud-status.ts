@@ -53,7 +53,7 @@ function readiness(known: CredentialState | { refused: string }, now: Date): [Re
     const { rolloutMs, lifetimeMs } = known.rolloutTooLong;
     return [
       'TokenTooShortForRollout',
-      `the last roll-out took ${seconds(rolloutMs)}: too long for a ${seconds(lifetimeMs)} token to reach every copy with 40 % of its life left; renewed early, from ${iso(known.nextRefreshTime)} (10 % into its life); the token lives until ${iso(known.expiresAt)}`,
+      `the last roll-out took ${seconds(rolloutMs)}: too long for a ${seconds(lifetimeMs)} token to reach every copy with 40 % of its life left; renewed early, from ${iso(known.nextRefreshTime)} (once the last roll-out could have ended); the token lives until ${iso(known.expiresAt)}`,
     ];
   }
   return ['Refreshed', `the token lives until ${iso(known.expiresAt)}; renewed from ${iso(known.nextRefreshTime)}`];

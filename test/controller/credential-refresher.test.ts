@@ -81,9 +81,9 @@ describe('the refresh point leaves room for the distribution’s roll-out (issue
     expect(status.credential.nextRefreshTime).toBe(state.nextRefreshTime!.toISOString());
   });
 
-  it('when the last roll-out cannot fit the token’s life, then it is renewed at 10 % of it and the Ready condition says the token is too short for the roll-out', async () => {
+  it('when the last roll-out cannot fit the token’s life, then it is renewed at the floor (not before the roll-out’s own length) and the Ready condition says the token is too short for the roll-out', async () => {
     const { state, now } = await firstTokenRolledOutIn(400_000);
-    expect(refreshOffset(state)).toBe(0.1 * LIFE);
+    expect(refreshOffset(state)).toBe(400_000);
     expect(state.rolloutTooLong).toEqual({ rolloutMs: 400_000, lifetimeMs: LIFE });
     const [ready] = cloudStatusOf(DISTRIBUTION, state, now()).conditions;
     expect(ready).toMatchObject({ type: 'Ready', status: 'True', reason: 'TokenTooShortForRollout' });

@@ -38,11 +38,15 @@ describe('the refresh schedule follows the real lifetime of each token', () => {
     }
   });
 
-  it('when the last roll-out cannot fit the lifetime, then the token is renewed at 10 % of its life, and the point says the floor set it', () => {
-    // 1.5 × 400 s = 600 s, more than the 540 s before 60 % of 15 minutes.
-    expect(refreshPoint(ISSUED, after(FIFTEEN_MINUTES), 400_000, () => 0)).toEqual({ at: after(90_000), by: 'floor' });
-    // Just fitting: 540 s − 1.5 × 300 s = 90 s, the floor itself, set by the roll-out.
-    expect(refreshPoint(ISSUED, after(FIFTEEN_MINUTES), 300_000, () => 0)).toEqual({ at: after(90_000), by: 'rollout' });
+  it("when the last roll-out cannot fit the lifetime, then the token is renewed at the floor (10 % of its life, or the roll-out's length if longer), and the point says so", () => {
+    // 1.5 × 400 s = 600 s, more than the 540 s before 60 % of 15 minutes; not before 400 s, so roll-outs do not overlap.
+    expect(refreshPoint(ISSUED, after(FIFTEEN_MINUTES), 400_000, () => 0)).toEqual({ at: after(400_000), by: 'floor' });
+    // 60 % − 1.5 × 250 s = 165 s of a 600 s token would start the next roll-out before this one's length: at 250 s.
+    expect(refreshPoint(ISSUED, after(600_000), 250_000, () => 0)).toEqual({ at: after(250_000), by: 'floor' });
+    // 540 s − 1.5 × 300 s = 90 s would overlap the 300 s roll-out: at 300 s, the floor.
+    expect(refreshPoint(ISSUED, after(FIFTEEN_MINUTES), 300_000, () => 0)).toEqual({ at: after(300_000), by: 'floor' });
+    // Just fitting: 540 s − 1.5 × 216 s = 216 s, the roll-out's own length, set by the roll-out.
+    expect(refreshPoint(ISSUED, after(FIFTEEN_MINUTES), 216_000, () => 0)).toEqual({ at: after(216_000), by: 'rollout' });
   });
 
   it('when a mint fails again and again, then the wait doubles from a second, with jitter, up to a tenth of the lifetime (at most 5 minutes)', () => {
