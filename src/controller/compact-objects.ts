@@ -3,6 +3,9 @@ import {
   CONTENT_HASH_ANNOTATION,
   DISTRIBUTION_UID_ANNOTATION,
   LINKED_SERVICE_ACCOUNTS_ANNOTATION,
+  type DistributionObject,
+  type NamespaceState,
+  type NamespaceStatus,
 } from '../domain/distributions/distribution.js';
 import type { NamespaceObject } from '../domain/distributions/distribution-cluster.js';
 import type { SecretObject } from '../domain/kubernetes/secret.js';
@@ -12,7 +15,7 @@ const SHARED_ANNOTATIONS = [CONTENT_HASH_ANNOTATION, DISTRIBUTION_UID_ANNOTATION
 
 /**
  * The informers' objects made small: at 50,000 namespaces the caches hold 50,000 namespaces,
- * copies and ServiceAccounts, most alike but for a name. Equal label sets, data digests, pull
+ * copies and ServiceAccounts, most alike but for a name, and each distribution up to 1,000 status entries. Equal label sets, data digests, pull
  * secret lists and common annotation values become one shared (frozen) instance, a copy's or
  * ServiceAccount's namespace name the namespace cache's own string, and what the controller never
  * reads (creation times, namespace UIDs) is left out.
@@ -56,6 +59,26 @@ export class CompactObjects {
     resourceVersion: account.resourceVersion,
     imagePullSecrets: this.lists.of(account.imagePullSecrets, (list) => list.join('\n')) as string[],
   });
+
+  /**
+   * A distribution's status lists up to 1,000 namespaces, each with a state, a content hash, a time
+   * and maybe a reason that most entries share: one instance of each, and the namespace cache's name.
+   */
+  distribution = (distribution: DistributionObject): DistributionObject => {
+    const listed = distribution.status?.namespaces;
+    if (!listed) return distribution;
+    const namespaces = listed.map((entry): NamespaceStatus => {
+      const shared: NamespaceStatus = {
+        namespace: this.namespaceName(entry.namespace) ?? entry.namespace,
+        state: this.strings.of(entry.state) as NamespaceState,
+      };
+      if (entry.contentHash !== undefined) shared.contentHash = this.strings.of(entry.contentHash);
+      if (entry.lastSynced !== undefined) shared.lastSynced = this.strings.of(entry.lastSynced);
+      if (entry.reason !== undefined) shared.reason = this.strings.of(entry.reason);
+      return shared;
+    });
+    return { ...distribution, status: { ...distribution.status, namespaces } };
+  };
 
   private record(values: Record<string, string>): Record<string, string> {
     return this.records.of(values, (r) => JSON.stringify(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)))) as Record<string, string>;

@@ -138,7 +138,7 @@ export class DistributionController {
     this.distributionInformer = informer<DistributionObject>({
       // The one periodic resync: every distribution again, in case an event was missed.
       resyncMs: options.resyncSeconds * 1000,
-      source: options.distributions.distributions,
+      source: mapWatchSource(options.distributions.distributions, compact.distribution),
       keyOf: (d) => d.name,
       versionOf: (d) => d.resourceVersion,
       handlers: this.distributionHandlers(),
