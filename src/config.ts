@@ -125,7 +125,7 @@ export const envSchema = z
       'of those, how many one caller may hold at once, across its requests (its other checks wait their turn)',
     ),
     REGCRED_VERIFY_MAX_WAITING: positiveInt(1000).describe(
-      'registry checks that may wait for a slot at once, across all callers; past it a request is answered 503 with `Retry-After`',
+      'registry checks that may wait for a slot at once, across all callers, and a quarter of it for one caller; past either a request is answered 503 with `Retry-After`',
     ),
     // At most the keep-alive pool's 32 connections to the API server: more would only queue for one.
     REGCRED_FANOUT_CONCURRENCY: z.coerce

@@ -6,10 +6,18 @@ export type SlotsObserver = (state: { size: number; inUse: number; waiting: numb
 /** Waiters queued at most, across all callers, unless told otherwise (REGCRED_VERIFY_MAX_WAITING). */
 export const DEFAULT_MAX_WAITING = 1000;
 
-/** A check refused a place in the queue because it is full: 503 with Retry-After, never a 500. */
+/** One caller may fill at most this share of the queue: with a few others waiting, one caller's burst cannot shut them out. */
+const CALLER_SHARE_OF_WAITING = 4;
+
+/** A check refused a place in the queue because it is full (or its caller's part of it is): 503 with Retry-After, never a 500. */
 export class SlotsFullError extends UnavailableError {
-  constructor(maxWaiting: number) {
-    super(`too many registry checks are waiting for a verification slot (at most ${maxWaiting}); retry later`, 5);
+  constructor(maxWaiting: number, perCaller = false) {
+    super(
+      perCaller
+        ? `too many of this caller's registry checks are waiting for a verification slot (at most ${maxWaiting} per caller); retry later`
+        : `too many registry checks are waiting for a verification slot (at most ${maxWaiting}); retry later`,
+      5,
+    );
   }
 }
 
@@ -23,6 +31,7 @@ interface Waiter {
 /** One caller: the slots it holds, and its waiters, oldest first. */
 interface Holder {
   held: number;
+  waiting: number;
   first?: Waiter;
   last?: Waiter;
   /** In the ready queue: it has waiters and is under its share. */
@@ -36,11 +45,14 @@ interface Holder {
  * gets one, then goes to the back), so release and acquire are O(1) however many wait. At most
  * `maxWaiting` wait at once; past that a check is refused (SlotsFullError). A waiter whose signal
  * aborts leaves the queue at once, so work for a request that is gone never starts and never holds a place.
+ * One caller may have at most a quarter of `maxWaiting` waiting (at least one), so a burst from one
+ * caller is refused before it fills the queue for everyone.
  */
 export class VerificationSlots {
   private free: number;
   private waiting = 0;
   private readonly share: number;
+  private readonly maxWaitingPerCaller: number;
   private readonly holders = new Map<string, Holder>();
   // Callers with waiters and room in their share; a slot freed goes to the first. Stale entries (their waiters left) are skipped.
   private readyQueue: Holder[] = [];
@@ -54,6 +66,7 @@ export class VerificationSlots {
   ) {
     this.free = size;
     this.share = Math.max(1, share);
+    this.maxWaitingPerCaller = Math.max(1, Math.floor(maxWaiting / CALLER_SHARE_OF_WAITING));
     this.report();
   }
 
@@ -74,6 +87,7 @@ export class VerificationSlots {
       this.forgetIfIdle(holder, record);
       return Promise.reject(new SlotsFullError(this.maxWaiting));
     }
+    if (record.waiting >= this.maxWaitingPerCaller) return Promise.reject(new SlotsFullError(this.maxWaitingPerCaller, true));
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.leave(record, waiter);
@@ -100,7 +114,7 @@ export class VerificationSlots {
 
   private holderOf(holder: string): Holder {
     let record = this.holders.get(holder);
-    if (!record) this.holders.set(holder, (record = { held: 0, ready: false }));
+    if (!record) this.holders.set(holder, (record = { held: 0, waiting: 0, ready: false }));
     return record;
   }
 
@@ -160,6 +174,7 @@ export class VerificationSlots {
     if (record.last) record.last.next = waiter;
     else record.first = waiter;
     record.last = waiter;
+    record.waiting++;
     this.waiting++;
   }
 
@@ -169,6 +184,7 @@ export class VerificationSlots {
     if (waiter.next) waiter.next.previous = waiter.previous;
     else record.last = waiter.previous;
     waiter.previous = waiter.next = undefined;
+    record.waiting--;
     this.waiting--;
   }
 }

@@ -120,6 +120,20 @@ describe('VerificationSlots with a cap on waiting', () => {
     expect(states.at(-1)).toBe(2);
   });
 
+  it('when one caller has a quarter of the queue waiting, then its next check is refused while other callers still get a place', async () => {
+    const slots = new VerificationSlots(1, 1, undefined, 8);
+    await slots.acquire(undefined, 'busy');
+    const burst = [slots.acquire(undefined, 'a'), slots.acquire(undefined, 'a')];
+    const refused = await slots.acquire(undefined, 'a').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SlotsFullError);
+    expect(refused).toMatchObject({ status: 503, headers: { 'Retry-After': '5' } });
+    expect((refused as Error).message).toBe(
+      "too many of this caller's registry checks are waiting for a verification slot (at most 2 per caller); retry later",
+    );
+    const others = ['b', 'b', 'c', 'c'].map((caller) => slots.acquire(undefined, caller));
+    for (const waiter of [...burst, ...others]) expect(await settled(waiter)).toBe(false);
+  });
+
   it('when the egress refuses a check for a full queue, then the verifier rejects with that 503 (it is not a registry answer)', async () => {
     // Answers nothing until the check's signal aborts.
     const hanging: RegistryTransport = {
