@@ -80,6 +80,74 @@ describe('KubernetesCluster against a fake API server', () => {
     await expect(cluster.createSecret(draft)).rejects.toThrow(AlreadyExistsError);
   });
 
+  // The roll-out's writes go out as plain JSON requests (json-request.ts), not through client-node's generated calls.
+  describe("the copy writes' own JSON requests", () => {
+    it('when a Secret is created or replaced, then the request is the exact JSON, with the token, the content type and dryRun as asked', async () => {
+      const seen: Array<{ method?: string; url?: string; type?: string; auth?: string; body: unknown }> = [];
+      const { kubeConfig } = await startFakeApiServer((req, res) => {
+        let text = '';
+        req.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        req.on('end', () => {
+          seen.push({
+            method: req.method,
+            url: req.url,
+            type: req.headers['content-type'],
+            auth: req.headers.authorization,
+            body: JSON.parse(text),
+          });
+          answering(req.method === 'POST' ? 201 : 200, {
+            metadata: { name: 'regcred', namespace: 'team-a', uid: 'u1', resourceVersion: '9', creationTimestamp: '2026-12-07T20:00:00Z' },
+            type: 'Opaque',
+            data: { k: 'dg==' },
+          })(req, res);
+        });
+      });
+      const cluster = new KubernetesCluster(kubeConfig, { timeoutMs: TIMEOUT_MS });
+      const created = await cluster.createSecret({ ...draft, labels: { a: 'b' }, data: { k: 'dg==' } }, { dryRun: true });
+      expect(created).toMatchObject({ name: 'regcred', namespace: 'team-a', uid: 'u1', resourceVersion: '9', data: { k: 'dg==' } });
+      expect(created.creationTimestamp).toBe('2026-12-07T20:00:00Z');
+      await cluster.replaceSecret({ ...draft, resourceVersion: '9' });
+      expect(seen[0]).toMatchObject({
+        method: 'POST',
+        url: '/api/v1/namespaces/team-a/secrets?dryRun=All',
+        type: 'application/json',
+        auth: 'Bearer fake-token',
+        body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'team-a', labels: { a: 'b' } }, type: 'Opaque' },
+      });
+      expect(seen[1]).toMatchObject({
+        method: 'PATCH',
+        url: '/api/v1/namespaces/team-a/secrets/regcred',
+        type: 'application/json-patch+json',
+      });
+      expect(seen[1]!.body).toContainEqual({ op: 'replace', path: '/metadata/resourceVersion', value: '9' });
+    });
+
+    it('when the server refuses connections, never answers, or drops the connection mid-answer, then each is UnavailableError', async () => {
+      const refused = await failure(clusterAt(await refusingApiServer()).createSecret(draft));
+      expect((refused as Error).message).toBe('could not reach the Kubernetes API server: connection refused');
+      const silent = await failure(clusterAt(await silentApiServer()).replaceSecret({ ...draft, resourceVersion: '1' }));
+      expect((silent as Error).message).toBe(`the Kubernetes API server did not answer within ${TIMEOUT_MS} ms`);
+      const { kubeConfig } = await startFakeApiServer((_req, res) => {
+        res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+        res.write('{"metadata":');
+        setTimeout(() => res.destroy(), 20);
+      });
+      const dropped = await failure(new KubernetesCluster(kubeConfig, { timeoutMs: TIMEOUT_MS }).createSecret(draft));
+      expect(dropped).toBeInstanceOf(UnavailableError);
+      expect((dropped as Error).message).toMatch(/^could not reach the Kubernetes API server: /);
+    });
+
+    it('when the answer is not JSON, then it is a generic UpstreamError that quotes none of it', async () => {
+      const { kubeConfig } = await startFakeApiServer((_req, res) => {
+        res.writeHead(201, { 'Content-Type': 'application/json' });
+        res.end('hunter2 is not JSON');
+      });
+      const error = await failure(new KubernetesCluster(kubeConfig, { timeoutMs: TIMEOUT_MS }).createSecret(draft));
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect((error as Error).message).not.toContain('hunter2');
+    });
+  });
+
   it('when /readyz answers but not 200, then ping throws UnavailableError', async () => {
     const cluster = await fakeApiServer(500, '[-]etcd failed');
     await expect(cluster.ping()).rejects.toThrow('the Kubernetes API server is not ready (GET /readyz answered HTTP 500)');

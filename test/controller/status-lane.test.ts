@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DistributionController } from '../../src/controller/distribution-controller.js';
 import { StatusLane } from '../../src/controller/status-lane.js';
-import { DISTRIBUTION_SOURCE_LABEL } from '../../src/domain/distributions/distribution.js';
 import type { DistributionCluster } from '../../src/domain/distributions/distribution-cluster.js';
 import { clusterArenas, type ClusterArena } from '../support/cluster-arena.js';
-import { ciDockerConfigJson as configJson } from '../support/docker-config-samples.js';
 import { eventually } from '../support/poll.js';
 import { uniqueName } from '../support/real-cluster.js';
 import { recordingObserver } from '../support/recording-observer.js';
+import { seedTeamDistribution } from '../support/seed-distribution.js';
 
 const WAIT = { timeoutMs: 30_000 };
 
@@ -93,29 +92,8 @@ describe('the distribution controller, while a status write is under way', () =>
       const team = uniqueName('t');
       const existing = [uniqueName('ns'), uniqueName('ns')];
       for (const ns of existing) await arena.createNamespace(ns, { team });
-      const name = uniqueName('psd');
-      names.push(name);
-      await arena.cluster.createSecret({
-        namespace: arena.ownNamespace,
-        name: `distribution-${name}`,
-        type: 'kubernetes.io/dockerconfigjson',
-        labels: { [DISTRIBUTION_SOURCE_LABEL]: name },
-        annotations: {},
-        data: { '.dockerconfigjson': configJson('s3cr3t') },
-      });
-      await arena.distributions.createDistribution({
-        name,
-        finalizers: [],
-        labels: {},
-        annotations: {},
-        spec: {
-          secretName: 'regcred',
-          source: { secretName: `distribution-${name}`, namespace: arena.ownNamespace },
-          namespaceSelector: `team=${team}`,
-          serviceAccounts: [],
-        },
-      });
-      let held: ReturnType<typeof gate> | undefined;
+      const name = await seedTeamDistribution(arena, team, [], names);
+      let held: ReturnType<typeof gate> | undefined = undefined;
       let heldWrites = 0;
       const holding: DistributionCluster = Object.create(arena.distributions, {
         replaceDistributionStatus: {

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DistributionController } from '../../src/controller/distribution-controller.js';
-import { DISTRIBUTION_SOURCE_LABEL } from '../../src/domain/distributions/distribution.js';
 import { clusterArenas, type ClusterArena } from '../support/cluster-arena.js';
-import { ciDockerConfigJson as configJson } from '../support/docker-config-samples.js';
 import { eventually } from '../support/poll.js';
 import { uniqueName } from '../support/real-cluster.js';
 import { recordingObserver } from '../support/recording-observer.js';
+import { seedTeamDistribution } from '../support/seed-distribution.js';
 
 const NAMESPACES = 60;
 const WAIT = { timeoutMs: 30_000 };
@@ -29,28 +28,7 @@ describe('the distribution controller, per event', () => {
       const existing = Array.from({ length: NAMESPACES }, () => uniqueName('ns'));
       for (let i = 0; i < existing.length; i += 20)
         await Promise.all(existing.slice(i, i + 20).map((ns) => arena.createNamespace(ns, { team })));
-      const name = uniqueName('psd');
-      names.push(name);
-      await arena.cluster.createSecret({
-        namespace: arena.ownNamespace,
-        name: `distribution-${name}`,
-        type: 'kubernetes.io/dockerconfigjson',
-        labels: { [DISTRIBUTION_SOURCE_LABEL]: name },
-        annotations: {},
-        data: { '.dockerconfigjson': configJson('s3cr3t') },
-      });
-      await arena.distributions.createDistribution({
-        name,
-        finalizers: [],
-        labels: {},
-        annotations: {},
-        spec: {
-          secretName: 'regcred',
-          source: { secretName: `distribution-${name}`, namespace: arena.ownNamespace },
-          namespaceSelector: `team=${team}`,
-          serviceAccounts: ['default'],
-        },
-      });
+      const name = await seedTeamDistribution(arena, team, ['default'], names);
       let sourceReads = 0;
       const counting = Object.create(arena.cluster, {
         readSecret: {

@@ -6,10 +6,10 @@ import {
   Observable,
   PatchStrategy,
   ServerConfiguration,
-  setHeaderOptions,
   type ConfigurationOptions,
   type KubeConfig,
   type ObservableMiddleware,
+  type V1Secret,
 } from '@kubernetes/client-node';
 import {
   NamespaceNotFoundError,
@@ -32,6 +32,7 @@ import { UnavailableError } from '../../errors.js';
 import { withDeadline } from './deadline.js';
 import { KeepAliveAgents } from './keep-alive-agent.js';
 import { continueTokenFailure, translateClusterError, unavailability, type ApiCall } from './errors.js';
+import { sendJson, type JsonConnection } from './json-request.js';
 import { replacementPatch, toSecretObject, toV1Secret } from './secrets.js';
 import { KubernetesPods } from './pods.js';
 import { KubernetesServiceAccounts } from './service-accounts.js';
@@ -53,6 +54,7 @@ export class KubernetesCluster implements Cluster {
   private readonly agents: KeepAliveAgents;
   private readonly serviceAccounts: KubernetesServiceAccounts;
   private readonly pods: KubernetesPods;
+  private readonly connection: JsonConnection;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -62,6 +64,7 @@ export class KubernetesCluster implements Cluster {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.server = new ServerConfiguration(kubeConfig.getCurrentCluster()?.server ?? '', {});
     this.timeoutMs = options.timeoutMs;
+    this.connection = { kubeConfig, server: this.server, agents: this.agents };
     this.description = describeKubeConfig(kubeConfig);
     this.serviceAccounts = new KubernetesServiceAccounts(this.core, (operation, send) => this.call(operation, send));
     this.pods = new KubernetesPods(this.core, (operation, send) => this.call(operation, send));
@@ -95,8 +98,9 @@ export class KubernetesCluster implements Cluster {
     const { namespace, name } = draft;
     const op: ApiCall = { verb: 'create', resource: 'secrets', namespace, name };
     const body = toV1Secret({ ...draft, resourceVersion: undefined });
-    const created = await this.call(op, (o) => this.core.createNamespacedSecret({ namespace, body, dryRun: dryRunParameter(options) }, o));
-    return toSecretObject(created);
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets${dryRunQuery(options)}`;
+    const created = await this.callJson(op, HttpMethod.POST, path, body, 'application/json');
+    return toSecretObject(created as V1Secret);
   }
 
   async replaceSecret(draft: SecretDraft & { resourceVersion: string }, options: WriteOptions = {}): Promise<SecretObject> {
@@ -105,13 +109,9 @@ export class KubernetesCluster implements Cluster {
     if (!draft.resourceVersion) throw new StaleWriteError(namespace, name);
     const op: ApiCall = { verb: 'patch', resource: 'secrets', namespace, name };
     const body = replacementPatch(draft);
-    const patched = await this.call(op, (o) =>
-      this.core.patchNamespacedSecret(
-        { namespace, name, body, dryRun: dryRunParameter(options) },
-        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch, o),
-      ),
-    );
-    return toSecretObject(patched);
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}${dryRunQuery(options)}`;
+    const patched = await this.callJson(op, HttpMethod.PATCH, path, body, PatchStrategy.JsonPatch);
+    return toSecretObject(patched as V1Secret);
   }
 
   async deleteSecret(namespace: string, name: string, uid: string, options: WriteOptions = {}): Promise<void> {
@@ -194,6 +194,15 @@ export class KubernetesCluster implements Cluster {
     return `KubernetesCluster { ${this.description} }`;
   }
 
+  /** One JSON request of the roll-out's hot path (sendJson), under the deadline, its errors translated as call's. */
+  private async callJson(operation: ApiCall, method: HttpMethod, path: string, body: unknown, contentType: string): Promise<unknown> {
+    try {
+      return await withDeadline(this.timeoutMs, (signal) => sendJson(this.connection, method, path, body, contentType, signal));
+    } catch (error) {
+      throw translateClusterError(error, operation);
+    }
+  }
+
   /** Runs one API call under the deadline and translates whatever it throws. */
   private async call<T>(operation: ApiCall, send: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
     try {
@@ -211,6 +220,10 @@ function escapeSelectorValue(value: string): string {
 
 function dryRunParameter(options: WriteOptions): 'All' | undefined {
   return options.dryRun ? 'All' : undefined;
+}
+
+function dryRunQuery(options: WriteOptions): string {
+  return options.dryRun ? '?dryRun=All' : '';
 }
 
 /** Per-call options: the signal for client-node's fetch (an abort closes the connection) and a shared keep-alive agent. */

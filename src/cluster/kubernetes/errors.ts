@@ -191,5 +191,6 @@ function describeNetworkFailure(error: unknown): string | undefined {
   if (typeof code !== 'string' || !/^[A-Z0-9_]+$/.test(code)) return undefined;
   if (NETWORK_FAILURES[code]) return NETWORK_FAILURES[code];
   if (/CERT|TLS|SSL|SIGNATURE|ISSUER/.test(code)) return `TLS handshake failed (${code})`;
-  return name === 'FetchError' ? `network error (${code})` : undefined;
+  // A FetchError from client-node's fetch, or a system error (it names its syscall) from regcred's own JSON requests.
+  return name === 'FetchError' || 'syscall' in error ? `network error (${code})` : undefined;
 }
