@@ -20,6 +20,13 @@ export interface DistributionNamespaceOutcome {
 /** Entries kept in status.namespaces: an object must stay well under etcd's 1.5 MiB; counts stay complete. */
 export const MAX_STATUS_NAMESPACES = 1000;
 
+/**
+ * Up to this many targets every namespace is listed; past it only those needing attention (neither
+ * inSync nor excluded). Thousands of inSync lines tell nothing the counts do not, and the status is
+ * written up to once a second: with 1,000 entries each write took the API server about 100 ms.
+ */
+export const LIST_EVERY_NAMESPACE_UP_TO = 100;
+
 const MAX_SHARED_REASONS = 1000;
 
 /** What is known of one namespace after the last pass that looked at it. */
@@ -38,7 +45,7 @@ export interface LedgerEntry {
  */
 export class DistributionLedger {
   private readonly entries = new Map<string, LedgerEntry>();
-  // Namespaces not inSync or excluded: listed first when there are too many to list.
+  // Namespaces not inSync or excluded: the only ones listed past LIST_EVERY_NAMESPACE_UP_TO.
   private readonly attention = new Set<string>();
   private readonly stateCounts = new Map<NamespaceState, number>();
   private excluded = 0;
@@ -147,17 +154,11 @@ export class DistributionLedger {
     };
   }
 
-  /** In namespace order; past the limit, the ones needing attention first. */
+  /** In namespace order: every one of a small distribution, else at most 1,000 of those needing attention. */
   private listed(): NamespaceStatus[] {
     const names: string[] = [];
-    if (this.entries.size <= MAX_STATUS_NAMESPACES) names.push(...this.entries.keys());
-    else {
-      for (const name of this.attention) if (names.length < MAX_STATUS_NAMESPACES) names.push(name);
-      for (const name of this.entries.keys()) {
-        if (names.length >= MAX_STATUS_NAMESPACES) break;
-        if (!this.attention.has(name)) names.push(name);
-      }
-    }
+    if (this.entries.size <= LIST_EVERY_NAMESPACE_UP_TO) names.push(...this.entries.keys());
+    else for (const name of this.attention) if (names.length < MAX_STATUS_NAMESPACES) names.push(name);
     return names.sort().map((namespace) => {
       const { state, contentHash, lastSynced, reason } = this.entries.get(namespace)!;
       return {

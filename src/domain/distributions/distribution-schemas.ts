@@ -192,7 +192,10 @@ export const distributionStatusSchema = z
       .record(z.string(), z.number().int())
       .optional()
       .meta({ description: 'Namespaces per state, `targeted`, and `current` (those carrying `contentHash`).' }),
-    namespaces: z.array(namespaceStatusSchema).optional(),
+    namespaces: z.array(namespaceStatusSchema).optional().meta({
+      description:
+        'Every targeted namespace while there are at most 100; past that only those needing attention (neither inSync nor excluded), at most 1,000. `counts` covers them all.',
+    }),
     podsLackingSecret: z
       .array(z.strictObject({ namespace: z.string(), name: z.string(), serviceAccountName: z.string() }))
       .optional()

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DistributionLedger, MAX_STATUS_NAMESPACES } from '../../../src/domain/distributions/distribution-ledger.js';
+import {
+  DistributionLedger,
+  LIST_EVERY_NAMESPACE_UP_TO,
+  MAX_STATUS_NAMESPACES,
+} from '../../../src/domain/distributions/distribution-ledger.js';
 import type { DistributionObject } from '../../../src/domain/distributions/distribution.js';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
@@ -37,16 +41,36 @@ describe('DistributionLedger', () => {
     expect(ledger.status(distribution(), { contentHash: 'sha256:new' }, NOW).counts?.current).toBe(0);
   });
 
-  it(`past ${MAX_STATUS_NAMESPACES} namespaces lists those needing attention first, in name order, and counts them all`, () => {
+  it(`up to ${LIST_EVERY_NAMESPACE_UP_TO} namespaces lists every one, in name order`, () => {
     const ledger = new DistributionLedger();
-    for (let i = 0; i < MAX_STATUS_NAMESPACES + 500; i++) ledger.record(inSync(`ns-${String(i).padStart(5, '0')}`), 't1');
+    for (let i = LIST_EVERY_NAMESPACE_UP_TO - 1; i >= 0; i--) ledger.record(inSync(`ns-${String(i).padStart(5, '0')}`), 't1');
+    const listed = ledger.status(distribution(), { contentHash: 'sha256:new' }, NOW).namespaces!.map((n) => n.namespace);
+    expect(listed).toHaveLength(LIST_EVERY_NAMESPACE_UP_TO);
+    expect(listed).toEqual([...listed].sort());
+  });
+
+  it(`past ${LIST_EVERY_NAMESPACE_UP_TO} namespaces lists only those needing attention, at most ${MAX_STATUS_NAMESPACES}, and counts them all`, () => {
+    const ledger = new DistributionLedger();
+    const total = MAX_STATUS_NAMESPACES * 3;
+    for (let i = 0; i < total; i++) ledger.record(inSync(`ns-${String(i).padStart(5, '0')}`), 't1');
     ledger.record({ namespace: 'ns-01400', state: 'failed', written: false, reason: 'someone else made it' }, 't2');
-    const status = ledger.status(distribution(), { contentHash: 'sha256:new' }, NOW);
+    ledger.record({ namespace: 'ns-00007', state: 'excluded', written: false, reason: 'deny list' }, 't2');
+    let status = ledger.status(distribution(), { contentHash: 'sha256:new' }, NOW);
+    expect(status.namespaces).toHaveLength(1);
+    expect(status.namespaces![0]).toMatchObject({ namespace: 'ns-01400', state: 'failed', reason: 'someone else made it' });
+    expect(status.counts).toMatchObject({ targeted: total - 1, failed: 1, excluded: 1, inSync: total - 2 });
+
+    for (let i = 0; i < MAX_STATUS_NAMESPACES + 10; i++)
+      ledger.record(
+        { namespace: `ns-${String(i).padStart(5, '0')}`, state: 'pending', written: false, reason: 'no ServiceAccount yet' },
+        't3',
+      );
+    status = ledger.status(distribution(), { contentHash: 'sha256:new' }, NOW);
     const listed = status.namespaces!.map((n) => n.namespace);
     expect(listed).toHaveLength(MAX_STATUS_NAMESPACES);
-    expect(listed).toContain('ns-01400');
     expect(listed).toEqual([...listed].sort());
-    expect(status.counts).toMatchObject({ targeted: MAX_STATUS_NAMESPACES + 500, failed: 1, inSync: MAX_STATUS_NAMESPACES + 499 });
+    expect(status.namespaces!.every((n) => n.state === 'pending' || n.state === 'failed')).toBe(true);
+    expect(status.counts).toMatchObject({ pending: MAX_STATUS_NAMESPACES + 10 });
   });
 
   it('starts from the stored status (after a restart) and keeps only the namespaces a full pass still targets', () => {
