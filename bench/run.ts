@@ -268,7 +268,9 @@ async function main(): Promise<void> {
   }
   let cloud: CloudResults | undefined;
   if (runs('cloud')) {
-    process.stderr.write('cloud: ECR tokens minted by regcred from a fake AWS into 1,000 copies, renewed at 50–55 % of their life or earlier, as the last roll-out needs\n');
+    process.stderr.write(
+      'cloud: ECR tokens minted by regcred from a fake AWS into 1,000 copies, renewed at 50–55 % of their life or earlier, as the last roll-out needs\n',
+    );
     const target = process.env.BENCH_DISTRIBUTION_KIT === 'private' ? await privateKit() : await sharedKit();
     cloud =
       'skipped' in target

@@ -9,7 +9,7 @@ import type { ReconcileObserver } from '../../src/controller/reconcile-dependenc
 import { reconcileDistribution } from '../../src/controller/reconcile-distribution.js';
 import { CLEANUP_FINALIZER, INSTALLATION_ANNOTATION, type DistributionObject } from '../../src/domain/distributions/distribution.js';
 import type { SecretObject } from '../../src/domain/kubernetes/secret.js';
-import { clockedRefresher, TOKEN_LIFE_MS as LIFE } from '../support/cloud/clocked-refresher.js';
+import { clockedRefresher } from '../support/cloud/clocked-refresher.js';
 
 const OWN = 'regcred';
 const TEAM = { name: 'team-a', labels: { team: 'a' }, terminating: false };
