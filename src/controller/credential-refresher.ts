@@ -27,7 +27,7 @@ export interface CredentialState {
   lastError?: string;
   /** Failed attempts since the last success. */
   failures: number;
-  /** The last roll-out does not fit this token's lifetime: it is renewed at the floor (10 % into its life, or the roll-out's length if longer). */
+  /** The last roll-out does not fit this token's lifetime: it is renewed at the floor (once that roll-out could have ended). */
   rolloutTooLong?: { rolloutMs: number; lifetimeMs: number };
 }
 

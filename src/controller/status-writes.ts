@@ -17,7 +17,7 @@ export async function writeStatusIfChanged(
 }
 
 /** For a write already in the lane's turn. */
-export async function writeNow(deps: StatusWriteDependencies, distribution: DistributionObject, status: DistributionStatus): Promise<void> {
+async function writeNow(deps: StatusWriteDependencies, distribution: DistributionObject, status: DistributionStatus): Promise<void> {
   const { lastReconciled: _before, ...was } = distribution.status ?? {};
   const { lastReconciled: _after, ...now } = status;
   if (sameJson(was, now) || deps.signal?.aborted) return;

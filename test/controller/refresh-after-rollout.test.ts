@@ -103,7 +103,7 @@ describe('the roll-out a refresh point leaves room for is measured by the reconc
     expect(world.mints).toHaveLength(2);
     await world.reconcile();
     const status = await world.status();
-    // The floor: not before the last roll-out's length (400 s, over 10 % of the life), so roll-outs do not overlap.
+    // The floor: not before the last roll-out's length (400 s), so roll-outs do not overlap.
     expect(Date.parse(status.credential!.nextRefreshTime!) - world.mints[1]!.issuedAt.getTime()).toBe(400_000);
     expect(status.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True', reason: 'TokenTooShortForRollout' });
     expect(status.counts).toMatchObject({ targeted: 1, current: 1 });

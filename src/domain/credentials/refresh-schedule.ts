@@ -3,9 +3,9 @@
  * life left, so the refresh point leaves room for the roll-out: a token is renewed at the earlier of
  * 50–55 % of the lifetime its provider returned (not a fixed interval; jitter spreads many
  * distributions apart) and 60 % of it minus 1.5 times the distribution's last roll-out, never before
- * 10 % of it nor before the last roll-out's own length (so one roll-out ends before the next starts:
- * 50,000 copies are not rewritten back to back). A roll-out too long to fit renews at that floor,
- * and says so. A failed mint is retried
+ * the last roll-out's own length (so one roll-out ends before the next starts: 50,000 copies are not
+ * rewritten back to back; renewing sooner would only multiply mints and writes). A roll-out too long
+ * to fit renews at that floor, and says so. A failed mint is retried
  * with exponential backoff and jitter, from a second up to a tenth of the lifetime (at most 5
  * minutes), and retrying goes on after expiry: a copy is never deleted for it.
  */
@@ -15,8 +15,6 @@ const REFRESH_SPREAD = 0.05;
 const COPIES_CURRENT_BY = 0.6;
 /** Roll-outs vary: the last one, with room for a slower next one. */
 const ROLLOUT_SAFETY = 1.5;
-/** Renewing earlier cannot make a roll-out that does not fit fit; it would only multiply mints and writes (see the floor below). */
-const REFRESH_FLOOR = 0.1;
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 5 * 60_000;
 
@@ -34,7 +32,8 @@ export interface RefreshPoint {
 
 /**
  * The refresh point of a token: 50–55 % into its lifetime, earlier when the distribution's last
- * roll-out (`lastRolloutMs`, undefined when none was measured) needs the room, never before 10 % nor before that roll-out's own length.
+ * roll-out (`lastRolloutMs`, undefined when none was measured) needs the room, never before that
+ * roll-out's own length (which is over 24 % of the life whenever it binds).
  */
 export function refreshPoint(
   issuedAt: Date,
@@ -46,7 +45,7 @@ export function refreshPoint(
   const byLifetime = Math.round(life * (REFRESH_FROM + REFRESH_SPREAD * random()));
   // Rounded down: rounding must not eat into the 40 % the copies are owed.
   const byRollout = lastRolloutMs === undefined ? Infinity : Math.floor(life * COPIES_CURRENT_BY - ROLLOUT_SAFETY * lastRolloutMs);
-  const floor = Math.max(Math.ceil(life * REFRESH_FLOOR), Math.ceil(lastRolloutMs ?? 0));
+  const floor = Math.ceil(lastRolloutMs ?? 0);
   const [offset, by]: [number, RefreshPoint['by']] =
     byRollout < floor ? [floor, 'floor'] : byRollout < byLifetime ? [byRollout, 'rollout'] : [byLifetime, 'lifetime'];
   return { at: new Date(issuedAt.getTime() + offset), by };

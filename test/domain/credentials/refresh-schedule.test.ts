@@ -38,7 +38,7 @@ describe('the refresh schedule follows the real lifetime of each token', () => {
     }
   });
 
-  it("when the last roll-out cannot fit the lifetime, then the token is renewed at the floor (10 % of its life, or the roll-out's length if longer), and the point says so", () => {
+  it("when the last roll-out cannot fit the lifetime, then the token is renewed at the floor (the roll-out's own length), and the point says so", () => {
     // 1.5 × 400 s = 600 s, more than the 540 s before 60 % of 15 minutes; not before 400 s, so roll-outs do not overlap.
     expect(refreshPoint(ISSUED, after(FIFTEEN_MINUTES), 400_000, () => 0)).toEqual({ at: after(400_000), by: 'floor' });
     // 60 % − 1.5 × 250 s = 165 s of a 600 s token would start the next roll-out before this one's length: at 250 s.
