@@ -22,7 +22,7 @@ export function heapSnapshotter(): HeapSnapshotter {
     async take(pid, port, path) {
       // Read before the snapshot: writing one allocates, and its RSS would be counted.
       const memory = await memoryMetrics(port);
-      process.stderr.write(`soak: heap snapshot of pid ${pid} requested\n`);
+      process.stderr.write(`heap snapshot of pid ${pid} requested\n`);
       process.kill(pid, SIGNAL);
       const written = await snapshotWritten(dir, port);
       renameSync(written, path);
